@@ -1,0 +1,30 @@
+"""RevGen's shared runtime. The public surface is `__all__`; everything else is internal."""
+from revgen_common.consumer import ConsumerOptions, ExactlyOnceConsumer, Handler
+from revgen_common.envelope import Envelope, event_id_from
+from revgen_common.errors import PermanentError, TransientError
+from revgen_common.kafka_stage import Output, TransactionalStage
+from revgen_common.relay import OutboxRelay
+from revgen_common.settings import Required, Secret, ServiceSettings, load_settings
+from revgen_common.topics import ALL_TOPICS, TopicSpec, ensure_topics
+from revgen_common.unit_of_work import UnitOfWork
+
+__all__ = [
+    "ALL_TOPICS",
+    "ConsumerOptions",
+    "Envelope",
+    "ExactlyOnceConsumer",
+    "Handler",
+    "OutboxRelay",
+    "Output",
+    "PermanentError",
+    "Required",
+    "Secret",
+    "ServiceSettings",
+    "TopicSpec",
+    "TransactionalStage",
+    "TransientError",
+    "UnitOfWork",
+    "ensure_topics",
+    "event_id_from",
+    "load_settings",
+]

@@ -1,0 +1,344 @@
+"""The exactly-once-effect consumer every service runs on.
+
+For each batch of one partition: the inbox rows, the handlers' state changes and their
+outgoing messages (outbox rows) commit in ONE PostgreSQL transaction, and only then is
+the Kafka offset committed. A crash anywhere replays the batch; the inbox turns the
+replay into a no-op. Order per partition is kept by never having two batches of one
+partition in flight; other partitions go on while one waits out a retry.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from sqlalchemy import literal_column
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from revgen_common import metrics
+from revgen_common.checkpoints import Checkpoint, no_checkpoint
+from revgen_common.db import inbox
+from revgen_common.dead_letters import dead_letter_envelope, dead_letter_headers
+from revgen_common.envelope import Envelope
+from revgen_common.errors import Backoff, UndecodableMessage, classify
+from revgen_common.kafka_config import consumer_config
+from revgen_common.logs import correlation_id
+from revgen_common.topics import DEAD_LETTERS, TopicSpec
+from revgen_common.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Envelope, UnitOfWork], Awaitable[None]]
+
+
+def _poison_id(record: ConsumerRecord) -> uuid.UUID:
+    """Stable id for a message we cannot read, so its dead-lettering is idempotent too."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"kafka://{record.topic}/{record.partition}/{record.offset}")
+
+
+@dataclass
+class _Decoded:
+    record: ConsumerRecord
+    event_id: uuid.UUID
+    envelope: Envelope | None = None
+    error: Exception | None = None
+
+
+def _decode(record: ConsumerRecord) -> _Decoded:
+    try:
+        envelope = Envelope.from_bytes(record.value)
+        return _Decoded(record, envelope.event_id, envelope=envelope)
+    except Exception as error:  # anything unreadable is a poison message, never a crash loop
+        return _Decoded(record, _poison_id(record), error=UndecodableMessage(f"undecodable message: {error}"))
+
+
+class _MessageFailed(Exception):
+    def __init__(self, index: int, error: Exception):
+        super().__init__(f"message {index} of the batch failed: {error!r}")
+        self.index = index
+        self.error = error
+
+
+@dataclass
+class _RetryState:
+    offset: int
+    attempts: int = 0
+    not_before: float = 0.0
+    waiting: bool = True  # paused until not_before; False once resumed for the next try
+
+
+@dataclass
+class ConsumerOptions:
+    max_batch: int = 500
+    max_partitions_in_flight: int = 8
+    poll_timeout_ms: int = 100
+    max_attempts_for_unexpected_errors: int = 5
+    backoff: Backoff = field(default_factory=Backoff)
+    lag_refresh_seconds: float = 2.0
+
+
+class ExactlyOnceConsumer:
+    def __init__(
+        self,
+        *,
+        name: str,
+        topics: Iterable[TopicSpec | str],
+        handlers: Mapping[str, Handler],
+        engine: AsyncEngine,
+        bootstrap_servers: str,
+        options: ConsumerOptions | None = None,
+        checkpoint: Checkpoint = no_checkpoint,
+        **kafka_overrides: object,
+    ):
+        self.name = name
+        self.topics = [t.name if isinstance(t, TopicSpec) else t for t in topics]
+        self.handlers = dict(handlers)
+        self.engine = engine
+        self.options = options or ConsumerOptions()
+        self._checkpoint = checkpoint
+        self._consumer = AIOKafkaConsumer(
+            **consumer_config(bootstrap_servers, group_id=name, max_poll_records=self.options.max_batch,
+                              **kafka_overrides)
+        )
+        self._workers: dict[TopicPartition, asyncio.Task[None]] = {}
+        self._retrying: dict[TopicPartition, _RetryState] = {}
+        self._committed: dict[TopicPartition, int] = {}
+        self._capacity_paused: set[TopicPartition] = set()
+        self._next_lag_refresh = 0.0
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        self._consumer.subscribe(self.topics, listener=_DrainOnRevoke(self))
+        await self._consumer.start()
+        log.info("consumer %s started on %s", self.name, self.topics)
+        try:
+            while not stop.is_set():
+                await self._poll_once()
+        finally:
+            await self._drain(list(self._workers))
+            await self._consumer.stop()
+            log.info("consumer %s stopped", self.name)
+
+    async def _poll_once(self) -> None:
+        self._resume_due_retries()
+        self._apply_capacity_limit()
+        batches = await self._consumer.getmany(timeout_ms=self.options.poll_timeout_ms,
+                                               max_records=self.options.max_batch)
+        for tp, records in batches.items():
+            if records:
+                self._consumer.pause(tp)  # one batch per partition in flight keeps order
+                self._workers[tp] = asyncio.create_task(self._work(tp, records), name=f"{self.name}:{tp}")
+        self._refresh_lag()
+
+    def _apply_capacity_limit(self) -> None:
+        """Bound work in flight by pausing everything idle while the limit is reached."""
+        busy = set(self._workers) | {tp for tp, state in self._retrying.items() if state.waiting}
+        full = len(self._workers) >= self.options.max_partitions_in_flight
+        for tp in self._consumer.assignment():
+            if tp in busy:
+                continue
+            if full and tp not in self._capacity_paused:
+                self._consumer.pause(tp)
+                self._capacity_paused.add(tp)
+            elif not full and tp in self._capacity_paused:
+                self._consumer.resume(tp)
+                self._capacity_paused.discard(tp)
+        metrics.PAUSED_PARTITIONS.labels(self.name).set(len(self._consumer.paused()))
+
+    def _resume_due_retries(self) -> None:
+        now = time.monotonic()
+        for tp, state in self._retrying.items():
+            if state.waiting and state.not_before <= now and tp not in self._workers:
+                self._consumer.resume(tp)
+                state.waiting = False  # the attempt count survives until a try succeeds
+
+    async def _drain(self, partitions: Iterable[TopicPartition]) -> None:
+        tasks = [self._workers[tp] for tp in partitions if tp in self._workers]
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    # -- one partition's batch ------------------------------------------------------
+
+    async def _work(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
+        retry = False
+        try:
+            retry = await self._apply_batch(tp, [_decode(r) for r in records])
+        except Exception:
+            log.exception("consumer %s: batch on %s failed outside a handler; replaying it", self.name, tp)
+            await self._rewind(tp, records[0].offset, attempts=1, retry_after=None)
+            retry = True
+        finally:
+            self._workers.pop(tp, None)
+            if not retry and tp in self._consumer.assignment():
+                self._consumer.resume(tp)
+
+    async def _apply_batch(self, tp: TopicPartition, batch: list[_Decoded]) -> bool:
+        """Apply a batch in one transaction; returns True when the partition must wait and
+        retry. When one message fails, the ones before it are applied without it and that
+        message alone is retried or dead-lettered: a failing call is never repeated at once."""
+        while batch:
+            started = time.perf_counter()
+            try:
+                async with UnitOfWork(self.engine) as uow:
+                    await self._apply_all(uow, batch)
+                    self._checkpoint("before_db_commit")
+                    await uow.commit()
+            except _MessageFailed as failure:
+                before, failed = batch[:failure.index], batch[failure.index]
+                if before and await self._apply_batch(tp, before):
+                    return True
+                if not await self._fail(tp, failed, failure.error):
+                    await self._commit_offset(tp, failed.record.offset)
+                    return True
+                await self._commit_offset(tp, failed.record.offset + 1)
+                batch = batch[failure.index + 1:]
+                continue
+            except Exception as error:  # the database or the commit itself: the whole batch waits
+                log.warning("consumer %s: batch on %s not applied: %r", self.name, tp, error)
+                metrics.RETRIES.labels(self.name, tp.topic).inc()
+                state = self._retrying.get(tp)
+                await self._rewind(tp, batch[0].record.offset, (state.attempts if state else 0) + 1, None)
+                return True
+            self._checkpoint("after_db_commit")
+            self._retrying.pop(tp, None)
+            metrics.HANDLER_SECONDS.labels(self.name).observe(time.perf_counter() - started)
+            await self._commit_offset(tp, batch[-1].record.offset + 1)
+            self._checkpoint("after_offset_commit")
+            return False
+        return False
+
+    async def _apply_all(self, uow: UnitOfWork, batch: list[_Decoded]) -> None:
+        fresh = await self._claim_inbox(uow, batch)
+        halfway = len(batch) // 2
+        for position, item in enumerate(batch):
+            if position == halfway:
+                self._checkpoint("mid_batch")
+            if item.event_id not in fresh:
+                self._count(item, "duplicate")
+                continue
+            fresh.discard(item.event_id)  # a duplicate later in the same batch is a no-op too
+            try:
+                if item.error is not None:
+                    raise item.error
+                await self._handle(uow, item)
+            except Exception as error:
+                raise _MessageFailed(position, error) from error
+
+    async def _claim_inbox(self, uow: UnitOfWork, batch: list[_Decoded], outcome: str = "applied") -> set[uuid.UUID]:
+        rows = [
+            {"consumer": self.name, "event_id": item.event_id, "topic": item.record.topic,
+             "partition": item.record.partition, "offset": item.record.offset, "outcome": outcome}
+            for item in batch
+        ]
+        statement = (pg_insert(inbox).values(rows).on_conflict_do_nothing()
+                     .returning(literal_column("event_id")))
+        return set((await uow.connection.execute(statement)).scalars())
+
+    async def _handle(self, uow: UnitOfWork, item: _Decoded) -> None:
+        envelope = item.envelope
+        assert envelope is not None
+        handler = self.handlers.get(envelope.type)
+        if handler is None:  # this service does not care about this type: recorded, not applied
+            self._count(item, "ignored")
+            return
+        token = correlation_id.set(str(envelope.correlation_id or envelope.event_id))
+        try:
+            await handler(envelope, uow)
+        finally:
+            correlation_id.reset(token)
+        self._count(item, "applied")
+
+    # -- failures ---------------------------------------------------------------------
+
+    async def _fail(self, tp: TopicPartition, item: _Decoded, error: Exception) -> bool:
+        """Handle one message's failure: True if it was dead-lettered (move on), False if
+        the partition must wait and retry it."""
+        verdict = classify(error)
+        state = self._retrying.get(tp)
+        attempts = (state.attempts if state and state.offset == item.record.offset else 0) + 1
+        give_up = not verdict.transient or (
+            verdict.bounded and attempts >= self.options.max_attempts_for_unexpected_errors)
+        if give_up:
+            await self._dead_letter(item, error)
+            self._retrying.pop(tp, None)
+            return True
+        log.warning("consumer %s: transient failure at %s@%d (attempt %d): %r",
+                    self.name, tp, item.record.offset, attempts, error)
+        metrics.RETRIES.labels(self.name, tp.topic).inc()
+        await self._rewind(tp, item.record.offset, attempts, verdict.retry_after)
+        return False
+
+    async def _rewind(self, tp: TopicPartition, offset: int, attempts: int, retry_after: float | None) -> None:
+        """Backpressure: the partition stays paused at `offset` until its backoff is over;
+        the poll loop goes on serving the other partitions (and the group heartbeat)."""
+        delay = self.options.backoff.delay(attempts, retry_after)
+        self._retrying[tp] = _RetryState(offset=offset, attempts=attempts, not_before=time.monotonic() + delay)
+        if tp in self._consumer.assignment():
+            self._consumer.seek(tp, offset)
+
+    async def _dead_letter(self, item: _Decoded, error: Exception) -> None:
+        log.error("consumer %s: dead-lettering %s@%d/%d: %r", self.name, item.record.topic,
+                  item.record.partition, item.record.offset, error)
+        async with UnitOfWork(self.engine) as uow:
+            if await self._claim_inbox(uow, [item], outcome="dead_lettered"):
+                letter = dead_letter_envelope(self.name, item.event_id, item.envelope)
+                uow.publish(DEAD_LETTERS, letter, headers=dead_letter_headers(self.name, item.record, error),
+                            value=item.record.value or b"")
+            await uow.commit()
+        metrics.DEAD_LETTERS.labels(self.name, item.record.topic).inc()
+        self._count(item, "dead_lettered")
+
+    # -- offsets and metrics ----------------------------------------------------------
+
+    async def _commit_offset(self, tp: TopicPartition, offset: int) -> None:
+        if self._committed.get(tp, -1) >= offset:
+            return
+        try:
+            await self._consumer.commit({tp: offset})
+            self._committed[tp] = offset
+        except (CommitFailedError, IllegalStateError, KafkaError) as error:
+            # The DB commit already happened; whoever owns the partition next replays from
+            # the last committed offset and the inbox absorbs the repeats.
+            log.warning("consumer %s: offset commit for %s failed: %r", self.name, tp, error)
+
+    def _count(self, item: _Decoded, outcome: str) -> None:
+        metrics.EVENTS_CONSUMED.labels(self.name, item.record.topic, outcome).inc()
+
+    def _refresh_lag(self) -> None:
+        now = time.monotonic()
+        if now < self._next_lag_refresh:
+            return
+        self._next_lag_refresh = now + self.options.lag_refresh_seconds
+        for tp in self._consumer.assignment():
+            end = self._consumer.highwater(tp)
+            position = self._committed.get(tp)
+            if end is not None and position is not None:
+                metrics.CONSUMER_LAG.labels(self.name, tp.topic, str(tp.partition)).set(max(0, end - position))
+
+    def forget(self, partitions: Iterable[TopicPartition]) -> None:
+        for tp in partitions:
+            self._retrying.pop(tp, None)
+            self._committed.pop(tp, None)
+            self._capacity_paused.discard(tp)
+
+
+class _DrainOnRevoke(ConsumerRebalanceListener):
+    """Before a partition is handed to another member, finish (and commit) its batch in
+    flight, so no offset is ever committed past work that is not in the database."""
+
+    def __init__(self, runtime: ExactlyOnceConsumer):
+        self.runtime = runtime
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        await self.runtime._drain(revoked)
+        self.runtime.forget(revoked)
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        self.runtime.forget(assigned)

@@ -1,0 +1,48 @@
+"""Database plumbing shared by every service: engines and the inbox/outbox tables.
+
+Each service owns its database; these two tables live in every one of them and are
+created by that service's migrations from `runtime_metadata`.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger, Column, DateTime, Index, Integer, LargeBinary, MetaData, String, Table, Text, func, text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+OUTBOX_CHANNEL = "revgen_outbox"
+
+
+# Services put these in their migrations next to their own tables (Alembic target_metadata).
+runtime_metadata = MetaData()
+
+inbox = Table(
+    "inbox", runtime_metadata,
+    # One row per (consumer, event) that was applied: a redelivery finds it and does nothing.
+    Column("consumer", String(200), primary_key=True),
+    Column("event_id", UUID(as_uuid=True), primary_key=True),
+    Column("topic", String(249), nullable=False),
+    Column("partition", Integer, nullable=False),
+    Column("offset", BigInteger, nullable=False),
+    Column("outcome", String(20), nullable=False, server_default="applied"),
+    Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+outbox = Table(
+    "outbox", runtime_metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    # The event id is fixed when the row is written, so a republish carries the same id.
+    Column("event_id", UUID(as_uuid=True), nullable=False, unique=True),
+    Column("topic", String(249), nullable=False),
+    Column("key", Text, nullable=False),
+    Column("value", LargeBinary, nullable=False),
+    Column("headers", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("published_at", DateTime(timezone=True)),
+)
+Index("outbox_unpublished", outbox.c.id, postgresql_where=outbox.c.published_at.is_(None))
+Index("inbox_processed_at", inbox.c.processed_at)
+
+
+def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)

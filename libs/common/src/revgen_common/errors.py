@@ -1,0 +1,60 @@
+"""Every handler failure is either transient (wait, then try the same message again) or
+permanent (dead-letter it with the reason). Nothing is swallowed.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+
+class TransientError(Exception):
+    """Try again later; `retry_after` (seconds) is a provider's own hint, e.g. Retry-After."""
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermanentError(Exception):
+    """Retrying cannot help (bad data, a rule the message breaks): dead-letter it."""
+
+
+class UndecodableMessage(PermanentError):
+    pass
+
+
+@dataclass(frozen=True)
+class Verdict:
+    transient: bool
+    retry_after: float | None = None
+    # Unexpected exceptions (bugs) are retried a few times, then dead-lettered so one
+    # poison message cannot stall its partition for ever. Infrastructure outages are not.
+    bounded: bool = False
+
+
+def classify(error: BaseException) -> Verdict:
+    if isinstance(error, TransientError):
+        return Verdict(transient=True, retry_after=error.retry_after)
+    if isinstance(error, (PermanentError, ValidationError, ValueError, KeyError, TypeError)):
+        return Verdict(transient=False)
+    if isinstance(error, (OperationalError, InterfaceError, ConnectionError, TimeoutError, OSError)):
+        return Verdict(transient=True)
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return Verdict(transient=True)
+    return Verdict(transient=True, bounded=True)
+
+
+@dataclass(frozen=True)
+class Backoff:
+    initial: float = 0.2
+    maximum: float = 30.0
+    multiplier: float = 2.0
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """Exponential with full jitter; a provider's Retry-After is a floor, never shortened."""
+        ceiling = min(self.maximum, self.initial * self.multiplier ** max(0, attempt - 1))
+        jittered = random.uniform(ceiling / 2, ceiling)
+        return max(jittered, retry_after or 0.0)

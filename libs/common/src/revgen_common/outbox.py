@@ -1,0 +1,32 @@
+"""Writing to the outbox: outgoing messages become rows in the same transaction as the
+state change that caused them; the relay publishes them after commit.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from revgen_common.db import OUTBOX_CHANNEL, outbox
+from revgen_common.envelope import Envelope
+from revgen_common.topics import TopicSpec
+
+
+def outbox_row(topic: TopicSpec | str, message: Envelope, headers: dict[str, str] | None = None,
+               value: bytes | None = None) -> dict[str, Any]:
+    return {
+        "event_id": message.event_id,
+        "topic": topic.name if isinstance(topic, TopicSpec) else topic,
+        "key": message.key,
+        "value": message.to_bytes() if value is None else value,
+        "headers": headers or {},
+    }
+
+
+async def write_outbox(connection: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    await connection.execute(insert(outbox), rows)
+    # Delivered on commit only; the relay treats it as a wake-up hint and still polls.
+    await connection.execute(text("SELECT pg_notify(:channel, '')"), {"channel": OUTBOX_CHANNEL})

@@ -1,0 +1,123 @@
+"""The outbox relay: publishes committed outbox rows to Kafka, then marks them published.
+
+A crash between the publish and the mark republishes those rows with the same event id;
+consumers' inboxes absorb the repeat. Several relays may run against one database: a
+transaction-scoped advisory lock lets exactly one publish at a time, which also keeps
+the rows' order per key. At idle, LISTEN/NOTIFY wakes the relay within milliseconds;
+polling remains as the fallback, since a notification is only a hint.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from revgen_common import metrics
+from revgen_common.checkpoints import Checkpoint, no_checkpoint
+from revgen_common.db import OUTBOX_CHANNEL, outbox
+from revgen_common.kafka_config import producer_config
+
+log = logging.getLogger(__name__)
+
+# One lock id for "the relay of this database": every service has its own database.
+RELAY_LOCK_ID = 0x7265_6C61_7900  # "relay"
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        name: str,
+        engine: AsyncEngine,
+        bootstrap_servers: str,
+        batch_size: int = 1000,
+        idle_poll_seconds: float = 1.0,
+        keep_published: timedelta = timedelta(days=1),
+        checkpoint: Checkpoint = no_checkpoint,
+    ):
+        self.name = name
+        self.engine = engine
+        self.batch_size = batch_size
+        self.idle_poll_seconds = idle_poll_seconds
+        self.keep_published = keep_published
+        self._checkpoint = checkpoint
+        self._producer = AIOKafkaProducer(**producer_config(bootstrap_servers))
+        self._wake = asyncio.Event()
+        self._next_housekeeping = 0.0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        await self._producer.start()
+        listener = await self._listen()
+        stopping = asyncio.create_task(stop.wait())
+        try:
+            while not stop.is_set():
+                published = await self.publish_batch()
+                await self._housekeeping()
+                if published < self.batch_size:
+                    await self._sleep_until_woken(stopping)
+        finally:
+            stopping.cancel()
+            await listener.close()
+            await self._producer.stop()
+
+    async def _listen(self):
+        connection = await self.engine.connect()
+        raw = (await connection.get_raw_connection()).driver_connection
+        await raw.add_listener(OUTBOX_CHANNEL, lambda *_: self._wake.set())
+        return connection
+
+    async def _sleep_until_woken(self, stopping: asyncio.Task) -> None:
+        woken = asyncio.create_task(self._wake.wait())
+        await asyncio.wait({woken, stopping}, timeout=self.idle_poll_seconds, return_when=asyncio.FIRST_COMPLETED)
+        woken.cancel()
+        self._wake.clear()
+
+    async def publish_batch(self) -> int:
+        """Publish up to one batch; returns how many rows it published (0 if another relay
+        holds the lock or nothing is waiting)."""
+        async with self.engine.connect() as connection, connection.begin():
+            if not await connection.scalar(select(func.pg_try_advisory_xact_lock(RELAY_LOCK_ID))):
+                return 0
+            rows = (await connection.execute(
+                select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.value, outbox.c.headers)
+                .where(outbox.c.published_at.is_(None)).order_by(outbox.c.id).limit(self.batch_size)
+            )).all()
+            if not rows:
+                return 0
+            deliveries = [
+                await self._producer.send(
+                    row.topic, value=row.value, key=row.key.encode(),
+                    headers=[(name, value.encode()) for name, value in row.headers.items()],
+                )
+                for row in rows
+            ]
+            await asyncio.gather(*deliveries)  # acks=all for every row before we mark any
+            self._checkpoint("after_publish")
+            await connection.execute(
+                update(outbox).where(outbox.c.id.in_([row.id for row in rows])).values(published_at=func.now())
+            )
+        self._checkpoint("after_mark_published")
+        for row in rows:
+            metrics.EVENTS_PRODUCED.labels(self.name, row.topic).inc()
+        return len(rows)
+
+    async def _housekeeping(self) -> None:
+        """Every few seconds: backlog gauges, and bulk removal of rows published long ago."""
+        now = time.monotonic()
+        if now < self._next_housekeeping:
+            return
+        self._next_housekeeping = now + 5.0
+        async with self.engine.begin() as connection:
+            backlog, oldest = (await connection.execute(
+                select(func.count(), func.min(outbox.c.created_at)).where(outbox.c.published_at.is_(None))
+            )).one()
+            age = await connection.scalar(select(func.extract("epoch", func.now() - oldest))) if oldest else 0
+            await connection.execute(
+                delete(outbox).where(outbox.c.published_at < datetime.now(UTC) - self.keep_published))
+        metrics.OUTBOX_BACKLOG.labels(self.name).set(backlog)
+        metrics.OUTBOX_OLDEST_SECONDS.labels(self.name).set(float(age or 0))

@@ -1,0 +1,106 @@
+"""Every Kafka topic of the system, declared once; created idempotently at start-up.
+
+Automatic topic creation is off on our brokers, so a topic that is not declared here
+does not exist. Keys keep order per entity (see each topic's `key`).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError, for_code
+
+log = logging.getLogger(__name__)
+
+DAY_MS = 24 * 60 * 60 * 1000
+# A provider payload may be 1 MiB; the envelope and headers need room on top of it.
+MAX_MESSAGE_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    key: str
+    partitions: int = 6
+    retention_ms: int = 7 * DAY_MS
+    cleanup_policy: str = "delete"
+    max_message_bytes: int = MAX_MESSAGE_BYTES
+
+    def as_new_topic(self, replication_factor: int) -> NewTopic:
+        return NewTopic(
+            name=self.name,
+            num_partitions=self.partitions,
+            replication_factor=replication_factor,
+            topic_configs={
+                "retention.ms": str(self.retention_ms),
+                "cleanup.policy": self.cleanup_policy,
+                "max.message.bytes": str(self.max_message_bytes),
+                "min.insync.replicas": str(min(2, replication_factor)),
+            },
+        )
+
+
+STRIPE_WEBHOOKS = TopicSpec("webhooks.stripe", key="customer id, else the object's own id")
+TWILIO_MESSAGES = TopicSpec("webhooks.twilio.messages", key="client number + lead number")
+TWILIO_CALLS = TopicSpec("webhooks.twilio.calls", key="client number + lead number")
+TWILIO_MESSAGE_STATUS = TopicSpec("webhooks.twilio.message-status", key="client number + lead number")
+FORM_SUBMISSIONS = TopicSpec("webhooks.forms", key="client id")
+IDENTITY_EVENTS = TopicSpec("identity.events", key="client id", retention_ms=30 * DAY_MS)
+BILLING_EVENTS = TopicSpec("billing.events", key="client id", retention_ms=30 * DAY_MS)
+MESSAGING_EVENTS = TopicSpec("messaging.events", key="client id + lead", retention_ms=30 * DAY_MS)
+ESCALATION_EVENTS = TopicSpec("escalation.events", key="client id", retention_ms=30 * DAY_MS)
+MESSAGING_COMMANDS = TopicSpec("messaging.commands", key="client id + recipient")
+# Dead letters wait for an operator: kept long, keyed by the consumer that gave up.
+DEAD_LETTERS = TopicSpec("revgen.dead-letters", key="consumer name", partitions=3, retention_ms=30 * DAY_MS)
+
+ALL_TOPICS: tuple[TopicSpec, ...] = (
+    STRIPE_WEBHOOKS,
+    TWILIO_MESSAGES,
+    TWILIO_CALLS,
+    TWILIO_MESSAGE_STATUS,
+    FORM_SUBMISSIONS,
+    IDENTITY_EVENTS,
+    BILLING_EVENTS,
+    MESSAGING_EVENTS,
+    ESCALATION_EVENTS,
+    MESSAGING_COMMANDS,
+    DEAD_LETTERS,
+)
+
+
+async def ensure_topics(bootstrap_servers: str, topics: tuple[TopicSpec, ...] = ALL_TOPICS,
+                        replication_factor: int = 1, timeout: float = 60.0) -> list[str]:
+    """Create whichever of `topics` are missing; existing ones are left as they are.
+
+    Returns the names it created. Retries while the broker is still starting.
+    """
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=10_000)
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            await admin.start()
+            break
+        except Exception:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+    try:
+        existing = set(await admin.list_topics())
+        missing = [spec for spec in topics if spec.name not in existing]
+        if not missing:
+            return []
+        response = await admin.create_topics([spec.as_new_topic(replication_factor) for spec in missing])
+        created = []
+        for name, code, *rest in response.topic_errors:
+            error = for_code(code)
+            if error is TopicAlreadyExistsError:  # a concurrent creator won: fine
+                continue
+            if code != 0:
+                raise error(f"creating topic {name}: {rest[-1] if rest else ''}")
+            created.append(name)
+        log.info("created topics %s", created)
+        return created
+    finally:
+        await admin.close()

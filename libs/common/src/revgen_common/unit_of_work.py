@@ -1,0 +1,44 @@
+"""One database transaction, and the messages it will publish once committed.
+
+Rolls back unless `commit()` is called. Handlers receive one of these: whatever they
+write with `connection` and whatever they `publish` commit together, or not at all.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
+
+from revgen_common.envelope import Envelope
+from revgen_common.outbox import outbox_row, write_outbox
+from revgen_common.topics import TopicSpec
+
+
+class UnitOfWork:
+    def __init__(self, engine: AsyncEngine):
+        self._engine = engine
+        self._transaction: AsyncTransaction | None = None
+        self._outgoing: list[dict[str, Any]] = []
+        self.connection: AsyncConnection
+
+    async def __aenter__(self) -> "UnitOfWork":
+        self.connection = await self._engine.connect()
+        self._transaction = await self.connection.begin()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        try:
+            if self._transaction is not None and self._transaction.is_active:
+                await self._transaction.rollback()
+        finally:
+            await self.connection.close()
+
+    def publish(self, topic: TopicSpec | str, message: Envelope, headers: dict[str, str] | None = None,
+                value: bytes | None = None) -> None:
+        self._outgoing.append(outbox_row(topic, message, headers, value))
+
+    async def commit(self) -> None:
+        assert self._transaction is not None
+        await write_outbox(self.connection, self._outgoing)
+        await self._transaction.commit()
+        self._outgoing.clear()

@@ -1,0 +1,50 @@
+import uuid
+
+import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from revgen_common.db import runtime_metadata
+from revgen_common.topics import DEAD_LETTERS, TopicSpec, ensure_topics
+from revgen_devstack.testing import create_database, test_infra
+
+
+@pytest.fixture(scope="session")
+def infra():
+    with test_infra() as running:
+        yield running
+
+
+@pytest.fixture
+async def database_url(infra):
+    """A fresh database with the runtime's tables (what a service migration creates)."""
+    url = await create_database(infra)
+    engine = create_async_engine(url)
+    async with engine.begin() as connection:
+        await connection.run_sync(runtime_metadata.create_all)
+    await engine.dispose()
+    return url
+
+
+@pytest.fixture
+async def engine(database_url):
+    engine = create_async_engine(database_url, pool_size=10)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def make_topic(infra):
+    """Creates uniquely named topics (auto-creation is off on our brokers)."""
+
+    async def make(partitions: int = 6) -> str:
+        spec = TopicSpec(f"test.{uuid.uuid4().hex[:10]}", key="test", partitions=partitions)
+        await ensure_topics(infra.bootstrap_servers, (spec,))
+        return spec.name
+
+    return make
+
+
+@pytest.fixture(scope="session")
+async def dead_letter_topic(infra):
+    await ensure_topics(infra.bootstrap_servers, (DEAD_LETTERS,))
+    return DEAD_LETTERS.name

@@ -1,0 +1,124 @@
+"""The consumer runtime against a real broker and a real PostgreSQL."""
+import asyncio
+import uuid
+
+from sqlalchemy import func, select
+
+from revgen_common import ConsumerOptions, Envelope, ExactlyOnceConsumer, OutboxRelay, TransientError
+from revgen_common.db import inbox, outbox
+from tests.support.effects import applied, applied_count, create_effects_table, effect_requests, make_handlers
+from tests.support.kafka_io import publish, publish_raw, read_all
+from tests.support.running import eventually, running
+
+
+def consumer(name, topic, engine, infra, handlers=None, **options):
+    return ExactlyOnceConsumer(
+        name=name, topics=[topic], handlers=handlers or make_handlers(name), engine=engine,
+        bootstrap_servers=infra.bootstrap_servers, options=ConsumerOptions(**options),
+    )
+
+
+async def test_the_same_event_delivered_five_times_has_exactly_one_effect(infra, engine, make_topic):
+    await create_effects_table(engine)
+    topic = await make_topic()
+    events = effect_requests(20, keys=4)
+    await publish(infra.bootstrap_servers, topic, events * 5)
+
+    async with running(consumer(f"dup-{uuid.uuid4().hex[:6]}", topic, engine, infra, max_batch=7)):
+        await eventually(lambda: _inbox_count(engine, 20))
+        await asyncio.sleep(0.5)  # give any (wrong) extra effect time to land
+
+    rows = await applied(engine)
+    assert sorted(r[0] for r in rows) == sorted(e.event_id for e in events)
+
+
+async def test_a_poison_message_is_dead_lettered_with_its_reason_and_the_partition_keeps_flowing(
+        infra, engine, make_topic, dead_letter_topic):
+    await create_effects_table(engine)
+    topic = await make_topic(partitions=1)
+    name = f"poison-{uuid.uuid4().hex[:6]}"
+    before = effect_requests(3, keys=1)
+    after = effect_requests(3, keys=1)
+    await publish(infra.bootstrap_servers, topic, before)
+    await publish_raw(infra.bootstrap_servers, topic, b"key-0", b"{not json")
+    await publish(infra.bootstrap_servers, topic, [
+        Envelope(type="RuleBroken", producer="test", key="key-0")])
+    await publish(infra.bootstrap_servers, topic, after)
+
+    c = consumer(name, topic, engine, infra)
+    async with running(c), running(OutboxRelay(name=name, engine=engine, bootstrap_servers=infra.bootstrap_servers)):
+        await eventually(lambda: _inbox_count(engine, 8))
+        letters = await eventually(lambda: _dead_letters_of(infra, name, dead_letter_topic, 2))
+
+    assert await applied_count(engine) == 6  # everything around the poison got through
+    by_offset = {int(h["dlq.original.offset"]): (h, r) for h, r in letters}
+    assert sorted(by_offset) == [3, 4]
+    undecodable, broken = by_offset[3], by_offset[4]
+    assert undecodable[0]["dlq.error.class"] == "UndecodableMessage"
+    assert undecodable[1].value == b"{not json"  # the original bytes, ready to replay
+    assert broken[0]["dlq.error.class"] == "PermanentError"
+    assert "breaks a rule" in broken[0]["dlq.error.message"]
+    assert broken[0]["dlq.original.topic"] == topic and broken[0]["dlq.original.partition"] == "0"
+
+
+async def test_a_transient_failure_pauses_only_its_partition_and_honours_retry_after(infra, engine, make_topic):
+    await create_effects_table(engine)
+    topic = await make_topic(partitions=2)
+    name = f"transient-{uuid.uuid4().hex[:6]}"
+    attempts: list[float] = []
+    base = make_handlers(name)
+
+    async def flaky(event, uow):
+        if event.key == "slow" and len(attempts) < 2:
+            attempts.append(asyncio.get_running_loop().time())
+            raise TransientError("provider said 429", retry_after=1.0)
+        await base["EffectRequested"](event, uow)
+
+    slow = [Envelope(type="EffectRequested", producer="t", key="slow", payload={"seq": 1})]
+    others = [Envelope(type="EffectRequested", producer="t", key=f"k{i}", payload={"seq": 1}) for i in range(40)]
+    await publish(infra.bootstrap_servers, topic, slow + others)
+
+    async with running(consumer(name, topic, engine, infra, handlers={"EffectRequested": flaky})):
+        await eventually(lambda: _inbox_count(engine, 41), timeout=30)
+
+    assert len(attempts) == 2
+    assert attempts[1] - attempts[0] >= 1.0  # Retry-After is a floor, never shortened
+    assert await applied_count(engine) == 41  # nothing lost, nothing doubled
+
+
+async def test_outbox_rows_are_published_with_their_event_id_and_marked(infra, engine, make_topic):
+    await create_effects_table(engine)
+    source, sink = await make_topic(), await make_topic()
+    name = f"relay-{uuid.uuid4().hex[:6]}"
+    await publish(infra.bootstrap_servers, source, effect_requests(50, keys=5))
+
+    c = consumer(name, source, engine, infra, handlers=make_handlers(name, forward_to=sink))
+    async with running(c), running(OutboxRelay(name=name, engine=engine, bootstrap_servers=infra.bootstrap_servers)):
+        await eventually(lambda: _unpublished(engine, expect_zero_of=50))
+
+    records = await read_all(infra.bootstrap_servers, sink)
+    async with engine.connect() as connection:
+        ids = set((await connection.execute(select(outbox.c.event_id))).scalars())
+    assert {Envelope.from_bytes(r.value).event_id for r in records} == ids and len(records) == 50
+
+
+async def _inbox_count(engine, expected):
+    async with engine.connect() as connection:
+        return await connection.scalar(select(func.count()).select_from(inbox)) >= expected
+
+
+async def _unpublished(engine, expect_zero_of):
+    async with engine.connect() as connection:
+        total = await connection.scalar(select(func.count()).select_from(outbox))
+        waiting = await connection.scalar(select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None)))
+    return total == expect_zero_of and waiting == 0
+
+
+async def _dead_letters_of(infra, consumer_name, topic, expected):
+    records = await read_all(infra.bootstrap_servers, topic)
+    mine = []
+    for record in records:
+        headers = {k: v.decode() for k, v in record.headers}
+        if headers.get("dlq.consumer") == consumer_name:
+            mine.append((headers, record))
+    return mine if len(mine) >= expected else None

@@ -1,0 +1,57 @@
+"""Small Kafka helpers for tests: publish envelopes, read a topic to its end."""
+from __future__ import annotations
+
+import asyncio
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from revgen_common.envelope import Envelope
+from revgen_common.kafka_config import producer_config
+
+
+async def publish(bootstrap_servers: str, topic: str, messages: list[Envelope]) -> None:
+    producer = AIOKafkaProducer(**producer_config(bootstrap_servers))
+    await producer.start()
+    try:
+        futures = [await producer.send(topic, m.to_bytes(), key=m.key.encode()) for m in messages]
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+
+
+async def publish_raw(bootstrap_servers: str, topic: str, key: bytes, value: bytes) -> None:
+    producer = AIOKafkaProducer(**producer_config(bootstrap_servers))
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, value, key=key)
+    finally:
+        await producer.stop()
+
+
+async def read_all(bootstrap_servers: str, topic: str, *, isolation_level: str = "read_committed",
+                   idle_seconds: float = 1.0, timeout: float = 30.0):
+    """Every record of `topic` from the beginning to its current end."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False,
+                                auto_offset_reset="earliest", isolation_level=isolation_level)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        if not partitions:
+            await consumer._client.force_metadata_update()
+            partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        records = []
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            positions = {tp: await consumer.position(tp) for tp in partitions}
+            if all(positions[tp] >= ends[tp] for tp in partitions):
+                break
+            batch = await consumer.getmany(timeout_ms=int(idle_seconds * 1000))
+            for tp_records in batch.values():
+                records.extend(tp_records)
+        return records
+    finally:
+        await consumer.stop()
