@@ -36,7 +36,7 @@ def make_handlers(consumer: str, forward_to: str | None = None):
     async def reject(event: Envelope, uow: UnitOfWork) -> None:
         raise PermanentError(f"test event {event.event_id} breaks a rule")
 
-    return {"EffectRequested": record_effect, "RuleBroken": reject}
+    return {"EffectRequested": record_effect, "EffectRecorded": record_effect, "RuleBroken": reject}
 
 
 def effect_requests(count: int, keys: int) -> list[Envelope]:

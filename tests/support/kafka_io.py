@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from revgen_common.envelope import Envelope
 from revgen_common.kafka_config import producer_config
@@ -35,10 +36,7 @@ async def read_all(bootstrap_servers: str, topic: str, *, isolation_level: str =
                                 auto_offset_reset="earliest", isolation_level=isolation_level)
     await consumer.start()
     try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        if not partitions:
-            await consumer._client.force_metadata_update()
-            partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        partitions = await partitions_of(bootstrap_servers, topic)
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)
@@ -55,3 +53,30 @@ async def read_all(bootstrap_servers: str, topic: str, *, isolation_level: str =
         return records
     finally:
         await consumer.stop()
+
+
+async def group_caught_up(bootstrap_servers: str, group: str, topic: str) -> bool:
+    """True once the group's committed offsets reach the end of every partition of `topic`."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    await consumer.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(group)
+        partitions = await partitions_of(bootstrap_servers, topic)
+        ends = await consumer.end_offsets(partitions)
+        return bool(partitions) and all(
+            tp in committed and committed[tp].offset >= end for tp, end in ends.items())
+    finally:
+        await consumer.stop()
+        await admin.close()
+
+
+async def partitions_of(bootstrap_servers: str, topic: str) -> list[TopicPartition]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        (description,) = await admin.describe_topics([topic])
+        return sorted(TopicPartition(topic, p["partition"]) for p in description["partitions"])
+    finally:
+        await admin.close()

@@ -14,12 +14,15 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from revgen_common import metrics
 from revgen_common.checkpoints import Checkpoint, no_checkpoint
 from revgen_common.db import OUTBOX_CHANNEL, outbox
+from revgen_common.errors import Backoff
 from revgen_common.kafka_config import producer_config
 
 log = logging.getLogger(__name__)
@@ -46,6 +49,7 @@ class OutboxRelay:
         self.idle_poll_seconds = idle_poll_seconds
         self.keep_published = keep_published
         self._checkpoint = checkpoint
+        self.backoff = Backoff()
         self._producer = AIOKafkaProducer(**producer_config(bootstrap_servers))
         self._wake = asyncio.Event()
         self._next_housekeeping = 0.0
@@ -55,9 +59,18 @@ class OutboxRelay:
         listener = await self._listen()
         stopping = asyncio.create_task(stop.wait())
         try:
+            failures = 0
             while not stop.is_set():
-                published = await self.publish_batch()
-                await self._housekeeping()
+                try:
+                    published = await self.publish_batch()
+                    await self._housekeeping()
+                    failures = 0
+                except (OSError, SQLAlchemyError, KafkaError) as error:
+                    # Kafka or the database is away: the rows wait in the outbox, nothing is lost.
+                    failures += 1
+                    log.warning("relay %s: publishing failed (%r); retrying", self.name, error)
+                    await asyncio.wait({stopping}, timeout=self.backoff.delay(failures))
+                    continue
                 if published < self.batch_size:
                     await self._sleep_until_woken(stopping)
         finally:
@@ -113,10 +126,10 @@ class OutboxRelay:
             return
         self._next_housekeeping = now + 5.0
         async with self.engine.begin() as connection:
-            backlog, oldest = (await connection.execute(
-                select(func.count(), func.min(outbox.c.created_at)).where(outbox.c.published_at.is_(None))
+            backlog, age = (await connection.execute(
+                select(func.count(), func.extract("epoch", func.now() - func.min(outbox.c.created_at)))
+                .where(outbox.c.published_at.is_(None))
             )).one()
-            age = await connection.scalar(select(func.extract("epoch", func.now() - oldest))) if oldest else 0
             await connection.execute(
                 delete(outbox).where(outbox.c.published_at < datetime.now(UTC) - self.keep_published))
         metrics.OUTBOX_BACKLOG.labels(self.name).set(backlog)
