@@ -57,12 +57,39 @@ def test_infra() -> Iterator[TestInfra]:
 
 @contextlib.contextmanager
 def _docker_infra() -> Iterator[TestInfra]:
-    from testcontainers.kafka import KafkaContainer
-    from testcontainers.postgres import PostgresContainer
+    # testcontainers' KafkaContainer drives Confluent images only (with_kraft() rejects
+    # apache/kafka's version number, its start script calls /etc/confluent/docker/*), so the
+    # official image runs as a plain container with BROKER_SETTINGS, as the local broker does.
+    from testcontainers.community.postgres import PostgresContainer
+    from testcontainers.core.container import DockerContainer
+    from testcontainers.core.wait_strategies import LogMessageWaitStrategy
 
-    with KafkaContainer("apache/kafka:4.1.1").with_kraft() as kafka, \
-            PostgresContainer("postgres:18", driver=None) as postgres:
-        yield TestInfra(kafka.get_bootstrap_server(), postgres.get_connection_url())
+    from revgen_devstack.kafka_broker import BROKER_SETTINGS
+
+    script = "/tmp/revgen-start.sh"
+    settings = {
+        **BROKER_SETTINGS,
+        # Clients use the mapped port; the broker's calls to itself (transaction markers) use BROKER.
+        "listeners": "PLAINTEXT://:9092,BROKER://:9093,CONTROLLER://:9094",
+        "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,BROKER:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "inter.broker.listener.name": "BROKER",
+        "controller.quorum.voters": "1@localhost:9094",
+        "log.dirs": "/var/lib/kafka/data",
+    }
+    kafka = DockerContainer("apache/kafka:4.1.1").with_exposed_ports(9092)
+    kafka.with_env("CLUSTER_ID", "4L6g3nShT-eMCtK--X86sw")
+    for key, value in settings.items():
+        kafka.with_env("KAFKA_" + key.upper().replace(".", "_"), value)
+    # The advertised address holds the mapped port, known only once the container runs.
+    kafka.with_command(["sh", "-c", f"while [ ! -f {script} ]; do sleep 0.1; done; exec sh {script}"])
+    with kafka, PostgresContainer("postgres:18", driver=None) as postgres:
+        bootstrap = f"{kafka.get_container_host_ip()}:{kafka.get_exposed_port(9092)}"
+        advertised = f"PLAINTEXT://{bootstrap},BROKER://localhost:9093"
+        start = f"export KAFKA_ADVERTISED_LISTENERS={advertised}; exec /etc/kafka/docker/run"
+        kafka.exec(["sh", "-c", f"echo '{start}' > {script}.tmp && mv {script}.tmp {script}"])
+        running = LogMessageWaitStrategy("Transitioning from RECOVERY to RUNNING").with_startup_timeout(120)
+        running.wait_until_ready(kafka)
+        yield TestInfra(bootstrap, postgres.get_connection_url())
 
 
 async def create_database(infra: TestInfra, prefix: str = "t") -> str:
