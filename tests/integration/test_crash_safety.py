@@ -166,3 +166,31 @@ async def test_negative_control_auto_commit_without_inbox_loses_or_doubles_under
     print(f"\nnaive consumer: {lost} lost, {doubled} duplicated effects")
     with pytest.raises(AssertionError):
         assert_exactly_once_in_order(rows, events)
+
+
+async def test_kafka_stage_killed_and_restarted_delivers_each_input_exactly_once_to_read_committed_readers(
+        infra, make_topic, tmp_path):
+    source, sink = await make_topic(), await make_topic()
+    inputs = effect_requests(2000, keys=KEYS)
+    await publish(infra.bootstrap_servers, source, inputs)
+    group = f"stage-{uuid.uuid4().hex[:6]}"
+    common = ["--bootstrap", infra.bootstrap_servers, "--input", source, "--output", sink, "--group", group]
+    kills = 0
+    for _ in range(3):
+        for point in ("before_transaction_commit", "after_transaction_commit"):
+            process = await start_module("tests.support.stage_process", *common,
+                                         "--crash-at", f"{point}:{random.randint(1, 6)}", log=tmp_path / "log")
+            kills += was_killed(await wait_or_stop(process, timeout=60))
+    process = await start_module("tests.support.stage_process", *common, log=tmp_path / "log")
+    try:
+        await eventually(lambda: group_caught_up(infra.bootstrap_servers, group, source), timeout=180, interval=0.5)
+    finally:
+        await stop(process)
+
+    committed = await read_all(infra.bootstrap_servers, sink, isolation_level="read_committed")
+    everything = await read_all(infra.bootstrap_servers, sink, isolation_level="read_uncommitted")
+    values = [record.value for record in committed]
+    print(f"\n{kills} stage kills; {len(everything) - len(committed)} aborted records hidden from read_committed")
+    assert kills >= 4
+    assert sorted(values) == sorted(e.to_bytes() for e in inputs)  # each input exactly once
+    assert len(everything) > len(committed)  # the crashes did leave aborted writes behind

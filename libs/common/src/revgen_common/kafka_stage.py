@@ -40,7 +40,8 @@ Transform = Callable[[ConsumerRecord], Awaitable[Iterable[Output]]]
 
 class TransactionalStage:
     def __init__(self, *, name: str, input_topic: str, transform: Transform, bootstrap_servers: str,
-                 max_batch: int = 500, checkpoint: Checkpoint = no_checkpoint, backoff: Backoff | None = None):
+                 max_batch: int = 500, checkpoint: Checkpoint = no_checkpoint, backoff: Backoff | None = None,
+                 **kafka_overrides: object):
         self.name = name
         self.input_topic = input_topic
         self.transform = transform
@@ -48,7 +49,7 @@ class TransactionalStage:
         self.max_batch = max_batch
         self._checkpoint = checkpoint
         self._backoff = backoff or Backoff()
-        self._consumer = AIOKafkaConsumer(**consumer_config(bootstrap_servers, group_id=name))
+        self._consumer = AIOKafkaConsumer(**consumer_config(bootstrap_servers, group_id=name, **kafka_overrides))
         self._producers: dict[TopicPartition, AIOKafkaProducer] = {}
 
     def transactional_id(self, tp: TopicPartition) -> str:
@@ -74,9 +75,11 @@ class TransactionalStage:
             producer = await self._producer_for(tp)
             try:
                 async with producer.transaction():
-                    for record in records:
-                        for output in await self.transform(record):
-                            await producer.send(output.topic, value=output.value, key=output.key)
+                    deliveries = [
+                        await producer.send(output.topic, value=output.value, key=output.key)
+                        for record in records for output in await self.transform(record)
+                    ]
+                    await asyncio.gather(*deliveries)  # written, not yet committed
                     self._checkpoint("before_transaction_commit")
                     await producer.send_offsets_to_transaction({tp: records[-1].offset + 1}, self.name)
                 self._checkpoint("after_transaction_commit")
