@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from revgen_devstack.ports import free_port, wait_for_port
+from revgen_devstack.ports import die_with_parent, free_port, wait_for_port
 
 KAFKA_DEPLOY_DIR = Path(__file__).resolve().parents[3] / "kafka"
 
@@ -113,7 +113,7 @@ class KafkaBroker:
         log = open(self.data_dir / "broker.log", "ab")
         self.process = subprocess.Popen(
             self._java("kafka.Kafka", str(config)), stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
+            start_new_session=True, preexec_fn=die_with_parent,
         )
         wait_for_port(self.port, timeout, is_alive=lambda: self.process.poll() is None)
         return self

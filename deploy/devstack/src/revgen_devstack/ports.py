@@ -1,3 +1,5 @@
+import ctypes
+import signal
 import socket
 import time
 
@@ -20,3 +22,10 @@ def wait_for_port(port: int, timeout: float, is_alive=lambda: True) -> None:
         except OSError:
             time.sleep(0.1)
     raise TimeoutError(f"nothing listened on 127.0.0.1:{port} within {timeout}s")
+
+
+def die_with_parent() -> None:
+    """preexec_fn: the kernel SIGTERMs the child if the process that started it dies, even
+    by SIGKILL, so a crashed test run leaves no broker or database behind (Linux)."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)

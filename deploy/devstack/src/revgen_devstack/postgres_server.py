@@ -14,7 +14,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from revgen_devstack.ports import free_port, wait_for_port
+from revgen_devstack.ports import die_with_parent, free_port, wait_for_port
 
 SERVICE_USER = "revgen-postgres"
 # Located without importing the wheel's Python layer, which takes global locks at import.
@@ -77,7 +77,7 @@ class PostgresServer:
             [str(POSTGRES_BIN_PATH / "postgres"), "-D", str(pgdata), "-p", str(self.port),
              "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={pgdata}",
              "-c", f"max_connections={self.max_connections}"],
-            stdout=log, stderr=subprocess.STDOUT, user=user, start_new_session=True,
+            stdout=log, stderr=subprocess.STDOUT, user=user, start_new_session=True, preexec_fn=die_with_parent,
         )
         wait_for_port(self.port, timeout, is_alive=lambda: self.process.poll() is None)
         return self
