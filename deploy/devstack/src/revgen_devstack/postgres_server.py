@@ -31,19 +31,25 @@ def _run_as() -> str | None:
     return SERVICE_USER
 
 
+def _let_traverse(path: Path) -> None:
+    """Give everyone search (x) permission on `path`'s ancestors, as a server running as
+    another user must reach its data and the wheel's binaries (e.g. under a 0700 mktemp)."""
+    for parent in path.parents:
+        mode = parent.stat().st_mode
+        if mode & 0o011 != 0o011:
+            parent.chmod(mode | 0o011)
+
+
 def _hand_over(path: Path, user: str | None) -> None:
     if user is None:
         return
     entry = pwd.getpwnam(user)
-    for parent in [path, *path.parents]:  # the server must be able to traverse to its data
-        parent.chmod(parent.stat().st_mode | 0o055) if parent != path else None
+    _let_traverse(path)
+    _let_traverse(POSTGRES_BIN_PATH)
     shutil.chown(path, entry.pw_uid, entry.pw_gid)
     for root, dirs, files in os.walk(path):
         for name in dirs + files:
             os.chown(os.path.join(root, name), entry.pw_uid, entry.pw_gid)
-    # the wheel's binaries must be executable by that user too
-    for binary in POSTGRES_BIN_PATH.iterdir():
-        binary.chmod(binary.stat().st_mode | 0o055)
 
 
 @dataclass
