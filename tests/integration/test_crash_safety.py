@@ -194,3 +194,27 @@ async def test_kafka_stage_killed_and_restarted_delivers_each_input_exactly_once
     assert kills >= 4
     assert sorted(values) == sorted(e.to_bytes() for e in inputs)  # each input exactly once
     assert len(everything) > len(committed)  # the crashes did leave aborted writes behind
+
+
+async def test_sigterm_drains_and_commits_so_a_restart_redelivers_nothing(infra, engine, make_topic, tmp_path):
+    await create_effects_table(engine)
+    topic = await make_topic()
+    events = effect_requests(EVENTS, keys=KEYS)
+    await publish(infra.bootstrap_servers, topic, events)
+    group = f"drain-{uuid.uuid4().hex[:6]}"
+    common = ["--db", engine.url.render_as_string(hide_password=False), "--bootstrap", infra.bootstrap_servers,
+              "--topic", topic, "--group", group, "--report", str(tmp_path / "absorbed.txt"), "--max-batch", "20"]
+
+    first = await start_module("tests.support.effect_process", *common, log=tmp_path / "log")
+    await eventually(lambda: _at_least(engine, 200), timeout=60, interval=0.05)
+    assert await stop(first) == 0  # a clean exit, mid-stream
+    stopped_at = await inbox_count(engine)
+    second = await start_module("tests.support.effect_process", *common, log=tmp_path / "log")
+    try:
+        await eventually(lambda: _at_least(engine, EVENTS), timeout=120, interval=0.5)
+    finally:
+        await stop(second)
+
+    assert stopped_at < EVENTS  # the stop really happened mid-stream
+    assert absorbed_redeliveries(tmp_path) == 0
+    assert_exactly_once_in_order(await applied(engine), events)
