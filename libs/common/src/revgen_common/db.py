@@ -44,5 +44,6 @@ Index("outbox_unpublished", outbox.c.id, postgresql_where=outbox.c.published_at.
 Index("inbox_processed_at", inbox.c.processed_at)
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+def create_engine(url: str, *, pool_size: int = 10, connect_args: dict | None = None) -> AsyncEngine:
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+                               connect_args=connect_args or {})

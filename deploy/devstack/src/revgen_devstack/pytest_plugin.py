@@ -1,3 +1,5 @@
+"""Pytest fixtures for every test tree (`-p revgen_devstack.pytest_plugin`): a real Kafka
+broker and PostgreSQL for the session, and a fresh database or topic per test."""
 import uuid
 
 import pytest

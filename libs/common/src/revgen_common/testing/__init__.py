@@ -1,0 +1,1 @@
+"""Helpers for tests and fakes: signing requests exactly as the providers do."""

@@ -1,0 +1,80 @@
+"""Publishing verified webhooks, and finding out afterwards whether a publish landed.
+
+Each message goes to an explicit partition (Kafka's default murmur2 of the key), so the
+ledger knows where to look for it when an outcome was never learnt.
+"""
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.partitioner import murmur2
+
+from revgen_common.envelope import Envelope
+from revgen_common.kafka_config import producer_config
+from revgen_common.metrics import EVENTS_PRODUCED
+
+EVENT_ID_HEADER = "revgen.event_id"
+
+
+def partition_for(key: str, partitions: int) -> int:
+    return (murmur2(key.encode()) & 0x7FFFFFFF) % partitions
+
+
+class KafkaPublisher:
+    def __init__(self, bootstrap_servers: str, request_timeout_ms: int):
+        self.bootstrap_servers = bootstrap_servers
+        self._producer = AIOKafkaProducer(**producer_config(bootstrap_servers, request_timeout_ms=request_timeout_ms,
+                                                            linger_ms=1))
+        self._partitions: dict[str, int] = {}
+
+    async def start(self, topics: list[str]) -> None:
+        await self._producer.start()
+        for topic in topics:  # fixed at start: topics are declared, never created on the fly
+            self._partitions[topic] = len(await self._producer.partitions_for(topic))
+
+    async def stop(self) -> None:
+        await self._producer.stop()
+
+    def partition_for(self, topic: str, key: str) -> int:
+        return partition_for(key, self._partitions[topic])
+
+    async def send(self, topic: str, partition: int, message: Envelope) -> asyncio.Future:
+        """Hands the message to the producer; the returned future resolves once acks=all."""
+        return await self._producer.send(
+            topic, message.to_bytes(), key=message.key.encode(), partition=partition,
+            headers=[(EVENT_ID_HEADER, str(message.event_id).encode())])
+
+    async def ping(self) -> None:
+        await self._producer.client.fetch_all_metadata()
+
+    async def landed_since(self, topic: str, partition: int, event_id: uuid.UUID, since: float) -> bool:
+        """Whether a message with `event_id` was written to the partition at or after the
+        unix time `since` (minus a little clock skew): a bounded scan, done only for
+        publishes whose outcome was lost."""
+        tp = TopicPartition(topic, partition)
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap_servers, enable_auto_commit=False,
+                                    isolation_level="read_uncommitted")
+        await consumer.start()
+        try:
+            consumer.assign([tp])
+            start = (await consumer.offsets_for_times({tp: int((since - 5) * 1000)}))[tp]
+            end = (await consumer.end_offsets([tp]))[tp]
+            if start is None:
+                return False
+            consumer.seek(tp, start.offset)
+            wanted = str(event_id).encode()
+            while await consumer.position(tp) < end:
+                for record in (await consumer.getmany(tp, timeout_ms=500)).get(tp, []):
+                    if dict(record.headers).get(EVENT_ID_HEADER) == wanted:
+                        return True
+            return False
+        finally:
+            await consumer.stop()
+
+
+def record_published(topic: str) -> None:
+    EVENTS_PRODUCED.labels("ingress", topic).inc()
+
+

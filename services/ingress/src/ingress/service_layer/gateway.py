@@ -1,0 +1,100 @@
+"""Accepting a verified webhook: dedup it, put it on Kafka, and say so only once Kafka has it.
+
+Answers within a bounded deadline. A duplicate is answered as accepted and not published
+again; a publish whose outcome is not known yet blocks its duplicates until it is known
+(they wait, or get 503 and come back); one whose outcome was lost for good is settled by
+looking for its event id on the partition it was sent to.
+"""
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from aiokafka.errors import KafkaError
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from ingress import metrics
+from ingress.adapters.kafka_publisher import KafkaPublisher
+from ingress.adapters.ledger import Claim, ClaimResult, Ledger
+from ingress.domain.webhooks import VerifiedWebhook
+
+log = logging.getLogger(__name__)
+
+IN_FLIGHT_POLL_SECONDS = 0.02
+
+
+class Outcome(enum.Enum):
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+    UNAVAILABLE = "unavailable"
+
+
+class Gateway:
+    def __init__(self, ledger: Ledger, publisher: KafkaPublisher, deadline_seconds: float,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+        self.ledger = ledger
+        self.publisher = publisher
+        self.deadline_seconds = deadline_seconds
+        self.clock = clock
+        self._settling: set[asyncio.Task] = set()
+
+    async def accept(self, webhook: VerifiedWebhook) -> Outcome:
+        try:
+            async with asyncio.timeout(self.deadline_seconds):
+                outcome = await self._accept(webhook)
+        except (TimeoutError, OSError, OperationalError, InterfaceError, KafkaError) as error:
+            # Infrastructure away: the provider retries. Anything else is a bug and a 500.
+            log.warning("webhook %s/%s not accepted: %r", webhook.source, webhook.provider_id, error)
+            outcome = Outcome.UNAVAILABLE
+        metrics.WEBHOOKS.labels(webhook.source, outcome.value).inc()
+        return outcome
+
+    async def _accept(self, webhook: VerifiedWebhook) -> Outcome:
+        partition = self.publisher.partition_for(webhook.topic.name, webhook.key)
+        claim = await self.ledger.claim(webhook, partition)
+        while claim.claim is Claim.IN_FLIGHT:  # its first delivery is being published right now
+            await asyncio.sleep(IN_FLIGHT_POLL_SECONDS)
+            claim = await self.ledger.claim(webhook, partition)
+        if claim.claim is Claim.DUPLICATE:
+            return Outcome.DUPLICATE
+        if claim.claim is Claim.UNRESOLVED:
+            assert claim.attempt_at is not None
+            if await self.publisher.landed_since(webhook.topic.name, partition, webhook.event_id,
+                                                 claim.attempt_at.timestamp()):
+                await self.ledger.mark_published(webhook, claim)
+                return Outcome.DUPLICATE
+            retried = await self.ledger.retry(webhook, claim)
+            if retried is None:
+                return Outcome.UNAVAILABLE  # a concurrent request took the retry over
+            claim = retried
+        await asyncio.shield(self._publish(webhook, partition, claim))
+        return Outcome.ACCEPTED
+
+    def _publish(self, webhook: VerifiedWebhook, partition: int, claim: ClaimResult) -> asyncio.Task:
+        """The publish and its bookkeeping run to the end even when the caller's deadline
+        passes, so a late acknowledgement still marks the ledger."""
+        task = asyncio.create_task(self._publish_and_mark(webhook, partition, claim))
+        self._settling.add(task)
+        task.add_done_callback(self._settled)
+        return task
+
+    def _settled(self, task: asyncio.Task) -> None:
+        self._settling.discard(task)
+        if not task.cancelled() and task.exception() is not None:  # the ledger row stays pending
+            log.warning("publish outcome unknown, left pending: %r", task.exception())
+
+    async def _publish_and_mark(self, webhook: VerifiedWebhook, partition: int, claim: ClaimResult) -> None:
+        started = time.perf_counter()
+        delivery = await self.publisher.send(webhook.topic.name, partition, webhook.envelope(self.clock()))
+        await delivery
+        metrics.PUBLISH_SECONDS.observe(time.perf_counter() - started)
+        await self.ledger.mark_published(webhook, claim)
+
+    async def drain(self) -> None:
+        """At shutdown: let publishes in flight finish and be recorded."""
+        if self._settling:
+            await asyncio.wait(self._settling, timeout=10)
