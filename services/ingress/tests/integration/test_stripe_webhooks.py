@@ -8,25 +8,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from ingress_testing import SECRETS, deliver, stripe_event
 from revgen_common.envelope import Envelope
 from revgen_common.testing.provider_signatures import stripe_signature_header
 from revgen_common.topics import STRIPE_WEBHOOKS
 from tests.support.kafka_io import read_all
 
-SECRET = "whsec_test_8d2f6a1c9e4b7d3f5a0c2e8b"
-
-
-def stripe_event(customer: str | None = "cus_1") -> bytes:
-    obj = {"id": f"in_{uuid.uuid4().hex[:12]}", "object": "invoice", "customer": customer}
-    return json.dumps({"id": f"evt_{uuid.uuid4().hex}", "object": "event", "type": "invoice.paid",
-                       "data": {"object": obj}}).encode()
-
-
-async def deliver(client, body: bytes, header: str | None):
-    headers = {"Content-Type": "application/json"}
-    if header is not None:
-        headers["Stripe-Signature"] = header
-    return await client.post("/webhooks/stripe", content=body, headers=headers)
+SECRET = SECRETS["stripe_webhook_secret"]
 
 
 async def on_topic(infra, event_ids) -> list[Envelope]:

@@ -1,0 +1,58 @@
+"""Helpers for ingress tests (on the test path): settings, an in-process server, signed
+Stripe deliveries."""
+import asyncio
+import contextlib
+import json
+import time
+import uuid
+
+import httpx
+import uvicorn
+
+from ingress.bootstrap import create_app
+from ingress.settings import IngressSettings
+
+SECRETS = {
+    "stripe_webhook_secret": "whsec_test_8d2f6a1c9e4b7d3f5a0c2e8b",
+    "twilio_auth_token": "5e0c3a9f7b1d2e4c6a8f0b3d5e7c9a1f",
+    "form_webhook_secret": "form-master-3c9e1a7f5b2d8c4e6a0f",
+}
+
+
+def settings_for(database_url: str, bootstrap: str, port: int, **overrides) -> IngressSettings:
+    return IngressSettings(
+        kafka_bootstrap_servers=bootstrap, ingress_database_url=database_url,
+        public_base_url="https://hooks.revgen.example", port=port, **SECRETS, **overrides)
+
+
+@contextlib.asynccontextmanager
+async def serve(settings: IngressSettings):
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=settings.port,
+                                           log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if task.done() or time.monotonic() > deadline:
+            raise RuntimeError("ingress did not start") from task.exception() if task.done() else None
+        await asyncio.sleep(0.05)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.port}", timeout=20) as client:
+            yield client
+    finally:
+        server.should_exit = True
+        await task
+
+
+
+
+def stripe_event(customer: str | None = "cus_1") -> bytes:
+    obj = {"id": f"in_{uuid.uuid4().hex[:12]}", "object": "invoice", "customer": customer}
+    return json.dumps({"id": f"evt_{uuid.uuid4().hex}", "object": "event", "type": "invoice.paid",
+                       "data": {"object": obj}}).encode()
+
+
+async def deliver(client, body: bytes, header: str | None):
+    headers = {"Content-Type": "application/json"}
+    if header is not None:
+        headers["Stripe-Signature"] = header
+    return await client.post("/webhooks/stripe", content=body, headers=headers)
