@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -50,9 +51,29 @@ def _wait_for_signal() -> None:
         signal.pause()
 
 
+def _local_env(path: Path) -> dict[str, str]:
+    """Secrets for a local run: generated once, kept in `path`, overridden by the real
+    environment. Production never uses this: there every secret must be given."""
+    values = {}
+    if path.exists():
+        values = dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+    wanted = [name for service in SERVICES for name in service.local_secrets]
+    missing = [name for name in wanted if name not in values]
+    if missing:
+        values.update({name: secrets.token_hex(24) for name in missing})
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+        path.chmod(0o600)
+    for service in SERVICES:
+        for name, value in service.local_defaults.items():
+            values.setdefault(name, value)
+    return values
+
+
 def up(data_dir: Path) -> int:
     with contextlib.ExitStack() as stack:
-        env = dict(os.environ)
+        env = {**_local_env(data_dir.parent / "local.env"), **os.environ}
+        _print(f"local secrets in {data_dir.parent / 'local.env'} (the environment overrides them)")
         if not env.get("KAFKA_BOOTSTRAP_SERVERS"):
             broker = KafkaBroker(data_dir / "kafka").start()
             stack.callback(broker.stop)
@@ -86,6 +107,7 @@ def up(data_dir: Path) -> int:
 def _migrate(service: Service, env: dict[str, str]) -> None:
     if service.migrate_command:
         subprocess.run(service.migrate_command, env=env, check=True)
+        _print(f"{service.name} database migrated")
 
 
 def _stop_process(process: subprocess.Popen) -> None:

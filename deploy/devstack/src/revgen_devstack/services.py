@@ -1,7 +1,8 @@
 """The services `revgen-devstack up` runs, in start order. Each service adds itself here
-when it is built (its migrations and its entrypoint); none is built yet."""
+when it is built: its migration step and its entrypoint."""
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 
 
@@ -10,10 +11,21 @@ class Service:
     name: str  # also its database's name
     command: list[str]
     migrate_command: list[str] = field(default_factory=list)
+    # Secrets it needs; for a local run they are generated once and kept in .revgen/local.env.
+    local_secrets: tuple[str, ...] = ()
+    local_defaults: dict[str, str] = field(default_factory=dict)
 
     @property
     def database_url_variable(self) -> str:
         return f"{self.name.upper()}_DATABASE_URL"
 
 
-SERVICES: list[Service] = []
+SERVICES: list[Service] = [
+    Service(
+        name="ingress",
+        command=[sys.executable, "-m", "ingress.main"],
+        migrate_command=[sys.executable, "-m", "ingress.migrate"],
+        local_secrets=("STRIPE_WEBHOOK_SECRET", "TWILIO_AUTH_TOKEN", "FORM_WEBHOOK_SECRET"),
+        local_defaults={"PUBLIC_BASE_URL": "http://127.0.0.1:8080", "PORT": "8080"},
+    ),
+]
