@@ -4,12 +4,14 @@ import asyncio
 import json
 import time
 
+import asyncpg
 import pytest
 
 from revgen_common.envelope import Envelope
 from revgen_common.testing.provider_signatures import stripe_signature_header
 from revgen_common.topics import ALL_TOPICS, STRIPE_WEBHOOKS, ensure_topics
-from revgen_devstack import KafkaBroker, free_port
+from ingress.migrate import upgrade
+from revgen_devstack import KafkaBroker, PostgresServer, free_port
 from tests.support.kafka_io import read_all
 
 from ingress_testing import SECRETS, deliver, serve, settings_for, stripe_event
@@ -64,3 +66,29 @@ async def test_kafka_down_gives_fast_503s_and_every_acknowledged_event_lands_exa
     records = await read_all(own_broker.bootstrap_servers, STRIPE_WEBHOOKS.name, timeout=60)
     on_topic = [Envelope.from_bytes(r.value).payload["provider_id"] for r in records]
     assert sorted(on_topic) == sorted(acknowledged) and len(acknowledged) == 40
+
+
+@pytest.fixture
+def own_postgres(tmp_path):
+    server = PostgresServer(tmp_path / "postgres").start()
+    yield server
+    server.stop()
+
+
+async def test_the_ledger_database_down_gives_fast_503s_never_a_2xx(own_postgres, infra, topics_ready):
+    connection = await asyncpg.connect(own_postgres.dsn())
+    await connection.execute("CREATE DATABASE ingress")
+    await connection.close()
+    await asyncio.to_thread(upgrade, own_postgres.url("ingress"))
+    settings = settings_for(own_postgres.url("ingress"), infra.bootstrap_servers, free_port())
+    async with serve(settings) as client:
+        body = stripe_event()
+        assert (await deliver(client, body, stripe_signature_header(body, [SECRET]))).status_code == 200
+        await asyncio.to_thread(own_postgres.process.kill)  # the database vanishes mid-flight
+        for _ in range(5):
+            body = stripe_event()
+            started = time.monotonic()
+            response = await deliver(client, body, stripe_signature_header(body, [SECRET]))
+            assert response.status_code == 503 and response.headers["Retry-After"]
+            assert time.monotonic() - started <= 3.0
+        assert (await client.get("/readyz")).status_code == 503
