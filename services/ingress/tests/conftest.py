@@ -3,7 +3,7 @@ import asyncio
 
 import pytest
 
-from ingress.migrate import upgrade
+from ingress.migrate import upgrade_database as upgrade
 from ingress_testing import serve, settings_for
 from revgen_common.topics import ALL_TOPICS, ensure_topics
 from revgen_devstack import free_port

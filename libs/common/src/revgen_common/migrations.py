@@ -1,0 +1,50 @@
+"""Running a service's Alembic migrations: a one-shot step before the service starts.
+
+Each service keeps its migrations in `services/<name>/migrations`, whose env.py is just
+`run_alembic_env()`; its `migrate` entrypoint is `migrate_main(<dir>, "<NAME>_DATABASE_URL")`.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from revgen_common.settings import is_placeholder
+
+
+def upgrade(migrations: Path, database_url: str) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(migrations))
+    config.set_main_option("sqlalchemy.url", database_url)
+    command.upgrade(config, "head")
+
+
+def migrate_main(migrations: Path, url_variable: str) -> None:
+    url = os.environ.get(url_variable, "")
+    if not url.strip() or is_placeholder(url):
+        print(f"invalid configuration, refusing to start:\n  {url_variable} is missing or empty", file=sys.stderr)
+        raise SystemExit(78)
+    upgrade(migrations, url)
+
+
+def run_alembic_env() -> None:
+    from alembic import context
+
+    def migrate(connection) -> None:
+        context.configure(connection=connection, target_metadata=None, transaction_per_migration=True)
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def main() -> None:
+        engine = create_async_engine(context.config.get_main_option("sqlalchemy.url"))
+        async with engine.connect() as connection:
+            await connection.run_sync(migrate)
+            await connection.commit()
+        await engine.dispose()
+
+    asyncio.run(main())
