@@ -1,16 +1,11 @@
 """Helpers for ingress tests (on the test path): settings, an in-process server, signed
 Stripe deliveries."""
-import asyncio
-import contextlib
 import json
-import time
 import uuid
-
-import httpx
-import uvicorn
 
 from ingress.bootstrap import create_app
 from ingress.settings import IngressSettings
+from revgen_devstack.testing import serve_app
 
 SECRETS = {
     "stripe_webhook_secret": "whsec_test_8d2f6a1c9e4b7d3f5a0c2e8b",
@@ -25,24 +20,8 @@ def settings_for(database_url: str, bootstrap: str, port: int, **overrides) -> I
         public_base_url="https://hooks.revgen.example", port=port, **SECRETS, **overrides)
 
 
-@contextlib.asynccontextmanager
-async def serve(settings: IngressSettings):
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=settings.port,
-                                           log_level="warning", lifespan="on"))
-    task = asyncio.create_task(server.serve())
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if task.done() or time.monotonic() > deadline:
-            raise RuntimeError("ingress did not start") from task.exception() if task.done() else None
-        await asyncio.sleep(0.05)
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.port}", timeout=20) as client:
-            yield client
-    finally:
-        server.should_exit = True
-        await task
-
-
+def serve(settings: IngressSettings):
+    return serve_app(create_app(settings), settings.port)
 
 
 def stripe_event(customer: str | None = "cus_1") -> bytes:

@@ -102,3 +102,28 @@ async def create_database(infra: TestInfra, prefix: str = "t") -> str:
     finally:
         await connection.close()
     return infra.database_url(name)
+
+
+@contextlib.asynccontextmanager
+async def serve_app(app, port: int):
+    """Run an ASGI app with uvicorn in this event loop on 127.0.0.1:`port`, lifespan and
+    all; yields an httpx client for it and shuts the server down afterwards."""
+    import asyncio
+    import time
+
+    import httpx
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if task.done() or time.monotonic() > deadline:
+            raise RuntimeError("server did not start") from (task.exception() if task.done() else None)
+        await asyncio.sleep(0.05)
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=20) as client:
+            yield client
+    finally:
+        server.should_exit = True
+        await task

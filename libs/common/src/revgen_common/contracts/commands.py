@@ -9,7 +9,7 @@ from revgen_common.contracts.registry import Contract
 
 
 class SendMessage(Contract):
-    client_id: str
+    client_id: str | None = None  # None for the platform's own messages (login codes)
     to: str = Field(min_length=1)
     body: str = Field(min_length=1, max_length=1600)
     purpose: Literal["escalation_alert", "payment_receipt", "otp", "reply", "reminder", "other"]

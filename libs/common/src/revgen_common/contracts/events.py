@@ -35,12 +35,34 @@ class FormSubmitted(ProviderWebhookReceived):
 
 class ClientCreated(Contract):
     client_id: str
+    agency_id: str
     name: str
+
+
+class ClientUpdated(Contract):
+    client_id: str
+    name: str
+    status: str
 
 
 class ClientDeleted(Contract):
     client_id: str
     deleted_by: str
+
+
+class MemberAdded(Contract):
+    client_id: str
+    person_id: str
+    role: str
+    name: str
+    phone: str | None = None
+    email: str | None = None
+
+
+class MemberRoleChanged(Contract):
+    client_id: str
+    person_id: str
+    role: str
 
 
 class MemberDeactivated(Contract):
@@ -55,6 +77,9 @@ EVENTS: dict[str, type[Contract]] = {
     "TwilioMessageStatusReceived": TwilioMessageStatusReceived,
     "FormSubmitted": FormSubmitted,
     "ClientCreated": ClientCreated,
+    "ClientUpdated": ClientUpdated,
     "ClientDeleted": ClientDeleted,
+    "MemberAdded": MemberAdded,
+    "MemberRoleChanged": MemberRoleChanged,
     "MemberDeactivated": MemberDeactivated,
 }

@@ -1,0 +1,17 @@
+"""`revgen-identity`: validate settings, then serve the identity API (and its outbox relay)."""
+import uvicorn
+
+from identity.bootstrap import create_app
+from identity.settings import IdentitySettings
+from revgen_common import load_settings
+from revgen_common.logs import configure_logging
+
+
+def main() -> None:
+    settings = load_settings(IdentitySettings)
+    configure_logging(settings.log_level)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""OTP login and sessions. Every race is settled by one SQL statement, never in Python."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from identity.domain import otp
+from identity.domain.identifiers import normalise_identifier
+from revgen_common.contracts.commands import SendMessage
+from revgen_common.envelope import Envelope
+from revgen_common.topics import MESSAGING_COMMANDS
+from revgen_common.unit_of_work import UnitOfWork
+
+Clock = Callable[[], datetime]
+GLOBAL_SEND_LOCK = 0x6F74_7073  # "otps": serialises the global send budget check
+
+_PERSON = text("SELECT id FROM people WHERE phone = :identifier OR email = :identifier")
+_SENT_SINCE = text("""SELECT
+    (SELECT count(*) FROM otp_codes WHERE created_at > :global_since) AS everyone,
+    (SELECT count(*) FROM otp_codes WHERE identifier = :identifier AND created_at > :mine_since) AS mine""")
+_NEW_CODE = text("""
+    INSERT INTO otp_codes (id, identifier, login_attempt_id, code_hash, requested_from, created_at, expires_at,
+                           max_attempts)
+    VALUES (:id, :identifier, :attempt, :hash, :ip, :now, :expires, :max_attempts)""")
+_COUNT_ATTEMPT = text("""
+    INSERT INTO otp_attempt_windows AS w (identifier, hour, attempts) VALUES (:identifier, :hour, 1)
+    ON CONFLICT (identifier, hour) DO UPDATE SET attempts = w.attempts + 1 WHERE w.attempts < :cap
+    RETURNING attempts""")
+# THE verification: counts the attempt and consumes the code in one statement, so two
+# concurrent correct answers cannot both win and wrong ones cannot pass the cap (D4).
+_VERIFY = text("""
+    UPDATE otp_codes SET attempts = attempts + 1,
+                         verified_at = CASE WHEN code_hash = :hash THEN :now END
+    WHERE login_attempt_id = :attempt AND identifier = :identifier
+      AND verified_at IS NULL AND attempts < max_attempts AND expires_at > :now
+    RETURNING id, verified_at IS NOT NULL AS correct""")
+_NEW_SESSION = text("""
+    INSERT INTO sessions (id, token_hash, person_id, otp_code_id, created_at, expires_at)
+    VALUES (:id, :token_hash, :person, :code, :now, :expires)""")
+_SESSION = text("""SELECT person_id FROM sessions
+                   WHERE token_hash = :token_hash AND revoked_at IS NULL AND expires_at > :now""")
+
+
+def token_hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+class Login:
+    def __init__(self, engine: AsyncEngine, pepper: bytes, session_ttl: timedelta, clock: Clock):
+        self.engine = engine
+        self.pepper = pepper
+        self.session_ttl = session_ttl
+        self.clock = clock
+
+    async def request_code(self, raw_identifier: str, requested_from: str | None) -> otp.LoginAttempt:
+        """Same answer for known and unknown identifiers, limited or not."""
+        identifier = normalise_identifier(raw_identifier)  # InvalidIdentifier: refused
+        attempt = otp.LoginAttempt(uuid.uuid4())
+        now = self.clock()
+        async with UnitOfWork(self.engine) as uow:
+            db = uow.connection
+            if await db.scalar(_PERSON, {"identifier": identifier}) is None:
+                return attempt
+            await db.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": GLOBAL_SEND_LOCK})
+            sent = (await db.execute(_SENT_SINCE, {
+                "identifier": identifier, "global_since": now - otp.SENDS_GLOBALLY[1],
+                "mine_since": now - otp.SENDS_PER_IDENTIFIER[1]})).one()
+            if sent.everyone >= otp.SENDS_GLOBALLY[0] or sent.mine >= otp.SENDS_PER_IDENTIFIER[0]:
+                return attempt
+            code = otp.new_code()
+            await db.execute(_NEW_CODE, {
+                "id": uuid.uuid4(), "identifier": identifier, "attempt": attempt.login_attempt_id,
+                "hash": otp.code_hash(self.pepper, identifier, attempt.login_attempt_id, code),
+                "ip": requested_from, "now": now, "expires": now + otp.CODE_TTL,
+                "max_attempts": otp.MAX_ATTEMPTS_PER_CODE})
+            command = SendMessage(to=identifier, body=f"Your RevGen login code is {code}. It expires in 10 minutes.",
+                                  purpose="otp")
+            uow.publish(MESSAGING_COMMANDS, Envelope(type="SendMessage", producer="identity", key=identifier,
+                                                     payload=command.model_dump()))
+            await uow.commit()
+        return attempt
+
+    async def verify_code(self, raw_identifier: str, login_attempt_id: uuid.UUID, code: str) -> str | None:
+        """A session token, or None (wrong, used, expired, or too many attempts: one answer)."""
+        identifier = normalise_identifier(raw_identifier)
+        now = self.clock()
+        async with UnitOfWork(self.engine) as uow:
+            db = uow.connection
+            counted = await db.scalar(_COUNT_ATTEMPT, {
+                "identifier": identifier, "hour": now.replace(minute=0, second=0, microsecond=0),
+                "cap": otp.MAX_FAILURES_PER_IDENTIFIER_PER_HOUR})
+            verified = None
+            if counted is not None:
+                verified = (await db.execute(_VERIFY, {
+                    "hash": otp.code_hash(self.pepper, identifier, login_attempt_id, code), "now": now,
+                    "attempt": login_attempt_id, "identifier": identifier})).first()
+            if verified is None or not verified.correct:
+                await uow.commit()  # the attempt counts even though it failed
+                return None
+            person = await db.scalar(_PERSON, {"identifier": identifier})
+            token = secrets.token_urlsafe(32)
+            await db.execute(_NEW_SESSION, {
+                "id": uuid.uuid4(), "token_hash": token_hash(token), "person": person, "code": verified.id,
+                "now": now, "expires": now + self.session_ttl})
+            await uow.commit()
+        return token
+
+    async def authenticate(self, token: str) -> uuid.UUID | None:
+        async with self.engine.connect() as db:
+            return await db.scalar(_SESSION, {"token_hash": token_hash(token), "now": self.clock()})
+
+    async def logout(self, token: str) -> None:
+        async with self.engine.begin() as db:
+            await db.execute(text("UPDATE sessions SET revoked_at = :now WHERE token_hash = :h AND revoked_at IS NULL"),
+                             {"now": self.clock(), "h": token_hash(token)})

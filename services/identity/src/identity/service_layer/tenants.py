@@ -1,0 +1,195 @@
+"""Agencies, clients and their teams. Each change writes its audit record and publishes
+its event in the same transaction (D13, B3, B7); deletion is soft."""
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from identity.domain.identifiers import normalise_identifier
+from identity.domain.roles import AGENCY_ROLES, CLIENT_ROLES, Permission
+from identity.service_layer.access import NotFound, require, require_in_agency
+from revgen_common.envelope import Envelope
+from revgen_common.topics import IDENTITY_EVENTS
+from revgen_common.unit_of_work import UnitOfWork
+
+_CLIENT = text("SELECT id, agency_id, name, status, created_at, updated_at FROM clients "
+               "WHERE id = :id AND deleted_at IS NULL")
+_MEMBERS = text("""
+    SELECT p.id AS person_id, p.name, p.phone, p.email, m.role, m.active
+    FROM client_memberships m JOIN people p ON p.id = m.person_id
+    WHERE m.client_id = :client ORDER BY p.name, p.id LIMIT :limit OFFSET :offset""")
+_MEMBER = text("""
+    SELECT p.id AS person_id, p.name, p.phone, p.email, m.role, m.active
+    FROM client_memberships m JOIN people p ON p.id = m.person_id
+    WHERE m.client_id = :client AND m.person_id = :person""")
+
+
+def _row(row) -> dict[str, Any]:
+    return {k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in row._mapping.items()}
+
+
+async def _audit(db: AsyncConnection, actor: uuid.UUID | None, action: str, entity: str, entity_id: Any,
+                 before: dict | None = None, after: dict | None = None) -> None:
+    await db.execute(text("""INSERT INTO audit_log (actor_id, action, entity, entity_id, before, after)
+                             VALUES (:actor, :action, :entity, :id, CAST(:before AS jsonb), CAST(:after AS jsonb))"""),
+                     {"actor": actor, "action": action, "entity": entity, "id": str(entity_id),
+                      "before": json.dumps(before, default=str) if before else None,
+                      "after": json.dumps(after, default=str) if after else None})
+
+
+def _event(type: str, client_id: uuid.UUID, payload: dict[str, Any]) -> Envelope:
+    return Envelope(type=type, producer="identity", key=str(client_id), client_id=str(client_id),
+                    payload={k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in payload.items()})
+
+
+async def _person_for(db: AsyncConnection, identifier: str, name: str) -> uuid.UUID:
+    column = "email" if "@" in identifier else "phone"
+    return await db.scalar(text(f"""
+        INSERT INTO people (id, {column}, name) VALUES (:id, :identifier, :name)
+        ON CONFLICT ({column}) DO UPDATE SET name = people.name RETURNING id"""),
+        {"id": uuid.uuid4(), "identifier": identifier, "name": name})
+
+
+class Tenants:
+    def __init__(self, engine: AsyncEngine):
+        self.engine = engine
+
+    # -- bootstrap (operators, not the API) ------------------------------------------
+
+    async def create_agency(self, name: str, owner_identifier: str, owner_name: str) -> tuple[uuid.UUID, uuid.UUID]:
+        agency = uuid.uuid4()
+        async with UnitOfWork(self.engine) as uow:
+            db = uow.connection
+            await db.execute(text("INSERT INTO agencies (id, name) VALUES (:id, :name)"), {"id": agency, "name": name})
+            owner = await _person_for(db, normalise_identifier(owner_identifier), owner_name)
+            await db.execute(text("INSERT INTO agency_memberships (person_id, agency_id, role) "
+                                  "VALUES (:p, :a, 'agency_owner')"), {"p": owner, "a": agency})
+            await _audit(db, None, "create", "agency", agency, after={"name": name, "owner": owner})
+            await uow.commit()
+        return agency, owner
+
+    async def add_agency_member(self, actor: uuid.UUID, agency: uuid.UUID, identifier: str, name: str,
+                                role: str) -> uuid.UUID:
+        if role not in AGENCY_ROLES:
+            raise ValueError(f"unknown agency role {role}")
+        async with UnitOfWork(self.engine) as uow:
+            db = uow.connection
+            await require_in_agency(db, actor, Permission.MEMBERS_MANAGE, agency)
+            person = await _person_for(db, normalise_identifier(identifier), name)
+            await db.execute(text("""INSERT INTO agency_memberships (person_id, agency_id, role) VALUES (:p, :a, :r)
+                                     ON CONFLICT (person_id, agency_id) DO UPDATE SET role = :r, active = true"""),
+                             {"p": person, "a": agency, "r": role})
+            await _audit(db, actor, "add", "agency_membership", f"{agency}/{person}", after={"role": role})
+            await uow.commit()
+        return person
+
+    # -- clients ----------------------------------------------------------------------
+
+    async def create_client(self, actor: uuid.UUID, agency: uuid.UUID, name: str) -> dict:
+        client = uuid.uuid4()
+        async with UnitOfWork(self.engine) as uow:
+            db = uow.connection
+            await require_in_agency(db, actor, Permission.CLIENT_CREATE, agency)
+            await db.execute(text("INSERT INTO clients (id, agency_id, name) VALUES (:id, :agency, :name)"),
+                             {"id": client, "agency": agency, "name": name})
+            created = _row((await db.execute(_CLIENT, {"id": client})).one())
+            await _audit(db, actor, "create", "client", client, after=created)
+            uow.publish(IDENTITY_EVENTS, _event("ClientCreated", client,
+                                                {"client_id": client, "agency_id": agency, "name": name}))
+            await uow.commit()
+        return created
+
+    async def get_client(self, actor: uuid.UUID, client: uuid.UUID) -> dict:
+        async with self.engine.connect() as db:
+            await require(db, actor, Permission.CLIENT_READ, client)
+            return _row((await db.execute(_CLIENT, {"id": client})).one())
+
+    async def update_client(self, actor: uuid.UUID, client: uuid.UUID, name: str | None, status: str | None) -> dict:
+        async with UnitOfWork(self.engine) as uow:
+            db = uow.connection
+            await require(db, actor, Permission.CLIENT_UPDATE, client)
+            before = _row((await db.execute(_CLIENT, {"id": client})).one())
+            await db.execute(text("""UPDATE clients SET name = coalesce(:name, name), status = coalesce(:status, status)
+                                     WHERE id = :id"""), {"id": client, "name": name, "status": status})
+            after = _row((await db.execute(_CLIENT, {"id": client})).one())
+            await _audit(db, actor, "update", "client", client, before=before, after=after)
+            uow.publish(IDENTITY_EVENTS, _event("ClientUpdated", client,
+                                                {"client_id": client, "name": after["name"], "status": after["status"]}))
+            await uow.commit()
+        return after
+
+    async def delete_client(self, actor: uuid.UUID, client: uuid.UUID) -> None:
+        async with UnitOfWork(self.engine) as uow:
+            db = uow.connection
+            await require(db, actor, Permission.CLIENT_DELETE, client)
+            before = _row((await db.execute(_CLIENT, {"id": client})).one())
+            await db.execute(text("UPDATE clients SET status = 'deleted', deleted_at = now() WHERE id = :id"),
+                             {"id": client})
+            await _audit(db, actor, "delete", "client", client, before=before)
+            uow.publish(IDENTITY_EVENTS, _event("ClientDeleted", client, {"client_id": client, "deleted_by": actor}))
+            await uow.commit()
+
+    # -- a client's team --------------------------------------------------------------
+
+    async def list_members(self, actor: uuid.UUID, client: uuid.UUID, limit: int, offset: int) -> list[dict]:
+        async with self.engine.connect() as db:
+            await require(db, actor, Permission.MEMBERS_READ, client)
+            rows = await db.execute(_MEMBERS, {"client": client, "limit": limit, "offset": offset})
+            return [_row(r) for r in rows]
+
+    async def add_member(self, actor: uuid.UUID, client: uuid.UUID, identifier: str, name: str, role: str) -> dict:
+        if role not in CLIENT_ROLES:
+            raise ValueError(f"unknown client role {role}")
+        async with UnitOfWork(self.engine) as uow:
+            db = uow.connection
+            await require(db, actor, Permission.MEMBERS_MANAGE, client)
+            person = await _person_for(db, normalise_identifier(identifier), name)
+            await db.execute(text("""INSERT INTO client_memberships (person_id, client_id, role) VALUES (:p, :c, :r)
+                                     ON CONFLICT (person_id, client_id) DO UPDATE SET role = :r, active = true"""),
+                             {"p": person, "c": client, "r": role})
+            member = _row((await db.execute(_MEMBER, {"client": client, "person": person})).one())
+            await _audit(db, actor, "add", "client_membership", f"{client}/{person}", after=member)
+            uow.publish(IDENTITY_EVENTS, _event("MemberAdded", client, {
+                "client_id": client, "person_id": person, "role": role, "name": member["name"],
+                "phone": member["phone"], "email": member["email"]}))
+            await uow.commit()
+        return member
+
+    async def change_role(self, actor: uuid.UUID, client: uuid.UUID, person: uuid.UUID, role: str) -> dict:
+        if role not in CLIENT_ROLES:
+            raise ValueError(f"unknown client role {role}")
+        async with UnitOfWork(self.engine) as uow:
+            db = uow.connection
+            await require(db, actor, Permission.MEMBERS_MANAGE, client)
+            before = await self._member(db, client, person)
+            await db.execute(text("UPDATE client_memberships SET role = :r WHERE client_id = :c AND person_id = :p"),
+                             {"r": role, "c": client, "p": person})
+            after = await self._member(db, client, person)
+            await _audit(db, actor, "update", "client_membership", f"{client}/{person}", before=before, after=after)
+            uow.publish(IDENTITY_EVENTS, _event("MemberRoleChanged", client,
+                                                {"client_id": client, "person_id": person, "role": role}))
+            await uow.commit()
+        return after
+
+    async def deactivate_member(self, actor: uuid.UUID, client: uuid.UUID, person: uuid.UUID) -> None:
+        async with UnitOfWork(self.engine) as uow:
+            db = uow.connection
+            await require(db, actor, Permission.MEMBERS_MANAGE, client)
+            before = await self._member(db, client, person)
+            if not before["active"]:
+                return  # already done: nothing to publish twice
+            await db.execute(text("UPDATE client_memberships SET active = false WHERE client_id = :c AND person_id = :p"),
+                             {"c": client, "p": person})
+            await _audit(db, actor, "deactivate", "client_membership", f"{client}/{person}", before=before)
+            uow.publish(IDENTITY_EVENTS, _event("MemberDeactivated", client, {"client_id": client, "person_id": person}))
+            await uow.commit()
+
+    async def _member(self, db: AsyncConnection, client: uuid.UUID, person: uuid.UUID) -> dict:
+        row = (await db.execute(_MEMBER, {"client": client, "person": person})).first()
+        if row is None:
+            raise NotFound("member")
+        return _row(row)

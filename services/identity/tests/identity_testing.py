@@ -1,0 +1,43 @@
+"""Helpers for identity tests (on the test path)."""
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text
+
+from identity.bootstrap import create_app
+from identity.settings import IdentitySettings
+from revgen_devstack.testing import serve_app
+
+PEPPER = "pepper-9c1e7a3f5b2d8c4e6a0f1b3d"
+
+
+class FakeClock:
+    """An injectable clock: tests move time instead of sleeping."""
+
+    def __init__(self):
+        self.now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+
+def settings_for(database_url: str, bootstrap: str, port: int, **overrides) -> IdentitySettings:
+    return IdentitySettings(kafka_bootstrap_servers=bootstrap, identity_database_url=database_url,
+                            otp_pepper=PEPPER, port=port, **overrides)
+
+
+def serve(settings: IdentitySettings, clock):
+    return serve_app(create_app(settings, clock), settings.port)
+
+
+async def sent_codes(engine, identifier: str | None = None) -> list[str]:
+    """Login codes handed to messaging (SendMessage commands in the outbox), oldest first."""
+    async with engine.connect() as db:
+        rows = await db.execute(text("SELECT value FROM outbox WHERE topic = 'messaging.commands' ORDER BY id"))
+        payloads = [json.loads(r.value)["payload"] for r in rows]
+    return [p["body"].split(" is ")[1][:6] for p in payloads if identifier is None or p["to"] == identifier]
