@@ -64,9 +64,6 @@ def _local_env(path: Path) -> dict[str, str]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
         path.chmod(0o600)
-    for service in SERVICES:
-        for name, value in service.local_defaults.items():
-            values.setdefault(name, value)
     return values
 
 
@@ -93,7 +90,7 @@ def up(data_dir: Path) -> int:
         for service in SERVICES:
             _migrate(service, env)
         for service in SERVICES:
-            process = subprocess.Popen(service.command, env=env)
+            process = subprocess.Popen(service.command, env={**service.local_env, **env})
             stack.callback(_stop_process, process)
             _print(f"{service.name} started (pid {process.pid})")
         if not SERVICES:

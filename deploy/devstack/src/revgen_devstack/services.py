@@ -13,7 +13,8 @@ class Service:
     migrate_command: list[str] = field(default_factory=list)
     # Secrets it needs; for a local run they are generated once and kept in .revgen/local.env.
     local_secrets: tuple[str, ...] = ()
-    local_defaults: dict[str, str] = field(default_factory=dict)
+    # Settings of this process alone on a local run (its port, say); the environment wins.
+    local_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def database_url_variable(self) -> str:
@@ -26,6 +27,13 @@ SERVICES: list[Service] = [
         command=[sys.executable, "-m", "ingress.main"],
         migrate_command=[sys.executable, "-m", "ingress.migrate"],
         local_secrets=("STRIPE_WEBHOOK_SECRET", "TWILIO_AUTH_TOKEN", "FORM_WEBHOOK_SECRET"),
-        local_defaults={"PUBLIC_BASE_URL": "http://127.0.0.1:8080", "PORT": "8080"},
+        local_env={"PUBLIC_BASE_URL": "http://127.0.0.1:8080", "PORT": "8080"},
+    ),
+    Service(
+        name="identity",
+        command=[sys.executable, "-m", "identity.main"],
+        migrate_command=[sys.executable, "-m", "identity.migrate"],
+        local_secrets=("OTP_PEPPER",),
+        local_env={"PORT": "8081"},
     ),
 ]

@@ -114,7 +114,8 @@ async def serve_app(app, port: int):
     import httpx
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
+                                           proxy_headers=False))
     task = asyncio.create_task(server.serve())
     deadline = time.monotonic() + 30
     while not server.started:

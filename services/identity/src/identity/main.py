@@ -10,7 +10,8 @@ from revgen_common.logs import configure_logging
 def main() -> None:
     settings = load_settings(IdentitySettings)
     configure_logging(settings.log_level)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    # Forwarded headers are judged by the app (TRUSTED_PROXIES), never by uvicorn.
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None, proxy_headers=False)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from revgen_common.logs import configure_logging
 def main() -> None:
     settings = load_settings(IngressSettings)  # exits naming every bad variable
     configure_logging(settings.log_level)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None,
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None, proxy_headers=False,
                 timeout_graceful_shutdown=15)
 
 
