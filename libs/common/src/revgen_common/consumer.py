@@ -172,7 +172,8 @@ class ExactlyOnceConsumer:
             retry = await self._apply_batch(tp, [_decode(r) for r in records])
         except Exception:
             log.exception("consumer %s: batch on %s failed outside a handler; replaying it", self.name, tp)
-            await self._rewind(tp, records[0].offset, attempts=1, retry_after=None)
+            state = self._retrying.get(tp)
+            await self._rewind(tp, records[0].offset, (state.attempts if state else 0) + 1, None)
             retry = True
         finally:
             self._workers.pop(tp, None)

@@ -51,6 +51,9 @@ class TransactionalStage:
         self._backoff = backoff or Backoff()
         self._consumer = AIOKafkaConsumer(**consumer_config(bootstrap_servers, group_id=name, **kafka_overrides))
         self._producers: dict[TopicPartition, AIOKafkaProducer] = {}
+        # Held while a batch is processed; a revocation waits for it before closing the
+        # producers, so no transaction is torn down mid-flight or committed after revoke.
+        self._batch_in_progress = asyncio.Lock()
 
     def transactional_id(self, tp: TopicPartition) -> str:
         return f"{self.name}.{tp.topic}.{tp.partition}"
@@ -61,9 +64,10 @@ class TransactionalStage:
         try:
             while not stop.is_set():
                 batches = await self._consumer.getmany(timeout_ms=100, max_records=self.max_batch)
-                for tp, records in batches.items():
-                    if records:
-                        await self._process(tp, records)
+                async with self._batch_in_progress:
+                    for tp, records in batches.items():
+                        if records:
+                            await self._process(tp, records)
         finally:
             await self._consumer.stop()
             await self._close_producers(list(self._producers))
@@ -117,7 +121,8 @@ class _ProducerPerPartition(ConsumerRebalanceListener):
         self.stage = stage
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        await self.stage._close_producers(revoked)
+        async with self.stage._batch_in_progress:
+            await self.stage._close_producers(revoked)
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         return None

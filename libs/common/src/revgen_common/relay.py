@@ -55,13 +55,18 @@ class OutboxRelay:
         self._next_housekeeping = 0.0
 
     async def run(self, stop: asyncio.Event) -> None:
-        await self._producer.start()
-        listener = await self._listen()
         stopping = asyncio.create_task(stop.wait())
+        listener = None
+        started = False
         try:
             failures = 0
             while not stop.is_set():
                 try:
+                    if not started:  # Kafka or the DB may be away at boot: retried like the rest
+                        await self._producer.start()
+                        started = True
+                    if listener is None:
+                        listener = await self._listen()
                     published = await self.publish_batch()
                     await self._housekeeping()
                     failures = 0
@@ -75,7 +80,8 @@ class OutboxRelay:
                     await self._sleep_until_woken(stopping)
         finally:
             stopping.cancel()
-            await listener.close()
+            if listener is not None:
+                await listener.close()
             await self._producer.stop()
 
     async def _listen(self):

@@ -70,6 +70,32 @@ class MemberDeactivated(Contract):
     person_id: str
 
 
+class EscalationRequested(Contract):
+    """A lead needs a person: from messaging (AI unsure, lead asked) or an agency callback."""
+
+    request_id: str
+    client_id: str
+    lead_phone: str
+    reason: str
+    lead_name: str | None = None
+    due_at: datetime | None = None  # callbacks: when the call is due
+
+
+class BusinessHoursSet(Contract):
+    """A client's business hours (messaging owns them): weekday 0=Monday → [["09:00", "17:00"], …]."""
+
+    client_id: str
+    timezone: str
+    hours: dict[int, list[tuple[str, str]]]
+
+
+class EscalationOutcome(Contract):
+    escalation_id: str
+    client_id: str
+    request_id: str
+    person_id: str | None = None
+
+
 EVENTS: dict[str, type[Contract]] = {
     "StripeEventReceived": StripeEventReceived,
     "TwilioMessageReceived": TwilioMessageReceived,
@@ -82,4 +108,8 @@ EVENTS: dict[str, type[Contract]] = {
     "MemberAdded": MemberAdded,
     "MemberRoleChanged": MemberRoleChanged,
     "MemberDeactivated": MemberDeactivated,
+    "EscalationRequested": EscalationRequested,
+    "BusinessHoursSet": BusinessHoursSet,
+    **{name: EscalationOutcome for name in ("EscalationCreated", "EscalationClaimed", "EscalationReleased",
+                                            "EscalationResolved", "EscalationExpired")},
 }

@@ -30,11 +30,12 @@ class ClaimResult:
     claim: Claim
     received_on: datetime | None = None
     attempt_at: datetime | None = None
+    partition: int | None = None  # where the first attempt was sent: where to look for it
 
 
 _LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:source || chr(31) || :provider_id, 0))")
 _FIND = text("""
-    SELECT state, received_on, attempt_at, attempt_at < now() - make_interval(secs => CAST(:settle AS double precision)) AS settled
+    SELECT state, received_on, attempt_at, kafka_partition, attempt_at < now() - make_interval(secs => CAST(:settle AS double precision)) AS settled
     FROM webhook_ledger
     WHERE source = :source AND provider_id = :provider_id AND received_on >= current_date - CAST(:keep_days AS integer)
     ORDER BY received_on DESC LIMIT 1""")
@@ -67,11 +68,11 @@ class Ledger:
                 row = (await connection.execute(_INSERT, {
                     **ids, "event_id": webhook.event_id, "topic": webhook.topic.name, "partition": partition,
                 })).one()
-                return ClaimResult(Claim.NEW, row.received_on, row.attempt_at)
+                return ClaimResult(Claim.NEW, row.received_on, row.attempt_at, partition)
         if found.state == "published":
             return ClaimResult(Claim.DUPLICATE)
         claim = Claim.UNRESOLVED if found.settled else Claim.IN_FLIGHT
-        return ClaimResult(claim, found.received_on, found.attempt_at)
+        return ClaimResult(claim, found.received_on, found.attempt_at, found.kafka_partition)
 
     async def retry(self, webhook: VerifiedWebhook, unresolved: ClaimResult) -> ClaimResult | None:
         """Take over an unresolved attempt that the topic shows never landed; None if
@@ -81,7 +82,7 @@ class Ledger:
                 "source": webhook.source, "provider_id": webhook.provider_id,
                 "received_on": unresolved.received_on, "attempt_at": unresolved.attempt_at,
             })).first()
-        return ClaimResult(Claim.NEW, row.received_on, row.attempt_at) if row else None
+        return ClaimResult(Claim.NEW, row.received_on, row.attempt_at, unresolved.partition) if row else None
 
     async def mark_published(self, webhook: VerifiedWebhook, claim: ClaimResult) -> None:
         async with self.engine.begin() as connection:

@@ -137,6 +137,9 @@ async def rejected(request: Request, error: Rejected) -> Response:
     return JSONResponse({"error": error.detail}, status_code=error.status)
 
 
+UNLIMITED_PATHS = {"/healthz", "/readyz"}
+
+
 class InFlightLimit:
     """Beyond `limit` concurrent requests, answer 503 at once instead of queueing into
     timeouts (Twilio gives up after 15 s)."""
@@ -147,8 +150,8 @@ class InFlightLimit:
         self.in_flight = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
+        if scope["type"] != "http" or scope["path"] in UNLIMITED_PATHS or scope["path"].startswith("/metrics"):
+            return await self.app(scope, receive, send)  # probes must answer under load
         if self.in_flight >= self.limit:
             metrics.REJECTED.labels("overloaded").inc()
             return await unavailable()(scope, receive, send)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from aiokafka.errors import KafkaError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from ingress import metrics
 from ingress.adapters.kafka_publisher import KafkaPublisher
@@ -46,8 +46,9 @@ class Gateway:
         try:
             async with asyncio.timeout(self.deadline_seconds):
                 outcome = await self._accept(webhook)
-        except (TimeoutError, OSError, OperationalError, InterfaceError, KafkaError) as error:
-            # Infrastructure away: the provider retries. Anything else is a bug and a 500.
+        except (TimeoutError, OSError, DBAPIError, KafkaError) as error:
+            # Infrastructure away (a dropped connection, a restarting server, no partition
+            # for today): the provider retries. Anything else is a bug and a 500.
             log.warning("webhook %s/%s not accepted: %r", webhook.source, webhook.provider_id, error)
             outcome = Outcome.UNAVAILABLE
         metrics.WEBHOOKS.labels(webhook.source, outcome.value).inc()
@@ -63,7 +64,7 @@ class Gateway:
             return Outcome.DUPLICATE
         if claim.claim is Claim.UNRESOLVED:
             assert claim.attempt_at is not None
-            if await self.publisher.landed_since(webhook.topic.name, partition, webhook.event_id,
+            if await self.publisher.landed_since(webhook.topic.name, claim.partition, webhook.event_id,
                                                  claim.attempt_at.timestamp()):
                 await self.ledger.mark_published(webhook, claim)
                 return Outcome.DUPLICATE
@@ -71,7 +72,7 @@ class Gateway:
             if retried is None:
                 return Outcome.UNAVAILABLE  # a concurrent request took the retry over
             claim = retried
-        await asyncio.shield(self._publish(webhook, partition, claim))
+        await asyncio.shield(self._publish(webhook, claim.partition, claim))
         return Outcome.ACCEPTED
 
     def _publish(self, webhook: VerifiedWebhook, partition: int, claim: ClaimResult) -> asyncio.Task:
