@@ -36,4 +36,10 @@ SERVICES: list[Service] = [
         local_secrets=("OTP_PEPPER",),
         local_env={"PORT": "8081"},
     ),
+    Service(
+        name="escalation",
+        command=[sys.executable, "-m", "escalation.main"],
+        migrate_command=[sys.executable, "-m", "escalation.migrate"],
+        local_env={"PORT": "8082", "CLAIM_BASE_URL": "http://127.0.0.1:8082"},
+    ),
 ]

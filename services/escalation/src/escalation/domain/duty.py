@@ -1,0 +1,16 @@
+"""Who is on duty: by the client's business hours in its own timezone. A client whose hours
+are not known yet has everyone on duty — nobody is skipped for lack of data."""
+from __future__ import annotations
+
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+
+def on_duty(hours: dict[str, list[list[str]]] | None, timezone: str | None, at: datetime) -> bool:
+    if not hours or not timezone:
+        return True
+    local = at.astimezone(ZoneInfo(timezone))
+    for opens, closes in hours.get(str(local.weekday()), []):
+        if time.fromisoformat(opens) <= local.time() < time.fromisoformat(closes):
+            return True
+    return False

@@ -1,0 +1,248 @@
+"""Escalations: created once per request, claimed by exactly one person, re-notified and
+escalated on a timer, released when their owner leaves the team. Every race is settled
+by one SQL statement; every message goes out through the outbox with the state change."""
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from escalation.domain.duty import on_duty
+from escalation.domain.steps import OWNER_ROLES, Step
+from revgen_common.contracts.commands import SendMessage
+from revgen_common.envelope import Envelope
+from revgen_common.topics import ESCALATION_EVENTS, MESSAGING_COMMANDS
+from revgen_common.unit_of_work import UnitOfWork
+
+Clock = Callable[[], datetime]
+
+_CREATE = text("""
+    INSERT INTO escalations (id, request_id, client_id, lead_phone, lead_name, reason, status, next_step_at,
+                             due_at, created_at)
+    VALUES (:id, :request_id, :client_id, :lead_phone, :lead_name, :reason, 'pending', :next_step_at, :due_at, :now)
+    ON CONFLICT (request_id) DO NOTHING RETURNING id""")
+_TEAM = text("""SELECT person_id, name, phone, role FROM team_members
+                WHERE client_id = :client AND active AND phone IS NOT NULL AND role = ANY(:roles)
+                ORDER BY person_id""")
+_HOURS = text("SELECT hours, timezone FROM business_hours WHERE client_id = :client")
+# THE claim (D3): only a pending escalation can be taken, and only by an active member.
+_CLAIM = text("""
+    UPDATE escalations e SET status = 'claimed', claimed_by = l.person_id, claimed_at = :now
+    FROM claim_links l
+    WHERE l.token_hash = :token_hash AND e.id = l.escalation_id AND e.status = 'pending'
+      AND EXISTS (SELECT 1 FROM team_members m
+                  WHERE m.client_id = e.client_id AND m.person_id = l.person_id AND m.active)
+    RETURNING e.id, e.client_id, e.request_id, e.lead_phone, e.lead_name, l.person_id""")
+_LINK = text("""SELECT l.escalation_id, l.person_id, e.status, e.claimed_by, m.name AS owner_name
+                FROM claim_links l JOIN escalations e ON e.id = l.escalation_id
+                LEFT JOIN team_members m ON m.client_id = e.client_id AND m.person_id = e.claimed_by
+                WHERE l.token_hash = :token_hash""")
+_DUE = text("""
+    UPDATE escalations SET step = step + 1, next_step_at = CAST(:now AS timestamptz) + make_interval(secs => CAST(:every AS double precision)),
+                           status = CASE WHEN step + 1 >= :expire_at THEN 'expired' ELSE status END
+    WHERE id IN (SELECT id FROM escalations WHERE status = 'pending' AND next_step_at <= :now
+                 ORDER BY next_step_at LIMIT :batch FOR UPDATE SKIP LOCKED)
+    RETURNING id, client_id, request_id, lead_phone, lead_name, reason, step""")
+_RELEASE = text("""
+    UPDATE escalations SET status = 'pending', claimed_by = NULL, claimed_at = NULL, step = 0,
+                           next_step_at = CAST(:now AS timestamptz) + make_interval(secs => CAST(:every AS double precision))
+    WHERE client_id = :client AND claimed_by = :person AND status = 'claimed'
+    RETURNING id, client_id, request_id, lead_phone, lead_name, reason""")
+
+
+class ClaimRefused(Exception):
+    def __init__(self, owner_name: str | None, status: str):
+        super().__init__(f"escalation is {status}" + (f", handled by {owner_name}" if owner_name else ""))
+        self.owner_name = owner_name
+        self.status = status
+
+
+class UnknownLink(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Claimed:
+    escalation_id: uuid.UUID
+    lead_phone: str
+
+
+def _hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+class Escalations:
+    def __init__(self, engine: AsyncEngine, claim_base_url: str, unclaimed_after: timedelta, clock: Clock):
+        self.engine = engine
+        self.claim_base_url = claim_base_url.rstrip("/")
+        self.unclaimed_after = unclaimed_after
+        self.clock = clock
+
+    # -- requests (consumer handler) ---------------------------------------------------
+
+    async def request(self, event: Envelope, uow: UnitOfWork) -> None:
+        p = event.payload
+        db = uow.connection
+        if await db.scalar(text("SELECT 1 FROM deleted_clients WHERE client_id = :c"), {"c": p["client_id"]}):
+            return  # a deleted client's leads are not escalated to anyone
+        now = self.clock()
+        due_at = datetime.fromisoformat(p["due_at"]) if p.get("due_at") else None
+        escalation = await db.scalar(_CREATE, {
+            "id": uuid.uuid4(), "request_id": p["request_id"], "client_id": p["client_id"],
+            "lead_phone": p["lead_phone"], "lead_name": p.get("lead_name"), "reason": p["reason"],
+            "next_step_at": max(now, due_at or now) + self.unclaimed_after, "due_at": due_at, "now": now})
+        if escalation is None:
+            return  # the same request again (a new event id for it): one escalation
+        row = {"id": escalation, "client_id": p["client_id"], "request_id": p["request_id"],
+               "lead_phone": p["lead_phone"], "lead_name": p.get("lead_name"), "reason": p["reason"]}
+        await self._notify(uow, row, roles=None, now=now)
+        self._outcome(uow, "EscalationCreated", row)
+
+    # -- claims (HTTP) -----------------------------------------------------------------
+
+    async def claim(self, token: str) -> Claimed:
+        now = self.clock()
+        async with UnitOfWork(self.engine) as uow:
+            won = (await uow.connection.execute(_CLAIM, {"token_hash": _hash(token), "now": now})).first()
+            if won is None:
+                link = (await uow.connection.execute(_LINK, {"token_hash": _hash(token)})).first()
+                if link is None:
+                    raise UnknownLink()
+                raise ClaimRefused(link.owner_name, link.status)
+            await self._tell_team_who_won(uow, won)
+            self._outcome(uow, "EscalationClaimed", won._asdict() | {"id": won.id}, person=won.person_id)
+            await uow.commit()
+        return Claimed(won.id, won.lead_phone)
+
+    async def resolve(self, token: str) -> None:
+        async with UnitOfWork(self.engine) as uow:
+            row = (await uow.connection.execute(text("""
+                UPDATE escalations e SET status = 'resolved' FROM claim_links l
+                WHERE l.token_hash = :h AND e.id = l.escalation_id AND e.status = 'claimed'
+                  AND e.claimed_by = l.person_id
+                RETURNING e.id, e.client_id, e.request_id, l.person_id"""), {"h": _hash(token)})).first()
+            if row is None:
+                raise ClaimRefused(None, "not yours to resolve")
+            self._outcome(uow, "EscalationResolved", {**row._asdict(), "id": row.id}, person=row.person_id)
+            await uow.commit()
+
+    # -- the timer -------------------------------------------------------------------------
+
+    async def run_due_steps(self, batch: int = 100) -> int:
+        """Advance every escalation whose step is due, each step exactly once (the UPDATE
+        that advances it commits with the messages the step sends)."""
+        now = self.clock()
+        async with UnitOfWork(self.engine) as uow:
+            rows = (await uow.connection.execute(_DUE, {
+                "now": now, "every": self.unclaimed_after.total_seconds(), "expire_at": int(Step.EXPIRED),
+                "batch": batch})).all()
+            for row in rows:
+                step = Step(min(row.step, Step.EXPIRED))
+                if step is Step.RENOTIFIED:
+                    await self._notify(uow, row._asdict(), roles=None, now=now)
+                elif step is Step.OWNERS:
+                    await self._notify(uow, row._asdict(), roles=OWNER_ROLES, now=now)
+                else:
+                    self._outcome(uow, "EscalationExpired", row._asdict())
+            await uow.commit()
+        return len(rows)
+
+    # -- the roster (identity's events) --------------------------------------------------
+
+    async def member_added(self, event: Envelope, uow: UnitOfWork) -> None:
+        p = event.payload
+        await uow.connection.execute(text("""
+            INSERT INTO team_members (client_id, person_id, name, phone, role) VALUES (:c, :p, :n, :ph, :r)
+            ON CONFLICT (client_id, person_id) DO UPDATE SET name = :n, phone = :ph, role = :r, active = true"""),
+            {"c": p["client_id"], "p": p["person_id"], "n": p["name"], "ph": p.get("phone"), "r": p["role"]})
+
+    async def member_role_changed(self, event: Envelope, uow: UnitOfWork) -> None:
+        p = event.payload
+        await uow.connection.execute(text("UPDATE team_members SET role = :r WHERE client_id = :c AND person_id = :p"),
+                                     {"r": p["role"], "c": p["client_id"], "p": p["person_id"]})
+
+    async def member_deactivated(self, event: Envelope, uow: UnitOfWork) -> None:
+        """B7: their open claims go back to the team, which is told again, once."""
+        p = event.payload
+        db = uow.connection
+        await db.execute(text("UPDATE team_members SET active = false WHERE client_id = :c AND person_id = :p"),
+                         {"c": p["client_id"], "p": p["person_id"]})
+        now = self.clock()
+        released = (await db.execute(_RELEASE, {"client": p["client_id"], "person": p["person_id"], "now": now,
+                                                "every": self.unclaimed_after.total_seconds()})).all()
+        for row in released:
+            await self._notify(uow, row._asdict(), roles=None, now=now)
+            self._outcome(uow, "EscalationReleased", row._asdict(), person=p["person_id"])
+
+    async def business_hours_set(self, event: Envelope, uow: UnitOfWork) -> None:
+        p = event.payload
+        await uow.connection.execute(text("""
+            INSERT INTO business_hours (client_id, timezone, hours) VALUES (:c, :tz, CAST(:h AS jsonb))
+            ON CONFLICT (client_id) DO UPDATE SET timezone = :tz, hours = CAST(:h AS jsonb)"""),
+            {"c": p["client_id"], "tz": p["timezone"], "h": json.dumps(p["hours"])})
+
+    async def client_deleted(self, event: Envelope, uow: UnitOfWork) -> None:
+        await uow.connection.execute(text("INSERT INTO deleted_clients (client_id) VALUES (:c) ON CONFLICT DO NOTHING"),
+                                     {"c": event.payload["client_id"]})
+
+    # -- messages ---------------------------------------------------------------------------
+
+    async def _notify(self, uow: UnitOfWork, row: dict, roles: tuple[str, ...] | None, now: datetime) -> None:
+        db = uow.connection
+        hours = (await db.execute(_HOURS, {"client": row["client_id"]})).first()
+        if roles is None and hours is not None and not on_duty(hours.hours, hours.timezone, now):
+            roles = OWNER_ROLES  # out of hours the team is off duty: the owners hear of it
+        team = (await db.execute(_TEAM, {"client": row["client_id"],
+                                         "roles": list(roles or ("client_owner", "client_admin", "client_member"))})).all()
+        lead = row.get("lead_name") or row["lead_phone"]
+        for member in team:
+            token = secrets.token_urlsafe(24)
+            await db.execute(text("INSERT INTO claim_links (token_hash, escalation_id, person_id) VALUES (:h, :e, :p)"),
+                             {"h": _hash(token), "e": row["id"], "p": member.person_id})
+            self._send(uow, row, member.phone, "escalation_alert",
+                       f"Hot lead {lead}: {row['reason']}. Claim it: {self.claim_base_url}/claim/{token}")
+
+    async def _tell_team_who_won(self, uow: UnitOfWork, won) -> None:
+        notified = (await uow.connection.execute(text("""
+            SELECT DISTINCT m.person_id, m.name, m.phone FROM claim_links l
+            JOIN team_members m ON m.person_id = l.person_id AND m.client_id = :client
+            WHERE l.escalation_id = :e AND m.phone IS NOT NULL"""), {"e": won.id, "client": won.client_id})).all()
+        winner = next((m for m in notified if m.person_id == won.person_id), None)
+        row = won._asdict() | {"id": won.id}
+        lead = won.lead_name or won.lead_phone
+        for member in notified:
+            if member.person_id == won.person_id:
+                self._send(uow, row, member.phone, "escalation_alert", f"It's yours: call {lead} at {won.lead_phone}.")
+            else:
+                self._send(uow, row, member.phone, "escalation_alert",
+                           f"{winner.name if winner else 'A teammate'} is handling {lead}.")
+
+    def _send(self, uow: UnitOfWork, row: dict, to: str, purpose: str, body: str) -> None:
+        command = SendMessage(client_id=row["client_id"], to=to, body=body, purpose=purpose)
+        uow.publish(MESSAGING_COMMANDS, Envelope(type="SendMessage", producer="escalation", key=f"{row['client_id']}|{to}",
+                                                 client_id=row["client_id"], payload=command.model_dump()))
+
+    def _outcome(self, uow: UnitOfWork, type: str, row: dict, person: str | None = None) -> None:
+        uow.publish(ESCALATION_EVENTS, Envelope(type=type, producer="escalation", key=row["client_id"],
+                                                client_id=row["client_id"], payload={
+                                                    "escalation_id": str(row["id"]), "client_id": row["client_id"],
+                                                    "request_id": row["request_id"], "person_id": person}))
+
+
+def handlers(escalations: Escalations) -> dict:
+    """What the consumer routes by event type (one module-level place)."""
+    return {
+        "EscalationRequested": escalations.request,
+        "MemberAdded": escalations.member_added,
+        "MemberRoleChanged": escalations.member_role_changed,
+        "MemberDeactivated": escalations.member_deactivated,
+        "BusinessHoursSet": escalations.business_hours_set,
+        "ClientDeleted": escalations.client_deleted,
+    }

@@ -1,0 +1,30 @@
+"""Escalation over a fresh, migrated database."""
+import asyncio
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from escalation.migrate import upgrade_database
+from escalation.service_layer.escalations import Escalations
+from escalation_testing import CLAIM_BASE, FakeClock
+from revgen_devstack.testing import create_database
+
+
+@pytest.fixture
+async def escalation_engine(infra):
+    url = await create_database(infra, prefix="escalation")
+    await asyncio.to_thread(upgrade_database, url)
+    engine = create_async_engine(url, pool_size=25, max_overflow=25)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def escalations(escalation_engine, clock):
+    return Escalations(escalation_engine, CLAIM_BASE, timedelta(minutes=5), clock)

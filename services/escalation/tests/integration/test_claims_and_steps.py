@@ -1,0 +1,129 @@
+"""One owner per hot lead; the team told the truth; unclaimed steps each happen once."""
+import asyncio
+import uuid
+
+import pytest
+from sqlalchemy import text
+
+from escalation.service_layer.escalations import ClaimRefused
+from escalation_testing import apply, claim_tokens, event, outcomes, requested, sent, team
+
+
+def client() -> str:
+    return f"client-{uuid.uuid4().hex[:8]}"
+
+
+async def test_20_concurrent_claims_have_exactly_one_winner_in_each_of_100_trials(escalation_engine, escalations):
+    c = client()
+    members = await team(escalation_engine, escalations, c, 20)
+    for trial in range(100):
+        request = requested(c)
+        await apply(escalation_engine, escalations.request, request)
+        tokens = claim_tokens(await sent(escalation_engine, c))
+        assert len(tokens) == 20
+        results = await asyncio.gather(*(escalations.claim(t) for t in tokens.values()), return_exceptions=True)
+        winners = [r for r in results if not isinstance(r, Exception)]
+        losers = [r for r in results if isinstance(r, ClaimRefused)]
+        assert (len(winners), len(losers)) == (1, 19), f"trial {trial}"
+        assert all(loser.owner_name for loser in losers)  # a late claimer is told who has it
+    yours = [m for m in await sent(escalation_engine, c) if m["body"].startswith("It's yours")]
+    assert len(yours) == 100  # exactly one "it's yours" per escalation
+    handling = [m for m in await sent(escalation_engine, c) if " is handling " in m["body"]]
+    assert len(handling) == 100 * 19
+    assert len(members) == 20
+
+
+async def test_a_request_delivered_five_times_makes_one_escalation_and_one_round_of_notifications(
+        escalation_engine, escalations):
+    c = client()
+    await team(escalation_engine, escalations, c, 3)
+    request_id = uuid.uuid4().hex
+    for _ in range(5):  # the same request, even under new event ids
+        await apply(escalation_engine, escalations.request, requested(c, request_id))
+    async with escalation_engine.connect() as db:
+        assert await db.scalar(text("SELECT count(*) FROM escalations WHERE request_id = :r"), {"r": request_id}) == 1
+    assert len(await sent(escalation_engine, c)) == 3
+    assert len(await outcomes(escalation_engine, "EscalationCreated")) == 1
+
+
+async def test_a_deactivated_member_with_5_open_claims_has_all_5_released_and_each_renotified_once(
+        escalation_engine, escalations):
+    c = client()
+    leaver, *others = await team(escalation_engine, escalations, c, 3)
+    for _ in range(5):
+        await apply(escalation_engine, escalations.request, requested(c))
+        await escalations.claim(claim_tokens(await sent(escalation_engine, c))[leaver["phone"]])
+    before = len(await sent(escalation_engine, c))
+
+    await apply(escalation_engine, escalations.member_deactivated,
+                event("MemberDeactivated", c, person_id=leaver["person_id"]))
+
+    assert len(await outcomes(escalation_engine, "EscalationReleased")) == 5
+    renotified = (await sent(escalation_engine, c))[before:]
+    assert sorted(m["to"] for m in renotified) == sorted([o["phone"] for o in others] * 5)
+    async with escalation_engine.connect() as db:
+        assert await db.scalar(text("SELECT count(*) FROM escalations WHERE status = 'pending'")) == 5
+    with pytest.raises(ClaimRefused):  # and the leaver cannot take one back
+        await escalations.claim(claim_tokens(await sent(escalation_engine, c))[leaver["phone"]])
+
+
+async def test_unclaimed_escalations_are_renotified_then_escalated_to_owners_then_expired_each_once(
+        escalation_engine, escalations, clock):
+    c = client()
+    owner, member = await team(escalation_engine, escalations, c, 2)
+    await apply(escalation_engine, escalations.request, requested(c))
+    assert len(await sent(escalation_engine, c)) == 2
+
+    clock.advance(minutes=4)
+    assert await escalations.run_due_steps() == 0  # not due yet
+    clock.advance(minutes=1)
+    assert await escalations.run_due_steps() == 1
+    assert await escalations.run_due_steps() == 0  # a second timer run finds nothing to do
+    assert len(await sent(escalation_engine, c)) == 4  # re-notified: both again
+
+    clock.advance(minutes=5)
+    await asyncio.gather(escalations.run_due_steps(), escalations.run_due_steps())  # two timers at once
+    assert [m["to"] for m in (await sent(escalation_engine, c))[4:]] == [owner["phone"]]  # next tier: owners
+
+    clock.advance(minutes=5)
+    await escalations.run_due_steps()
+    assert len(await outcomes(escalation_engine, "EscalationExpired")) == 1
+    clock.advance(minutes=30)
+    assert await escalations.run_due_steps() == 0
+    assert member
+
+
+async def test_a_callback_with_a_due_time_starts_its_clock_at_the_due_time(escalation_engine, escalations, clock):
+    c = client()
+    await team(escalation_engine, escalations, c, 1)
+    due = clock.now.replace(hour=18).isoformat()
+    await apply(escalation_engine, escalations.request, requested(c, due_at=due))
+    clock.advance(hours=2)  # 17:00: before the callback is due, no step fires
+    assert await escalations.run_due_steps() == 0
+    clock.advance(hours=1, minutes=5)
+    assert await escalations.run_due_steps() == 1
+
+
+async def test_out_of_hours_only_the_owners_are_woken(escalation_engine, escalations, clock):
+    c = client()
+    owner, member = await team(escalation_engine, escalations, c, 2)
+    closed_now = {str(d): [["09:00", "10:00"]] for d in range(7)}  # 15:00 UTC is outside
+    await apply(escalation_engine, escalations.business_hours_set,
+                event("BusinessHoursSet", c, timezone="UTC", hours=closed_now))
+    await apply(escalation_engine, escalations.request, requested(c))
+    assert [m["to"] for m in await sent(escalation_engine, c)] == [owner["phone"]]
+    assert member
+
+
+async def test_the_owner_resolves_and_a_resolved_escalation_cannot_be_claimed(escalation_engine, escalations):
+    c = client()
+    first, second = await team(escalation_engine, escalations, c, 2)
+    await apply(escalation_engine, escalations.request, requested(c))
+    tokens = claim_tokens(await sent(escalation_engine, c))
+    await escalations.claim(tokens[first["phone"]])
+    with pytest.raises(ClaimRefused):
+        await escalations.resolve(tokens[second["phone"]])  # not theirs
+    await escalations.resolve(tokens[first["phone"]])
+    with pytest.raises(ClaimRefused):
+        await escalations.claim(tokens[second["phone"]])
+    assert len(await outcomes(escalation_engine, "EscalationResolved")) == 1
