@@ -17,13 +17,11 @@ from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
-from sqlalchemy import literal_column
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from revgen_common import metrics
 from revgen_common.checkpoints import Checkpoint, no_checkpoint
-from revgen_common.db import inbox
 from revgen_common.dead_letters import dead_letter_envelope, dead_letter_headers
 from revgen_common.envelope import Envelope
 from revgen_common.errors import Backoff, UndecodableMessage, classify
@@ -35,6 +33,14 @@ from revgen_common.unit_of_work import UnitOfWork
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Envelope, UnitOfWork], Awaitable[None]]
+
+_CLAIM_INBOX = text("""
+    INSERT INTO inbox (consumer, event_id, topic, partition, "offset", outcome)
+    SELECT :consumer, event_id, topic, partition, "offset", :outcome
+    FROM unnest(CAST(:event_ids AS uuid[]), CAST(:topics AS text[]), CAST(:partitions AS integer[]),
+                CAST(:offsets AS bigint[])) AS batch(event_id, topic, partition, "offset")
+    ON CONFLICT DO NOTHING
+    RETURNING event_id""")
 
 
 def _poison_id(record: ConsumerRecord) -> uuid.UUID:
@@ -233,14 +239,16 @@ class ExactlyOnceConsumer:
                 raise _MessageFailed(position, error) from error
 
     async def _claim_inbox(self, uow: UnitOfWork, batch: list[_Decoded], outcome: str = "applied") -> set[uuid.UUID]:
-        rows = [
-            {"consumer": self.name, "event_id": item.event_id, "topic": item.record.topic,
-             "partition": item.record.partition, "offset": item.record.offset, "outcome": outcome}
-            for item in batch
-        ]
-        statement = (pg_insert(inbox).values(rows).on_conflict_do_nothing()
-                     .returning(literal_column("event_id")))
-        return set((await uow.connection.execute(statement)).scalars())
+        """Insert the batch's inbox rows; returns the event ids that were not there yet.
+        One prepared statement over arrays, whatever the batch size (no per-row SQL)."""
+        result = await uow.connection.execute(_CLAIM_INBOX, {
+            "consumer": self.name, "outcome": outcome,
+            "event_ids": [item.event_id for item in batch],
+            "topics": [item.record.topic for item in batch],
+            "partitions": [item.record.partition for item in batch],
+            "offsets": [item.record.offset for item in batch],
+        })
+        return set(result.scalars())
 
     async def _handle(self, uow: UnitOfWork, item: _Decoded) -> None:
         envelope = item.envelope

@@ -3,12 +3,13 @@ state change that caused them; the relay publishes them after commit.
 """
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from revgen_common.db import OUTBOX_CHANNEL, outbox
+from revgen_common.db import OUTBOX_CHANNEL
 from revgen_common.envelope import Envelope
 from revgen_common.topics import TopicSpec
 
@@ -24,9 +25,20 @@ def outbox_row(topic: TopicSpec | str, message: Envelope, headers: dict[str, str
     }
 
 
+_INSERT_ROWS = text("""
+    INSERT INTO outbox (event_id, topic, key, value, headers)
+    SELECT * FROM unnest(CAST(:event_ids AS uuid[]), CAST(:topics AS text[]), CAST(:keys AS text[]),
+                         CAST(:values AS bytea[]), CAST(:headers AS jsonb[]))""")
+
+
 async def write_outbox(connection: AsyncConnection, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    await connection.execute(insert(outbox), rows)
+    # One prepared statement over arrays, whatever the number of rows.
+    await connection.execute(_INSERT_ROWS, {
+        "event_ids": [r["event_id"] for r in rows], "topics": [r["topic"] for r in rows],
+        "keys": [r["key"] for r in rows], "values": [r["value"] for r in rows],
+        "headers": [json.dumps(r["headers"]) for r in rows],
+    })
     # Delivered on commit only; the relay treats it as a wake-up hint and still polls.
     await connection.execute(text("SELECT pg_notify(:channel, '')"), {"channel": OUTBOX_CHANNEL})

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -26,6 +26,8 @@ from revgen_common.errors import Backoff
 from revgen_common.kafka_config import producer_config
 
 log = logging.getLogger(__name__)
+
+_MARK_PUBLISHED = text("UPDATE outbox SET published_at = now() WHERE id = ANY(CAST(:ids AS bigint[]))")
 
 # One lock id for "the relay of this database": every service has its own database.
 RELAY_LOCK_ID = 0x7265_6C61_7900  # "relay"
@@ -117,9 +119,7 @@ class OutboxRelay:
             ]
             await asyncio.gather(*deliveries)  # acks=all for every row before we mark any
             self._checkpoint("after_publish")
-            await connection.execute(
-                update(outbox).where(outbox.c.id.in_([row.id for row in rows])).values(published_at=func.now())
-            )
+            await connection.execute(_MARK_PUBLISHED, {"ids": [row.id for row in rows]})
         self._checkpoint("after_mark_published")
         for row in rows:
             metrics.EVENTS_PRODUCED.labels(self.name, row.topic).inc()
