@@ -1,20 +1,18 @@
 """Escalation over a fresh, migrated database."""
-import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from escalation.migrate import upgrade_database
 from escalation.service_layer.escalations import Escalations
-from escalation_testing import CLAIM_BASE, FakeClock
-from revgen_devstack.testing import create_database
+from escalation_testing import CLAIM_BASE
+from revgen_common.testing.clock import FakeClock
 
 
 @pytest.fixture
-async def escalation_engine(infra):
-    url = await create_database(infra, prefix="escalation")
-    await asyncio.to_thread(upgrade_database, url)
+async def escalation_engine(migrated_database):
+    url = await migrated_database("escalation", upgrade_database)
     engine = create_async_engine(url, pool_size=25, max_overflow=25)
     yield engine
     await engine.dispose()
@@ -22,7 +20,7 @@ async def escalation_engine(infra):
 
 @pytest.fixture
 def clock():
-    return FakeClock()
+    return FakeClock(datetime(2026, 11, 28, 15, 0, tzinfo=UTC))
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
@@ -12,17 +11,6 @@ from revgen_common.envelope import Envelope
 from revgen_common.unit_of_work import UnitOfWork
 
 CLAIM_BASE = "https://esc.revgen.example"
-
-
-class FakeClock:
-    def __init__(self):
-        self.now = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta) -> None:
-        self.now += timedelta(**delta)
 
 
 def event(type: str, client_id: str, **payload) -> Envelope:

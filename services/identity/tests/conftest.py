@@ -1,5 +1,5 @@
 """Identity over a fresh, migrated database and the session's real broker."""
-import asyncio
+from datetime import timedelta
 
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -7,21 +7,13 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from identity.migrate import upgrade_database
 from identity.service_layer.login import Login
 from identity.service_layer.tenants import Tenants
-from identity_testing import PEPPER, FakeClock
-from revgen_common.topics import ALL_TOPICS, ensure_topics
-from revgen_devstack.testing import create_database
-
-
-@pytest.fixture(scope="session")
-async def identity_topics(infra):
-    await ensure_topics(infra.bootstrap_servers, ALL_TOPICS)
+from identity_testing import PEPPER
+from revgen_common.testing.clock import FakeClock
 
 
 @pytest.fixture
-async def identity_db(infra):
-    url = await create_database(infra, prefix="identity")
-    await asyncio.to_thread(upgrade_database, url)
-    return url
+async def identity_db(migrated_database):
+    return await migrated_database("identity", upgrade_database)
 
 
 @pytest.fixture
@@ -38,8 +30,6 @@ def clock():
 
 @pytest.fixture
 def login(identity_engine, clock):
-    from datetime import timedelta
-
     return Login(identity_engine, PEPPER.encode(), timedelta(minutes=60), clock)
 
 

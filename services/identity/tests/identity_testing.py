@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
@@ -11,19 +10,6 @@ from identity.settings import IdentitySettings
 from revgen_devstack.testing import serve_app
 
 PEPPER = "pepper-9c1e7a3f5b2d8c4e6a0f1b3d"
-
-
-class FakeClock:
-    """An injectable clock: tests move time instead of sleeping."""
-
-    def __init__(self):
-        self.now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta) -> None:
-        self.now += timedelta(**delta)
 
 
 def settings_for(database_url: str, bootstrap: str, port: int, **overrides) -> IdentitySettings:

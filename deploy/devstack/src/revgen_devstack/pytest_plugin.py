@@ -1,12 +1,13 @@
 """Pytest fixtures for every test tree (`-p revgen_devstack.pytest_plugin`): a real Kafka
 broker and PostgreSQL for the session, and a fresh database or topic per test."""
+import asyncio
 import uuid
 
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from revgen_common.db import runtime_metadata
-from revgen_common.topics import DEAD_LETTERS, TopicSpec, ensure_topics
+from revgen_common.topics import ALL_TOPICS, DEAD_LETTERS, TopicSpec, ensure_topics
 from revgen_devstack.testing import create_database, test_infra
 
 
@@ -42,6 +43,25 @@ async def make_topic(infra):
         spec = TopicSpec(f"test.{uuid.uuid4().hex[:10]}", key="test", partitions=partitions)
         await ensure_topics(infra.bootstrap_servers, (spec,))
         return spec.name
+
+    return make
+
+
+@pytest.fixture(scope="session")
+async def all_topics(infra):
+    """Every declared topic, as services expect them at start-up."""
+    await ensure_topics(infra.bootstrap_servers, ALL_TOPICS)
+
+
+@pytest.fixture
+def migrated_database(infra):
+    """`await migrated_database(prefix, upgrade)`: a fresh database brought to head by a
+    service's own migrations; returns its URL."""
+
+    async def make(prefix: str, upgrade) -> str:
+        url = await create_database(infra, prefix=prefix)
+        await asyncio.to_thread(upgrade, url)
+        return url
 
     return make
 

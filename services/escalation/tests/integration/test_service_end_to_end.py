@@ -7,7 +7,7 @@ from sqlalchemy import text
 from escalation.bootstrap import create_app
 from escalation.settings import EscalationSettings
 from escalation_testing import CLAIM_BASE, claim_tokens, event, requested, sent
-from revgen_common.topics import ALL_TOPICS, IDENTITY_EVENTS, MESSAGING_EVENTS, ensure_topics
+from revgen_common.topics import IDENTITY_EVENTS, MESSAGING_EVENTS
 from revgen_devstack import free_port
 from revgen_devstack.testing import serve_app
 from tests.support.kafka_io import publish
@@ -15,8 +15,7 @@ from tests.support.running import eventually
 
 
 async def test_events_from_kafka_become_one_escalation_and_claim_links_answer_200_then_409(
-        infra, escalation_engine, clock):
-    await ensure_topics(infra.bootstrap_servers, ALL_TOPICS)
+        infra, all_topics, escalation_engine, clock):
     settings = EscalationSettings(kafka_bootstrap_servers=infra.bootstrap_servers, claim_base_url=CLAIM_BASE,
                                   escalation_database_url=escalation_engine.url.render_as_string(hide_password=False),
                                   port=free_port())

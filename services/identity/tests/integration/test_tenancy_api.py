@@ -15,7 +15,7 @@ from tests.support.running import eventually
 
 
 @pytest.fixture
-async def api(infra, identity_topics, identity_db, clock):
+async def api(infra, all_topics, identity_db, clock):
     settings = settings_for(identity_db, infra.bootstrap_servers, free_port(), trusted_proxies=["10.9.9.9"])
     async with serve(settings, clock) as client:
         yield client

@@ -75,7 +75,7 @@ def own_postgres(tmp_path):
     server.stop()
 
 
-async def test_the_ledger_database_down_gives_fast_503s_never_a_2xx(own_postgres, infra, topics_ready):
+async def test_the_ledger_database_down_gives_fast_503s_never_a_2xx(own_postgres, infra, all_topics):
     connection = await asyncpg.connect(own_postgres.dsn())
     await connection.execute("CREATE DATABASE ingress")
     await connection.close()
