@@ -11,6 +11,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,7 +87,17 @@ class PostgresServer:
             stdout=log, stderr=subprocess.STDOUT, user=user, start_new_session=True, preexec_fn=die_with_parent,
         )
         wait_for_port(self.port, timeout, is_alive=lambda: self.process.poll() is None)
+        self._wait_until_accepting(timeout)
         return self
+
+    def _wait_until_accepting(self, timeout: float) -> None:
+        """The port opens before recovery ends ("the database system is starting up")."""
+        deadline = time.monotonic() + timeout
+        while subprocess.run([str(POSTGRES_BIN_PATH / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(self.port)],
+                             check=False).returncode != 0:
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError(f"PostgreSQL on port {self.port} did not start accepting connections")
+            time.sleep(0.1)
 
     def stop(self, timeout: float = 30.0) -> None:
         if self.process is None or self.process.poll() is not None:

@@ -13,7 +13,9 @@ class IngressSettings(ServiceSettings):
     public_base_url: AnyHttpUrl
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
-    max_in_flight: int = Field(default=512, ge=1)
+    # About what one process finishes within its deadline; beyond it, a fast 503 beats
+    # queueing into timeouts (measured in bench/REPORT-ingress-webhooks.md).
+    max_in_flight: int = Field(default=64, ge=1)
     response_deadline_seconds: float = Field(default=2.5, gt=0, le=3.0)
     # After this long, a publish whose acknowledgement never came is settled by looking
     # for it on Kafka: well past the producer's own request timeout, so it cannot still land.

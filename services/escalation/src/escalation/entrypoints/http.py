@@ -11,7 +11,7 @@ from escalation.service_layer.escalations import ClaimRefused, Escalations, Unkn
 router = APIRouter()
 
 
-def escalations(request: Request) -> Escalations:
+async def escalations(request: Request) -> Escalations:
     return request.app.state.escalations
 
 

@@ -18,11 +18,11 @@ from identity.service_layer.tenants import Tenants
 router = APIRouter()
 
 
-def login(request: Request) -> Login:
+async def login(request: Request) -> Login:
     return request.app.state.login
 
 
-def tenants(request: Request) -> Tenants:
+async def tenants(request: Request) -> Tenants:
     return request.app.state.tenants
 
 

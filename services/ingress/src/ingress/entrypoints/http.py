@@ -24,12 +24,15 @@ RETRY_AFTER_SECONDS = "5"
 
 router = APIRouter()
 
+# Dependencies are `async def`: a plain `def` would send every request through FastAPI's
+# thread pool twice.
 
-def gateway(request: Request) -> Gateway:
+
+async def gateway(request: Request) -> Gateway:
     return request.app.state.gateway
 
 
-def settings(request: Request) -> IngressSettings:
+async def settings(request: Request) -> IngressSettings:
     return request.app.state.settings
 
 
