@@ -17,6 +17,16 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from revgen_common.settings import is_placeholder
 
 
+# Every table with an `updated_at` gets it from the database on each UPDATE (audit D11):
+# run UPDATED_AT_FUNCTION once per database, then updated_at_trigger(table) per table.
+UPDATED_AT_FUNCTION = """CREATE FUNCTION set_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN NEW.updated_at = now(); RETURN NEW; END $$"""
+
+
+def updated_at_trigger(table: str) -> str:
+    return f"CREATE TRIGGER {table}_updated_at BEFORE UPDATE ON {table} FOR EACH ROW EXECUTE FUNCTION set_updated_at()"
+
+
 def upgrade(migrations: Path, database_url: str) -> None:
     config = Config()
     config.set_main_option("script_location", str(migrations))

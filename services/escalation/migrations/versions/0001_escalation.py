@@ -6,13 +6,13 @@ Revises:
 from alembic import op
 
 from revgen_common.db import runtime_metadata
+from revgen_common.migrations import UPDATED_AT_FUNCTION, updated_at_trigger
 
 revision = "0001"
 down_revision = None
 
 SCHEMA = [
-    """CREATE FUNCTION set_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$
-       BEGIN NEW.updated_at = now(); RETURN NEW; END $$""",
+    UPDATED_AT_FUNCTION,
     # Read model of identity's events; only the event handlers write it (L1).
     """CREATE TABLE team_members (
         client_id text NOT NULL, person_id text NOT NULL, name text NOT NULL, phone text,
@@ -42,8 +42,7 @@ SCHEMA = [
         escalation_id uuid NOT NULL REFERENCES escalations (id) ON DELETE CASCADE,
         person_id text NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now())""",
-    *[f"CREATE TRIGGER {t}_updated_at BEFORE UPDATE ON {t} FOR EACH ROW EXECUTE FUNCTION set_updated_at()"
-      for t in ("team_members", "business_hours", "escalations")],
+    *[updated_at_trigger(t) for t in ("team_members", "business_hours", "escalations")],
 ]
 
 

@@ -6,13 +6,13 @@ Revises:
 from alembic import op
 
 from revgen_common.db import runtime_metadata
+from revgen_common.migrations import UPDATED_AT_FUNCTION, updated_at_trigger
 
 revision = "0001"
 down_revision = None
 
 SCHEMA = [
-    """CREATE FUNCTION set_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$
-       BEGIN NEW.updated_at = now(); RETURN NEW; END $$""",
+    UPDATED_AT_FUNCTION,
     """CREATE TABLE agencies (
         id uuid PRIMARY KEY, name text NOT NULL,
         created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now())""",
@@ -73,8 +73,7 @@ SCHEMA = [
         id bigserial PRIMARY KEY,
         actor_id uuid, action text NOT NULL, entity text NOT NULL, entity_id text NOT NULL,
         before jsonb, after jsonb, at timestamptz NOT NULL DEFAULT now())""",
-    *[f"CREATE TRIGGER {t}_updated_at BEFORE UPDATE ON {t} FOR EACH ROW EXECUTE FUNCTION set_updated_at()"
-      for t in ("agencies", "clients", "people", "agency_memberships", "client_memberships")],
+    *[updated_at_trigger(t) for t in ("agencies", "clients", "people", "agency_memberships", "client_memberships")],
 ]
 
 

@@ -31,6 +31,11 @@ async def leave_pending(database_url, provider_id, partition, seconds_ago):
     await engine.dispose()
 
 
+async def partition_of(infra, key: str) -> int:
+    """Where ingress sends (and later looks for) messages with this key."""
+    return partition_for(key, len(await partitions_of(infra.bootstrap_servers, STRIPE_WEBHOOKS.name)))
+
+
 async def copies_on_topic(infra, provider_id):
     records = await read_all(infra.bootstrap_servers, STRIPE_WEBHOOKS.name, timeout=60)
     return sum(Envelope.from_bytes(r.value).payload["provider_id"] == provider_id for r in records)
@@ -39,8 +44,7 @@ async def copies_on_topic(infra, provider_id):
 async def test_a_retry_of_an_event_that_did_land_is_answered_2xx_without_a_second_copy(ingress, infra):
     body = stripe_event(customer=f"cus_{uuid.uuid4().hex[:6]}")
     event = json.loads(body)
-    partitions = len(await partitions_of(infra.bootstrap_servers, STRIPE_WEBHOOKS.name))
-    partition = partition_for(event["data"]["object"]["customer"], partitions)
+    partition = await partition_of(infra, event["data"]["object"]["customer"])
     await leave_pending(ingress.settings.ingress_database_url, event["id"], partition, seconds_ago=60)
     # ...and the lost publish did reach Kafka, as the crashed process never learnt:
     from aiokafka import AIOKafkaProducer
@@ -61,8 +65,7 @@ async def test_a_retry_of_an_event_that_did_land_is_answered_2xx_without_a_secon
 async def test_a_retry_of_an_event_that_never_landed_publishes_it_once(ingress, infra):
     body = stripe_event(customer=f"cus_{uuid.uuid4().hex[:6]}")
     event = json.loads(body)
-    partitions = len(await partitions_of(infra.bootstrap_servers, STRIPE_WEBHOOKS.name))
-    partition = partition_for(event["data"]["object"]["customer"], partitions)
+    partition = await partition_of(infra, event["data"]["object"]["customer"])
     await leave_pending(ingress.settings.ingress_database_url, event["id"], partition, seconds_ago=60)
 
     for _ in range(3):
