@@ -2,7 +2,10 @@
 import asyncio
 import uuid
 
+from sqlalchemy import select
+
 from revgen_common import Envelope, OutboxRelay, UnitOfWork
+from revgen_common.db import outbox
 from tests.support.kafka_io import read_all
 from tests.support.running import eventually, running
 
@@ -47,3 +50,25 @@ async def test_several_relays_on_one_database_publish_each_row_once_in_order_per
 
 async def _has(infra, topic, count):
     return len(await read_all(infra.bootstrap_servers, topic, idle_seconds=0.2)) >= count
+
+
+async def test_a_row_kafka_refuses_for_good_is_parked_and_the_rows_behind_it_still_go_out(infra, engine, make_topic):
+    topic = await make_topic(partitions=1)
+    too_large = b"x" * (3 * 1024 * 1024)  # over the producer's and the broker's limits
+    async with UnitOfWork(engine) as uow:
+        uow.publish(topic, Envelope(type="Thing", producer="test", key="k", payload={"n": 0}))
+        uow.publish(topic, Envelope(type="Huge", producer="test", key="k"), value=too_large)
+        uow.publish(topic, Envelope(type="Thing", producer="test", key="k", payload={"n": 2}))
+        await uow.commit()
+    async with running(OutboxRelay(name=f"park-{uuid.uuid4().hex[:6]}", engine=engine,
+                                   bootstrap_servers=infra.bootstrap_servers)):
+        await eventually(lambda: _has(infra, topic, 2), timeout=30)
+        await asyncio.sleep(0.5)
+
+    records = await read_all(infra.bootstrap_servers, topic)
+    assert [Envelope.from_bytes(r.value).payload["n"] for r in records] == [0, 2]
+    async with engine.connect() as connection:
+        rows = (await connection.execute(select(outbox.c.published_at, outbox.c.parked_at, outbox.c.park_reason)
+                                         .order_by(outbox.c.id))).all()
+    assert [r.published_at is not None for r in rows] == [True, False, True]
+    assert rows[1].parked_at is not None and "MessageSizeTooLarge" in rows[1].park_reason

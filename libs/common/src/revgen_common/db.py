@@ -39,8 +39,13 @@ outbox = Table(
     Column("headers", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("published_at", DateTime(timezone=True)),
+    # A row Kafka refuses for good (too large, invalid topic) is parked here for an operator
+    # instead of blocking every row behind it.
+    Column("parked_at", DateTime(timezone=True)),
+    Column("park_reason", Text),
 )
-Index("outbox_unpublished", outbox.c.id, postgresql_where=outbox.c.published_at.is_(None))
+Index("outbox_unpublished", outbox.c.id,
+      postgresql_where=outbox.c.published_at.is_(None) & outbox.c.parked_at.is_(None))
 Index("inbox_processed_at", inbox.c.processed_at)
 
 

@@ -15,6 +15,7 @@ HANDLER_SECONDS = Histogram(
 RETRIES = Counter("revgen_retries_total", "Transient failures that paused a partition", ["consumer", "topic"])
 DEAD_LETTERS = Counter("revgen_dead_letters_total", "Messages sent to the dead-letter topic", ["consumer", "topic"])
 OUTBOX_BACKLOG = Gauge("revgen_outbox_backlog", "Outbox rows not yet published", ["relay"])
+OUTBOX_PARKED = Gauge("revgen_outbox_parked", "Outbox rows Kafka refused for good, waiting for an operator", ["relay"])
 OUTBOX_OLDEST_SECONDS = Gauge("revgen_outbox_oldest_age_seconds", "Age of the oldest unpublished outbox row", ["relay"])
 CONSUMER_LAG = Gauge(
     "kafka_consumergroup_lag", "Messages between the group's position and the partition's high watermark",

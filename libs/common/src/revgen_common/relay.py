@@ -14,7 +14,10 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
+from aiokafka.errors import (
+    CorruptRecordException, InvalidTopicError, KafkaError, MessageSizeTooLargeError, RecordListTooLargeError,
+    UnsupportedForMessageFormatError,
+)
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -28,6 +31,10 @@ from revgen_common.kafka_config import producer_config
 log = logging.getLogger(__name__)
 
 _MARK_PUBLISHED = text("UPDATE outbox SET published_at = now() WHERE id = ANY(CAST(:ids AS bigint[]))")
+_PARK = text("UPDATE outbox SET parked_at = now(), park_reason = :reason WHERE id = :id")
+# Errors that no retry can cure for that row; anything else (timeouts included) is retried.
+REFUSED_FOR_GOOD = (MessageSizeTooLargeError, RecordListTooLargeError, InvalidTopicError,
+                    UnsupportedForMessageFormatError, CorruptRecordException)
 
 # One lock id for "the relay of this database": every service has its own database.
 RELAY_LOCK_ID = 0x7265_6C61_7900  # "relay"
@@ -106,22 +113,35 @@ class OutboxRelay:
                 return 0
             rows = (await connection.execute(
                 select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.value, outbox.c.headers)
-                .where(outbox.c.published_at.is_(None)).order_by(outbox.c.id).limit(self.batch_size)
+                .where(outbox.c.published_at.is_(None), outbox.c.parked_at.is_(None))
+                .order_by(outbox.c.id).limit(self.batch_size)
             )).all()
             if not rows:
                 return 0
-            deliveries = [
-                await self._producer.send(
-                    row.topic, value=row.value, key=row.key.encode(),
-                    headers=[(name, value.encode()) for name, value in row.headers.items()],
-                )
-                for row in rows
-            ]
-            await asyncio.gather(*deliveries)  # acks=all for every row before we mark any
+            deliveries, refused = [], []
+            for row in rows:
+                try:
+                    deliveries.append((row, await self._producer.send(
+                        row.topic, value=row.value, key=row.key.encode(),
+                        headers=[(name, value.encode()) for name, value in row.headers.items()])))
+                except REFUSED_FOR_GOOD as error:
+                    refused.append((row, error))
+            # acks=all for every row before we mark any
+            outcomes = await asyncio.gather(*(delivery for _, delivery in deliveries), return_exceptions=True)
+            for (row, _), outcome in zip(deliveries, outcomes):
+                if isinstance(outcome, REFUSED_FOR_GOOD):
+                    refused.append((row, outcome))
+                elif isinstance(outcome, BaseException):
+                    raise outcome
             self._checkpoint("after_publish")
-            await connection.execute(_MARK_PUBLISHED, {"ids": [row.id for row in rows]})
+            parked = {row.id for row, _ in refused}
+            for row, error in refused:
+                log.error("relay %s: Kafka refused outbox row %d for good (%r); parked", self.name, row.id, error)
+                await connection.execute(_PARK, {"id": row.id, "reason": repr(error)[:2000]})
+            published = [row for row in rows if row.id not in parked]
+            await connection.execute(_MARK_PUBLISHED, {"ids": [row.id for row in published]})
         self._checkpoint("after_mark_published")
-        for row in rows:
+        for row in published:
             metrics.EVENTS_PRODUCED.labels(self.name, row.topic).inc()
         return len(rows)
 
@@ -134,9 +154,12 @@ class OutboxRelay:
         async with self.engine.begin() as connection:
             backlog, age = (await connection.execute(
                 select(func.count(), func.extract("epoch", func.now() - func.min(outbox.c.created_at)))
-                .where(outbox.c.published_at.is_(None))
+                .where(outbox.c.published_at.is_(None), outbox.c.parked_at.is_(None))
             )).one()
+            parked = await connection.scalar(
+                select(func.count()).select_from(outbox).where(outbox.c.parked_at.is_not(None)))
             await connection.execute(
                 delete(outbox).where(outbox.c.published_at < datetime.now(UTC) - self.keep_published))
         metrics.OUTBOX_BACKLOG.labels(self.name).set(backlog)
+        metrics.OUTBOX_PARKED.labels(self.name).set(parked)
         metrics.OUTBOX_OLDEST_SECONDS.labels(self.name).set(float(age or 0))
