@@ -49,3 +49,16 @@ def test_every_bad_variable_is_named_in_one_error_and_no_port_is_opened(bad):
         assert name in result.stderr
     assert bad.strip() == "" or bad not in result.stderr  # a secret's value is never echoed
     assert "started" not in result.stdout and not port_is_open(port)
+
+
+@pytest.mark.parametrize("service", ["ingress", "identity", "escalation"])
+@pytest.mark.parametrize("bad", [None, "", "changeme"])
+def test_a_migration_without_a_real_database_url_refuses_to_run_naming_it(service, bad):
+    variable = f"{service.upper()}_DATABASE_URL"
+    env = {k: v for k, v in os.environ.items() if k != variable}
+    if bad is not None:
+        env[variable] = bad
+    result = subprocess.run([sys.executable, "-m", f"{service}.migrate"], capture_output=True, text=True,
+                            env=env, timeout=60)
+    assert result.returncode == EXIT_BAD_SETTINGS
+    assert variable in result.stderr

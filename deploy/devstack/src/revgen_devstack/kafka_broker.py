@@ -92,7 +92,7 @@ class KafkaBroker:
         classpath = str(kafka_libs_dir() / "*")
         return [
             "java",
-            f"-Xms256m",
+            "-Xms256m",
             f"-Xmx{self.heap}",
             f"-Dlog4j2.configurationFile={KAFKA_DEPLOY_DIR / 'log4j2.properties'}",
             "-cp",

@@ -6,15 +6,15 @@ Each service keeps its migrations in `services/<name>/migrations`, whose env.py 
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from pydantic import create_model
+from pydantic_settings import BaseSettings
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from revgen_common.settings import is_placeholder
+from revgen_common.settings import Required, load_settings
 
 
 # Every table with an `updated_at` gets it from the database on each UPDATE (audit D11):
@@ -35,11 +35,10 @@ def upgrade(migrations: Path, database_url: str) -> None:
 
 
 def migrate_main(migrations: Path, url_variable: str) -> None:
-    url = os.environ.get(url_variable, "")
-    if not url.strip() or is_placeholder(url):
-        print(f"invalid configuration, refusing to start:\n  {url_variable} is missing or empty", file=sys.stderr)
-        raise SystemExit(78)
-    upgrade(migrations, url)
+    """Migrations need only their database URL, validated like every other setting."""
+    field = url_variable.lower()
+    settings_class = create_model(f"{url_variable}Settings", __base__=BaseSettings, **{field: (Required, ...)})
+    upgrade(migrations, getattr(load_settings(settings_class), field))
 
 
 def run_alembic_env() -> None:

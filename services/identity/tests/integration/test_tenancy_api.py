@@ -1,6 +1,5 @@
 """The API through HTTP: tenants cannot see each other, removal bites at once, deletes are
 audited and announced, and forwarded addresses are believed only from trusted proxies."""
-import json
 import uuid
 
 import pytest

@@ -13,7 +13,6 @@ from aiokafka.partitioner import murmur2
 
 from revgen_common.envelope import Envelope
 from revgen_common.kafka_config import producer_config
-from revgen_common.metrics import EVENTS_PRODUCED
 
 EVENT_ID_HEADER = "revgen.event_id"
 
@@ -72,9 +71,4 @@ class KafkaPublisher:
             return False
         finally:
             await consumer.stop()
-
-
-def record_published(topic: str) -> None:
-    EVENTS_PRODUCED.labels("ingress", topic).inc()
-
 

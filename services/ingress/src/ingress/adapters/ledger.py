@@ -89,14 +89,6 @@ class Ledger:
             await connection.execute(_PUBLISHED, {
                 "source": webhook.source, "provider_id": webhook.provider_id, "received_on": claim.received_on})
 
-    async def is_published(self, webhook: VerifiedWebhook, claim: ClaimResult) -> bool:
-        async with self.engine.connect() as connection:
-            state = await connection.scalar(text(
-                "SELECT state FROM webhook_ledger WHERE source = :source AND provider_id = :provider_id"
-                " AND received_on = :received_on"),
-                {"source": webhook.source, "provider_id": webhook.provider_id, "received_on": claim.received_on})
-        return state == "published"
-
     async def maintain(self) -> None:
         async with self.engine.begin() as connection:
             await connection.execute(text("SELECT maintain_webhook_ledger(:keep)"), {"keep": KEEP_DAYS})
