@@ -1,0 +1,1 @@
+"""Provider fakes: stateful HTTP servers that the official SDKs talk to unchanged."""
