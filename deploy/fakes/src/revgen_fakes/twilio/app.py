@@ -1,0 +1,95 @@
+"""The Twilio fake's HTTP surface: the 2010-04-01 Messages API, behind HTTP Basic auth."""
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+from urllib.parse import parse_qsl
+
+from fastapi import Depends, FastAPI, Request
+from starlette.exceptions import HTTPException
+
+from revgen_fakes.twilio.errors import TwilioApiError, error_body, error_response, not_found, unauthenticated
+from revgen_fakes.twilio.listing import message_page
+from revgen_fakes.twilio.messages import API_VERSION
+from revgen_fakes.request_log import RecordingFaultInjector, RecordRequests
+from revgen_fakes.twilio.sending import new_outbound_message
+from revgen_fakes.twilio.state import TwilioState
+
+ACCOUNT = f"/{API_VERSION}/Accounts/{{account_sid}}"
+
+
+def _state(request: Request) -> TwilioState:
+    return request.app.state.fake
+
+
+def _authenticated_account(request: Request, account_sid: str) -> TwilioState:
+    state = _state(request)
+    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+    try:
+        username, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        raise unauthenticated() from None
+    if scheme.lower() != "basic" or (username, password) != (state.account_sid, state.auth_token):
+        raise unauthenticated()
+    if account_sid != state.account_sid:
+        raise not_found(request.url.path)
+    return state
+
+
+Account = Depends(_authenticated_account)
+
+
+def create_app(state: TwilioState | None = None) -> FastAPI:
+    state = state or TwilioState()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        yield
+        await state.aclose()  # stop callback tasks and their HTTP client with the server
+
+    app = FastAPI(title="Twilio fake", lifespan=lifespan)
+    app.state.fake = state
+    app.add_middleware(RecordRequests, log=state.requests)
+
+    @app.exception_handler(TwilioApiError)
+    async def twilio_error(_request: Request, error: TwilioApiError):
+        return error_response(error)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException):
+        if error.status_code == 404:
+            return error_response(not_found(request.url.path))
+        return error_response(TwilioApiError(error.status_code, 20000 + error.status_code, str(error.detail)))
+
+    @app.post(ACCOUNT + "/Messages.json", status_code=201)
+    async def create_message(request: Request, account_sid: str, fake: TwilioState = Account):
+        pairs = parse_qsl((await request.body()).decode(), keep_blank_values=True)
+        form: dict[str, str] = {}
+        for name, value in pairs:
+            form.setdefault(name, value)
+        media_count = sum(1 for name, _ in pairs if name == "MediaUrl")
+        message = new_outbound_message(account_sid, form, media_count, fake.is_unsubscribed)
+        created = message.to_json()  # as accepted, before its lifecycle moves it on
+        fake.accept(message)
+        return created
+
+    @app.get(ACCOUNT + "/Messages.json")
+    async def list_messages(request: Request, account_sid: str, fake: TwilioState = Account):
+        return message_page(fake.messages, account_sid, request.query_params)
+
+    @app.get(ACCOUNT + "/Messages/{sid}.json")
+    async def fetch_message(request: Request, account_sid: str, sid: str, fake: TwilioState = Account):
+        message = fake.message(sid)
+        if message is None:
+            raise not_found(request.url.path)
+        return message.to_json()
+
+    return app
+
+
+def faulty_app(state: TwilioState | None = None) -> RecordingFaultInjector:
+    """The fake behind a FaultInjector answering in Twilio's error format; requests a fault
+    answers are still counted in `state.requests`."""
+    state = state or TwilioState()
+    return RecordingFaultInjector(create_app(state), error_body, state.requests)

@@ -1,0 +1,101 @@
+"""Everything the Twilio fake knows, and the knobs and accessors tests use."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from revgen_fakes.twilio.delivery import CallbackDelivery, Courier, Outcome
+from revgen_fakes.twilio.messages import Message
+from revgen_fakes.request_log import RequestLog
+from revgen_fakes.twilio.webhooks import Signed, call_status_request, inbound_sms_request
+
+# Twilio's default opt-out and opt-in keywords (Advanced Opt-Out off).
+STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
+START_WORDS = {"START", "YES", "UNSTOP"}
+
+
+@dataclass(eq=False, kw_only=True)
+class TwilioState:
+    account_sid: str = "AC" + "0123456789abcdef" * 2
+    auth_token: str = "fedcba9876543210" * 2
+    callback_delay: float = 0.0  # seconds between a message's status changes (and callbacks)
+    duplicate_callbacks: bool = False  # every status callback is sent twice
+    shuffle_callbacks: bool = False  # a message's callbacks are sent out of lifecycle order
+    seed: int = 0
+    service_sender: str = "+15005550006"  # the number a Messaging Service sends from
+
+    messages: list[Message] = field(default_factory=list)  # every accepted message, in order
+    callbacks: list[CallbackDelivery] = field(default_factory=list)  # every status callback sent
+    requests: RequestLog = field(default_factory=RequestLog)  # every request that reached the port
+    _unsubscribed: set[tuple[str, str | None]] = field(default_factory=set, repr=False)
+    _outcomes: dict[str, Outcome] = field(default_factory=dict, repr=False)
+    _courier: Courier = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._courier = Courier(self)
+
+    # --- scenario set-up -------------------------------------------------------------
+
+    def unsubscribe(self, number: str, from_: str | None = None) -> None:
+        """`number` opted out (of `from_` only, or of every sender): sends to it get 21610."""
+        self._unsubscribed.add((number, from_))
+
+    def resubscribe(self, number: str, from_: str | None = None) -> None:
+        self._unsubscribed.discard((number, from_))
+
+    def is_unsubscribed(self, number: str, from_: str | None) -> bool:
+        return (number, None) in self._unsubscribed or (number, from_) in self._unsubscribed
+
+    def fail_delivery(self, number: str, error_code: int = 30003, status: str = "undelivered") -> None:
+        """Messages to `number` end `undelivered` (the carrier refused them) or `failed`
+        (Twilio could not send them) with `error_code`."""
+        if status not in ("undelivered", "failed"):
+            raise ValueError(f"a failed delivery ends undelivered or failed, not {status!r}")
+        self._outcomes[number] = Outcome(status, error_code)
+
+    def outcome_for(self, number: str) -> Outcome:
+        return self._outcomes.get(number, Outcome())
+
+    # --- what happened ---------------------------------------------------------------
+
+    def sent_to(self, number: str) -> list[Message]:
+        return [m for m in self.messages if m.to == number]
+
+    def message(self, sid: str) -> Message | None:
+        return next((m for m in self.messages if m.sid == sid), None)
+
+    def callbacks_for(self, sid: str) -> list[CallbackDelivery]:
+        return [c for c in self.callbacks if c.params["MessageSid"] == sid]
+
+    # --- lifecycle ---------------------------------------------------------------------
+
+    def accept(self, message: Message) -> None:
+        self.messages.append(message)
+        self._courier.dispatch(message)
+
+    async def flush_callbacks(self) -> None:
+        """Wait until every accepted message has reached its final status and every status
+        callback has been answered (or failed)."""
+        await self._courier.flush()
+
+    async def aclose(self) -> None:
+        await self._courier.aclose()
+
+    # --- webhooks towards our ingress -----------------------------------------------------
+
+    def inbound_sms_request(self, url: str, from_: str, to: str, body: str, **extra: str) -> Signed:
+        """A signed inbound-SMS webhook. A STOP/START keyword also opts `from_` out of (in to)
+        messages from `to`, as Twilio's default opt-out handling does."""
+        keyword = body.strip().upper()
+        if keyword in STOP_WORDS:
+            self.unsubscribe(from_, to)
+            extra.setdefault("OptOutType", "STOP")
+        elif keyword in START_WORDS:
+            self.resubscribe(from_, to)
+            self.resubscribe(from_)
+            extra.setdefault("OptOutType", "START")
+        return inbound_sms_request(url, from_, to, body, auth_token=self.auth_token,
+                                   account_sid=self.account_sid, **extra)
+
+    def call_status_request(self, url: str, from_: str, to: str, call_status: str, **options) -> Signed:
+        return call_status_request(url, from_, to, call_status, auth_token=self.auth_token,
+                                   account_sid=self.account_sid, **options)
