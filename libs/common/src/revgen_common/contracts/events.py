@@ -96,6 +96,62 @@ class EscalationOutcome(Contract):
     person_id: str | None = None
 
 
+
+class LeadOutcomeRecorded(Contract):
+    """Messaging decided a lead: open, won (with the job's value) or lost. One lead, one row
+    downstream, so a replay never inflates a conversion rate."""
+    client_id: str
+    lead_id: str
+    outcome: str  # open | won | lost
+    job_value_cents: int | None = None
+    decided_at: datetime
+
+
+class SubscriptionOutcome(Contract):
+    """Billing's subscription events: what changed, with Stripe's state after the change."""
+    client_id: str
+    subscription_id: str
+    plan_id: str | None
+    status: str
+    paused: bool = False
+    cancel_at_period_end: bool = False
+    previous_plan_id: str | None = None
+
+
+class PaymentOutcome(Contract):
+    client_id: str
+    invoice_id: str
+    subscription_id: str | None
+    amount_cents: int
+    currency: str
+    attempt_count: int = 0
+
+
+class PaymentRefunded(Contract):
+    client_id: str
+    charge_id: str
+    amount_refunded_cents: int
+    currency: str
+
+
+class DisputeOutcome(Contract):
+    client_id: str
+    dispute_id: str
+    charge_id: str
+    amount_cents: int
+    currency: str
+    status: str
+    reason: str | None = None
+
+
+class BillingDriftDetected(Contract):
+    """Reconciliation found local state and Stripe apart (an operator alert)."""
+    kind: str
+    object_id: str
+    detail: str
+    repaired: bool
+    client_id: str | None = None
+
 EVENTS: dict[str, type[Contract]] = {
     "StripeEventReceived": StripeEventReceived,
     "TwilioMessageReceived": TwilioMessageReceived,
@@ -110,6 +166,13 @@ EVENTS: dict[str, type[Contract]] = {
     "MemberDeactivated": MemberDeactivated,
     "EscalationRequested": EscalationRequested,
     "BusinessHoursSet": BusinessHoursSet,
+    "LeadOutcomeRecorded": LeadOutcomeRecorded,
+    **{name: SubscriptionOutcome for name in ("SubscriptionActivated", "SubscriptionChanged", "SubscriptionPaused",
+                                              "SubscriptionResumed", "SubscriptionCanceled")},
+    **{name: PaymentOutcome for name in ("PaymentSucceeded", "PaymentFailed", "PaymentActionRequired")},
+    "PaymentRefunded": PaymentRefunded,
+    **{name: DisputeOutcome for name in ("DisputeOpened", "DisputeClosed")},
+    "BillingDriftDetected": BillingDriftDetected,
     **{name: EscalationOutcome for name in ("EscalationCreated", "EscalationClaimed", "EscalationReleased",
                                             "EscalationResolved", "EscalationExpired")},
 }
