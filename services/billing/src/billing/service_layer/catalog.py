@@ -1,0 +1,105 @@
+"""Plans and coupons. Both are deactivated, never deleted (B8): subscriptions and
+redemptions keep pointing at them (foreign keys RESTRICT deletes)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from billing.adapters.stripe_gateway import StripeGateway
+from billing.domain.subscription_state import HOLDS_PLAN
+from billing.service_layer.subscribe import Refused
+
+
+@dataclass(frozen=True)
+class NewPlan:
+    id: str
+    name: str
+    amount_cents: int
+    currency: str = "usd"
+    interval: str = "month"
+    trial_days: int = 0
+
+
+@dataclass(frozen=True)
+class NewCoupon:
+    id: str
+    percent_off: Decimal | None = None
+    amount_off_cents: int | None = None
+    currency: str | None = None
+    duration: str = "once"
+    max_redemptions: int | None = None
+
+
+class Catalog:
+    def __init__(self, engine: AsyncEngine, stripe: StripeGateway):
+        self.engine = engine
+        self.stripe = stripe
+
+    async def create_plan(self, plan: NewPlan) -> dict:
+        if existing := await self._row("plans", plan.id):
+            return existing
+        # Keys from the plan id: a retried create finds the product and price it made before.
+        product = await self.stripe.call(self.stripe.v1.products.create_async(
+            {"name": plan.name, "metadata": {"plan_id": plan.id}}, self.stripe.keyed(f"plan:{plan.id}:product")))
+        price = await self.stripe.call(self.stripe.v1.prices.create_async({
+            "product": product["id"], "unit_amount": plan.amount_cents, "currency": plan.currency,
+            "recurring": {"interval": plan.interval}, "metadata": {"plan_id": plan.id}},
+            self.stripe.keyed(f"plan:{plan.id}:price")))
+        async with self.engine.begin() as db:
+            await db.execute(text("""
+                INSERT INTO plans (id, name, stripe_product_id, stripe_price_id, amount_cents, currency, interval, trial_days)
+                VALUES (:id, :name, :product, :price, :amount, :currency, :interval, :trial)
+                ON CONFLICT (id) DO NOTHING"""), {
+                "id": plan.id, "name": plan.name, "product": product["id"], "price": price["id"],
+                "amount": plan.amount_cents, "currency": plan.currency, "interval": plan.interval,
+                "trial": plan.trial_days})
+        return await self._row("plans", plan.id)
+
+    async def deactivate_plan(self, plan_id: str) -> dict:
+        """B1: refused while anyone is subscribed to it (or being subscribed)."""
+        async with self.engine.begin() as db:
+            row = (await db.execute(text("""
+                UPDATE plans SET active = false WHERE id = :id
+                  AND NOT EXISTS (SELECT 1 FROM subscriptions WHERE plan_id = :id AND status = ANY(:holding))
+                  AND NOT EXISTS (SELECT 1 FROM subscription_commands WHERE plan_id = :id
+                                  AND state IN ('started', 'customer_ready'))
+                RETURNING id"""), {"id": plan_id, "holding": list(HOLDS_PLAN)})).first()
+        if row is None:
+            if await self._row("plans", plan_id) is None:
+                raise Refused(f"no plan {plan_id!r}", 404)
+            raise Refused(f"plan {plan_id!r} has active or trialing subscriptions; move them first")
+        return await self._row("plans", plan_id)
+
+    async def create_coupon(self, coupon: NewCoupon) -> dict:
+        if existing := await self._row("coupons", coupon.id):
+            return existing
+        # The redemption limit is kept here, not at Stripe: a compensated saga gives its
+        # redemption back locally, which Stripe's own counter never would.
+        params: dict = {"id": coupon.id, "duration": coupon.duration, "metadata": {"coupon_id": coupon.id}}
+        if coupon.percent_off is not None:
+            params["percent_off"] = float(coupon.percent_off)
+        else:
+            params |= {"amount_off": coupon.amount_off_cents, "currency": coupon.currency or "usd"}
+        created = await self.stripe.call(self.stripe.v1.coupons.create_async(params, self.stripe.keyed(f"coupon:{coupon.id}")))
+        async with self.engine.begin() as db:
+            await db.execute(text("""
+                INSERT INTO coupons (id, stripe_coupon_id, percent_off, amount_off_cents, currency, duration, max_redemptions)
+                VALUES (:id, :stripe_id, :percent, :amount, :currency, :duration, :max) ON CONFLICT (id) DO NOTHING"""), {
+                "id": coupon.id, "stripe_id": created["id"], "percent": coupon.percent_off,
+                "amount": coupon.amount_off_cents, "currency": coupon.currency, "duration": coupon.duration,
+                "max": coupon.max_redemptions})
+        return await self._row("coupons", coupon.id)
+
+    async def deactivate_coupon(self, coupon_id: str) -> dict:
+        async with self.engine.begin() as db:
+            if await db.scalar(text("UPDATE coupons SET active = false WHERE id = :id RETURNING id"), {"id": coupon_id}) is None:
+                raise Refused(f"no coupon {coupon_id!r}", 404)
+        return await self._row("coupons", coupon_id)
+
+    async def _row(self, table: str, id: str) -> dict | None:
+        async with self.engine.connect() as db:
+            row = (await db.execute(text(f"SELECT * FROM {table} WHERE id = :id"), {"id": id})).first()
+        return row._asdict() if row else None

@@ -1,0 +1,40 @@
+"""Other services' events billing acts on: a deleted client (identity) and lead outcomes
+(messaging), the latter feeding the retention offer's real numbers (B6)."""
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from billing.service_layer.stripe_events import StripeEvents
+from revgen_common.envelope import Envelope
+from revgen_common.unit_of_work import UnitOfWork
+
+
+class ClientEvents:
+    def __init__(self, stripe_events: StripeEvents):
+        self.stripe_events = stripe_events
+        self.stripe = stripe_events.stripe
+
+    async def client_deleted(self, message: Envelope, uow: UnitOfWork) -> None:
+        """B3: the client's Stripe subscription is canceled, and stays canceled (D7)."""
+        client_id = message.payload["client_id"]
+        db = uow.connection
+        await db.execute(text("""INSERT INTO billing_accounts (client_id, deleted_at) VALUES (:c, now())
+                                 ON CONFLICT (client_id) DO UPDATE SET deleted_at = COALESCE(billing_accounts.deleted_at, now())"""),
+                         {"c": client_id})
+        live = (await db.execute(text("SELECT id FROM subscriptions WHERE client_id = :c AND status <> 'canceled'"),
+                                 {"c": client_id})).scalars().all()
+        for subscription_id in live:
+            current = await self.stripe.retrieve_subscription(subscription_id)
+            if current is not None:
+                await self.stripe_events.converge(uow, current)  # cancels it: the client is deleted
+
+    async def lead_outcome(self, message: Envelope, uow: UnitOfWork) -> None:
+        p = message.payload
+        await uow.connection.execute(text("""
+            INSERT INTO lead_outcomes (client_id, lead_id, outcome, job_value_cents, decided_at)
+            VALUES (:c, :l, :o, :v, :t)
+            ON CONFLICT (client_id, lead_id) DO UPDATE SET outcome = EXCLUDED.outcome,
+                job_value_cents = EXCLUDED.job_value_cents, decided_at = EXCLUDED.decided_at
+            WHERE lead_outcomes.decided_at <= EXCLUDED.decided_at"""),
+            {"c": p["client_id"], "l": p["lead_id"], "o": p["outcome"], "v": p.get("job_value_cents"),
+             "t": p["decided_at"]})

@@ -1,0 +1,212 @@
+"""Stripe's events (webhooks from ingress's topic, or found by reconciliation), each applied
+once through the ledger, and applied by re-fetching the object so that arrival order
+never matters (E9): the local row converges to what Stripe says now."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import text
+
+from billing.adapters.stripe_gateway import StripeGateway
+from billing.service_layer.stripe_sync import UnknownClient, client_of, is_deleted, publish, sync_subscription
+from revgen_common.contracts.commands import SendMessage
+from revgen_common.envelope import Envelope, event_id_from
+from revgen_common.topics import MESSAGING_COMMANDS
+from revgen_common.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+_LEDGER = text("""INSERT INTO stripe_events (id, type, stripe_created, source) VALUES (:id, :type, :created, :source)
+                  ON CONFLICT (id) DO NOTHING RETURNING id""")
+_RECORD_DRIFT = text("""INSERT INTO discrepancies (kind, object_id, detail, repaired) VALUES (:kind, :id, :detail, :repaired)
+                        ON CONFLICT (kind, object_id, detail) DO NOTHING RETURNING id""")
+CLOSED_DISPUTE = frozenset({"won", "lost", "warning_closed"})
+
+
+def _parent_subscription(invoice: dict[str, Any]) -> str | None:
+    details = (invoice.get("parent") or {}).get("subscription_details") or {}
+    return details.get("subscription")
+
+
+class StripeEvents:
+    def __init__(self, stripe: StripeGateway):
+        self.stripe = stripe
+        self.routes: dict[str, Callable[[UnitOfWork, dict[str, Any]], Awaitable[None]]] = {
+            **{f"customer.subscription.{t}": self._subscription
+               for t in ("created", "updated", "deleted", "paused", "resumed", "trial_will_end", "pending_update_applied")},
+            **{f"invoice.{t}": self._invoice for t in ("created", "finalized", "paid", "payment_succeeded",
+                                                       "payment_failed", "payment_action_required",
+                                                       "finalization_failed", "voided", "marked_uncollectible")},
+            "checkout.session.completed": self._checkout_completed,
+            "checkout.session.expired": self._nothing_to_change,
+            "charge.refunded": self._charge,
+            **{f"charge.dispute.{t}": self._dispute for t in ("created", "updated", "closed")},
+            "customer.updated": self._customer,
+            "payment_method.attached": self._payment_method,
+        }
+
+    async def received(self, message: Envelope, uow: UnitOfWork) -> None:
+        """Consumer handler for ingress's StripeEventReceived (the raw event, verified)."""
+        await self.apply(uow, message.payload["raw"], source="webhook")
+
+    async def apply(self, uow: UnitOfWork, event: dict[str, Any], source: str) -> bool:
+        created = datetime.fromtimestamp(event.get("created") or 0, UTC)
+        if await uow.connection.scalar(_LEDGER, {"id": event["id"], "type": event["type"], "created": created,
+                                                 "source": source}) is None:
+            return False  # applied before: a redelivery, or reconciliation racing a webhook
+        route = self.routes.get(event["type"], self._nothing_to_change)
+        try:
+            await route(uow, event)
+        except UnknownClient as unknown:
+            await record_drift(uow, "unknown_customer", str(unknown), f"{event['type']} for a customer no client owns",
+                               repaired=False)
+        return True
+
+    # -- subscriptions ------------------------------------------------------------------
+
+    async def _subscription(self, uow: UnitOfWork, event: dict[str, Any]) -> None:
+        snapshot = event["data"]["object"]
+        current = await self.stripe.retrieve_subscription(snapshot["id"]) or snapshot
+        await self.converge(uow, current)
+
+    async def converge(self, uow: UnitOfWork, subscription: dict[str, Any]) -> list[str]:
+        """Sync one subscription; a deleted client's subscription is canceled, never revived (D7, B3)."""
+        client_id = await client_of(uow, subscription["customer"], subscription.get("metadata"))
+        if subscription["status"] != "canceled" and await is_deleted(uow, client_id):
+            # No idempotency key: canceling is idempotent at Stripe, and a key would replay an
+            # earlier cancel's answer if something made the subscription live again.
+            subscription = await self.stripe.call(self.stripe.v1.subscriptions.cancel_async(subscription["id"]))
+        return await sync_subscription(uow, subscription)
+
+    # -- invoices -----------------------------------------------------------------------
+
+    async def _invoice(self, uow: UnitOfWork, event: dict[str, Any]) -> None:
+        snapshot = event["data"]["object"]
+        invoice = await self.stripe.find(self.stripe.v1.invoices.retrieve_async(snapshot["id"])) or snapshot
+        subscription_id = _parent_subscription(invoice)
+        db = uow.connection
+        if subscription_id and not await db.scalar(text("SELECT 1 FROM subscriptions WHERE id = :s"), {"s": subscription_id}):
+            if found := await self.stripe.retrieve_subscription(subscription_id):
+                await self.converge(uow, found)  # an invoice may arrive before its subscription
+        client_id = await client_of(uow, invoice["customer"])
+        before = (await db.execute(text("SELECT status FROM invoices WHERE id = :id FOR UPDATE"), {"id": invoice["id"]})).first()
+        finalization_error = (invoice.get("last_finalization_error") or {}).get("message")
+        await db.execute(text("""
+            INSERT INTO invoices (id, client_id, subscription_id, status, amount_due, amount_paid, currency, attempt_count,
+                                  finalization_error)
+            VALUES (:id, :client, (SELECT id FROM subscriptions WHERE id = :sub), :status, :due, :paid, :currency,
+                    :attempts, :error)
+            ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, amount_due = EXCLUDED.amount_due,
+                amount_paid = EXCLUDED.amount_paid, attempt_count = EXCLUDED.attempt_count,
+                subscription_id = COALESCE(invoices.subscription_id, EXCLUDED.subscription_id),
+                finalization_error = COALESCE(EXCLUDED.finalization_error, invoices.finalization_error)"""), {
+            "id": invoice["id"], "client": client_id, "sub": subscription_id, "status": invoice["status"],
+            "due": invoice.get("amount_due") or 0, "paid": invoice.get("amount_paid") or 0,
+            "currency": invoice.get("currency") or "usd", "attempts": invoice.get("attempt_count") or 0,
+            "error": finalization_error})
+        payload = {"client_id": client_id, "invoice_id": invoice["id"], "subscription_id": subscription_id,
+                   "amount_cents": invoice.get("amount_paid") or invoice.get("amount_due") or 0,
+                   "currency": invoice.get("currency") or "usd", "attempt_count": invoice.get("attempt_count") or 0}
+        if invoice["status"] == "paid" and (before is None or before.status != "paid"):
+            publish(uow, "PaymentSucceeded", client_id, payload)
+            await self._receipt(uow, client_id, invoice)
+        elif invoice["status"] == "open" and event["type"] == "invoice.payment_failed":
+            publish(uow, "PaymentFailed", client_id, payload)  # only while still unpaid: a late failure stays quiet
+        elif invoice["status"] == "open" and event["type"] == "invoice.payment_action_required":
+            publish(uow, "PaymentActionRequired", client_id, payload)
+
+    async def _receipt(self, uow: UnitOfWork, client_id: str, invoice: dict[str, Any]) -> None:
+        """Exactly one receipt per paid invoice (E4): the paid transition happens once, and
+        the command's id comes from the invoice so messaging absorbs any copy."""
+        phone = await uow.connection.scalar(text("SELECT phone FROM billing_accounts WHERE client_id = :c"), {"c": client_id})
+        amount = invoice.get("amount_paid") or 0
+        if not phone or amount <= 0:
+            return
+        command = SendMessage(client_id=client_id, to=phone, purpose="payment_receipt",
+                              body=f"RevGen: we received your payment of {amount / 100:.2f} "
+                                   f"{(invoice.get('currency') or 'usd').upper()}. Thank you!")
+        uow.publish(MESSAGING_COMMANDS, Envelope(
+            event_id=event_id_from("billing-receipt", invoice["id"]), type="SendMessage", producer="billing",
+            key=client_id, client_id=client_id, payload=command.model_dump()))
+
+    # -- checkout, charges, disputes, customers ----------------------------------------------
+
+    async def _checkout_completed(self, uow: UnitOfWork, event: dict[str, Any]) -> None:
+        session = event["data"]["object"]
+        client_id = session.get("client_reference_id") or (session.get("metadata") or {}).get("client_id")
+        if client_id and session.get("customer"):
+            await uow.connection.execute(text("""
+                INSERT INTO billing_accounts (client_id, stripe_customer_id) VALUES (:c, :cus)
+                ON CONFLICT (client_id) DO UPDATE
+                SET stripe_customer_id = COALESCE(billing_accounts.stripe_customer_id, EXCLUDED.stripe_customer_id)"""),
+                {"c": client_id, "cus": session["customer"]})
+        if session.get("subscription"):
+            if found := await self.stripe.retrieve_subscription(session["subscription"]):
+                await self.converge(uow, found)
+
+    async def _charge(self, uow: UnitOfWork, event: dict[str, Any]) -> None:
+        snapshot = event["data"]["object"]
+        charge = await self.stripe.find(self.stripe.v1.charges.retrieve_async(snapshot["id"])) or snapshot
+        client_id = await client_of(uow, charge["customer"])
+        before = await uow.connection.scalar(text("SELECT amount_refunded FROM charges WHERE id = :id FOR UPDATE"),
+                                             {"id": charge["id"]})
+        await uow.connection.execute(text("""
+            INSERT INTO charges (id, client_id, amount, amount_refunded, currency) VALUES (:id, :c, :a, :r, :cur)
+            ON CONFLICT (id) DO UPDATE SET amount_refunded = GREATEST(charges.amount_refunded, EXCLUDED.amount_refunded)"""),
+            {"id": charge["id"], "c": client_id, "a": charge["amount"], "r": charge.get("amount_refunded") or 0,
+             "cur": charge.get("currency") or "usd"})
+        if (charge.get("amount_refunded") or 0) > (before or 0):
+            publish(uow, "PaymentRefunded", client_id, {"client_id": client_id, "charge_id": charge["id"],
+                                                        "amount_refunded_cents": charge["amount_refunded"],
+                                                        "currency": charge.get("currency") or "usd"})
+
+    async def _dispute(self, uow: UnitOfWork, event: dict[str, Any]) -> None:
+        snapshot = event["data"]["object"]
+        dispute = await self.stripe.find(self.stripe.v1.disputes.retrieve_async(snapshot["id"])) or snapshot
+        charge = await self.stripe.find(self.stripe.v1.charges.retrieve_async(dispute["charge"]))
+        client_id = await client_of(uow, (charge or {}).get("customer") or "")
+        db = uow.connection
+        before = await db.scalar(text("SELECT status FROM disputes WHERE id = :id FOR UPDATE"), {"id": dispute["id"]})
+        await db.execute(text("""
+            INSERT INTO disputes (id, charge_id, client_id, amount, currency, status, reason)
+            VALUES (:id, :charge, :c, :amount, :currency, :status, :reason)
+            ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status
+            WHERE disputes.status NOT IN ('won', 'lost', 'warning_closed')"""), {
+            "id": dispute["id"], "charge": dispute["charge"], "c": client_id, "amount": dispute["amount"],
+            "currency": dispute.get("currency") or "usd", "status": dispute["status"], "reason": dispute.get("reason")})
+        payload = {"client_id": client_id, "dispute_id": dispute["id"], "charge_id": dispute["charge"],
+                   "amount_cents": dispute["amount"], "currency": dispute.get("currency") or "usd",
+                   "status": dispute["status"], "reason": dispute.get("reason")}
+        if before is None:
+            publish(uow, "DisputeOpened", client_id, payload)  # the admin alert
+        if dispute["status"] in CLOSED_DISPUTE and before not in CLOSED_DISPUTE:
+            publish(uow, "DisputeClosed", client_id, payload)
+
+    async def _customer(self, uow: UnitOfWork, event: dict[str, Any]) -> None:
+        snapshot = event["data"]["object"]
+        customer = await self.stripe.find(self.stripe.v1.customers.retrieve_async(snapshot["id"])) or snapshot
+        await uow.connection.execute(text("""UPDATE billing_accounts SET email = :e, phone = :p
+                                             WHERE stripe_customer_id = :cus"""),
+                                     {"e": customer.get("email"), "p": customer.get("phone"), "cus": customer["id"]})
+
+    async def _payment_method(self, uow: UnitOfWork, event: dict[str, Any]) -> None:
+        customer = event["data"]["object"].get("customer")
+        await uow.connection.execute(text("UPDATE billing_accounts SET has_payment_method = true WHERE stripe_customer_id = :c"),
+                                     {"c": customer})
+
+    async def _nothing_to_change(self, uow: UnitOfWork, event: dict[str, Any]) -> None:
+        log.debug("stripe event %s (%s) recorded; nothing to change", event["id"], event["type"])
+
+
+async def record_drift(uow: UnitOfWork, kind: str, object_id: str, detail: str, *, repaired: bool,
+                       client_id: str | None = None) -> bool:
+    """One discrepancy row per drift, and one operator alert with it (E2)."""
+    if await uow.connection.scalar(_RECORD_DRIFT, {"kind": kind, "id": object_id, "detail": detail,
+                                                   "repaired": repaired}) is None:
+        return False
+    publish(uow, "BillingDriftDetected", client_id, {"kind": kind, "object_id": object_id, "detail": detail,
+                                                    "repaired": repaired, "client_id": client_id}, key=object_id)
+    return True

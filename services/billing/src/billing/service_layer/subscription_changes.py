@@ -1,0 +1,121 @@
+"""Changes to an existing subscription. Each is one Stripe call with the caller's
+idempotency key, then local state synced from Stripe's answer. If the local step fails,
+the webhook and reconciliation bring it to the same state: no saga is needed."""
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from billing.adapters.stripe_gateway import StripeGateway
+from billing.domain.retention import retention_offer
+from billing.service_layer.stripe_sync import sync_subscription
+from billing.service_layer.subscribe import Refused
+from revgen_common.unit_of_work import UnitOfWork
+
+
+class SubscriptionChanges:
+    def __init__(self, engine: AsyncEngine, stripe: StripeGateway):
+        self.engine = engine
+        self.stripe = stripe
+
+    async def change_plan(self, subscription_id: str, plan_id: str, key: str) -> dict:
+        async with self.engine.connect() as db:
+            plan = (await db.execute(text("SELECT stripe_price_id, active FROM plans WHERE id = :p"), {"p": plan_id})).first()
+        if plan is None:
+            raise Refused(f"no plan {plan_id!r}", 404)
+        if not plan.active:
+            raise Refused(f"plan {plan_id!r} is no longer offered")  # D7
+        current = await self._stripe_subscription(subscription_id)
+        item = current["items"]["data"][0]["id"]
+        return await self._update(subscription_id, {"items": [{"id": item, "price": plan.stripe_price_id}],
+                                                    "proration_behavior": "create_prorations"}, f"{key}:change-plan")
+
+    async def pause(self, subscription_id: str, key: str) -> dict:
+        await self._local(subscription_id)
+        return await self._update(subscription_id, {"pause_collection": {"behavior": "void"}}, f"{key}:pause")
+
+    async def resume(self, subscription_id: str, key: str) -> dict:
+        current = await self._stripe_subscription(subscription_id)
+        if current["status"] == "paused":  # paused by Stripe at trial end: its own resume call
+            resumed = await self.stripe.call(self.stripe.v1.subscriptions.resume_async(
+                subscription_id, {"billing_cycle_anchor": "now"}, self.stripe.keyed(f"{key}:resume")))
+            return await self._store(resumed)
+        return await self._update(subscription_id, {"pause_collection": ""}, f"{key}:resume")
+
+    async def cancel(self, subscription_id: str, at_period_end: bool, key: str) -> dict:
+        await self._local(subscription_id)
+        if at_period_end:
+            return await self._update(subscription_id, {"cancel_at_period_end": True}, f"{key}:cancel-at-period-end")
+        canceled = await self.stripe.call(self.stripe.v1.subscriptions.cancel_async(
+            subscription_id, None, self.stripe.keyed(f"{key}:cancel")))
+        return await self._store(canceled)
+
+    # -- the retention flow (B5, B6) ----------------------------------------------------
+
+    async def start_cancellation(self, client_id: str) -> dict:
+        async with self.engine.begin() as db:
+            sub = (await db.execute(text("""
+                SELECT id, unit_amount_cents, interval FROM subscriptions WHERE client_id = :c
+                  AND status IN ('trialing', 'active', 'past_due', 'paused', 'unpaid')
+                ORDER BY created_at DESC LIMIT 1"""), {"c": client_id})).first()
+            if sub is None:
+                raise Refused(f"client {client_id!r} has no subscription to cancel", 404)
+            stats = (await db.execute(text("""
+                SELECT count(*) FILTER (WHERE outcome IN ('won', 'lost')) AS decided,
+                       count(*) FILTER (WHERE outcome = 'won') AS won,
+                       coalesce(sum(job_value_cents) FILTER (WHERE outcome = 'won'), 0) AS won_value
+                FROM lead_outcomes WHERE client_id = :c"""), {"c": client_id})).first()
+            offer = retention_offer(stats.decided, stats.won, int(stats.won_value), sub.unit_amount_cents, sub.interval)
+            request_id = uuid.uuid4()
+            await db.execute(text("""INSERT INTO cancellation_requests (id, client_id, subscription_id, status, offer)
+                                     VALUES (:id, :c, :s, 'offered', CAST(:offer AS jsonb))"""),
+                             {"id": request_id, "c": client_id, "s": sub.id, "offer": json.dumps(offer.as_dict())})
+        return {"id": str(request_id), "subscription_id": sub.id, "offer": offer.as_dict()}
+
+    async def confirm_cancellation(self, request_id: str) -> dict:
+        """B5: a confirmed request really reaches Stripe (cancel at period end, keyed by the request)."""
+        async with self.engine.connect() as db:
+            row = (await db.execute(text("SELECT subscription_id FROM cancellation_requests WHERE id = CAST(:id AS uuid)"),
+                                    {"id": request_id})).first()
+        if row is None:
+            raise Refused(f"no cancellation request {request_id!r}", 404)
+        subscription = await self._update(row.subscription_id, {"cancel_at_period_end": True}, f"cancellation:{request_id}")
+        async with self.engine.begin() as db:
+            await db.execute(text("UPDATE cancellation_requests SET status = 'confirmed' WHERE id = CAST(:id AS uuid)"),
+                             {"id": request_id})
+        return subscription
+
+    # -- helpers ------------------------------------------------------------------------
+
+    async def _local(self, subscription_id: str) -> Any:
+        async with self.engine.connect() as db:
+            row = (await db.execute(text("SELECT status FROM subscriptions WHERE id = :id"), {"id": subscription_id})).first()
+        if row is None:
+            raise Refused(f"no subscription {subscription_id!r}", 404)
+        if row.status == "canceled":
+            raise Refused("the subscription is canceled")
+        return row
+
+    async def _stripe_subscription(self, subscription_id: str) -> dict:
+        await self._local(subscription_id)
+        current = await self.stripe.retrieve_subscription(subscription_id)
+        if current is None:
+            raise Refused(f"subscription {subscription_id!r} is missing at Stripe", 409)
+        return current
+
+    async def _update(self, subscription_id: str, params: dict, key: str) -> dict:
+        updated = await self.stripe.call(self.stripe.v1.subscriptions.update_async(
+            subscription_id, params, self.stripe.keyed(key)))
+        return await self._store(updated)
+
+    async def _store(self, subscription: dict) -> dict:
+        async with UnitOfWork(self.engine) as uow:
+            await sync_subscription(uow, subscription)
+            await uow.commit()
+        async with self.engine.connect() as db:
+            row = (await db.execute(text("SELECT * FROM subscriptions WHERE id = :id"), {"id": subscription["id"]})).first()
+        return row._asdict()

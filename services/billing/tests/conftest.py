@@ -1,0 +1,41 @@
+"""Billing over a fresh, migrated database and a stateful Stripe fake behind a fault injector."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from billing.adapters.stripe_gateway import StripeGateway
+from billing.bootstrap import build
+from billing.migrate import upgrade_database
+from billing_testing import STRIPE_KEY, StripeFake
+from revgen_devstack import free_port
+from revgen_devstack.testing import serve_app
+from revgen_fakes.stripe import StripeState, faulty_app
+
+
+@pytest.fixture
+async def billing_engine(migrated_database):
+    url = await migrated_database("billing", upgrade_database)
+    engine = create_async_engine(url, pool_size=30, max_overflow=30)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def stripe_fake():
+    state = StripeState()
+    injector = faulty_app(state)
+    port = free_port()
+    async with serve_app(injector, port):
+        yield StripeFake(state, injector, f"http://127.0.0.1:{port}")
+
+
+@pytest.fixture
+def gateway(stripe_fake):
+    # A short timeout: a response the injector drops costs the test this long.
+    return StripeGateway(STRIPE_KEY, stripe_fake.url, timeout=2.0)
+
+
+@pytest.fixture
+def billing(billing_engine, gateway):
+    return build(billing_engine, gateway, saga_lease=timedelta(seconds=30))

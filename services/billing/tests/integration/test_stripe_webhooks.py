@@ -1,0 +1,105 @@
+"""Stripe's events: each applied once, in any order, converging to Stripe's state (E4, E9),
+and never reviving a deleted client (D7)."""
+import itertools
+
+from billing_testing import apply_event, command, outbox, plan, scalar, unique
+from revgen_common.envelope import Envelope
+from revgen_common.unit_of_work import UnitOfWork
+
+LIFECYCLE = ("customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted",
+             "invoice.paid")
+
+
+def events_of(stripe_fake, since: int, *types: str) -> list[dict]:
+    return [e for e in stripe_fake.state.events[since:] if not types or e["type"] in types]
+
+
+async def lifecycle_at_stripe(billing, gateway, stripe_fake, plan_id: str, next_plan_id: str) -> tuple[str, list[dict]]:
+    """Made directly at Stripe (not through billing), so only the events tell billing about it."""
+    since = len(stripe_fake.state.events)
+    client_id = unique("client")
+    prices = {p: await scalar(billing.engine, "SELECT stripe_price_id FROM plans WHERE id = :p", p=p)
+              for p in (plan_id, next_plan_id)}
+    v1 = gateway.v1
+    customer = await v1.customers.create_async({"metadata": {"client_id": client_id}, "phone": "+15550001234"})
+    sub = await v1.subscriptions.create_async({"customer": customer.id, "items": [{"price": prices[plan_id]}],
+                                               "metadata": {"client_id": client_id}})
+    await v1.subscriptions.update_async(sub.id, {"items": [{"id": sub["items"].data[0].id, "price": prices[next_plan_id]}]})
+    await v1.subscriptions.cancel_async(sub.id)
+    return sub.id, events_of(stripe_fake, since, *LIFECYCLE)
+
+
+async def test_every_order_of_a_lifecycles_webhooks_converges_to_stripes_state(billing, gateway, stripe_fake):
+    plan_id, next_plan_id = await plan(billing), await plan(billing)
+    for order in itertools.permutations(range(4)):
+        subscription_id, events = await lifecycle_at_stripe(billing, gateway, stripe_fake, plan_id, next_plan_id)
+        assert sorted(e["type"] for e in events) == sorted(LIFECYCLE)
+        for index in order:
+            await apply_event(billing, events[index])
+        at_stripe = stripe_fake.state.subscriptions[subscription_id]
+        assert await scalar(billing.engine, "SELECT status FROM subscriptions WHERE id = :s", s=subscription_id) == \
+            at_stripe["status"] == "canceled", order
+        assert await scalar(billing.engine, "SELECT plan_id FROM subscriptions WHERE id = :s", s=subscription_id) == next_plan_id
+        assert await scalar(billing.engine, """SELECT status FROM invoices WHERE subscription_id = :s""",
+                            s=subscription_id) == "paid"
+    paid = await outbox(billing.engine, "billing.events", "PaymentSucceeded")
+    assert len(paid) == 24 and len({p["payload"]["invoice_id"] for p in paid}) == 24
+
+
+async def test_each_webhook_delivered_5_times_has_one_effect_and_one_receipt(billing, gateway, stripe_fake):
+    plan_id = await plan(billing)
+    since = len(stripe_fake.state.events)
+    cmd = command(plan_id, phone="+15550009876")
+    done = await billing.saga.create(cmd)
+    events = events_of(stripe_fake, since)
+    assert any(e["type"] == "invoice.paid" for e in events)
+    applied = [await apply_event(billing, e) for e in events * 5]
+    assert sum(applied) == len(events)  # the ledger: the other 4 copies of each change nothing
+    receipts = await outbox(billing.engine, "messaging.commands", "SendMessage")
+    assert len(receipts) == 1 and receipts[0]["payload"]["purpose"] == "payment_receipt"
+    assert receipts[0]["payload"]["to"] == "+15550009876"
+    assert len(await outbox(billing.engine, "billing.events", "PaymentSucceeded")) == 1
+    assert len(await outbox(billing.engine, "billing.events", "SubscriptionActivated")) == 1
+    assert await scalar(billing.engine, "SELECT count(*) FROM subscriptions WHERE id = :s", s=done.subscription_id) == 1
+
+
+async def test_failures_refunds_disputes_and_actions_become_one_outcome_each(billing, stripe_fake):
+    plan_id = await plan(billing)
+    done = await billing.saga.create(command(plan_id))
+    state = stripe_fake.state
+    since = len(state.events)
+    state.renew(done.subscription_id, paid=False)
+    state.require_action(done.subscription_id)
+    charge = next(c for c in state.charges.values() if c["customer"] == state.subscriptions[done.subscription_id]["customer"])
+    state.refund(charge["id"], amount=100)
+    dispute = state.open_dispute(charge["id"])
+    state.close_dispute(dispute["id"], "lost")
+    for event in events_of(stripe_fake, since) * 2:
+        await apply_event(billing, event)
+    kinds = [m["type"] for m in await outbox(billing.engine, "billing.events")]
+    for outcome in ("PaymentFailed", "PaymentActionRequired", "PaymentRefunded", "DisputeOpened", "DisputeClosed"):
+        assert kinds.count(outcome) == 1, (outcome, kinds)
+    assert await scalar(billing.engine, "SELECT status FROM disputes WHERE id = :d", d=dispute["id"]) == "lost"
+    assert await scalar(billing.engine, "SELECT status FROM subscriptions WHERE id = :s", s=done.subscription_id) == \
+        state.subscriptions[done.subscription_id]["status"]
+
+
+async def test_events_for_a_deleted_client_never_bring_its_subscription_back(billing, stripe_fake):
+    plan_id = await plan(billing)
+    cmd = command(plan_id)
+    done = await billing.saga.create(cmd)
+    since = len(stripe_fake.state.events)
+    async with UnitOfWork(billing.engine) as uow:
+        await billing.client_events.client_deleted(
+            Envelope(type="ClientDeleted", producer="identity", key=cmd.client_id,
+                     payload={"client_id": cmd.client_id, "deleted_by": "agency-owner"}), uow)
+        await uow.commit()
+    assert stripe_fake.state.subscriptions[done.subscription_id]["status"] == "canceled"  # B3
+
+    stripe_fake.state.silently_set_status(done.subscription_id, "active")  # a stale or wrong "active"
+    for event in events_of(stripe_fake, 0, "customer.subscription.created", "customer.subscription.updated"):
+        if event["data"]["object"]["id"] == done.subscription_id:
+            await apply_event(billing, {**event, "id": unique("evt")})  # as if delivered anew
+    assert await scalar(billing.engine, "SELECT status FROM subscriptions WHERE id = :s", s=done.subscription_id) == "canceled"
+    assert stripe_fake.state.subscriptions[done.subscription_id]["status"] == "canceled"
+    assert len([e for e in events_of(stripe_fake, since) if e["type"] == "customer.subscription.deleted"]) >= 1
