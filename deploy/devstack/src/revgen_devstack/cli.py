@@ -21,7 +21,7 @@ import asyncpg
 from revgen_common.topics import ensure_topics
 from revgen_devstack.kafka_broker import KafkaBroker
 from revgen_devstack.postgres_server import PostgresServer
-from revgen_devstack.services import SERVICES, Service
+from revgen_devstack.services import FAKES, SERVICES, Service
 
 
 def _print(message: str) -> None:
@@ -89,6 +89,12 @@ def up(data_dir: Path) -> int:
         _print(f"topics ready ({len(created)} created)")
         for service in SERVICES:
             _migrate(service, env)
+        for fake in FAKES:
+            if not env.get(fake.real_if_set):
+                process = subprocess.Popen(fake.command, env=env)
+                stack.callback(_stop_process, process)
+                env.update(fake.env)
+                _print(f"{fake.name} fake at {fake.env} (set {fake.real_if_set} to use the real {fake.name})")
         for service in SERVICES:
             process = subprocess.Popen(service.command, env={**service.local_env, **env})
             stack.callback(_stop_process, process)

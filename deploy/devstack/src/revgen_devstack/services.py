@@ -42,4 +42,30 @@ SERVICES: list[Service] = [
         migrate_command=[sys.executable, "-m", "escalation.migrate"],
         local_env={"PORT": "8082", "CLAIM_BASE_URL": "http://127.0.0.1:8082"},
     ),
+    Service(
+        name="billing",
+        command=[sys.executable, "-m", "billing.main"],
+        migrate_command=[sys.executable, "-m", "billing.migrate"],
+        local_env={"PORT": "8083"},
+    ),
+]
+
+
+@dataclass(frozen=True)
+class LocalFake:
+    """A provider fake `up` runs when that provider is not configured, so a local run needs
+    no account and no internet. Setting `real_if_set` (a real key) skips it."""
+    name: str
+    command: list[str]
+    real_if_set: str
+    env: dict[str, str]  # how the services reach the fake
+
+
+FAKES: list[LocalFake] = [
+    LocalFake(
+        name="stripe",
+        command=[sys.executable, "-m", "revgen_fakes.stripe", "--port", "12111"],
+        real_if_set="STRIPE_API_KEY",
+        env={"STRIPE_API_BASE": "http://127.0.0.1:12111", "STRIPE_API_KEY": "sk_test_revgen_local_fake"},
+    ),
 ]
