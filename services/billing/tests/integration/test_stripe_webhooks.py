@@ -2,7 +2,7 @@
 and never reviving a deleted client (D7)."""
 import itertools
 
-from billing_testing import apply_event, command, outbox, plan, scalar, unique
+from billing_testing import Webhooks, apply_event, command, outbox, plan, scalar, unique
 from revgen_common.envelope import Envelope
 from revgen_common.unit_of_work import UnitOfWork
 
@@ -103,3 +103,30 @@ async def test_events_for_a_deleted_client_never_bring_its_subscription_back(bil
     assert await scalar(billing.engine, "SELECT status FROM subscriptions WHERE id = :s", s=done.subscription_id) == "canceled"
     assert stripe_fake.state.subscriptions[done.subscription_id]["status"] == "canceled"
     assert len([e for e in events_of(stripe_fake, since) if e["type"] == "customer.subscription.deleted"]) >= 1
+
+
+async def test_checkout_customer_payment_method_and_stripe_side_pause_events_reach_local_state(
+        billing, gateway, stripe_fake):
+    webhooks = Webhooks(stripe_fake.state)
+    plan_id = await plan(billing)
+    price = await scalar(billing.engine, "SELECT stripe_price_id FROM plans WHERE id = :p", p=plan_id)
+    client_id = unique("client")
+    session = await gateway.v1.checkout.sessions.create_async({
+        "mode": "subscription", "line_items": [{"price": price, "quantity": 1}], "success_url": "https://x.example/ok",
+        "client_reference_id": client_id, "subscription_data": {"metadata": {"client_id": client_id}}})
+    stripe_fake.state.complete_checkout(session.id)
+    await webhooks.deliver(billing)
+    sub = await scalar(billing.engine, "SELECT id FROM subscriptions WHERE client_id = :c AND status = 'active'", c=client_id)
+    customer = stripe_fake.state.subscriptions[sub]["customer"]
+    assert await scalar(billing.engine, "SELECT stripe_customer_id FROM billing_accounts WHERE client_id = :c",
+                        c=client_id) == customer
+
+    await gateway.v1.customers.update_async(customer, {"phone": "+15550007777"})
+    stripe_fake.state.attach_payment_method(customer)
+    stripe_fake.state.pause(sub)
+    await webhooks.deliver(billing)
+    account = await scalar(billing.engine, "SELECT phone || ' ' || has_payment_method FROM billing_accounts WHERE client_id = :c",
+                           c=client_id)
+    assert account == "+15550007777 true"
+    kinds = [m["type"] for m in await outbox(billing.engine, "billing.events") if m["client_id"] == client_id]
+    assert kinds == ["SubscriptionActivated", "PaymentSucceeded", "SubscriptionPaused"]

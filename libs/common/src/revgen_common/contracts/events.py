@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from revgen_common.contracts.registry import Contract
 
@@ -102,7 +102,7 @@ class LeadOutcomeRecorded(Contract):
     downstream, so a replay never inflates a conversion rate."""
     client_id: str
     lead_id: str
-    outcome: str  # open | won | lost
+    outcome: Literal["open", "won", "lost"]
     job_value_cents: int | None = None
     decided_at: datetime
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from billing.service_layer.stripe_events import StripeEvents
+from revgen_common.contracts.events import LeadOutcomeRecorded
 from revgen_common.envelope import Envelope
 from revgen_common.unit_of_work import UnitOfWork
 
@@ -29,12 +30,11 @@ class ClientEvents:
                 await self.stripe_events.converge(uow, current)  # cancels it: the client is deleted
 
     async def lead_outcome(self, message: Envelope, uow: UnitOfWork) -> None:
-        p = message.payload
+        p = LeadOutcomeRecorded.model_validate(message.payload)  # a malformed one is dead-lettered
         await uow.connection.execute(text("""
             INSERT INTO lead_outcomes (client_id, lead_id, outcome, job_value_cents, decided_at)
             VALUES (:c, :l, :o, :v, :t)
             ON CONFLICT (client_id, lead_id) DO UPDATE SET outcome = EXCLUDED.outcome,
                 job_value_cents = EXCLUDED.job_value_cents, decided_at = EXCLUDED.decided_at
             WHERE lead_outcomes.decided_at <= EXCLUDED.decided_at"""),
-            {"c": p["client_id"], "l": p["lead_id"], "o": p["outcome"], "v": p.get("job_value_cents"),
-             "t": p["decided_at"]})
+            {"c": p.client_id, "l": p.lead_id, "o": p.outcome, "v": p.job_value_cents, "t": p.decided_at})
