@@ -52,6 +52,8 @@ BILLING_EVENTS = TopicSpec("billing.events", key="client id", retention_ms=30 * 
 MESSAGING_EVENTS = TopicSpec("messaging.events", key="client id + lead", retention_ms=30 * DAY_MS)
 ESCALATION_EVENTS = TopicSpec("escalation.events", key="client id", retention_ms=30 * DAY_MS)
 MESSAGING_COMMANDS = TopicSpec("messaging.commands", key="client id + recipient")
+# Messaging's own queue of sends: a Twilio outage leaves the backlog here, visible as lag.
+MESSAGING_SENDS = TopicSpec("messaging.sends", key="recipient number")
 # Dead letters wait for an operator: kept long, keyed by the consumer that gave up.
 DEAD_LETTERS = TopicSpec("revgen.dead-letters", key="consumer name", partitions=3, retention_ms=30 * DAY_MS)
 
@@ -66,6 +68,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     MESSAGING_EVENTS,
     ESCALATION_EVENTS,
     MESSAGING_COMMANDS,
+    MESSAGING_SENDS,
     DEAD_LETTERS,
 )
 

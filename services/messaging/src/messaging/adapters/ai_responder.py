@@ -1,0 +1,110 @@
+"""The only place messaging talks to OpenAI: one chat completion per lead message, answered
+as an SMS or handed off to a person.
+
+Retrying is the official SDK's job (429/408/409/5xx and connection errors, with backoff,
+honouring retry-after); what it gives up on becomes ours: AIUnavailable (transient, with
+the provider's retry-after) or AIRefused (permanent). Nothing here sleeps: waiting is the
+consumer's backpressure, driven by TransientError.retry_after.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import openai
+
+from messaging.domain.fair_share import FairShare
+from revgen_common.errors import PermanentError, TransientError
+
+HANDOFF = "[HANDOFF]"
+ROLES = {"lead": "user", "business": "assistant"}
+# The statuses the SDK itself retries: when it still fails on them, later may work.
+RETRYABLE_STATUSES = {408, 409, 429}
+
+INSTRUCTIONS = f"""Reply to the lead's latest message as a brief SMS: plain text, one or two short sentences.
+Use only the knowledge below. Begin your reply with the exact token {HANDOFF} when you are unsure,
+when the question is not answered by the knowledge, or when the lead asks to talk to a person."""
+
+
+@dataclass(frozen=True)
+class AIReply:
+    text: str
+    handoff: bool
+
+
+class OverFairShare(TransientError):
+    """This client already uses its share of the OpenAI concurrency; OpenAI was not called."""
+
+
+class AIUnavailable(TransientError):
+    """OpenAI failed in a way that waiting can fix (rate limit, 5xx, timeout, network)."""
+
+
+class AIRefused(PermanentError):
+    """OpenAI rejected the request itself (bad request, bad key, no permission)."""
+
+
+class AIResponder:
+    def __init__(self, api_key: str, base_url: str, fair_share: FairShare, model: str = "gpt-4o-mini",
+                 timeout: float = 10.0, max_retries: int = 2):
+        self._client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key, timeout=timeout,
+                                          max_retries=max_retries)
+        self._fair_share = fair_share
+        self._model = model
+
+    async def reply(self, *, client_id: str, persona: str, knowledge: str,
+                    history: list[tuple[str, str]]) -> AIReply:
+        """`history` is [(role "lead" | "business", text)], oldest first."""
+        wait = self._fair_share.try_acquire(client_id)
+        if wait > 0:
+            raise OverFairShare("fair share", retry_after=wait)
+        try:
+            completion = await self._client.chat.completions.create(
+                model=self._model, messages=prompt(persona, knowledge, history),
+                # Usage and abuse signals attributable per client: `user` is deprecated in
+                # favour of `safety_identifier`, and sending both serves old and new accounts.
+                user=client_id, safety_identifier=client_id)
+        except openai.APIError as error:
+            raise translate(error) from error
+        finally:
+            self._fair_share.release(client_id)
+        return parse(completion.choices[0].message.content if completion.choices else None)
+
+    async def close(self) -> None:
+        await self._client.close()
+
+
+def prompt(persona: str, knowledge: str, history: list[tuple[str, str]]) -> list[dict[str, str]]:
+    system = f'{persona}\n\n{INSTRUCTIONS}\n\nKnowledge:\n"""\n{knowledge}\n"""'
+    return [{"role": "system", "content": system}] + [{"role": ROLES[role], "content": text}
+                                                      for role, text in history]
+
+
+def parse(content: str | None) -> AIReply:
+    # No text at all (an empty answer or a refusal) is nothing to send a lead: a person must.
+    text = (content or "").strip()
+    if text.startswith(HANDOFF):
+        return AIReply(text[len(HANDOFF):].strip(), handoff=True)
+    return AIReply(text, handoff=not text)
+
+
+def translate(error: openai.APIError) -> Exception:
+    if isinstance(error, openai.APIConnectionError):  # includes APITimeoutError
+        return AIUnavailable(f"openai unreachable: {error}")
+    if isinstance(error, openai.APIStatusError):
+        if error.status_code in RETRYABLE_STATUSES or error.status_code >= 500:
+            return AIUnavailable(f"openai unavailable: {error}", retry_after=retry_after(error.response.headers))
+        return AIRefused(f"openai refused: {error}")
+    return AIRefused(f"openai answered unusably: {error}")  # e.g. a response that fails validation
+
+
+def retry_after(headers) -> float | None:
+    """OpenAI's hint in seconds: retry-after-ms (more precise) or retry-after."""
+    for name, divisor in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        try:
+            seconds = float(headers.get(name)) / divisor
+        except (TypeError, ValueError):  # absent, or an HTTP date we do not bother parsing
+            continue
+        if math.isfinite(seconds) and seconds >= 0:
+            return seconds
+    return None

@@ -1,0 +1,135 @@
+"""The composition root: the API, the event consumer, the sender (a consumer of its own
+send queue), the outbox relay, the scheduler and the hourly summary job, over one database."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from fastapi import FastAPI
+from prometheus_client import make_asgi_app
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from messaging.adapters.ai_responder import AIResponder
+from messaging.adapters.twilio_sender import TwilioSender
+from messaging.domain.fair_share import FairShare
+from messaging.domain.pacing import Pacer
+from messaging.entrypoints.http import install_error_handlers, router
+from messaging.service_layer import delivery
+from messaging.service_layer.automations import Automations
+from messaging.service_layer.clients import Clients
+from messaging.service_layer.commands import Commands
+from messaging.service_layer.conversations import Conversations
+from messaging.service_layer.scheduler import Scheduler
+from messaging.service_layer.sends import Sender
+from messaging.service_layer.summaries import Summaries
+from messaging.settings import MessagingSettings
+from revgen_common import ExactlyOnceConsumer, OutboxRelay
+from revgen_common.consumer import ConsumerOptions
+from revgen_common.db import create_engine
+from revgen_common.topics import (FORM_SUBMISSIONS, IDENTITY_EVENTS, MESSAGING_COMMANDS, MESSAGING_SENDS, TWILIO_CALLS,
+                                  TWILIO_MESSAGE_STATUS, TWILIO_MESSAGES)
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Messaging:
+    engine: AsyncEngine
+    conversations: Conversations
+    commands: Commands
+    sender: Sender
+    clients: Clients
+    scheduler: Scheduler
+    automations: Automations
+    summaries: Summaries
+
+    def handlers(self) -> dict:
+        """The main consumer's routes by event type."""
+        return {
+            "TwilioMessageReceived": self.conversations.message_received,
+            "TwilioCallStatusReceived": self.conversations.call_status,
+            "TwilioMessageStatusReceived": delivery.status_received,
+            "FormSubmitted": self.conversations.form_submitted,
+            "SendMessage": self.commands.send_message,
+            "ClientCreated": self.clients.client_created,
+            "ClientDeleted": self.clients.client_deleted,
+        }
+
+    def send_handlers(self) -> dict:
+        return {"SendRequested": self.sender.send_requested}
+
+
+def build(engine: AsyncEngine, twilio: TwilioSender, ai: AIResponder, platform_number: str,
+          clock: Clock = utc_now) -> Messaging:
+    return Messaging(engine=engine, conversations=Conversations(ai, platform_number, clock),
+                     commands=Commands(platform_number), sender=Sender(engine, twilio, clock),
+                     clients=Clients(engine, clock), scheduler=Scheduler(engine, clock),
+                     automations=Automations(engine, clock), summaries=Summaries(engine, platform_number))
+
+
+async def every(seconds: float, job: Callable[[], Awaitable[object]], stop: asyncio.Event) -> None:
+    """A periodic job that survives its own failures; each job is idempotent."""
+    while not stop.is_set():
+        try:
+            await job()
+        except Exception:
+            log.exception("%s failed; next round in %.0f s", getattr(job, "__qualname__", job), seconds)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)
+
+
+def consumers(messaging: Messaging, bootstrap_servers: str) -> list[ExactlyOnceConsumer]:
+    """Two groups, so a Twilio outage pauses only sending: inbound messages keep being
+    recorded and answered (their sends wait in `messaging.sends`)."""
+    return [
+        ExactlyOnceConsumer(name="messaging", topics=[TWILIO_MESSAGES, TWILIO_CALLS, TWILIO_MESSAGE_STATUS,
+                                                      FORM_SUBMISSIONS, MESSAGING_COMMANDS, IDENTITY_EVENTS],
+                            handlers=messaging.handlers(), engine=messaging.engine,
+                            bootstrap_servers=bootstrap_servers, options=ConsumerOptions(max_batch=100)),
+        ExactlyOnceConsumer(name="messaging-sender", topics=[MESSAGING_SENDS], handlers=messaging.send_handlers(),
+                            engine=messaging.engine, bootstrap_servers=bootstrap_servers,
+                            options=ConsumerOptions(max_batch=20)),
+    ]
+
+
+def create_app(settings: MessagingSettings, clock: Clock = utc_now) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        engine = create_engine(settings.messaging_database_url)
+        twilio = TwilioSender(settings.twilio_account_sid, settings.twilio_auth_token.get_secret_value(),
+                              str(settings.twilio_api_base), str(settings.status_callback_url),
+                              Pacer(settings.sends_per_number_per_second, settings.sends_per_account_per_second))
+        ai = AIResponder(settings.openai_api_key.get_secret_value(), str(settings.openai_base_url),
+                         FairShare(settings.openai_concurrency), model=settings.openai_model)
+        messaging = build(engine, twilio, ai, settings.platform_number, clock)
+        app.state.messaging = messaging
+        stop = asyncio.Event()
+        relay = OutboxRelay(name="messaging", engine=engine, bootstrap_servers=settings.kafka_bootstrap_servers)
+        jobs = [c.run(stop) for c in consumers(messaging, settings.kafka_bootstrap_servers)]
+        jobs += [relay.run(stop), every(settings.scheduler_interval_seconds, messaging.scheduler.run_once, stop),
+                 every(3600, messaging.clients.release_quiet_numbers, stop),
+                 every(3600, lambda: messaging.summaries.run((clock() - timedelta(days=1)).date()), stop)]
+        tasks = [asyncio.create_task(job) for job in jobs]
+        try:
+            yield
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await twilio.close()
+            await ai.close()
+            await engine.dispose()
+
+    app = FastAPI(title="RevGen messaging", lifespan=lifespan)
+    app.include_router(router)
+    install_error_handlers(app)
+    app.mount("/metrics", make_asgi_app())
+    return app

@@ -1,0 +1,160 @@
+"""Per-client messaging profiles and numbers, and what follows a client's creation or
+deletion (identity's events)."""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from revgen_common.envelope import Envelope
+from revgen_common.topics import MESSAGING_EVENTS
+from revgen_common.unit_of_work import UnitOfWork
+
+Clock = Callable[[], datetime]
+RECENT_CONVERSATION = timedelta(days=30)  # B2
+
+
+class NumberInUse(Exception):
+    pass
+
+
+class UnknownClient(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class Profile:
+    business_name: str
+    timezone: str
+    business_hours: dict[int, list[tuple[str, str]]]
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(8, 0)
+    persona: str = ""
+    knowledge: str = ""
+    monthly_limit: int = 2000
+    owner_phone: str | None = None
+    numbers: list[str] = field(default_factory=list)
+
+
+_UPSERT_PROFILE = text("""
+    INSERT INTO profiles (client_id, business_name, timezone, business_hours, quiet_start, quiet_end, persona, knowledge,
+                          monthly_limit, owner_phone)
+    VALUES (:c, :name, :tz, CAST(:hours AS jsonb), :qs, :qe, :persona, :knowledge, :limit, :owner)
+    ON CONFLICT (client_id) DO UPDATE SET business_name = EXCLUDED.business_name, timezone = EXCLUDED.timezone,
+        business_hours = EXCLUDED.business_hours, quiet_start = EXCLUDED.quiet_start, quiet_end = EXCLUDED.quiet_end,
+        persona = EXCLUDED.persona, knowledge = EXCLUDED.knowledge, monthly_limit = EXCLUDED.monthly_limit,
+        owner_phone = EXCLUDED.owner_phone
+    WHERE profiles.deleted_at IS NULL
+    RETURNING client_id""")
+
+
+class Clients:
+    def __init__(self, engine: AsyncEngine, clock: Clock):
+        self.engine = engine
+        self.clock = clock
+
+    async def set_profile(self, client_id: str, profile: Profile) -> None:
+        """One statement replaces the whole profile, business hours included (D12): a reader
+        sees the old hours or the new ones, never none."""
+        async with UnitOfWork(self.engine) as uow:
+            db = uow.connection
+            if await db.scalar(_UPSERT_PROFILE, {
+                    "c": client_id, "name": profile.business_name, "tz": profile.timezone,
+                    "hours": json.dumps(profile.business_hours), "qs": profile.quiet_start, "qe": profile.quiet_end,
+                    "persona": profile.persona, "knowledge": profile.knowledge, "limit": profile.monthly_limit,
+                    "owner": profile.owner_phone}) is None:
+                raise UnknownClient(f"client {client_id!r} was deleted")
+            for number in profile.numbers:
+                taken = await db.scalar(text("""
+                    INSERT INTO numbers (number, client_id) VALUES (:n, :c)
+                    ON CONFLICT (number) DO UPDATE SET released_at = NULL, release_pending = false
+                    WHERE numbers.client_id = EXCLUDED.client_id
+                    RETURNING client_id"""), {"n": number, "c": client_id})
+                if taken is None:
+                    raise NumberInUse(f"{number} belongs to another client")
+            uow.publish(MESSAGING_EVENTS, Envelope(type="BusinessHoursSet", producer="messaging", key=client_id,
+                                                   client_id=client_id, payload={
+                                                       "client_id": client_id, "timezone": profile.timezone,
+                                                       "hours": profile.business_hours}))
+            await uow.commit()
+
+    async def release_number(self, number: str) -> None:
+        """B2: refused while the number had a conversation in the last 30 days."""
+        async with UnitOfWork(self.engine) as uow:
+            released = await self._release(uow, number, refuse=True)
+            if released is None:
+                raise UnknownClient(f"no active number {number}")
+            await uow.commit()
+
+    async def _release(self, uow: UnitOfWork, number: str, refuse: bool) -> str | None:
+        db = uow.connection
+        recent = await db.scalar(text("SELECT 1 FROM messages WHERE client_number = :n AND created_at > :since LIMIT 1"),
+                                 {"n": number, "since": self.clock() - RECENT_CONVERSATION})
+        if recent:
+            if refuse:
+                raise NumberInUse(f"{number} had conversations in the last 30 days")
+            await db.execute(text("UPDATE numbers SET release_pending = true WHERE number = :n"), {"n": number})
+            return "pending"
+        client = await db.scalar(text("""UPDATE numbers SET released_at = :now, release_pending = false
+                                         WHERE number = :n AND released_at IS NULL RETURNING client_id"""),
+                                 {"n": number, "now": self.clock()})
+        if client is not None:
+            uow.publish(MESSAGING_EVENTS, Envelope(type="NumberReleased", producer="messaging", key=client,
+                                                   client_id=client, payload={"client_id": client, "number": number}))
+        return client
+
+    async def release_quiet_numbers(self) -> int:
+        """Numbers a deleted client left behind go once they have been quiet for 30 days."""
+        async with UnitOfWork(self.engine) as uow:
+            numbers = (await uow.connection.execute(text(
+                "SELECT number FROM numbers WHERE release_pending FOR UPDATE SKIP LOCKED"))).scalars().all()
+            released = [n for n in numbers if await self._release(uow, n, refuse=False) not in (None, "pending")]
+            await uow.commit()
+        return len(released)
+
+    # -- identity's events -----------------------------------------------------------------
+
+    async def client_created(self, message: Envelope, uow: UnitOfWork) -> None:
+        p = message.payload
+        await uow.connection.execute(text("""INSERT INTO profiles (client_id, business_name) VALUES (:c, :n)
+                                             ON CONFLICT (client_id) DO NOTHING"""), {"c": p["client_id"], "n": p["name"]})
+
+    async def client_deleted(self, message: Envelope, uow: UnitOfWork) -> None:
+        """B3: nothing more goes out for the client, its numbers are released (per B2) and its
+        open leads are lost."""
+        client_id = message.payload["client_id"]
+        db = uow.connection
+        await db.execute(text("""INSERT INTO profiles (client_id, deleted_at) VALUES (:c, now())
+                                 ON CONFLICT (client_id) DO UPDATE SET deleted_at = COALESCE(profiles.deleted_at, now())"""),
+                         {"c": client_id})
+        await db.execute(text("UPDATE scheduled_messages SET status = 'canceled' WHERE client_id = :c AND status = 'pending'"),
+                         {"c": client_id})
+        await db.execute(text("""UPDATE sends SET status = 'canceled', blocked_reason = 'client_deleted'
+                                 WHERE client_id = :c AND status IN ('pending', 'deferred')"""), {"c": client_id})
+        for number in (await db.execute(text("SELECT number FROM numbers WHERE client_id = :c AND released_at IS NULL"),
+                                        {"c": client_id})).scalars().all():
+            await self._release(uow, number, refuse=False)
+        lost = (await db.execute(text("""UPDATE leads SET status = 'lost' WHERE client_id = :c AND status = 'open'
+                                         RETURNING id"""), {"c": client_id})).scalars().all()
+        for lead_id in lost:
+            publish_outcome(uow, client_id, lead_id, "lost", None, self.clock())
+
+    async def record_outcome(self, client_id: str, lead_id: str, outcome: str, job_value_cents: int | None) -> None:
+        async with UnitOfWork(self.engine) as uow:
+            if await uow.connection.scalar(text("""UPDATE leads SET status = :o, job_value_cents = :v
+                                                   WHERE id = CAST(:l AS uuid) AND client_id = :c RETURNING id"""),
+                                           {"o": outcome, "v": job_value_cents, "l": lead_id, "c": client_id}) is None:
+                raise UnknownClient(f"no lead {lead_id} for client {client_id}")
+            publish_outcome(uow, client_id, lead_id, outcome, job_value_cents, self.clock())
+            await uow.commit()
+
+
+def publish_outcome(uow: UnitOfWork, client_id: str, lead_id, outcome: str, value: int | None, at: datetime) -> None:
+    uow.publish(MESSAGING_EVENTS, Envelope(type="LeadOutcomeRecorded", producer="messaging", key=f"{client_id}|{lead_id}",
+                                           client_id=client_id, payload={
+                                               "client_id": client_id, "lead_id": str(lead_id), "outcome": outcome,
+                                               "job_value_cents": value, "decided_at": at.isoformat()}))

@@ -1,0 +1,33 @@
+"""`SendMessage` commands from other services (escalation alerts, receipts, login codes):
+queued once per command id, through the same gateway as every other message."""
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from messaging.domain.phones import InvalidPhone, normalize
+from messaging.service_layer.sends import Outgoing, enqueue
+from revgen_common.contracts.commands import SendMessage
+from revgen_common.envelope import Envelope
+from revgen_common.errors import PermanentError
+from revgen_common.unit_of_work import UnitOfWork
+
+
+class Commands:
+    def __init__(self, platform_number: str):
+        self.platform_number = platform_number
+
+    async def send_message(self, message: Envelope, uow: UnitOfWork) -> None:
+        command = SendMessage.model_validate(message.payload)
+        try:
+            to = normalize(command.to)
+        except InvalidPhone as error:
+            raise PermanentError(str(error)) from error  # dead-lettered with the reason
+        db = uow.connection
+        number, lead_id = None, None
+        if command.client_id is not None:
+            number = await db.scalar(text("""SELECT number FROM numbers WHERE client_id = :c AND released_at IS NULL
+                                             ORDER BY number LIMIT 1"""), {"c": command.client_id})
+            lead_id = await db.scalar(text("SELECT id FROM leads WHERE client_id = :c AND phone = :p"),
+                                      {"c": command.client_id, "p": to})
+        await enqueue(uow, [Outgoing(f"command:{message.event_id}", to, number or self.platform_number, command.body,
+                                     command.purpose, command.client_id, lead_id)])

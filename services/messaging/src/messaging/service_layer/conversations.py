@@ -1,0 +1,195 @@
+"""Leads reaching a client — a missed call, an SMS, a web form — and the answer they get in
+seconds: each handler runs once per event (the consumer's inbox) and each answer is queued
+once per cause (the send's source key), so a redelivered webhook never texts twice (E7)."""
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import text
+
+from messaging.adapters.ai_responder import AIResponder, AIUnavailable
+from messaging.domain.keywords import CONFIRMATIONS, Keyword, asks_for_a_person, keyword_of
+from messaging.domain.phones import InvalidPhone, normalize
+from messaging.service_layer.sends import PLATFORM, Outgoing, enqueue
+from revgen_common.envelope import Envelope
+from revgen_common.topics import MESSAGING_EVENTS
+from revgen_common.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+MISSED_CALL = frozenset({"no-answer", "busy", "failed", "canceled"})
+HISTORY = 10
+SPEED_TO_LEAD = "Hi{name}! Sorry we missed you at {business}. How can we help? Reply here and we'll get right on it."
+HOLDING_REPLY = "Thanks for your message! Someone from {business} will get back to you shortly."
+
+
+@dataclass(frozen=True)
+class Lead:
+    id: uuid.UUID
+    client_id: str
+    phone: str
+    name: str | None
+    is_new: bool
+    do_not_contact: bool
+
+
+_UPSERT_LEAD = text("""
+    INSERT INTO leads (id, client_id, phone, name, source, client_number, last_inbound_at)
+    VALUES (:id, :client, :phone, :name, :source, :number, :inbound)
+    ON CONFLICT (client_id, phone) DO UPDATE SET name = COALESCE(leads.name, EXCLUDED.name),
+        client_number = COALESCE(EXCLUDED.client_number, leads.client_number),
+        last_inbound_at = COALESCE(EXCLUDED.last_inbound_at, leads.last_inbound_at)
+    RETURNING id, name, do_not_contact, (xmax = 0) AS is_new""")
+_NUMBER = text("""SELECT n.client_id, p.business_name, p.persona, p.knowledge FROM numbers n
+                  JOIN profiles p ON p.client_id = n.client_id
+                  WHERE n.number = :number AND n.released_at IS NULL AND p.deleted_at IS NULL""")
+
+
+class Conversations:
+    def __init__(self, ai: AIResponder, platform_number: str, clock: Clock):
+        self.ai = ai
+        self.platform_number = platform_number
+        self.clock = clock
+
+    # -- missed calls and forms: speed to lead ---------------------------------------------
+
+    async def call_status(self, message: Envelope, uow: UnitOfWork) -> None:
+        raw = message.payload["raw"]
+        status = raw.get("DialCallStatus") or raw.get("CallStatus")
+        if status not in MISSED_CALL:
+            return
+        client = (await uow.connection.execute(_NUMBER, {"number": raw["To"]})).first()
+        if client is None:
+            return
+        lead = await self._lead(uow, client.client_id, raw["From"], "call", client_number=raw["To"])
+        if lead is not None:
+            await self._speed_to_lead(uow, lead, client.business_name, raw["To"], f"missed-call:{raw['CallSid']}")
+
+    async def form_submitted(self, message: Envelope, uow: UnitOfWork) -> None:
+        client_id, form = message.payload["form_client_id"], message.payload["raw"]
+        number = await uow.connection.scalar(text("""
+            SELECT n.number FROM numbers n JOIN profiles p ON p.client_id = n.client_id
+            WHERE n.client_id = :c AND n.released_at IS NULL AND p.deleted_at IS NULL ORDER BY n.number LIMIT 1"""),
+            {"c": client_id})
+        business = await uow.connection.scalar(text("SELECT business_name FROM profiles WHERE client_id = :c"),
+                                               {"c": client_id})
+        if number is None or not form.get("phone"):
+            log.warning("form for %s dropped: %s", client_id, "no number" if number is None else "no phone field")
+            return
+        lead = await self._lead(uow, client_id, str(form["phone"]), "form", name=form.get("name"), client_number=number)
+        if lead is not None:
+            await self._speed_to_lead(uow, lead, business or "", number, f"form:{message.event_id}")
+
+    async def _speed_to_lead(self, uow: UnitOfWork, lead: Lead, business: str, number: str, source: str) -> None:
+        body = SPEED_TO_LEAD.format(name=f" {lead.name}" if lead.name else "", business=business or "our team")
+        await enqueue(uow, [Outgoing(source, lead.phone, number, body, "speed_to_lead", lead.client_id, lead.id)])
+
+    # -- inbound SMS ---------------------------------------------------------------------------
+
+    async def message_received(self, message: Envelope, uow: UnitOfWork) -> None:
+        raw = message.payload["raw"]
+        db = uow.connection
+        client = (await db.execute(_NUMBER, {"number": raw["To"]})).first()
+        if client is None:
+            if raw["To"] == self.platform_number:
+                await self._keyword(uow, PLATFORM, raw, None, "RevGen")
+            return
+        lead = await self._lead(uow, client.client_id, raw["From"], "sms", client_number=raw["To"], inbound=True)
+        if lead is None:
+            return
+        recorded = await db.scalar(text("""
+            INSERT INTO messages (client_id, lead_id, direction, body, message_sid, client_number)
+            VALUES (:c, :l, 'in', :b, :sid, :n) ON CONFLICT (message_sid) DO NOTHING RETURNING id"""),
+            {"c": client.client_id, "l": lead.id, "b": raw.get("Body", ""), "sid": raw["MessageSid"], "n": raw["To"]})
+        if recorded is None:
+            return  # the same MessageSid again
+        await _count_inbound(uow, client.client_id, lead.is_new, self.clock())
+        if await self._keyword(uow, client.client_id, raw, lead, client.business_name):
+            return
+        if lead.do_not_contact or await _opted_out(uow, client.client_id, lead.phone):
+            return
+        await self._answer(uow, client, lead, raw)
+
+    async def _answer(self, uow: UnitOfWork, client, lead: Lead, raw: dict) -> None:
+        body, business = raw.get("Body", ""), client.business_name or "our team"
+        reply, reason = None, None
+        if asks_for_a_person(body):
+            reason = "the lead asked for a person"
+        else:
+            try:
+                answer = await self.ai.reply(client_id=client.client_id, persona=client.persona,
+                                             knowledge=client.knowledge, history=await _history(uow, lead.id))
+                reply = answer.text or None
+                reason = "the assistant was not sure" if answer.handoff else None
+            except AIUnavailable as error:
+                reason = f"the assistant is unavailable ({error})"
+        if reason is not None:
+            _escalate(uow, client.client_id, lead, raw["MessageSid"], reason)
+            reply = reply or HOLDING_REPLY.format(business=business)
+        await enqueue(uow, [Outgoing(f"reply:{raw['MessageSid']}", lead.phone, raw["To"], reply, "reply",
+                                     client.client_id, lead.id)])
+
+    async def _keyword(self, uow: UnitOfWork, scope: str, raw: dict, lead: Lead | None, business: str) -> bool:
+        keyword = keyword_of(raw.get("Body", ""))
+        phone = lead.phone if lead else raw["From"]
+        opted_out = await _opted_out(uow, scope, phone)
+        if keyword is None or (keyword is Keyword.OPT_IN and not opted_out):
+            return False  # "yes" to a question is an answer, not a re-subscription
+        db = uow.connection
+        if keyword is Keyword.OPT_OUT:
+            await db.execute(text("INSERT INTO opt_outs (scope, phone) VALUES (:s, :p) ON CONFLICT DO NOTHING"),
+                             {"s": scope, "p": phone})
+            if lead is not None:
+                await db.execute(text("""UPDATE scheduled_messages SET status = 'canceled'
+                                         WHERE lead_id = :l AND status = 'pending'"""), {"l": lead.id})
+        elif keyword is Keyword.OPT_IN:
+            await db.execute(text("DELETE FROM opt_outs WHERE scope = :s AND phone = :p"), {"s": scope, "p": phone})
+        purpose = "compliance" if keyword is Keyword.OPT_OUT else "reply"
+        await enqueue(uow, [Outgoing(f"keyword:{raw['MessageSid']}", phone, raw["To"],
+                                     CONFIRMATIONS[keyword].format(business=business or "us"), purpose,
+                                     None if scope == PLATFORM else scope, lead.id if lead else None)])
+        return True
+
+    async def _lead(self, uow: UnitOfWork, client_id: str, raw_phone: str, source: str, *, name: str | None = None,
+                    client_number: str | None = None, inbound: bool = False) -> Lead | None:
+        try:
+            phone = normalize(raw_phone)
+        except InvalidPhone:
+            log.warning("lead for %s ignored: %r is not a phone number", client_id, raw_phone)
+            return None
+        row = (await uow.connection.execute(_UPSERT_LEAD, {
+            "id": uuid.uuid4(), "client": client_id, "phone": phone, "name": name, "source": source,
+            "number": client_number, "inbound": self.clock() if inbound else None})).first()
+        if row.is_new and not inbound:
+            await _count_inbound(uow, client_id, True, self.clock(), messages=0)
+        return Lead(row.id, client_id, phone, row.name, row.is_new, row.do_not_contact)
+
+
+async def _opted_out(uow: UnitOfWork, scope: str, phone: str) -> bool:
+    return bool(await uow.connection.scalar(text("SELECT 1 FROM opt_outs WHERE scope = :s AND phone = :p"),
+                                            {"s": scope, "p": phone}))
+
+
+async def _history(uow: UnitOfWork, lead_id: uuid.UUID) -> list[tuple[str, str]]:
+    rows = await uow.connection.execute(text("""SELECT direction, body FROM messages WHERE lead_id = :l
+                                                ORDER BY id DESC LIMIT :n"""), {"l": lead_id, "n": HISTORY})
+    return [("lead" if r.direction == "in" else "business", r.body) for r in reversed(rows.all())]
+
+
+async def _count_inbound(uow: UnitOfWork, client_id: str, new_lead: bool, now: datetime, messages: int = 1) -> None:
+    await uow.connection.execute(text("""
+        INSERT INTO daily_stats (client_id, day, inbound, new_leads) VALUES (:c, CAST(:now AS date), :m, :n)
+        ON CONFLICT (client_id, day) DO UPDATE SET inbound = daily_stats.inbound + EXCLUDED.inbound,
+                                                   new_leads = daily_stats.new_leads + EXCLUDED.new_leads"""),
+        {"c": client_id, "now": now, "m": messages, "n": 1 if new_lead else 0})
+
+
+def _escalate(uow: UnitOfWork, client_id: str, lead: Lead, message_sid: str, reason: str) -> None:
+    uow.publish(MESSAGING_EVENTS, Envelope(type="EscalationRequested", producer="messaging",
+                                           key=f"{client_id}|{lead.phone}", client_id=client_id, payload={
+                                               "request_id": f"sms:{message_sid}", "client_id": client_id,
+                                               "lead_phone": lead.phone, "lead_name": lead.name, "reason": reason}))

@@ -1,0 +1,29 @@
+"""Twilio's status callbacks: delivery state only moves forward (queued → sending → sent →
+delivered | undelivered | failed), whatever order or how often the callbacks arrive (E8)."""
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from revgen_common.envelope import Envelope
+from revgen_common.unit_of_work import UnitOfWork
+
+TWILIO_STATES = frozenset({"queued", "sending", "sent", "delivered", "undelivered", "failed"})
+
+
+async def status_received(message: Envelope, uow: UnitOfWork) -> None:
+    raw = message.payload["raw"]
+    status, sid = raw.get("MessageStatus"), raw["MessageSid"]
+    if status not in TWILIO_STATES:
+        return  # accepted, scheduled, read, …: nothing our state machine tracks
+    error = int(raw["ErrorCode"]) if str(raw.get("ErrorCode") or "").isdigit() else None
+    db = uow.connection
+    # Kept per sid even before our send knows its sid (a crash between Twilio's answer and our commit).
+    await db.execute(text("""
+        INSERT INTO delivery_statuses (twilio_sid, status, error_code) VALUES (:sid, :s, :e)
+        ON CONFLICT (twilio_sid) DO UPDATE SET status = EXCLUDED.status,
+            error_code = COALESCE(EXCLUDED.error_code, delivery_statuses.error_code), updated_at = now()
+        WHERE delivery_rank(delivery_statuses.status) < delivery_rank(EXCLUDED.status)"""),
+        {"sid": sid, "s": status, "e": error})
+    await db.execute(text("""
+        UPDATE sends SET status = :s, error_code = COALESCE(:e, error_code)
+        WHERE twilio_sid = :sid AND delivery_rank(status) < delivery_rank(:s)"""), {"sid": sid, "s": status, "e": error})

@@ -1,0 +1,50 @@
+"""Scheduled messages and deferred sends coming due. Each is claimed by ONE statement
+(`UPDATE … WHERE status = 'pending' AND due … FOR UPDATE SKIP LOCKED RETURNING`) committed
+with the sends it queues, so any number of schedulers send each message once (E8)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from messaging.service_layer.sends import Outgoing, enqueue, request_send
+from revgen_common.unit_of_work import UnitOfWork
+
+Clock = Callable[[], datetime]
+
+_DUE_MESSAGES = text("""
+    UPDATE scheduled_messages m SET status = 'sent'
+    FROM leads l, numbers n
+    WHERE m.id IN (SELECT id FROM scheduled_messages WHERE status = 'pending' AND due_at <= :now
+                   ORDER BY due_at LIMIT :batch FOR UPDATE SKIP LOCKED)
+      AND l.id = m.lead_id
+      AND n.number = (SELECT number FROM numbers WHERE client_id = m.client_id AND released_at IS NULL
+                      ORDER BY (number = l.client_number) DESC, number LIMIT 1)
+    RETURNING m.id, m.client_id, m.lead_id, m.body, m.purpose, l.phone, n.number""")
+_DUE_DEFERRED = text("""
+    UPDATE sends SET status = 'pending', not_before = NULL
+    WHERE id IN (SELECT id FROM sends WHERE status = 'deferred' AND not_before <= :now
+                 ORDER BY not_before LIMIT :batch FOR UPDATE SKIP LOCKED)
+    RETURNING id, to_number""")
+
+
+class Scheduler:
+    def __init__(self, engine: AsyncEngine, clock: Clock, batch: int = 500):
+        self.engine = engine
+        self.clock = clock
+        self.batch = batch
+
+    async def run_once(self) -> int:
+        """Queue what is due now; returns how many messages it took."""
+        now = self.clock()
+        async with UnitOfWork(self.engine) as uow:
+            due = (await uow.connection.execute(_DUE_MESSAGES, {"now": now, "batch": self.batch})).all()
+            await enqueue(uow, [Outgoing(f"scheduled:{m.id}", m.phone, m.number, m.body, m.purpose, m.client_id,
+                                         m.lead_id) for m in due])
+            deferred = (await uow.connection.execute(_DUE_DEFERRED, {"now": now, "batch": self.batch})).all()
+            for send in deferred:
+                request_send(uow, send.id, send.to_number)
+            await uow.commit()
+        return len(due) + len(deferred)

@@ -1,0 +1,237 @@
+"""Every outbound message: enqueued once (unique by what caused it), then sent by ONE gateway.
+
+`enqueue` writes a `sends` row and a `SendRequested` message to `messaging.sends` in the
+caller's transaction. The sender consumes that topic: compliance decides, the send is
+claimed (committed) before Twilio is called, and Twilio's throttling or outage becomes a
+TransientError — the consumer pauses the partition and the backlog waits in Kafka, as lag,
+until Twilio recovers (E3, E10). A send whose outcome is unknown is looked up at Twilio
+before any new attempt: never a blind resend.
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from types import SimpleNamespace
+from datetime import datetime, timedelta
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from messaging.adapters.twilio_sender import Accepted, RecipientUnsubscribed, SendOutcomeUnknown, SendRejected, TwilioSender
+from messaging.domain.compliance import Facts, decide
+from messaging.domain.phones import timezone_of
+from revgen_common.envelope import Envelope
+from revgen_common.errors import TransientError
+from revgen_common.topics import MESSAGING_EVENTS, MESSAGING_SENDS
+from revgen_common.unit_of_work import UnitOfWork
+
+Clock = Callable[[], datetime]
+# Past this, a claimed send Twilio does not list was never accepted: safe to try again.
+AMBIGUITY_WINDOW = timedelta(seconds=30)
+PLATFORM = "platform"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    source_key: str  # what caused it: a CallSid, a MessageSid, a command id, a schedule id
+    to: str
+    from_: str
+    body: str
+    purpose: str
+    client_id: str | None = None
+    lead_id: uuid.UUID | None = None
+
+
+_ENQUEUE = text("""
+    INSERT INTO sends (id, source_key, client_id, lead_id, to_number, from_number, body, purpose, status)
+    SELECT id, source_key, client_id, lead_id, to_number, from_number, body, purpose, 'pending'
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:keys AS text[]), CAST(:clients AS text[]), CAST(:leads AS uuid[]),
+                CAST(:tos AS text[]), CAST(:froms AS text[]), CAST(:bodies AS text[]), CAST(:purposes AS text[]))
+         AS o(id, source_key, client_id, lead_id, to_number, from_number, body, purpose)
+    ON CONFLICT (source_key) DO NOTHING
+    RETURNING id, to_number""")
+
+
+async def enqueue(uow: UnitOfWork, messages: Iterable[Outgoing]) -> int:
+    """Queue messages in the caller's transaction, in one statement however many; the ones
+    already queued (same source) are skipped. Returns how many were new."""
+    batch = list(messages)
+    if not batch:
+        return 0
+    rows = (await uow.connection.execute(_ENQUEUE, {
+        "ids": [uuid.uuid4() for _ in batch], "keys": [m.source_key for m in batch],
+        "clients": [m.client_id for m in batch], "leads": [m.lead_id for m in batch],
+        "tos": [m.to for m in batch], "froms": [m.from_ for m in batch], "bodies": [m.body for m in batch],
+        "purposes": [m.purpose for m in batch]})).all()
+    for row in rows:
+        request_send(uow, row.id, row.to_number)
+    return len(rows)
+
+
+def request_send(uow: UnitOfWork, send_id: uuid.UUID, to: str) -> None:
+    uow.publish(MESSAGING_SENDS, Envelope(type="SendRequested", producer="messaging", key=to,
+                                          payload={"send_id": str(send_id)}))
+
+
+_FACTS = text("""
+    SELECT s.id, s.status, s.client_id, s.lead_id, s.to_number, s.from_number, s.body, s.purpose, s.claimed_at,
+           EXISTS (SELECT 1 FROM opt_outs o WHERE o.phone = s.to_number
+                   AND o.scope = COALESCE(s.client_id, :platform)) AS opted_out,
+           COALESCE(l.do_not_contact, false) AS do_not_contact,
+           COALESCE(p.timezone, 'America/New_York') AS timezone,
+           COALESCE(p.quiet_start, TIME '21:00') AS quiet_start, COALESCE(p.quiet_end, TIME '08:00') AS quiet_end,
+           p.monthly_limit, p.deleted_at IS NOT NULL AS client_deleted
+    FROM sends s LEFT JOIN leads l ON l.id = s.lead_id LEFT JOIN profiles p ON p.client_id = s.client_id
+    WHERE s.id = :id FOR UPDATE OF s""")
+# D7 and D9: the month is part of the key, and the limit is checked in the same statement.
+_RESERVE_USAGE = text("""
+    INSERT INTO usage (client_id, month, sent) VALUES (:client, :month, 1)
+    ON CONFLICT (client_id, month) DO UPDATE SET sent = usage.sent + 1 WHERE usage.sent < :limit
+    RETURNING sent""")
+_GIVE_BACK_USAGE = text("""UPDATE usage SET sent = sent - 1 FROM sends s
+                           WHERE s.id = :id AND usage.client_id = s.client_id AND usage.month = s.usage_month""")
+LEAD_FACING = frozenset({"reply", "speed_to_lead", "reminder", "follow_up", "win_back", "no_show", "other"})
+
+
+class Sender:
+    def __init__(self, engine: AsyncEngine, twilio: TwilioSender, clock: Clock):
+        self.engine = engine
+        self.twilio = twilio
+        self.clock = clock
+
+    async def send_requested(self, message: Envelope, uow: UnitOfWork) -> None:
+        """Consumer handler of `messaging.sends`."""
+        send_id = uuid.UUID(message.payload["send_id"])
+        claim = await self._claim(send_id)
+        if claim is None:
+            return  # already sent, blocked, deferred or canceled: a redelivery changes nothing
+        row, reconcile = claim
+        accepted = await self._find_earlier_attempt(row) if reconcile else None
+        if accepted is None:
+            accepted = await self._call_twilio(row)
+        if accepted is not None:
+            await self._record(uow, row, accepted)
+
+    async def _claim(self, send_id: uuid.UUID):
+        """Decide and claim in a transaction of its own, committed BEFORE Twilio is called,
+        so that a crash after the call leaves evidence that it may have happened."""
+        now = self.clock()
+        async with UnitOfWork(self.engine) as claim:
+            db = claim.connection
+            row = (await db.execute(_FACTS, {"id": send_id, "platform": PLATFORM})).first()
+            if row is None or row.status not in ("pending", "claimed"):
+                return None
+            row = SimpleNamespace(**row._asdict())
+            if row.status == "claimed":
+                return row, True
+            if row.client_deleted and row.purpose in LEAD_FACING:
+                await self._finish(claim, row, "canceled", reason="client_deleted")
+                return None
+            decision = decide(Facts(row.purpose, row.opted_out, row.do_not_contact,
+                                    timezone_of(row.to_number, row.timezone), row.quiet_start, row.quiet_end), now)
+            if decision.defer_until is not None:
+                await db.execute(text("UPDATE sends SET status = 'deferred', not_before = :t WHERE id = :id"),
+                                 {"t": decision.defer_until, "id": row.id})
+                await claim.commit()
+                return None
+            if not decision.allowed:
+                await self._finish(claim, row, "blocked", reason=decision.blocked_reason)
+                return None
+            month = now.strftime("%Y-%m")
+            if row.client_id and row.purpose in LEAD_FACING and row.monthly_limit is not None:
+                if await db.scalar(_RESERVE_USAGE, {"client": row.client_id, "month": month,
+                                                    "limit": row.monthly_limit}) is None:
+                    await self._finish(claim, row, "blocked", reason="monthly_limit")
+                    return None
+                await db.execute(text("UPDATE sends SET usage_month = :m WHERE id = :id"), {"m": month, "id": row.id})
+            await db.execute(text("UPDATE sends SET status = 'claimed', claimed_at = :now WHERE id = :id"),
+                             {"now": now, "id": row.id})
+            await claim.commit()
+        row.claimed_at = now
+        return row, False
+
+    async def _find_earlier_attempt(self, row) -> Accepted | None:
+        found = await self.twilio.find_sent(to=row.to_number, from_=row.from_number, body=row.body,
+                                            since=row.claimed_at)
+        if found is None and self.clock() < row.claimed_at + AMBIGUITY_WINDOW:
+            wait = (row.claimed_at + AMBIGUITY_WINDOW - self.clock()).total_seconds()
+            raise TransientError("an earlier attempt may still land at Twilio; looking again later", retry_after=wait)
+        return found
+
+    async def _call_twilio(self, row) -> Accepted | None:
+        """Twilio's answer, or None when it refused for good (recorded here)."""
+        try:
+            return await self.twilio.send(to=row.to_number, from_=row.from_number, body=row.body)
+        except SendOutcomeUnknown:
+            raise  # stays claimed: the next attempt looks at Twilio first
+        except RecipientUnsubscribed as refused:
+            await self._give_up(row, "blocked", "carrier_opt_out", refused.code, opt_out=True)
+        except SendRejected as refused:
+            await self._give_up(row, "failed", "rejected", refused.code)
+        except TransientError:
+            await self._release(row)  # nothing reached Twilio (throttled, paced, down): back to pending
+            raise
+        return None
+
+    async def _record(self, uow: UnitOfWork, row, accepted: Accepted) -> None:
+        db = uow.connection
+        await db.execute(text("""
+            UPDATE sends SET twilio_sid = :sid,
+                status = CASE WHEN delivery_rank(COALESCE(d.status, 'queued')) > delivery_rank('queued')
+                              THEN d.status ELSE 'queued' END,
+                error_code = d.error_code
+            FROM (SELECT CAST(:sid AS text) AS sid) AS x LEFT JOIN delivery_statuses d ON d.twilio_sid = x.sid
+            WHERE sends.id = :id"""), {"sid": accepted.sid, "id": row.id})
+        if row.lead_id is not None:
+            await db.execute(text("""INSERT INTO messages (client_id, lead_id, direction, body, client_number)
+                                     VALUES (:c, :l, 'out', :b, :n)"""),
+                             {"c": row.client_id, "l": row.lead_id, "b": row.body, "n": row.from_number})
+            await count_outbound(uow, row.client_id, row.lead_id, self.clock())
+        _outcome(uow, "MessageSent", row, twilio_sid=accepted.sid)
+
+    async def _finish(self, uow: UnitOfWork, row, status: str, reason: str) -> None:
+        await uow.connection.execute(text("UPDATE sends SET status = :s, blocked_reason = :r WHERE id = :id"),
+                                     {"s": status, "r": reason, "id": row.id})
+        _outcome(uow, "MessageBlocked" if status == "blocked" else "MessageCanceled", row, reason=reason)
+        await uow.commit()
+
+    async def _give_up(self, row, status: str, reason: str, code: int, opt_out: bool = False) -> None:
+        async with UnitOfWork(self.engine) as uow:
+            await uow.connection.execute(_GIVE_BACK_USAGE, {"id": row.id})
+            await uow.connection.execute(text("UPDATE sends SET error_code = :code WHERE id = :id"),
+                                         {"code": code, "id": row.id})
+            if opt_out:  # Twilio knows of a STOP we never saw: remember it for every path
+                await uow.connection.execute(text("INSERT INTO opt_outs (scope, phone) VALUES (:s, :p) ON CONFLICT DO NOTHING"),
+                                             {"s": row.client_id or PLATFORM, "p": row.to_number})
+            await self._finish(uow, row, status, reason)
+
+    async def _release(self, row) -> None:
+        async with self.engine.begin() as db:
+            await db.execute(_GIVE_BACK_USAGE, {"id": row.id})
+            await db.execute(text("""UPDATE sends SET status = 'pending', claimed_at = NULL, usage_month = NULL
+                                     WHERE id = :id AND status = 'claimed'"""), {"id": row.id})
+
+
+async def count_outbound(uow: UnitOfWork, client_id: str | None, lead_id: uuid.UUID, now: datetime) -> None:
+    """The windowed aggregates (messages per day, leads answered, reply latency) move in the
+    same transaction as the fact they count, so they are exact under replays."""
+    if client_id is None:
+        return
+    answered = await uow.connection.scalar(text("""
+        UPDATE leads SET answered_at = :now WHERE id = :lead AND answered_at IS NULL
+        RETURNING EXTRACT(EPOCH FROM (:now - COALESCE(last_inbound_at, created_at)))"""), {"now": now, "lead": lead_id})
+    await uow.connection.execute(text("""
+        INSERT INTO daily_stats (client_id, day, outbound, leads_answered, reply_seconds_total)
+        VALUES (:c, CAST(:now AS date), 1, :answered, :seconds)
+        ON CONFLICT (client_id, day) DO UPDATE SET outbound = daily_stats.outbound + 1,
+            leads_answered = daily_stats.leads_answered + EXCLUDED.leads_answered,
+            reply_seconds_total = daily_stats.reply_seconds_total + EXCLUDED.reply_seconds_total"""),
+        {"c": client_id, "now": now, "answered": 1 if answered is not None else 0, "seconds": float(answered or 0)})
+
+
+def _outcome(uow: UnitOfWork, type: str, row, **extra) -> None:
+    uow.publish(MESSAGING_EVENTS, Envelope(type=type, producer="messaging", key=f"{row.client_id}|{row.to_number}",
+                                           client_id=row.client_id, payload={
+                                               "send_id": str(row.id), "client_id": row.client_id,
+                                               "to": row.to_number, "purpose": row.purpose, **extra}))

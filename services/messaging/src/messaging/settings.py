@@ -1,0 +1,24 @@
+from pydantic import AnyHttpUrl, Field
+
+from revgen_common import Required, Secret, ServiceSettings
+
+
+class MessagingSettings(ServiceSettings):
+    messaging_database_url: Required
+    twilio_account_sid: Required
+    twilio_auth_token: Secret
+    # Tests and benchmarks aim the official SDKs at fakes here.
+    twilio_api_base: AnyHttpUrl = AnyHttpUrl("https://api.twilio.com")
+    # Ingress's public status-callback endpoint (…/webhooks/twilio/status).
+    status_callback_url: AnyHttpUrl
+    # RevGen's own number, for messages that belong to no client (login codes).
+    platform_number: Required
+    openai_api_key: Secret
+    openai_base_url: AnyHttpUrl = AnyHttpUrl("https://api.openai.com/v1")
+    openai_model: str = "gpt-4o-mini"
+    openai_concurrency: int = Field(default=8, ge=1)  # shared fairly between clients (E11)
+    sends_per_number_per_second: float = Field(default=1.0, gt=0)  # carriers filter bursts
+    sends_per_account_per_second: float = Field(default=30.0, gt=0)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8084, ge=0, le=65535)
+    scheduler_interval_seconds: float = Field(default=1.0, gt=0)

@@ -1,0 +1,61 @@
+"""Messaging over a fresh, migrated database, with Twilio and OpenAI fakes behind fault injectors."""
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from messaging.adapters.ai_responder import AIResponder
+from messaging.adapters.twilio_sender import TwilioSender
+from messaging.bootstrap import build
+from messaging.domain.fair_share import FairShare
+from messaging.domain.pacing import Pacer
+from messaging.migrate import upgrade_database
+from messaging_testing import OPENAI_KEY, PLATFORM_NUMBER, Fake
+from revgen_common.testing.clock import FakeClock
+from revgen_devstack import free_port
+from revgen_devstack.testing import serve_app
+from revgen_fakes import openai as openai_fake
+from revgen_fakes import twilio as twilio_fake
+
+
+@pytest.fixture
+async def messaging_engine(migrated_database):
+    url = await migrated_database("messaging", upgrade_database)
+    engine = create_async_engine(url, pool_size=20, max_overflow=20)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def twilio():
+    state = twilio_fake.TwilioState()
+    injector = twilio_fake.faulty_app(state)
+    port = free_port()
+    async with serve_app(injector, port):
+        yield Fake(state, injector, f"http://127.0.0.1:{port}")
+    await state.aclose()
+
+
+@pytest.fixture
+async def openai():
+    state = openai_fake.OpenAIState(api_keys={OPENAI_KEY})
+    injector = openai_fake.faulty_app(state)
+    port = free_port()
+    async with serve_app(injector, port):
+        yield Fake(state, injector, f"http://127.0.0.1:{port}/v1")
+
+
+@pytest.fixture
+def clock():
+    # Real time at the start, so our timestamps and the Twilio fake's agree; tests move it.
+    return FakeClock(datetime.now(UTC))
+
+
+@pytest.fixture
+async def messaging(messaging_engine, twilio, openai, clock):
+    sender = TwilioSender(twilio.state.account_sid, twilio.state.auth_token, twilio.url,
+                          "https://ingress.revgen.example/webhooks/twilio/status", Pacer(1000, 1000), timeout=2.0)
+    ai = AIResponder(OPENAI_KEY, openai.url, FairShare(8), timeout=2.0, max_retries=0)
+    yield build(messaging_engine, sender, ai, PLATFORM_NUMBER, clock)
+    await sender.close()
+    await ai.close()

@@ -1,0 +1,121 @@
+"""Due messages claimed once by any number of schedulers (E8); automations over many leads
+in a handful of queries (S1, testing rec. 9); one daily summary per client and day (E14);
+a deleted client's messages, numbers and leads wound down (B2, B3)."""
+import asyncio
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import event, text
+
+from messaging.service_layer.clients import NumberInUse
+from messaging_testing import SendQueue, apply, client, inbound_sms, outbox, scalar
+from revgen_common.envelope import Envelope
+
+
+async def leads(messaging, client_id: str, count: int, **extra) -> list[str]:
+    async with messaging.engine.begin() as db:
+        rows = await db.execute(text("""
+            INSERT INTO leads (id, client_id, phone, name, source, status, created_at)
+            SELECT gen_random_uuid(), :c, '+1917' || lpad(g::text, 7, '0'), 'Lead ' || g, 'test', :status, COALESCE(CAST(:created AS timestamptz), now())
+            FROM generate_series(1, :n) g RETURNING id"""),
+            {"c": client_id, "n": count, "status": extra.get("status", "lost"),
+             "created": extra.get("created")})
+        return [str(r.id) for r in rows]
+
+
+async def test_two_schedulers_over_1000_due_messages_queue_each_exactly_once(messaging, clock):
+    client_id, _ = await client(messaging)
+    lead_ids = await leads(messaging, client_id, 1000, created=clock() - timedelta(days=1))
+    await messaging.automations.schedule_follow_ups(client_id, "spring", "Hi {name}, time for a check-up?", lead_ids,
+                                                    clock())
+    from messaging.service_layer.scheduler import Scheduler
+    schedulers = [Scheduler(messaging.engine, clock, batch=100) for _ in range(2)]
+
+    async def run(scheduler):
+        while await scheduler.run_once():
+            pass
+
+    await asyncio.gather(*(run(s) for s in schedulers))
+    assert await scalar(messaging.engine, "SELECT count(*) FROM sends WHERE source_key LIKE 'scheduled:%'") == 1000
+    requests = await outbox(messaging.engine, "messaging.sends", "SendRequested")
+    assert len(requests) == 1000 and len({r["payload"]["send_id"] for r in requests}) == 1000
+
+
+async def test_win_back_over_100_leads_takes_at_most_50_queries_and_texts_each_lead_once(messaging, twilio, clock):
+    client_id, _ = await client(messaging)
+    await leads(messaging, client_id, 100, created=clock() - timedelta(days=200))
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(messaging.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        queued = await messaging.automations.win_back(client_id, "nov", "We miss you, {name}!", inactive_days=90)
+    finally:
+        event.remove(messaging.engine.sync_engine, "before_cursor_execute", count)
+    assert queued == 100
+    assert len(statements) <= 50, statements
+    assert await messaging.automations.win_back(client_id, "nov", "We miss you, {name}!", inactive_days=90) == 0
+    await SendQueue(messaging).drain()
+    assert len(twilio.state.messages) == 100 and len({m.to for m in twilio.state.messages}) == 100
+
+
+async def test_the_daily_summary_is_sent_once_per_client_even_when_the_job_runs_twice_or_crashes(messaging, monkeypatch):
+    owners = [await client(messaging, owner_phone=f"+1646555{i:04d}") for i in range(3)]
+    day = date(2026, 11, 27)
+    from messaging.service_layer import summaries as module
+    real = module.Summaries._summarize
+    calls = []
+
+    async def crash_on_the_second(self, client_id, day):
+        calls.append(client_id)
+        if len(calls) == 2:
+            raise RuntimeError("the job died here")
+        return await real(self, client_id, day)
+
+    monkeypatch.setattr(module.Summaries, "_summarize", crash_on_the_second)
+    with pytest.raises(RuntimeError):
+        await messaging.summaries.run(day)
+    monkeypatch.setattr(module.Summaries, "_summarize", real)
+    results = await asyncio.gather(messaging.summaries.run(day), messaging.summaries.run(day))
+    assert sum(results) == 2
+    summaries = [s for s in await outbox(messaging.engine, "messaging.sends", "SendRequested")]
+    assert await scalar(messaging.engine, "SELECT count(*) FROM sends WHERE source_key LIKE 'summary:%'") == 3
+    assert len(summaries) == 3 and len(owners) == 3
+
+
+async def test_a_number_with_a_recent_conversation_cannot_be_released(messaging, clock):
+    client_id, [busy, quiet] = await client(messaging, numbers=2)
+    await apply(messaging.engine, messaging.conversations.message_received, inbound_sms(busy, "+12125550147", "hi"))
+    with pytest.raises(NumberInUse):
+        await messaging.clients.release_number(busy)
+    await messaging.clients.release_number(quiet)
+    clock.advance(days=31)
+    await messaging.clients.release_number(busy)
+
+
+async def test_a_deleted_clients_schedules_are_canceled_numbers_released_per_b2_and_open_leads_lost(messaging, clock):
+    client_id, [busy, quiet] = await client(messaging, numbers=2)
+    await apply(messaging.engine, messaging.conversations.message_received, inbound_sms(busy, "+12125550147", "hi"))
+    lead_ids = await leads(messaging, client_id, 3, status="open")
+    await messaging.automations.schedule_follow_ups(client_id, "x", "Hi", lead_ids, clock() + timedelta(hours=1))
+    deleted = Envelope(type="ClientDeleted", producer="identity", key=client_id,
+                       payload={"client_id": client_id, "deleted_by": "owner"})
+    for _ in range(2):
+        await apply(messaging.engine, messaging.clients.client_deleted, deleted.model_copy(update={"event_id": uuid.uuid4()}))
+    assert await scalar(messaging.engine, "SELECT count(*) FROM scheduled_messages WHERE status = 'pending'") == 0
+    assert await scalar(messaging.engine, "SELECT released_at IS NOT NULL FROM numbers WHERE number = :n", n=quiet)
+    assert await scalar(messaging.engine, "SELECT release_pending FROM numbers WHERE number = :n", n=busy)
+    assert await scalar(messaging.engine, "SELECT count(*) FROM leads WHERE status = 'open'") == 0
+    lost = await outbox(messaging.engine, "messaging.events", "LeadOutcomeRecorded")
+    assert len(lost) == 4 and {m["payload"]["outcome"] for m in lost} == {"lost"}
+    clock.advance(days=31)
+    assert await messaging.clients.release_quiet_numbers() == 1
+
+
+async def test_a_profile_is_replaced_in_one_statement_and_business_hours_are_published(messaging):
+    client_id, _ = await client(messaging, business_hours={1: [("07:00", "12:00"), ("13:00", "19:00")]})
+    published = await outbox(messaging.engine, "messaging.events", "BusinessHoursSet")
+    assert published[-1]["payload"]["hours"] == {"1": [["07:00", "12:00"], ["13:00", "19:00"]]}

@@ -1,0 +1,98 @@
+"""The one gateway: claimed before Twilio is called, never a blind resend (E3, E10), delivery
+state that only moves forward (E8), quiet hours that defer, a monthly limit (D7, D9)."""
+import uuid
+from datetime import UTC, datetime, time
+
+import pytest
+
+from messaging.service_layer import delivery
+from messaging.service_layer.sends import Outgoing, enqueue
+from messaging_testing import SendQueue, apply, client, outbox, scalar, twilio_event
+from revgen_common.envelope import Envelope
+from revgen_common.errors import TransientError
+from revgen_common.unit_of_work import UnitOfWork
+
+
+async def queue(messaging, client_id, number, count, purpose="reply", prefix="+1646555"):
+    async with UnitOfWork(messaging.engine) as uow:
+        await enqueue(uow, [Outgoing(f"test:{uuid.uuid4()}", f"{prefix}{i:04d}", number, f"message {i}", purpose,
+                                     client_id) for i in range(count)])
+        await uow.commit()
+
+
+async def test_50_sends_whose_responses_are_lost_reach_twilio_exactly_once_each(messaging, twilio):
+    client_id, [number] = await client(messaging)
+    await queue(messaging, client_id, number, 50)
+    twilio.faults.script(*["drop_response"] * 50, path_prefix="/2010-04-01")
+    requests = await outbox(messaging.engine, "messaging.sends", "SendRequested")
+    for request in requests:  # each: the response is lost, then the redelivery looks at Twilio first
+        envelope = Envelope.model_validate(request)
+        for _ in range(3):
+            try:
+                await apply(messaging.engine, messaging.sender.send_requested, envelope)
+                break
+            except TransientError:
+                continue
+    bodies = [m.body for m in twilio.state.messages]
+    assert len(bodies) == 50 and len(set(bodies)) == 50
+    assert await scalar(messaging.engine, "SELECT count(*) FROM sends WHERE status = 'queued' AND twilio_sid IS NOT NULL") == 50
+
+
+async def test_a_throttled_send_goes_back_to_pending_and_is_sent_when_twilio_recovers(messaging, twilio):
+    client_id, [number] = await client(messaging)
+    await queue(messaging, client_id, number, 1)
+    twilio.faults.script("429:retry_after=2", path_prefix="/2010-04-01")
+    with pytest.raises(TransientError) as throttled:
+        await SendQueue(messaging).drain()
+    assert throttled.value.retry_after >= 2
+    assert await scalar(messaging.engine, "SELECT status FROM sends") == "pending"
+    assert twilio.state.messages == []
+
+
+async def test_delivery_state_never_moves_backwards(messaging, twilio):
+    client_id, [number] = await client(messaging)
+    await queue(messaging, client_id, number, 1)
+    await SendQueue(messaging).drain()
+    sid = await scalar(messaging.engine, "SELECT twilio_sid FROM sends")
+    for status in ("delivered", "sent", "delivered", "queued"):
+        await apply(messaging.engine, delivery.status_received, twilio_event(
+            "TwilioMessageStatusReceived", {"MessageSid": sid, "MessageStatus": status, "To": "+16465550000",
+                                            "From": number}))
+        assert await scalar(messaging.engine, "SELECT status FROM sends") == "delivered"
+
+
+async def test_a_status_that_arrives_before_the_sid_is_recorded_is_not_lost(messaging, twilio):
+    client_id, [number] = await client(messaging)
+    await apply(messaging.engine, delivery.status_received, twilio_event(
+        "TwilioMessageStatusReceived", {"MessageSid": "SMearly", "MessageStatus": "undelivered", "ErrorCode": "30003",
+                                        "To": "+16465550000", "From": number}))
+    assert await scalar(messaging.engine, "SELECT status || ':' || error_code FROM delivery_statuses") == "undelivered:30003"
+
+
+async def test_quiet_hours_defer_a_business_message_and_the_scheduler_sends_it_after(messaging, twilio, clock):
+    client_id, [number] = await client(messaging, quiet_start=time(21, 0), quiet_end=time(8, 0))
+    clock.now = datetime(2026, 11, 29, 4, 0, tzinfo=UTC)  # 23:00 in New York
+    await queue(messaging, client_id, number, 1, purpose="reminder", prefix="+1212555")
+    sends = SendQueue(messaging)
+    await sends.drain()
+    assert await scalar(messaging.engine, "SELECT status FROM sends") == "deferred"
+    assert twilio.state.messages == []
+    clock.now = datetime(2026, 11, 29, 13, 1, tzinfo=UTC)  # 08:01 in New York
+    assert await messaging.scheduler.run_once() == 1
+    await sends.drain()
+    assert await scalar(messaging.engine, "SELECT status FROM sends") == "queued"
+    assert len(twilio.state.messages) == 1
+
+
+async def test_the_monthly_limit_blocks_the_excess_and_a_new_month_starts_from_zero(messaging, twilio, clock):
+    client_id, [number] = await client(messaging, monthly_limit=3)
+    sends = SendQueue(messaging)
+    await queue(messaging, client_id, number, 5)
+    await sends.drain()
+    assert await scalar(messaging.engine, "SELECT count(*) FROM sends WHERE status = 'blocked' "
+                                          "AND blocked_reason = 'monthly_limit'") == 2
+    clock.now = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+    await queue(messaging, client_id, number, 2, prefix="+1718555")
+    await sends.drain()
+    assert len(twilio.state.messages) == 5
+    assert await scalar(messaging.engine, "SELECT sent FROM usage WHERE month = '2026-12'") == 2
