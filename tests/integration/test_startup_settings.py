@@ -51,7 +51,7 @@ def test_every_bad_variable_is_named_in_one_error_and_no_port_is_opened(bad):
     assert "started" not in result.stdout and not port_is_open(port)
 
 
-@pytest.mark.parametrize("service", ["ingress", "identity", "escalation", "billing"])
+@pytest.mark.parametrize("service", ["ingress", "identity", "escalation", "billing", "messaging"])
 @pytest.mark.parametrize("bad", [None, "", "changeme"])
 def test_a_migration_without_a_real_database_url_refuses_to_run_naming_it(service, bad):
     variable = f"{service.upper()}_DATABASE_URL"

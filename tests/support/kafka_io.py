@@ -80,3 +80,18 @@ async def partitions_of(bootstrap_servers: str, topic: str) -> list[TopicPartiti
         return sorted(TopicPartition(topic, p["partition"]) for p in description["partitions"])
     finally:
         await admin.close()
+
+
+async def group_lag(bootstrap_servers: str, group: str, topic: str) -> int:
+    """Records of `topic` the group has not committed yet (what a lag dashboard shows)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    await consumer.start()
+    try:
+        committed = await admin.list_consumer_group_offsets(group)
+        ends = await consumer.end_offsets(await partitions_of(bootstrap_servers, topic))
+        return sum(end - (committed[tp].offset if tp in committed else 0) for tp, end in ends.items())
+    finally:
+        await consumer.stop()
+        await admin.close()

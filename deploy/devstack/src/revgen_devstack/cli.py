@@ -91,9 +91,9 @@ def up(data_dir: Path) -> int:
             _migrate(service, env)
         for fake in FAKES:
             if not env.get(fake.real_if_set):
+                env.update(fake.env)
                 process = subprocess.Popen(fake.command, env=env)
                 stack.callback(_stop_process, process)
-                env.update(fake.env)
                 _print(f"{fake.name} fake at {fake.env} (set {fake.real_if_set} to use the real {fake.name})")
         for service in SERVICES:
             process = subprocess.Popen(service.command, env={**service.local_env, **env})

@@ -43,6 +43,13 @@ SERVICES: list[Service] = [
         local_env={"PORT": "8082", "CLAIM_BASE_URL": "http://127.0.0.1:8082"},
     ),
     Service(
+        name="messaging",
+        command=[sys.executable, "-m", "messaging.main"],
+        migrate_command=[sys.executable, "-m", "messaging.migrate"],
+        local_env={"PORT": "8084", "STATUS_CALLBACK_URL": "http://127.0.0.1:8080/webhooks/twilio/status",
+                   "PLATFORM_NUMBER": "+15005550006"},
+    ),
+    Service(
         name="billing",
         command=[sys.executable, "-m", "billing.main"],
         migrate_command=[sys.executable, "-m", "billing.migrate"],
@@ -67,5 +74,18 @@ FAKES: list[LocalFake] = [
         command=[sys.executable, "-m", "revgen_fakes.stripe", "--port", "12111"],
         real_if_set="STRIPE_API_KEY",
         env={"STRIPE_API_BASE": "http://127.0.0.1:12111", "STRIPE_API_KEY": "sk_test_revgen_local_fake"},
+    ),
+    # Its auth token is the local TWILIO_AUTH_TOKEN, so ingress verifies what it signs.
+    LocalFake(
+        name="twilio",
+        command=[sys.executable, "-m", "revgen_fakes.twilio", "--port", "12112"],
+        real_if_set="TWILIO_ACCOUNT_SID",
+        env={"TWILIO_API_BASE": "http://127.0.0.1:12112", "TWILIO_ACCOUNT_SID": "AC" + "0" * 32},
+    ),
+    LocalFake(
+        name="openai",
+        command=[sys.executable, "-m", "revgen_fakes.openai", "--port", "12113"],
+        real_if_set="OPENAI_API_KEY",
+        env={"OPENAI_BASE_URL": "http://127.0.0.1:12113/v1", "OPENAI_API_KEY": "sk-revgen-local-fake"},
     ),
 ]

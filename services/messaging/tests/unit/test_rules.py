@@ -1,0 +1,62 @@
+"""Start-up refusal, keywords, quiet hours and phone numbers."""
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, time
+
+import pytest
+
+from messaging.domain.compliance import Facts, decide, quiet_until
+from messaging.domain.keywords import Keyword, asks_for_a_person, keyword_of
+from messaging.domain.phones import InvalidPhone, normalize, timezone_of
+from revgen_common.settings import EXIT_BAD_SETTINGS
+
+
+def test_messaging_refuses_to_start_naming_every_missing_or_placeholder_setting():
+    names = ("MESSAGING_DATABASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "STATUS_CALLBACK_URL",
+             "PLATFORM_NUMBER", "OPENAI_API_KEY")
+    env = {k: v for k, v in os.environ.items() if k not in names}
+    env.update(KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:9", TWILIO_AUTH_TOKEN="changeme", OPENAI_API_KEY="")
+    result = subprocess.run([sys.executable, "-m", "messaging.main"], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == EXIT_BAD_SETTINGS
+    for name in names:
+        assert name in result.stderr
+
+
+@pytest.mark.parametrize(("body", "keyword"), [
+    ("STOP", Keyword.OPT_OUT), (" stop. ", Keyword.OPT_OUT), ("Unsubscribe", Keyword.OPT_OUT), ("QUIT", Keyword.OPT_OUT),
+    ("START", Keyword.OPT_IN), ("unstop", Keyword.OPT_IN), ("HELP", Keyword.HELP),
+    ("please stop by tomorrow", None), ("stopped leaking, thanks", None),
+])
+def test_only_a_message_that_is_exactly_a_carrier_keyword_counts(body, keyword):
+    assert keyword_of(body) is keyword
+
+
+def test_asking_for_a_person_is_recognised():
+    assert asks_for_a_person("can I talk to someone?") and not asks_for_a_person("what time do you open")
+
+
+def facts(purpose="win_back", **extra):
+    return Facts(**{"purpose": purpose, "opted_out": False, "do_not_contact": False, "timezone": "America/New_York",
+                    "quiet_start": time(21, 0), "quiet_end": time(8, 0), **extra})
+
+
+def test_quiet_hours_span_midnight_in_the_leads_timezone_and_defer_until_they_end():
+    late = datetime(2026, 11, 29, 4, 30, tzinfo=UTC)  # 23:30 in New York
+    decision = decide(facts(), late)
+    assert not decision.allowed and decision.defer_until == datetime(2026, 11, 29, 13, 0, tzinfo=UTC)
+    assert decide(facts(), datetime(2026, 11, 29, 15, 0, tzinfo=UTC)).allowed
+    assert decide(facts("reply"), late).allowed  # an answer to the lead is not business-initiated
+    assert quiet_until(late, "America/Los_Angeles", time(21, 0), time(8, 0)) is None  # 20:30 there
+
+
+def test_an_opted_out_number_gets_only_the_opt_out_confirmation():
+    assert decide(facts("otp", opted_out=True), datetime.now(UTC)).blocked_reason == "opted_out"
+    assert decide(facts("compliance", opted_out=True), datetime.now(UTC)).allowed
+
+
+def test_phone_numbers_are_stored_in_e164_and_nonsense_is_refused():
+    assert normalize("(212) 555-0147") == "+12125550147"
+    assert timezone_of("+12125550147", "UTC") == "America/New_York"
+    with pytest.raises(InvalidPhone):
+        normalize("not a number")
