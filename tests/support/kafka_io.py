@@ -65,8 +65,9 @@ async def group_caught_up(bootstrap_servers: str, group: str, topic: str) -> boo
         committed = await admin.list_consumer_group_offsets(group)
         partitions = await partitions_of(bootstrap_servers, topic)
         ends = await consumer.end_offsets(partitions)
+        # A partition that never had a record has no committed offset and nothing to catch up.
         return bool(partitions) and all(
-            tp in committed and committed[tp].offset >= end for tp, end in ends.items())
+            (committed[tp].offset if tp in committed else 0) >= end for tp, end in ends.items())
     finally:
         await consumer.stop()
         await admin.close()

@@ -43,7 +43,9 @@ class TopicSpec:
 
 
 STRIPE_WEBHOOKS = TopicSpec("webhooks.stripe", key="customer id, else the object's own id")
-TWILIO_MESSAGES = TopicSpec("webhooks.twilio.messages", key="client number + lead number")
+# 32 partitions: each inbound SMS waits on the assistant (~0.3-2 s) in its partition, so
+# conversations are spread wide to answer many at once (order is kept per conversation).
+TWILIO_MESSAGES = TopicSpec("webhooks.twilio.messages", key="client number + lead number", partitions=32)
 TWILIO_CALLS = TopicSpec("webhooks.twilio.calls", key="client number + lead number")
 TWILIO_MESSAGE_STATUS = TopicSpec("webhooks.twilio.message-status", key="client number + lead number")
 FORM_SUBMISSIONS = TopicSpec("webhooks.forms", key="client id")
@@ -53,7 +55,7 @@ MESSAGING_EVENTS = TopicSpec("messaging.events", key="client id + lead", retenti
 ESCALATION_EVENTS = TopicSpec("escalation.events", key="client id", retention_ms=30 * DAY_MS)
 MESSAGING_COMMANDS = TopicSpec("messaging.commands", key="client id + recipient")
 # Messaging's own queue of sends: a Twilio outage leaves the backlog here, visible as lag.
-MESSAGING_SENDS = TopicSpec("messaging.sends", key="recipient number")
+MESSAGING_SENDS = TopicSpec("messaging.sends", key="recipient number", partitions=32)
 # Dead letters wait for an operator: kept long, keyed by the consumer that gave up.
 DEAD_LETTERS = TopicSpec("revgen.dead-letters", key="consumer name", partitions=3, retention_ms=30 * DAY_MS)
 

@@ -87,24 +87,27 @@ async def every(seconds: float, job: Callable[[], Awaitable[object]], stop: asyn
             await asyncio.wait_for(stop.wait(), seconds)
 
 
-def consumers(messaging: Messaging, bootstrap_servers: str) -> list[ExactlyOnceConsumer]:
+def consumers(messaging: Messaging, settings: MessagingSettings) -> list[ExactlyOnceConsumer]:
     """Two groups, so a Twilio outage pauses only sending: inbound messages keep being
     recorded and answered (their sends wait in `messaging.sends`)."""
     return [
         ExactlyOnceConsumer(name="messaging", topics=[TWILIO_MESSAGES, TWILIO_CALLS, TWILIO_MESSAGE_STATUS,
                                                       FORM_SUBMISSIONS, MESSAGING_COMMANDS, IDENTITY_EVENTS],
                             handlers=messaging.handlers(), engine=messaging.engine,
-                            bootstrap_servers=bootstrap_servers, options=ConsumerOptions(max_batch=100)),
+                            bootstrap_servers=settings.kafka_bootstrap_servers,
+                            options=ConsumerOptions(max_batch=100, max_partitions_in_flight=settings.inbound_concurrency)),
         ExactlyOnceConsumer(name="messaging-sender", topics=[MESSAGING_SENDS], handlers=messaging.send_handlers(),
-                            engine=messaging.engine, bootstrap_servers=bootstrap_servers,
-                            options=ConsumerOptions(max_batch=20)),
+                            engine=messaging.engine, bootstrap_servers=settings.kafka_bootstrap_servers,
+                            options=ConsumerOptions(max_batch=20, max_partitions_in_flight=settings.send_concurrency)),
     ]
 
 
 def create_app(settings: MessagingSettings, clock: Clock = utc_now) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
-        engine = create_engine(settings.messaging_database_url)
+        # A send holds its batch's connection and briefly a second one for its claim.
+        engine = create_engine(settings.messaging_database_url,
+                               pool_size=settings.inbound_concurrency + 2 * settings.send_concurrency + 8)
         twilio = TwilioSender(settings.twilio_account_sid, settings.twilio_auth_token.get_secret_value(),
                               str(settings.twilio_api_base), str(settings.status_callback_url),
                               Pacer(settings.sends_per_number_per_second, settings.sends_per_account_per_second))
@@ -114,7 +117,7 @@ def create_app(settings: MessagingSettings, clock: Clock = utc_now) -> FastAPI:
         app.state.messaging = messaging
         stop = asyncio.Event()
         relay = OutboxRelay(name="messaging", engine=engine, bootstrap_servers=settings.kafka_bootstrap_servers)
-        jobs = [c.run(stop) for c in consumers(messaging, settings.kafka_bootstrap_servers)]
+        jobs = [c.run(stop) for c in consumers(messaging, settings)]
         jobs += [relay.run(stop), every(settings.scheduler_interval_seconds, messaging.scheduler.run_once, stop),
                  every(3600, messaging.clients.release_quiet_numbers, stop),
                  every(3600, lambda: messaging.summaries.run((clock() - timedelta(days=1)).date()), stop)]

@@ -19,6 +19,10 @@ class MessagingSettings(ServiceSettings):
     openai_concurrency: int = Field(default=8, ge=1)  # shared fairly between clients (E11)
     sends_per_number_per_second: float = Field(default=1.0, gt=0)  # carriers filter bursts
     sends_per_account_per_second: float = Field(default=30.0, gt=0)
+    # Partitions each consumer works on at once: an inbound message waits on the assistant,
+    # a send on Twilio, so throughput is about concurrency / provider latency.
+    inbound_concurrency: int = Field(default=32, ge=1)
+    send_concurrency: int = Field(default=32, ge=1)
     host: str = "127.0.0.1"
     port: int = Field(default=8084, ge=0, le=65535)
     scheduler_interval_seconds: float = Field(default=1.0, gt=0)

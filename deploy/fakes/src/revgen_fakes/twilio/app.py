@@ -1,6 +1,7 @@
 """The Twilio fake's HTTP surface: the 2010-04-01 Messages API, behind HTTP Basic auth."""
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import contextlib
@@ -69,6 +70,8 @@ def create_app(state: TwilioState | None = None) -> FastAPI:
         for name, value in pairs:
             form.setdefault(name, value)
         media_count = sum(1 for name, _ in pairs if name == "MediaUrl")
+        if fake.latency:
+            await asyncio.sleep(fake.latency)  # Twilio's own processing time, before it accepts
         message = new_outbound_message(account_sid, form, media_count, fake.is_unsubscribed)
         created = message.to_json()  # as accepted, before its lifecycle moves it on
         fake.accept(message)

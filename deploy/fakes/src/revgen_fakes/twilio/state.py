@@ -18,6 +18,7 @@ class TwilioState:
     account_sid: str = "AC" + "0123456789abcdef" * 2
     auth_token: str = "fedcba9876543210" * 2
     callback_delay: float = 0.0  # seconds between a message's status changes (and callbacks)
+    latency: float = 0.0  # seconds Twilio takes to accept a message (benchmarks use 0.2)
     duplicate_callbacks: bool = False  # every status callback is sent twice
     shuffle_callbacks: bool = False  # a message's callbacks are sent out of lifecycle order
     seed: int = 0

@@ -21,7 +21,9 @@ _WIN_BACK_LEADS = text("""
     SELECT l.id, l.phone, l.name, n.number, p.business_name
     FROM leads l JOIN profiles p ON p.client_id = l.client_id AND p.deleted_at IS NULL
     JOIN LATERAL (SELECT number FROM numbers WHERE client_id = l.client_id AND released_at IS NULL
-                  ORDER BY (number = l.client_number) DESC, number LIMIT 1) n ON true
+                  -- the number the lead knows, else one of the client's numbers per lead: carriers
+                  -- pace each number, so a large run is spread over all of them
+                  ORDER BY (number = l.client_number) DESC, md5(number || l.id::text) LIMIT 1) n ON true
     WHERE l.client_id = :client AND l.status = ANY(:statuses) AND NOT l.do_not_contact
       AND COALESCE(l.last_inbound_at, l.created_at) < :inactive_since
       AND (CAST(:lead_ids AS uuid[]) IS NULL OR l.id = ANY(CAST(:lead_ids AS uuid[])))
