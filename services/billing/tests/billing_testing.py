@@ -1,6 +1,7 @@
 """Helpers for billing tests (on the test path)."""
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from dataclasses import dataclass
@@ -100,6 +101,41 @@ class Webhooks:
             await apply_event(billing, self.pending.pop(0))
             delivered += 1
         return delivered
+
+
+async def delete_client(billing, client_id: str) -> None:
+    """What identity's ClientDeleted does to billing."""
+    async with UnitOfWork(billing.engine) as uow:
+        await billing.client_events.client_deleted(
+            Envelope(type="ClientDeleted", producer="identity", key=client_id,
+                     payload={"client_id": client_id, "deleted_by": "agency-owner"}), uow)
+        await uow.commit()
+
+
+class HeldStripeReads:
+    """From now on, every read of a subscription at Stripe waits until `release()`: while a
+    transaction waits there, it holds the locks it took before reading, and a test can run
+    something against it (or let a second transaction read too, before either stores)."""
+
+    def __init__(self, gateway):
+        self.waiting = asyncio.Event()
+        self._released = asyncio.Event()
+        read = gateway.retrieve_subscription
+
+        async def held(subscription_id: str):
+            self.waiting.set()
+            await self._released.wait()
+            return await read(subscription_id)
+
+        gateway.retrieve_subscription = held
+
+    def release(self) -> None:
+        self._released.set()
+
+
+def unrefunded_charges(stripe_fake, customer_id: str) -> list[dict]:
+    return [c for c in stripe_fake.state.charges.values()
+            if c["customer"] == customer_id and c["amount_refunded"] < c["amount"]]
 
 
 def customers_of(stripe_fake, client_id: str) -> list[dict]:

@@ -38,4 +38,5 @@ def gateway(stripe_fake):
 
 @pytest.fixture
 def billing(billing_engine, gateway):
-    return build(billing_engine, gateway, saga_lease=timedelta(seconds=30))
+    # No grace window: tests reconcile right after dropping an event.
+    return build(billing_engine, gateway, saga_lease=timedelta(seconds=30), event_grace=timedelta(0))

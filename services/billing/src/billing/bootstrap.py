@@ -17,7 +17,7 @@ from billing.adapters.stripe_gateway import StripeGateway
 from billing.entrypoints.http import install_error_handlers, router
 from billing.service_layer.catalog import Catalog
 from billing.service_layer.client_events import ClientEvents
-from billing.service_layer.reconciliation import Reconciliation
+from billing.service_layer.reconciliation import EVENT_GRACE, Reconciliation
 from billing.service_layer.stripe_events import StripeEvents
 from billing.service_layer.subscribe import SubscribeSaga
 from billing.service_layer.subscription_changes import SubscriptionChanges
@@ -49,11 +49,13 @@ class Billing:
         }
 
 
-def build(engine: AsyncEngine, stripe: StripeGateway, saga_lease: timedelta = timedelta(seconds=60)) -> Billing:
+def build(engine: AsyncEngine, stripe: StripeGateway, saga_lease: timedelta = timedelta(seconds=60),
+          event_grace: timedelta = EVENT_GRACE) -> Billing:
     stripe_events = StripeEvents(stripe)
     return Billing(engine=engine, saga=SubscribeSaga(engine, stripe, saga_lease), catalog=Catalog(engine, stripe),
                    changes=SubscriptionChanges(engine, stripe), stripe_events=stripe_events,
-                   client_events=ClientEvents(stripe_events), reconciliation=Reconciliation(engine, stripe_events))
+                   client_events=ClientEvents(stripe_events),
+                   reconciliation=Reconciliation(engine, stripe_events, event_grace))
 
 
 async def every(seconds: float, job: Callable[[], Awaitable[object]], stop: asyncio.Event) -> None:
@@ -73,7 +75,8 @@ def create_app(settings: BillingSettings) -> FastAPI:
         engine = create_engine(settings.billing_database_url)
         stripe = StripeGateway(settings.stripe_api_key.get_secret_value(), str(settings.stripe_api_base),
                                settings.stripe_timeout_seconds)
-        billing = build(engine, stripe, timedelta(seconds=settings.saga_lease_seconds))
+        billing = build(engine, stripe, timedelta(seconds=settings.saga_lease_seconds),
+                        timedelta(seconds=settings.reconcile_event_grace_seconds))
         app.state.billing = billing
         stop = asyncio.Event()
         # Small batches: each Stripe event costs a Stripe read inside the batch's transaction.

@@ -15,3 +15,5 @@ class BillingSettings(ServiceSettings):
     saga_lease_seconds: float = Field(default=60.0, gt=0)
     recovery_interval_seconds: float = Field(default=15.0, gt=0)
     reconcile_interval_seconds: float = Field(default=3600.0, gt=0)
+    # Reconciliation leaves Stripe events younger than this alone: they may still be on their way.
+    reconcile_event_grace_seconds: float = Field(default=600.0, ge=0)

@@ -87,3 +87,20 @@ async def test_every_update_sets_updated_at(billing):
     before = await scalar(billing.engine, "SELECT updated_at FROM plans WHERE id = :p", p=plan_id)
     await billing.catalog.deactivate_plan(plan_id)
     assert await scalar(billing.engine, "SELECT updated_at FROM plans WHERE id = :p", p=plan_id) > before
+
+
+async def test_a_plan_cannot_be_deactivated_while_a_create_for_it_is_being_committed(billing):
+    plan_id = await plan(billing)
+    async with billing.engine.connect() as creating:  # what the saga's first step holds until it commits
+        await creating.begin()
+        await creating.execute(text("SELECT 1 FROM plans WHERE id = :p FOR SHARE"), {"p": plan_id})
+        await creating.execute(text("INSERT INTO billing_accounts (client_id) VALUES ('client-racing')"))
+        await creating.execute(text("""INSERT INTO subscription_commands (id, client_id, plan_id, trial_days, params_hash, state)
+                                       VALUES ('cmd-racing', 'client-racing', :p, 0, 'h', 'started')"""), {"p": plan_id})
+        deactivating = asyncio.create_task(billing.catalog.deactivate_plan(plan_id))
+        await asyncio.sleep(0.5)  # the deactivation is waiting for the plan row
+        await creating.commit()
+    with pytest.raises(Refused) as refused:
+        await deactivating
+    assert refused.value.status == 409
+    assert await scalar(billing.engine, "SELECT active FROM plans WHERE id = :p", p=plan_id) is True

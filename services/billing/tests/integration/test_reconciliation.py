@@ -1,9 +1,12 @@
 """Reconciliation finds every drift injected straight into Stripe in one run, records each
 once (however many runs, however concurrent), repairs what it can and alerts (E2)."""
 import asyncio
+import copy
+from datetime import timedelta
 
 from sqlalchemy import text
 
+from billing.service_layer.reconciliation import Reconciliation
 from billing_testing import Webhooks, command, outbox, plan, scalar
 
 
@@ -59,3 +62,47 @@ async def test_concurrent_reconciliations_record_each_drift_once(billing, stripe
     assert await drifts(billing.engine) == {("status_mismatch", s) for s in subs}
     published = (await outbox(billing.engine, "billing.events"))[published_before:]
     assert [m["type"] for m in published] == ["BillingDriftDetected"] * 3
+
+
+async def test_a_subscription_stripe_fails_on_is_recorded_as_an_error_and_the_run_goes_on(billing, stripe_fake):
+    webhooks = Webhooks(stripe_fake.state)
+    plan_id = await plan(billing)
+    failing, drifted = [(await billing.saga.create(command(plan_id))).subscription_id for _ in range(2)]
+    await webhooks.deliver(billing)
+    stripe_fake.state.silently_set_status(drifted, "past_due")
+    stripe_fake.faults.script("500", method="GET", path_prefix=f"/v1/subscriptions/{failing}")
+
+    report = await billing.reconciliation.run()
+
+    assert ("reconciliation_error", failing) in await drifts(billing.engine)
+    assert ("status_mismatch", drifted) in await drifts(billing.engine)
+    assert report.subscriptions_checked == 2
+
+
+async def test_events_younger_than_the_grace_window_are_not_reported_as_undelivered(billing, stripe_fake):
+    stripe_fake.state.drop_event("invoice.paid")
+    await billing.saga.create(command(await plan(billing)))
+    dropped = stripe_fake.state.undelivered[-1]
+    patient = Reconciliation(billing.engine, billing.stripe_events, event_grace=timedelta(minutes=10))
+
+    await patient.run()
+    assert ("undelivered_event", dropped["id"]) not in await drifts(billing.engine)
+    await billing.reconciliation.run()  # no grace: it is overdue now
+    assert ("undelivered_event", dropped["id"]) in await drifts(billing.engine)
+
+
+async def test_a_plan_change_or_pause_made_silently_at_stripe_is_a_status_mismatch(billing, stripe_fake):
+    webhooks = Webhooks(stripe_fake.state)
+    basic, pro = await plan(billing), await plan(billing, amount_cents=9900)
+    repriced, paused = [(await billing.saga.create(command(basic))).subscription_id for _ in range(2)]
+    await webhooks.deliver(billing)
+    pro_price = await scalar(billing.engine, "SELECT stripe_price_id FROM plans WHERE id = :p", p=pro)
+    state = stripe_fake.state
+    state.subscriptions[repriced]["items"]["data"][0]["price"] = copy.deepcopy(state.prices[pro_price])
+    state.subscriptions[paused]["pause_collection"] = {"behavior": "void", "resumes_at": None}
+
+    await billing.reconciliation.run()
+
+    assert {("status_mismatch", repriced), ("status_mismatch", paused)} <= await drifts(billing.engine)
+    assert await scalar(billing.engine, "SELECT plan_id FROM subscriptions WHERE id = :s", s=repriced) == pro
+    assert await scalar(billing.engine, "SELECT paused FROM subscriptions WHERE id = :s", s=paused) is True

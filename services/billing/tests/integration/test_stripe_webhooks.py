@@ -1,8 +1,12 @@
 """Stripe's events: each applied once, in any order, converging to Stripe's state (E4, E9),
 and never reviving a deleted client (D7)."""
+import asyncio
 import itertools
 
-from billing_testing import Webhooks, apply_event, command, outbox, plan, scalar, unique
+import pytest
+from sqlalchemy import text
+
+from billing_testing import HeldStripeReads, Webhooks, apply_event, command, outbox, plan, scalar, unique
 from revgen_common.envelope import Envelope
 from revgen_common.unit_of_work import UnitOfWork
 
@@ -130,3 +134,64 @@ async def test_checkout_customer_payment_method_and_stripe_side_pause_events_rea
     assert account == "+15550007777 true"
     kinds = [m["type"] for m in await outbox(billing.engine, "billing.events") if m["client_id"] == client_id]
     assert kinds == ["SubscriptionActivated", "PaymentSucceeded", "SubscriptionPaused"]
+
+
+async def test_the_saga_commit_racing_its_created_webhook_publishes_one_subscription_activated(
+        billing, gateway, stripe_fake):
+    cmd = command(await plan(billing))
+    since = len(stripe_fake.state.events)
+
+    def stop_before_the_local_commit(name):
+        if name == "subscription_created":
+            raise RuntimeError("stopped before the local commit")
+
+    billing.saga.checkpoint = stop_before_the_local_commit
+    with pytest.raises(RuntimeError):
+        await billing.saga.create(cmd)
+    billing.saga.checkpoint = lambda name: None
+    [created] = events_of(stripe_fake, since, "customer.subscription.created")
+
+    reads = HeldStripeReads(gateway)
+    both = asyncio.gather(billing.saga.recover(), apply_event(billing, created))
+    await reads.waiting.wait()
+    await asyncio.sleep(0.5)  # time for the other one to read Stripe too, unless it waits for the first
+    reads.release()
+    await both
+    assert (await billing.saga.result(cmd.command_id)).state == "completed"
+    activated = [m for m in await outbox(billing.engine, "billing.events", "SubscriptionActivated")
+                 if m["client_id"] == cmd.client_id]
+    assert len(activated) == 1
+
+
+async def test_a_webhook_for_a_customer_no_client_owns_is_not_consumed_and_is_reported_by_its_event_id(
+        billing, gateway, stripe_fake):
+    price = await scalar(billing.engine, "SELECT stripe_price_id FROM plans WHERE id = :p", p=await plan(billing))
+    since = len(stripe_fake.state.events)
+    customer = await gateway.v1.customers.create_async({"email": "someone@example.com"})
+    subscription = await gateway.v1.subscriptions.create_async({"customer": customer.id, "items": [{"price": price}]})
+    [created] = events_of(stripe_fake, since, "customer.subscription.created")
+
+    assert await apply_event(billing, created) is False
+    assert await scalar(billing.engine, "SELECT count(*) FROM stripe_events WHERE id = :e", e=created["id"]) == 0
+    assert await scalar(billing.engine, "SELECT kind FROM discrepancies WHERE object_id = :e",
+                        e=created["id"]) == "unknown_customer"
+
+    client_id = unique("client")  # later the customer turns out to be a client's: the retry applies it
+    async with billing.engine.begin() as db:
+        await db.execute(text("INSERT INTO billing_accounts (client_id, stripe_customer_id) VALUES (:c, :cus)"),
+                         {"c": client_id, "cus": customer.id})
+    assert await apply_event(billing, created) is True
+    assert await scalar(billing.engine, "SELECT client_id FROM subscriptions WHERE id = :s", s=subscription.id) == client_id
+
+
+async def test_a_deleted_stripe_customer_is_forgotten_by_its_account(billing, gateway, stripe_fake):
+    cmd = command(await plan(billing))
+    await billing.saga.create(cmd)
+    customer_id = await scalar(billing.engine, "SELECT stripe_customer_id FROM billing_accounts WHERE client_id = :c",
+                               c=cmd.client_id)
+    since = len(stripe_fake.state.events)
+    await gateway.v1.customers.delete_async(customer_id)
+    [deleted] = events_of(stripe_fake, since, "customer.deleted")
+    await apply_event(billing, deleted)
+    assert await scalar(billing.engine, "SELECT stripe_customer_id FROM billing_accounts WHERE client_id = :c",
+                        c=cmd.client_id) is None

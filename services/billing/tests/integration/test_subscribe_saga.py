@@ -7,7 +7,10 @@ import pytest
 from sqlalchemy import text
 
 from billing.bootstrap import build
-from billing_testing import command, coupon, customers_of, plan, scalar, subscribe_until_done
+from billing.service_layer import subscribe
+from billing.service_layer.stripe_sync import refresh
+from billing_testing import (command, coupon, customers_of, delete_client, plan, scalar, subscribe_until_done,
+                             unrefunded_charges)
 from revgen_common.errors import PermanentError
 
 STEPS = ("command_persisted", "customer_created", "subscription_created", "committed")
@@ -84,6 +87,9 @@ async def test_a_step_refused_for_good_compensates_leaving_no_orphan_at_stripe_a
     assert await scalar(billing_engine, "SELECT redeemed FROM coupons WHERE id = :c", c=coupon_id) == 0
     assert await scalar(billing_engine, """SELECT count(*) FROM subscriptions
                                            WHERE client_id = :c AND status <> 'canceled'""", c=cmd.client_id) == 0
+    customer_id = await scalar(billing_engine, "SELECT stripe_customer_id FROM subscription_commands WHERE id = :i",
+                               i=cmd.command_id)
+    assert unrefunded_charges(stripe_fake, customer_id) == []
 
     saga_owner.saga.checkpoint = lambda name: None  # the coupon is redeemable again, once
     again = await saga_owner.saga.create(command(plan_id, client_id=cmd.client_id, coupon_id=coupon_id))
@@ -138,3 +144,91 @@ async def test_a_lease_left_by_a_dead_process_is_resumed_only_after_it_runs_out(
     await asyncio.sleep(1.2)
     assert await short.saga.recover() == 1
     assert (await short.saga.result(cmd.command_id)).state == "completed"
+
+
+def refuse_at(step: str):
+    def checkpoint(name: str) -> None:
+        if name == step:
+            raise PermanentError(f"refused at {name}")
+    return checkpoint
+
+
+def stop_before_the_local_commit(name: str) -> None:
+    if name == "subscription_created":
+        raise RuntimeError("stopped after stripe made the subscription, before the local commit")
+
+
+async def test_compensating_after_stripe_charged_the_first_invoice_cancels_the_subscription_and_refunds_the_charge(
+        billing_engine, gateway, stripe_fake):
+    saga_owner = build(billing_engine, gateway)
+    cmd = command(await plan(saga_owner))
+    saga_owner.saga.checkpoint = refuse_at("subscription_created")
+    assert (await saga_owner.saga.create(cmd)).state == "compensated"
+    row = await scalar(billing_engine, """SELECT stripe_customer_id || ' ' || stripe_subscription_id
+                                          FROM subscription_commands WHERE id = :i""", i=cmd.command_id)
+    customer_id, subscription_id = row.split()
+    [charge] = [c for c in stripe_fake.state.charges.values() if c["customer"] == customer_id]
+    assert charge["amount"] == 4900 and unrefunded_charges(stripe_fake, customer_id) == []
+    [refund] = stripe_fake.state.refunds.values()
+    assert refund["charge"] == charge["id"]
+    requests = [(r.method, r.path, r.idempotency_key) for r in stripe_fake.state.requests]
+    # Canceled by our own call, not as a side effect of deleting the customer.
+    assert ("DELETE", f"/v1/subscriptions/{subscription_id}", None) in requests
+    assert ("POST", "/v1/refunds", f"{cmd.command_id}:refund") in requests
+    assert requests.index(("DELETE", f"/v1/subscriptions/{subscription_id}", None)) < \
+        requests.index(("DELETE", f"/v1/customers/{customer_id}", None))
+
+
+async def test_a_client_deleted_while_its_subscription_is_committed_keeps_no_live_subscription(
+        billing, stripe_fake, monkeypatch):
+    cmd = command(await plan(billing))
+    billing.saga.checkpoint = stop_before_the_local_commit
+    with pytest.raises(RuntimeError):
+        await billing.saga.create(cmd)
+    billing.saga.checkpoint = lambda name: None
+    subscription_id = await scalar(billing.engine, "SELECT stripe_subscription_id FROM subscription_commands WHERE id = :i",
+                                   i=cmd.command_id)
+    stored, go_on = asyncio.Event(), asyncio.Event()
+
+    async def store_then_wait(*args, **kwargs):
+        current = await refresh(*args, **kwargs)
+        stored.set()
+        await go_on.wait()
+        return current
+
+    monkeypatch.setattr(subscribe, "refresh", store_then_wait)
+    committing = asyncio.create_task(billing.saga.recover())
+    await stored.wait()  # the local commit checked the client and stored the subscription, not committed yet
+    deleting = asyncio.create_task(delete_client(billing, cmd.client_id))
+    await asyncio.sleep(0.5)  # time for the deletion to commit, if nothing makes it wait for the saga
+    go_on.set()
+    await asyncio.gather(committing, deleting)
+    assert stripe_fake.state.subscriptions[subscription_id]["status"] == "canceled"
+    assert await scalar(billing.engine, "SELECT status FROM subscriptions WHERE id = :s", s=subscription_id) == "canceled"
+
+
+async def test_a_client_deleted_before_its_subscription_is_created_compensates_without_creating_anything_at_stripe(
+        billing, stripe_fake):
+    cmd = command(await plan(billing))
+    await billing.saga.start(cmd)
+    await delete_client(billing, cmd.client_id)
+    assert (await billing.saga.result(cmd.command_id)).state == "compensating"
+    await billing.saga.recover()
+    result = await billing.saga.result(cmd.command_id)
+    assert result.state == "compensated" and "deleted" in result.error
+    assert [s for s in stripe_fake.state.subscriptions.values() if s["metadata"].get("client_id") == cmd.client_id] == []
+    assert [c for c in stripe_fake.state.customers.values() if c.get("metadata", {}).get("client_id") == cmd.client_id] == []
+
+
+async def test_recovery_takes_commands_that_keep_failing_after_the_ones_that_never_ran(billing, stripe_fake):
+    plan_id = await plan(billing)
+    failing, fresh = command(plan_id), command(plan_id)
+    await billing.saga.start(failing)
+    await billing.saga.start(fresh)
+    async with billing.engine.begin() as db:  # older, and already tried (and failed) many times
+        await db.execute(text("""UPDATE subscription_commands SET attempts = 7, created_at = now() - interval '1 hour'
+                                 WHERE id = :id"""), {"id": failing.command_id})
+    await billing.saga.recover(limit=1)
+    assert (await billing.saga.result(fresh.command_id)).state == "completed"
+    assert (await billing.saga.result(failing.command_id)).state == "started"
+

@@ -28,6 +28,21 @@ async def test_change_pause_resume_and_cancel_each_reach_stripe_and_publish_one_
                      "SubscriptionChanged", "SubscriptionCanceled"]
 
 
+async def test_a_late_retry_of_an_earlier_pause_leaves_local_state_as_stripe_has_it_and_publishes_nothing(
+        billing, stripe_fake):
+    sub = (await billing.saga.create(command(await plan(billing)))).subscription_id
+    await billing.changes.pause(sub, key="p1")
+    await billing.changes.resume(sub, key="r1")
+    late = await billing.changes.pause(sub, key="p1")  # Stripe replays its answer of the time: paused
+
+    assert any(r.replayed and r.idempotency_key == "p1:pause" for r in stripe_fake.state.requests)
+    assert stripe_fake.state.subscriptions[sub]["pause_collection"] is None
+    assert late["paused"] is False
+    assert await scalar(billing.engine, "SELECT paused FROM subscriptions WHERE id = :s", s=sub) is False
+    kinds = [m["type"] for m in await outbox(billing.engine, "billing.events")]
+    assert kinds.count("SubscriptionPaused") == 1 and kinds.count("SubscriptionResumed") == 1
+
+
 async def lead(billing, client_id: str, outcome: str, value: int | None = None, lead_id: str | None = None) -> None:
     async with UnitOfWork(billing.engine) as uow:
         await billing.client_events.lead_outcome(Envelope(
@@ -64,3 +79,15 @@ async def test_a_client_without_outcomes_gets_an_offer_that_says_it_has_no_data(
     await billing.saga.create(cmd)
     offer = (await billing.changes.start_cancellation(cmd.client_id))["offer"]
     assert offer["enough_data"] is False and offer["conversion_rate"] is None
+
+
+async def test_the_average_job_value_counts_only_the_won_leads_that_have_a_value(billing):
+    cmd = command(await plan(billing))
+    await billing.saga.create(cmd)
+    await lead(billing, cmd.client_id, "won", 80_000)
+    await lead(billing, cmd.client_id, "won", 40_000)
+    await lead(billing, cmd.client_id, "won")  # won, value not known: not a job worth 0
+    for _ in range(3):
+        await lead(billing, cmd.client_id, "lost")
+    offer = (await billing.changes.start_cancellation(cmd.client_id))["offer"]
+    assert offer["leads_won"] == 3 and offer["average_job_value_cents"] == 60_000

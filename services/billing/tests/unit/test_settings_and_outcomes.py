@@ -48,3 +48,12 @@ def test_the_retention_offer_uses_real_numbers_or_says_it_has_none():
     assert offer.conversion_rate == 0.25 and offer.average_job_value_cents == 50_000 and offer.enough_data
     thin = retention_offer(decided=2, won=1, won_value_cents=10_000, price_cents=9900, interval="month")
     assert not thin.enough_data and thin.conversion_rate is None and thin.average_job_value_cents is None
+
+
+def test_the_average_job_value_divides_only_by_the_wins_that_have_a_value():
+    offer = retention_offer(decided=10, won=4, won_value_cents=300_000, price_cents=9900, interval="month",
+                            won_with_value=2)
+    assert offer.average_job_value_cents == 150_000 and offer.conversion_rate == 0.4
+    unvalued = retention_offer(decided=10, won=4, won_value_cents=0, price_cents=9900, interval="month",
+                               won_with_value=0)
+    assert unvalued.enough_data and unvalued.average_job_value_cents is None

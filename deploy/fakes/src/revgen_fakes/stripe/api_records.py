@@ -1,16 +1,17 @@
-"""Endpoints for invoices, payments, charges, checkout sessions and events."""
+"""Endpoints for invoices, payments, charges, refunds, checkout sessions and events."""
 from __future__ import annotations
 
 import fnmatch
 
-from revgen_fakes.stripe import listing, objects
+from revgen_fakes.stripe import billing_cycle, listing, objects
 from revgen_fakes.stripe import params as p
 from revgen_fakes.stripe.api_catalog import live_customer
 from revgen_fakes.stripe.api_subscriptions import priced_items
-from revgen_fakes.stripe.errors import StripeError
+from revgen_fakes.stripe.errors import StripeError, no_such
 from revgen_fakes.stripe.state import StripeState
 
 PAGING = {"limit", "starting_after", "ending_before"}
+REFUND_REASONS = ("duplicate", "fraudulent", "requested_by_customer")
 
 
 def retriever(object_type: str):
@@ -45,6 +46,35 @@ def list_charges(state: StripeState, params: dict) -> dict:
     charges = [charge for charge in state.charges.values()
                if customer in (None, charge["customer"]) and payment_intent in (None, charge["payment_intent"])]
     return listing.page(charges, params, "/v1/charges", "charge")
+
+
+def create_refund(state: StripeState, params: dict) -> dict:
+    p.reject_unknown(params, {"charge", "payment_intent", "amount", "reason", "metadata"})
+    charge = _charge_to_refund(state, p.text(params, "charge"), p.text(params, "payment_intent"))
+    refundable = charge["amount"] - charge["amount_refunded"]
+    if refundable == 0:
+        raise StripeError(400, f"Charge {charge['id']} has already been refunded.", code="charge_already_refunded")
+    if charge["disputed"]:
+        raise StripeError(400, f"Charge {charge['id']} has been charged back; you cannot issue a refund on it.",
+                          code="charge_disputed")
+    amount = p.integer(params, "amount", default=refundable, minimum=1)
+    if amount > refundable:
+        raise StripeError(400, f"Refund amount (${amount / 100:.2f}) is greater than unrefunded amount on charge "
+                               f"(${refundable / 100:.2f})", code="amount_too_large", param="amount")
+    return billing_cycle.refund(state, charge, amount, p.choice(params, "reason", REFUND_REASONS), p.metadata(params))
+
+
+def _charge_to_refund(state: StripeState, charge_id: str | None, payment_intent_id: str | None) -> dict:
+    if (charge_id is None) == (payment_intent_id is None):
+        raise StripeError(400, "You must pass exactly one of charge or payment_intent.", code="parameter_missing",
+                          param="charge")
+    if charge_id is not None:
+        return state.get("charge", charge_id, "charge")
+    charge = next((c for c in state.charges.values()
+                   if c["payment_intent"] == payment_intent_id and c["status"] == "succeeded"), None)
+    if charge is None:
+        raise no_such("payment_intent", payment_intent_id, "payment_intent")
+    return charge
 
 
 def create_checkout_session(state: StripeState, params: dict) -> dict:

@@ -199,6 +199,17 @@ def settle(store: Store, invoice: dict) -> None:
             subscription["status"] = "active"
 
 
+def refund(store: Store, charge: dict, amount: int, reason: str | None = None, metadata: dict | None = None) -> dict:
+    """Gives `amount` (already checked against what is left) of a charge back, with the
+    events Stripe sends: refund.created, then charge.refunded with the updated charge."""
+    refunded = store.add(objects.refund(store.new_id("re"), store.clock(), charge, amount, reason, metadata or {}),
+                         "refund.created")
+    charge["amount_refunded"] += amount
+    charge["refunded"] = charge["amount_refunded"] == charge["amount"]
+    store.emit("charge.refunded", charge)
+    return refunded
+
+
 def cancel_now(store: Store, subscription: dict, reason: str) -> None:
     now = store.clock()
     subscription.update(status="canceled", canceled_at=subscription["canceled_at"] or now, ended_at=now)

@@ -119,6 +119,14 @@ def charge(object_id: str, created: int, invoice_object: dict, payment_intent_id
             "refunded": False, "status": "succeeded"}
 
 
+def refund(object_id: str, created: int, charge_object: dict, amount: int, reason: str | None,
+           metadata: dict) -> dict:
+    return {**base(object_id, "refund", created, metadata), "amount": amount, "balance_transaction": None,
+            "charge": charge_object["id"], "currency": charge_object["currency"], "destination_details": None,
+            "payment_intent": charge_object["payment_intent"], "reason": reason, "receipt_number": None,
+            "source_transfer_reversal": None, "status": "succeeded", "transfer_reversal": None}
+
+
 def dispute(object_id: str, created: int, charge_object: dict, reason: str) -> dict:
     return {**base(object_id, "dispute", created), "amount": charge_object["amount"] - charge_object["amount_refunded"],
             "charge": charge_object["id"], "currency": charge_object["currency"], "is_charge_refundable": False,

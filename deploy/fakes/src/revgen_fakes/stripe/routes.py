@@ -38,6 +38,8 @@ _TABLE = [
     ("GET", "/v1/invoice_payments/{id}", records.retriever("invoice_payment")),
     ("GET", "/v1/charges", records.list_charges),
     ("GET", "/v1/charges/{id}", records.retriever("charge")),
+    ("POST", "/v1/refunds", records.create_refund),
+    ("GET", "/v1/refunds/{id}", records.retriever("refund")),
     ("GET", "/v1/disputes/{id}", records.retriever("dispute")),
     ("GET", "/v1/payment_methods/{id}", records.retriever("payment_method")),
     ("POST", "/v1/checkout/sessions", records.create_checkout_session),

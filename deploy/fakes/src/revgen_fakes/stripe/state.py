@@ -97,9 +97,7 @@ class StripeState(Store):
         amount = refundable if amount is None else amount
         if not 0 < amount <= refundable:
             raise ValueError(f"cannot refund {amount} of charge {charge_id}: {refundable} is refundable")
-        charge["amount_refunded"] += amount
-        charge["refunded"] = charge["amount_refunded"] == charge["amount"]
-        self.emit("charge.refunded", charge)
+        billing_cycle.refund(self, charge, amount, "requested_by_customer")
         return charge
 
     def open_dispute(self, charge_id: str, reason: str = "fraudulent") -> dict:

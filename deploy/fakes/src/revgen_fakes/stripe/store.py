@@ -18,7 +18,7 @@ from revgen_fakes.stripe.idempotency import IdempotencyKeys
 
 API_VERSION = "2026-10-28.endive"
 OBJECT_TYPES = ("product", "price", "coupon", "customer", "subscription", "invoice", "invoice_payment", "charge",
-                "dispute", "checkout.session", "payment_method", "discount", "event")
+                "refund", "dispute", "checkout.session", "payment_method", "discount", "event")
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class Store:
         self.products, self.prices, self.coupons = self.tables["product"], self.tables["price"], self.tables["coupon"]
         self.customers, self.subscriptions = self.tables["customer"], self.tables["subscription"]
         self.invoices, self.invoice_payments = self.tables["invoice"], self.tables["invoice_payment"]
-        self.charges, self.disputes = self.tables["charge"], self.tables["dispute"]
+        self.charges, self.refunds, self.disputes = self.tables["charge"], self.tables["refund"], self.tables["dispute"]
         self.checkout_sessions, self.payment_methods = self.tables["checkout.session"], self.tables["payment_method"]
         self.discounts = self.tables["discount"]
         self.events: list[dict] = []  # oldest first

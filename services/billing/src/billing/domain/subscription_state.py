@@ -12,8 +12,8 @@ from typing import Any
 
 LIVE = frozenset({"trialing", "active", "past_due", "paused", "incomplete", "unpaid"})
 BILLABLE = frozenset({"trialing", "active"})
-# Plans cannot be deactivated under these (B1).
-HOLDS_PLAN = frozenset({"trialing", "active", "past_due", "paused", "unpaid"})
+# Plans cannot be deactivated under these (B1); `incomplete` may still be paid and become active.
+HOLDS_PLAN = frozenset({"trialing", "active", "past_due", "paused", "unpaid", "incomplete"})
 
 
 def _time(value: int | None) -> datetime | None:

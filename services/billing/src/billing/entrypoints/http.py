@@ -1,9 +1,13 @@
 """Billing's command API (the admin gateway fronts it) and health.
 
-Every mutating call needs an `Idempotency-Key` header: the same key replays the same
-outcome, and the Stripe calls it makes carry keys derived from it (E1)."""
+The calls that act on a subscription at Stripe (create, change-plan, pause, resume,
+cancel) need an `Idempotency-Key` header: the same key replays the same outcome, and the
+Stripe calls they make carry keys derived from it (E1). The others are idempotent by
+themselves: plans and coupons are keyed by their own ids, a confirmation by its request's
+id, and deactivating twice is deactivating once."""
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 from typing import Annotated, Literal
 
@@ -44,12 +48,20 @@ class CouponIn(BaseModel):
     amount_off_cents: int | None = Field(default=None, gt=0)
     currency: str | None = Field(default=None, pattern=r"^[a-z]{3}$")
     duration: Literal["once", "forever", "repeating"] = "once"
+    duration_in_months: int | None = Field(default=None, ge=1, le=120)
     max_redemptions: int | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")
     def _one_discount(self) -> "CouponIn":
         if (self.percent_off is None) == (self.amount_off_cents is None):
             raise ValueError("give exactly one of percent_off and amount_off_cents")
+        return self
+
+    @model_validator(mode="after")
+    def _months_when_repeating(self) -> "CouponIn":
+        # Stripe refuses a repeating coupon without them; we refuse first, before calling it.
+        if (self.duration == "repeating") != (self.duration_in_months is not None):
+            raise ValueError("duration_in_months is required for a repeating coupon, and only for one")
         return self
 
 
@@ -95,7 +107,8 @@ async def deactivate_coupon(coupon_id: str, billing: Billing) -> dict:
 
 @router.post("/subscriptions")
 async def create_subscription(body: SubscriptionIn, key: IdempotencyKey, billing: Billing) -> JSONResponse:
-    """Subscribe a client: 201 when done, 202 while a step waits on Stripe, 409 when refused."""
+    """Subscribe a client: 201 when done (`subscription_status` says whether the first payment
+    went through: `incomplete` if not), 202 while a step waits on Stripe, 409 when refused."""
     command = CreateSubscription(command_id=key, **body.model_dump())
     await billing.saga.start(command)
     try:
@@ -104,7 +117,8 @@ async def create_subscription(body: SubscriptionIn, key: IdempotencyKey, billing
         result = await billing.saga.result(key)
     status = {"completed": 201, "compensated": 409}.get(result.state, 202)
     return JSONResponse({"command_id": result.command_id, "state": result.state,
-                         "subscription_id": result.subscription_id, "error": result.error}, status_code=status)
+                         "subscription_id": result.subscription_id, "subscription_status": result.subscription_status,
+                         "error": result.error}, status_code=status)
 
 
 @router.get("/subscriptions")
@@ -147,7 +161,7 @@ async def start_cancellation(client_id: str, billing: Billing) -> dict:
 
 
 @router.post("/cancellations/{request_id}/confirm")
-async def confirm_cancellation(request_id: str, billing: Billing) -> dict:
+async def confirm_cancellation(request_id: uuid.UUID, billing: Billing) -> dict:
     """The client confirmed: Stripe cancels at the end of the period (B5)."""
     return await billing.changes.confirm_cancellation(request_id)
 

@@ -30,7 +30,13 @@ class NewCoupon:
     amount_off_cents: int | None = None
     currency: str | None = None
     duration: str = "once"
+    duration_in_months: int | None = None  # how long a "repeating" coupon applies (required for it)
     max_redemptions: int | None = None
+
+
+_PLAN_HELD = text("""
+    SELECT EXISTS (SELECT 1 FROM subscriptions WHERE plan_id = :id AND status = ANY(:holding))
+        OR EXISTS (SELECT 1 FROM subscription_commands WHERE plan_id = :id AND state IN ('started', 'customer_ready'))""")
 
 
 class Catalog:
@@ -59,18 +65,18 @@ class Catalog:
         return await self._row("plans", plan.id)
 
     async def deactivate_plan(self, plan_id: str) -> dict:
-        """B1: refused while anyone is subscribed to it (or being subscribed)."""
+        """B1: refused while anyone is subscribed to it (or being subscribed).
+
+        The row lock comes first, in its own statement: it waits for a create holding the
+        plan FOR SHARE to commit, and the checks after it, each with a fresh snapshot, then
+        see that create's command. (Checks inside the UPDATE would use the snapshot taken
+        before the wait, and miss it.)"""
         async with self.engine.begin() as db:
-            row = (await db.execute(text("""
-                UPDATE plans SET active = false WHERE id = :id
-                  AND NOT EXISTS (SELECT 1 FROM subscriptions WHERE plan_id = :id AND status = ANY(:holding))
-                  AND NOT EXISTS (SELECT 1 FROM subscription_commands WHERE plan_id = :id
-                                  AND state IN ('started', 'customer_ready'))
-                RETURNING id"""), {"id": plan_id, "holding": list(HOLDS_PLAN)})).first()
-        if row is None:
-            if await self._row("plans", plan_id) is None:
+            if (await db.execute(text("SELECT id FROM plans WHERE id = :id FOR UPDATE"), {"id": plan_id})).first() is None:
                 raise Refused(f"no plan {plan_id!r}", 404)
-            raise Refused(f"plan {plan_id!r} has active or trialing subscriptions; move them first")
+            if await db.scalar(_PLAN_HELD, {"id": plan_id, "holding": list(HOLDS_PLAN)}):
+                raise Refused(f"plan {plan_id!r} has active or trialing subscriptions; move them first")
+            await db.execute(text("UPDATE plans SET active = false WHERE id = :id"), {"id": plan_id})
         return await self._row("plans", plan_id)
 
     async def create_coupon(self, coupon: NewCoupon) -> dict:
@@ -79,6 +85,8 @@ class Catalog:
         # The redemption limit is kept here, not at Stripe: a compensated saga gives its
         # redemption back locally, which Stripe's own counter never would.
         params: dict = {"id": coupon.id, "duration": coupon.duration, "metadata": {"coupon_id": coupon.id}}
+        if coupon.duration_in_months is not None:
+            params["duration_in_months"] = coupon.duration_in_months
         if coupon.percent_off is not None:
             params["percent_off"] = float(coupon.percent_off)
         else:
@@ -86,11 +94,13 @@ class Catalog:
         created = await self.stripe.call(self.stripe.v1.coupons.create_async(params, self.stripe.keyed(f"coupon:{coupon.id}")))
         async with self.engine.begin() as db:
             await db.execute(text("""
-                INSERT INTO coupons (id, stripe_coupon_id, percent_off, amount_off_cents, currency, duration, max_redemptions)
-                VALUES (:id, :stripe_id, :percent, :amount, :currency, :duration, :max) ON CONFLICT (id) DO NOTHING"""), {
+                INSERT INTO coupons (id, stripe_coupon_id, percent_off, amount_off_cents, currency, duration,
+                                     duration_in_months, max_redemptions)
+                VALUES (:id, :stripe_id, :percent, :amount, :currency, :duration, :months, :max)
+                ON CONFLICT (id) DO NOTHING"""), {
                 "id": coupon.id, "stripe_id": created["id"], "percent": coupon.percent_off,
                 "amount": coupon.amount_off_cents, "currency": coupon.currency, "duration": coupon.duration,
-                "max": coupon.max_redemptions})
+                "months": coupon.duration_in_months, "max": coupon.max_redemptions})
         return await self._row("coupons", coupon.id)
 
     async def deactivate_coupon(self, coupon_id: str) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from billing.service_layer.stripe_events import StripeEvents
+from billing.service_layer.stripe_sync import refresh
 from revgen_common.contracts.events import LeadOutcomeRecorded
 from revgen_common.envelope import Envelope
 from revgen_common.unit_of_work import UnitOfWork
@@ -16,18 +17,23 @@ class ClientEvents:
         self.stripe = stripe_events.stripe
 
     async def client_deleted(self, message: Envelope, uow: UnitOfWork) -> None:
-        """B3: the client's Stripe subscription is canceled, and stays canceled (D7)."""
+        """B3: the client's Stripe subscription is canceled, and stays canceled (D7).
+
+        Marking the account deleted locks its row, and a saga's local commit holds that row
+        FOR SHARE: either the saga committed first (its subscription is in `live` below) or
+        it sees the client deleted and compensates. A create that has not reached its
+        commit is told to compensate now instead of creating anything more at Stripe."""
         client_id = message.payload["client_id"]
         db = uow.connection
         await db.execute(text("""INSERT INTO billing_accounts (client_id, deleted_at) VALUES (:c, now())
                                  ON CONFLICT (client_id) DO UPDATE SET deleted_at = COALESCE(billing_accounts.deleted_at, now())"""),
                          {"c": client_id})
+        await db.execute(text("""UPDATE subscription_commands SET state = 'compensating', error = 'the client was deleted'
+                                 WHERE client_id = :c AND state IN ('started', 'customer_ready')"""), {"c": client_id})
         live = (await db.execute(text("SELECT id FROM subscriptions WHERE client_id = :c AND status <> 'canceled'"),
                                  {"c": client_id})).scalars().all()
         for subscription_id in live:
-            current = await self.stripe.retrieve_subscription(subscription_id)
-            if current is not None:
-                await self.stripe_events.converge(uow, current)  # cancels it: the client is deleted
+            await refresh(uow, self.stripe, subscription_id)  # cancels it: the client is deleted
 
     async def lead_outcome(self, message: Envelope, uow: UnitOfWork) -> None:
         p = LeadOutcomeRecorded.model_validate(message.payload)  # a malformed one is dead-lettered

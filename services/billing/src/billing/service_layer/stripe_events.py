@@ -1,6 +1,8 @@
 """Stripe's events (webhooks from ingress's topic, or found by reconciliation), each applied
 once through the ledger, and applied by re-fetching the object so that arrival order
-never matters (E9): the local row converges to what Stripe says now."""
+never matters (E9): the local row converges to what Stripe says now. Each object is
+re-fetched and compared under its advisory lock (`lock_object`), so two transactions never
+both see the same "before" and publish the same outcome twice."""
 from __future__ import annotations
 
 import logging
@@ -11,7 +13,7 @@ from typing import Any
 from sqlalchemy import text
 
 from billing.adapters.stripe_gateway import StripeGateway
-from billing.service_layer.stripe_sync import UnknownClient, client_of, is_deleted, publish, sync_subscription
+from billing.service_layer.stripe_sync import UnknownClient, client_of, lock_object, publish, refresh
 from revgen_common.contracts.commands import SendMessage
 from revgen_common.envelope import Envelope, event_id_from
 from revgen_common.topics import MESSAGING_COMMANDS
@@ -31,6 +33,22 @@ def _parent_subscription(invoice: dict[str, Any]) -> str | None:
     return details.get("subscription")
 
 
+class _Attempt:
+    """What a route does, kept only if it finishes: its writes run in a savepoint, and its
+    messages wait here until the savepoint is released."""
+
+    def __init__(self, uow: UnitOfWork):
+        self.connection = uow.connection
+        self.messages: list[tuple[tuple, dict]] = []
+
+    def publish(self, *args: Any, **kwargs: Any) -> None:
+        self.messages.append((args, kwargs))
+
+    def keep(self, uow: UnitOfWork) -> None:
+        for args, kwargs in self.messages:
+            uow.publish(*args, **kwargs)
+
+
 class StripeEvents:
     def __init__(self, stripe: StripeGateway):
         self.stripe = stripe
@@ -45,6 +63,7 @@ class StripeEvents:
             "charge.refunded": self._charge,
             **{f"charge.dispute.{t}": self._dispute for t in ("created", "updated", "closed")},
             "customer.updated": self._customer,
+            "customer.deleted": self._customer_deleted,
             "payment_method.attached": self._payment_method,
         }
 
@@ -53,46 +72,47 @@ class StripeEvents:
         await self.apply(uow, message.payload["raw"], source="webhook")
 
     async def apply(self, uow: UnitOfWork, event: dict[str, Any], source: str) -> bool:
-        created = datetime.fromtimestamp(event.get("created") or 0, UTC)
-        if await uow.connection.scalar(_LEDGER, {"id": event["id"], "type": event["type"], "created": created,
-                                                 "source": source}) is None:
-            return False  # applied before: a redelivery, or reconciliation racing a webhook
-        route = self.routes.get(event["type"], self._nothing_to_change)
+        """True if the event was applied now. False if it was before (a redelivery, or
+        reconciliation racing a webhook), or if it cannot be yet: for a customer no client
+        owns, nothing is kept, not even the ledger row, so reconciliation tries it again."""
+        attempt = _Attempt(uow)
         try:
-            await route(uow, event)
+            async with uow.connection.begin_nested():
+                if not await self._claim(uow, event, source):
+                    return False
+                await self.routes.get(event["type"], self._nothing_to_change)(attempt, event)
         except UnknownClient as unknown:
-            await record_drift(uow, "unknown_customer", str(unknown), f"{event['type']} for a customer no client owns",
-                               repaired=False)
+            await record_drift(uow, "unknown_customer", event["id"], f"{event['type']}: {unknown}", repaired=False)
+            return False
+        attempt.keep(uow)
         return True
+
+    @staticmethod
+    async def _claim(uow: UnitOfWork, event: dict[str, Any], source: str) -> bool:
+        created = datetime.fromtimestamp(event.get("created") or 0, UTC)
+        return await uow.connection.scalar(_LEDGER, {"id": event["id"], "type": event["type"], "created": created,
+                                                     "source": source}) is not None
 
     # -- subscriptions ------------------------------------------------------------------
 
     async def _subscription(self, uow: UnitOfWork, event: dict[str, Any]) -> None:
-        snapshot = event["data"]["object"]
-        current = await self.stripe.retrieve_subscription(snapshot["id"]) or snapshot
-        await self.converge(uow, current)
-
-    async def converge(self, uow: UnitOfWork, subscription: dict[str, Any]) -> list[str]:
-        """Sync one subscription; a deleted client's subscription is canceled, never revived (D7, B3)."""
-        client_id = await client_of(uow, subscription["customer"], subscription.get("metadata"))
-        if subscription["status"] != "canceled" and await is_deleted(uow, client_id):
-            # No idempotency key: canceling is idempotent at Stripe, and a key would replay an
-            # earlier cancel's answer if something made the subscription live again.
-            subscription = await self.stripe.call(self.stripe.v1.subscriptions.cancel_async(subscription["id"]))
-        return await sync_subscription(uow, subscription)
+        subscription_id = event["data"]["object"]["id"]
+        if await refresh(uow, self.stripe, subscription_id) is None:
+            log.warning("%s for %s, which stripe no longer has; reconciliation reports it", event["type"],
+                        subscription_id)
 
     # -- invoices -----------------------------------------------------------------------
 
     async def _invoice(self, uow: UnitOfWork, event: dict[str, Any]) -> None:
         snapshot = event["data"]["object"]
+        await lock_object(uow, snapshot["id"])
         invoice = await self.stripe.find(self.stripe.v1.invoices.retrieve_async(snapshot["id"])) or snapshot
         subscription_id = _parent_subscription(invoice)
         db = uow.connection
         if subscription_id and not await db.scalar(text("SELECT 1 FROM subscriptions WHERE id = :s"), {"s": subscription_id}):
-            if found := await self.stripe.retrieve_subscription(subscription_id):
-                await self.converge(uow, found)  # an invoice may arrive before its subscription
+            await refresh(uow, self.stripe, subscription_id)  # an invoice may arrive before its subscription
         client_id = await client_of(uow, invoice["customer"])
-        before = (await db.execute(text("SELECT status FROM invoices WHERE id = :id FOR UPDATE"), {"id": invoice["id"]})).first()
+        before = (await db.execute(text("SELECT status FROM invoices WHERE id = :id"), {"id": invoice["id"]})).first()
         finalization_error = (invoice.get("last_finalization_error") or {}).get("message")
         await db.execute(text("""
             INSERT INTO invoices (id, client_id, subscription_id, status, amount_due, amount_paid, currency, attempt_count,
@@ -144,14 +164,14 @@ class StripeEvents:
                 SET stripe_customer_id = COALESCE(billing_accounts.stripe_customer_id, EXCLUDED.stripe_customer_id)"""),
                 {"c": client_id, "cus": session["customer"]})
         if session.get("subscription"):
-            if found := await self.stripe.retrieve_subscription(session["subscription"]):
-                await self.converge(uow, found)
+            await refresh(uow, self.stripe, session["subscription"])
 
     async def _charge(self, uow: UnitOfWork, event: dict[str, Any]) -> None:
         snapshot = event["data"]["object"]
+        await lock_object(uow, snapshot["id"])
         charge = await self.stripe.find(self.stripe.v1.charges.retrieve_async(snapshot["id"])) or snapshot
         client_id = await client_of(uow, charge["customer"])
-        before = await uow.connection.scalar(text("SELECT amount_refunded FROM charges WHERE id = :id FOR UPDATE"),
+        before = await uow.connection.scalar(text("SELECT amount_refunded FROM charges WHERE id = :id"),
                                              {"id": charge["id"]})
         await uow.connection.execute(text("""
             INSERT INTO charges (id, client_id, amount, amount_refunded, currency) VALUES (:id, :c, :a, :r, :cur)
@@ -165,11 +185,14 @@ class StripeEvents:
 
     async def _dispute(self, uow: UnitOfWork, event: dict[str, Any]) -> None:
         snapshot = event["data"]["object"]
+        await lock_object(uow, snapshot["id"])
         dispute = await self.stripe.find(self.stripe.v1.disputes.retrieve_async(snapshot["id"])) or snapshot
         charge = await self.stripe.find(self.stripe.v1.charges.retrieve_async(dispute["charge"]))
-        client_id = await client_of(uow, (charge or {}).get("customer") or "")
+        if not (charge or {}).get("customer"):
+            raise UnknownClient(f"charge {dispute['charge']} has no customer")
+        client_id = await client_of(uow, charge["customer"])
         db = uow.connection
-        before = await db.scalar(text("SELECT status FROM disputes WHERE id = :id FOR UPDATE"), {"id": dispute["id"]})
+        before = await db.scalar(text("SELECT status FROM disputes WHERE id = :id"), {"id": dispute["id"]})
         await db.execute(text("""
             INSERT INTO disputes (id, charge_id, client_id, amount, currency, status, reason)
             VALUES (:id, :charge, :c, :amount, :currency, :status, :reason)
@@ -187,10 +210,19 @@ class StripeEvents:
 
     async def _customer(self, uow: UnitOfWork, event: dict[str, Any]) -> None:
         snapshot = event["data"]["object"]
+        await lock_object(uow, snapshot["id"])
         customer = await self.stripe.find(self.stripe.v1.customers.retrieve_async(snapshot["id"])) or snapshot
+        if customer.get("deleted"):
+            return  # customer.deleted clears the link; a deleted customer has no contact details
         await uow.connection.execute(text("""UPDATE billing_accounts SET email = :e, phone = :p
                                              WHERE stripe_customer_id = :cus"""),
                                      {"e": customer.get("email"), "p": customer.get("phone"), "cus": customer["id"]})
+
+    async def _customer_deleted(self, uow: UnitOfWork, event: dict[str, Any]) -> None:
+        """The account forgets the customer, so the next create makes a new one instead of
+        failing on a customer Stripe no longer has."""
+        await uow.connection.execute(text("""UPDATE billing_accounts SET stripe_customer_id = NULL
+                                             WHERE stripe_customer_id = :cus"""), {"cus": event["data"]["object"]["id"]})
 
     async def _payment_method(self, uow: UnitOfWork, event: dict[str, Any]) -> None:
         customer = event["data"]["object"].get("customer")

@@ -1,12 +1,21 @@
 """Bring local state to Stripe's current state, inside the caller's transaction, and
-publish what changed. The saga, the webhook handlers and reconciliation all go through
-here, so there is one definition of "what Stripe says" and one of "what changed"."""
+publish what changed. The saga, the subscription changes, the webhook handlers and
+reconciliation all go through here, so there is one definition of "what Stripe says" and
+one of "what changed".
+
+Outcomes come from comparing the stored row with Stripe's object, so two transactions
+doing that for the same object at once would both see the same "before" (a row that does
+not exist yet cannot be locked with FOR UPDATE) and both publish. `lock_object` serializes
+them per object id; `refresh` takes that lock and only then reads Stripe, so the read that
+is stored last is also the newest one.
+"""
 from __future__ import annotations
 
 from typing import Any
 
 from sqlalchemy import text
 
+from billing.adapters.stripe_gateway import StripeGateway
 from billing.domain.subscription_state import Stored, SubscriptionState, outcomes
 from revgen_common.envelope import Envelope
 from revgen_common.topics import BILLING_EVENTS
@@ -14,6 +23,13 @@ from revgen_common.unit_of_work import UnitOfWork
 
 _CLIENT_OF_CUSTOMER = text("SELECT client_id FROM billing_accounts WHERE stripe_customer_id = :c")
 _STORED = text("""SELECT status, paused, cancel_at_period_end, plan_id FROM subscriptions WHERE id = :id FOR UPDATE""")
+_PLAN_OF_PRICE = text("SELECT id FROM plans WHERE stripe_price_id = :p")
+# Reads first: an existing account is not touched, so this never waits on a transaction
+# that holds the account row (ClientDeleted) while we hold the subscription's lock.
+_ACCOUNT_IF_NEW = text("""
+    INSERT INTO billing_accounts (client_id, stripe_customer_id)
+    SELECT CAST(:c AS text), CAST(:cus AS text) WHERE NOT EXISTS (SELECT 1 FROM billing_accounts WHERE client_id = :c)
+    ON CONFLICT (client_id) DO NOTHING""")
 _UPSERT = text("""
     INSERT INTO subscriptions (id, client_id, plan_id, command_id, status, paused, cancel_at_period_end,
                                unit_amount_cents, currency, interval, current_period_end, trial_end, canceled_at)
@@ -31,11 +47,17 @@ class UnknownClient(Exception):
     """A Stripe object whose customer belongs to no client we know (reconciliation reports it)."""
 
 
+async def lock_object(uow: UnitOfWork, object_id: str) -> None:
+    """Until the transaction ends, one transaction at a time handles this Stripe object, even
+    before any row for it exists (the saga and a webhook racing to store a new subscription)."""
+    await uow.connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:id))"), {"id": object_id})
+
+
 async def client_of(uow: UnitOfWork, customer_id: str, metadata: dict[str, Any] | None = None) -> str:
     client_id = (metadata or {}).get("client_id") or await uow.connection.scalar(
         _CLIENT_OF_CUSTOMER, {"c": customer_id})
     if not client_id:
-        raise UnknownClient(customer_id)
+        raise UnknownClient(f"customer {customer_id} belongs to no client")
     return client_id
 
 
@@ -44,21 +66,52 @@ async def is_deleted(uow: UnitOfWork, client_id: str) -> bool:
         text("SELECT deleted_at IS NOT NULL FROM billing_accounts WHERE client_id = :c"), {"c": client_id}))
 
 
+async def refresh(uow: UnitOfWork, stripe: StripeGateway, subscription_id: str,
+                  command_id: str | None = None) -> dict[str, Any] | None:
+    """Store the subscription as Stripe has it NOW (None if Stripe does not know it).
+
+    Used after every mutation and for every webhook and reconciliation: a mutation's answer
+    may be a replayed (old) response, and an event or a listed page an old snapshot; a read
+    taken under the lock is never older than what the previous holder stored. A deleted
+    client's subscription is canceled rather than stored live (D7, B3)."""
+    await lock_object(uow, subscription_id)
+    current = await stripe.retrieve_subscription(subscription_id)
+    if current is None:
+        return None
+    client_id = await client_of(uow, current["customer"], current.get("metadata"))
+    if current["status"] != "canceled" and await is_deleted(uow, client_id):
+        # No idempotency key: canceling is idempotent at Stripe, and a key would replay an
+        # earlier cancel's answer if something made the subscription live again.
+        current = await stripe.call(stripe.v1.subscriptions.cancel_async(current["id"]))
+    await sync_subscription(uow, current, command_id=command_id)
+    return current
+
+
+async def stored(uow: UnitOfWork, subscription_id: str) -> Stored | None:
+    row = (await uow.connection.execute(_STORED, {"id": subscription_id})).first()
+    return Stored(row.status, row.paused, row.cancel_at_period_end, row.plan_id) if row else None
+
+
+async def as_stored(uow: UnitOfWork, state: SubscriptionState) -> Stored:
+    """Stripe's subscription in the terms we store and compare."""
+    plan_id = await uow.connection.scalar(_PLAN_OF_PRICE, {"p": state.price_id})
+    return Stored(state.status, state.paused, state.cancel_at_period_end, plan_id)
+
+
 async def sync_subscription(uow: UnitOfWork, obj: dict[str, Any], command_id: str | None = None) -> list[str]:
     """Store Stripe's subscription; returns the outcome events published."""
     state = SubscriptionState.from_stripe(obj)
     db = uow.connection
     client_id = await client_of(uow, state.customer, state.metadata)
-    await db.execute(text("""INSERT INTO billing_accounts (client_id, stripe_customer_id) VALUES (:c, :cus)
-                             ON CONFLICT (client_id) DO NOTHING"""), {"c": client_id, "cus": state.customer})
-    row = (await db.execute(_STORED, {"id": state.id})).first()
-    before = Stored(row.status, row.paused, row.cancel_at_period_end, row.plan_id) if row else None
+    await db.execute(_ACCOUNT_IF_NEW, {"c": client_id, "cus": state.customer})
+    await lock_object(uow, state.id)
+    before = await stored(uow, state.id)
     if before is not None and before.status == "canceled" and state.status != "canceled":
         return []  # canceled is final at Stripe; an older snapshot never resurrects it
-    plan_id = await db.scalar(text("SELECT id FROM plans WHERE stripe_price_id = :p"), {"p": state.price_id})
-    after = Stored(state.status, state.paused, state.cancel_at_period_end, plan_id)
+    after = await as_stored(uow, state)
     await db.execute(_UPSERT, {
-        "id": state.id, "client_id": client_id, "plan_id": plan_id, "command_id": command_id or state.metadata.get("command_id"),
+        "id": state.id, "client_id": client_id, "plan_id": after.plan_id,
+        "command_id": command_id or state.metadata.get("command_id"),
         "status": state.status, "paused": state.paused, "cancel_at_period_end": state.cancel_at_period_end,
         "unit_amount_cents": state.unit_amount_cents, "currency": state.currency, "interval": state.interval,
         "current_period_end": state.current_period_end, "trial_end": state.trial_end,
@@ -66,7 +119,7 @@ async def sync_subscription(uow: UnitOfWork, obj: dict[str, Any], command_id: st
     found = outcomes(before, after)
     for name in found:
         publish(uow, name, client_id, {
-            "client_id": client_id, "subscription_id": state.id, "plan_id": plan_id, "status": state.status,
+            "client_id": client_id, "subscription_id": state.id, "plan_id": after.plan_id, "status": state.status,
             "paused": state.paused, "cancel_at_period_end": state.cancel_at_period_end,
             "previous_plan_id": before.plan_id if before else None})
     return found

@@ -1,6 +1,8 @@
 """Changes to an existing subscription. Each is one Stripe call with the caller's
-idempotency key, then local state synced from Stripe's answer. If the local step fails,
-the webhook and reconciliation bring it to the same state: no saga is needed."""
+idempotency key, then local state refreshed from Stripe. Not from Stripe's answer: a late
+retry of an old key gets the old answer replayed (a pause replayed after a resume), and
+storing it would undo the newer change. If the local step fails, the webhook and
+reconciliation bring it to the same state: no saga is needed."""
 from __future__ import annotations
 
 import json
@@ -12,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billing.adapters.stripe_gateway import StripeGateway
 from billing.domain.retention import retention_offer
-from billing.service_layer.stripe_sync import sync_subscription
+from billing.service_layer.stripe_sync import refresh
 from billing.service_layer.subscribe import Refused
 from revgen_common.unit_of_work import UnitOfWork
 
@@ -41,18 +43,18 @@ class SubscriptionChanges:
     async def resume(self, subscription_id: str, key: str) -> dict:
         current = await self._stripe_subscription(subscription_id)
         if current["status"] == "paused":  # paused by Stripe at trial end: its own resume call
-            resumed = await self.stripe.call(self.stripe.v1.subscriptions.resume_async(
+            await self.stripe.call(self.stripe.v1.subscriptions.resume_async(
                 subscription_id, {"billing_cycle_anchor": "now"}, self.stripe.keyed(f"{key}:resume")))
-            return await self._store(resumed)
+            return await self._refreshed(subscription_id)
         return await self._update(subscription_id, {"pause_collection": ""}, f"{key}:resume")
 
     async def cancel(self, subscription_id: str, at_period_end: bool, key: str) -> dict:
         await self._local(subscription_id)
         if at_period_end:
             return await self._update(subscription_id, {"cancel_at_period_end": True}, f"{key}:cancel-at-period-end")
-        canceled = await self.stripe.call(self.stripe.v1.subscriptions.cancel_async(
+        await self.stripe.call(self.stripe.v1.subscriptions.cancel_async(
             subscription_id, None, self.stripe.keyed(f"{key}:cancel")))
-        return await self._store(canceled)
+        return await self._refreshed(subscription_id)
 
     # -- the retention flow (B5, B6) ----------------------------------------------------
 
@@ -67,17 +69,20 @@ class SubscriptionChanges:
             stats = (await db.execute(text("""
                 SELECT count(*) FILTER (WHERE outcome IN ('won', 'lost')) AS decided,
                        count(*) FILTER (WHERE outcome = 'won') AS won,
+                       count(*) FILTER (WHERE outcome = 'won' AND job_value_cents IS NOT NULL) AS won_with_value,
                        coalesce(sum(job_value_cents) FILTER (WHERE outcome = 'won'), 0) AS won_value
                 FROM lead_outcomes WHERE client_id = :c"""), {"c": client_id})).first()
-            offer = retention_offer(stats.decided, stats.won, int(stats.won_value), sub.unit_amount_cents, sub.interval)
+            offer = retention_offer(stats.decided, stats.won, int(stats.won_value), sub.unit_amount_cents, sub.interval,
+                                    won_with_value=stats.won_with_value)
             request_id = uuid.uuid4()
             await db.execute(text("""INSERT INTO cancellation_requests (id, client_id, subscription_id, status, offer)
                                      VALUES (:id, :c, :s, 'offered', CAST(:offer AS jsonb))"""),
                              {"id": request_id, "c": client_id, "s": sub.id, "offer": json.dumps(offer.as_dict())})
         return {"id": str(request_id), "subscription_id": sub.id, "offer": offer.as_dict()}
 
-    async def confirm_cancellation(self, request_id: str) -> dict:
+    async def confirm_cancellation(self, request_id: uuid.UUID | str) -> dict:
         """B5: a confirmed request really reaches Stripe (cancel at period end, keyed by the request)."""
+        request_id = str(request_id)
         async with self.engine.connect() as db:
             row = (await db.execute(text("SELECT subscription_id FROM cancellation_requests WHERE id = CAST(:id AS uuid)"),
                                     {"id": request_id})).first()
@@ -108,14 +113,13 @@ class SubscriptionChanges:
         return current
 
     async def _update(self, subscription_id: str, params: dict, key: str) -> dict:
-        updated = await self.stripe.call(self.stripe.v1.subscriptions.update_async(
-            subscription_id, params, self.stripe.keyed(key)))
-        return await self._store(updated)
+        await self.stripe.call(self.stripe.v1.subscriptions.update_async(subscription_id, params, self.stripe.keyed(key)))
+        return await self._refreshed(subscription_id)
 
-    async def _store(self, subscription: dict) -> dict:
+    async def _refreshed(self, subscription_id: str) -> dict:
         async with UnitOfWork(self.engine) as uow:
-            await sync_subscription(uow, subscription)
+            await refresh(uow, self.stripe, subscription_id)
             await uow.commit()
         async with self.engine.connect() as db:
-            row = (await db.execute(text("SELECT * FROM subscriptions WHERE id = :id"), {"id": subscription["id"]})).first()
+            row = (await db.execute(text("SELECT * FROM subscriptions WHERE id = :id"), {"id": subscription_id})).first()
         return row._asdict()
