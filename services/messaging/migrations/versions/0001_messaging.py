@@ -1,5 +1,5 @@
 """Messaging profiles and numbers, leads, opt-outs, messages, sends with their delivery
-state, scheduled messages, usage per (client, month), daily statistics and summaries,
+state, scheduled messages, usage per (client, month), daily summaries,
 inbox/outbox.
 
 Revision ID: 0001
@@ -55,6 +55,12 @@ SCHEMA = [
         created_at timestamptz NOT NULL DEFAULT now())""",
     "CREATE INDEX messages_by_lead ON messages (lead_id, id)",
     "CREATE INDEX recent_messages_by_number ON messages (client_number, created_at)",
+    # The per-client, per-day figures (messages in and out, new leads, leads answered, first
+    # reply time) are counted from these rows when asked for: append-only facts have no hot
+    # counter row for concurrent batches to queue and deadlock on.
+    "CREATE INDEX messages_by_client_time ON messages (client_id, created_at)",
+    "CREATE INDEX leads_by_client_created ON leads (client_id, created_at)",
+    "CREATE INDEX leads_by_client_answered ON leads (client_id, answered_at) WHERE answered_at IS NOT NULL",
     # One row per thing to send, unique by what caused it, so every path is idempotent.
     f"""CREATE TABLE sends (
         id uuid PRIMARY KEY, source_key text NOT NULL UNIQUE,
@@ -87,13 +93,6 @@ SCHEMA = [
     """CREATE TABLE usage (
         client_id text NOT NULL, month text NOT NULL, sent integer NOT NULL DEFAULT 0 CHECK (sent >= 0),
         PRIMARY KEY (client_id, month))""",
-    # Windowed aggregates per client and day, kept in the same transactions as the facts.
-    """CREATE TABLE daily_stats (
-        client_id text NOT NULL, day date NOT NULL,
-        inbound integer NOT NULL DEFAULT 0, outbound integer NOT NULL DEFAULT 0,
-        new_leads integer NOT NULL DEFAULT 0, leads_answered integer NOT NULL DEFAULT 0,
-        reply_seconds_total double precision NOT NULL DEFAULT 0,
-        PRIMARY KEY (client_id, day))""",
     # E14: one summary per (client, day), however often or however far the job runs.
     """CREATE TABLE daily_summaries (
         client_id text NOT NULL, day date NOT NULL, sent_at timestamptz NOT NULL DEFAULT now(),

@@ -3,7 +3,8 @@ in a handful of queries (S1, testing rec. 9); one daily summary per client and d
 a deleted client's messages, numbers and leads wound down (B2, B3)."""
 import asyncio
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event, text
@@ -119,3 +120,17 @@ async def test_a_profile_is_replaced_in_one_statement_and_business_hours_are_pub
     client_id, _ = await client(messaging, business_hours={1: [("07:00", "12:00"), ("13:00", "19:00")]})
     published = await outbox(messaging.engine, "messaging.events", "BusinessHoursSet")
     assert published[-1]["payload"]["hours"] == {"1": [["07:00", "12:00"], ["13:00", "19:00"]]}
+
+
+async def test_the_daily_summary_reports_the_clients_own_day_from_its_messages_and_leads(messaging, twilio, openai, clock):
+    client_id, [number] = await client(messaging, owner_phone="+16465550999")
+    openai.state.responder = lambda messages: "On our way!"
+    for lead in ("+12125550101", "+12125550102"):
+        await apply(messaging.engine, messaging.conversations.message_received, inbound_sms(number, lead, "help!"))
+    await SendQueue(messaging).drain()
+    today = clock().astimezone(ZoneInfo("America/New_York")).date()
+    clock.now = datetime.combine(today, time(15, 0), UTC)  # the owner's morning: no quiet hours in the way
+    assert await messaging.summaries.run(today) == 1
+    await SendQueue(messaging).drain()
+    summary = twilio.state.sent_to("+16465550999")[0].body
+    assert "2 new leads, 2 messages in, 2 out, 2 leads answered" in summary, summary

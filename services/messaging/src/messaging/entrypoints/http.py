@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from messaging.domain.phones import InvalidPhone, normalize
 from messaging.service_layer.clients import NumberInUse, Profile, UnknownClient
+from messaging.service_layer.figures import figures, local_day
 
 router = APIRouter()
 E164 = Annotated[str, Field(pattern=r"^\+[1-9]\d{6,14}$")]
@@ -105,16 +106,19 @@ async def run_summaries(day: date, messaging: Messaging) -> dict:
 
 
 @router.get("/clients/{client_id}/usage")
-async def usage(client_id: str, messaging: Messaging, month: str | None = None) -> dict:
-    """Messages this month against the limit, and the month's daily figures."""
-    month = month or datetime.now(UTC).strftime("%Y-%m")
+async def usage(client_id: str, messaging: Messaging, day: date | None = None) -> dict:
+    """Messages sent this month against the limit, and one day's figures (today by default)."""
     async with messaging.engine.connect() as db:
+        profile = (await db.execute(text("SELECT monthly_limit, timezone FROM profiles WHERE client_id = :c"),
+                                    {"c": client_id})).first()
+        if profile is None:
+            raise UnknownClient(f"no client {client_id!r}")
+        day = day or datetime.now(ZoneInfo(profile.timezone)).date()
+        month = day.strftime("%Y-%m")
         sent = await db.scalar(text("SELECT sent FROM usage WHERE client_id = :c AND month = :m"), {"c": client_id, "m": month})
-        limit = await db.scalar(text("SELECT monthly_limit FROM profiles WHERE client_id = :c"), {"c": client_id})
-        days = (await db.execute(text("""SELECT * FROM daily_stats WHERE client_id = :c AND to_char(day, 'YYYY-MM') = :m
-                                         ORDER BY day"""), {"c": client_id, "m": month})).all()
-    return {"client_id": client_id, "month": month, "sent": sent or 0, "limit": limit,
-            "days": [{**d._asdict(), "day": d.day.isoformat()} for d in days]}
+        day_figures = await figures(db, client_id, *local_day(day, profile.timezone))
+    return {"client_id": client_id, "month": month, "sent": sent or 0, "limit": profile.monthly_limit,
+            "day": day.isoformat(), "figures": day_figures.as_dict()}
 
 
 @router.get("/healthz")

@@ -107,7 +107,6 @@ class Conversations:
             {"c": client.client_id, "l": lead.id, "b": raw.get("Body", ""), "sid": raw["MessageSid"], "n": raw["To"]})
         if recorded is None:
             return  # the same MessageSid again
-        await _count_inbound(uow, client.client_id, lead.is_new, self.clock())
         if await self._keyword(uow, client.client_id, raw, lead, client.business_name):
             return
         if lead.do_not_contact or await _opted_out(uow, client.client_id, lead.phone):
@@ -164,8 +163,6 @@ class Conversations:
         row = (await uow.connection.execute(_UPSERT_LEAD, {
             "id": uuid.uuid4(), "client": client_id, "phone": phone, "name": name, "source": source,
             "number": client_number, "inbound": self.clock() if inbound else None})).first()
-        if row.is_new and not inbound:
-            await _count_inbound(uow, client_id, True, self.clock(), messages=0)
         return Lead(row.id, client_id, phone, row.name, row.is_new, row.do_not_contact)
 
 
@@ -178,14 +175,6 @@ async def _history(uow: UnitOfWork, lead_id: uuid.UUID) -> list[tuple[str, str]]
     rows = await uow.connection.execute(text("""SELECT direction, body FROM messages WHERE lead_id = :l
                                                 ORDER BY id DESC LIMIT :n"""), {"l": lead_id, "n": HISTORY})
     return [("lead" if r.direction == "in" else "business", r.body) for r in reversed(rows.all())]
-
-
-async def _count_inbound(uow: UnitOfWork, client_id: str, new_lead: bool, now: datetime, messages: int = 1) -> None:
-    await uow.connection.execute(text("""
-        INSERT INTO daily_stats (client_id, day, inbound, new_leads) VALUES (:c, CAST(:now AS date), :m, :n)
-        ON CONFLICT (client_id, day) DO UPDATE SET inbound = daily_stats.inbound + EXCLUDED.inbound,
-                                                   new_leads = daily_stats.new_leads + EXCLUDED.new_leads"""),
-        {"c": client_id, "now": now, "m": messages, "n": 1 if new_lead else 0})
 
 
 def _escalate(uow: UnitOfWork, client_id: str, lead: Lead, message_sid: str, reason: str) -> None:

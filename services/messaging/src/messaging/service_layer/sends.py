@@ -187,7 +187,7 @@ class Sender:
             await db.execute(text("""INSERT INTO messages (client_id, lead_id, direction, body, client_number)
                                      VALUES (:c, :l, 'out', :b, :n)"""),
                              {"c": row.client_id, "l": row.lead_id, "b": row.body, "n": row.from_number})
-            await count_outbound(uow, row.client_id, row.lead_id, self.clock())
+            await mark_answered(uow, row.lead_id, self.clock())
         _outcome(uow, "MessageSent", row, twilio_sid=accepted.sid)
 
     async def _finish(self, uow: UnitOfWork, row, status: str, reason: str) -> None:
@@ -213,21 +213,10 @@ class Sender:
                                      WHERE id = :id AND status = 'claimed'"""), {"id": row.id})
 
 
-async def count_outbound(uow: UnitOfWork, client_id: str | None, lead_id: uuid.UUID, now: datetime) -> None:
-    """The windowed aggregates (messages per day, leads answered, reply latency) move in the
-    same transaction as the fact they count, so they are exact under replays."""
-    if client_id is None:
-        return
-    answered = await uow.connection.scalar(text("""
-        UPDATE leads SET answered_at = :now WHERE id = :lead AND answered_at IS NULL
-        RETURNING EXTRACT(EPOCH FROM (:now - COALESCE(last_inbound_at, created_at)))"""), {"now": now, "lead": lead_id})
-    await uow.connection.execute(text("""
-        INSERT INTO daily_stats (client_id, day, outbound, leads_answered, reply_seconds_total)
-        VALUES (:c, CAST(:now AS date), 1, :answered, :seconds)
-        ON CONFLICT (client_id, day) DO UPDATE SET outbound = daily_stats.outbound + 1,
-            leads_answered = daily_stats.leads_answered + EXCLUDED.leads_answered,
-            reply_seconds_total = daily_stats.reply_seconds_total + EXCLUDED.reply_seconds_total"""),
-        {"c": client_id, "now": now, "answered": 1 if answered is not None else 0, "seconds": float(answered or 0)})
+async def mark_answered(uow: UnitOfWork, lead_id: uuid.UUID, now: datetime) -> None:
+    """The first message a lead gets answers it (the daily figures count these)."""
+    await uow.connection.execute(text("UPDATE leads SET answered_at = :now WHERE id = :lead AND answered_at IS NULL"),
+                                 {"now": now, "lead": lead_id})
 
 
 def _outcome(uow: UnitOfWork, type: str, row, **extra) -> None:

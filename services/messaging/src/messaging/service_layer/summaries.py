@@ -1,6 +1,6 @@
 """The daily summary to each client's owner: exactly once per (client, day), however often
-the job runs and wherever it crashed (E14) — the summary row, the message and the day's
-figures commit together, one client per transaction."""
+the job runs and wherever it crashed (E14) — the summary row and its message commit
+together, one client per transaction; the day is the client's own (its timezone)."""
 from __future__ import annotations
 
 from datetime import date
@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from messaging.service_layer.figures import figures, local_day
 from messaging.service_layer.sends import Outgoing, enqueue
 from revgen_common.unit_of_work import UnitOfWork
 
@@ -38,16 +39,14 @@ class Summaries:
             if await db.scalar(text("""INSERT INTO daily_summaries (client_id, day) VALUES (:c, :d)
                                        ON CONFLICT DO NOTHING RETURNING day"""), {"c": client_id, "d": day}) is None:
                 return 0  # another run did this one
-            owner = await db.scalar(text("SELECT owner_phone FROM profiles WHERE client_id = :c"), {"c": client_id})
-            stats = (await db.execute(text("""
-                SELECT COALESCE(sum(inbound), 0) AS inbound, COALESCE(sum(outbound), 0) AS outbound,
-                       COALESCE(sum(new_leads), 0) AS new_leads, COALESCE(sum(leads_answered), 0) AS answered,
-                       COALESCE(sum(reply_seconds_total), 0) AS seconds
-                FROM daily_stats WHERE client_id = :c AND day = :d"""), {"c": client_id, "d": day})).first()
-            latency = f", first reply in {stats.seconds / stats.answered:.0f} s on average" if stats.answered else ""
-            body = BODY.format(day=day.isoformat(), new_leads=stats.new_leads, inbound=stats.inbound,
-                               outbound=stats.outbound, answered=stats.answered, latency=latency)
-            await enqueue(uow, [Outgoing(f"summary:{client_id}:{day.isoformat()}", owner, self.platform_number, body,
+            profile = (await db.execute(text("SELECT owner_phone, timezone FROM profiles WHERE client_id = :c"),
+                                        {"c": client_id})).first()
+            day_figures = await figures(db, client_id, *local_day(day, profile.timezone))
+            latency = (f", first reply in {day_figures.first_reply_seconds:.0f} s on average"
+                       if day_figures.first_reply_seconds is not None else "")
+            body = BODY.format(day=day.isoformat(), new_leads=day_figures.new_leads, inbound=day_figures.inbound,
+                               outbound=day_figures.outbound, answered=day_figures.answered, latency=latency)
+            await enqueue(uow, [Outgoing(f"summary:{client_id}:{day.isoformat()}", profile.owner_phone, self.platform_number, body,
                                          "other", None, None)])
             await uow.commit()
         return 1
