@@ -101,10 +101,18 @@ def inbound(to: str, lead: str, body: str) -> Envelope:
                     payload={"provider_id": raw["MessageSid"], "received_at": "2026-11-28T00:00:00Z", "raw": raw})
 
 
-async def start_messaging(infra, database_url: str, twilio_url: str, openai_url: str, twilio, port: int):
+async def status_sink(scope, receive, send) -> None:
+    """Where the Twilio fake's status callbacks go: answered at once (ingress is not under test)."""
+    if scope["type"] == "http":
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+
+async def start_messaging(infra, database_url: str, twilio_url: str, openai_url: str, twilio, port: int,
+                          callback_url: str):
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": infra.bootstrap_servers, "MESSAGING_DATABASE_URL": database_url,
            "TWILIO_ACCOUNT_SID": twilio.account_sid, "TWILIO_AUTH_TOKEN": twilio.auth_token,
-           "TWILIO_API_BASE": twilio_url, "STATUS_CALLBACK_URL": "https://hooks.revgen.example/webhooks/twilio/status",
+           "TWILIO_API_BASE": twilio_url, "STATUS_CALLBACK_URL": callback_url,
            "PLATFORM_NUMBER": "+15005550006", "OPENAI_API_KEY": "sk-bench", "OPENAI_BASE_URL": openai_url,
            "OPENAI_CONCURRENCY": "64", "SENDS_PER_NUMBER_PER_SECOND": "20", "SENDS_PER_ACCOUNT_PER_SECOND": "500",
            "PORT": str(port), "LOG_LEVEL": "WARNING"}
@@ -135,11 +143,12 @@ async def main(args) -> None:
         ai = openai_fake.OpenAIState(api_keys={"sk-bench"}, latency=AI_LATENCY,
                                      responder=lambda messages: "answer to " + messages[-1]["content"])
         twilio_app, ai_app = twilio_fake.faulty_app(twilio), openai_fake.create_app(ai)
-        twilio_port, ai_port, port = free_port(), free_port(), free_port()
+        twilio_port, ai_port, sink_port, port = free_port(), free_port(), free_port(), free_port()
         producer = AIOKafkaProducer(**producer_config(infra.bootstrap_servers))
-        async with serve_app(twilio_app, twilio_port), serve_app(ai_app, ai_port):
+        async with serve_app(twilio_app, twilio_port), serve_app(ai_app, ai_port), serve_app(status_sink, sink_port):
             process = await start_messaging(infra, url, f"http://127.0.0.1:{twilio_port}",
-                                            f"http://127.0.0.1:{ai_port}/v1", twilio, port)
+                                            f"http://127.0.0.1:{ai_port}/v1", twilio, port,
+                                            f"http://127.0.0.1:{sink_port}/webhooks/twilio/status")
             await producer.start()
             try:
                 numbers = await set_up_clients(port)

@@ -55,22 +55,31 @@ async def read_all(bootstrap_servers: str, topic: str, *, isolation_level: str =
         await consumer.stop()
 
 
-async def group_caught_up(bootstrap_servers: str, group: str, topic: str) -> bool:
-    """True once the group's committed offsets reach the end of every partition of `topic`."""
+async def _committed_and_ends(bootstrap_servers: str, group: str, topic: str) -> list[tuple[int, int]]:
+    """(committed offset, end offset) per partition of `topic` for `group`; a partition the
+    group never committed counts as committed at 0."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers)
     await admin.start()
     await consumer.start()
     try:
         committed = await admin.list_consumer_group_offsets(group)
-        partitions = await partitions_of(bootstrap_servers, topic)
-        ends = await consumer.end_offsets(partitions)
-        # A partition that never had a record has no committed offset and nothing to catch up.
-        return bool(partitions) and all(
-            (committed[tp].offset if tp in committed else 0) >= end for tp, end in ends.items())
+        ends = await consumer.end_offsets(await partitions_of(bootstrap_servers, topic))
+        return [(committed[tp].offset if tp in committed else 0, end) for tp, end in ends.items()]
     finally:
         await consumer.stop()
         await admin.close()
+
+
+async def group_caught_up(bootstrap_servers: str, group: str, topic: str) -> bool:
+    """True once the group's committed offsets reach the end of every partition of `topic`."""
+    offsets = await _committed_and_ends(bootstrap_servers, group, topic)
+    return bool(offsets) and all(committed >= end for committed, end in offsets)
+
+
+async def group_lag(bootstrap_servers: str, group: str, topic: str) -> int:
+    """Records of `topic` the group has not committed yet (what a lag dashboard shows)."""
+    return sum(end - committed for committed, end in await _committed_and_ends(bootstrap_servers, group, topic))
 
 
 async def partitions_of(bootstrap_servers: str, topic: str) -> list[TopicPartition]:
@@ -80,19 +89,4 @@ async def partitions_of(bootstrap_servers: str, topic: str) -> list[TopicPartiti
         (description,) = await admin.describe_topics([topic])
         return sorted(TopicPartition(topic, p["partition"]) for p in description["partitions"])
     finally:
-        await admin.close()
-
-
-async def group_lag(bootstrap_servers: str, group: str, topic: str) -> int:
-    """Records of `topic` the group has not committed yet (what a lag dashboard shows)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers)
-    await admin.start()
-    await consumer.start()
-    try:
-        committed = await admin.list_consumer_group_offsets(group)
-        ends = await consumer.end_offsets(await partitions_of(bootstrap_servers, topic))
-        return sum(end - (committed[tp].offset if tp in committed else 0) for tp, end in ends.items())
-    finally:
-        await consumer.stop()
         await admin.close()

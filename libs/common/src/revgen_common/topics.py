@@ -43,9 +43,9 @@ class TopicSpec:
 
 
 STRIPE_WEBHOOKS = TopicSpec("webhooks.stripe", key="customer id, else the object's own id")
-# 32 partitions: each inbound SMS waits on the assistant (~0.3-2 s) in its partition, so
+# 64 partitions: each inbound SMS waits on the assistant (~0.3-2 s) in its partition, so
 # conversations are spread wide to answer many at once (order is kept per conversation).
-TWILIO_MESSAGES = TopicSpec("webhooks.twilio.messages", key="client number + lead number", partitions=32)
+TWILIO_MESSAGES = TopicSpec("webhooks.twilio.messages", key="client number + lead number", partitions=64)
 TWILIO_CALLS = TopicSpec("webhooks.twilio.calls", key="client number + lead number")
 TWILIO_MESSAGE_STATUS = TopicSpec("webhooks.twilio.message-status", key="client number + lead number")
 FORM_SUBMISSIONS = TopicSpec("webhooks.forms", key="client id")

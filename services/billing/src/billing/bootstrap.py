@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -25,9 +23,9 @@ from billing.settings import BillingSettings
 from revgen_common import ExactlyOnceConsumer, OutboxRelay
 from revgen_common.consumer import ConsumerOptions
 from revgen_common.db import create_engine
+from revgen_common.periodic import every
 from revgen_common.topics import IDENTITY_EVENTS, MESSAGING_EVENTS, STRIPE_WEBHOOKS
 
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -56,17 +54,6 @@ def build(engine: AsyncEngine, stripe: StripeGateway, saga_lease: timedelta = ti
                    changes=SubscriptionChanges(engine, stripe), stripe_events=stripe_events,
                    client_events=ClientEvents(stripe_events),
                    reconciliation=Reconciliation(engine, stripe_events, event_grace))
-
-
-async def every(seconds: float, job: Callable[[], Awaitable[object]], stop: asyncio.Event) -> None:
-    """A periodic job that survives its own failures; the work itself is idempotent."""
-    while not stop.is_set():
-        try:
-            await job()
-        except Exception:
-            log.exception("%s failed; next round in %.0f s", getattr(job, "__qualname__", job), seconds)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), seconds)
 
 
 def create_app(settings: BillingSettings) -> FastAPI:

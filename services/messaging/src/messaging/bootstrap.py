@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -30,10 +29,10 @@ from messaging.settings import MessagingSettings
 from revgen_common import ExactlyOnceConsumer, OutboxRelay
 from revgen_common.consumer import ConsumerOptions
 from revgen_common.db import create_engine
+from revgen_common.periodic import every
 from revgen_common.topics import (FORM_SUBMISSIONS, IDENTITY_EVENTS, MESSAGING_COMMANDS, MESSAGING_SENDS, TWILIO_CALLS,
                                   TWILIO_MESSAGE_STATUS, TWILIO_MESSAGES)
 
-log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
 
@@ -76,17 +75,6 @@ def build(engine: AsyncEngine, twilio: TwilioSender, ai: AIResponder, platform_n
                      automations=Automations(engine, clock), summaries=Summaries(engine, platform_number))
 
 
-async def every(seconds: float, job: Callable[[], Awaitable[object]], stop: asyncio.Event) -> None:
-    """A periodic job that survives its own failures; each job is idempotent."""
-    while not stop.is_set():
-        try:
-            await job()
-        except Exception:
-            log.exception("%s failed; next round in %.0f s", getattr(job, "__qualname__", job), seconds)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), seconds)
-
-
 def consumers(messaging: Messaging, settings: MessagingSettings) -> list[ExactlyOnceConsumer]:
     """Two groups, so a Twilio outage pauses only sending: inbound messages keep being
     recorded and answered (their sends wait in `messaging.sends`)."""
@@ -95,7 +83,9 @@ def consumers(messaging: Messaging, settings: MessagingSettings) -> list[Exactly
                                                       FORM_SUBMISSIONS, MESSAGING_COMMANDS, IDENTITY_EVENTS],
                             handlers=messaging.handlers(), engine=messaging.engine,
                             bootstrap_servers=settings.kafka_bootstrap_servers,
-                            options=ConsumerOptions(max_batch=100, max_partitions_in_flight=settings.inbound_concurrency)),
+                            # Small batches: a batch's replies are published when it commits, and each
+                            # message in it waits on the assistant in turn.
+                            options=ConsumerOptions(max_batch=4, max_partitions_in_flight=settings.inbound_concurrency)),
         ExactlyOnceConsumer(name="messaging-sender", topics=[MESSAGING_SENDS], handlers=messaging.send_handlers(),
                             engine=messaging.engine, bootstrap_servers=settings.kafka_bootstrap_servers,
                             options=ConsumerOptions(max_batch=20, max_partitions_in_flight=settings.send_concurrency)),
