@@ -96,3 +96,19 @@ async def test_the_monthly_limit_blocks_the_excess_and_a_new_month_starts_from_z
     await sends.drain()
     assert len(twilio.state.messages) == 5
     assert await scalar(messaging.engine, "SELECT sent FROM usage WHERE month = '2026-12'") == 2
+
+
+async def test_a_send_twilio_never_received_is_looked_up_first_and_resent_only_once_it_cannot_land(messaging, twilio, clock):
+    client_id, [number] = await client(messaging)
+    await queue(messaging, client_id, number, 1)
+    twilio.faults.script("hang", path_prefix="/2010-04-01")  # our timeout: the outcome is unknown
+    request = Envelope.model_validate((await outbox(messaging.engine, "messaging.sends", "SendRequested"))[0])
+    with pytest.raises(TransientError):
+        await apply(messaging.engine, messaging.sender.send_requested, request)
+    with pytest.raises(TransientError, match="may still land"):
+        await apply(messaging.engine, messaging.sender.send_requested, request)  # looks, does not resend
+    assert twilio.state.messages == []
+    clock.advance(seconds=messaging.sender.twilio.settle_after.total_seconds() + 1)
+    await apply(messaging.engine, messaging.sender.send_requested, request)
+    assert len(twilio.state.messages) == 1
+    assert await scalar(messaging.engine, "SELECT status FROM sends") == "queued"

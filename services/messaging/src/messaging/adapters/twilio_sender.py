@@ -86,6 +86,9 @@ class TwilioSender:
         self._status_callback = status_callback_url or values.unset
         self._pacer = pacer
         self._timeout = timeout
+        # After this, a request we sent has either reached Twilio or never will (our timeout
+        # plus time for Twilio to list what it accepted): the ambiguity window of a send.
+        self.settle_after = timedelta(seconds=timeout + 5)
 
     async def send(self, *, to: str, from_: str, body: str) -> Accepted:
         wait = self._pacer.reserve(from_)

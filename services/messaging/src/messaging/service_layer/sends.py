@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import SimpleNamespace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -27,8 +27,6 @@ from revgen_common.topics import MESSAGING_EVENTS, MESSAGING_SENDS
 from revgen_common.unit_of_work import UnitOfWork
 
 Clock = Callable[[], datetime]
-# Past this, a claimed send Twilio does not list was never accepted: safe to try again.
-AMBIGUITY_WINDOW = timedelta(seconds=30)
 PLATFORM = "platform"
 
 
@@ -154,8 +152,11 @@ class Sender:
     async def _find_earlier_attempt(self, row) -> Accepted | None:
         found = await self.twilio.find_sent(to=row.to_number, from_=row.from_number, body=row.body,
                                             since=row.claimed_at)
-        if found is None and self.clock() < row.claimed_at + AMBIGUITY_WINDOW:
-            wait = (row.claimed_at + AMBIGUITY_WINDOW - self.clock()).total_seconds()
+        # Until the sender's settle time has passed, a send Twilio does not list may still
+        # land; after it, one it does not list was never accepted and is safe to try again.
+        settled = row.claimed_at + self.twilio.settle_after
+        if found is None and self.clock() < settled:
+            wait = (settled - self.clock()).total_seconds()
             raise TransientError("an earlier attempt may still land at Twilio; looking again later", retry_after=wait)
         return found
 
