@@ -65,7 +65,7 @@ SCHEMA = [
         command_id text PRIMARY KEY REFERENCES subscription_commands ON DELETE RESTRICT,
         coupon_id text NOT NULL REFERENCES coupons ON DELETE RESTRICT,
         client_id text NOT NULL, redeemed_at timestamptz NOT NULL DEFAULT now())""",
-    f"""CREATE TABLE subscriptions (
+    """CREATE TABLE subscriptions (
         id text PRIMARY KEY,
         client_id text NOT NULL REFERENCES billing_accounts ON DELETE RESTRICT,
         plan_id text REFERENCES plans ON DELETE RESTRICT,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -16,22 +15,10 @@ from escalation.service_layer.escalations import Escalations, handlers
 from escalation.settings import EscalationSettings
 from revgen_common import ExactlyOnceConsumer, OutboxRelay
 from revgen_common.db import create_engine
+from revgen_common.periodic import every
 from revgen_common.topics import IDENTITY_EVENTS, MESSAGING_EVENTS
 
-log = logging.getLogger(__name__)
 TIMER_SECONDS = 1.0
-
-
-async def _timer(escalations: Escalations, stop: asyncio.Event) -> None:
-    """Checks for due steps every second; the step itself is claimed atomically in SQL, so
-    several processes may run this at once."""
-    while not stop.is_set():
-        try:
-            await escalations.run_due_steps()
-        except Exception:
-            log.exception("escalation timer failed; retrying")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), TIMER_SECONDS)
 
 
 def create_app(settings: EscalationSettings, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> FastAPI:
@@ -46,7 +33,9 @@ def create_app(settings: EscalationSettings, clock: Callable[[], datetime] = lam
                                        handlers=handlers(escalations), engine=engine,
                                        bootstrap_servers=settings.kafka_bootstrap_servers)
         relay = OutboxRelay(name="escalation", engine=engine, bootstrap_servers=settings.kafka_bootstrap_servers)
-        tasks = [asyncio.create_task(c) for c in (consumer.run(stop), relay.run(stop), _timer(escalations, stop))]
+        # Steps are claimed atomically in SQL, so several processes may run this timer at once.
+        tasks = [asyncio.create_task(c) for c in (consumer.run(stop), relay.run(stop),
+                                                  every(TIMER_SECONDS, escalations.run_due_steps, stop))]
         try:
             yield
         finally:

@@ -1,6 +1,5 @@
 """Every lead is answered in seconds, once (E5, E7); STOP is honoured on every path (D7)."""
 import uuid
-from datetime import timedelta
 
 from messaging_testing import (SendQueue, apply, client, inbound_sms, outbox, scalar, twilio_event)
 from revgen_common.envelope import Envelope

@@ -3,23 +3,13 @@ each is guaranteed max(1, capacity // active clients) slots, however hard one cl
 import pytest
 
 from messaging.domain.fair_share import FairShare
+from revgen_common.testing.clock import FakeMonotonic
 
 WINDOW = 3.0
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-def fair_share(capacity: int) -> tuple[FairShare, FakeClock]:
-    clock = FakeClock()
+def fair_share(capacity: int) -> tuple[FairShare, FakeMonotonic]:
+    clock = FakeMonotonic()
     return FairShare(capacity, clock, active_window=WINDOW), clock
 
 

@@ -6,24 +6,14 @@ import itertools
 import pytest
 
 from messaging.domain.pacing import PROBE_LEASE, PROBE_PENDING_WAIT, Pacer
+from revgen_common.testing.clock import FakeMonotonic
 
 A, B, C = "+15550000001", "+15550000002", "+15550000003"
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> FakeMonotonic:
+    return FakeMonotonic()
 
 
 def test_a_number_sends_at_once_then_waits_for_its_rate(clock):
@@ -138,7 +128,7 @@ def test_rates_must_be_positive(clock):
         Pacer(per_number_per_second=0, per_account_per_second=1, clock=clock)
 
 
-def simulate_throttled_twilio(pacer: Pacer, clock: FakeClock, senders: list[str], seconds: float,
+def simulate_throttled_twilio(pacer: Pacer, clock: FakeMonotonic, senders: list[str], seconds: float,
                               latency: float, retry_after: float) -> list[float]:
     """One partition per entry of `senders`, each sending from that number and trying again
     when the Pacer (or a 429's Retry-After) says. Twilio answers every request with 429

@@ -71,12 +71,11 @@ class Conversations:
 
     async def form_submitted(self, message: Envelope, uow: UnitOfWork) -> None:
         client_id, form = message.payload["form_client_id"], message.payload["raw"]
-        number = await uow.connection.scalar(text("""
-            SELECT n.number FROM numbers n JOIN profiles p ON p.client_id = n.client_id
+        found = (await uow.connection.execute(text("""
+            SELECT n.number, p.business_name FROM numbers n JOIN profiles p ON p.client_id = n.client_id
             WHERE n.client_id = :c AND n.released_at IS NULL AND p.deleted_at IS NULL ORDER BY n.number LIMIT 1"""),
-            {"c": client_id})
-        business = await uow.connection.scalar(text("SELECT business_name FROM profiles WHERE client_id = :c"),
-                                               {"c": client_id})
+            {"c": client_id})).first()
+        number, business = (found.number, found.business_name) if found else (None, None)
         if number is None or not form.get("phone"):
             log.warning("form for %s dropped: %s", client_id, "no number" if number is None else "no phone field")
             return
