@@ -5,6 +5,7 @@ import uuid
 from sqlalchemy import func, select
 
 from revgen_common import ConsumerOptions, Envelope, ExactlyOnceConsumer, OutboxRelay, TransientError
+from revgen_common.errors import NotYet
 from revgen_common.db import inbox, outbox
 from tests.support.effects import applied, applied_count, create_effects_table, effect_requests, make_handlers
 from tests.support.kafka_io import publish, publish_raw, read_all
@@ -84,6 +85,33 @@ async def test_a_transient_failure_pauses_only_its_partition_and_honours_retry_a
     assert len(attempts) == 2
     assert attempts[1] - attempts[0] >= 1.0  # Retry-After is a floor, never shortened
     assert await applied_count(engine) == 41  # nothing lost, nothing doubled
+
+
+async def test_a_message_our_own_pacing_defers_waits_as_told_and_never_escalates_into_backoff(
+        infra, engine, make_topic):
+    """NotYet is a schedule, not a failure: deferred eight times, the message is asked again
+    every ~0.3 s. Counted as failures, the eighth wait alone would be 12.8-25.6 s."""
+    await create_effects_table(engine)
+    topic = await make_topic(partitions=1)
+    name = f"deferred-{uuid.uuid4().hex[:6]}"
+    tries: list[float] = []
+    base = make_handlers(name)
+
+    async def paced(event, uow):
+        tries.append(asyncio.get_running_loop().time())
+        if len(tries) <= 8:
+            raise NotYet("paced", retry_after=0.3)
+        await base["EffectRequested"](event, uow)
+
+    await publish(infra.bootstrap_servers, topic, [Envelope(type="EffectRequested", producer="t", key="k",
+                                                            payload={"seq": 1})])
+    async with running(consumer(name, topic, engine, infra, handlers={"EffectRequested": paced})):
+        await eventually(lambda: _inbox_count(engine, 1), timeout=30)
+
+    gaps = [later - earlier for earlier, later in zip(tries, tries[1:])]
+    assert len(gaps) == 8 and min(gaps) >= 0.3, gaps  # the wait is honoured, never shortened
+    assert max(gaps) < 2.0, gaps
+    assert await applied_count(engine) == 1
 
 
 async def test_outbox_rows_are_published_with_their_event_id_and_marked(infra, engine, make_topic):

@@ -179,7 +179,8 @@ class ExactlyOnceConsumer:
         except Exception:
             log.exception("consumer %s: batch on %s failed outside a handler; replaying it", self.name, tp)
             state = self._retrying.get(tp)
-            await self._rewind(tp, records[0].offset, (state.attempts if state else 0) + 1, None)
+            attempts = (state.attempts if state else 0) + 1
+            await self._rewind(tp, records[0].offset, attempts, self.options.backoff.delay(attempts))
             retry = True
         finally:
             self._workers.pop(tp, None)
@@ -211,7 +212,8 @@ class ExactlyOnceConsumer:
                 log.warning("consumer %s: batch on %s not applied: %r", self.name, tp, error)
                 metrics.RETRIES.labels(self.name, tp.topic).inc()
                 state = self._retrying.get(tp)
-                await self._rewind(tp, batch[0].record.offset, (state.attempts if state else 0) + 1, None)
+                attempts = (state.attempts if state else 0) + 1
+                await self._rewind(tp, batch[0].record.offset, attempts, self.options.backoff.delay(attempts))
                 return True
             self._checkpoint("after_db_commit")
             self._retrying.pop(tp, None)
@@ -271,7 +273,14 @@ class ExactlyOnceConsumer:
         the partition must wait and retry it."""
         verdict = classify(error)
         state = self._retrying.get(tp)
-        attempts = (state.attempts if state and state.offset == item.record.offset else 0) + 1
+        earlier = state.attempts if state and state.offset == item.record.offset else 0
+        if verdict.scheduled:  # not a failure: wait as told, the attempt count unchanged
+            log.debug("consumer %s: %s@%d waits %.2fs: %s", self.name, tp, item.record.offset,
+                      verdict.retry_after, error)
+            metrics.DEFERRALS.labels(self.name, tp.topic).inc()
+            await self._rewind(tp, item.record.offset, earlier, Backoff.scheduled(verdict.retry_after))
+            return False
+        attempts = earlier + 1
         give_up = not verdict.transient or (
             verdict.bounded and attempts >= self.options.max_attempts_for_unexpected_errors)
         if give_up:
@@ -281,13 +290,13 @@ class ExactlyOnceConsumer:
         log.warning("consumer %s: transient failure at %s@%d (attempt %d): %r",
                     self.name, tp, item.record.offset, attempts, error)
         metrics.RETRIES.labels(self.name, tp.topic).inc()
-        await self._rewind(tp, item.record.offset, attempts, verdict.retry_after)
+        await self._rewind(tp, item.record.offset, attempts,
+                           self.options.backoff.delay(attempts, verdict.retry_after))
         return False
 
-    async def _rewind(self, tp: TopicPartition, offset: int, attempts: int, retry_after: float | None) -> None:
-        """Backpressure: the partition stays paused at `offset` until its backoff is over;
-        the poll loop goes on serving the other partitions (and the group heartbeat)."""
-        delay = self.options.backoff.delay(attempts, retry_after)
+    async def _rewind(self, tp: TopicPartition, offset: int, attempts: int, delay: float) -> None:
+        """Backpressure: the partition stays paused at `offset` until `delay` is over; the
+        poll loop goes on serving the other partitions (and the group heartbeat)."""
         self._retrying[tp] = _RetryState(offset=offset, attempts=attempts, not_before=time.monotonic() + delay)
         if tp in self._consumer.assignment():
             self._consumer.seek(tp, offset)

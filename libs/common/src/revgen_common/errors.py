@@ -18,6 +18,15 @@ class TransientError(Exception):
         self.retry_after = retry_after
 
 
+class NotYet(TransientError):
+    """Nothing failed: our own pacing says this message waits `retry_after` seconds. The
+    consumer tries it again then, without counting a failed attempt, so a long queue behind
+    a rate limit never grows into exponential backoff."""
+
+    def __init__(self, message: str, retry_after: float):
+        super().__init__(message, retry_after=retry_after)
+
+
 class PermanentError(Exception):
     """Retrying cannot help (bad data, a rule the message breaks): dead-letter it."""
 
@@ -33,9 +42,12 @@ class Verdict:
     # Unexpected exceptions (bugs) are retried a few times, then dead-lettered so one
     # poison message cannot stall its partition for ever. Infrastructure outages are not.
     bounded: bool = False
+    scheduled: bool = False  # NotYet: wait exactly retry_after, the attempt count unchanged
 
 
 def classify(error: BaseException) -> Verdict:
+    if isinstance(error, NotYet):
+        return Verdict(transient=True, retry_after=error.retry_after, scheduled=True)
     if isinstance(error, TransientError):
         return Verdict(transient=True, retry_after=error.retry_after)
     if isinstance(error, (PermanentError, ValidationError, ValueError, KeyError, TypeError)):
@@ -58,3 +70,9 @@ class Backoff:
         ceiling = min(self.maximum, self.initial * self.multiplier ** max(0, attempt - 1))
         jittered = random.uniform(ceiling / 2, ceiling)
         return max(jittered, retry_after or 0.0)
+
+    @staticmethod
+    def scheduled(retry_after: float) -> float:
+        """A NotYet's wait, spread by up to 10 % so partitions queued behind one rate limit
+        do not all ask again in the same instant."""
+        return retry_after * random.uniform(1.0, 1.1)

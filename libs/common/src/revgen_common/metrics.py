@@ -13,6 +13,8 @@ HANDLER_SECONDS = Histogram(
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 RETRIES = Counter("revgen_retries_total", "Transient failures that paused a partition", ["consumer", "topic"])
+DEFERRALS = Counter("revgen_deferrals_total", "Messages our own pacing told to wait (NotYet), not failures",
+                    ["consumer", "topic"])
 DEAD_LETTERS = Counter("revgen_dead_letters_total", "Messages sent to the dead-letter topic", ["consumer", "topic"])
 OUTBOX_BACKLOG = Gauge("revgen_outbox_backlog", "Outbox rows not yet published", ["relay"])
 OUTBOX_PARKED = Gauge("revgen_outbox_parked", "Outbox rows Kafka refused for good, waiting for an operator", ["relay"])

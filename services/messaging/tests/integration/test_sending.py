@@ -9,7 +9,7 @@ from messaging.service_layer import delivery
 from messaging.service_layer.sends import Outgoing, enqueue
 from messaging_testing import SendQueue, apply, client, outbox, scalar, twilio_event
 from revgen_common.envelope import Envelope
-from revgen_common.errors import TransientError
+from revgen_common.errors import NotYet, TransientError
 from revgen_common.unit_of_work import UnitOfWork
 
 
@@ -105,7 +105,7 @@ async def test_a_send_twilio_never_received_is_looked_up_first_and_resent_only_o
     request = Envelope.model_validate((await outbox(messaging.engine, "messaging.sends", "SendRequested"))[0])
     with pytest.raises(TransientError):
         await apply(messaging.engine, messaging.sender.send_requested, request)
-    with pytest.raises(TransientError, match="may still land"):
+    with pytest.raises(NotYet, match="may still land"):
         await apply(messaging.engine, messaging.sender.send_requested, request)  # looks, does not resend
     assert twilio.state.messages == []
     clock.advance(seconds=messaging.sender.twilio.settle_after.total_seconds() + 1)

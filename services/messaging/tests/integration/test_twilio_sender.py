@@ -9,7 +9,7 @@ import pytest
 from messaging.adapters.twilio_sender import (Accepted, RecipientUnsubscribed, SendOutcomeUnknown, SendRejected,
                                               TwilioSender)
 from messaging.domain.pacing import Pacer
-from revgen_common.errors import PermanentError, TransientError
+from revgen_common.errors import NotYet, PermanentError, TransientError
 from revgen_devstack import free_port
 from revgen_devstack.testing import serve_app
 from revgen_fakes.twilio import TwilioState, faulty_app
@@ -79,7 +79,7 @@ async def test_a_429_raises_twilios_retry_after_and_the_pacer_keeps_every_send_o
         fake.script("429:retry_after=2")
         with pytest.raises(TransientError) as throttled:
             await sender.send(to=LEAD, from_=CLIENT_NUMBER, body="first try")
-        with pytest.raises(TransientError) as paced:
+        with pytest.raises(NotYet) as paced:
             await sender.send(to="+15559990000", from_="+15550002222", body="another lead, another number")
         requests_during_the_hold = state.requests.count("POST")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import openai
 
 from messaging.domain.fair_share import FairShare
-from revgen_common.errors import PermanentError, TransientError
+from revgen_common.errors import NotYet, PermanentError, TransientError
 
 HANDOFF = "[HANDOFF]"
 ROLES = {"lead": "user", "business": "assistant"}
@@ -32,7 +32,7 @@ class AIReply:
     handoff: bool
 
 
-class OverFairShare(TransientError):
+class OverFairShare(NotYet):
     """This client already uses its share of the OpenAI concurrency; OpenAI was not called."""
 
 

@@ -18,7 +18,7 @@ from twilio.http.response import Response
 from twilio.rest import Client
 
 from messaging.domain.pacing import Pacer
-from revgen_common.errors import PermanentError, TransientError
+from revgen_common.errors import NotYet, PermanentError, TransientError
 
 T = TypeVar("T")
 
@@ -93,7 +93,7 @@ class TwilioSender:
     async def send(self, *, to: str, from_: str, body: str) -> Accepted:
         wait = self._pacer.reserve(from_)
         if wait > 0:
-            raise TransientError(f"paced: {from_} may send again in {wait:.2f}s", retry_after=wait)
+            raise NotYet(f"paced: {from_} may send again in {wait:.2f}s", retry_after=wait)
         try:
             message = await self._within_timeout(self._client.messages.create_async(
                 to=to, from_=from_, body=body, status_callback=self._status_callback))

@@ -22,7 +22,7 @@ from messaging.adapters.twilio_sender import Accepted, RecipientUnsubscribed, Se
 from messaging.domain.compliance import Facts, decide
 from messaging.domain.phones import timezone_of
 from revgen_common.envelope import Envelope
-from revgen_common.errors import TransientError
+from revgen_common.errors import NotYet, TransientError
 from revgen_common.topics import MESSAGING_EVENTS, MESSAGING_SENDS
 from revgen_common.unit_of_work import UnitOfWork
 
@@ -157,7 +157,7 @@ class Sender:
         settled = row.claimed_at + self.twilio.settle_after
         if found is None and self.clock() < settled:
             wait = (settled - self.clock()).total_seconds()
-            raise TransientError("an earlier attempt may still land at Twilio; looking again later", retry_after=wait)
+            raise NotYet("an earlier attempt may still land at Twilio; looking again later", retry_after=wait)
         return found
 
     async def _call_twilio(self, row) -> Accepted | None:
