@@ -1,5 +1,5 @@
 """RevGen's shared runtime. The public surface is `__all__`; everything else is internal."""
-from revgen_common.consumer import ConsumerOptions, ExactlyOnceConsumer, Handler
+from revgen_common.consumer import ConsumerOptions, ExactlyOnceConsumer, Handler, Staged
 from revgen_common.envelope import Envelope, event_id_from
 from revgen_common.errors import PermanentError, TransientError
 from revgen_common.kafka_stage import Output, TransactionalStage
@@ -14,6 +14,7 @@ __all__ = [
     "Envelope",
     "ExactlyOnceConsumer",
     "Handler",
+    "Staged",
     "OutboxRelay",
     "Output",
     "PermanentError",

@@ -5,6 +5,11 @@ outgoing messages (outbox rows) commit in ONE PostgreSQL transaction, and only t
 the Kafka offset committed. A crash anywhere replays the batch; the inbox turns the
 replay into a no-op. Order per partition is kept by never having two batches of one
 partition in flight; other partitions go on while one waits out a retry.
+
+A `Staged` handler's slow part (a provider call) runs before that transaction, for every
+message of the batch at once — one after another only within a key, so order per key
+holds — and its result is applied in the transaction. Preparing must be idempotent: a
+replayed batch prepares again whatever was not recorded in the inbox.
 """
 from __future__ import annotations
 
@@ -24,7 +29,7 @@ from revgen_common import metrics
 from revgen_common.checkpoints import Checkpoint, no_checkpoint
 from revgen_common.dead_letters import dead_letter_envelope, dead_letter_headers
 from revgen_common.envelope import Envelope
-from revgen_common.errors import Backoff, UndecodableMessage, classify
+from revgen_common.errors import Backoff, TransientError, UndecodableMessage, classify
 from revgen_common.kafka_config import consumer_config
 from revgen_common.logs import correlation_id
 from revgen_common.topics import DEAD_LETTERS, TopicSpec
@@ -33,6 +38,19 @@ from revgen_common.unit_of_work import UnitOfWork
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Envelope, UnitOfWork], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Staged:
+    """`prepare(event)` runs outside the batch's transaction, concurrently with the rest of
+    the batch; `apply(event, uow, prepared)` then runs in it with what prepare returned.
+    Without `apply`, prepare did all the work (in transactions of its own)."""
+    prepare: Callable[[Envelope], Awaitable[object]]
+    apply: Callable[[Envelope, UnitOfWork, object], Awaitable[None]] | None = None
+
+
+_NOT_PREPARED = object()
+_ALREADY_APPLIED = text("SELECT event_id FROM inbox WHERE consumer = :consumer AND event_id = ANY(:event_ids)")
 
 _CLAIM_INBOX = text("""
     INSERT INTO inbox (consumer, event_id, topic, partition, "offset", outcome)
@@ -54,6 +72,7 @@ class _Decoded:
     event_id: uuid.UUID
     envelope: Envelope | None = None
     error: Exception | None = None
+    prepared: object = _NOT_PREPARED
 
 
 def _decode(record: ConsumerRecord) -> _Decoded:
@@ -87,6 +106,7 @@ class ConsumerOptions:
     max_attempts_for_unexpected_errors: int = 5
     backoff: Backoff = field(default_factory=Backoff)
     lag_refresh_seconds: float = 2.0
+    max_concurrent_preparations: int = 64  # Staged.prepare calls at once, across partitions
 
 
 class ExactlyOnceConsumer:
@@ -95,7 +115,7 @@ class ExactlyOnceConsumer:
         *,
         name: str,
         topics: Iterable[TopicSpec | str],
-        handlers: Mapping[str, Handler],
+        handlers: Mapping[str, Handler | Staged],
         engine: AsyncEngine,
         bootstrap_servers: str,
         options: ConsumerOptions | None = None,
@@ -117,6 +137,7 @@ class ExactlyOnceConsumer:
         self._committed: dict[TopicPartition, int] = {}
         self._capacity_paused: set[TopicPartition] = set()
         self._next_lag_refresh = 0.0
+        self._preparing = asyncio.Semaphore(self.options.max_concurrent_preparations)
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -175,7 +196,9 @@ class ExactlyOnceConsumer:
     async def _work(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
         retry = False
         try:
-            retry = await self._apply_batch(tp, [_decode(r) for r in records])
+            batch = [_decode(r) for r in records]
+            await self._prepare(batch)
+            retry = await self._apply_batch(tp, batch)
         except Exception:
             log.exception("consumer %s: batch on %s failed outside a handler; replaying it", self.name, tp)
             state = self._retrying.get(tp)
@@ -223,6 +246,34 @@ class ExactlyOnceConsumer:
             return False
         return False
 
+    async def _prepare(self, batch: list[_Decoded]) -> None:
+        staged = [item for item in batch
+                  if item.envelope is not None and isinstance(self.handlers.get(item.envelope.type), Staged)]
+        if not staged:
+            return
+        async with self.engine.connect() as db:  # a replay's applied messages are not prepared again
+            done = set((await db.execute(_ALREADY_APPLIED, {
+                "consumer": self.name, "event_ids": [item.event_id for item in staged]})).scalars())
+        by_key: dict[bytes | None, list[_Decoded]] = {}
+        for item in staged:
+            if item.event_id not in done:  # nor a second copy in this batch: apply skips it
+                done.add(item.event_id)
+                by_key.setdefault(item.record.key, []).append(item)
+        await asyncio.gather(*(self._prepare_in_order(items) for items in by_key.values()))
+
+    async def _prepare_in_order(self, items: list[_Decoded]) -> None:
+        for item in items:
+            stage = self.handlers[item.envelope.type]
+            token = correlation_id.set(str(item.envelope.correlation_id or item.envelope.event_id))
+            try:
+                async with self._preparing:
+                    item.prepared = await stage.prepare(item.envelope)
+            except Exception as error:  # raised where it is applied, so the batch stops there
+                item.error = error
+                return  # the key's later messages wait for this one
+            finally:
+                correlation_id.reset(token)
+
     async def _apply_all(self, uow: UnitOfWork, batch: list[_Decoded]) -> None:
         fresh = await self._claim_inbox(uow, batch)
         halfway = len(batch) // 2
@@ -261,7 +312,12 @@ class ExactlyOnceConsumer:
             return
         token = correlation_id.set(str(envelope.correlation_id or envelope.event_id))
         try:
-            await handler(envelope, uow)
+            if not isinstance(handler, Staged):
+                await handler(envelope, uow)
+            elif item.prepared is _NOT_PREPARED:  # its key stopped earlier, yet that one was applied elsewhere
+                raise TransientError("not prepared in this batch; prepared again when retried")
+            elif handler.apply is not None:
+                await handler.apply(envelope, uow, item.prepared)
         finally:
             correlation_id.reset(token)
         self._count(item, "applied")
