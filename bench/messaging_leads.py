@@ -156,7 +156,7 @@ async def main(args) -> None:
                 report["latency"]["stages"] = await stages(engine)
                 twilio.latency = PROVIDER_LATENCY
                 report["outage"] = await outage_phase(args, producer, infra, twilio_app, arrivals)
-                report["win_back"] = await win_back_phase(args, engine, port, arrivals)
+                report["win_back"] = await win_back_phase(args, engine, port, arrivals, process)
             finally:
                 await producer.stop()
                 process.terminate()
@@ -231,7 +231,7 @@ async def outage_phase(args, producer, infra, twilio_app, arrivals) -> dict:
             "twilio_accept_latency_s": PROVIDER_LATENCY}
 
 
-async def win_back_phase(args, engine, port, arrivals) -> dict:
+async def win_back_phase(args, engine, port, arrivals, process) -> dict:
     client = "bench-1"
     async with engine.begin() as db:
         await db.execute(text("""
@@ -240,6 +240,7 @@ async def win_back_phase(args, engine, port, arrivals) -> dict:
                    'bench', 'lost',
                    now() - interval '200 days'
             FROM generate_series(1, :n) g"""), {"c": client, "n": args.win_back})
+    cpu_before = {"messaging": _cpu_seconds(process), "bench_and_fakes": _cpu_seconds(psutil.Process())}
     started = time.monotonic()
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
         answer = await http.post(f"/clients/{client}/automations/win-back",
@@ -248,9 +249,33 @@ async def win_back_phase(args, engine, port, arrivals) -> dict:
     queued = time.monotonic() - started
     bodies = [f"We miss you, Lead {g}! 10% off this month." for g in range(1, args.win_back + 1)]
     done = await wait_for(lambda: arrivals.count(bodies) == args.win_back, timeout=300)
+    seconds = time.monotonic() - started
+    cpu = {"messaging": round(_cpu_seconds(process) - cpu_before["messaging"], 1),
+           "bench_and_fakes": round(_cpu_seconds(psutil.Process()) - cpu_before["bench_and_fakes"], 1)}
+    per_second = [0] * (int(seconds) + 1)
+    for body in bodies:
+        if body in arrivals.at:
+            per_second[int(arrivals.at[body][0] - started)] += 1
     return {"leads": args.win_back, "queued": answer.json().get("queued"), "queue_seconds": round(queued, 2),
-            "all_at_twilio": done, "seconds_to_reach_twilio": round(time.monotonic() - started, 2),
-            "twilio_accept_latency_s": PROVIDER_LATENCY}
+            "all_at_twilio": done, "seconds_to_reach_twilio": round(seconds, 2),
+            "twilio_accept_latency_s": PROVIDER_LATENCY, "arrivals_per_second": per_second, "cpu_seconds": cpu,
+            "sender_counters": await _sender_counters(port)}
+
+
+def _cpu_seconds(process) -> float:
+    times = psutil.Process(process.pid).cpu_times()
+    return times.user + times.system
+
+
+async def _sender_counters(port: int) -> dict:
+    """The sender's retries and pacing deferrals so far, from its /metrics."""
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+        text_ = (await http.get("/metrics")).text
+    counters = {}
+    for line in text_.splitlines():
+        if line.startswith(("revgen_retries_total", "revgen_deferrals_total")) and "messaging-sender" in line:
+            counters[line.split("{")[0]] = float(line.rsplit(" ", 1)[1])
+    return counters
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import text
 
 from messaging.service_layer.clients import Profile
+from revgen_common import Staged
 from revgen_common.envelope import Envelope
 from revgen_common.unit_of_work import UnitOfWork
 
@@ -54,7 +55,14 @@ def inbound_sms(to: str, from_: str, body: str, sid: str | None = None) -> Envel
 
 
 async def apply(engine, handler, message: Envelope) -> None:
-    """Apply one event the way the consumer does: handler + outbox in one transaction."""
+    """Apply one event the way the consumer does: a Staged handler's prepare first, then the
+    handler + outbox in one transaction."""
+    if isinstance(handler, Staged):
+        prepared = await handler.prepare(message)
+        if handler.apply is None:
+            return
+        stage = handler
+        handler = lambda event, uow: stage.apply(event, uow, prepared)  # noqa: E731
     async with UnitOfWork(engine) as uow:
         await handler(message, uow)
         await uow.commit()
@@ -78,7 +86,7 @@ class SendQueue:
         requests = await outbox(self.messaging.engine, "messaging.sends", "SendRequested")
         pending, self.done = requests[self.done:], len(requests)
         for request in pending:
-            await apply(self.messaging.engine, self.messaging.sender.send_requested, Envelope.model_validate(request))
+            await self.messaging.sender.send(Envelope.model_validate(request))
         return len(pending)
 
 

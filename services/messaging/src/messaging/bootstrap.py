@@ -26,7 +26,7 @@ from messaging.service_layer.scheduler import Scheduler
 from messaging.service_layer.sends import Sender
 from messaging.service_layer.summaries import Summaries
 from messaging.settings import MessagingSettings
-from revgen_common import ExactlyOnceConsumer, OutboxRelay
+from revgen_common import ExactlyOnceConsumer, OutboxRelay, Staged
 from revgen_common.consumer import ConsumerOptions
 from revgen_common.db import create_engine
 from revgen_common.periodic import every
@@ -34,6 +34,8 @@ from revgen_common.topics import (FORM_SUBMISSIONS, IDENTITY_EVENTS, MESSAGING_C
                                   TWILIO_MESSAGE_STATUS, TWILIO_MESSAGES)
 
 Clock = Callable[[], datetime]
+# An inbound batch waits on the assistant once (its drafts run together), then commits.
+INBOUND_BATCH = 16
 
 
 def utc_now() -> datetime:
@@ -54,7 +56,8 @@ class Messaging:
     def handlers(self) -> dict:
         """The main consumer's routes by event type."""
         return {
-            "TwilioMessageReceived": self.conversations.message_received,
+            "TwilioMessageReceived": Staged(prepare=self.conversations.draft_reply,
+                                            apply=self.conversations.message_received),
             "TwilioCallStatusReceived": self.conversations.call_status,
             "TwilioMessageStatusReceived": delivery.status_received,
             "FormSubmitted": self.conversations.form_submitted,
@@ -64,12 +67,12 @@ class Messaging:
         }
 
     def send_handlers(self) -> dict:
-        return {"SendRequested": self.sender.send_requested}
+        return {"SendRequested": Staged(prepare=self.sender.send)}
 
 
 def build(engine: AsyncEngine, twilio: TwilioSender, ai: AIResponder, platform_number: str,
           clock: Clock = utc_now) -> Messaging:
-    return Messaging(engine=engine, conversations=Conversations(ai, platform_number, clock),
+    return Messaging(engine=engine, conversations=Conversations(engine, ai, platform_number, clock),
                      commands=Commands(platform_number), sender=Sender(engine, twilio, clock),
                      clients=Clients(engine, clock), scheduler=Scheduler(engine, clock),
                      automations=Automations(engine, clock), summaries=Summaries(engine, platform_number))
@@ -83,21 +86,26 @@ def consumers(messaging: Messaging, settings: MessagingSettings) -> list[Exactly
                                                       FORM_SUBMISSIONS, MESSAGING_COMMANDS, IDENTITY_EVENTS],
                             handlers=messaging.handlers(), engine=messaging.engine,
                             bootstrap_servers=settings.kafka_bootstrap_servers,
-                            # Small batches: a batch's replies are published when it commits, and each
-                            # message in it waits on the assistant in turn.
-                            options=ConsumerOptions(max_batch=4, max_partitions_in_flight=settings.inbound_concurrency)),
+                            # A batch's replies are published when it commits; its messages wait
+                            # on the assistant together, before the transaction (Staged).
+                            options=ConsumerOptions(max_batch=INBOUND_BATCH,
+                                                    max_partitions_in_flight=settings.inbound_concurrency,
+                                                    max_concurrent_preparations=settings.openai_concurrency)),
         ExactlyOnceConsumer(name="messaging-sender", topics=[MESSAGING_SENDS], handlers=messaging.send_handlers(),
                             engine=messaging.engine, bootstrap_servers=settings.kafka_bootstrap_servers,
-                            options=ConsumerOptions(max_batch=20, max_partitions_in_flight=settings.send_concurrency)),
+                            # Every partition at once; the sends of a batch go to Twilio together.
+                            options=ConsumerOptions(max_batch=20, max_partitions_in_flight=MESSAGING_SENDS.partitions,
+                                                    max_concurrent_preparations=settings.send_concurrency)),
     ]
 
 
 def create_app(settings: MessagingSettings, clock: Clock = utc_now) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
-        # A send holds its batch's connection and briefly a second one for its claim.
+        # No connection is held while the assistant or Twilio answers: a batch, a draft, a
+        # claim or a record each hold one briefly.
         engine = create_engine(settings.messaging_database_url,
-                               pool_size=settings.inbound_concurrency + 2 * settings.send_concurrency + 8)
+                               pool_size=settings.inbound_concurrency + settings.send_concurrency + 8)
         twilio = TwilioSender(settings.twilio_account_sid, settings.twilio_auth_token.get_secret_value(),
                               str(settings.twilio_api_base), str(settings.status_callback_url),
                               Pacer(settings.sends_per_number_per_second, settings.sends_per_account_per_second))

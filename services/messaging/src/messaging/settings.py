@@ -22,7 +22,7 @@ class MessagingSettings(ServiceSettings):
     # Partitions each consumer works on at once: an inbound message waits on the assistant,
     # a send on Twilio, so throughput is about concurrency / provider latency.
     inbound_concurrency: int = Field(default=64, ge=1)
-    send_concurrency: int = Field(default=32, ge=1)
+    send_concurrency: int = Field(default=64, ge=1)
     host: str = "127.0.0.1"
     port: int = Field(default=8084, ge=0, le=65535)
     scheduler_interval_seconds: float = Field(default=1.0, gt=0)

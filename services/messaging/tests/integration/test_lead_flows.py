@@ -11,8 +11,8 @@ async def test_an_inbound_sms_delivered_5_times_gets_one_reply_at_twilio(messagi
     client_id, [number] = await client(messaging)
     openai.state.responder = lambda messages: "We can come by tomorrow at 9. Does that work?"
     sms = inbound_sms(number, LEAD, "Can you fix a leaking water heater?")
-    for _ in range(5):
-        await apply(messaging.engine, messaging.conversations.message_received,
+    for _ in range(5):  # as the consumer runs it: the assistant is asked before the transaction
+        await apply(messaging.engine, messaging.handlers()["TwilioMessageReceived"],
                     sms.model_copy(update={"event_id": uuid.uuid4()}))
     await SendQueue(messaging).drain()
     assert [m.body for m in twilio.state.sent_to(LEAD)] == ["We can come by tomorrow at 9. Does that work?"]
@@ -47,13 +47,11 @@ async def test_a_form_submission_becomes_a_lead_and_a_speed_to_lead_text(messagi
 async def test_a_lead_asking_for_a_person_or_an_unsure_ai_is_escalated_with_a_holding_reply(messaging, twilio, openai):
     client_id, [number] = await client(messaging)
     openai.state.responder = lambda messages: "[HANDOFF]"
-    await apply(messaging.engine, messaging.conversations.message_received,
-                inbound_sms(number, LEAD, "Can I talk to a real person please"))
-    await apply(messaging.engine, messaging.conversations.message_received,
-                inbound_sms(number, "+12125550148", "Do you service boilers from 1962?"))
+    received = messaging.handlers()["TwilioMessageReceived"]
+    await apply(messaging.engine, received, inbound_sms(number, LEAD, "Can I talk to a real person please"))
+    await apply(messaging.engine, received, inbound_sms(number, "+12125550148", "Do you service boilers from 1962?"))
     openai.faults.script("500", "500", "500")
-    await apply(messaging.engine, messaging.conversations.message_received,
-                inbound_sms(number, "+12125550149", "Is tomorrow ok?"))
+    await apply(messaging.engine, received, inbound_sms(number, "+12125550149", "Is tomorrow ok?"))
     await SendQueue(messaging).drain()
     requests = await outbox(messaging.engine, "messaging.events", "EscalationRequested")
     assert [r["payload"]["lead_phone"] for r in requests] == [LEAD, "+12125550148", "+12125550149"]
@@ -64,12 +62,13 @@ async def test_a_lead_asking_for_a_person_or_an_unsure_ai_is_escalated_with_a_ho
             "Thanks for your message! Someone from Ace Plumbing will get back to you shortly."]
 
 
-async def test_stop_is_confirmed_once_then_nothing_reaches_the_lead_on_any_path_until_start(messaging, twilio, clock):
+async def test_stop_is_confirmed_once_then_nothing_reaches_the_lead_on_any_path_until_start(messaging, twilio, openai, clock):
     client_id, [number] = await client(messaging)
+    received = messaging.handlers()["TwilioMessageReceived"]  # as the consumer runs it
     queue = SendQueue(messaging)
-    await apply(messaging.engine, messaging.conversations.message_received, inbound_sms(number, LEAD, "hello"))
+    await apply(messaging.engine, received, inbound_sms(number, LEAD, "hello"))
     await queue.drain()
-    await apply(messaging.engine, messaging.conversations.message_received, inbound_sms(number, LEAD, "Stop"))
+    await apply(messaging.engine, received, inbound_sms(number, LEAD, "Stop"))
     await queue.drain()
     confirmation = twilio.state.sent_to(LEAD)[-1].body
     assert "unsubscribed" in confirmation and "START" in confirmation
@@ -77,7 +76,7 @@ async def test_stop_is_confirmed_once_then_nothing_reaches_the_lead_on_any_path_
     lead_id = str(await scalar(messaging.engine, "SELECT id FROM leads WHERE phone = :p", p=LEAD))
 
     # every path: a reply, a scheduled follow-up, an automation, a command from another service
-    await apply(messaging.engine, messaging.conversations.message_received, inbound_sms(number, LEAD, "one more thing"))
+    await apply(messaging.engine, received, inbound_sms(number, LEAD, "one more thing"))
     await messaging.automations.schedule_follow_ups(client_id, "f1", "Hi {name}", [lead_id], clock())
     await messaging.scheduler.run_once()
     clock.advance(days=200)
@@ -87,8 +86,9 @@ async def test_stop_is_confirmed_once_then_nothing_reaches_the_lead_on_any_path_
             "client_id": client_id, "to": LEAD, "body": "Your tech is on the way", "purpose": "reminder"}))
     await queue.drain()
     assert len(twilio.state.sent_to(LEAD)) == before
+    assert [c for c in openai.state.completions if "one more thing" in str(c)] == []  # not even drafted
 
-    await apply(messaging.engine, messaging.conversations.message_received, inbound_sms(number, LEAD, "START"))
+    await apply(messaging.engine, received, inbound_sms(number, LEAD, "START"))
     await queue.drain()
     assert "resubscribed" in twilio.state.sent_to(LEAD)[-1].body
 

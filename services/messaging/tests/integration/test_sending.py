@@ -29,7 +29,7 @@ async def test_50_sends_whose_responses_are_lost_reach_twilio_exactly_once_each(
         envelope = Envelope.model_validate(request)
         for _ in range(3):
             try:
-                await apply(messaging.engine, messaging.sender.send_requested, envelope)
+                await messaging.sender.send(envelope)
                 break
             except TransientError:
                 continue
@@ -104,11 +104,11 @@ async def test_a_send_twilio_never_received_is_looked_up_first_and_resent_only_o
     twilio.faults.script("hang", path_prefix="/2010-04-01")  # our timeout: the outcome is unknown
     request = Envelope.model_validate((await outbox(messaging.engine, "messaging.sends", "SendRequested"))[0])
     with pytest.raises(TransientError):
-        await apply(messaging.engine, messaging.sender.send_requested, request)
+        await messaging.sender.send(request)
     with pytest.raises(NotYet, match="may still land"):
-        await apply(messaging.engine, messaging.sender.send_requested, request)  # looks, does not resend
+        await messaging.sender.send(request)  # looks, does not resend
     assert twilio.state.messages == []
     clock.advance(seconds=messaging.sender.twilio.settle_after.total_seconds() + 1)
-    await apply(messaging.engine, messaging.sender.send_requested, request)
+    await messaging.sender.send(request)
     assert len(twilio.state.messages) == 1
     assert await scalar(messaging.engine, "SELECT status FROM sends") == "queued"

@@ -103,7 +103,7 @@ async def test_a_dropped_response_is_an_unknown_outcome_and_find_sent_then_finds
         never_sent = await sender.find_sent(to=LEAD, from_=CLIENT_NUMBER, body="We can come at 4pm.", since=since)
 
     [message] = state.messages
-    assert found == Accepted(sid=message.sid, status=message.status)
+    assert found is not None and found.sid == message.sid  # its status may have moved on since
     assert never_sent is None
 
 

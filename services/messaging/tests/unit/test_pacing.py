@@ -173,3 +173,12 @@ def test_once_twilio_has_said_429_one_request_per_retry_after_reaches_it_from_al
     sent = simulate_throttled_twilio(pacer, clock, senders, seconds=10, latency=1.0, retry_after=2)
 
     assert sent == pytest.approx([2.0, 5.0, 8.0])
+
+
+def test_looking_at_the_wait_takes_nothing(clock):
+    pacer = Pacer(per_number_per_second=1, per_account_per_second=100, clock=clock)
+    assert [pacer.wait(A) for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert pacer.reserve(A) == 0.0  # the slot the looks saw is still there
+    assert pacer.wait(A) == pytest.approx(1.0)
+    pacer.throttled(retry_after=5)
+    assert pacer.wait(B) == pytest.approx(5.0)  # a hold shows for every number

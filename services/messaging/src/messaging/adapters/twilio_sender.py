@@ -57,7 +57,17 @@ class SendOutcomeUnknown(TransientError):
 _response_headers: ContextVar[Mapping[str, str] | None] = ContextVar("twilio_response_headers", default=None)
 
 
+# Idle connections are closed before a server's own idle timeout (uvicorn's is 5 s): a POST
+# on a connection the server has just closed fails like a lost answer, and costs a send
+# its settle wait before it may go again.
+KEEPALIVE_SECONDS = 4.0
+
+
 class _HeaderKeepingHttpClient(AsyncTwilioHttpClient):
+    def __init__(self):
+        super().__init__(pool_connections=False)
+        self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS))
+
     async def request(self, *args, **kwargs) -> Response:
         _response_headers.set(None)
         response = await super().request(*args, **kwargs)
@@ -89,6 +99,12 @@ class TwilioSender:
         # After this, a request we sent has either reached Twilio or never will (our timeout
         # plus time for Twilio to list what it accepted): the ambiguity window of a send.
         self.settle_after = timedelta(seconds=timeout + 5)
+
+    def check_pace(self, from_: str) -> None:
+        """NotYet if `from_` may not send now, before any other work is done for the send."""
+        wait = self._pacer.wait(from_)
+        if wait > 0:
+            raise NotYet(f"paced: {from_} may send again in {wait:.2f}s", retry_after=wait)
 
     async def send(self, *, to: str, from_: str, body: str) -> Accepted:
         wait = self._pacer.reserve(from_)

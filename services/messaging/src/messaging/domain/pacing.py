@@ -53,19 +53,17 @@ class Pacer:
         self._held_until: float | None = None  # set from a 429 until a send works again
         self._probe_sent_at: float | None = None
 
+    def wait(self, from_number: str) -> float:
+        """What `reserve` would answer, taking nothing: a cheap look before other work."""
+        now = self._clock()
+        return self._wait(now, self._bucket(from_number, now))
+
     def reserve(self, from_number: str) -> float:
         """0.0: send now (a slot is taken). Otherwise the seconds to wait before asking again
         (nothing is taken)."""
         now = self._clock()
-        if self._held_until is not None:
-            if now < self._held_until:
-                return self._held_until - now
-            if self._probe_sent_at is not None and now - self._probe_sent_at < self._probe_lease:
-                return PROBE_PENDING_WAIT
-        number = self._numbers.get(from_number)
-        if number is None:
-            number = self._numbers[from_number] = TokenBucket.full(self._per_number, now)
-        wait = max(number.wait(now), self._account.wait(now))
+        number = self._bucket(from_number, now)
+        wait = self._wait(now, number)
         if wait > 0:
             return wait
         number.take()
@@ -73,6 +71,20 @@ class Pacer:
         if self._held_until is not None:
             self._probe_sent_at = now  # this request is the probe
         return 0.0
+
+    def _bucket(self, from_number: str, now: float) -> TokenBucket:
+        number = self._numbers.get(from_number)
+        if number is None:
+            number = self._numbers[from_number] = TokenBucket.full(self._per_number, now)
+        return number
+
+    def _wait(self, now: float, number: TokenBucket) -> float:
+        if self._held_until is not None:
+            if now < self._held_until:
+                return self._held_until - now
+            if self._probe_sent_at is not None and now - self._probe_sent_at < self._probe_lease:
+                return PROBE_PENDING_WAIT
+        return max(number.wait(now), self._account.wait(now))
 
     def throttled(self, retry_after: float) -> None:
         """Twilio answered 429: hold every number until `retry_after` from now. Answers to

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from messaging.adapters.ai_responder import AIResponder, AIUnavailable
 from messaging.domain.keywords import CONFIRMATIONS, Keyword, asks_for_a_person, keyword_of
@@ -25,6 +26,13 @@ MISSED_CALL = frozenset({"no-answer", "busy", "failed", "canceled"})
 HISTORY = 10
 SPEED_TO_LEAD = "Hi{name}! Sorry we missed you at {business}. How can we help? Reply here and we'll get right on it."
 HOLDING_REPLY = "Thanks for your message! Someone from {business} will get back to you shortly."
+
+
+@dataclass(frozen=True)
+class Draft:
+    """The assistant's answer to an inbound SMS; `handoff` says why a person must step in."""
+    text: str | None
+    handoff: str | None = None
 
 
 @dataclass(frozen=True)
@@ -47,10 +55,18 @@ _UPSERT_LEAD = text("""
 _NUMBER = text("""SELECT n.client_id, p.business_name, p.persona, p.knowledge FROM numbers n
                   JOIN profiles p ON p.client_id = n.client_id
                   WHERE n.number = :number AND n.released_at IS NULL AND p.deleted_at IS NULL""")
+_CONVERSATION = text("""
+    SELECT n.client_id, p.persona, p.knowledge, l.id AS lead_id, COALESCE(l.do_not_contact, false) AS do_not_contact,
+           EXISTS (SELECT 1 FROM opt_outs o WHERE o.scope = n.client_id AND o.phone = :phone) AS opted_out,
+           EXISTS (SELECT 1 FROM messages m WHERE m.message_sid = :sid) AS seen
+    FROM numbers n JOIN profiles p ON p.client_id = n.client_id
+    LEFT JOIN leads l ON l.client_id = n.client_id AND l.phone = :phone
+    WHERE n.number = :number AND n.released_at IS NULL AND p.deleted_at IS NULL""")
 
 
 class Conversations:
-    def __init__(self, ai: AIResponder, platform_number: str, clock: Clock):
+    def __init__(self, engine: AsyncEngine, ai: AIResponder, platform_number: str, clock: Clock):
+        self.engine = engine
         self.ai = ai
         self.platform_number = platform_number
         self.clock = clock
@@ -89,7 +105,37 @@ class Conversations:
 
     # -- inbound SMS ---------------------------------------------------------------------------
 
-    async def message_received(self, message: Envelope, uow: UnitOfWork) -> None:
+    async def draft_reply(self, message: Envelope) -> Draft | None:
+        """Ask the assistant before the batch's transaction (the consumer's prepare step), so
+        the messages of a batch wait on it together and no transaction stays open meanwhile.
+        None when no answer looks needed; `message_received` decides again and asks itself
+        if it must."""
+        raw = message.payload["raw"]
+        body = raw.get("Body", "")
+        if keyword_of(body) not in (None, Keyword.OPT_IN) or asks_for_a_person(body):
+            return None
+        try:
+            phone = normalize(raw["From"])
+        except InvalidPhone:
+            return None
+        async with self.engine.connect() as db:
+            found = (await db.execute(_CONVERSATION, {"number": raw["To"], "phone": phone,
+                                                      "sid": raw["MessageSid"]})).first()
+            if found is None or found.seen or found.do_not_contact or found.opted_out:
+                return None
+            history = await _history(db, found.lead_id) if found.lead_id else []
+        return await self._ask(found.client_id, found.persona, found.knowledge, history + [("lead", body)])
+
+    async def _ask(self, client_id: str, persona: str, knowledge: str, history: list[tuple[str, str]]) -> Draft:
+        try:
+            answer = await self.ai.reply(client_id=client_id, persona=persona, knowledge=knowledge, history=history)
+        except AIUnavailable as error:
+            return Draft(None, f"the assistant is unavailable ({error})")
+        if answer.handoff:
+            return Draft(answer.text or None, "the assistant was not sure")
+        return Draft(answer.text) if answer.text else Draft(None, "the assistant gave no answer")
+
+    async def message_received(self, message: Envelope, uow: UnitOfWork, draft: Draft | None = None) -> None:
         raw = message.payload["raw"]
         db = uow.connection
         client = (await db.execute(_NUMBER, {"number": raw["To"]})).first()
@@ -110,23 +156,18 @@ class Conversations:
             return
         if lead.do_not_contact or await _opted_out(uow, client.client_id, lead.phone):
             return
-        await self._answer(uow, client, lead, raw)
+        await self._answer(uow, client, lead, raw, draft)
 
-    async def _answer(self, uow: UnitOfWork, client, lead: Lead, raw: dict) -> None:
+    async def _answer(self, uow: UnitOfWork, client, lead: Lead, raw: dict, draft: Draft | None) -> None:
         body, business = raw.get("Body", ""), client.business_name or "our team"
-        reply, reason = None, None
         if asks_for_a_person(body):
-            reason = "the lead asked for a person"
-        else:
-            try:
-                answer = await self.ai.reply(client_id=client.client_id, persona=client.persona,
-                                             knowledge=client.knowledge, history=await _history(uow, lead.id))
-                reply = answer.text or None
-                reason = "the assistant was not sure" if answer.handoff else None
-            except AIUnavailable as error:
-                reason = f"the assistant is unavailable ({error})"
-        if reason is not None:
-            _escalate(uow, client.client_id, lead, raw["MessageSid"], reason)
+            draft = Draft(None, "the lead asked for a person")
+        elif draft is None:  # not drafted before the transaction: ask now
+            draft = await self._ask(client.client_id, client.persona, client.knowledge,
+                                    await _history(uow.connection, lead.id))
+        reply = draft.text
+        if draft.handoff is not None:
+            _escalate(uow, client.client_id, lead, raw["MessageSid"], draft.handoff)
             reply = reply or HOLDING_REPLY.format(business=business)
         await enqueue(uow, [Outgoing(f"reply:{raw['MessageSid']}", lead.phone, raw["To"], reply, "reply",
                                      client.client_id, lead.id)])
@@ -170,8 +211,8 @@ async def _opted_out(uow: UnitOfWork, scope: str, phone: str) -> bool:
                                             {"s": scope, "p": phone}))
 
 
-async def _history(uow: UnitOfWork, lead_id: uuid.UUID) -> list[tuple[str, str]]:
-    rows = await uow.connection.execute(text("""SELECT direction, body FROM messages WHERE lead_id = :l
+async def _history(db: AsyncConnection, lead_id: uuid.UUID) -> list[tuple[str, str]]:
+    rows = await db.execute(text("""SELECT direction, body FROM messages WHERE lead_id = :l
                                                 ORDER BY id DESC LIMIT :n"""), {"l": lead_id, "n": HISTORY})
     return [("lead" if r.direction == "in" else "business", r.body) for r in reversed(rows.all())]
 

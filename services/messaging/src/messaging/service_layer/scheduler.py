@@ -27,7 +27,7 @@ _DUE_DEFERRED = text("""
     UPDATE sends SET status = 'pending', not_before = NULL
     WHERE id IN (SELECT id FROM sends WHERE status = 'deferred' AND not_before <= :now
                  ORDER BY not_before LIMIT :batch FOR UPDATE SKIP LOCKED)
-    RETURNING id, to_number""")
+    RETURNING id, to_number, from_number""")
 
 
 class Scheduler:
@@ -45,6 +45,6 @@ class Scheduler:
                                          m.lead_id) for m in due])
             deferred = (await uow.connection.execute(_DUE_DEFERRED, {"now": now, "batch": self.batch})).all()
             for send in deferred:
-                request_send(uow, send.id, send.to_number)
+                request_send(uow, send.id, send.to_number, send.from_number)
             await uow.commit()
         return len(due) + len(deferred)

@@ -2,10 +2,11 @@
 
 `enqueue` writes a `sends` row and a `SendRequested` message to `messaging.sends` in the
 caller's transaction. The sender consumes that topic: compliance decides, the send is
-claimed (committed) before Twilio is called, and Twilio's throttling or outage becomes a
-TransientError — the consumer pauses the partition and the backlog waits in Kafka, as lag,
-until Twilio recovers (E3, E10). A send whose outcome is unknown is looked up at Twilio
-before any new attempt: never a blind resend.
+claimed (committed) before Twilio is called, and Twilio's answer is recorded in a
+transaction of its own, so the sends of one batch go out together (a `Staged` handler).
+Twilio's throttling or outage becomes a TransientError — the consumer pauses the partition
+and the backlog waits in Kafka, as lag, until Twilio recovers (E3, E10). A send whose
+outcome is unknown is looked up at Twilio before any new attempt: never a blind resend.
 """
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ _ENQUEUE = text("""
                 CAST(:tos AS text[]), CAST(:froms AS text[]), CAST(:bodies AS text[]), CAST(:purposes AS text[]))
          AS o(id, source_key, client_id, lead_id, to_number, from_number, body, purpose)
     ON CONFLICT (source_key) DO NOTHING
-    RETURNING id, to_number""")
+    RETURNING id, to_number, from_number""")
 
 
 async def enqueue(uow: UnitOfWork, messages: Iterable[Outgoing]) -> int:
@@ -63,13 +64,14 @@ async def enqueue(uow: UnitOfWork, messages: Iterable[Outgoing]) -> int:
         "tos": [m.to for m in batch], "froms": [m.from_ for m in batch], "bodies": [m.body for m in batch],
         "purposes": [m.purpose for m in batch]})).all()
     for row in rows:
-        request_send(uow, row.id, row.to_number)
+        request_send(uow, row.id, row.to_number, row.from_number)
     return len(rows)
 
 
-def request_send(uow: UnitOfWork, send_id: uuid.UUID, to: str) -> None:
+def request_send(uow: UnitOfWork, send_id: uuid.UUID, to: str, from_: str) -> None:
+    # `from` lets the sender check its pacing before it touches the database.
     uow.publish(MESSAGING_SENDS, Envelope(type="SendRequested", producer="messaging", key=to,
-                                          payload={"send_id": str(send_id)}))
+                                          payload={"send_id": str(send_id), "from": from_}))
 
 
 _FACTS = text("""
@@ -98,10 +100,12 @@ class Sender:
         self.twilio = twilio
         self.clock = clock
 
-    async def send_requested(self, message: Envelope, uow: UnitOfWork) -> None:
-        """Consumer handler of `messaging.sends`."""
-        send_id = uuid.UUID(message.payload["send_id"])
-        claim = await self._claim(send_id)
+    async def send(self, message: Envelope) -> None:
+        """One `SendRequested`, in transactions of its own: safe to run again at any point,
+        and alongside the other sends of its batch."""
+        if message.payload.get("from"):
+            self.twilio.check_pace(message.payload["from"])
+        claim = await self._claim(uuid.UUID(message.payload["send_id"]))
         if claim is None:
             return  # already sent, blocked, deferred or canceled: a redelivery changes nothing
         row, reconcile = claim
@@ -109,7 +113,9 @@ class Sender:
         if accepted is None:
             accepted = await self._call_twilio(row)
         if accepted is not None:
-            await self._record(uow, row, accepted)
+            async with UnitOfWork(self.engine) as uow:
+                await self._record(uow, row, accepted)
+                await uow.commit()
 
     async def _claim(self, send_id: uuid.UUID):
         """Decide and claim in a transaction of its own, committed BEFORE Twilio is called,
