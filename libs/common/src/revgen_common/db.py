@@ -49,6 +49,10 @@ Index("outbox_unpublished", outbox.c.id,
 Index("inbox_processed_at", inbox.c.processed_at)
 
 
-def create_engine(url: str, *, pool_size: int = 10, connect_args: dict | None = None) -> AsyncEngine:
-    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+def create_engine(url: str, *, pool_size: int = 10, connect_args: dict | None = None,
+                  pre_ping: bool = True) -> AsyncEngine:
+    """`pre_ping=False` saves a round trip per checkout on a hot path. Safe where every use
+    is retried: after a database restart the first use of a stale connection fails as a
+    disconnect (a transient error), and SQLAlchemy then replaces every older connection."""
+    return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=pre_ping,
                                connect_args=connect_args or {})

@@ -142,15 +142,15 @@ class Sender:
             if not decision.allowed:
                 await self._finish(claim, row, "blocked", reason=decision.blocked_reason)
                 return None
-            month = now.strftime("%Y-%m")
+            month = None
             if row.client_id and row.purpose in LEAD_FACING and row.monthly_limit is not None:
+                month = now.strftime("%Y-%m")
                 if await db.scalar(_RESERVE_USAGE, {"client": row.client_id, "month": month,
                                                     "limit": row.monthly_limit}) is None:
                     await self._finish(claim, row, "blocked", reason="monthly_limit")
                     return None
-                await db.execute(text("UPDATE sends SET usage_month = :m WHERE id = :id"), {"m": month, "id": row.id})
-            await db.execute(text("UPDATE sends SET status = 'claimed', claimed_at = :now WHERE id = :id"),
-                             {"now": now, "id": row.id})
+            await db.execute(text("UPDATE sends SET status = 'claimed', claimed_at = :now, usage_month = :m WHERE id = :id"),
+                             {"now": now, "m": month, "id": row.id})
             await claim.commit()
         row.claimed_at = now
         return row, False
