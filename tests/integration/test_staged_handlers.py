@@ -7,7 +7,7 @@ import uuid
 
 from sqlalchemy import insert
 
-from revgen_common import Envelope, Staged, TransientError
+from revgen_common import Envelope, PermanentError, Staged, TransientError
 from tests.integration.test_consumer_exactly_once import _inbox_count, consumer
 from tests.support.effects import applied, create_effects_table, effect_requests, effects
 from tests.support.kafka_io import publish
@@ -76,3 +76,23 @@ async def test_a_failed_preparation_stops_the_batch_there_and_applied_messages_a
     assert [r[0] for r in rows] == [e.event_id for e in events]  # each once, in order, none lost
     assert prepared[events[0].event_id] == prepared[events[1].event_id] == 1  # applied: never prepared again
     assert prepared[events[2].event_id] == 2  # failed, then prepared again when retried
+
+
+async def test_after_a_preparation_is_dead_lettered_the_next_message_of_its_key_is_prepared_and_applied(
+        infra, engine, make_topic):
+    await create_effects_table(engine)
+    topic = await make_topic(partitions=1)
+    name = f"staged-poison-{uuid.uuid4().hex[:6]}"
+    events = [Envelope(type="EffectRequested", producer="t", key="k", payload={"seq": i}) for i in range(3)]
+
+    async def prepare(event):
+        if event.payload["seq"] == 1:
+            raise PermanentError("the provider refused this one for good")
+        return {"seq": event.payload["seq"]}
+
+    await publish(infra.bootstrap_servers, topic, events)
+    stage = Staged(prepare=prepare, apply=_apply_as(name))
+    async with running(consumer(name, topic, engine, infra, handlers={"EffectRequested": stage}, max_batch=10)):
+        await eventually(lambda: _inbox_count(engine, 3), timeout=30)
+
+    assert [r[2] for r in await applied(engine)] == [0, 2]  # 1 dead-lettered, 2 not held up by it

@@ -29,7 +29,7 @@ from revgen_common import metrics
 from revgen_common.checkpoints import Checkpoint, no_checkpoint
 from revgen_common.dead_letters import dead_letter_envelope, dead_letter_headers
 from revgen_common.envelope import Envelope
-from revgen_common.errors import Backoff, TransientError, UndecodableMessage, classify
+from revgen_common.errors import Backoff, NotYet, UndecodableMessage, classify
 from revgen_common.kafka_config import consumer_config
 from revgen_common.logs import correlation_id
 from revgen_common.topics import DEAD_LETTERS, TopicSpec
@@ -314,8 +314,8 @@ class ExactlyOnceConsumer:
         try:
             if not isinstance(handler, Staged):
                 await handler(envelope, uow)
-            elif item.prepared is _NOT_PREPARED:  # its key stopped earlier, yet that one was applied elsewhere
-                raise TransientError("not prepared in this batch; prepared again when retried")
+            elif item.prepared is _NOT_PREPARED:  # an earlier message of its key failed (dead-lettered)
+                raise NotYet("not prepared in this batch; prepared when the partition is read again", retry_after=0.0)
             elif handler.apply is not None:
                 await handler.apply(envelope, uow, item.prepared)
         finally:
