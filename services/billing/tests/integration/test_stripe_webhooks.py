@@ -195,3 +195,32 @@ async def test_a_deleted_stripe_customer_is_forgotten_by_its_account(billing, ga
     await apply_event(billing, deleted)
     assert await scalar(billing.engine, "SELECT stripe_customer_id FROM billing_accounts WHERE client_id = :c",
                         c=cmd.client_id) is None
+
+
+async def test_events_that_change_nothing_are_recorded_once_and_publish_nothing(billing, stripe_fake):
+    """checkout.session.expired, customer.subscription.trial_will_end and invoice.finalization_failed:
+    recorded in the ledger (so reconciliation does not report them missing), no outcome."""
+    plan_id = await plan(billing)
+    since = len(stripe_fake.state.events)
+    done = await billing.saga.create(command(plan_id))
+    created = events_of(stripe_fake, since)
+    sub_event = next(e for e in created if e["type"].startswith("customer.subscription."))
+    invoice_event = next(e for e in created if e["type"].startswith("invoice."))
+    quiet = [
+        {**sub_event, "id": unique("evt"), "type": "customer.subscription.trial_will_end"},
+        {**invoice_event, "id": unique("evt"), "type": "invoice.finalization_failed"},
+        {**invoice_event, "id": unique("evt"), "type": "checkout.session.expired", "data": {"object": {
+            "id": unique("cs"), "object": "checkout.session", "status": "expired",
+            "customer": invoice_event["data"]["object"]["customer"], "subscription": None}}},
+    ]
+    for event in created:
+        await apply_event(billing, event)
+    published = [len(await outbox(billing.engine, t)) for t in ("billing.events", "messaging.commands")]
+    status = await scalar(billing.engine, "SELECT status FROM subscriptions WHERE id = :s", s=done.subscription_id)
+
+    assert [await apply_event(billing, e) for e in quiet] == [True, True, True]
+    assert [await apply_event(billing, e) for e in quiet] == [False, False, False]  # the ledger
+    assert [len(await outbox(billing.engine, t)) for t in ("billing.events", "messaging.commands")] == published
+    assert await scalar(billing.engine, "SELECT status FROM subscriptions WHERE id = :s", s=done.subscription_id) == status
+    assert await scalar(billing.engine, "SELECT count(*) FROM stripe_events WHERE id = ANY(:ids)",
+                        ids=[e["id"] for e in quiet]) == 3
