@@ -2,10 +2,11 @@
 import asyncio
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from revgen_common import ConsumerOptions, Envelope, ExactlyOnceConsumer, OutboxRelay, TransientError
 from revgen_common.errors import NotYet
+from revgen_common.topics import ALL_TOPICS
 from revgen_common.db import inbox, outbox
 from tests.support.effects import applied, applied_count, create_effects_table, effect_requests, make_handlers
 from tests.support.kafka_io import publish, publish_raw, read_all
@@ -112,6 +113,24 @@ async def test_a_message_our_own_pacing_defers_waits_as_told_and_never_escalates
     assert len(gaps) == 8 and min(gaps) >= 0.3, gaps  # the wait is honoured, never shortened
     assert max(gaps) < 2.0, gaps
     assert await applied_count(engine) == 1
+
+
+async def test_inbox_rows_outlive_every_topics_retention_then_are_pruned_in_chunks(infra, engine, make_topic):
+    topic = await make_topic()
+    c = consumer(f"pruned-{uuid.uuid4().hex[:6]}", topic, engine, infra)
+    keep = c.options.inbox_keep_seconds
+    assert keep > max(t.retention_ms for t in ALL_TOPICS) / 1000  # a replay from the earliest offset is absorbed
+    rows = [(c.name, keep + 3600)] * 3 + [(c.name, keep - 3600), ("another-consumer", keep + 3600)]
+    async with engine.begin() as db:
+        for name, age in rows:
+            await db.execute(text("""INSERT INTO inbox (consumer, event_id, topic, partition, "offset", processed_at)
+                                     VALUES (:c, :e, :t, 0, 0, now() - make_interval(secs => :age))"""),
+                             {"c": name, "e": uuid.uuid4(), "t": topic, "age": age})
+
+    assert await c.prune_inbox(chunk=2) == 3
+    async with engine.connect() as db:
+        left = (await db.execute(text("SELECT consumer FROM inbox ORDER BY consumer"))).scalars().all()
+    assert sorted(left) == sorted([c.name, "another-consumer"])  # the recent row, and nobody else's
 
 
 async def test_outbox_rows_are_published_with_their_event_id_and_marked(infra, engine, make_topic):

@@ -32,7 +32,8 @@ from revgen_common.envelope import Envelope
 from revgen_common.errors import Backoff, NotYet, UndecodableMessage, classify
 from revgen_common.kafka_config import consumer_config
 from revgen_common.logs import correlation_id
-from revgen_common.topics import DEAD_LETTERS, TopicSpec
+from revgen_common.periodic import every
+from revgen_common.topics import ALL_TOPICS, DEAD_LETTERS, TopicSpec
 from revgen_common.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,15 @@ class Staged:
 
 
 _NOT_PREPARED = object()
+# A message can come again for as long as a topic keeps it (an operator's replay from the
+# earliest offset), so its inbox row outlives the longest retention we declare, then goes.
+INBOX_KEEP_SECONDS = max(t.retention_ms for t in ALL_TOPICS) / 1000 + 86_400
+INBOX_PRUNE_EVERY_SECONDS = 3600
+_PRUNE_INBOX = text("""
+    DELETE FROM inbox WHERE ctid = ANY(ARRAY(
+        SELECT ctid FROM inbox WHERE consumer = :consumer
+          AND processed_at < now() - make_interval(secs => CAST(:keep AS double precision))
+        LIMIT :chunk))""")
 _ALREADY_APPLIED = text("SELECT event_id FROM inbox WHERE consumer = :consumer AND event_id = ANY(:event_ids)")
 
 _CLAIM_INBOX = text("""
@@ -107,6 +117,7 @@ class ConsumerOptions:
     backoff: Backoff = field(default_factory=Backoff)
     lag_refresh_seconds: float = 2.0
     max_concurrent_preparations: int = 64  # Staged.prepare calls at once, across partitions
+    inbox_keep_seconds: float = INBOX_KEEP_SECONDS
 
 
 class ExactlyOnceConsumer:
@@ -145,13 +156,27 @@ class ExactlyOnceConsumer:
         self._consumer.subscribe(self.topics, listener=_DrainOnRevoke(self))
         await self._consumer.start()
         log.info("consumer %s started on %s", self.name, self.topics)
+        pruning = asyncio.create_task(every(INBOX_PRUNE_EVERY_SECONDS, self.prune_inbox, stop))
         try:
             while not stop.is_set():
                 await self._poll_once()
         finally:
+            pruning.cancel()
             await self._drain(list(self._workers))
             await self._consumer.stop()
             log.info("consumer %s stopped", self.name)
+
+    async def prune_inbox(self, chunk: int = 10_000) -> int:
+        """Delete this consumer's inbox rows older than `inbox_keep_seconds`, a chunk per
+        transaction so no long lock is held; returns how many went."""
+        deleted = 0
+        while True:
+            async with self.engine.begin() as db:
+                count = (await db.execute(_PRUNE_INBOX, {"consumer": self.name, "chunk": chunk,
+                                                         "keep": self.options.inbox_keep_seconds})).rowcount
+            deleted += count
+            if count < chunk:
+                return deleted
 
     async def _poll_once(self) -> None:
         self._resume_due_retries()
