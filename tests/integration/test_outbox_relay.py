@@ -2,7 +2,7 @@
 import asyncio
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from revgen_common import Envelope, OutboxRelay, UnitOfWork
 from revgen_common.db import outbox
@@ -27,6 +27,26 @@ async def test_an_idle_relay_is_woken_by_the_commit_not_by_its_poll(infra, engin
         await write_rows(engine, topic, 3)
         # Well before the 60 s poll: only the LISTEN/NOTIFY wake-up can explain it.
         await eventually(lambda: _has(infra, topic, 3), timeout=20)
+
+
+async def test_a_relay_whose_listening_connection_is_killed_listens_again(infra, engine, make_topic):
+    """After a database restart (here: its LISTEN backend terminated) commits still wake the
+    relay; without listening again they would wait for its 60 s poll."""
+    topic = await make_topic()
+    relay = OutboxRelay(name=f"relisten-{uuid.uuid4().hex[:6]}", engine=engine,
+                        bootstrap_servers=infra.bootstrap_servers, idle_poll_seconds=60)
+    async with running(relay):
+        await write_rows(engine, topic, 1)
+        await eventually(lambda: _has(infra, topic, 1), timeout=20)
+        async with engine.begin() as db:
+            killed = (await db.execute(text("""SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                                               WHERE datname = current_database() AND query ILIKE 'LISTEN%'"""))).all()
+        assert killed  # the relay's listener
+        await asyncio.sleep(1)
+        await write_rows(engine, topic, 2, first=1)  # wakes the relay only if it listens again ...
+        await asyncio.sleep(0.5)
+        await write_rows(engine, topic, 2, first=3)  # ... (the first may find it busy reconnecting)
+        await eventually(lambda: _has(infra, topic, 5), timeout=20)
 
 
 async def test_several_relays_on_one_database_publish_each_row_once_in_order_per_key(infra, engine, make_topic):

@@ -9,10 +9,14 @@ polling remains as the fallback, since a notification is only a hint.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import asyncpg
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import (
     CorruptRecordException, InvalidTopicError, KafkaError, MessageSizeTooLargeError, RecordListTooLargeError,
@@ -20,7 +24,7 @@ from aiokafka.errors import (
 )
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from revgen_common import metrics
 from revgen_common.checkpoints import Checkpoint, no_checkpoint
@@ -38,6 +42,23 @@ REFUSED_FOR_GOOD = (MessageSizeTooLargeError, RecordListTooLargeError, InvalidTo
 
 # One lock id for "the relay of this database": every service has its own database.
 RELAY_LOCK_ID = 0x7265_6C61_7900  # "relay"
+
+
+@dataclass(frozen=True)
+class _Listener:
+    connection: AsyncConnection
+    driver: Any  # the asyncpg connection holding LISTEN
+
+    @property
+    def closed(self) -> bool:
+        return self.driver.is_closed()
+
+
+async def _discard(connection: AsyncConnection) -> None:
+    """A dead connection must not go back to the pool for the next checkout."""
+    with contextlib.suppress(Exception):
+        await connection.invalidate()
+        await connection.close()
 
 
 class OutboxRelay:
@@ -74,12 +95,17 @@ class OutboxRelay:
                     if not started:  # Kafka or the DB may be away at boot: retried like the rest
                         await self._producer.start()
                         started = True
+                    if listener is not None and listener.closed:
+                        # The database restarted or dropped us: listen again, or the rows
+                        # would wait for the poll instead of waking us at commit.
+                        await _discard(listener.connection)
+                        listener = None
                     if listener is None:
                         listener = await self._listen()
                     published = await self.publish_batch()
                     await self._housekeeping()
                     failures = 0
-                except (OSError, SQLAlchemyError, KafkaError) as error:
+                except (OSError, SQLAlchemyError, KafkaError, asyncpg.InterfaceError, asyncpg.PostgresError) as error:
                     # Kafka or the database is away: the rows wait in the outbox, nothing is lost.
                     failures += 1
                     log.warning("relay %s: publishing failed (%r); retrying", self.name, error)
@@ -90,14 +116,16 @@ class OutboxRelay:
         finally:
             stopping.cancel()
             if listener is not None:
-                await listener.close()
+                await (_discard(listener.connection) if listener.closed else listener.connection.close())
             await self._producer.stop()
 
-    async def _listen(self):
+    async def _listen(self) -> _Listener:
         connection = await self.engine.connect()
         raw = (await connection.get_raw_connection()).driver_connection
         await raw.add_listener(OUTBOX_CHANNEL, lambda *_: self._wake.set())
-        return connection
+        raw.add_termination_listener(lambda *_: self._wake.set())  # wake up to listen again
+        self._wake.set()  # rows committed while nobody listened are looked for at once
+        return _Listener(connection, raw)
 
     async def _sleep_until_woken(self, stopping: asyncio.Task) -> None:
         woken = asyncio.create_task(self._wake.wait())
