@@ -5,16 +5,17 @@ import asyncio
 import contextlib
 import logging
 
-from fastapi import FastAPI
-from prometheus_client import make_asgi_app
+from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from ingress.adapters.kafka_publisher import KafkaPublisher
-from ingress.adapters.ledger import Ledger
+from ingress.adapters.ledger import Ledger, connect_pool
 from ingress.domain.webhooks import Rejected
-from ingress.entrypoints.http import InFlightLimit, rejected, router
+from ingress.entrypoints.http import ROUTES, rejected
+from ingress.entrypoints.overload import InFlightLimit
 from ingress.service_layer.gateway import Gateway
+from ingress.service_layer.marks import PublishedMarks
 from ingress.settings import IngressSettings
-from revgen_common.db import create_engine
 from revgen_common.topics import FORM_SUBMISSIONS, STRIPE_WEBHOOKS, TWILIO_CALLS, TWILIO_MESSAGE_STATUS, TWILIO_MESSAGES
 
 log = logging.getLogger(__name__)
@@ -32,15 +33,16 @@ async def _maintain_ledger(ledger: Ledger) -> None:
         await asyncio.sleep(MAINTENANCE_SECONDS)
 
 
-def create_app(settings: IngressSettings) -> FastAPI:
+def create_app(settings: IngressSettings) -> ASGIApp:
     @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI):
-        engine = create_engine(settings.ingress_database_url, pool_size=settings.database_pool_size,
-                               connect_args={"timeout": 2, "command_timeout": 5})
+    async def lifespan(app: Starlette):
+        pool = await connect_pool(settings.ingress_database_url, settings.database_pool_size)
         publisher = KafkaPublisher(settings.kafka_bootstrap_servers, settings.kafka_request_timeout_ms)
         await publisher.start(TOPICS)
-        ledger = Ledger(engine, settings.publish_settle_seconds)
-        app.state.gateway = Gateway(ledger, publisher, settings.response_deadline_seconds)
+        ledger = Ledger(pool, settings.publish_settle_seconds)
+        marks = PublishedMarks(ledger)
+        marks.start()
+        app.state.gateway = Gateway(ledger, publisher, marks, settings.response_deadline_seconds)
         maintenance = asyncio.create_task(_maintain_ledger(ledger))
         try:
             yield
@@ -48,12 +50,11 @@ def create_app(settings: IngressSettings) -> FastAPI:
             maintenance.cancel()
             await app.state.gateway.drain()
             await publisher.stop()
-            await engine.dispose()
+            try:
+                await asyncio.wait_for(pool.close(), 5)
+            except TimeoutError:  # a connection stuck on a vanished server
+                pool.terminate()
 
-    app = FastAPI(title="RevGen ingress", lifespan=lifespan)
+    app = Starlette(routes=ROUTES, lifespan=lifespan, exception_handlers={Rejected: rejected})
     app.state.settings = settings
-    app.include_router(router)
-    app.add_exception_handler(Rejected, rejected)
-    app.mount("/metrics", make_asgi_app())
-    app.add_middleware(InFlightLimit, limit=settings.max_in_flight)
-    return app
+    return InFlightLimit(app, limit=settings.max_in_flight)  # outermost: refusing costs next to nothing

@@ -1,4 +1,9 @@
-"""`revgen-ingress`: validate settings, then serve the webhook gateway."""
+"""`revgen-ingress`: validate settings, then serve the webhook gateway from INGRESS_WORKERS
+processes on one port (uvicorn's supervisor binds it and restarts a worker that dies)."""
+import ctypes
+import signal
+import sys
+
 import uvicorn
 
 from ingress.bootstrap import create_app
@@ -6,12 +11,33 @@ from ingress.settings import IngressSettings
 from revgen_common import load_settings
 from revgen_common.logs import configure_logging
 
+SERVER_OPTIONS = {"log_config": None, "proxy_headers": False, "timeout_graceful_shutdown": 15}
+
 
 def main() -> None:
-    settings = load_settings(IngressSettings)  # exits naming every bad variable
+    settings = load_settings(IngressSettings)  # exits naming every bad variable, before any worker starts
     configure_logging(settings.log_level)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None, proxy_headers=False,
-                timeout_graceful_shutdown=15)
+    if settings.ingress_workers == 1:
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, **SERVER_OPTIONS)
+    else:
+        uvicorn.run("ingress.main:worker_app", factory=True, workers=settings.ingress_workers,
+                    host=settings.host, port=settings.port, **SERVER_OPTIONS)
+
+
+def worker_app():
+    """Called in each worker process: its own settings, logging, Kafka producer and pool."""
+    _stop_with_supervisor()
+    settings = load_settings(IngressSettings)
+    configure_logging(settings.log_level)
+    return create_app(settings)
+
+
+def _stop_with_supervisor() -> None:
+    """A supervisor killed with SIGKILL cannot stop its workers: the kernel SIGTERMs them
+    instead (Linux), and they shut down gracefully rather than linger holding the port."""
+    if sys.platform == "linux":
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 if __name__ == "__main__":

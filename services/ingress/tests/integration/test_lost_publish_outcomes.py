@@ -82,3 +82,19 @@ async def test_while_an_outcome_may_still_arrive_a_retry_is_told_to_come_back_la
     assert response.status_code == 503 and response.headers["Retry-After"]
     assert time.monotonic() - started <= 3.0
     assert await copies_on_topic(infra, event["id"]) == 0
+
+
+async def test_a_lost_mark_is_settled_by_the_topic_on_the_next_delivery_without_a_second_copy(ingress, infra):
+    body = stripe_event(customer=f"cus_{uuid.uuid4().hex[:6]}")
+    event = json.loads(body)
+    assert (await deliver(ingress, body, stripe_signature_header(body, [SECRET]))).status_code == 200
+    # As if the process died between the 2xx and its batch of marks, a minute ago:
+    engine = create_async_engine(ingress.settings.ingress_database_url)
+    async with engine.begin() as connection:
+        await connection.execute(text("""
+            UPDATE webhook_ledger SET state = 'pending', published_at = NULL, attempt_at = now() - interval '60 s'
+            WHERE provider_id = :pid"""), {"pid": event["id"]})
+    await engine.dispose()
+
+    assert (await deliver(ingress, body, stripe_signature_header(body, [SECRET]))).status_code == 200
+    assert await copies_on_topic(infra, event["id"]) == 1

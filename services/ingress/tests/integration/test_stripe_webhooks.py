@@ -98,3 +98,28 @@ async def test_a_signed_body_that_is_not_json_is_a_400_not_a_500(ingress):
     body = b"{this is not json"
     response = await deliver(ingress, body, stripe_signature_header(body, [SECRET]))
     assert response.status_code == 400 and "JSON" in response.json()["error"]
+
+
+async def test_every_accepted_webhook_ends_published_though_marks_are_batched_off_the_response(ingress, infra):
+    bodies = [stripe_event(customer=f"cus_{i % 5}") for i in range(300)]
+    ids = [json.loads(b)["id"] for b in bodies]
+    gate = asyncio.Semaphore(20)  # within MAX_IN_FLIGHT
+
+    async def one(body):
+        async with gate:
+            return (await deliver(ingress, body, stripe_signature_header(body, [SECRET]))).status_code
+
+    assert await asyncio.gather(*(one(b) for b in bodies)) == [200] * 300
+    engine = create_async_engine(ingress.settings.ingress_database_url)
+    deadline = time.monotonic() + 5
+    async with engine.connect() as connection:
+        while True:
+            states = dict((await connection.execute(text(
+                "SELECT state, count(*) FROM webhook_ledger WHERE provider_id = ANY(:ids) GROUP BY state"),
+                {"ids": ids})).all())
+            if states == {"published": 300} or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.1)
+    await engine.dispose()
+    assert states == {"published": 300}
+    assert len(await on_topic(infra, ids)) == 300

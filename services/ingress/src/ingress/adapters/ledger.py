@@ -2,20 +2,32 @@
 
 A claim is decided under a transaction-scoped advisory lock on (source, provider id), so
 concurrent deliveries of one event are serialised, and it looks across every daily
-partition, so a retry on another day is still recognised.
+partition, so a retry on another day is still recognised. All of that is one call of
+`claim_webhook` (migration 0002), and claims that arrive together share one round trip
+(claim_batches.py).
+
+Plain asyncpg, not SQLAlchemy: every statement here is one prepared statement on the hot
+path, run outside an explicit transaction (no BEGIN/COMMIT round trips), and no
+connection is pinged on checkout or reset on return (two more round trips each).
 """
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+import asyncpg
+from sqlalchemy.engine import make_url
 
+from ingress.adapters.claim_batches import ClaimBatches, ClaimRequest
 from ingress.domain.webhooks import VerifiedWebhook
 
 KEEP_DAYS = 7  # Stripe retries for 3 days; a week covers every provider's horizon
+
+# What "the ledger is away" looks like: refused or dropped connections, a server shutting
+# down, no partition for today. The gateway answers them with 503.
+LEDGER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 class Claim(enum.Enum):
@@ -28,73 +40,75 @@ class Claim(enum.Enum):
 @dataclass(frozen=True)
 class ClaimResult:
     claim: Claim
-    received_on: datetime | None = None
+    received_on: date | None = None
     attempt_at: datetime | None = None
     partition: int | None = None  # where the first attempt was sent: where to look for it
 
 
-_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:source || chr(31) || :provider_id, 0))")
-_FIND = text("""
-    SELECT state, received_on, attempt_at, kafka_partition, attempt_at < now() - make_interval(secs => CAST(:settle AS double precision)) AS settled
-    FROM webhook_ledger
-    WHERE source = :source AND provider_id = :provider_id AND received_on >= current_date - CAST(:keep_days AS integer)
-    ORDER BY received_on DESC LIMIT 1""")
-_INSERT = text("""
-    INSERT INTO webhook_ledger (source, provider_id, received_on, event_id, kafka_topic, kafka_partition, state)
-    VALUES (:source, :provider_id, current_date, :event_id, :topic, :partition, 'pending')
-    RETURNING received_on, attempt_at""")
-_RETRY = text("""
+@dataclass(frozen=True)
+class Mark:
+    """A ledger row to mark published."""
+    source: str
+    provider_id: str
+    received_on: date
+
+
+_RETRY = """
     UPDATE webhook_ledger SET attempt_at = now()
-    WHERE source = :source AND provider_id = :provider_id AND received_on = :received_on
-      AND state = 'pending' AND attempt_at = :attempt_at
-    RETURNING received_on, attempt_at""")
-_PUBLISHED = text("""
-    UPDATE webhook_ledger SET state = 'published', published_at = now()
-    WHERE source = :source AND provider_id = :provider_id AND received_on = :received_on""")
+    WHERE source = $1 AND provider_id = $2 AND received_on = $3 AND state = 'pending' AND attempt_at = $4
+    RETURNING received_on, attempt_at"""
+_PUBLISHED = """
+    UPDATE webhook_ledger AS l SET state = 'published', published_at = now()
+    FROM unnest($1::text[], $2::text[], $3::date[]) AS m(source, provider_id, received_on)
+    WHERE l.source = m.source AND l.provider_id = m.provider_id AND l.received_on = m.received_on"""
+_MAINTAIN_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('maintain_webhook_ledger', 0))"
+
+
+def asyncpg_dsn(database_url: str) -> str:
+    """INGRESS_DATABASE_URL is an SQLAlchemy URL (Alembic reads it too); asyncpg wants libpq's."""
+    return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """Returned connections are not reset: nothing here changes session state, and asyncpg
+    still rolls back a connection left inside a transaction."""
+
+
+async def connect_pool(database_url: str, size: int) -> asyncpg.Pool:
+    # min_size 0: connections open on first use, so ingress starts while the database is away.
+    return await asyncpg.create_pool(asyncpg_dsn(database_url), min_size=0, max_size=size, timeout=2,
+                                     command_timeout=5, reset=_keep_session)
 
 
 class Ledger:
-    def __init__(self, engine: AsyncEngine, settle_seconds: float):
-        self.engine = engine
+    def __init__(self, pool: asyncpg.Pool, settle_seconds: float):
+        self.pool = pool
         self.settle_seconds = settle_seconds
+        self._claims = ClaimBatches(pool, settle_seconds, KEEP_DAYS)
 
     async def claim(self, webhook: VerifiedWebhook, partition: int) -> ClaimResult:
-        ids = {"source": webhook.source, "provider_id": webhook.provider_id}
-        async with self.engine.begin() as connection:
-            await connection.execute(_LOCK, ids)
-            found = (await connection.execute(
-                _FIND, {**ids, "settle": self.settle_seconds, "keep_days": KEEP_DAYS})).first()
-            if found is None:
-                row = (await connection.execute(_INSERT, {
-                    **ids, "event_id": webhook.event_id, "topic": webhook.topic.name, "partition": partition,
-                })).one()
-                return ClaimResult(Claim.NEW, row.received_on, row.attempt_at, partition)
-        if found.state == "published":
-            return ClaimResult(Claim.DUPLICATE)
-        claim = Claim.UNRESOLVED if found.settled else Claim.IN_FLIGHT
-        return ClaimResult(claim, found.received_on, found.attempt_at, found.kafka_partition)
+        row = await self._claims.claim(ClaimRequest(webhook.source, webhook.provider_id, webhook.event_id,
+                                                    webhook.topic.name, partition))
+        return ClaimResult(Claim(row.claim), row.received_on, row.attempt_at, row.kafka_partition)
 
     async def retry(self, webhook: VerifiedWebhook, unresolved: ClaimResult) -> ClaimResult | None:
         """Take over an unresolved attempt that the topic shows never landed; None if
         another request took it over first."""
-        async with self.engine.begin() as connection:
-            row = (await connection.execute(_RETRY, {
-                "source": webhook.source, "provider_id": webhook.provider_id,
-                "received_on": unresolved.received_on, "attempt_at": unresolved.attempt_at,
-            })).first()
-        return ClaimResult(Claim.NEW, row.received_on, row.attempt_at, unresolved.partition) if row else None
+        row = await self.pool.fetchrow(_RETRY, webhook.source, webhook.provider_id, unresolved.received_on,
+                                       unresolved.attempt_at)
+        return ClaimResult(Claim.NEW, row["received_on"], row["attempt_at"], unresolved.partition) if row else None
 
-    async def mark_published(self, webhook: VerifiedWebhook, claim: ClaimResult) -> None:
-        async with self.engine.begin() as connection:
-            await connection.execute(_PUBLISHED, {
-                "source": webhook.source, "provider_id": webhook.provider_id, "received_on": claim.received_on})
+    async def mark_published(self, marks: Sequence[Mark]) -> None:
+        """One statement for the lot; sorted, so two batches lock shared rows in one order."""
+        ordered = sorted(marks, key=lambda m: (m.source, m.provider_id, m.received_on))
+        await self.pool.execute(_PUBLISHED, [m.source for m in ordered], [m.provider_id for m in ordered],
+                                [m.received_on for m in ordered])
 
     async def maintain(self) -> None:
-        async with self.engine.begin() as connection:
-            await connection.execute(text("SELECT maintain_webhook_ledger(:keep)"), {"keep": KEEP_DAYS})
+        """Every worker process runs this hourly; the lock makes them take turns."""
+        async with self.pool.acquire() as connection, connection.transaction():
+            await connection.execute(_MAINTAIN_LOCK)
+            await connection.execute("SELECT maintain_webhook_ledger($1)", KEEP_DAYS)
 
     async def ping(self) -> None:
-        async with self.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-
-
+        await self.pool.fetchval("SELECT 1")

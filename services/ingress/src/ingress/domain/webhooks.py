@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime
 from typing import Any
 
@@ -46,7 +47,7 @@ class VerifiedWebhook:
     client_id: str | None = None
     extra: dict[str, Any] | None = None
 
-    @property
+    @cached_property  # a uuid5 is a SHA-1: worked out once, used by the claim and the envelope
     def event_id(self) -> uuid.UUID:
         return event_id_from(self.source, self.provider_id)
 

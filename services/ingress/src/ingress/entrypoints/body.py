@@ -1,5 +1,5 @@
 """Reading a request body without ever buffering more than the limit."""
-from fastapi import Request
+from starlette.requests import Request
 
 from ingress.domain.webhooks import TooLarge
 

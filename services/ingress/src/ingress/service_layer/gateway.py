@@ -3,7 +3,8 @@
 Answers within a bounded deadline. A duplicate is answered as accepted and not published
 again; a publish whose outcome is not known yet blocks its duplicates until it is known
 (they wait, or get 503 and come back); one whose outcome was lost for good is settled by
-looking for its event id on the partition it was sent to.
+looking for its event id on the partition it was sent to. The answer waits for Kafka's
+acknowledgement only: the ledger learns of it in the next batch of marks (marks.py).
 """
 from __future__ import annotations
 
@@ -15,12 +16,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from aiokafka.errors import KafkaError
-from sqlalchemy.exc import DBAPIError
 
 from ingress import metrics
 from ingress.adapters.kafka_publisher import KafkaPublisher
-from ingress.adapters.ledger import Claim, ClaimResult, Ledger
+from ingress.adapters.ledger import LEDGER_ERRORS, Claim, ClaimResult, Ledger, Mark
 from ingress.domain.webhooks import VerifiedWebhook
+from ingress.service_layer.marks import PublishedMarks
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +35,10 @@ class Outcome(enum.Enum):
 
 
 class Gateway:
-    def __init__(self, ledger: Ledger, publisher: KafkaPublisher, deadline_seconds: float,
+    def __init__(self, ledger: Ledger, publisher: KafkaPublisher, marks: PublishedMarks, deadline_seconds: float,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
         self.ledger = ledger
+        self.marks = marks
         self.publisher = publisher
         self.deadline_seconds = deadline_seconds
         self.clock = clock
@@ -46,7 +48,7 @@ class Gateway:
         try:
             async with asyncio.timeout(self.deadline_seconds):
                 outcome = await self._accept(webhook)
-        except (TimeoutError, OSError, DBAPIError, KafkaError) as error:
+        except (TimeoutError, OSError, KafkaError) + LEDGER_ERRORS as error:
             # Infrastructure away (a dropped connection, a restarting server, no partition
             # for today): the provider retries. Anything else is a bug and a 500.
             log.warning("webhook %s/%s not accepted: %r", webhook.source, webhook.provider_id, error)
@@ -66,7 +68,7 @@ class Gateway:
             assert claim.attempt_at is not None
             if await self.publisher.landed_since(webhook.topic.name, claim.partition, webhook.event_id,
                                                  claim.attempt_at.timestamp()):
-                await self.ledger.mark_published(webhook, claim)
+                await self.ledger.mark_published([self._mark(webhook, claim)])
                 return Outcome.DUPLICATE
             retried = await self.ledger.retry(webhook, claim)
             if retried is None:
@@ -76,8 +78,8 @@ class Gateway:
         return Outcome.ACCEPTED
 
     def _publish(self, webhook: VerifiedWebhook, partition: int, claim: ClaimResult) -> asyncio.Task:
-        """The publish and its bookkeeping run to the end even when the caller's deadline
-        passes, so a late acknowledgement still marks the ledger."""
+        """The publish runs to the end even when the caller's deadline passes, so a late
+        acknowledgement still marks the ledger."""
         task = asyncio.create_task(self._publish_and_mark(webhook, partition, claim))
         self._settling.add(task)
         task.add_done_callback(self._settled)
@@ -93,9 +95,15 @@ class Gateway:
         delivery = await self.publisher.send(webhook.topic.name, partition, webhook.envelope(self.clock()))
         await delivery
         metrics.PUBLISH_SECONDS.observe(time.perf_counter() - started)
-        await self.ledger.mark_published(webhook, claim)
+        self.marks.add(self._mark(webhook, claim))
+
+    @staticmethod
+    def _mark(webhook: VerifiedWebhook, claim: ClaimResult) -> Mark:
+        assert claim.received_on is not None
+        return Mark(webhook.source, webhook.provider_id, claim.received_on)
 
     async def drain(self) -> None:
-        """At shutdown: let publishes in flight finish and be recorded."""
+        """At shutdown: let publishes in flight finish, then write their marks."""
         if self._settling:
             await asyncio.wait(self._settling, timeout=10)
+        await self.marks.stop()
