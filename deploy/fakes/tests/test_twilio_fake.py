@@ -181,6 +181,17 @@ async def test_status_callbacks_are_signed_as_twilio_signs_them_and_end_delivere
     assert fetched.status == "delivered" and fetched.date_sent is not None
 
 
+async def test_with_callbacks_off_a_message_still_ends_delivered_and_nothing_is_posted(sink):
+    state = TwilioState(send_callbacks=False)
+    async with served(create_app(state)) as base_url, async_sdk(state, base_url) as client:
+        sent = await client.messages.create_async(to=LEAD, from_=CLIENT_NUMBER, body="hi", status_callback=sink.url)
+        await state.flush_callbacks()
+        fetched = await client.messages(sent.sid).fetch_async()
+
+    assert fetched.status == "delivered"
+    assert sink.received == [] and state.callbacks == []
+
+
 async def test_callbacks_really_arrive_twice_and_out_of_order_when_asked_to(sink):
     state = TwilioState(duplicate_callbacks=True, shuffle_callbacks=True, seed=7)
     async with served(create_app(state)) as base_url, async_sdk(state, base_url) as client:

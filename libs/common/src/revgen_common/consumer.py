@@ -110,7 +110,7 @@ class _RetryState:
 
 @dataclass
 class ConsumerOptions:
-    max_batch: int = 500
+    max_batch: int = 500  # records per poll, across partitions: a partition's batch is its share
     max_partitions_in_flight: int = 8
     poll_timeout_ms: int = 100
     max_attempts_for_unexpected_errors: int = 5

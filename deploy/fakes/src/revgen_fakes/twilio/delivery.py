@@ -133,7 +133,7 @@ class Courier:
         outcome = state.outcome_for(message.to)
         steps = transitions(message, outcome)
         plan = (callback_plan(steps, state.duplicate_callbacks, state.shuffle_callbacks, self.rng)
-                if message.status_callback else [])
+                if message.status_callback and state.send_callbacks else [])
         applied = 0
         for tick in range(max(len(steps), len(plan))):
             await asyncio.sleep(state.callback_delay)

@@ -21,6 +21,10 @@ class TwilioState:
     latency: float = 0.0  # seconds Twilio takes to accept a message (benchmarks use 0.2)
     duplicate_callbacks: bool = False  # every status callback is sent twice
     shuffle_callbacks: bool = False  # a message's callbacks are sent out of lifecycle order
+    # Off: messages still move through their statuses, but no callback is POSTed. For
+    # benchmarks whose receiver is not under test: the fake's own HTTP client then costs
+    # the shared CPU nothing (real Twilio pays for its callbacks on its own machines).
+    send_callbacks: bool = True
     seed: int = 0
     service_sender: str = "+15005550006"  # the number a Messaging Service sends from
 
