@@ -52,7 +52,7 @@ async def test_preparations_run_together_across_keys_and_one_at_a_time_within_a_
     assert [(r[0], r[2]) for r in rows] == [(e.event_id, e.payload["seq"]) for e in events]
 
 
-async def test_a_failed_preparation_stops_the_batch_there_and_applied_messages_are_not_prepared_again(
+async def test_a_failed_preparation_stops_the_batch_there_and_nothing_is_prepared_twice_but_it(
         infra, engine, make_topic):
     await create_effects_table(engine)
     topic = await make_topic(partitions=1)
@@ -76,6 +76,8 @@ async def test_a_failed_preparation_stops_the_batch_there_and_applied_messages_a
     assert [r[0] for r in rows] == [e.event_id for e in events]  # each once, in order, none lost
     assert prepared[events[0].event_id] == prepared[events[1].event_id] == 1  # applied: never prepared again
     assert prepared[events[2].event_id] == 2  # failed, then prepared again when retried
+    # prepared while it waited behind the failure: its result is reused, the provider asked once
+    assert prepared[events[3].event_id] == prepared[events[4].event_id] == prepared[events[5].event_id] == 1
 
 
 async def test_after_a_preparation_is_dead_lettered_the_next_message_of_its_key_is_prepared_and_applied(

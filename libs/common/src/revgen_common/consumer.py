@@ -8,8 +8,9 @@ partition in flight; other partitions go on while one waits out a retry.
 
 A `Staged` handler's slow part (a provider call) runs before that transaction, for every
 message of the batch at once — one after another only within a key, so order per key
-holds — and its result is applied in the transaction. Preparing must be idempotent: a
-replayed batch prepares again whatever was not recorded in the inbox.
+holds — and its result is applied in the transaction. Results prepared behind a message
+that must wait are kept and reused when the partition is read again. Preparing must still
+be idempotent: a batch that does not commit otherwise is prepared again.
 """
 from __future__ import annotations
 
@@ -51,6 +52,7 @@ class Staged:
 
 
 _NOT_PREPARED = object()
+KEPT_PREPARATIONS = 10_000
 # A message can come again for as long as a topic keeps it (an operator's replay from the
 # earliest offset), so its inbox row outlives the longest retention we declare, then goes.
 INBOX_KEEP_SECONDS = max(t.retention_ms for t in ALL_TOPICS) / 1000 + 86_400
@@ -149,6 +151,7 @@ class ExactlyOnceConsumer:
         self._capacity_paused: set[TopicPartition] = set()
         self._next_lag_refresh = 0.0
         self._preparing = asyncio.Semaphore(self.options.max_concurrent_preparations)
+        self._kept: dict[uuid.UUID, object] = {}  # prepared, not yet applied (see _keep_prepared)
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -252,6 +255,7 @@ class ExactlyOnceConsumer:
                     return True
                 if not await self._fail(tp, failed, failure.error):
                     await self._commit_offset(tp, failed.record.offset)
+                    self._keep_prepared(batch[failure.index + 1:])
                     return True
                 await self._commit_offset(tp, failed.record.offset + 1)
                 batch = batch[failure.index + 1:]
@@ -286,8 +290,20 @@ class ExactlyOnceConsumer:
                 by_key.setdefault(item.record.key, []).append(item)
         await asyncio.gather(*(self._prepare_in_order(items) for items in by_key.values()))
 
+    def _keep_prepared(self, waiting: list[_Decoded]) -> None:
+        """Messages prepared but not applied because one before them must wait: their
+        results are reused when the partition is read again (a provider is not asked twice)."""
+        for item in waiting:
+            if item.prepared is not _NOT_PREPARED and item.error is None:
+                self._kept[item.event_id] = item.prepared
+        while len(self._kept) > KEPT_PREPARATIONS:
+            del self._kept[next(iter(self._kept))]  # the oldest: prepared again if it comes back
+
     async def _prepare_in_order(self, items: list[_Decoded]) -> None:
         for item in items:
+            if item.event_id in self._kept:
+                item.prepared = self._kept.pop(item.event_id)
+                continue
             stage = self.handlers[item.envelope.type]
             token = correlation_id.set(str(item.envelope.correlation_id or item.envelope.event_id))
             try:
