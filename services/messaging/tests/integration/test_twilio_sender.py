@@ -141,14 +141,17 @@ async def test_a_response_that_never_comes_times_out_as_an_unknown_outcome_thoug
     assert found is not None and found.sid == state.messages[0].sid
 
 
-async def test_a_503_is_transient_and_not_an_unknown_outcome_because_twilio_answered():
+async def test_a_503_is_transient_not_an_unknown_outcome_and_holds_the_account_for_one_probe():
     async with twilio() as (state, fake, sender):
         fake.script("503")
         with pytest.raises(TransientError) as failed:
             await sender.send(to=LEAD, from_=CLIENT_NUMBER, body="hello")
+        with pytest.raises(NotYet) as held:  # another number, another partition: Twilio is down for all
+            await sender.send(to="+15559990000", from_="+15550002222", body="another lead")
 
     assert not isinstance(failed.value, SendOutcomeUnknown)
-    assert state.messages == []
+    assert 4 < held.value.retry_after <= 5  # the outage hold, then one probe
+    assert state.messages == [] and len(state.requests.times("POST", "/2010-04-01/")) == 1
 
 
 async def test_a_refused_connection_is_transient_and_safe_to_resend():

@@ -23,6 +23,10 @@ from revgen_common.errors import NotYet, PermanentError, TransientError
 T = TypeVar("T")
 
 DEFAULT_RETRY_AFTER = 1.0  # a 429 without a usable Retry-After
+# Twilio down (5xx, unreachable): the whole account waits this long, then one probe goes. A
+# probe that works lets everyone send within a second, instead of each partition waiting
+# out an exponential backoff that has grown through the outage.
+OUTAGE_HOLD_SECONDS = 5.0
 CLOCK_SKEW = timedelta(minutes=1)  # between our clock and Twilio's date_created
 UNSUBSCRIBED = 21610
 PAGE_SIZE = 100
@@ -117,6 +121,7 @@ class TwilioSender:
             raise self._refusal(error) from error
         except aiohttp.ClientError as error:  # before TimeoutError: aiohttp's timeouts are both
             if _nothing_was_sent(error):
+                self._pacer.throttled(OUTAGE_HOLD_SECONDS)
                 raise TransientError(f"twilio unreachable: {error!r}") from error
             raise SendOutcomeUnknown(f"twilio's answer was lost: {error!r}") from error
         except TimeoutError as error:
@@ -167,11 +172,13 @@ class TwilioSender:
             retry_after = DEFAULT_RETRY_AFTER if retry_after is None else retry_after
             self._pacer.throttled(retry_after)
             return TransientError(f"twilio is throttling us ({error.code})", retry_after=retry_after)
-        # Twilio answered without a 429: whatever the answer, the rate limit is not the problem.
-        self._pacer.succeeded()
         if error.status >= 500:
+            retry_after = _retry_after()
+            self._pacer.throttled(OUTAGE_HOLD_SECONDS if retry_after is None else retry_after)
             return TransientError(f"twilio failed ({error.status} {error.code}): {error.msg}",
-                                  retry_after=_retry_after())
+                                  retry_after=retry_after)
+        # Twilio answered without a 429 or a 5xx: whatever the answer, it is up and not limiting us.
+        self._pacer.succeeded()
         if error.status == 401:  # our credentials, not this message: an operator fixes it, lose nothing
             return TransientError(f"twilio refused our credentials ({error.code})")
         code = error.code or error.status  # a 4xx without Twilio's JSON body has no code of its own
