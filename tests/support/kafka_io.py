@@ -90,3 +90,17 @@ async def partitions_of(bootstrap_servers: str, topic: str) -> list[TopicPartiti
         return sorted(TopicPartition(topic, p["partition"]) for p in description["partitions"])
     finally:
         await admin.close()
+
+
+async def start_group_at_end(bootstrap_servers: str, group: str, topics: list[str]) -> None:
+    """Commit `group`'s offsets at the current end of `topics`, as for a service deployed
+    now: what earlier tests left on shared topics is not this test's to process."""
+    partitions = [tp for topic in topics for tp in await partitions_of(bootstrap_servers, topic)]
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign(partitions)  # committing needs them assigned; no group membership here
+        ends = await consumer.end_offsets(partitions)
+        await consumer.commit(ends)
+    finally:
+        await consumer.stop()

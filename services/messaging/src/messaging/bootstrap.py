@@ -39,6 +39,10 @@ Clock = Callable[[], datetime]
 # small poll only splits the work into more batches, each paying its own transaction and
 # offset commit: at 20 per poll over 32 send partitions a batch was one send, ~110 sends/s.
 INBOUND_POLL_RECORDS = 64
+INBOUND_TOPICS = [TWILIO_MESSAGES, TWILIO_CALLS, TWILIO_MESSAGE_STATUS, FORM_SUBMISSIONS, MESSAGING_COMMANDS,
+                  IDENTITY_EVENTS]
+# Consumer groups and their topics: two, so a Twilio outage pauses only sending.
+GROUPS = {"messaging": INBOUND_TOPICS, "messaging-sender": [MESSAGING_SENDS]}
 SENDS_POLL_RECORDS = 500
 
 
@@ -86,8 +90,7 @@ def consumers(messaging: Messaging, settings: MessagingSettings) -> list[Exactly
     """Two groups, so a Twilio outage pauses only sending: inbound messages keep being
     recorded and answered (their sends wait in `messaging.sends`)."""
     return [
-        ExactlyOnceConsumer(name="messaging", topics=[TWILIO_MESSAGES, TWILIO_CALLS, TWILIO_MESSAGE_STATUS,
-                                                      FORM_SUBMISSIONS, MESSAGING_COMMANDS, IDENTITY_EVENTS],
+        ExactlyOnceConsumer(name="messaging", topics=GROUPS["messaging"],
                             handlers=messaging.handlers(), engine=messaging.engine,
                             bootstrap_servers=settings.kafka_bootstrap_servers,
                             # A batch's replies are published when it commits; its messages wait
@@ -95,7 +98,7 @@ def consumers(messaging: Messaging, settings: MessagingSettings) -> list[Exactly
                             options=ConsumerOptions(max_batch=INBOUND_POLL_RECORDS,
                                                     max_partitions_in_flight=settings.inbound_concurrency,
                                                     max_concurrent_preparations=settings.openai_concurrency)),
-        ExactlyOnceConsumer(name="messaging-sender", topics=[MESSAGING_SENDS], handlers=messaging.send_handlers(),
+        ExactlyOnceConsumer(name="messaging-sender", topics=GROUPS["messaging-sender"], handlers=messaging.send_handlers(),
                             engine=messaging.engine, bootstrap_servers=settings.kafka_bootstrap_servers,
                             # Every partition at once; the sends of a batch go to Twilio together.
                             options=ConsumerOptions(max_batch=SENDS_POLL_RECORDS,
