@@ -229,9 +229,7 @@ class ExactlyOnceConsumer:
             retry = await self._apply_batch(tp, batch)
         except Exception:
             log.exception("consumer %s: batch on %s failed outside a handler; replaying it", self.name, tp)
-            state = self._retrying.get(tp)
-            attempts = (state.attempts if state else 0) + 1
-            await self._rewind(tp, records[0].offset, attempts, self.options.backoff.delay(attempts))
+            await self._rewind_batch(tp, records[0].offset)
             retry = True
         finally:
             self._workers.pop(tp, None)
@@ -263,9 +261,7 @@ class ExactlyOnceConsumer:
             except Exception as error:  # the database or the commit itself: the whole batch waits
                 log.warning("consumer %s: batch on %s not applied: %r", self.name, tp, error)
                 metrics.RETRIES.labels(self.name, tp.topic).inc()
-                state = self._retrying.get(tp)
-                attempts = (state.attempts if state else 0) + 1
-                await self._rewind(tp, batch[0].record.offset, attempts, self.options.backoff.delay(attempts))
+                await self._rewind_batch(tp, batch[0].record.offset)
                 return True
             self._checkpoint("after_db_commit")
             self._retrying.pop(tp, None)
@@ -390,6 +386,12 @@ class ExactlyOnceConsumer:
         await self._rewind(tp, item.record.offset, attempts,
                            self.options.backoff.delay(attempts, verdict.retry_after))
         return False
+
+    async def _rewind_batch(self, tp: TopicPartition, offset: int) -> None:
+        """A whole batch failed (not one message): one more attempt, and its backoff."""
+        state = self._retrying.get(tp)
+        attempts = (state.attempts if state else 0) + 1
+        await self._rewind(tp, offset, attempts, self.options.backoff.delay(attempts))
 
     async def _rewind(self, tp: TopicPartition, offset: int, attempts: int, delay: float) -> None:
         """Backpressure: the partition stays paused at `offset` until `delay` is over; the
