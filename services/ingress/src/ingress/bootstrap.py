@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 
 from starlette.applications import Starlette
 from starlette.types import ASGIApp
@@ -16,21 +15,11 @@ from ingress.entrypoints.overload import InFlightLimit
 from ingress.service_layer.gateway import Gateway
 from ingress.service_layer.marks import PublishedMarks
 from ingress.settings import IngressSettings
+from revgen_common.periodic import every
 from revgen_common.topics import FORM_SUBMISSIONS, STRIPE_WEBHOOKS, TWILIO_CALLS, TWILIO_MESSAGE_STATUS, TWILIO_MESSAGES
 
-log = logging.getLogger(__name__)
-
 TOPICS = [t.name for t in (STRIPE_WEBHOOKS, TWILIO_MESSAGES, TWILIO_CALLS, TWILIO_MESSAGE_STATUS, FORM_SUBMISSIONS)]
-MAINTENANCE_SECONDS = 3600
-
-
-async def _maintain_ledger(ledger: Ledger) -> None:
-    while True:
-        try:
-            await ledger.maintain()
-        except Exception:  # retried next hour; partitions exist two days ahead
-            log.exception("webhook ledger maintenance failed")
-        await asyncio.sleep(MAINTENANCE_SECONDS)
+MAINTENANCE_SECONDS = 3600  # a failed round is retried next hour: partitions exist two days ahead
 
 
 def create_app(settings: IngressSettings) -> ASGIApp:
@@ -43,10 +32,12 @@ def create_app(settings: IngressSettings) -> ASGIApp:
         marks = PublishedMarks(ledger)
         marks.start()
         app.state.gateway = Gateway(ledger, publisher, marks, settings.response_deadline_seconds)
-        maintenance = asyncio.create_task(_maintain_ledger(ledger))
+        stop = asyncio.Event()
+        maintenance = asyncio.create_task(every(MAINTENANCE_SECONDS, ledger.maintain, stop))
         try:
             yield
         finally:
+            stop.set()
             maintenance.cancel()
             await app.state.gateway.drain()
             await publisher.stop()
