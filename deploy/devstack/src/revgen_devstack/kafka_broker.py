@@ -54,11 +54,23 @@ def kafka_libs_dir() -> Path:
     return libs
 
 
+def new_cluster_id() -> str:
+    """A random cluster id as Kafka makes them: URL-safe base64 of a UUID.
+
+    Like Kafka's own Uuid.randomUuid, it never starts with "-": StorageTool's
+    argument parser would read such an id as an option and refuse to format
+    (1 id in 32 did, failing a whole CI run).
+    """
+    while True:
+        text = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not text.startswith("-"):
+            return text
+
+
 def _cluster_id(data_dir: Path) -> str:
     id_file = data_dir / "cluster.id"
     if not id_file.exists():
-        raw = uuid.uuid4().bytes
-        id_file.write_text(base64.urlsafe_b64encode(raw).decode().rstrip("="))
+        id_file.write_text(new_cluster_id())
     return id_file.read_text().strip()
 
 
@@ -106,7 +118,7 @@ class KafkaBroker:
         config = self._write_config()
         if not (self.data_dir / "logs" / "meta.properties").exists():
             subprocess.run(
-                self._java("kafka.tools.StorageTool", "format", "-t", _cluster_id(self.data_dir), "-c", str(config)),
+                self._java("kafka.tools.StorageTool", "format", f"--cluster-id={_cluster_id(self.data_dir)}", "-c", str(config)),
                 check=True,
                 stdout=subprocess.DEVNULL,
             )
