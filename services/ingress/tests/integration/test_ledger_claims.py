@@ -2,7 +2,7 @@
 exactly as before, across daily partitions and under concurrency."""
 import asyncio
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 import asyncpg
 import pytest
@@ -93,6 +93,28 @@ async def test_marks_of_many_rows_go_in_one_statement(ledger):
     states = await ledger.pool.fetch("SELECT state FROM webhook_ledger WHERE provider_id = ANY($1)",
                                      [h.provider_id for h in hooks])
     assert [r["state"] for r in states] == ["published"] * 50
+
+
+async def test_one_batch_of_marks_spanning_two_days_marks_each_row_on_its_own_day(ledger, ingress_db):
+    earlier, today = webhook(), webhook()
+    await sql(ingress_db, """
+        INSERT INTO webhook_ledger (source, provider_id, received_on, event_id, kafka_topic, kafka_partition, state)
+        VALUES ($1, $2, current_date - 2, $3, $4, 1, 'pending')""",
+              earlier.source, earlier.provider_id, earlier.event_id, STRIPE_WEBHOOKS.name)
+    claim = await ledger.claim(today, 0)
+    same_id_other_day = await ledger.pool.fetchval(  # a row that must stay as it is
+        "INSERT INTO webhook_ledger (source, provider_id, received_on, event_id, kafka_topic, kafka_partition, state) "
+        "VALUES ($1, $2, current_date - 1, $3, $4, 0, 'pending') RETURNING provider_id",
+        today.source, today.provider_id, today.event_id, STRIPE_WEBHOOKS.name)
+
+    await ledger.mark_published([Mark(earlier.source, earlier.provider_id, date.today() - timedelta(days=2)),
+                                 Mark(today.source, today.provider_id, claim.received_on)])
+
+    rows = await ledger.pool.fetch("SELECT provider_id, current_date - received_on AS age, state FROM webhook_ledger "
+                                   "WHERE provider_id = ANY($1) ORDER BY provider_id, received_on",
+                                   [earlier.provider_id, same_id_other_day])
+    assert sorted((r["provider_id"], r["age"], r["state"]) for r in rows) == sorted([
+        (earlier.provider_id, 2, "published"), (today.provider_id, 1, "pending"), (today.provider_id, 0, "published")])
 
 
 class CountingPool:

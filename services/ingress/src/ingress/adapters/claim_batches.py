@@ -3,6 +3,11 @@
 Natural batching: a claim goes at once while fewer than `concurrency` batches are out;
 otherwise it waits for the next one, which takes everything queued. Idle, a claim waits
 for nothing; busy, batches grow with the load instead of round trips and commits.
+
+One batch out per worker: each statement ends in a synchronous commit (a WAL flush, the
+bulk of PostgreSQL's CPU per claim here), and at 1,500 webhooks/s four batches out made
+~1,070 commits/s for ~0.5 cores of PostgreSQL against ~650 commits/s and ~0.37 cores with
+one, at a lower p50 (bench/REPORT-ingress-webhooks.md).
 """
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ _CLAIM_MANY = """
     SELECT n, claim, received_on, attempt_at, kafka_partition
     FROM claim_webhooks($1::text[], $2::text[], $3::uuid[], $4::text[], $5::integer[], $6, $7)"""
 
-CONCURRENT_BATCHES = 4
+CONCURRENT_BATCHES = 1  # statements out per worker; see above
 MAX_BATCH = 256
 
 

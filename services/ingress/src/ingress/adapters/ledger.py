@@ -57,10 +57,7 @@ _RETRY = """
     UPDATE webhook_ledger SET attempt_at = now()
     WHERE source = $1 AND provider_id = $2 AND received_on = $3 AND state = 'pending' AND attempt_at = $4
     RETURNING received_on, attempt_at"""
-_PUBLISHED = """
-    UPDATE webhook_ledger AS l SET state = 'published', published_at = now()
-    FROM unnest($1::text[], $2::text[], $3::date[]) AS m(source, provider_id, received_on)
-    WHERE l.source = m.source AND l.provider_id = m.provider_id AND l.received_on = m.received_on"""
+_PUBLISHED = "SELECT mark_webhooks_published($1::text[], $2::text[], $3::date[])"
 _MAINTAIN_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('maintain_webhook_ledger', 0))"
 
 
@@ -99,7 +96,7 @@ class Ledger:
         return ClaimResult(Claim.NEW, row["received_on"], row["attempt_at"], unresolved.partition) if row else None
 
     async def mark_published(self, marks: Sequence[Mark]) -> None:
-        """One statement for the lot; sorted, so two batches lock shared rows in one order."""
+        """One statement for the lot (migration 0003); sorted, so two batches lock shared rows in one order."""
         ordered = sorted(marks, key=lambda m: (m.source, m.provider_id, m.received_on))
         await self.pool.execute(_PUBLISHED, [m.source for m in ordered], [m.provider_id for m in ordered],
                                 [m.received_on for m in ordered])

@@ -14,7 +14,7 @@ from ingress.adapters.ledger import Ledger, Mark
 
 log = logging.getLogger(__name__)
 
-TICK_SECONDS = 0.005  # duplicates of a fresh event poll for its mark: keep this short
+TICK_SECONDS = 0.025  # duplicates of a fresh event wait for its mark; longer ticks mean fewer commits
 MAX_BATCH = 2000
 MAX_PENDING = 100_000  # beyond this (a long database outage), older marks are dropped: harmless
 RETRY_PAUSE_SECONDS = 1.0
