@@ -4,9 +4,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+from prometheus_client import make_asgi_app
 from starlette.applications import Starlette
+from starlette.routing import Mount
 from starlette.types import ASGIApp
 
+from ingress import metrics
 from ingress.adapters.kafka_publisher import KafkaPublisher
 from ingress.adapters.ledger import Ledger, connect_pool
 from ingress.domain.webhooks import Rejected
@@ -46,6 +49,7 @@ def create_app(settings: IngressSettings) -> ASGIApp:
             except TimeoutError:  # a connection stuck on a vanished server
                 pool.terminate()
 
-    app = Starlette(routes=ROUTES, lifespan=lifespan, exception_handlers={Rejected: rejected})
+    routes = [*ROUTES, Mount("/metrics", make_asgi_app(metrics.scrape_registry()))]
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={Rejected: rejected})
     app.state.settings = settings
     return InFlightLimit(app, limit=settings.max_in_flight)  # outermost: refusing costs next to nothing

@@ -1,11 +1,15 @@
 """`revgen-ingress`: validate settings, then serve the webhook gateway from INGRESS_WORKERS
 processes on one port (uvicorn's supervisor binds it and restarts a worker that dies)."""
 import ctypes
+import os
+import shutil
 import signal
 import sys
+import tempfile
 
 import uvicorn
 
+from ingress import metrics
 from ingress.bootstrap import create_app
 from ingress.settings import IngressSettings
 from revgen_common import load_settings
@@ -20,13 +24,20 @@ def main() -> None:
     if settings.ingress_workers == 1:
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port, **SERVER_OPTIONS)
     else:
-        uvicorn.run("ingress.main:worker_app", factory=True, workers=settings.ingress_workers,
-                    host=settings.host, port=settings.port, **SERVER_OPTIONS)
+        # Set before the workers start, so each one's prometheus_client counts into files there.
+        metrics_dir = tempfile.mkdtemp(prefix="revgen-ingress-metrics-")
+        os.environ[metrics.MULTIPROC_DIR_VARIABLE] = metrics_dir
+        try:
+            uvicorn.run("ingress.main:worker_app", factory=True, workers=settings.ingress_workers,
+                        host=settings.host, port=settings.port, **SERVER_OPTIONS)
+        finally:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 def worker_app():
     """Called in each worker process: its own settings, logging, Kafka producer and pool."""
     _stop_with_supervisor()
+    metrics.forget_dead_workers()
     settings = load_settings(IngressSettings)
     configure_logging(settings.log_level)
     return create_app(settings)

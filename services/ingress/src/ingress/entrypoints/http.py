@@ -1,4 +1,4 @@
-"""The webhook endpoints providers are configured with, plus health and metrics.
+"""The webhook endpoints providers are configured with, plus health (metrics: bootstrap.py).
 
 Plain Starlette endpoints: FastAPI's dependency solving, validation and extra middleware
 cost about a tenth of a webhook's CPU (py-spy), and these routes need none of it: headers
@@ -10,10 +10,9 @@ import asyncio
 import time
 from urllib.parse import parse_qsl
 
-from prometheus_client import make_asgi_app
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Route
 
 from ingress import metrics
 from ingress.domain.form_webhooks import verify_form
@@ -128,5 +127,4 @@ ROUTES = [
     Route("/webhooks/forms/{client_id}", form_submission, methods=["POST"]),
     Route("/healthz", healthz),
     Route("/readyz", readyz),
-    Mount("/metrics", make_asgi_app()),
 ]
