@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 
 from ingress.adapters.claim_batches import ClaimBatches, ClaimRequest
-from ingress.adapters.ledger import KEEP_DAYS, Claim, Ledger, Mark, asyncpg_dsn, connect_pool
+from ingress.adapters.ledger import KEEP_DAYS, LEDGER_ERRORS, Claim, Ledger, Mark, asyncpg_dsn, connect_pool
 from ingress.domain.webhooks import VerifiedWebhook
 from revgen_common.topics import STRIPE_WEBHOOKS
 
@@ -142,3 +142,29 @@ async def test_claims_arriving_together_share_one_statement_and_each_keeps_its_o
     assert (await blocker).claim == "new"
     assert [r.claim for r in rows] == ["new", "new", "duplicate", "in_flight"]
     assert pool.statements == 2
+
+
+class BreakingPool:
+    """The pool, with asyncpg's lost-protocol-state error on the next statement."""
+
+    def __init__(self, pool):
+        self.pool = pool
+
+    async def fetch(self, *args):
+        raise asyncpg.InternalClientError("cannot switch to state 12; another operation (2) is in progress")
+
+    async def expire_connections(self):
+        await self.pool.expire_connections()
+
+
+async def test_a_connection_that_lost_its_protocol_state_fails_the_claim_as_unavailable_and_is_replaced(ingress_db):
+    pool = await connect_pool(ingress_db, 1)  # one connection: the backend pid says whether it was replaced
+    try:
+        before = await pool.fetchval("SELECT pg_backend_pid()")
+        batches = ClaimBatches(BreakingPool(pool), SETTLE_SECONDS, KEEP_DAYS)
+        hook = webhook()
+        with pytest.raises(LEDGER_ERRORS):  # the gateway answers these with 503
+            await batches.claim(ClaimRequest(hook.source, hook.provider_id, hook.event_id, hook.topic.name, 0))
+        assert await pool.fetchval("SELECT pg_backend_pid()") != before
+    finally:
+        await pool.close()

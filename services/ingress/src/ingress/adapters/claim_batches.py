@@ -18,6 +18,8 @@ from typing import NamedTuple
 
 import asyncpg
 
+from ingress.adapters.broken_connections import replaced_when_broken
+
 _CLAIM_MANY = """
     SELECT n, claim, received_on, attempt_at, kafka_partition
     FROM claim_webhooks($1::text[], $2::text[], $3::uuid[], $4::text[], $5::integer[], $6, $7)"""
@@ -71,8 +73,9 @@ class ClaimBatches:
     async def _run(self, batch: list[tuple[ClaimRequest, asyncio.Future]]) -> None:
         try:
             requests = [request for request, _ in batch]
-            rows = await self.pool.fetch(_CLAIM_MANY, *(list(column) for column in zip(*requests)),
-                                         self.settle_seconds, self.keep_days)
+            async with replaced_when_broken(self.pool):
+                rows = await self.pool.fetch(_CLAIM_MANY, *(list(column) for column in zip(*requests)),
+                                             self.settle_seconds, self.keep_days)
             for row in rows:  # a caller gone (its deadline passed) leaves a pending row: settled later
                 if not (answer := batch[row["n"] - 1][1]).done():
                     answer.set_result(ClaimRow(row["claim"], row["received_on"], row["attempt_at"],

@@ -20,14 +20,16 @@ from datetime import date, datetime
 import asyncpg
 from sqlalchemy.engine import make_url
 
+from ingress.adapters.broken_connections import replaced_when_broken
 from ingress.adapters.claim_batches import ClaimBatches, ClaimRequest
 from ingress.domain.webhooks import VerifiedWebhook
 
 KEEP_DAYS = 7  # Stripe retries for 3 days; a week covers every provider's horizon
 
 # What "the ledger is away" looks like: refused or dropped connections, a server shutting
-# down, no partition for today. The gateway answers them with 503.
-LEDGER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError)
+# down (asyncpg may then lose a connection's protocol state), no partition for today. The
+# gateway answers them with 503.
+LEDGER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError)
 
 
 class Claim(enum.Enum):
@@ -91,15 +93,17 @@ class Ledger:
     async def retry(self, webhook: VerifiedWebhook, unresolved: ClaimResult) -> ClaimResult | None:
         """Take over an unresolved attempt that the topic shows never landed; None if
         another request took it over first."""
-        row = await self.pool.fetchrow(_RETRY, webhook.source, webhook.provider_id, unresolved.received_on,
-                                       unresolved.attempt_at)
+        async with replaced_when_broken(self.pool):
+            row = await self.pool.fetchrow(_RETRY, webhook.source, webhook.provider_id, unresolved.received_on,
+                                           unresolved.attempt_at)
         return ClaimResult(Claim.NEW, row["received_on"], row["attempt_at"], unresolved.partition) if row else None
 
     async def mark_published(self, marks: Sequence[Mark]) -> None:
         """One statement for the lot (migration 0003); sorted, so two batches lock shared rows in one order."""
         ordered = sorted(marks, key=lambda m: (m.source, m.provider_id, m.received_on))
-        await self.pool.execute(_PUBLISHED, [m.source for m in ordered], [m.provider_id for m in ordered],
-                                [m.received_on for m in ordered])
+        async with replaced_when_broken(self.pool):
+            await self.pool.execute(_PUBLISHED, [m.source for m in ordered], [m.provider_id for m in ordered],
+                                    [m.received_on for m in ordered])
 
     async def maintain(self) -> None:
         """Every worker process runs this hourly; the lock makes them take turns."""
