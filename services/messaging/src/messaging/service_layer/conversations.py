@@ -141,7 +141,7 @@ class Conversations:
         client = (await db.execute(_NUMBER, {"number": raw["To"]})).first()
         if client is None:
             if raw["To"] == self.platform_number:
-                await self._keyword(uow, PLATFORM, raw, None, "RevGen")
+                await self._keyword(uow, PLATFORM, raw, None, "RevGen", await _opted_out(uow, PLATFORM, raw["From"]))
             return
         lead = await self._lead(uow, client.client_id, raw["From"], "sms", client_number=raw["To"], inbound=True)
         if lead is None:
@@ -152,9 +152,10 @@ class Conversations:
             {"c": client.client_id, "l": lead.id, "b": raw.get("Body", ""), "sid": raw["MessageSid"], "n": raw["To"]})
         if recorded is None:
             return  # the same MessageSid again
-        if await self._keyword(uow, client.client_id, raw, lead, client.business_name):
+        opted_out = await _opted_out(uow, client.client_id, lead.phone)  # asked once: keywords and answers need it
+        if await self._keyword(uow, client.client_id, raw, lead, client.business_name, opted_out):
             return
-        if lead.do_not_contact or await _opted_out(uow, client.client_id, lead.phone):
+        if lead.do_not_contact or opted_out:
             return
         await self._answer(uow, client, lead, raw, draft)
 
@@ -172,10 +173,11 @@ class Conversations:
         await enqueue(uow, [Outgoing(f"reply:{raw['MessageSid']}", lead.phone, raw["To"], reply, "reply",
                                      client.client_id, lead.id)])
 
-    async def _keyword(self, uow: UnitOfWork, scope: str, raw: dict, lead: Lead | None, business: str) -> bool:
+    async def _keyword(self, uow: UnitOfWork, scope: str, raw: dict, lead: Lead | None, business: str,
+                       opted_out: bool) -> bool:
+        """Records and confirms a carrier keyword; False when the message is not one (then it is answered)."""
         keyword = keyword_of(raw.get("Body", ""))
         phone = lead.phone if lead else raw["From"]
-        opted_out = await _opted_out(uow, scope, phone)
         if keyword is None or (keyword is Keyword.OPT_IN and not opted_out):
             return False  # "yes" to a question is an answer, not a re-subscription
         db = uow.connection
