@@ -294,3 +294,19 @@ async def test_inbound_sms_and_call_status_webhooks_are_signed_for_the_given_url
     assert not validator.validate(url, {**sms, "Body": "tampered"}, sms_headers["X-Twilio-Signature"])
     assert (sms["From"], sms["To"], sms["AccountSid"]) == (LEAD, CLIENT_NUMBER, state.account_sid)
     assert re.fullmatch(r"SM[0-9a-f]{32}", sms["MessageSid"]) and call["CallStatus"] == "completed"
+
+
+async def test_an_owned_number_is_listed_by_phone_number_and_released_once_as_twilio_does():
+    state = TwilioState()
+    owned = state.buy_number(CLIENT_NUMBER)
+    state.buy_number("+15550002222")
+    async with served(create_app(state)) as base_url, async_sdk(state, base_url) as client:
+        listed = await client.incoming_phone_numbers.list_async(phone_number=CLIENT_NUMBER)
+        released = await client.incoming_phone_numbers(owned.sid).delete_async()
+        with pytest.raises(TwilioRestException) as again:
+            await client.incoming_phone_numbers(owned.sid).delete_async()
+        after = await client.incoming_phone_numbers.list_async(phone_number=CLIENT_NUMBER)
+
+    assert [(n.sid, n.phone_number) for n in listed] == [(owned.sid, CLIENT_NUMBER)]
+    assert released is True and again.value.status == 404 and again.value.code == 20404
+    assert after == [] and not state.owns(CLIENT_NUMBER) and state.owns("+15550002222")

@@ -1,5 +1,5 @@
 """The composition root: the API, the event consumer, the sender (a consumer of its own
-send queue), the outbox relay, the scheduler and the hourly summary job, over one database."""
+send queue), the number releaser (a consumer of its own events), the outbox relay, the scheduler and the hourly summary job, over one database."""
 from __future__ import annotations
 
 import asyncio
@@ -22,6 +22,7 @@ from messaging.service_layer.automations import Automations
 from messaging.service_layer.clients import Clients
 from messaging.service_layer.commands import Commands
 from messaging.service_layer.conversations import Conversations
+from messaging.service_layer.number_releases import NumberReleases
 from messaging.service_layer.scheduler import Scheduler
 from messaging.service_layer.sends import Sender
 from messaging.service_layer.summaries import Summaries
@@ -30,8 +31,8 @@ from revgen_common import ExactlyOnceConsumer, OutboxRelay, Staged
 from revgen_common.consumer import ConsumerOptions
 from revgen_common.db import create_engine
 from revgen_common.periodic import every
-from revgen_common.topics import (FORM_SUBMISSIONS, IDENTITY_EVENTS, MESSAGING_COMMANDS, MESSAGING_SENDS, TWILIO_CALLS,
-                                  TWILIO_MESSAGE_STATUS, TWILIO_MESSAGES)
+from revgen_common.topics import (FORM_SUBMISSIONS, IDENTITY_EVENTS, MESSAGING_COMMANDS, MESSAGING_EVENTS, MESSAGING_SENDS,
+                                  TWILIO_CALLS, TWILIO_MESSAGE_STATUS, TWILIO_MESSAGES)
 
 Clock = Callable[[], datetime]
 # Records per poll, across partitions (aiokafka cannot cap one partition's share). A
@@ -41,8 +42,9 @@ Clock = Callable[[], datetime]
 INBOUND_POLL_RECORDS = 64
 INBOUND_TOPICS = [TWILIO_MESSAGES, TWILIO_CALLS, TWILIO_MESSAGE_STATUS, FORM_SUBMISSIONS, MESSAGING_COMMANDS,
                   IDENTITY_EVENTS]
-# Consumer groups and their topics: two, so a Twilio outage pauses only sending.
-GROUPS = {"messaging": INBOUND_TOPICS, "messaging-sender": [MESSAGING_SENDS]}
+# Consumer groups and their topics: a Twilio outage pauses only sending and number releases.
+GROUPS = {"messaging": INBOUND_TOPICS, "messaging-sender": [MESSAGING_SENDS],
+          "messaging-numbers": [MESSAGING_EVENTS]}
 SENDS_POLL_RECORDS = 500
 
 
@@ -60,6 +62,7 @@ class Messaging:
     scheduler: Scheduler
     automations: Automations
     summaries: Summaries
+    number_releases: NumberReleases
 
     def handlers(self) -> dict:
         """The main consumer's routes by event type."""
@@ -77,18 +80,23 @@ class Messaging:
     def send_handlers(self) -> dict:
         return {"SendRequested": Staged(prepare=self.sender.send)}
 
+    def number_handlers(self) -> dict:
+        """Messaging's own events; every type but these is passed over."""
+        return {"NumberReleased": Staged(prepare=self.number_releases.number_released)}
+
 
 def build(engine: AsyncEngine, twilio: TwilioSender, ai: AIResponder, platform_number: str,
           clock: Clock = utc_now) -> Messaging:
     return Messaging(engine=engine, conversations=Conversations(engine, ai, platform_number, clock),
                      commands=Commands(platform_number), sender=Sender(engine, twilio, clock),
                      clients=Clients(engine, clock), scheduler=Scheduler(engine, clock),
-                     automations=Automations(engine, clock), summaries=Summaries(engine, platform_number))
+                     automations=Automations(engine, clock), summaries=Summaries(engine, platform_number),
+                     number_releases=NumberReleases(twilio))
 
 
 def consumers(messaging: Messaging, settings: MessagingSettings) -> list[ExactlyOnceConsumer]:
-    """Two groups, so a Twilio outage pauses only sending: inbound messages keep being
-    recorded and answered (their sends wait in `messaging.sends`)."""
+    """Separate groups, so a Twilio outage pauses only sending and number releases: inbound
+    messages keep being recorded and answered (their sends wait in `messaging.sends`)."""
     return [
         ExactlyOnceConsumer(name="messaging", topics=GROUPS["messaging"],
                             handlers=messaging.handlers(), engine=messaging.engine,
@@ -104,6 +112,9 @@ def consumers(messaging: Messaging, settings: MessagingSettings) -> list[Exactly
                             options=ConsumerOptions(max_batch=SENDS_POLL_RECORDS,
                                                     max_partitions_in_flight=MESSAGING_SENDS.partitions,
                                                     max_concurrent_preparations=settings.send_concurrency)),
+        ExactlyOnceConsumer(name="messaging-numbers", topics=GROUPS["messaging-numbers"],
+                            handlers=messaging.number_handlers(), engine=messaging.engine,
+                            bootstrap_servers=settings.kafka_bootstrap_servers),
     ]
 
 

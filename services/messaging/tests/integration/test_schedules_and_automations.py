@@ -116,6 +116,18 @@ async def test_a_deleted_clients_schedules_are_canceled_numbers_released_per_b2_
     assert await messaging.clients.release_quiet_numbers() == 1
 
 
+async def test_a_released_number_is_released_at_twilio_too_once_however_often_its_event_comes(messaging, twilio):
+    client_id, [number] = await client(messaging)
+    twilio.state.buy_number(number)
+    await messaging.clients.release_number(number)
+    [published] = await outbox(messaging.engine, "messaging.events", "NumberReleased")
+    handler = messaging.number_handlers()["NumberReleased"]
+    for _ in range(2):  # redelivered: the second finds nothing left to release
+        await apply(messaging.engine, handler, Envelope.model_validate(published))
+    assert not twilio.state.owns(number)
+    assert len(twilio.state.requests.times("DELETE", "/2010-04-01/")) == 1
+
+
 async def test_a_profile_is_replaced_in_one_statement_and_business_hours_are_published(messaging):
     client_id, _ = await client(messaging, business_hours={1: [("07:00", "12:00"), ("13:00", "19:00")]})
     published = await outbox(messaging.engine, "messaging.events", "BusinessHoursSet")

@@ -187,3 +187,25 @@ async def test_six_partitions_hammering_a_twilio_that_answers_429_for_10_seconds
     assert state.requests.max_in_window(10, "POST") <= 6
     assert state.requests.count("POST") >= 4  # the probe kept asking: we did not give up on Twilio
     assert state.messages == []
+
+
+async def test_releasing_a_number_deletes_it_from_the_account_and_a_second_release_finds_nothing_to_do():
+    state = TwilioState()
+    state.buy_number(CLIENT_NUMBER)
+    state.buy_number("+15550002222")
+    async with twilio(state) as (_, _, sender):
+        assert await sender.release_number(CLIENT_NUMBER) == 1
+        assert await sender.release_number(CLIENT_NUMBER) == 0
+    assert not state.owns(CLIENT_NUMBER) and state.owns("+15550002222")
+
+
+async def test_a_number_release_twilio_fails_is_transient_and_keeps_the_number_until_a_retry():
+    state = TwilioState()
+    state.buy_number(CLIENT_NUMBER)
+    async with twilio(state) as (_, fake, sender):
+        fake.script("503", method="DELETE")
+        with pytest.raises(TransientError):
+            await sender.release_number(CLIENT_NUMBER)
+        assert state.owns(CLIENT_NUMBER)
+        assert await sender.release_number(CLIENT_NUMBER) == 1
+    assert not state.owns(CLIENT_NUMBER)

@@ -1,4 +1,4 @@
-"""The Twilio fake's HTTP surface: the 2010-04-01 Messages API, behind HTTP Basic auth."""
+"""The Twilio fake's HTTP surface: the 2010-04-01 Messages and IncomingPhoneNumbers APIs, behind HTTP Basic auth."""
 from __future__ import annotations
 
 import asyncio
@@ -7,12 +7,13 @@ import binascii
 import contextlib
 from urllib.parse import parse_qsl
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Request, Response
 from starlette.exceptions import HTTPException
 
 from revgen_fakes.twilio.errors import TwilioApiError, error_body, error_response, not_found, unauthenticated
 from revgen_fakes.twilio.listing import message_page
 from revgen_fakes.twilio.messages import API_VERSION
+from revgen_fakes.twilio.numbers import number_page
 from revgen_fakes.request_log import RecordingFaultInjector, RecordRequests
 from revgen_fakes.twilio.sending import new_outbound_message
 from revgen_fakes.twilio.state import TwilioState
@@ -87,6 +88,18 @@ def create_app(state: TwilioState | None = None) -> FastAPI:
         if message is None:
             raise not_found(request.url.path)
         return message.to_json()
+
+    @app.get(ACCOUNT + "/IncomingPhoneNumbers.json")
+    async def list_numbers(request: Request, account_sid: str, fake: TwilioState = Account):
+        return number_page(fake.numbers, account_sid, request.query_params.get("PhoneNumber"))
+
+    @app.delete(ACCOUNT + "/IncomingPhoneNumbers/{sid}.json", status_code=204)
+    async def release_number(request: Request, account_sid: str, sid: str, fake: TwilioState = Account):
+        number = next((n for n in fake.numbers if n.sid == sid), None)
+        if number is None:
+            raise not_found(request.url.path)
+        fake.numbers.remove(number)
+        return Response(status_code=204)
 
     return app
 

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from revgen_fakes.twilio.delivery import CallbackDelivery, Courier, Outcome
 from revgen_fakes.twilio.messages import Message
+from revgen_fakes.twilio.numbers import IncomingNumber
 from revgen_fakes.request_log import RequestLog
 from revgen_fakes.twilio.webhooks import Signed, call_status_request, inbound_sms_request
 
@@ -29,6 +30,7 @@ class TwilioState:
     service_sender: str = "+15005550006"  # the number a Messaging Service sends from
 
     messages: list[Message] = field(default_factory=list)  # every accepted message, in order
+    numbers: list[IncomingNumber] = field(default_factory=list)  # the account's phone numbers
     callbacks: list[CallbackDelivery] = field(default_factory=list)  # every status callback sent
     requests: RequestLog = field(default_factory=RequestLog)  # every request that reached the port
     _unsubscribed: set[tuple[str, str | None]] = field(default_factory=set, repr=False)
@@ -49,6 +51,15 @@ class TwilioState:
 
     def is_unsubscribed(self, number: str, from_: str | None) -> bool:
         return (number, None) in self._unsubscribed or (number, from_) in self._unsubscribed
+
+    def buy_number(self, phone_number: str) -> IncomingNumber:
+        """The account owns `phone_number` (as after buying it in the console)."""
+        number = IncomingNumber(self.account_sid, phone_number)
+        self.numbers.append(number)
+        return number
+
+    def owns(self, phone_number: str) -> bool:
+        return any(n.phone_number == phone_number for n in self.numbers)
 
     def fail_delivery(self, number: str, error_code: int = 30003, status: str = "undelivered") -> None:
         """Messages to `number` end `undelivered` (the carrier refused them) or `failed`

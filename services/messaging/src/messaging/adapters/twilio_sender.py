@@ -157,6 +157,28 @@ class TwilioSender:
             raise TransientError(f"twilio could not list messages: {error!r}") from error
         return None
 
+    async def release_number(self, number: str) -> int:
+        """Releases `number` from our Twilio account, so it stops costing money; how many
+        were released. Safe to repeat: a number already gone is left alone."""
+        released = 0
+        try:
+            owned = await self._within_timeout(self._client.incoming_phone_numbers.list_async(phone_number=number))
+            for incoming in owned:
+                try:
+                    await self._within_timeout(self._client.incoming_phone_numbers(incoming.sid).delete_async())
+                    released += 1
+                except TwilioRestException as error:
+                    if error.status != 404:  # released meanwhile: done
+                        raise
+        except TwilioRestException as error:
+            if error.status == 429 or error.status == 401 or error.status >= 500:
+                raise TransientError(f"twilio could not release {number}: {error.msg}",
+                                     retry_after=_retry_after()) from error
+            raise PermanentError(f"twilio refused to release {number} ({error.code}): {error.msg}") from error
+        except (TimeoutError, aiohttp.ClientError) as error:  # list and delete are safe to repeat
+            raise TransientError(f"twilio could not release {number}: {error!r}") from error
+        return released
+
     async def close(self) -> None:
         await self._client.http_client.close()
 
