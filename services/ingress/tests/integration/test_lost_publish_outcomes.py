@@ -4,10 +4,11 @@ import json
 import time
 import uuid
 
+from aiokafka import AIOKafkaProducer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from ingress.adapters.kafka_publisher import EVENT_ID_HEADER, partition_for
+from ingress.adapters.kafka_publisher import EVENT_ID_HEADER, KafkaPublisher, partition_for
 from ingress_testing import SECRETS, deliver, stripe_event
 from revgen_common.envelope import Envelope, event_id_from
 from revgen_common.testing.provider_signatures import stripe_signature_header
@@ -47,7 +48,6 @@ async def test_a_retry_of_an_event_that_did_land_is_answered_2xx_without_a_secon
     partition = await partition_of(infra, event["data"]["object"]["customer"])
     await leave_pending(ingress.settings.ingress_database_url, event["id"], partition, seconds_ago=60)
     # ...and the lost publish did reach Kafka, as the crashed process never learnt:
-    from aiokafka import AIOKafkaProducer
     producer = AIOKafkaProducer(bootstrap_servers=infra.bootstrap_servers)
     await producer.start()
     landed = Envelope(event_id=event_id_from("stripe", event["id"]), type="StripeEventReceived", producer="ingress",
@@ -98,3 +98,24 @@ async def test_a_lost_mark_is_settled_by_the_topic_on_the_next_delivery_without_
 
     assert (await deliver(ingress, body, stripe_signature_header(body, [SECRET]))).status_code == 200
     assert await copies_on_topic(infra, event["id"]) == 1
+
+
+async def test_a_settle_scan_reads_only_the_window_a_lost_attempt_was_stamped_in_not_the_traffic_after(infra,
+                                                                                                    make_topic):
+    topic = await make_topic(partitions=1)
+    attempt_at = time.time() - 3 * 3600  # an outage three hours ago; the partition has filled since
+    in_window, long_after = uuid.uuid4(), uuid.uuid4()
+    producer = AIOKafkaProducer(bootstrap_servers=infra.bootstrap_servers)
+    await producer.start()
+    try:
+        for event_id, stamped in ((in_window, attempt_at + 1), (long_after, attempt_at + 2 * 3600)):
+            await producer.send_and_wait(topic, b"{}", partition=0, timestamp_ms=int(stamped * 1000),
+                                         headers=[(EVENT_ID_HEADER, str(event_id).encode())])
+    finally:
+        await producer.stop()
+    publisher = KafkaPublisher(infra.bootstrap_servers, request_timeout_ms=5000)
+
+    assert await publisher.landed_since(topic, 0, in_window, attempt_at, within=30)
+    # Stamped two hours after the attempt: not this attempt, and not read at all.
+    assert not await publisher.landed_since(topic, 0, long_after, attempt_at, within=30)
+    assert await publisher.landed_since(topic, 0, long_after, attempt_at, within=3 * 3600)

@@ -15,6 +15,8 @@ from revgen_common.envelope import Envelope
 from revgen_common.kafka_config import producer_config
 
 EVENT_ID_HEADER = "revgen.event_id"
+# Between the ledger's clock (attempt times) and the timestamps producers put on messages.
+CLOCK_SKEW_SECONDS = 60
 
 
 def partition_for(key: str, partitions: int) -> int:
@@ -48,24 +50,30 @@ class KafkaPublisher:
     async def ping(self) -> None:
         await self._producer.client.fetch_all_metadata()
 
-    async def landed_since(self, topic: str, partition: int, event_id: uuid.UUID, since: float) -> bool:
-        """Whether a message with `event_id` was written to the partition at or after the
-        unix time `since` (minus a little clock skew): a bounded scan, done only for
-        publishes whose outcome was lost."""
+    async def landed_since(self, topic: str, partition: int, event_id: uuid.UUID, since: float,
+                           within: float) -> bool:
+        """Whether a message with `event_id` is on the partition, timestamped between the unix
+        time `since` and `within` seconds later (widened by the clock skew): done only for
+        publishes whose outcome was lost. The producer stamps a message when it is handed
+        over, and a retried batch keeps its stamp, so an attempt made then can only be in
+        that window; whatever traffic came after it, however much, is not read."""
         tp = TopicPartition(topic, partition)
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap_servers, enable_auto_commit=False,
                                     isolation_level="read_uncommitted")
         await consumer.start()
         try:
             consumer.assign([tp])
-            start = (await consumer.offsets_for_times({tp: int((since - 5) * 1000)}))[tp]
-            end = (await consumer.end_offsets([tp]))[tp]
+            start = (await consumer.offsets_for_times({tp: int((since - CLOCK_SKEW_SECONDS) * 1000)}))[tp]
             if start is None:
                 return False
+            stop = (await consumer.offsets_for_times({tp: int((since + within + CLOCK_SKEW_SECONDS) * 1000)}))[tp]
+            end = stop.offset if stop is not None else (await consumer.end_offsets([tp]))[tp]
             consumer.seek(tp, start.offset)
             wanted = str(event_id).encode()
             while await consumer.position(tp) < end:
                 for record in (await consumer.getmany(tp, timeout_ms=500)).get(tp, []):
+                    if record.offset >= end:  # a fetch returns whole batches, past the window too
+                        return False
                     if dict(record.headers).get(EVENT_ID_HEADER) == wanted:
                         return True
             return False

@@ -66,8 +66,10 @@ class Gateway:
             return Outcome.DUPLICATE
         if claim.claim is Claim.UNRESOLVED:
             assert claim.attempt_at is not None
+            # The attempt was handed to the producer within the response deadline of its
+            # attempt time; the settle time bounds that generously.
             if await self.publisher.landed_since(webhook.topic.name, claim.partition, webhook.event_id,
-                                                 claim.attempt_at.timestamp()):
+                                                 claim.attempt_at.timestamp(), self.ledger.settle_seconds):
                 await self.ledger.mark_published([self._mark(webhook, claim)])
                 return Outcome.DUPLICATE
             retried = await self.ledger.retry(webhook, claim)
