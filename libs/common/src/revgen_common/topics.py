@@ -56,6 +56,9 @@ ESCALATION_EVENTS = TopicSpec("escalation.events", key="client id", retention_ms
 MESSAGING_COMMANDS = TopicSpec("messaging.commands", key="client id + recipient")
 # Messaging's own queue of sends: a Twilio outage leaves the backlog here, visible as lag.
 MESSAGING_SENDS = TopicSpec("messaging.sends", key="recipient number", partitions=32)
+# Messaging's own queue of numbers to release at Twilio: rare, and apart from the events so
+# their consumer does not read (and record) every other event to find them.
+MESSAGING_NUMBER_RELEASES = TopicSpec("messaging.number-releases", key="phone number", partitions=3)
 # Dead letters wait for an operator: kept long, keyed by the consumer that gave up.
 DEAD_LETTERS = TopicSpec("revgen.dead-letters", key="consumer name", partitions=3, retention_ms=30 * DAY_MS)
 
@@ -71,6 +74,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     ESCALATION_EVENTS,
     MESSAGING_COMMANDS,
     MESSAGING_SENDS,
+    MESSAGING_NUMBER_RELEASES,
     DEAD_LETTERS,
 )
 

@@ -120,8 +120,10 @@ async def test_a_released_number_is_released_at_twilio_too_once_however_often_it
     client_id, [number] = await client(messaging)
     twilio.state.buy_number(number)
     await messaging.clients.release_number(number)
-    [published] = await outbox(messaging.engine, "messaging.events", "NumberReleased")
-    handler = messaging.number_handlers()["NumberReleased"]
+    [announced] = await outbox(messaging.engine, "messaging.events", "NumberReleased")
+    [published] = await outbox(messaging.engine, "messaging.number-releases", "ReleaseNumber")
+    assert announced["payload"] == published["payload"] == {"client_id": client_id, "number": number}
+    handler = messaging.twilio_handlers()["ReleaseNumber"]
     for _ in range(2):  # redelivered: the second finds nothing left to release
         await apply(messaging.engine, handler, Envelope.model_validate(published))
     assert not twilio.state.owns(number)

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from revgen_common.envelope import Envelope
-from revgen_common.topics import MESSAGING_EVENTS
+from revgen_common.topics import MESSAGING_EVENTS, MESSAGING_NUMBER_RELEASES
 from revgen_common.unit_of_work import UnitOfWork
 
 Clock = Callable[[], datetime]
@@ -103,8 +103,12 @@ class Clients:
                                          WHERE number = :n AND released_at IS NULL RETURNING client_id"""),
                                  {"n": number, "now": self.clock()})
         if client is not None:
+            released = {"client_id": client, "number": number}
             uow.publish(MESSAGING_EVENTS, Envelope(type="NumberReleased", producer="messaging", key=client,
-                                                   client_id=client, payload={"client_id": client, "number": number}))
+                                                   client_id=client, payload=released))
+            # ...and at Twilio too, by messaging's own number-release consumer (number_releases.py).
+            uow.publish(MESSAGING_NUMBER_RELEASES, Envelope(type="ReleaseNumber", producer="messaging", key=number,
+                                                            client_id=client, payload=released))
         return client
 
     async def release_quiet_numbers(self) -> int:

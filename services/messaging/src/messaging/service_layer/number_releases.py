@@ -1,7 +1,9 @@
-"""A number we released stops costing money: each `NumberReleased` releases it at Twilio too.
+"""A number we released stops costing money: each `ReleaseNumber` (published with
+`NumberReleased`) releases it at Twilio too.
 
-Consumed from messaging's own events by its own group, so a Twilio outage delays only these
-releases (the backlog waits as lag) and a release is retried until Twilio has done it.
+Consumed from messaging's own queue, `messaging.number-releases`, by the sender's group
+(everything that calls Twilio), so a Twilio outage leaves releases waiting as lag beside the
+sends, and a release is retried until Twilio has done it.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ class NumberReleases:
     def __init__(self, twilio: TwilioSender):
         self.twilio = twilio
 
-    async def number_released(self, message: Envelope) -> None:
+    async def release(self, message: Envelope) -> None:
         number = message.payload["number"]
         released = await self.twilio.release_number(number)
         log.info("number %s released at twilio (%d owned)", number, released)
