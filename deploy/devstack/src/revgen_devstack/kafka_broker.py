@@ -59,7 +59,7 @@ def new_cluster_id() -> str:
 
     Like Kafka's own Uuid.randomUuid, it never starts with "-": StorageTool's
     argument parser would read such an id as an option and refuse to format
-    (1 id in 32 did, failing a whole CI run).
+    (one random id in 64 does; one failed a whole CI run).
     """
     while True:
         text = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
