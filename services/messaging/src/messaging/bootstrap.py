@@ -1,5 +1,6 @@
 """The composition root: the API, the event consumer, the sender (a consumer of its own
-send and number-release queues), the outbox relay, the scheduler and the hourly summary job, over one database."""
+send and number-release queues), the outbox relay, the scheduler and the hourly summary
+job, over one database."""
 from __future__ import annotations
 
 import asyncio

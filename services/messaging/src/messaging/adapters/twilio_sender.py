@@ -4,7 +4,8 @@ ambiguous send (look before sending again) or a refusal (retrying cannot help)."
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Mapping
+import contextlib
+from collections.abc import Awaitable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -87,6 +88,21 @@ def _retry_after() -> float | None:
         return None
 
 
+@contextlib.contextmanager
+def _repeatable(what: str) -> Iterator[None]:
+    """Our kinds for a failed call that is safe to repeat (a read, a delete of what was
+    found): throttled, our credentials, Twilio down or no answer is transient; any other
+    refusal is for good."""
+    try:
+        yield
+    except TwilioRestException as error:
+        if error.status == 429 or error.status == 401 or error.status >= 500:
+            raise TransientError(f"twilio could not {what}: {error.msg}", retry_after=_retry_after()) from error
+        raise PermanentError(f"twilio refused to {what} ({error.code}): {error.msg}") from error
+    except (TimeoutError, aiohttp.ClientError) as error:
+        raise TransientError(f"twilio could not {what}: {error!r}") from error
+
+
 def _nothing_was_sent(error: aiohttp.ClientError) -> bool:
     """The connection failed before the request went out, so resending cannot double it."""
     return isinstance(error, (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError))
@@ -137,7 +153,7 @@ class TwilioSender:
         if since.tzinfo is None:
             raise ValueError("since must be timezone-aware")
         cutoff = since - CLOCK_SKEW
-        try:
+        with _repeatable("list messages"):
             page = await self._within_timeout(
                 self._client.messages.page_async(to=to, from_=from_, page_size=PAGE_SIZE))
             while page is not None:
@@ -148,20 +164,13 @@ class TwilioSender:
                 if not records or records[-1].date_created < cutoff:
                     return None  # every later page is older still
                 page = await self._within_timeout(page.next_page_async())
-        except TwilioRestException as error:
-            if error.status == 429 or error.status == 401 or error.status >= 500:
-                raise TransientError(f"twilio could not list messages: {error.msg}",
-                                     retry_after=_retry_after()) from error
-            raise PermanentError(f"twilio refused to list messages ({error.code}): {error.msg}") from error
-        except (TimeoutError, aiohttp.ClientError) as error:  # a read: safe to repeat
-            raise TransientError(f"twilio could not list messages: {error!r}") from error
         return None
 
     async def release_number(self, number: str) -> int:
         """Releases `number` from our Twilio account, so it stops costing money; how many
         were released. Safe to repeat: a number already gone is left alone."""
         released = 0
-        try:
+        with _repeatable(f"release {number}"):
             owned = await self._within_timeout(self._client.incoming_phone_numbers.list_async(phone_number=number))
             for incoming in owned:
                 try:
@@ -170,13 +179,6 @@ class TwilioSender:
                 except TwilioRestException as error:
                     if error.status != 404:  # released meanwhile: done
                         raise
-        except TwilioRestException as error:
-            if error.status == 429 or error.status == 401 or error.status >= 500:
-                raise TransientError(f"twilio could not release {number}: {error.msg}",
-                                     retry_after=_retry_after()) from error
-            raise PermanentError(f"twilio refused to release {number} ({error.code}): {error.msg}") from error
-        except (TimeoutError, aiohttp.ClientError) as error:  # list and delete are safe to repeat
-            raise TransientError(f"twilio could not release {number}: {error!r}") from error
         return released
 
     async def close(self) -> None:
