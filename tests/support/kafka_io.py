@@ -1,13 +1,14 @@
-"""Small Kafka helpers for tests: publish envelopes, read a topic to its end."""
+"""Small Kafka helpers for tests: publish envelopes, read a topic to its end (revgen_common.topic_reading), watch a group."""
 from __future__ import annotations
 
 import asyncio
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
 from revgen_common.envelope import Envelope
 from revgen_common.kafka_config import producer_config
+from revgen_common.topic_reading import partitions_of, read_to_end
 
 
 async def publish(bootstrap_servers: str, topic: str, messages: list[Envelope]) -> None:
@@ -31,28 +32,9 @@ async def publish_raw(bootstrap_servers: str, topic: str, key: bytes, value: byt
 
 async def read_all(bootstrap_servers: str, topic: str, *, isolation_level: str = "read_committed",
                    idle_seconds: float = 1.0, timeout: float = 30.0):
-    """Every record of `topic` from the beginning to its current end."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False,
-                                auto_offset_reset="earliest", isolation_level=isolation_level)
-    await consumer.start()
-    try:
-        partitions = await partitions_of(bootstrap_servers, topic)
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        ends = await consumer.end_offsets(partitions)
-        records = []
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while loop.time() < deadline:
-            positions = {tp: await consumer.position(tp) for tp in partitions}
-            if all(positions[tp] >= ends[tp] for tp in partitions):
-                break
-            batch = await consumer.getmany(timeout_ms=int(idle_seconds * 1000))
-            for tp_records in batch.values():
-                records.extend(tp_records)
-        return records
-    finally:
-        await consumer.stop()
+    """Every record of `topic` from the beginning to its current end (within `timeout`)."""
+    return await read_to_end(bootstrap_servers, topic, isolation_level=isolation_level, poll_seconds=idle_seconds,
+                             timeout=timeout)
 
 
 async def _committed_and_ends(bootstrap_servers: str, group: str, topic: str) -> list[tuple[int, int]]:
@@ -80,16 +62,6 @@ async def group_caught_up(bootstrap_servers: str, group: str, topic: str) -> boo
 async def group_lag(bootstrap_servers: str, group: str, topic: str) -> int:
     """Records of `topic` the group has not committed yet (what a lag dashboard shows)."""
     return sum(end - committed for committed, end in await _committed_and_ends(bootstrap_servers, group, topic))
-
-
-async def partitions_of(bootstrap_servers: str, topic: str) -> list[TopicPartition]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
-    await admin.start()
-    try:
-        (description,) = await admin.describe_topics([topic])
-        return sorted(TopicPartition(topic, p["partition"]) for p in description["partitions"])
-    finally:
-        await admin.close()
 
 
 async def start_group_at_end(bootstrap_servers: str, group: str, topics: list[str]) -> None:

@@ -21,13 +21,13 @@ import os
 import uuid
 from dataclasses import dataclass, field
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import AIOKafkaProducer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from revgen_common.envelope import Envelope
 from revgen_common.kafka_config import producer_config
+from revgen_common.topic_reading import read_to_end
 from revgen_common.topics import DEAD_LETTERS
 
 
@@ -53,27 +53,8 @@ _FORGET_DEAD_LETTER = text("""DELETE FROM inbox WHERE consumer = :consumer AND e
 
 async def dead_letters(bootstrap_servers: str, consumer: str) -> list[DeadLetter]:
     """Every dead letter `consumer` has written, oldest first per partition."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
-    await admin.start()
-    try:
-        (described,) = await admin.describe_topics([DEAD_LETTERS.name])
-    finally:
-        await admin.close()
-    partitions = sorted(TopicPartition(DEAD_LETTERS.name, p["partition"]) for p in described["partitions"])
-    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False,
-                              isolation_level="read_committed")
-    await reader.start()
-    try:
-        reader.assign(partitions)
-        await reader.seek_to_beginning(*partitions)
-        ends = await reader.end_offsets(partitions)
-        letters = []
-        while [tp for tp in partitions if await reader.position(tp) < ends[tp]]:
-            for records in (await reader.getmany(timeout_ms=1000)).values():
-                letters += [_letter(r) for r in records if _headers(r).get("dlq.consumer") == consumer]
-        return letters
-    finally:
-        await reader.stop()
+    return [_letter(r) for r in await read_to_end(bootstrap_servers, DEAD_LETTERS.name)
+            if _headers(r).get("dlq.consumer") == consumer]
 
 
 async def replay(engine: AsyncEngine, bootstrap_servers: str, consumer: str,
