@@ -92,13 +92,13 @@ def _docker_infra() -> Iterator[TestInfra]:
         yield TestInfra(bootstrap, postgres.get_connection_url())
 
 
-async def create_database(infra: TestInfra, prefix: str = "t") -> str:
-    """A fresh, uniquely named database; returns its SQLAlchemy URL. Unique names instead
-    of teardown: tests never see each other's rows."""
+async def create_database(infra: TestInfra, prefix: str = "t", template: str | None = None) -> str:
+    """A fresh, uniquely named database (a copy of `template` if given); returns its
+    SQLAlchemy URL. Unique names instead of teardown: tests never see each other's rows."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     connection = await asyncpg.connect(infra.postgres_dsn)
     try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
+        await connection.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     finally:
         await connection.close()
     return infra.database_url(name)
