@@ -1,5 +1,6 @@
 """Pytest fixtures for every test tree (`-p revgen_devstack.pytest_plugin`): a real Kafka
-broker and PostgreSQL for the session, and a fresh database or topic per test."""
+broker and PostgreSQL for the session, a fresh database or topic per test, and the instant
+a test's clock starts at (every calendar edge, for tests marked `calendar`)."""
 import asyncio
 import uuid
 
@@ -8,8 +9,24 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from revgen_common.db import runtime_metadata
+from revgen_common.testing.clock import CALENDAR_EDGES, DEFAULT_START
 from revgen_common.topics import ALL_TOPICS, DEAD_LETTERS, TopicSpec, ensure_topics
 from revgen_devstack.testing import create_database, test_infra
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "calendar: runs once from every instant in CALENDAR_EDGES (its clock_start)")
+
+
+def pytest_generate_tests(metafunc):
+    if metafunc.definition.get_closest_marker("calendar") and "clock_start" in metafunc.fixturenames:
+        metafunc.parametrize("clock_start", list(CALENDAR_EDGES.values()), ids=list(CALENDAR_EDGES))
+
+
+@pytest.fixture
+def clock_start():
+    """Where a test's FakeClock starts: a fixed instant, never the wall clock's."""
+    return DEFAULT_START
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from revgen_common.clock import system_clock
+
 # Fixed namespace so the same provider id maps to the same event id in every process.
 PROVIDER_ID_NAMESPACE = uuid.UUID("6f1c0c6e-6c0e-4b53-9d0e-2f7a5d0c9a11")
 
@@ -24,10 +26,6 @@ def event_id_from(source: str, *provider_ids: str) -> uuid.UUID:
     return uuid.uuid5(PROVIDER_ID_NAMESPACE, "\x1f".join((source, *provider_ids)))
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class Envelope(BaseModel):
     # Unknown fields are tolerated so producers can add fields before consumers upgrade.
     model_config = ConfigDict(extra="ignore", frozen=True)
@@ -35,7 +33,7 @@ class Envelope(BaseModel):
     event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
     type: str = Field(min_length=1)
     version: int = Field(default=1, ge=1)
-    occurred_at: AwareDatetime = Field(default_factory=utc_now)
+    occurred_at: AwareDatetime = Field(default_factory=system_clock)  # producers with a clock pass theirs
     producer: str = Field(min_length=1)
     key: str = Field(min_length=1)
     correlation_id: uuid.UUID | None = None
