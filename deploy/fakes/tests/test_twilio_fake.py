@@ -3,7 +3,7 @@ import asyncio
 import contextlib
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from urllib.parse import parse_qsl
 
 import aiohttp
@@ -14,6 +14,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
+from revgen_common.testing.clock import FakeClock
 from revgen_devstack.ports import free_port
 from revgen_devstack.testing import serve_app
 from revgen_fakes.twilio import RecordedRequest, RequestLog, TwilioState, create_app, faulty_app
@@ -69,7 +70,7 @@ async def sink():
 
 
 async def test_a_message_sent_with_the_async_sdk_comes_back_from_fetch_and_from_a_paged_list_by_number():
-    state = TwilioState()
+    state = TwilioState(clock=FakeClock())
     async with served(create_app(state)) as base_url, async_sdk(state, base_url) as client:
         sent = await client.messages.create_async(to=LEAD, from_=CLIENT_NUMBER, body="We can come at 3pm.")
         for n in range(4):
@@ -83,7 +84,7 @@ async def test_a_message_sent_with_the_async_sdk_comes_back_from_fetch_and_from_
     assert (sent.status, sent.to, sent.from_, sent.account_sid) == ("queued", LEAD, CLIENT_NUMBER, state.account_sid)
     assert sent.num_segments == "1" and sent.error_code is None and sent.direction == "outbound-api"
     assert sent.uri == f"/2010-04-01/Accounts/{state.account_sid}/Messages/{sent.sid}.json"
-    assert abs(sent.date_created - datetime.now(UTC)) < timedelta(minutes=1)
+    assert sent.date_created == state.clock()  # Twilio's clock: the fake's, in whole seconds
     assert fetched.sid == sent.sid and fetched.body == "We can come at 3pm."
     # Newest first, across three pages of two, and only the lead's messages.
     assert [m.body for m in listed] == [f"follow-up {n}" for n in (3, 2, 1, 0)] + ["We can come at 3pm."]
@@ -91,7 +92,7 @@ async def test_a_message_sent_with_the_async_sdk_comes_back_from_fetch_and_from_
 
 
 async def test_the_synchronous_sdk_reaches_the_fake_too_and_filters_by_sender_and_date_sent():
-    state = TwilioState()
+    state = TwilioState(clock=FakeClock())
     async with served(create_app(state)) as base_url:
         client = Client(state.account_sid, state.auth_token)
         client.api.base_url = base_url
@@ -100,8 +101,8 @@ async def test_the_synchronous_sdk_reaches_the_fake_too_and_filters_by_sender_an
         await asyncio.to_thread(client.messages.create, to=LEAD, from_="+15550002222", body="from another")
         await state.flush_callbacks()  # both are sent, so they have a DateSent
         ours = await asyncio.to_thread(client.messages.list, from_=CLIENT_NUMBER,
-                                       date_sent_after=datetime.now(UTC) - timedelta(minutes=5))
-        tomorrow = await asyncio.to_thread(client.messages.list, date_sent_after=datetime.now(UTC) + timedelta(days=1))
+                                       date_sent_after=state.clock() - timedelta(minutes=5))
+        tomorrow = await asyncio.to_thread(client.messages.list, date_sent_after=state.clock() + timedelta(days=1))
 
     assert [m.body for m in ours] == ["from us"]
     assert tomorrow == []

@@ -1,6 +1,4 @@
 """Messaging over a fresh, migrated database, with Twilio and OpenAI fakes behind fault injectors."""
-from datetime import UTC, datetime
-
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -27,8 +25,8 @@ async def messaging_engine(migrated_database):
 
 
 @pytest.fixture
-async def twilio():
-    state = twilio_fake.TwilioState()
+async def twilio(clock):
+    state = twilio_fake.TwilioState(clock=clock)  # Twilio's timestamps agree with ours, whatever the date
     injector = twilio_fake.faulty_app(state)
     port = free_port()
     async with serve_app(injector, port):
@@ -46,9 +44,8 @@ async def openai():
 
 
 @pytest.fixture
-def clock():
-    # Real time at the start, so our timestamps and the Twilio fake's agree; tests move it.
-    return FakeClock(datetime.now(UTC))
+def clock(clock_start):
+    return FakeClock(clock_start)
 
 
 @pytest.fixture

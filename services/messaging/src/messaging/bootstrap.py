@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
 from prometheus_client import make_asgi_app
@@ -29,13 +27,13 @@ from messaging.service_layer.sends import Sender
 from messaging.service_layer.summaries import Summaries
 from messaging.settings import MessagingSettings
 from revgen_common import ExactlyOnceConsumer, OutboxRelay, Staged
+from revgen_common.clock import Clock, system_clock
 from revgen_common.consumer import ConsumerOptions
 from revgen_common.db import create_engine
 from revgen_common.periodic import every
 from revgen_common.topics import (FORM_SUBMISSIONS, IDENTITY_EVENTS, MESSAGING_COMMANDS, MESSAGING_NUMBER_RELEASES,
                                   MESSAGING_SENDS, TWILIO_CALLS, TWILIO_MESSAGE_STATUS, TWILIO_MESSAGES)
 
-Clock = Callable[[], datetime]
 # Records per poll, across partitions (aiokafka cannot cap one partition's share). A
 # partition's batch waits on the assistant or Twilio once — its calls run together — so a
 # small poll only splits the work into more batches, each paying its own transaction and
@@ -50,10 +48,6 @@ GROUPS = {"messaging": INBOUND_TOPICS, "messaging-sender": [MESSAGING_SENDS, MES
 SENDS_POLL_RECORDS = 500
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass(frozen=True)
 class Messaging:
     engine: AsyncEngine
@@ -65,6 +59,7 @@ class Messaging:
     automations: Automations
     summaries: Summaries
     number_releases: NumberReleases
+    clock: Clock
 
     def handlers(self) -> dict:
         """The main consumer's routes by event type."""
@@ -86,12 +81,12 @@ class Messaging:
 
 
 def build(engine: AsyncEngine, twilio: TwilioSender, ai: AIResponder, platform_number: str,
-          clock: Clock = utc_now) -> Messaging:
+          clock: Clock = system_clock) -> Messaging:
     return Messaging(engine=engine, conversations=Conversations(engine, ai, platform_number, clock),
                      commands=Commands(platform_number), sender=Sender(engine, twilio, clock),
                      clients=Clients(engine, clock), scheduler=Scheduler(engine, clock),
-                     automations=Automations(engine, clock), summaries=Summaries(engine, platform_number),
-                     number_releases=NumberReleases(twilio))
+                     automations=Automations(engine, clock), summaries=Summaries(engine, platform_number, clock),
+                     number_releases=NumberReleases(twilio), clock=clock)
 
 
 def consumers(messaging: Messaging, settings: MessagingSettings) -> list[ExactlyOnceConsumer]:
@@ -116,7 +111,7 @@ def consumers(messaging: Messaging, settings: MessagingSettings) -> list[Exactly
     ]
 
 
-def create_app(settings: MessagingSettings, clock: Clock = utc_now) -> FastAPI:
+def create_app(settings: MessagingSettings, clock: Clock = system_clock) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         # No connection is held while the assistant or Twilio answers: a batch, a draft, a
@@ -136,7 +131,7 @@ def create_app(settings: MessagingSettings, clock: Clock = utc_now) -> FastAPI:
         jobs = [c.run(stop) for c in consumers(messaging, settings)]
         jobs += [relay.run(stop), every(settings.scheduler_interval_seconds, messaging.scheduler.run_once, stop),
                  every(3600, messaging.clients.release_quiet_numbers, stop),
-                 every(3600, lambda: messaging.summaries.run((clock() - timedelta(days=1)).date()), stop)]
+                 every(3600, messaging.summaries.run_due, stop)]
         tasks = [asyncio.create_task(job) for job in jobs]
         try:
             yield

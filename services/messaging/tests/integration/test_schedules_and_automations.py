@@ -3,8 +3,7 @@ in a handful of queries (S1, testing rec. 9); one daily summary per client and d
 a deleted client's messages, numbers and leads wound down (B2, B3)."""
 import asyncio
 import uuid
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import time, timedelta
 
 import pytest
 from sqlalchemy import event, text
@@ -12,6 +11,8 @@ from sqlalchemy import event, text
 from messaging.service_layer.clients import NumberInUse
 from messaging_testing import SendQueue, apply, client, inbound_sms, outbox, scalar
 from revgen_common.envelope import Envelope
+
+LOS_ANGELES = "America/Los_Angeles"
 
 
 async def leads(messaging, client_id: str, count: int, **extra) -> list[str]:
@@ -65,7 +66,6 @@ async def test_win_back_over_100_leads_takes_at_most_50_queries_and_texts_each_l
 
 async def test_the_daily_summary_is_sent_once_per_client_even_when_the_job_runs_twice_or_crashes(messaging, monkeypatch):
     owners = [await client(messaging, owner_phone=f"+1646555{i:04d}") for i in range(3)]
-    day = date(2026, 11, 27)
     from messaging.service_layer import summaries as module
     real = module.Summaries._summarize
     calls = []
@@ -78,10 +78,11 @@ async def test_the_daily_summary_is_sent_once_per_client_even_when_the_job_runs_
 
     monkeypatch.setattr(module.Summaries, "_summarize", crash_on_the_second)
     with pytest.raises(RuntimeError):
-        await messaging.summaries.run(day)
+        await messaging.summaries.run_due()
     monkeypatch.setattr(module.Summaries, "_summarize", real)
-    results = await asyncio.gather(messaging.summaries.run(day), messaging.summaries.run(day))
+    results = await asyncio.gather(messaging.summaries.run_due(), messaging.summaries.run_due())
     assert sum(results) == 2
+    assert await messaging.summaries.run_due() == 0  # the next hour's run: nothing left for this day
     summaries = [s for s in await outbox(messaging.engine, "messaging.sends", "SendRequested")]
     assert await scalar(messaging.engine, "SELECT count(*) FROM sends WHERE source_key LIKE 'summary:%'") == 3
     assert len(summaries) == 3 and len(owners) == 3
@@ -136,15 +137,32 @@ async def test_a_profile_is_replaced_in_one_statement_and_business_hours_are_pub
     assert published[-1]["payload"]["hours"] == {"1": [["07:00", "12:00"], ["13:00", "19:00"]]}
 
 
+@pytest.mark.calendar
 async def test_the_daily_summary_reports_the_clients_own_day_from_its_messages_and_leads(messaging, twilio, openai, clock):
-    client_id, [number] = await client(messaging, owner_phone="+16465550999")
+    client_id, [number] = await client(messaging, owner_phone="+16465550999", timezone=LOS_ANGELES)
     openai.state.responder = lambda messages: "On our way!"
-    for lead in ("+12125550101", "+12125550102"):
-        await apply(messaging.engine, messaging.conversations.message_received, inbound_sms(number, lead, "help!"))
+    await messaging.summaries.run_due()  # yesterday's, out of the way
+    day = clock.local_date(LOS_ANGELES)
+    clock.at_local(LOS_ANGELES, time(0, 0, 30))  # the first and the last minute of the client's day
+    await apply(messaging.engine, messaging.conversations.message_received, inbound_sms(number, "+12125550101", "help!"))
+    clock.at_local(LOS_ANGELES, time(23, 30))  # UTC's day has ended: Los Angeles's has not
+    await apply(messaging.engine, messaging.conversations.message_received, inbound_sms(number, "+12125550102", "hi!"))
     await SendQueue(messaging).drain()
-    today = clock().astimezone(ZoneInfo("America/New_York")).date()
-    clock.now = datetime.combine(today, time(15, 0), UTC)  # the owner's morning: no quiet hours in the way
-    assert await messaging.summaries.run(today) == 1
+    assert await messaging.summaries.run_due() == 0
+    clock.at_local(LOS_ANGELES, time(0, 5), days=1)
+    await apply(messaging.engine, messaging.conversations.message_received, inbound_sms(number, "+12125550103", "late"))
+    assert await messaging.summaries.run_due() == 1
+    clock.at_local(LOS_ANGELES, time(9, 0))  # the owner's quiet hours are over
+    await messaging.scheduler.run_once()
     await SendQueue(messaging).drain()
-    summary = twilio.state.sent_to("+16465550999")[0].body
+    [summary] = [m.body for m in twilio.state.sent_to("+16465550999") if day.isoformat() in m.body]
     assert "2 new leads, 2 messages in, 2 out, 2 leads answered" in summary, summary
+
+
+async def test_an_operator_rerun_of_a_day_not_yet_over_where_the_client_is_sends_nothing(messaging, clock):
+    await client(messaging, owner_phone="+16465550998", timezone=LOS_ANGELES)
+    clock.at_local(LOS_ANGELES, time(20, 0))  # already tomorrow in UTC
+    tomorrow_in_utc = clock().date()
+    assert tomorrow_in_utc > clock.local_date(LOS_ANGELES)
+    assert await messaging.summaries.run(tomorrow_in_utc) == 0
+    assert await messaging.summaries.run(clock.local_date(LOS_ANGELES) - timedelta(days=1)) == 1

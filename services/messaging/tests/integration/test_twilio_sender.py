@@ -2,7 +2,7 @@
 answer (and each lost answer) becomes, and how the Pacer keeps us off a throttling Twilio."""
 import asyncio
 import contextlib
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -10,6 +10,7 @@ from messaging.adapters.twilio_sender import (Accepted, RecipientUnsubscribed, S
                                               TwilioSender)
 from messaging.domain.pacing import Pacer
 from revgen_common.errors import NotYet, PermanentError, TransientError
+from revgen_common.testing.clock import FakeClock
 from revgen_devstack import free_port
 from revgen_devstack.testing import serve_app
 from revgen_fakes.twilio import TwilioState, faulty_app
@@ -31,7 +32,7 @@ def roomy_pacer() -> Pacer:
 @contextlib.asynccontextmanager
 async def twilio(state: TwilioState | None = None, pacer: Pacer | None = None, timeout: float = 5.0):
     """The fake behind a fault injector on a real port, and a sender aimed at it."""
-    state = state or TwilioState()
+    state = state or TwilioState(clock=FakeClock())
     fake = faulty_app(state)
     port = free_port()
     async with serve_app(fake, port):
@@ -94,8 +95,8 @@ async def test_a_429_raises_twilios_retry_after_and_the_pacer_keeps_every_send_o
 
 
 async def test_a_dropped_response_is_an_unknown_outcome_and_find_sent_then_finds_what_twilio_accepted():
-    since = datetime.now(UTC)
     async with twilio() as (state, fake, sender):
+        since = state.clock()
         fake.script("drop_response")
         with pytest.raises(SendOutcomeUnknown):
             await sender.send(to=LEAD, from_=CLIENT_NUMBER, body="We can come at 3pm.")
@@ -108,8 +109,8 @@ async def test_a_dropped_response_is_an_unknown_outcome_and_find_sent_then_finds
 
 
 async def test_find_sent_finds_a_message_twilio_still_has_queued_which_has_no_date_sent_yet():
-    state = TwilioState(callback_delay=60)  # it stays queued for the whole test
-    since = datetime.now(UTC)
+    state = TwilioState(callback_delay=60, clock=FakeClock())  # it stays queued for the whole test
+    since = state.clock()
     async with twilio(state) as (_, fake, sender):
         fake.script("drop_response")
         with pytest.raises(SendOutcomeUnknown):
@@ -125,14 +126,14 @@ async def test_find_sent_ignores_the_same_text_sent_to_the_lead_before_this_send
         await sender.send(to=LEAD, from_=CLIENT_NUMBER, body="Are you still interested?")
         state.messages[0].date_created -= timedelta(days=2)  # a follow-up with the same wording, long ago
         found = await sender.find_sent(to=LEAD, from_=CLIENT_NUMBER, body="Are you still interested?",
-                                       since=datetime.now(UTC))
+                                       since=state.clock())
 
     assert found is None
 
 
 async def test_a_response_that_never_comes_times_out_as_an_unknown_outcome_though_twilio_committed_it():
-    since = datetime.now(UTC)
     async with twilio(timeout=0.5) as (state, fake, sender):
+        since = state.clock()
         fake.script("hang_after_commit")
         with pytest.raises(SendOutcomeUnknown):
             await sender.send(to=LEAD, from_=CLIENT_NUMBER, body="hello")

@@ -50,9 +50,24 @@ def test_quiet_hours_span_midnight_in_the_leads_timezone_and_defer_until_they_en
     assert quiet_until(late, "America/Los_Angeles", time(21, 0), time(8, 0)) is None  # 20:30 there
 
 
+@pytest.mark.parametrize(("night", "local_end", "utc_end"), [
+    # The night the clocks go forward: 08:00 is EDT, an hour less after it than before.
+    (datetime(2027, 3, 14, 6, 30, tzinfo=UTC), "2027-03-14 08:00 EDT", datetime(2027, 3, 14, 12, 0, tzinfo=UTC)),
+    # The night they go back: 08:00 is EST again.
+    (datetime(2027, 11, 7, 5, 30, tzinfo=UTC), "2027-11-07 08:00 EST", datetime(2027, 11, 7, 13, 0, tzinfo=UTC)),
+    # 23:00 the evening before each change.
+    (datetime(2027, 3, 14, 4, 0, tzinfo=UTC), "2027-03-14 08:00 EDT", datetime(2027, 3, 14, 12, 0, tzinfo=UTC)),
+    (datetime(2027, 11, 7, 3, 0, tzinfo=UTC), "2027-11-07 08:00 EST", datetime(2027, 11, 7, 13, 0, tzinfo=UTC)),
+])
+def test_quiet_hours_end_at_the_local_wall_clock_time_on_the_nights_daylight_saving_changes(night, local_end, utc_end):
+    until = quiet_until(night, "America/New_York", time(21, 0), time(8, 0))
+    assert until == utc_end, f"expected {local_end}"
+
+
 def test_an_opted_out_number_gets_only_the_opt_out_confirmation():
-    assert decide(facts("otp", opted_out=True), datetime.now(UTC)).blocked_reason == "opted_out"
-    assert decide(facts("compliance", opted_out=True), datetime.now(UTC)).allowed
+    noon = datetime(2026, 11, 28, 17, 0, tzinfo=UTC)
+    assert decide(facts("otp", opted_out=True), noon).blocked_reason == "opted_out"
+    assert decide(facts("compliance", opted_out=True), noon).allowed
 
 
 def test_phone_numbers_are_stored_in_e164_and_nonsense_is_refused():

@@ -73,7 +73,7 @@ def create_app(state: TwilioState | None = None) -> FastAPI:
         media_count = sum(1 for name, _ in pairs if name == "MediaUrl")
         if fake.latency:
             await asyncio.sleep(fake.latency)  # Twilio's own processing time, before it accepts
-        message = new_outbound_message(account_sid, form, media_count, fake.is_unsubscribed)
+        message = new_outbound_message(account_sid, form, media_count, fake.is_unsubscribed, fake.now())
         created = message.to_json()  # as accepted, before its lifecycle moves it on
         fake.accept(message)
         return created

@@ -14,13 +14,14 @@ import hashlib
 import random
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 import httpx
 
 from revgen_common.testing.provider_signatures import twilio_signature
-from revgen_fakes.twilio.messages import API_VERSION, Message, utcnow
+from revgen_fakes.twilio.messages import API_VERSION, Message
 
 if TYPE_CHECKING:
     from revgen_fakes.twilio.state import TwilioState
@@ -60,8 +61,7 @@ def transitions(message: Message, outcome: Outcome) -> list[str]:
     return steps + ["sent", outcome.status]
 
 
-def advance(message: Message, status: str, outcome: Outcome, service_sender: str) -> None:
-    now = utcnow()
+def advance(message: Message, status: str, outcome: Outcome, service_sender: str, now: datetime) -> None:
     message.status, message.date_updated = status, now
     if status == "queued" and message.from_ is None:
         message.from_ = service_sender  # the Messaging Service picked a sender
@@ -140,7 +140,7 @@ class Courier:
             # Move on one status per tick, and at least as far as the callback about to go out.
             reach = max(tick, steps.index(plan[tick])) if tick < len(plan) else tick
             while applied <= min(reach, len(steps) - 1):
-                advance(message, steps[applied], outcome, state.service_sender)
+                advance(message, steps[applied], outcome, state.service_sender, state.now())
                 applied += 1
             if tick < len(plan):
                 await self._post(message, plan[tick])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 
 from revgen_fakes.twilio.errors import TwilioApiError
 from revgen_fakes.twilio.messages import Message
@@ -18,7 +19,7 @@ def is_valid_address(number: str) -> bool:
 
 
 def new_outbound_message(account_sid: str, form: Mapping[str, str], media_count: int,
-                         is_unsubscribed) -> Message:
+                         is_unsubscribed, now: datetime) -> Message:
     """`is_unsubscribed(to, from_)` says whether the recipient opted out of that sender."""
     to, from_ = form.get("To", ""), form.get("From") or None
     service = form.get("MessagingServiceSid") or None
@@ -38,4 +39,5 @@ def new_outbound_message(account_sid: str, form: Mapping[str, str], media_count:
     # Through a Messaging Service a message is "accepted" until a sender is picked for it.
     return Message(account_sid=account_sid, to=to, from_=from_, body=body,
                    status="accepted" if service else "queued", messaging_service_sid=service,
-                   status_callback=form.get("StatusCallback") or None, num_media=media_count)
+                   status_callback=form.get("StatusCallback") or None, num_media=media_count,
+                   date_created=now)

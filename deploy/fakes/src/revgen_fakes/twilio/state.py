@@ -1,10 +1,12 @@
 """Everything the Twilio fake knows, and the knobs and accessors tests use."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from revgen_fakes.twilio.delivery import CallbackDelivery, Courier, Outcome
-from revgen_fakes.twilio.messages import Message
+from revgen_fakes.twilio.messages import Message, utcnow
 from revgen_fakes.twilio.numbers import IncomingNumber
 from revgen_fakes.request_log import RequestLog
 from revgen_fakes.twilio.webhooks import Signed, call_status_request, inbound_sms_request
@@ -28,6 +30,9 @@ class TwilioState:
     send_callbacks: bool = True
     seed: int = 0
     service_sender: str = "+15005550006"  # the number a Messaging Service sends from
+    # Twilio's own clock (date_created, date_sent): tests share theirs with the code under
+    # test, so both sides agree on the instant whatever the date.
+    clock: Callable[[], datetime] = utcnow
 
     messages: list[Message] = field(default_factory=list)  # every accepted message, in order
     numbers: list[IncomingNumber] = field(default_factory=list)  # the account's phone numbers
@@ -39,6 +44,10 @@ class TwilioState:
 
     def __post_init__(self) -> None:
         self._courier = Courier(self)
+
+    def now(self) -> datetime:
+        """Twilio's timestamps have whole seconds."""
+        return self.clock().replace(microsecond=0)
 
     # --- scenario set-up -------------------------------------------------------------
 
@@ -54,7 +63,7 @@ class TwilioState:
 
     def buy_number(self, phone_number: str) -> IncomingNumber:
         """The account owns `phone_number` (as after buying it in the console)."""
-        number = IncomingNumber(self.account_sid, phone_number)
+        number = IncomingNumber(self.account_sid, phone_number, date_created=self.now())
         self.numbers.append(number)
         return number
 

@@ -2,7 +2,7 @@
 automation runs, usage, and health."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -14,6 +14,7 @@ from sqlalchemy import text
 from messaging.domain.phones import InvalidPhone, normalize
 from messaging.service_layer.clients import NumberInUse, Profile, UnknownClient
 from messaging.service_layer.figures import figures, local_day
+from revgen_common.clock import local_date
 
 router = APIRouter()
 E164 = Annotated[str, Field(pattern=r"^\+[1-9]\d{6,14}$")]
@@ -95,7 +96,7 @@ async def run_automation(client_id: str, kind: Literal["win-back", "no-show", "f
         queued = await automations.no_show(client_id, body.run_id, body.template, body.lead_ids)
     else:
         queued = await automations.schedule_follow_ups(client_id, body.run_id, body.template, body.lead_ids,
-                                                       body.due_at or datetime.now(UTC))
+                                                       body.due_at or messaging.clock())
     return {"run_id": body.run_id, "queued": queued}
 
 
@@ -113,7 +114,7 @@ async def usage(client_id: str, messaging: Messaging, day: date | None = None) -
                                     {"c": client_id})).first()
         if profile is None:
             raise UnknownClient(f"no client {client_id!r}")
-        day = day or datetime.now(ZoneInfo(profile.timezone)).date()
+        day = day or local_date(messaging.clock(), profile.timezone)
         month = day.strftime("%Y-%m")
         sent = await db.scalar(text("SELECT sent FROM usage WHERE client_id = :c AND month = :m"), {"c": client_id, "m": month})
         day_figures = await figures(db, client_id, *local_day(day, profile.timezone))

@@ -4,16 +4,15 @@ a handful of queries however many leads, and sending is left to the paced gatewa
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging.service_layer.sends import PLATFORM, Outgoing, enqueue
+from revgen_common.clock import Clock
 from revgen_common.unit_of_work import UnitOfWork
 
-Clock = Callable[[], datetime]
 
 # Everything a run needs about its leads, in ONE query: opted-out and do-not-contact leads
 # are left out here, and the gateway checks again at send time.

@@ -3,18 +3,17 @@ deletion (identity's events)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from revgen_common.clock import Clock
 from revgen_common.envelope import Envelope
 from revgen_common.topics import MESSAGING_EVENTS, MESSAGING_NUMBER_RELEASES
 from revgen_common.unit_of_work import UnitOfWork
 
-Clock = Callable[[], datetime]
 RECENT_CONVERSATION = timedelta(days=30)  # B2
 
 
@@ -132,9 +131,9 @@ class Clients:
         open leads are lost."""
         client_id = message.payload["client_id"]
         db = uow.connection
-        await db.execute(text("""INSERT INTO profiles (client_id, deleted_at) VALUES (:c, now())
-                                 ON CONFLICT (client_id) DO UPDATE SET deleted_at = COALESCE(profiles.deleted_at, now())"""),
-                         {"c": client_id})
+        await db.execute(text("""INSERT INTO profiles (client_id, deleted_at) VALUES (:c, :now)
+                                 ON CONFLICT (client_id) DO UPDATE SET deleted_at = COALESCE(profiles.deleted_at, :now)"""),
+                         {"c": client_id, "now": self.clock()})
         await db.execute(text("UPDATE scheduled_messages SET status = 'canceled' WHERE client_id = :c AND status = 'pending'"),
                          {"c": client_id})
         await db.execute(text("""UPDATE sends SET status = 'canceled', blocked_reason = 'client_deleted'

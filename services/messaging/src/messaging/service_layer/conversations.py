@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -16,12 +14,12 @@ from messaging.adapters.ai_responder import AIResponder, AIUnavailable
 from messaging.domain.keywords import CONFIRMATIONS, Keyword, asks_for_a_person, keyword_of
 from messaging.domain.phones import InvalidPhone, normalize
 from messaging.service_layer.sends import PLATFORM, Outgoing, enqueue
+from revgen_common.clock import Clock
 from revgen_common.envelope import Envelope
 from revgen_common.topics import MESSAGING_EVENTS
 from revgen_common.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
 MISSED_CALL = frozenset({"no-answer", "busy", "failed", "canceled"})
 HISTORY = 10
 SPEED_TO_LEAD = "Hi{name}! Sorry we missed you at {business}. How can we help? Reply here and we'll get right on it."
@@ -46,8 +44,8 @@ class Lead:
 
 
 _UPSERT_LEAD = text("""
-    INSERT INTO leads (id, client_id, phone, name, source, client_number, last_inbound_at)
-    VALUES (:id, :client, :phone, :name, :source, :number, :inbound)
+    INSERT INTO leads (id, client_id, phone, name, source, client_number, last_inbound_at, created_at)
+    VALUES (:id, :client, :phone, :name, :source, :number, :inbound, :now)
     ON CONFLICT (client_id, phone) DO UPDATE SET name = COALESCE(leads.name, EXCLUDED.name),
         client_number = COALESCE(EXCLUDED.client_number, leads.client_number),
         last_inbound_at = COALESCE(EXCLUDED.last_inbound_at, leads.last_inbound_at)
@@ -147,9 +145,10 @@ class Conversations:
         if lead is None:
             return
         recorded = await db.scalar(text("""
-            INSERT INTO messages (client_id, lead_id, direction, body, message_sid, client_number)
-            VALUES (:c, :l, 'in', :b, :sid, :n) ON CONFLICT (message_sid) DO NOTHING RETURNING id"""),
-            {"c": client.client_id, "l": lead.id, "b": raw.get("Body", ""), "sid": raw["MessageSid"], "n": raw["To"]})
+            INSERT INTO messages (client_id, lead_id, direction, body, message_sid, client_number, created_at)
+            VALUES (:c, :l, 'in', :b, :sid, :n, :now) ON CONFLICT (message_sid) DO NOTHING RETURNING id"""),
+            {"c": client.client_id, "l": lead.id, "b": raw.get("Body", ""), "sid": raw["MessageSid"], "n": raw["To"],
+             "now": self.clock()})
         if recorded is None:
             return  # the same MessageSid again
         opted_out = await _opted_out(uow, client.client_id, lead.phone)  # asked once: keywords and answers need it
@@ -202,9 +201,10 @@ class Conversations:
         except InvalidPhone:
             log.warning("lead for %s ignored: %r is not a phone number", client_id, raw_phone)
             return None
+        now = self.clock()
         row = (await uow.connection.execute(_UPSERT_LEAD, {
             "id": uuid.uuid4(), "client": client_id, "phone": phone, "name": name, "source": source,
-            "number": client_number, "inbound": self.clock() if inbound else None})).first()
+            "number": client_number, "inbound": now if inbound else None, "now": now})).first()
         return Lead(row.id, client_id, phone, row.name, row.is_new, row.do_not_contact)
 
 

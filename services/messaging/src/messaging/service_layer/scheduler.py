@@ -3,16 +3,14 @@
 with the sends it queues, so any number of schedulers send each message once (E8)."""
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging.service_layer.sends import Outgoing, enqueue, request_send
+from revgen_common.clock import Clock
 from revgen_common.unit_of_work import UnitOfWork
 
-Clock = Callable[[], datetime]
 
 _DUE_MESSAGES = text("""
     UPDATE scheduled_messages m SET status = 'sent'

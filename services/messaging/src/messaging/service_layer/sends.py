@@ -11,10 +11,10 @@ outcome is unknown is looked up at Twilio before any new attempt: never a blind 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from types import SimpleNamespace
 from datetime import datetime
+from types import SimpleNamespace
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -22,12 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from messaging.adapters.twilio_sender import Accepted, RecipientUnsubscribed, SendOutcomeUnknown, SendRejected, TwilioSender
 from messaging.domain.compliance import Facts, decide
 from messaging.domain.phones import timezone_of
+from revgen_common.clock import Clock, local_month
 from revgen_common.envelope import Envelope
 from revgen_common.errors import NotYet, TransientError
 from revgen_common.topics import MESSAGING_EVENTS, MESSAGING_SENDS
 from revgen_common.unit_of_work import UnitOfWork
 
-Clock = Callable[[], datetime]
 PLATFORM = "platform"
 
 
@@ -85,6 +85,7 @@ _FACTS = text("""
     FROM sends s LEFT JOIN leads l ON l.id = s.lead_id LEFT JOIN profiles p ON p.client_id = s.client_id
     WHERE s.id = :id FOR UPDATE OF s""")
 # D7 and D9: the month is part of the key, and the limit is checked in the same statement.
+# The month is the client's own: a New York client's December starts at 05:00 UTC.
 _RESERVE_USAGE = text("""
     INSERT INTO usage (client_id, month, sent) VALUES (:client, :month, 1)
     ON CONFLICT (client_id, month) DO UPDATE SET sent = usage.sent + 1 WHERE usage.sent < :limit
@@ -144,7 +145,7 @@ class Sender:
                 return None
             month = None
             if row.client_id and row.purpose in LEAD_FACING and row.monthly_limit is not None:
-                month = now.strftime("%Y-%m")
+                month = local_month(now, row.timezone)
                 if await db.scalar(_RESERVE_USAGE, {"client": row.client_id, "month": month,
                                                     "limit": row.monthly_limit}) is None:
                     await self._finish(claim, row, "blocked", reason="monthly_limit")
@@ -191,10 +192,11 @@ class Sender:
             FROM (SELECT CAST(:sid AS text) AS sid) AS x LEFT JOIN delivery_statuses d ON d.twilio_sid = x.sid
             WHERE sends.id = :id"""), {"sid": accepted.sid, "id": row.id})
         if row.lead_id is not None:
-            await db.execute(text("""INSERT INTO messages (client_id, lead_id, direction, body, client_number)
-                                     VALUES (:c, :l, 'out', :b, :n)"""),
-                             {"c": row.client_id, "l": row.lead_id, "b": row.body, "n": row.from_number})
-            await mark_answered(uow, row.lead_id, self.clock())
+            now = self.clock()
+            await db.execute(text("""INSERT INTO messages (client_id, lead_id, direction, body, client_number, created_at)
+                                     VALUES (:c, :l, 'out', :b, :n, :now)"""),
+                             {"c": row.client_id, "l": row.lead_id, "b": row.body, "n": row.from_number, "now": now})
+            await mark_answered(uow, row.lead_id, now)
         _outcome(uow, "MessageSent", row, twilio_sid=accepted.sid)
 
     async def _finish(self, uow: UnitOfWork, row, status: str, reason: str) -> None:

@@ -1,15 +1,19 @@
 """The daily summary to each client's owner: exactly once per (client, day), however often
 the job runs and wherever it crashed (E14) — the summary row and its message commit
-together, one client per transaction; the day is the client's own (its timezone)."""
+together, one client per transaction. The day is the client's own: the hourly job sends a
+Los Angeles client its summary once the day has ended in Los Angeles, covering midnight to
+midnight there."""
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging.service_layer.figures import figures, local_day
 from messaging.service_layer.sends import Outgoing, enqueue
+from revgen_common.clock import Clock, local_date
 from revgen_common.unit_of_work import UnitOfWork
 
 BODY = ("RevGen daily summary for {day}: {new_leads} new leads, {inbound} messages in, {outbound} out, "
@@ -17,20 +21,31 @@ BODY = ("RevGen daily summary for {day}: {new_leads} new leads, {inbound} messag
 
 
 class Summaries:
-    def __init__(self, engine: AsyncEngine, platform_number: str):
+    def __init__(self, engine: AsyncEngine, platform_number: str, clock: Clock):
         self.engine = engine
         self.platform_number = platform_number
+        self.clock = clock
+
+    async def run_due(self) -> int:
+        """Each client's yesterday, where the client is (the job runs hourly, so a client's
+        summary goes out within the hour after its midnight; a day already sent is skipped)."""
+        now = self.clock()
+        return await self._summarize_each(lambda zone: local_date(now, zone) - timedelta(days=1))
 
     async def run(self, day: date) -> int:
+        """`day` for every client whose `day` has ended where it is (an operator's re-run)."""
+        now = self.clock()
+        return await self._summarize_each(lambda zone: day if day < local_date(now, zone) else None)
+
+    async def _summarize_each(self, day_in: Callable[[str], date | None]) -> int:
         async with self.engine.connect() as db:
-            clients = (await db.execute(text("""
-                SELECT p.client_id FROM profiles p
-                WHERE p.owner_phone IS NOT NULL AND p.deleted_at IS NULL
-                  AND NOT EXISTS (SELECT 1 FROM daily_summaries s WHERE s.client_id = p.client_id AND s.day = :day)
-                ORDER BY p.client_id"""), {"day": day})).scalars().all()
+            clients = (await db.execute(text("""SELECT client_id, timezone FROM profiles
+                                                WHERE owner_phone IS NOT NULL AND deleted_at IS NULL
+                                                ORDER BY client_id"""))).all()
         sent = 0
-        for client_id in clients:
-            sent += await self._summarize(client_id, day)
+        for client in clients:
+            if (day := day_in(client.timezone)) is not None:
+                sent += await self._summarize(client.client_id, day)
         return sent
 
     async def _summarize(self, client_id: str, day: date) -> int:
