@@ -1,5 +1,5 @@
 """Escalation over a fresh, migrated database."""
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -19,8 +19,8 @@ async def escalation_engine(migrated_database):
 
 
 @pytest.fixture
-def clock():
-    return FakeClock(datetime(2026, 11, 28, 15, 0, tzinfo=UTC))
+def clock(clock_start):
+    return FakeClock(clock_start)
 
 
 @pytest.fixture

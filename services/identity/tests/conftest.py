@@ -24,8 +24,8 @@ async def identity_engine(identity_db):
 
 
 @pytest.fixture
-def clock():
-    return FakeClock()
+def clock(clock_start):
+    return FakeClock(clock_start)
 
 
 @pytest.fixture

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from fastapi import FastAPI
 from prometheus_client import make_asgi_app
@@ -13,6 +12,7 @@ from prometheus_client import make_asgi_app
 from escalation.entrypoints.http import install_error_handlers, router
 from escalation.service_layer.escalations import Escalations, handlers
 from escalation.settings import EscalationSettings
+from revgen_common.clock import Clock, system_clock
 from revgen_common import ExactlyOnceConsumer, OutboxRelay
 from revgen_common.db import create_engine
 from revgen_common.periodic import every
@@ -21,7 +21,7 @@ from revgen_common.topics import IDENTITY_EVENTS, MESSAGING_EVENTS
 TIMER_SECONDS = 1.0
 
 
-def create_app(settings: EscalationSettings, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> FastAPI:
+def create_app(settings: EscalationSettings, clock: Clock = system_clock) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         engine = create_engine(settings.escalation_database_url)

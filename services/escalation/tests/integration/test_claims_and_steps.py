@@ -1,12 +1,17 @@
 """One owner per hot lead; the team told the truth; unclaimed steps each happen once."""
 import asyncio
 import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
 
 from escalation.service_layer.escalations import ClaimRefused
 from escalation_testing import apply, claim_tokens, event, outcomes, requested, sent, team
+
+
+NEW_YORK = "America/New_York"
 
 
 def client() -> str:
@@ -67,6 +72,7 @@ async def test_a_deactivated_member_with_5_open_claims_has_all_5_released_and_ea
         await escalations.claim(claim_tokens(await sent(escalation_engine, c))[leaver["phone"]])
 
 
+@pytest.mark.calendar
 async def test_unclaimed_escalations_are_renotified_then_escalated_to_owners_then_expired_each_once(
         escalation_engine, escalations, clock):
     c = client()
@@ -93,26 +99,52 @@ async def test_unclaimed_escalations_are_renotified_then_escalated_to_owners_the
     assert member
 
 
+@pytest.mark.calendar
 async def test_a_callback_with_a_due_time_starts_its_clock_at_the_due_time(escalation_engine, escalations, clock):
     c = client()
     await team(escalation_engine, escalations, c, 1)
-    due = clock.now.replace(hour=18).isoformat()
-    await apply(escalation_engine, escalations.request, requested(c, due_at=due))
-    clock.advance(hours=2)  # 17:00: before the callback is due, no step fires
+    due = clock() + timedelta(hours=3)
+    await apply(escalation_engine, escalations.request, requested(c, due_at=due.isoformat()))
+    clock.advance(hours=2)  # before the callback is due, no step fires
     assert await escalations.run_due_steps() == 0
     clock.advance(hours=1, minutes=5)
     assert await escalations.run_due_steps() == 1
 
 
+@pytest.mark.calendar
 async def test_out_of_hours_only_the_owners_are_woken(escalation_engine, escalations, clock):
     c = client()
     owner, member = await team(escalation_engine, escalations, c, 2)
-    closed_now = {str(d): [["09:00", "10:00"]] for d in range(7)}  # 15:00 UTC is outside
     await apply(escalation_engine, escalations.business_hours_set,
-                event("BusinessHoursSet", c, timezone="UTC", hours=closed_now))
+                event("BusinessHoursSet", c, timezone=NEW_YORK, hours=every_day(hours_apart_from(clock(), NEW_YORK))))
     await apply(escalation_engine, escalations.request, requested(c))
     assert [m["to"] for m in await sent(escalation_engine, c)] == [owner["phone"]]
     assert member
+
+
+@pytest.mark.calendar
+async def test_in_hours_the_whole_team_is_told(escalation_engine, escalations, clock):
+    c = client()
+    members = await team(escalation_engine, escalations, c, 2)
+    await apply(escalation_engine, escalations.business_hours_set,
+                event("BusinessHoursSet", c, timezone=NEW_YORK, hours=every_day(hours_around(clock(), NEW_YORK))))
+    await apply(escalation_engine, escalations.request, requested(c))
+    assert sorted(m["to"] for m in await sent(escalation_engine, c)) == sorted(m["phone"] for m in members)
+
+
+def every_day(opening: list[str]) -> dict[str, list[list[str]]]:
+    return {str(day): [opening] for day in range(7)}
+
+
+def hours_around(instant: datetime, zone: str) -> list[str]:
+    """An opening from the start of the local hour of `instant` to the hour after it."""
+    hour = instant.astimezone(ZoneInfo(zone)).hour
+    return [f"{hour:02d}:00", f"{(hour + 1) % 24:02d}:00"]  # 00:00 closes at midnight
+
+
+def hours_apart_from(instant: datetime, zone: str) -> list[str]:
+    """An opening that does not hold `instant`, in the other half of the local day."""
+    return ["13:00", "14:00"] if instant.astimezone(ZoneInfo(zone)).hour < 12 else ["01:00", "02:00"]
 
 
 async def test_the_owner_resolves_and_a_resolved_escalation_cannot_be_claimed(escalation_engine, escalations):

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from fastapi import FastAPI
 from prometheus_client import make_asgi_app
@@ -13,11 +12,12 @@ from identity.entrypoints.http import install_error_handlers, router
 from identity.service_layer.login import Login
 from identity.service_layer.tenants import Tenants
 from identity.settings import IdentitySettings
+from revgen_common.clock import Clock, system_clock
 from revgen_common import OutboxRelay
 from revgen_common.db import create_engine
 
 
-def create_app(settings: IdentitySettings, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> FastAPI:
+def create_app(settings: IdentitySettings, clock: Clock = system_clock) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         engine = create_engine(settings.identity_database_url)

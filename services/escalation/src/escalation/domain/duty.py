@@ -11,6 +11,12 @@ def on_duty(hours: dict[str, list[list[str]]] | None, timezone: str | None, at: 
         return True
     local = at.astimezone(ZoneInfo(timezone))
     for opens, closes in hours.get(str(local.weekday()), []):
-        if time.fromisoformat(opens) <= local.time() < time.fromisoformat(closes):
+        if time.fromisoformat(opens) <= local.time() < _closing(closes):
             return True
     return False
+
+
+def _closing(closes: str) -> time:
+    """A closing time of 00:00 is the day's end (open until midnight), not its start."""
+    parsed = time.fromisoformat(closes)
+    return time.max if parsed == time(0) else parsed

@@ -7,7 +7,6 @@ import hashlib
 import json
 import secrets
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,12 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from escalation.domain.duty import on_duty
 from escalation.domain.steps import OWNER_ROLES, Step
+from revgen_common.clock import Clock
 from revgen_common.contracts.commands import SendMessage
 from revgen_common.envelope import Envelope
 from revgen_common.topics import ESCALATION_EVENTS, MESSAGING_COMMANDS
 from revgen_common.unit_of_work import UnitOfWork
 
-Clock = Callable[[], datetime]
 
 _CREATE = text("""
     INSERT INTO escalations (id, request_id, client_id, lead_phone, lead_name, reason, status, next_step_at,

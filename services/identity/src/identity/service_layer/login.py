@@ -4,20 +4,19 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from identity.domain import otp
 from identity.domain.identifiers import normalise_identifier
+from revgen_common.clock import Clock
 from revgen_common.contracts.commands import SendMessage
 from revgen_common.envelope import Envelope
 from revgen_common.topics import MESSAGING_COMMANDS
 from revgen_common.unit_of_work import UnitOfWork
 
-Clock = Callable[[], datetime]
 GLOBAL_SEND_LOCK = 0x6F74_7073  # "otps": serialises the global send budget check
 
 _PERSON = text("SELECT id FROM people WHERE phone = :identifier OR email = :identifier")
