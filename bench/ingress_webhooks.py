@@ -41,7 +41,7 @@ REQUESTS: list[tuple[str, bytes]] = []  # in the generator process: the phase's 
 
 def presign(tag: str, n: int) -> list[tuple[str, bytes]]:
     """n ready-to-write requests, alternating Stripe / Twilio, as (provider id, bytes)."""
-    now, requests = int(time.time()), []
+    now, requests = int(time.time()), []  # wall clock: ingress checks signatures against it
     for i in range(n):
         if i % 2 == 0:
             pid = f"evt_{tag}_{i}"

@@ -209,7 +209,7 @@ class Worker:
 # ---------------------------------------------------------------- one guarantee
 
 def make_events(n: int, keys: int, days: int, rng: random.Random) -> list[dict]:
-    base = (int(time.time()) // DAY - days) * DAY  # whole days in the recent past
+    base = (int(time.time()) // DAY - days) * DAY  # wall clock: whole days in the recent past
     return [{"event_id": uuid.uuid4().hex, "client_id": f"client-{rng.randrange(keys):02d}",
              "ts": base + rng.randrange(days) * DAY + rng.uniform(0, DAY - 1)} for _ in range(n)]
 

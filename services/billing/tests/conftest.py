@@ -8,6 +8,7 @@ from billing.adapters.stripe_gateway import StripeGateway
 from billing.bootstrap import build
 from billing.migrate import upgrade_database
 from billing_testing import STRIPE_KEY, StripeFake
+from revgen_common.testing.clock import FakeClock
 from revgen_devstack import free_port
 from revgen_devstack.testing import serve_app
 from revgen_fakes.stripe import StripeState, faulty_app
@@ -22,8 +23,13 @@ async def billing_engine(migrated_database):
 
 
 @pytest.fixture
-async def stripe_fake():
-    state = StripeState()
+def clock(clock_start):
+    return FakeClock(clock_start)
+
+
+@pytest.fixture
+async def stripe_fake(clock):
+    state = StripeState(clock=lambda: int(clock().timestamp()))  # Stripe's clock is ours
     injector = faulty_app(state)
     port = free_port()
     async with serve_app(injector, port):
@@ -37,6 +43,6 @@ def gateway(stripe_fake):
 
 
 @pytest.fixture
-def billing(billing_engine, gateway):
+def billing(billing_engine, gateway, clock):
     # No grace window: tests reconcile right after dropping an event.
-    return build(billing_engine, gateway, saga_lease=timedelta(seconds=30), event_grace=timedelta(0))
+    return build(billing_engine, gateway, saga_lease=timedelta(seconds=30), event_grace=timedelta(0), clock=clock)

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -186,8 +186,9 @@ class OutboxRelay:
             )).one()
             parked = await connection.scalar(
                 select(func.count()).select_from(outbox).where(outbox.c.parked_at.is_not(None)))
+            # published_at is the database's now() (_MARK_PUBLISHED): compared with the same clock.
             await connection.execute(
-                delete(outbox).where(outbox.c.published_at < datetime.now(UTC) - self.keep_published))
+                delete(outbox).where(outbox.c.published_at < func.now() - self.keep_published))
         metrics.OUTBOX_BACKLOG.labels(self.name).set(backlog)
         metrics.OUTBOX_PARKED.labels(self.name).set(parked)
         metrics.OUTBOX_OLDEST_SECONDS.labels(self.name).set(float(age or 0))

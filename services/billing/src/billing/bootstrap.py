@@ -21,11 +21,11 @@ from billing.service_layer.subscribe import SubscribeSaga
 from billing.service_layer.subscription_changes import SubscriptionChanges
 from billing.settings import BillingSettings
 from revgen_common import ExactlyOnceConsumer, OutboxRelay
+from revgen_common.clock import Clock, system_clock
 from revgen_common.consumer import ConsumerOptions
 from revgen_common.db import create_engine
 from revgen_common.periodic import every
 from revgen_common.topics import IDENTITY_EVENTS, MESSAGING_EVENTS, STRIPE_WEBHOOKS
-
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class Billing:
     stripe_events: StripeEvents
     client_events: ClientEvents
     reconciliation: Reconciliation
+    clock: Clock
 
     def handlers(self) -> dict:
         """What the consumer routes by event type."""
@@ -48,22 +49,22 @@ class Billing:
 
 
 def build(engine: AsyncEngine, stripe: StripeGateway, saga_lease: timedelta = timedelta(seconds=60),
-          event_grace: timedelta = EVENT_GRACE) -> Billing:
+          event_grace: timedelta = EVENT_GRACE, clock: Clock = system_clock) -> Billing:
     stripe_events = StripeEvents(stripe)
     return Billing(engine=engine, saga=SubscribeSaga(engine, stripe, saga_lease), catalog=Catalog(engine, stripe),
                    changes=SubscriptionChanges(engine, stripe), stripe_events=stripe_events,
                    client_events=ClientEvents(stripe_events),
-                   reconciliation=Reconciliation(engine, stripe_events, event_grace))
+                   reconciliation=Reconciliation(engine, stripe_events, event_grace, clock), clock=clock)
 
 
-def create_app(settings: BillingSettings) -> FastAPI:
+def create_app(settings: BillingSettings, clock: Clock = system_clock) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         engine = create_engine(settings.billing_database_url)
         stripe = StripeGateway(settings.stripe_api_key.get_secret_value(), str(settings.stripe_api_base),
                                settings.stripe_timeout_seconds)
         billing = build(engine, stripe, timedelta(seconds=settings.saga_lease_seconds),
-                        timedelta(seconds=settings.reconcile_event_grace_seconds))
+                        timedelta(seconds=settings.reconcile_event_grace_seconds), clock)
         app.state.billing = billing
         stop = asyncio.Event()
         # Small batches: each Stripe event costs a Stripe read inside the batch's transaction.

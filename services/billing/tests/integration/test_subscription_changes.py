@@ -1,7 +1,6 @@
 """Plan changes, pause, resume and cancel reach Stripe once per key and are mirrored locally
 with one outcome each; the retention flow uses real numbers and really cancels (B5, B6)."""
 import uuid
-from datetime import UTC, datetime
 
 from billing_testing import command, outbox, plan, scalar
 from revgen_common.envelope import Envelope
@@ -48,7 +47,7 @@ async def lead(billing, client_id: str, outcome: str, value: int | None = None, 
         await billing.client_events.lead_outcome(Envelope(
             type="LeadOutcomeRecorded", producer="messaging", key=client_id, client_id=client_id,
             payload={"client_id": client_id, "lead_id": lead_id or uuid.uuid4().hex, "outcome": outcome,
-                     "job_value_cents": value, "decided_at": datetime.now(UTC).isoformat()}), uow)
+                     "job_value_cents": value, "decided_at": billing.clock().isoformat()}), uow)
         await uow.commit()
 
 

@@ -18,6 +18,7 @@ from ingress.entrypoints.overload import InFlightLimit
 from ingress.service_layer.gateway import Gateway
 from ingress.service_layer.marks import PublishedMarks
 from ingress.settings import IngressSettings
+from revgen_common.clock import Clock, system_clock
 from revgen_common.periodic import every
 from revgen_common.topics import FORM_SUBMISSIONS, STRIPE_WEBHOOKS, TWILIO_CALLS, TWILIO_MESSAGE_STATUS, TWILIO_MESSAGES
 
@@ -25,7 +26,7 @@ TOPICS = [t.name for t in (STRIPE_WEBHOOKS, TWILIO_MESSAGES, TWILIO_CALLS, TWILI
 MAINTENANCE_SECONDS = 3600  # a failed round is retried next hour: partitions exist two days ahead
 
 
-def create_app(settings: IngressSettings) -> ASGIApp:
+def create_app(settings: IngressSettings, clock: Clock = system_clock) -> ASGIApp:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         pool = await connect_pool(settings.ingress_database_url, settings.database_pool_size)
@@ -34,7 +35,7 @@ def create_app(settings: IngressSettings) -> ASGIApp:
         ledger = Ledger(pool, settings.publish_settle_seconds)
         marks = PublishedMarks(ledger)
         marks.start()
-        app.state.gateway = Gateway(ledger, publisher, marks, settings.response_deadline_seconds)
+        app.state.gateway = Gateway(ledger, publisher, marks, settings.response_deadline_seconds, clock)
         stop = asyncio.Event()
         maintenance = asyncio.create_task(every(MAINTENANCE_SECONDS, ledger.maintain, stop))
         try:

@@ -103,7 +103,7 @@ async def test_a_lost_mark_is_settled_by_the_topic_on_the_next_delivery_without_
 async def test_a_settle_scan_reads_only_the_window_a_lost_attempt_was_stamped_in_not_the_traffic_after(infra,
                                                                                                     make_topic):
     topic = await make_topic(partitions=1)
-    attempt_at = time.time() - 3 * 3600  # an outage three hours ago; the partition has filled since
+    attempt_at = time.time() - 3 * 3600  # wall clock: Kafka stamps records with it; an outage 3 h ago
     in_window, long_after = uuid.uuid4(), uuid.uuid4()
     producer = AIOKafkaProducer(bootstrap_servers=infra.bootstrap_servers)
     await producer.start()

@@ -50,6 +50,7 @@ async def test_200_events_delivered_5_times_each_are_on_the_topic_exactly_once_a
     statuses += await asyncio.gather(*concurrent)
     for attempt in range(5):  # re-signed with a fresh timestamp each time, as Stripe retries
         for body in bodies[140:]:
+            # wall clock: ingress checks signatures against the system clock
             header = stripe_signature_header(body, [SECRET], timestamp=int(time.time()) + attempt)
             statuses.append((await deliver(ingress, body, header)).status_code)
 
@@ -62,7 +63,7 @@ async def test_200_events_delivered_5_times_each_are_on_the_topic_exactly_once_a
 
 
 def forgeries(body: bytes):
-    now = int(time.time())
+    now = int(time.time())  # wall clock: ingress runs on the system clock
     flipped = bytearray(body)
     flipped[len(flipped) // 2] ^= 0x01
     return {

@@ -96,7 +96,7 @@ async def test_a_signed_twilio_webhook_missing_its_sid_is_a_400(ingress):
 
 
 def form_headers(client_id: str, body: bytes, *, timestamp=None, secret=FORM_MASTER, key=None):
-    ts = str(int(time.time()) if timestamp is None else timestamp)
+    ts = str(int(time.time()) if timestamp is None else timestamp)  # wall clock: ingress runs on the system clock
     client_secret = hmac.new(secret.encode(), client_id.encode(), hashlib.sha256).hexdigest().encode()
     signature = hmac.new(client_secret, ts.encode() + b"." + body, hashlib.sha256).hexdigest()
     headers = {"Content-Type": "application/json", "X-RevGen-Timestamp": ts, "X-RevGen-Signature": signature}
@@ -123,7 +123,7 @@ async def test_a_form_submission_is_deduplicated_by_idempotency_key_else_by_body
 @pytest.mark.parametrize("variant", ["another client's secret", "wrong master secret", "301 s old", "301 s ahead"])
 async def test_a_forged_or_stale_form_submission_is_refused(ingress, variant):
     body = b'{"name": "Mallory"}'
-    now = int(time.time())
+    now = int(time.time())  # wall clock: ingress runs on the system clock
     headers = {
         "another client's secret": form_headers("someone-else", body),
         "wrong master secret": form_headers("c1", body, secret="not-the-master-secret"),

@@ -20,7 +20,7 @@ def stripe_v1(secret: str, timestamp: int, body: bytes) -> str:
 def stripe_signature_header(body: bytes, secrets: Iterable[str], timestamp: int | None = None,
                             extra: Iterable[str] = ()) -> str:
     """A header with one v1 per secret (as during a secret roll) and any `extra` parts."""
-    t = int(time.time()) if timestamp is None else timestamp
+    t = int(time.time()) if timestamp is None else timestamp  # wall clock: as the provider signs
     parts = [f"t={t}", *(f"v1={stripe_v1(s, t, body)}" for s in secrets), *extra]
     return ",".join(parts)
 

@@ -8,7 +8,6 @@ the run goes on with the next."""
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -19,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from billing.domain.subscription_state import Stored, SubscriptionState
 from billing.service_layer.stripe_events import StripeEvents, record_drift
 from billing.service_layer.stripe_sync import UnknownClient, as_stored, lock_object, refresh, stored
+from revgen_common.clock import Clock, system_clock
 from revgen_common.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -41,11 +41,13 @@ def _described(state: Stored) -> str:
 
 
 class Reconciliation:
-    def __init__(self, engine: AsyncEngine, stripe_events: StripeEvents, event_grace: timedelta = EVENT_GRACE):
+    def __init__(self, engine: AsyncEngine, stripe_events: StripeEvents, event_grace: timedelta = EVENT_GRACE,
+                 clock: Clock = system_clock):
         self.engine = engine
         self.events = stripe_events
         self.stripe = stripe_events.stripe
         self.event_grace = event_grace
+        self.clock = clock
 
     async def run(self) -> ReconciliationReport:
         report = ReconciliationReport()
@@ -116,7 +118,7 @@ class Reconciliation:
             await uow.commit()
 
     async def _undelivered_events(self, report: ReconciliationReport) -> None:
-        now = int(time.time())
+        now = int(self.clock().timestamp())
         window = {"gte": now - EVENT_LOOKBACK_SECONDS, "lte": now - int(self.event_grace.total_seconds())}
         async for event in self.stripe.each(self.stripe.v1.events, {"created": window, "limit": 100}):
             if event["type"] not in self.events.routes:

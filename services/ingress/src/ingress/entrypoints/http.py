@@ -7,7 +7,6 @@ are read by hand, bodies are verified bytes, not models.
 from __future__ import annotations
 
 import asyncio
-import time
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
@@ -35,6 +34,11 @@ def settings(request: Request) -> IngressSettings:
     return request.app.state.settings
 
 
+def now(request: Request) -> float:
+    """The gateway's clock, in the Unix seconds signature windows are checked against."""
+    return gateway(request).clock().timestamp()
+
+
 def unavailable() -> Response:
     return Response(UNAVAILABLE_BODY, status_code=503, media_type="application/json",
                     headers={"Retry-After": RETRY_AFTER_SECONDS})
@@ -50,7 +54,7 @@ async def stripe_webhook(request: Request) -> Response:
     """POST /webhooks/stripe: Stripe events, verified against STRIPE_WEBHOOK_SECRET."""
     body = await read_body(request)
     webhook = verify_stripe(body, request.headers.get("stripe-signature"),
-                            settings(request).stripe_webhook_secret.get_secret_value(), time.time())
+                            settings(request).stripe_webhook_secret.get_secret_value(), now(request))
     return await answer(gateway(request), webhook, JSONResponse({"received": True}))
 
 
@@ -94,7 +98,7 @@ async def form_submission(request: Request) -> Response:
     body = await read_body(request)
     webhook = verify_form(client_id, body, headers.get("x-revgen-timestamp"), headers.get("x-revgen-signature"),
                           headers.get("idempotency-key"), settings(request).form_webhook_secret.get_secret_value(),
-                          time.time())
+                          now(request))
     return await answer(gateway(request), webhook, JSONResponse({"event_id": str(webhook.event_id)}, status_code=202))
 
 

@@ -12,8 +12,6 @@ import asyncio
 import enum
 import logging
 import time
-from collections.abc import Callable
-from datetime import UTC, datetime
 
 from aiokafka.errors import KafkaError
 
@@ -22,6 +20,7 @@ from ingress.adapters.kafka_publisher import KafkaPublisher
 from ingress.adapters.ledger import LEDGER_ERRORS, Claim, ClaimResult, Ledger, Mark
 from ingress.domain.webhooks import VerifiedWebhook
 from ingress.service_layer.marks import PublishedMarks
+from revgen_common.clock import Clock, system_clock
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +35,7 @@ class Outcome(enum.Enum):
 
 class Gateway:
     def __init__(self, ledger: Ledger, publisher: KafkaPublisher, marks: PublishedMarks, deadline_seconds: float,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
+                 clock: Clock = system_clock):
         self.ledger = ledger
         self.marks = marks
         self.publisher = publisher
