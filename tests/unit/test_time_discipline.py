@@ -1,0 +1,46 @@
+"""Time comes from one injectable clock (revgen_common.clock): no rule reads the wall clock
+itself, and no test mixes it with fixed dates. A read of the wall clock that must stay (a
+provider's signature, Kafka's record timestamps) says why on its line or the one above:
+`# wall clock: <why>`."""
+import ast
+from pathlib import Path
+
+
+ROOT = Path(__file__).resolve().parents[2]
+WALL_CLOCK_READS = {("datetime", "now"), ("datetime", "utcnow"), ("date", "today"), ("time", "time")}
+# The clock itself, and the fakes that stand for providers with clocks of their own (each
+# takes an injectable clock that tests pass).
+THE_CLOCK = {"libs/common/src/revgen_common/clock.py", "deploy/fakes/src/revgen_fakes/twilio/messages.py",
+             "deploy/fakes/src/revgen_fakes/stripe/store.py", "deploy/fakes/src/revgen_fakes/openai/completions.py"}
+
+
+def python_files() -> list[Path]:
+    trees = ["libs", "services", "deploy", "tests", "bench"]
+    return sorted(p for tree in trees for p in (ROOT / tree).rglob("*.py") if ".venv" not in p.parts)
+
+
+def wall_clock_reads(path: Path) -> list[int]:
+    lines = path.read_text().splitlines()
+    found = []
+    for node in ast.walk(ast.parse("\n".join(lines), str(path))):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name) and (node.func.value.id, node.func.attr) in WALL_CLOCK_READS):
+            said_why = any("wall clock:" in lines[i] for i in (node.lineno - 1, node.lineno - 2) if i >= 0)
+            if not said_why:
+                found.append(node.lineno)
+    return found
+
+
+def test_the_scan_finds_a_wall_clock_read_and_accepts_one_that_says_why(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("import time\nfrom datetime import date\n"
+                      "a = time.time()\n"
+                      "b = date.today()  # wall clock: a reason\n"
+                      "# wall clock: another reason\nc = time.time()\n")
+    assert wall_clock_reads(sample) == [3]
+
+
+def test_no_code_reads_the_wall_clock_without_saying_why():
+    offenders = [f"{path.relative_to(ROOT)}:{line}" for path in python_files()
+                 if str(path.relative_to(ROOT)) not in THE_CLOCK for line in wall_clock_reads(path)]
+    assert offenders == [], "read the injected Clock (revgen_common.clock) instead"
