@@ -95,6 +95,42 @@ def migrated_database(infra, _migrated_templates):
 
 
 @pytest.fixture(scope="session")
+async def browser():
+    """One headless Chromium for the session (Debian's, see revgen_devstack.browser)."""
+    from playwright.async_api import async_playwright
+
+    from revgen_devstack.browser import CHROMIUM_ARGS, chromium_path
+
+    executable = chromium_path()
+    if executable is None:
+        pytest.skip("browser tests need Chromium: './dev test' installs Debian's chromium where it may "
+                    "(as root, with apt-get); elsewhere install it or set REVGEN_CHROMIUM")
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        await launched.close()
+
+
+@pytest.fixture
+async def page(browser, request):
+    """A fresh browser context and page per test; `page.shot(name)` saves a screenshot."""
+    from revgen_devstack.browser import screenshot_dir
+
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    opened = await context.new_page()
+    folder = screenshot_dir(request.node.name)
+
+    async def shot(name: str):
+        path = folder / f"{name}.png"
+        await opened.screenshot(path=str(path), full_page=True)
+        return path
+
+    opened.shot = shot
+    yield opened
+    await context.close()
+
+
+@pytest.fixture(scope="session")
 async def dead_letter_topic(infra):
     await ensure_topics(infra.bootstrap_servers, (DEAD_LETTERS,))
     return DEAD_LETTERS.name
