@@ -21,7 +21,7 @@ async def status_received(message: Envelope, uow: UnitOfWork) -> None:
     await db.execute(text("""
         INSERT INTO delivery_statuses (twilio_sid, status, error_code) VALUES (:sid, :s, :e)
         ON CONFLICT (twilio_sid) DO UPDATE SET status = EXCLUDED.status,
-            error_code = COALESCE(EXCLUDED.error_code, delivery_statuses.error_code), updated_at = now()
+            error_code = COALESCE(EXCLUDED.error_code, delivery_statuses.error_code)
         WHERE delivery_rank(delivery_statuses.status) < delivery_rank(EXCLUDED.status)"""),
         {"sid": sid, "s": status, "e": error})
     await db.execute(text("""
