@@ -1,5 +1,6 @@
 """Coupons, plans and trials: limits hold under concurrency (D2, D8), history is never
-deleted (B8, D5, D6), inactive plans are not sold (D7, B1), one trial per client (B4)."""
+deleted (B8, D5, D6), inactive plans are not sold (D7, B1), one trial per client (B4), one
+subscription per client however its creates race (D10)."""
 import asyncio
 import random
 
@@ -8,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from billing.service_layer.subscribe import Refused
-from billing_testing import command, coupon, plan, scalar
+from billing_testing import command, coupon, plan, scalar, unique
 
 
 async def test_a_coupon_limit_holds_under_50_concurrent_redemptions_in_100_trials(billing):
@@ -104,3 +105,23 @@ async def test_a_plan_cannot_be_deactivated_while_a_create_for_it_is_being_commi
         await deactivating
     assert refused.value.status == 409
     assert await scalar(billing.engine, "SELECT active FROM plans WHERE id = :p", p=plan_id) is True
+
+
+async def test_creates_for_one_client_racing_under_different_keys_make_one_subscription_with_one_trial(
+        billing, stripe_fake):
+    plan_id = await plan(billing, trial_days=14)
+    for trial in range(10):
+        client_id = unique("client")
+
+        async def create():
+            try:
+                return (await billing.saga.create(command(plan_id, client_id=client_id))).state
+            except Refused:
+                return "refused"
+
+        states = await asyncio.gather(*(create() for _ in range(10)))
+        live = [s for s in stripe_fake.state.live_subscriptions() if s["metadata"].get("client_id") == client_id]
+        assert sorted(states) == ["completed"] + ["refused"] * 9, f"trial {trial}"
+        assert [s["status"] for s in live] == ["trialing"], f"trial {trial}"
+        assert await scalar(billing.engine, "SELECT count(*) FROM subscription_commands WHERE client_id = :c",
+                            c=client_id) == 1

@@ -1,7 +1,11 @@
 """Plan changes, pause, resume and cancel reach Stripe once per key and are mirrored locally
-with one outcome each; the retention flow uses real numbers and really cancels (B5, B6)."""
+with one outcome each, never to a plan no longer offered (D7); the retention flow uses real
+numbers and really cancels (B5, B6)."""
 import uuid
 
+import pytest
+
+from billing.service_layer.subscribe import Refused
 from billing_testing import command, outbox, plan, scalar
 from revgen_common.envelope import Envelope
 from revgen_common.unit_of_work import UnitOfWork
@@ -90,3 +94,18 @@ async def test_the_average_job_value_counts_only_the_won_leads_that_have_a_value
         await lead(billing, cmd.client_id, "lost")
     offer = (await billing.changes.start_cancellation(cmd.client_id))["offer"]
     assert offer["leads_won"] == 3 and offer["average_job_value_cents"] == 60_000
+
+
+async def test_a_change_to_a_plan_no_longer_offered_is_refused_before_stripe_is_asked(billing, stripe_fake):
+    basic, retired = await plan(billing), await plan(billing, amount_cents=9900)
+    sub = (await billing.saga.create(command(basic))).subscription_id
+    await billing.catalog.deactivate_plan(retired)
+    updates = len([r for r in stripe_fake.state.requests if r.path == f"/v1/subscriptions/{sub}" and r.method == "POST"])
+
+    with pytest.raises(Refused, match="no longer offered"):
+        await billing.changes.change_plan(sub, retired, key="change-to-retired")
+
+    assert len([r for r in stripe_fake.state.requests
+                if r.path == f"/v1/subscriptions/{sub}" and r.method == "POST"]) == updates
+    assert stripe_fake.state.subscriptions[sub]["items"]["data"][0]["price"]["unit_amount"] == 4900
+    assert await scalar(billing.engine, "SELECT plan_id FROM subscriptions WHERE id = :s", s=sub) == basic
