@@ -1,4 +1,5 @@
-"""One owner per hot lead; the team told the truth; unclaimed steps each happen once."""
+"""One owner per hot lead (D3); the team told the truth; unclaimed steps each happen once; a
+leaver's claims go back to the team (B7); a deleted client's leads escalated to no one (B3)."""
 import asyncio
 import uuid
 from datetime import datetime, timedelta
@@ -159,3 +160,14 @@ async def test_the_owner_resolves_and_a_resolved_escalation_cannot_be_claimed(es
     with pytest.raises(ClaimRefused):
         await escalations.claim(tokens[second["phone"]])
     assert len(await outcomes(escalation_engine, "EscalationResolved")) == 1
+
+
+async def test_a_deleted_clients_leads_are_escalated_to_no_one(escalation_engine, escalations):
+    c = client()
+    await team(escalation_engine, escalations, c, 2)
+    await apply(escalation_engine, escalations.client_deleted, event("ClientDeleted", c, deleted_by="agency-owner"))
+    await apply(escalation_engine, escalations.request, requested(c))
+    assert await sent(escalation_engine, c) == []
+    assert await outcomes(escalation_engine, "EscalationCreated") == []
+    async with escalation_engine.connect() as db:
+        assert await db.scalar(text("SELECT count(*) FROM escalations WHERE client_id = :c"), {"c": c}) == 0

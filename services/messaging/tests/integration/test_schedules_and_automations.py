@@ -1,6 +1,7 @@
 """Due messages claimed once by any number of schedulers (E8); automations over many leads
 in a handful of queries (S1, testing rec. 9); one daily summary per client and day (E14);
-a deleted client's messages, numbers and leads wound down (B2, B3)."""
+a deleted client's messages, numbers and leads wound down (B2, B3); a profile replaced whole or
+not at all (D12)."""
 import asyncio
 import uuid
 from datetime import time, timedelta
@@ -8,7 +9,7 @@ from datetime import time, timedelta
 import pytest
 from sqlalchemy import event, text
 
-from messaging.service_layer.clients import NumberInUse
+from messaging.service_layer.clients import NumberInUse, Profile
 from messaging_testing import SendQueue, apply, client, inbound_sms, outbox, scalar
 from revgen_common.envelope import Envelope
 
@@ -166,3 +167,18 @@ async def test_an_operator_rerun_of_a_day_not_yet_over_where_the_client_is_sends
     assert tomorrow_in_utc > clock.local_date(LOS_ANGELES)
     assert await messaging.summaries.run(tomorrow_in_utc) == 0
     assert await messaging.summaries.run(clock.local_date(LOS_ANGELES) - timedelta(days=1)) == 1
+
+
+async def test_a_profile_change_that_fails_part_way_keeps_the_business_hours_it_had(messaging):
+    client_id, [number] = await client(messaging, business_hours={1: [("07:00", "12:00")]})
+    _, [another_clients] = await client(messaging)
+    announced = len(await outbox(messaging.engine, "messaging.events", "BusinessHoursSet"))
+
+    with pytest.raises(NumberInUse):  # the hours are written before the number is refused
+        await messaging.clients.set_profile(client_id, Profile(
+            business_name="Ace Plumbing", timezone="America/New_York", business_hours={},
+            numbers=[number, another_clients]))
+
+    assert await scalar(messaging.engine, "SELECT business_hours FROM profiles WHERE client_id = :c",
+                        c=client_id) == {"1": [["07:00", "12:00"]]}
+    assert len(await outbox(messaging.engine, "messaging.events", "BusinessHoursSet")) == announced
