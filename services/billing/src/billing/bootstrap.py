@@ -25,7 +25,7 @@ from revgen_common.clock import Clock, system_clock
 from revgen_common.consumer import ConsumerOptions
 from revgen_common.db import create_engine
 from revgen_common.periodic import every
-from revgen_common.topics import IDENTITY_EVENTS, MESSAGING_EVENTS, STRIPE_WEBHOOKS
+from revgen_common.topics import BILLING_GROUP
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def create_app(settings: BillingSettings, clock: Clock = system_clock) -> FastAP
         app.state.billing = billing
         stop = asyncio.Event()
         # Small batches: each Stripe event costs a Stripe read inside the batch's transaction.
-        consumer = ExactlyOnceConsumer(name="billing", topics=[STRIPE_WEBHOOKS, IDENTITY_EVENTS, MESSAGING_EVENTS],
+        consumer = ExactlyOnceConsumer(name=BILLING_GROUP.name, topics=BILLING_GROUP.topics,
                                        handlers=billing.handlers(), engine=engine,
                                        bootstrap_servers=settings.kafka_bootstrap_servers,
                                        options=ConsumerOptions(max_batch=50))

@@ -16,7 +16,7 @@ from revgen_common.clock import Clock, system_clock
 from revgen_common import ExactlyOnceConsumer, OutboxRelay
 from revgen_common.db import create_engine
 from revgen_common.periodic import every
-from revgen_common.topics import IDENTITY_EVENTS, MESSAGING_EVENTS
+from revgen_common.topics import ESCALATION_GROUP
 
 TIMER_SECONDS = 1.0
 
@@ -29,7 +29,7 @@ def create_app(settings: EscalationSettings, clock: Clock = system_clock) -> Fas
                                   timedelta(seconds=settings.unclaimed_after_seconds), clock)
         app.state.escalations = escalations
         stop = asyncio.Event()
-        consumer = ExactlyOnceConsumer(name="escalation", topics=[MESSAGING_EVENTS, IDENTITY_EVENTS],
+        consumer = ExactlyOnceConsumer(name=ESCALATION_GROUP.name, topics=ESCALATION_GROUP.topics,
                                        handlers=handlers(escalations), engine=engine,
                                        bootstrap_servers=settings.kafka_bootstrap_servers)
         relay = OutboxRelay(name="escalation", engine=engine, bootstrap_servers=settings.kafka_bootstrap_servers)

@@ -31,20 +31,18 @@ from revgen_common.clock import Clock, system_clock
 from revgen_common.consumer import ConsumerOptions
 from revgen_common.db import create_engine
 from revgen_common.periodic import every
-from revgen_common.topics import (FORM_SUBMISSIONS, IDENTITY_EVENTS, MESSAGING_COMMANDS, MESSAGING_NUMBER_RELEASES,
-                                  MESSAGING_SENDS, TWILIO_CALLS, TWILIO_MESSAGE_STATUS, TWILIO_MESSAGES)
+from revgen_common.topics import MESSAGING_GROUP, MESSAGING_SENDER_GROUP
 
 # Records per poll, across partitions (aiokafka cannot cap one partition's share). A
 # partition's batch waits on the assistant or Twilio once — its calls run together — so a
 # small poll only splits the work into more batches, each paying its own transaction and
 # offset commit: at 20 per poll over 32 send partitions a batch was one send, ~110 sends/s.
 INBOUND_POLL_RECORDS = 64
-INBOUND_TOPICS = [TWILIO_MESSAGES, TWILIO_CALLS, TWILIO_MESSAGE_STATUS, FORM_SUBMISSIONS, MESSAGING_COMMANDS,
-                  IDENTITY_EVENTS]
-# Consumer groups and their topics: two, so a Twilio outage pauses only what calls Twilio
-# (sends and number releases). A third group for the rare releases cost ~0.1 s of reply p50
-# at 50 SMS/s (bench/messaging_leads), so the sender's group takes them too.
-GROUPS = {"messaging": INBOUND_TOPICS, "messaging-sender": [MESSAGING_SENDS, MESSAGING_NUMBER_RELEASES]}
+# Consumer groups and their topics (declared in revgen_common.topics): two, so a Twilio outage
+# pauses only what calls Twilio (sends and number releases). A third group for the rare
+# releases cost ~0.1 s of reply p50 at 50 SMS/s (bench/messaging_leads), so the sender's
+# group takes them too.
+GROUPS = {group.name: list(group.topics) for group in (MESSAGING_GROUP, MESSAGING_SENDER_GROUP)}
 SENDS_POLL_RECORDS = 500
 
 
