@@ -15,6 +15,7 @@ class Service:
     local_secrets: tuple[str, ...] = ()
     # Settings of this process alone on a local run (its port, say); the environment wins.
     local_env: dict[str, str] = field(default_factory=dict)
+    has_database: bool = True
 
     @property
     def database_url_variable(self) -> str:
@@ -54,6 +55,13 @@ SERVICES: list[Service] = [
         command=[sys.executable, "-m", "billing.main"],
         migrate_command=[sys.executable, "-m", "billing.migrate"],
         local_env={"PORT": "8083"},
+    ),
+    # Consumer lag measured from outside the groups (revgen_ops.exporter), on :8089/metrics.
+    Service(
+        name="lag-exporter",
+        command=[sys.executable, "-m", "revgen_ops.exporter"],
+        local_env={"PORT": "8089"},
+        has_database=False,
     ),
 ]
 

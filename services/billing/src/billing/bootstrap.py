@@ -57,6 +57,13 @@ def build(engine: AsyncEngine, stripe: StripeGateway, saga_lease: timedelta = ti
                    reconciliation=Reconciliation(engine, stripe_events, event_grace, clock), clock=clock)
 
 
+def consumer(billing: Billing, settings: BillingSettings) -> ExactlyOnceConsumer:
+    # Small batches: each Stripe event costs a Stripe read inside the batch's transaction.
+    return ExactlyOnceConsumer(name=BILLING_GROUP.name, topics=BILLING_GROUP.topics, handlers=billing.handlers(),
+                               engine=billing.engine, bootstrap_servers=settings.kafka_bootstrap_servers,
+                               options=ConsumerOptions(max_batch=50))
+
+
 def create_app(settings: BillingSettings, clock: Clock = system_clock) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -67,14 +74,9 @@ def create_app(settings: BillingSettings, clock: Clock = system_clock) -> FastAP
                         timedelta(seconds=settings.reconcile_event_grace_seconds), clock)
         app.state.billing = billing
         stop = asyncio.Event()
-        # Small batches: each Stripe event costs a Stripe read inside the batch's transaction.
-        consumer = ExactlyOnceConsumer(name=BILLING_GROUP.name, topics=BILLING_GROUP.topics,
-                                       handlers=billing.handlers(), engine=engine,
-                                       bootstrap_servers=settings.kafka_bootstrap_servers,
-                                       options=ConsumerOptions(max_batch=50))
         relay = OutboxRelay(name="billing", engine=engine, bootstrap_servers=settings.kafka_bootstrap_servers)
         tasks = [asyncio.create_task(c) for c in (
-            consumer.run(stop), relay.run(stop),
+            consumer(billing, settings).run(stop), relay.run(stop),
             every(settings.recovery_interval_seconds, billing.saga.recover, stop),
             every(settings.reconcile_interval_seconds, billing.reconciliation.run, stop))]
         try:
