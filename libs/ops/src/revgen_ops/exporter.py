@@ -16,7 +16,7 @@ from pydantic import Field
 
 from revgen_common import ServiceSettings, load_settings
 from revgen_common.logs import configure_logging
-from revgen_ops.lag import GroupLag, observe
+from revgen_ops.lag import Clock, GroupLag, observe, utc_now
 from revgen_ops.lag_rules import Window
 
 log = logging.getLogger(__name__)
@@ -42,15 +42,17 @@ class LagExporterSettings(ServiceSettings):
 
 
 class Exporter:
-    def __init__(self, bootstrap_servers: str, window: Window, groups: list[str] | None = None):
+    def __init__(self, bootstrap_servers: str, window: Window, groups: list[str] | None = None,
+                 clock: Clock = utc_now):
         self.bootstrap_servers = bootstrap_servers
         self.window = window
         self.groups = groups
+        self.clock = clock
         self._exported: set[tuple[str, str, str]] = set()
 
     async def read_once(self) -> list[GroupLag]:
         try:
-            observed = await observe(self.bootstrap_servers, self.groups, self.window)
+            observed = await observe(self.bootstrap_servers, self.groups, self.window, self.clock)
         except Exception:
             ROUNDS.labels("failed").inc()  # the last values stay; the alert on staleness says so
             raise
