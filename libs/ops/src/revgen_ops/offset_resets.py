@@ -148,8 +148,9 @@ async def execute(bootstrap_servers: str, group: str, topics: list[str], target:
     if reset.skipped and not allow_skip:
         raise WouldSkip(f"this moves {group} forward past {reset.skipped} message(s) it has not consumed; "
                         "they would never be applied. Pass allow_skip (--skip) if that is what you want.")
-    detail = {"target": str(target), "partitions": [
-        {"topic": m.topic, "partition": m.partition, "from": m.now, "to": m.after} for m in reset.moves]}
+    detail = {"target": str(target), "topics": topics, "partitions": [
+        {"topic": m.topic, "partition": m.partition, "from": m.now, "to": m.after} for m in reset.moves
+        if m.redelivered or m.skipped], "redelivered": reset.redelivered, "skipped": reset.skipped}
     await audit.record(bootstrap_servers, "offset-reset", group, operator, detail)
     try:
         await _commit(bootstrap_servers, group, {TopicPartition(m.topic, m.partition): m.after for m in reset.moves})

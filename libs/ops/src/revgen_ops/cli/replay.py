@@ -61,10 +61,13 @@ def replay(
 
 
 def render(reset: ResetPlan, caption: str) -> Table:
+    moving = [m for m in reset.moves if m.redelivered or m.skipped]
+    if len(moving) < len(reset.moves):
+        caption += f"; {len(reset.moves) - len(moving)} partition(s) where nothing moves are not shown"
     table = Table(title=f"Replay of {reset.group} to {reset.target}", caption=caption, title_justify="left")
     for column in ("topic", "partition", "offset now", "offset after", "re-delivered", "skipped"):
         table.add_column(column, justify="left" if column == "topic" else "right")
-    for m in reset.moves:
+    for m in moving:
         table.add_row(m.topic, str(m.partition), "-" if m.now is None else f"{m.now:,}", f"{m.after:,}",
                       f"{m.redelivered:,}", f"[red]{m.skipped:,}[/red]" if m.skipped else "0")
     table.add_row("[b]total[/b]", "", "", "", f"[b]{reset.redelivered:,}[/b]", f"{reset.skipped:,}")
