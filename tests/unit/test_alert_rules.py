@@ -2,7 +2,6 @@
 and pass `promtool check rules` and their unit tests (`promtool test rules`)."""
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 import yaml

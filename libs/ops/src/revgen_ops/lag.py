@@ -10,18 +10,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
+from revgen_common.envelope import utc_now
 from revgen_common.topic_reading import partitions_of
+from revgen_ops.brokers import connected
 from revgen_ops.groups import GroupState, Member, committed_offsets, declared_topics, describe_group, known_groups
 from revgen_ops.lag_rules import Partition, Sample, Status, Window, downsample, evaluate
 from revgen_ops.offsets_log import Commit, read_commits
 
 Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -63,12 +60,7 @@ async def observe(bootstrap_servers: str, groups: list[str] | None = None, windo
     """Lag and status of `groups` (default: every group the brokers or the services know)."""
     now = clock()
     since = now - timedelta(seconds=window.seconds)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False,
-                                isolation_level="read_committed")
-    await admin.start()
-    await consumer.start()
-    try:
+    async with connected(bootstrap_servers) as (admin, consumer):
         names = groups or await known_groups(admin)
         states = {g: await describe_group(admin, g) for g in names}
         committed = {g: await committed_offsets(admin, g) for g in names}
@@ -85,9 +77,6 @@ async def observe(bootstrap_servers: str, groups: list[str] | None = None, windo
             tps = [tp for t in topics[g] for tp in partitions.get(t, [])]
             result.append(await _group_lag(g, states[g], tps, committed[g], commits, bounds, now, since, window))
         return result
-    finally:
-        await consumer.stop()
-        await admin.close()
 
 
 class _Bounds:

@@ -14,10 +14,10 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from revgen_common.topic_reading import partitions_of
 from revgen_ops import audit
+from revgen_ops.brokers import connected
 from revgen_ops.groups import Member, committed_offsets, describe_group, retried
 
 
@@ -97,12 +97,7 @@ class WouldSkip(Exception):
 
 async def plan(bootstrap_servers: str, group: str, topics: list[str], target: Target,
                partitions: list[int] | None = None) -> ResetPlan:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False,
-                                isolation_level="read_committed")
-    await admin.start()
-    await consumer.start()
-    try:
+    async with connected(bootstrap_servers) as (admin, consumer):
         state = await describe_group(admin, group)
         committed = await committed_offsets(admin, group)
         tps = [tp for t in topics for tp in await partitions_of(bootstrap_servers, t)
@@ -121,9 +116,6 @@ async def plan(bootstrap_servers: str, group: str, topics: list[str], target: Ta
             moves.append(PartitionMove(tp.topic, tp.partition, now, min(max(after, starts[tp]), ends[tp]),
                                        starts[tp], ends[tp]))
         return ResetPlan(group, target, tuple(moves), state.members)
-    finally:
-        await consumer.stop()
-        await admin.close()
 
 
 def _after(target: Target, position: int, start: int, at: int | None) -> int:

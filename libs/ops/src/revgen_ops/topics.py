@@ -4,7 +4,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError
@@ -13,6 +12,7 @@ from aiokafka.protocol.types import Array, Boolean, Int16, Int32, Int64, Schema,
 
 from revgen_common.topic_reading import partitions_of
 from revgen_common.topics import ALL_TOPICS
+from revgen_ops.brokers import connected
 
 
 @dataclass(frozen=True)
@@ -33,11 +33,7 @@ class TopicInfo:
 
 
 async def describe(bootstrap_servers: str, internal: bool = False) -> list[TopicInfo]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
-    await admin.start()
-    await consumer.start()
-    try:
+    async with connected(bootstrap_servers) as (admin, consumer):
         names = sorted(t for t in await admin.list_topics() if internal or not t.startswith("__"))
         configs = await _configs(admin, names)
         sizes = await _sizes(admin)
@@ -52,9 +48,6 @@ async def describe(bootstrap_servers: str, internal: bool = False) -> list[Topic
                                    configs.get(name, {}).get("cleanup.policy"), sizes.get(name),
                                    tuple(starts[tp] for tp in tps), tuple(ends[tp] for tp in tps), name in declared))
         return found
-    finally:
-        await consumer.stop()
-        await admin.close()
 
 
 async def _configs(admin: AIOKafkaAdminClient, names: list[str]) -> dict[str, dict[str, str]]:

@@ -4,7 +4,7 @@ import asyncio
 import uuid
 from datetime import UTC, datetime
 
-from revgen_common import ConsumerOptions, Envelope, ExactlyOnceConsumer
+from revgen_common import ConsumerOptions, ExactlyOnceConsumer
 from revgen_common.testing.clock import FakeClock
 from revgen_ops.lag import observe
 from revgen_ops.lag_rules import Status, Window
