@@ -14,7 +14,6 @@ from ingress.bootstrap import create_app
 from ingress.settings import IngressSettings
 from revgen_common import load_settings
 from revgen_common.logs import configure_logging
-from revgen_common.tracing import configure_tracing
 
 SERVER_OPTIONS = {"log_config": None, "proxy_headers": False, "timeout_graceful_shutdown": 15}
 
@@ -23,7 +22,6 @@ def main() -> None:
     settings = load_settings(IngressSettings)  # exits naming every bad variable, before any worker starts
     configure_logging(settings.log_level)
     if settings.ingress_workers == 1:
-        configure_tracing("ingress")
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port, **SERVER_OPTIONS)
     else:
         # Set before the workers start, so each one's prometheus_client counts into files there.
@@ -42,7 +40,6 @@ def worker_app():
     metrics.forget_dead_workers()
     settings = load_settings(IngressSettings)
     configure_logging(settings.log_level)
-    configure_tracing("ingress")
     return create_app(settings)
 
 
