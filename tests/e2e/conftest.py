@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-
 from billing.adapters.stripe_gateway import StripeGateway
 from billing.bootstrap import build as build_billing
 from billing.bootstrap import consumer as billing_consumer
@@ -38,6 +37,7 @@ from revgen_devstack.testing import serve_app
 from revgen_fakes import openai as openai_fake
 from revgen_fakes import stripe as stripe_fake
 from revgen_fakes import twilio as twilio_fake
+
 from tests.support.running import running
 
 STRIPE_KEY = "sk_test_revgen_e2e"

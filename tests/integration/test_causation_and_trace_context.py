@@ -9,11 +9,11 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from sqlalchemy import func, select
-
 from revgen_common import Envelope, OutboxRelay
 from revgen_common.db import inbox
 from revgen_common.tracing import context_headers, tracer
+from sqlalchemy import func, select
+
 from tests.integration.test_consumer_exactly_once import consumer
 from tests.support.kafka_io import read_all
 from tests.support.running import eventually, running

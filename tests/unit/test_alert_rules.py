@@ -6,7 +6,12 @@ import subprocess
 import pytest
 import yaml
 
-from tests.unit.test_observability_config import OBSERVABILITY, OUR_METRIC, ROOT, exported_series_names
+from tests.unit.test_observability_config import (
+    OBSERVABILITY,
+    OUR_METRIC,
+    ROOT,
+    exported_series_names,
+)
 
 RULES = OBSERVABILITY / "alerts.yml"
 

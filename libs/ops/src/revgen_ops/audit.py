@@ -12,11 +12,11 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-
+from revgen_common.clock import Clock, system_clock
 from revgen_common.kafka_config import producer_config
 from revgen_common.topic_reading import read_to_end
 from revgen_common.topics import OPERATIONS_AUDIT
@@ -38,8 +38,8 @@ class AuditEntry:
 
 
 async def record(bootstrap_servers: str, action: str, subject: str, operator: str, detail: dict[str, Any],
-                 at: datetime | None = None) -> AuditEntry:
-    entry = AuditEntry(str(uuid.uuid4()), action, subject, operator, at or datetime.now(UTC), detail)
+                 clock: Clock = system_clock) -> AuditEntry:
+    entry = AuditEntry(str(uuid.uuid4()), action, subject, operator, clock(), detail)
     producer = AIOKafkaProducer(**producer_config(bootstrap_servers))
     await producer.start()
     try:

@@ -13,10 +13,11 @@ import signal
 
 from prometheus_client import Counter, Gauge, start_http_server
 from pydantic import Field
-
 from revgen_common import ServiceSettings, load_settings
+from revgen_common.clock import Clock, system_clock
 from revgen_common.logs import configure_logging
-from revgen_ops.lag import Clock, GroupLag, observe, utc_now
+
+from revgen_ops.lag import GroupLag, observe
 from revgen_ops.lag_rules import Window
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ class LagExporterSettings(ServiceSettings):
 
 class Exporter:
     def __init__(self, bootstrap_servers: str, window: Window, groups: list[str] | None = None,
-                 clock: Clock = utc_now):
+                 clock: Clock = system_clock):
         self.bootstrap_servers = bootstrap_servers
         self.window = window
         self.groups = groups

@@ -5,20 +5,24 @@ running, stopped or was never started."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-
-from revgen_common.envelope import utc_now
+from revgen_common.clock import Clock, system_clock
 from revgen_common.topic_reading import partitions_of
+
 from revgen_ops.brokers import connected
-from revgen_ops.groups import GroupState, Member, committed_offsets, declared_topics, describe_group, known_groups
+from revgen_ops.groups import (
+    GroupState,
+    Member,
+    committed_offsets,
+    declared_topics,
+    describe_group,
+    known_groups,
+)
 from revgen_ops.lag_rules import Partition, Sample, Status, Window, downsample, evaluate
 from revgen_ops.offsets_log import Commit, read_commits
-
-Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True)
@@ -56,7 +60,7 @@ class GroupLag:
 
 
 async def observe(bootstrap_servers: str, groups: list[str] | None = None, window: Window = Window(),
-                  clock: Clock = utc_now) -> list[GroupLag]:
+                  clock: Clock = system_clock) -> list[GroupLag]:
     """Lag and status of `groups` (default: every group the brokers or the services know)."""
     now = clock()
     since = now - timedelta(seconds=window.seconds)

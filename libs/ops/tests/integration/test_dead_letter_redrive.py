@@ -5,6 +5,7 @@ import uuid
 from revgen_common import Envelope, OutboxRelay, PermanentError
 from revgen_ops import audit
 from revgen_ops.dead_letters import dead_letters, redrive
+
 from tests.integration.test_consumer_exactly_once import _dead_letters_of, consumer
 from tests.support.effects import applied, create_effects_table, make_handlers
 from tests.support.kafka_io import publish, publish_raw

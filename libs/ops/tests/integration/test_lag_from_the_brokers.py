@@ -2,12 +2,13 @@
 group's behaviour over the window of its commits (lag_rules, docs/operations/lag.md)."""
 import asyncio
 import uuid
-from datetime import UTC, datetime
 
+from ops_testing import brokers_now
 from revgen_common import ConsumerOptions, ExactlyOnceConsumer
 from revgen_common.testing.clock import FakeClock
 from revgen_ops.lag import observe
 from revgen_ops.lag_rules import Status, Window
+
 from tests.support.effects import create_effects_table, effect_requests, make_handlers
 from tests.support.kafka_io import publish
 from tests.support.running import eventually, running
@@ -29,14 +30,14 @@ async def test_a_stopped_groups_lag_and_time_lag_grow_while_messages_arrive_and_
     topic = await make_topic(partitions=2)
     group = f"stopped-{uuid.uuid4().hex[:6]}"
     window = Window(seconds=5)
-    clock = FakeClock(datetime.now(UTC))
+    clock = FakeClock(brokers_now())
     await publish(infra.bootstrap_servers, topic, effect_requests(4, keys=2))
     async with running(_consumer(group, topic, engine, infra)):
         await eventually(lambda: _caught_up(infra, group, topic, clock, window))
     # The group is down from here on: nothing inside it can report anything.
 
     await publish(infra.bootstrap_servers, topic, effect_requests(6, keys=2))
-    clock.now = datetime.now(UTC)
+    clock.now = brokers_now()
     first, _ = await _lag_of(infra, group, topic, clock, window)
     await publish(infra.bootstrap_servers, topic, effect_requests(10, keys=2))
     clock.advance(seconds=2)
@@ -56,7 +57,7 @@ async def test_a_stopped_groups_lag_and_time_lag_grow_while_messages_arrive_and_
 async def test_a_group_that_never_started_shows_its_backlog_as_stop(infra, make_topic):
     topic = await make_topic(partitions=1)
     await publish(infra.bootstrap_servers, topic, effect_requests(3, keys=1))
-    clock = FakeClock(datetime.now(UTC))
+    clock = FakeClock(brokers_now())
     clock.advance(seconds=10)
     (observed,) = await observe(infra.bootstrap_servers, [f"never-{uuid.uuid4().hex[:6]}"], Window(seconds=5), clock)
     # A group the brokers never heard of has no topics: the services' groups are declared.
@@ -76,17 +77,17 @@ async def test_a_slowed_consumer_shows_warn_then_recovers_to_ok(infra, engine, m
         await base["EffectRequested"](event, uow)
 
     window = Window(seconds=3, max_samples=5)
-    clock = FakeClock(datetime.now(UTC))
+    clock = FakeClock(brokers_now())
     async with running(_consumer(group, topic, engine, infra, handlers={"EffectRequested": slowed}, max_batch=1)):
         for _ in range(15):  # ~40 messages a second for 4.5 s: four times what it takes
             await publish(infra.bootstrap_servers, topic, effect_requests(12, keys=1))
             await asyncio.sleep(0.3)
-        clock.now = datetime.now(UTC)
+        clock.now = brokers_now()
         behind, (partition,) = await _lag_of(infra, group, topic, clock, window)
         slow[0] = False  # the cause goes away
 
         async def recovered():
-            clock.now = datetime.now(UTC)
+            clock.now = brokers_now()
             return (await _lag_of(infra, group, topic, clock, window))[0].status is Status.OK
         await eventually(recovered, timeout=30, interval=0.5)
 
@@ -96,6 +97,6 @@ async def test_a_slowed_consumer_shows_warn_then_recovers_to_ok(infra, engine, m
 
 
 async def _caught_up(infra, group, topic, clock, window):
-    clock.now = datetime.now(UTC)
+    clock.now = brokers_now()
     observed, _ = await _lag_of(infra, group, topic, clock, window)
     return observed.partitions and observed.lag == 0

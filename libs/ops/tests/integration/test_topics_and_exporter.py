@@ -1,15 +1,15 @@
 """`revgen topics` reads partitions, retention, size and offsets from the brokers; the lag
 exporter serves every group's lag, time lag and status, a stopped group included."""
 import uuid
-from datetime import UTC, datetime
 
+from ops_testing import brokers_now
 from prometheus_client import REGISTRY
-
 from revgen_common.testing.clock import FakeClock
 from revgen_common.topics import DEAD_LETTERS, OPERATIONS_AUDIT, ensure_topics
 from revgen_ops.exporter import Exporter
 from revgen_ops.lag_rules import Status, Window
 from revgen_ops.topics import describe
+
 from tests.support.effects import effect_requests
 from tests.support.kafka_io import publish, start_group_at_end
 
@@ -32,7 +32,7 @@ async def test_the_exporter_serves_a_stopped_groups_lag_and_status(infra, make_t
     group = f"exported-{uuid.uuid4().hex[:6]}"
     await start_group_at_end(infra.bootstrap_servers, group, [topic])  # committed once, then never again
     await publish(infra.bootstrap_servers, topic, effect_requests(5, keys=2))
-    clock = FakeClock(datetime.now(UTC))
+    clock = FakeClock(brokers_now())
     clock.advance(seconds=10)  # the messages have waited longer than the window, uncommitted
     exporter = Exporter(infra.bootstrap_servers, Window(seconds=5), groups=[group], clock=clock)
     observed = await exporter.read_once()
@@ -43,7 +43,7 @@ async def test_the_exporter_serves_a_stopped_groups_lag_and_status(infra, make_t
     assert {REGISTRY.get_sample_value("kafka_consumergroup_status", l) for l in labels} == {float(Status.STOP)}
     assert {p.status for p in observed[0].partitions} == {Status.STOP}
     assert REGISTRY.get_sample_value("kafka_consumergroup_members", {"consumergroup": group}) == 0
-    assert REGISTRY.get_sample_value("revgen_lag_exporter_last_success_timestamp_seconds") <= datetime.now(UTC).timestamp()
+    assert REGISTRY.get_sample_value("revgen_lag_exporter_last_success_timestamp_seconds") <= brokers_now().timestamp()
 
     exporter.publish([])  # the group is gone: its series go too
     assert REGISTRY.get_sample_value("kafka_consumergroup_lag", labels[0]) is None
