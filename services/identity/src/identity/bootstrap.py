@@ -31,6 +31,7 @@ def create_app(settings: IdentitySettings, clock: Clock = system_clock) -> FastA
         try:
             yield
         finally:
+            await app.state.login.drain()
             stop.set()
             await relay
             await engine.dispose()
