@@ -5,8 +5,9 @@ import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from billing.adapters.stripe_gateway import StripeGateway
-from billing.bootstrap import build
+from billing.bootstrap import build, create_app
 from billing.migrate import upgrade_database
+from billing.settings import BillingSettings
 from billing_testing import STRIPE_KEY, StripeFake
 from revgen_common.testing.clock import FakeClock
 from revgen_devstack import free_port
@@ -46,3 +47,13 @@ def gateway(stripe_fake):
 def billing(billing_engine, gateway, clock):
     # No grace window: tests reconcile right after dropping an event.
     return build(billing_engine, gateway, saga_lease=timedelta(seconds=30), event_grace=timedelta(0), clock=clock)
+
+
+@pytest.fixture
+async def served_billing(infra, all_topics, billing_engine, stripe_fake):
+    """The whole service (API, consumer, relay, timers) on a port; yields an HTTP client for it."""
+    settings = BillingSettings(kafka_bootstrap_servers=infra.bootstrap_servers, port=free_port(),
+                               billing_database_url=billing_engine.url.render_as_string(hide_password=False),
+                               stripe_api_key=STRIPE_KEY, stripe_api_base=stripe_fake.url)
+    async with serve_app(create_app(settings), settings.port) as client:
+        yield client

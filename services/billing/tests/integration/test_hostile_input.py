@@ -4,21 +4,13 @@ import uuid
 
 import pytest
 
-from billing.bootstrap import create_app
-from billing.settings import BillingSettings
-from billing_testing import STRIPE_KEY, plan
-from revgen_devstack import free_port
-from revgen_devstack.testing import serve_app
+from billing_testing import plan
 from tests.support.raw_http import Sent, on_one_connection
 
 
 @pytest.fixture
-async def api(infra, all_topics, billing_engine, stripe_fake):
-    settings = BillingSettings(kafka_bootstrap_servers=infra.bootstrap_servers, port=free_port(),
-                               billing_database_url=billing_engine.url.render_as_string(hide_password=False),
-                               stripe_api_key=STRIPE_KEY, stripe_api_base=stripe_fake.url)
-    async with serve_app(create_app(settings), settings.port) as client:
-        yield client
+def api(served_billing):
+    return served_billing
 
 
 def key() -> dict:
