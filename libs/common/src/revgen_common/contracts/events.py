@@ -107,6 +107,17 @@ class LeadOutcomeRecorded(Contract):
     decided_at: datetime
 
 
+class LeadConsentChanged(Contract):
+    """A lead revoked consent to be messaged by a client (`LeadOptedOut`: STOP, "please stop
+    texting me", a carrier's opt-out) or gave it back (`LeadOptedIn`: START). Until it is
+    given back, no service may have that lead contacted (TCPA, FCC 24-18)."""
+    client_id: str
+    lead_phone: str
+    source: Literal["message", "carrier"]  # the lead's own words, or Twilio refusing a send (21610)
+    message_sid: str | None = None
+    changed_at: datetime
+
+
 class SubscriptionOutcome(Contract):
     """Billing's subscription events: what changed, with Stripe's state after the change."""
     client_id: str
@@ -167,6 +178,7 @@ EVENTS: dict[str, type[Contract]] = {
     "EscalationRequested": EscalationRequested,
     "BusinessHoursSet": BusinessHoursSet,
     "LeadOutcomeRecorded": LeadOutcomeRecorded,
+    **{name: LeadConsentChanged for name in ("LeadOptedOut", "LeadOptedIn")},
     **{name: SubscriptionOutcome for name in ("SubscriptionActivated", "SubscriptionChanged", "SubscriptionPaused",
                                               "SubscriptionResumed", "SubscriptionCanceled")},
     **{name: PaymentOutcome for name in ("PaymentSucceeded", "PaymentFailed", "PaymentActionRequired")},
@@ -174,5 +186,5 @@ EVENTS: dict[str, type[Contract]] = {
     **{name: DisputeOutcome for name in ("DisputeOpened", "DisputeClosed")},
     "BillingDriftDetected": BillingDriftDetected,
     **{name: EscalationOutcome for name in ("EscalationCreated", "EscalationClaimed", "EscalationReleased",
-                                            "EscalationResolved", "EscalationExpired")},
+                                            "EscalationResolved", "EscalationExpired", "EscalationWithdrawn")},
 }
