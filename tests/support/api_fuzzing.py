@@ -68,7 +68,7 @@ def _fuzz(target: Target, max_examples: int) -> FuzzReport:
                     _run(operation, mode, target, session, report, max_examples)
                 except Unsatisfiable:
                     pass  # nothing of it can be made invalid (no parameters, no body)
-                except Exception as failure:  # hypothesis re-raises the smallest failing example
+                except (Exception, BaseExceptionGroup) as failure:  # hypothesis re-raises what it found
                     report.failures[f"{operation.label} ({mode})"] = f"{type(failure).__name__}: {failure}"[:2000]
     return report
 
