@@ -36,6 +36,10 @@ class UndecodableMessage(PermanentError):
     pass
 
 
+class InvalidPayload(PermanentError):
+    """A message whose payload breaks the contract of its type."""
+
+
 @dataclass(frozen=True)
 class Verdict:
     transient: bool

@@ -17,15 +17,19 @@ class StripeEventReceived(ProviderWebhookReceived):
     stripe_type: str
 
 
-class TwilioMessageReceived(ProviderWebhookReceived):
+class TwilioWebhookReceived(ProviderWebhookReceived):
+    raw: dict[str, str | list[str]]  # form parameters: text, a list when one is repeated
+
+
+class TwilioMessageReceived(TwilioWebhookReceived):
     pass
 
 
-class TwilioCallStatusReceived(ProviderWebhookReceived):
+class TwilioCallStatusReceived(TwilioWebhookReceived):
     pass
 
 
-class TwilioMessageStatusReceived(ProviderWebhookReceived):
+class TwilioMessageStatusReceived(TwilioWebhookReceived):
     pass
 
 
