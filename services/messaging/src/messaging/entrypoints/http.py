@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import string
 import uuid
-from datetime import date, datetime, time
+from datetime import date, time
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
