@@ -6,7 +6,6 @@ import contextlib
 
 from prometheus_client import make_asgi_app
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.routing import Mount
 from starlette.types import ASGIApp
 
@@ -14,13 +13,11 @@ from ingress import metrics
 from ingress.adapters.kafka_publisher import KafkaPublisher
 from ingress.adapters.ledger import Ledger, connect_pool
 from ingress.domain.webhooks import Rejected
-from ingress.entrypoints.body import MAX_BODY_BYTES
 from ingress.entrypoints.http import ROUTES, rejected
 from ingress.entrypoints.overload import InFlightLimit
 from ingress.service_layer.gateway import Gateway
 from ingress.service_layer.marks import PublishedMarks
 from ingress.settings import IngressSettings
-from revgen_common.api_errors import ContainedErrors
 from revgen_common.clock import Clock, system_clock
 from revgen_common.periodic import every
 from revgen_common.topics import FORM_SUBMISSIONS, STRIPE_WEBHOOKS, TWILIO_CALLS, TWILIO_MESSAGE_STATUS, TWILIO_MESSAGES
@@ -54,9 +51,6 @@ def create_app(settings: IngressSettings, clock: Clock = system_clock) -> ASGIAp
                 pool.terminate()
 
     routes = [*ROUTES, Mount("/metrics", make_asgi_app(metrics.scrape_registry()))]
-    # ContainedErrors: a bug answers 500 without dropping the keep-alive connection (the
-    # body limit stays read_body's, 1 MiB, counted in metrics; this one is only a backstop).
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={Rejected: rejected},
-                    middleware=[Middleware(ContainedErrors, max_body_bytes=2 * MAX_BODY_BYTES)])
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={Rejected: rejected})
     app.state.settings = settings
     return InFlightLimit(app, limit=settings.max_in_flight)  # outermost: refusing costs next to nothing
