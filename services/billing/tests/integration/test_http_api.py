@@ -3,22 +3,17 @@ Stripe's throttling passed on as 503 with Retry-After — never a 500 for a clie
 import asyncio
 import uuid
 
-import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import text
 
 from billing.entrypoints.http import install_error_handlers, router
 from billing_testing import plan, scalar, unique
+from tests.support.routers import router_client
 
 
 @pytest.fixture
 async def api(billing):
-    app = FastAPI()
-    app.include_router(router)
-    install_error_handlers(app)
-    app.state.billing = billing
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://billing") as client:
+    async with router_client(router, install_error_handlers, billing=billing) as client:
         yield client
 
 

@@ -1,20 +1,11 @@
 """Identity's API fuzzed through its OpenAPI document: no 5xx, no undocumented answer."""
 import uuid
 
-import pytest
 
-from identity_testing import log_in, serve, settings_for
-from revgen_devstack import free_port
+from identity_testing import log_in
 from tests.support.api_fuzzing import Target, fuzz
 
 OWNER = "+14155550800"
-
-
-@pytest.fixture
-async def api(infra, all_topics, identity_db, clock):
-    settings = settings_for(identity_db, infra.bootstrap_servers, free_port())
-    async with serve(settings, clock) as client:
-        yield client
 
 
 async def test_no_example_gets_a_5xx_or_an_undocumented_answer(api, tenants, identity_engine):

@@ -5,18 +5,10 @@ import uuid
 
 import pytest
 
-from identity_testing import log_in, serve, settings_for
-from revgen_devstack import free_port
+from identity_testing import log_in
 from tests.support.raw_http import Sent, on_one_connection
 
 OWNER = "+14155550700"
-
-
-@pytest.fixture
-async def api(infra, all_topics, identity_db, clock):
-    settings = settings_for(identity_db, infra.bootstrap_servers, free_port())
-    async with serve(settings, clock) as client:
-        yield client
 
 
 @pytest.fixture

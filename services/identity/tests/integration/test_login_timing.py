@@ -8,22 +8,12 @@ import random
 import statistics
 import time
 
-import pytest
 from sqlalchemy import text
 
-from identity_testing import serve, settings_for
-from revgen_devstack import free_port
 from tests.support.running import eventually
 
 SAMPLES = 300  # of each kind
 WARM_UP = 30
-
-
-@pytest.fixture
-async def api(infra, all_topics, identity_db, clock):
-    settings = settings_for(identity_db, infra.bootstrap_servers, free_port())
-    async with serve(settings, clock) as client:
-        yield client
 
 
 async def test_known_and_unknown_numbers_are_answered_in_the_same_median_time(api, identity_engine, clock):

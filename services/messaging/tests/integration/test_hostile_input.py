@@ -1,21 +1,16 @@
 """The API refuses what a careless or hostile client sends with a 422 naming the field:
 never a 500 from a value that only broke later, in SQL or in a template."""
-import httpx
 import pytest
-from fastapi import FastAPI
 
 from messaging.entrypoints.http import install_error_handlers, router
 from messaging_testing import client
+from tests.support.routers import router_client
 
 
 @pytest.fixture
 async def api(messaging):
-    app = FastAPI()
-    app.include_router(router)
-    install_error_handlers(app)
-    app.state.messaging = messaging
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://messaging") as http:
-        yield http
+    async with router_client(router, install_error_handlers, messaging=messaging) as client:
+        yield client
 
 
 def fields(response) -> list[str]:
