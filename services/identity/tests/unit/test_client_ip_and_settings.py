@@ -35,10 +35,11 @@ def test_there_is_no_admin_flag_only_roles():
     assert not grants("isAdmin", Permission.CLIENT_READ)
 
 
-def test_identity_refuses_to_start_without_its_pepper():
-    env = {k: v for k, v in os.environ.items() if k not in ("OTP_PEPPER", "IDENTITY_DATABASE_URL")}
-    env.update(KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:9", OTP_PEPPER="changeme")
+def test_identity_refuses_to_start_without_its_pepper_or_its_api_token():
+    env = {k: v for k, v in os.environ.items() if k not in ("OTP_PEPPER", "IDENTITY_DATABASE_URL", "IDENTITY_API_TOKEN")}
+    env.update(KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:9", OTP_PEPPER="changeme", IDENTITY_API_TOKEN="")
     result = subprocess.run([sys.executable, "-m", "identity.main"], env=env, capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == EXIT_BAD_SETTINGS
     assert "OTP_PEPPER" in result.stderr and "IDENTITY_DATABASE_URL" in result.stderr
+    assert "IDENTITY_API_TOKEN is empty" in result.stderr
