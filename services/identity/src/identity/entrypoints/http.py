@@ -1,7 +1,6 @@
 """The identity API: OTP login, sessions, an authorization check, clients and teams."""
 from __future__ import annotations
 
-import ipaddress
 import uuid
 from typing import Annotated, Literal
 
@@ -10,10 +9,12 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from identity.domain.identifiers import InvalidIdentifier
-from identity.domain.roles import Permission
-from identity.service_layer.access import Forbidden, NotFound, may
+from identity.domain.roles import PLATFORM_PERMISSIONS, Permission
+from identity.service_layer.access import Forbidden, NotFound, require, require_in_agency, require_on_platform
 from identity.service_layer.login import Login
 from identity.service_layer.tenants import Tenants
+from revgen_common.client_address import client_address
+from revgen_common.pagination import DEFAULT_LIMIT, MAX_LIMIT, InvalidCursor
 
 router = APIRouter()
 
@@ -27,21 +28,7 @@ async def tenants(request: Request) -> Tenants:
 
 
 def client_ip(request: Request) -> str | None:
-    """The peer's address, unless the peer is a trusted proxy: then the last address in
-    X-Forwarded-For that is not itself a trusted proxy. A spoofed header from anyone
-    else is ignored."""
-    peer = request.client.host if request.client else None
-    trusted = {ipaddress.ip_address(p) for p in request.app.state.settings.trusted_proxies}
-    if peer is None or ipaddress.ip_address(peer) not in trusted:
-        return peer
-    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
-    for hop in reversed(hops):
-        try:
-            if ipaddress.ip_address(hop) not in trusted:
-                return hop
-        except ValueError:
-            return peer
-    return peer
+    return client_address(request, request.app.state.settings.trusted_proxies)
 
 
 LoginDep = Annotated[Login, Depends(login)]
@@ -51,11 +38,12 @@ TenantsDep = Annotated[Tenants, Depends(tenants)]
 async def current_person(request: Request, login: LoginDep,
                          authorization: Annotated[str | None, Header()] = None) -> uuid.UUID:
     scheme, _, token = (authorization or "").partition(" ")
-    person = await login.authenticate(token) if scheme.lower() == "bearer" and token else None
-    if person is None:
+    session = await login.authenticate(token) if scheme.lower() == "bearer" and token else None
+    if session is None:
         raise Unauthenticated()
     request.state.token = token
-    return person
+    request.state.session = session
+    return session.person_id
 
 
 PersonDep = Annotated[uuid.UUID, Depends(current_person)]
@@ -98,14 +86,53 @@ async def logout(request: Request, person: PersonDep, login: LoginDep) -> None:
 
 
 @router.get("/authorize")
-async def authorize(person: PersonDep, request: Request, client_id: uuid.UUID, permission: Permission) -> dict:
-    """For the gateway and other services: may the caller do `permission` on `client_id`?"""
-    async with request.app.state.engine.connect() as db:
-        if not await may(db, person, Permission.CLIENT_READ, client_id):
-            raise NotFound("client")
-        if not await may(db, person, permission, client_id):
-            raise Forbidden(permission.value)
-    return {"allowed": True, "person_id": str(person)}
+async def authorize(person: PersonDep, request: Request, permission: Permission | None = None,
+                    client_id: uuid.UUID | None = None, agency_id: uuid.UUID | None = None) -> Response:
+    """For the gateway and other services: may the caller do `permission` on `client_id`
+    (or in `agency_id`, or on the platform when neither is given)? Without a permission:
+    is the session valid? 404 when the caller cannot see the client or agency, 403 when it
+    can but may not act; the answer says until when the session lasts."""
+    if (client_id or agency_id) and permission is None:
+        return _refused(422, "a client_id or agency_id needs a permission")
+    if client_id and agency_id:
+        return _refused(422, "give client_id or agency_id, not both")
+    if permission is not None and not (client_id or agency_id) and permission not in PLATFORM_PERMISSIONS:
+        return _refused(422, f"{permission.value} needs a client_id or agency_id")
+    answer = {"person_id": str(person), "session_expires_at": request.state.session.expires_at.isoformat()}
+    try:
+        async with request.app.state.engine.connect() as db:
+            if client_id:
+                await require(db, person, permission, client_id)
+            elif agency_id:
+                await require_in_agency(db, person, permission, agency_id)
+            elif permission:
+                await require_on_platform(db, person, permission)
+    except NotFound:  # the refusals name the caller too: a gateway caches them per person
+        return JSONResponse({**answer, "allowed": False, "error": "not found"}, status_code=404)
+    except Forbidden:
+        return JSONResponse({**answer, "allowed": False, "error": "forbidden"}, status_code=403)
+    return JSONResponse({**answer, "allowed": True})
+
+
+def _refused(status: int, error: str) -> JSONResponse:
+    return JSONResponse({"error": error}, status_code=status)
+
+
+@router.get("/me")
+async def me(person: PersonDep, request: Request, tenants: TenantsDep) -> dict:
+    """Who the caller is, until when the session lasts, and every membership they hold."""
+    return {**await tenants.me(person), "session_expires_at": request.state.session.expires_at.isoformat()}
+
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+Cursor = Annotated[str | None, Query(max_length=512)]
+
+
+@router.get("/clients")
+async def list_clients(person: PersonDep, tenants: TenantsDep, limit: Limit = DEFAULT_LIMIT,
+                       cursor: Cursor = None) -> dict:
+    """The clients the caller can see, by name, a page at a time (revgen_common.pagination)."""
+    return await tenants.list_clients(person, limit, cursor)
 
 
 class NewClient(BaseModel):
@@ -152,11 +179,10 @@ async def delete_client(client_id: uuid.UUID, person: PersonDep, tenants: Tenant
 
 
 @router.get("/clients/{client_id}/members")
-async def list_members(client_id: uuid.UUID, person: PersonDep, tenants: TenantsDep,
-                       limit: Annotated[int, Query(ge=1, le=100)] = 50,
-                       offset: Annotated[int, Query(ge=0)] = 0) -> list[dict]:
-    """The client's team, a page at a time (50 by default, 100 at most)."""
-    return await tenants.list_members(person, client_id, limit, offset)
+async def list_members(client_id: uuid.UUID, person: PersonDep, tenants: TenantsDep, limit: Limit = DEFAULT_LIMIT,
+                       cursor: Cursor = None) -> dict:
+    """The client's team by name, a page at a time (revgen_common.pagination)."""
+    return await tenants.list_members(person, client_id, limit, cursor)
 
 
 @router.post("/clients/{client_id}/members", status_code=201)
@@ -192,3 +218,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Unauthenticated,
                               lambda r, e: JSONResponse({"error": "not authenticated"}, status_code=401))
     app.add_exception_handler(InvalidIdentifier, lambda r, e: JSONResponse({"error": str(e)}, status_code=400))
+    app.add_exception_handler(InvalidCursor, lambda r, e: JSONResponse({"error": str(e)}, status_code=400))
