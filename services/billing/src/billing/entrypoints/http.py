@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, model_validator
 from sqlalchemy import text
@@ -132,6 +133,27 @@ async def list_subscriptions(billing: Billing, limit: Limit = 50, starting_after
             ORDER BY id LIMIT :limit"""), {"after": starting_after, "client": client_id, "limit": limit + 1})).all()
     page = [r._asdict() for r in rows[:limit]]
     return {"data": page, "has_more": len(rows) > limit, "next": page[-1]["id"] if len(rows) > limit else None}
+
+
+@router.get("/subscriptions/{subscription_id}")
+async def get_subscription(subscription_id: str, billing: Billing) -> JSONResponse:
+    """One subscription (the gateway reads whose it is before it lets anyone act on it)."""
+    return await _one(billing, "SELECT * FROM subscriptions WHERE id = :id", subscription_id, "subscription")
+
+
+@router.get("/cancellations/{request_id}")
+async def get_cancellation(request_id: uuid.UUID, billing: Billing) -> JSONResponse:
+    """One cancellation request and its offer."""
+    return await _one(billing, "SELECT id, client_id, subscription_id, status, offer FROM cancellation_requests "
+                               "WHERE id = :id", request_id, "cancellation request")
+
+
+async def _one(billing, query: str, id, what: str) -> JSONResponse:
+    async with billing.engine.connect() as db:
+        row = (await db.execute(text(query), {"id": id})).first()
+    if row is None:
+        return JSONResponse({"error": f"no {what} {str(id)!r}"}, status_code=404)
+    return JSONResponse(jsonable_encoder(row._asdict()))
 
 
 @router.post("/subscriptions/{subscription_id}/change-plan")
