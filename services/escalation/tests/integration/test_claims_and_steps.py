@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text
 
-from escalation.service_layer.escalations import ClaimRefused
+from escalation.service_layer.escalations import ClaimRefused, UnknownLink
 from escalation_testing import apply, claim_tokens, event, outcomes, requested, sent, team
 
 
@@ -159,3 +159,8 @@ async def test_the_owner_resolves_and_a_resolved_escalation_cannot_be_claimed(es
     with pytest.raises(ClaimRefused):
         await escalations.claim(tokens[second["phone"]])
     assert len(await outcomes(escalation_engine, "EscalationResolved")) == 1
+
+
+async def test_resolving_with_a_link_nobody_was_sent_is_an_unknown_link_like_claiming_with_one(escalations):
+    with pytest.raises(UnknownLink):
+        await escalations.resolve("a-link-nobody-was-sent")
