@@ -131,7 +131,7 @@ class Login:
             revoked = (await uow.connection.execute(_REVOKE, {"now": self.clock(), "h": token_hash(token)})).first()
             if revoked is None:
                 return  # already revoked: announced then
-            uow.publish(IDENTITY_EVENTS, Envelope(type="SessionRevoked", producer="identity", key=str(revoked.person_id),
-                                                  payload={"person_id": str(revoked.person_id),
-                                                           "session_id": str(revoked.id)}))
+            person = str(revoked.person_id)
+            uow.publish(IDENTITY_EVENTS, Envelope(type="SessionRevoked", producer="identity", key=person,
+                                                  payload={"person_id": person, "session_id": str(revoked.id)}))
             await uow.commit()

@@ -31,7 +31,8 @@ _VISIBLE_CLIENTS = text("""
     WHERE c.deleted_at IS NULL
       AND (c.agency_id IN (SELECT agency_id FROM agency_memberships
                            WHERE person_id = :person AND active AND role = ANY(:roles))
-        OR c.id IN (SELECT client_id FROM client_memberships WHERE person_id = :person AND active AND role = ANY(:roles)))
+        OR c.id IN (SELECT client_id FROM client_memberships
+                    WHERE person_id = :person AND active AND role = ANY(:roles)))
       AND (CAST(:after_name AS text) IS NULL OR (c.name, c.id) > (:after_name, CAST(:after_id AS uuid)))
     ORDER BY c.name, c.id LIMIT :limit""")
 _PERSON = text("SELECT id, name, phone, email FROM people WHERE id = :person")
@@ -115,7 +116,8 @@ class Tenants:
             db = uow.connection
             person = await _person_for(db, normalise_identifier(identifier), name)
             await db.execute(text("""INSERT INTO platform_memberships (person_id, role) VALUES (:p, :r)
-                                     ON CONFLICT (person_id, role) DO UPDATE SET active = true"""), {"p": person, "r": role})
+                                     ON CONFLICT (person_id, role) DO UPDATE SET active = true"""),
+                             {"p": person, "r": role})
             await _audit(db, None, "grant", "platform_membership", f"{role}/{person}", after={"role": role})
             uow.publish(IDENTITY_EVENTS, Envelope(type="PlatformRoleGranted", producer="identity", key=str(person),
                                                   payload={"person_id": str(person), "role": role}))
