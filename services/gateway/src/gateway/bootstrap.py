@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import quote
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -76,7 +77,7 @@ def _owner(service: ServiceClient, path: str):
     """A locator: the client that owns an object of `service`, or None if there is none."""
     async def owner(object_id: str) -> str | None:
         try:
-            return (await service.json("GET", path.format(object_id)))[1]["client_id"]
+            return (await service.json("GET", path.format(quote(object_id, safe=""))))[1]["client_id"]
         except Refused as refused:
             if refused.status in (404, 422):
                 return None

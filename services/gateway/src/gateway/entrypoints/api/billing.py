@@ -22,7 +22,7 @@ from revgen_common.contracts.permissions import Permission
 from revgen_common.pagination import Page, decode_cursor, encode_cursor
 
 table = RouteTable(prefix="/api/v1", tags=["billing"])
-CatalogId = Annotated[str, Path(max_length=64)]
+CatalogId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{1,63}$")]
 IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=8, max_length=150,
                                        description="the same key replays the same outcome")]
 
@@ -134,7 +134,7 @@ class ReconciliationReport(BaseModel):
 
 
 SUBSCRIPTION = OnClientOf(Permission.BILLING_MANAGE, "subscription_id", "subscription")
-SubscriptionId = Annotated[str, Path(max_length=255)]
+SubscriptionId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_]{1,255}$", description="Stripe's id, sub_…")]
 
 
 def _scoped(caller, key: str) -> dict[str, str]:
