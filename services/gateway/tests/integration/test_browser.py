@@ -139,14 +139,14 @@ async def test_a_member_removed_in_one_browser_is_refused_on_their_next_click_in
         await owner.shot("owner-2-removed")
 
         while True:  # the member's next click, and again until refused
+            clicked_at = time.monotonic()
             async with member.expect_navigation() as navigation:
                 await member.get_by_role("link", name="Alpha Plumbing").click()
             if (await navigation.value).status == 404:
                 break
-            assert time.monotonic() - removed_at < 1.0, "the removed member still got in after a second"
+            assert clicked_at - removed_at < 1.0, "a click a second after the removal still got in"
             await member.go_back()
-        elapsed = time.monotonic() - removed_at
-        assert elapsed < 1.0
+        assert clicked_at - removed_at < 1.0  # the refused click was made within a second of the removal
         await member.screenshot(path=str(folder / "member-2-refused.png"), full_page=True)
         await accessible(member)
         assert refused == [] and refused_too == []

@@ -101,3 +101,25 @@ async def test_every_services_api_is_reached_through_the_gateway_by_those_allowe
 
     assert (await system.api.post("/api/v1/auth/logout", headers=member)).status_code == 204
     assert (await system.api.get("/api/v1/me", headers=member)).status_code == 401
+
+
+async def test_lists_come_in_pages_whose_cursor_leads_on_through_the_gateway(system, world):
+    owner = bearer(await log_in(system, world.phones["x_owner"]))
+    for name in ("Echo Electric", "Foxtrot Fencing", "Golf Gutters"):
+        assert (await system.api.post(f"/api/v1/agencies/{world.agency_x}/clients", json={"name": name},
+                                      headers=owner)).status_code == 201
+    names, cursor, pages = [], None, 0
+    while True:
+        page = (await system.api.get("/api/v1/clients", params={"limit": 2, **({"cursor": cursor} if cursor else {})},
+                                     headers=owner)).json()
+        names += [c["name"] for c in page["data"]]
+        pages += 1
+        if not (cursor := page["next"]):
+            break
+    assert pages == 3 and names == ["Alpha Plumbing", "Bravo Roofing", "Echo Electric", "Foxtrot Fencing",
+                                    "Golf Gutters"]
+    team = (await system.api.get(f"/api/v1/clients/{world.a['id']}/members", params={"limit": 2},
+                                 headers=owner)).json()
+    rest = (await system.api.get(f"/api/v1/clients/{world.a['id']}/members", params={"cursor": team["next"]},
+                                 headers=owner)).json()
+    assert [m["name"] for m in team["data"] + rest["data"]] == ["Adam Admin", "Mia Member", "Olive Owner"]
