@@ -82,3 +82,20 @@ def test_the_docs_page_reads_a_schema_as_one_phrase():
     assert type_of({"type": "object", "additionalProperties": True}) == "map to any"
     assert type_of({"type": "array", "prefixItems": [{"type": "string"}, {"type": "string"}]}) == \
         "pair of string and string"
+
+
+def test_behind_https_the_session_cookie_is_secure_and_it_is_always_httponly_and_lax():
+    from fastapi.responses import Response
+
+    from gateway.bootstrap import build
+    from gateway.entrypoints.ui.render import with_session_cookie
+    from gateway.settings import GatewaySettings
+
+    urls = {f"{s}_url": f"http://{s}.internal" for s in ("identity", "billing", "messaging", "escalation")}
+    tokens = {f"{s}_api_token": f"token-of-{s}" for s in ("identity", "billing", "messaging", "escalation")}
+    for public, secure in (("https://admin.revgen.example", True), ("http://127.0.0.1:8085", False)):
+        gateway = build(GatewaySettings(kafka_bootstrap_servers="k:9092", gateway_public_url=public,
+                                        csrf_secret="csrf-secret-value", **urls, **tokens))
+        cookie = with_session_cookie(Response(), "tok", 3600, gateway.secure_cookies).headers["set-cookie"]
+        assert ("Secure" in cookie) is secure
+        assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie and "Max-Age=3600" in cookie
