@@ -54,7 +54,8 @@ def test_prometheus_scrapes_every_service_compose_runs_on_the_port_it_listens_on
     config = yaml.safe_load((OBSERVABILITY / "prometheus.yml").read_text())
     scraped = {target for job in config["scrape_configs"] for group in job["static_configs"]
                for target in group["targets"]}
-    assert listening == {"ingress:8080", "identity:8081", "escalation:8082", "billing:8083", "messaging:8084"}
+    assert listening == {"ingress:8080", "identity:8081", "escalation:8082", "billing:8083", "messaging:8084",
+                         "gateway:8085"}
     assert scraped == listening
     assert {job["metrics_path"] for job in config["scrape_configs"]} == {"/metrics/"}
 

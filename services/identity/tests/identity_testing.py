@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from identity.bootstrap import create_app
 from identity.settings import IdentitySettings
+from revgen_common.testing.internal_api import TEST_API_HEADERS, TEST_API_TOKEN
 from revgen_devstack.testing import serve_app
 from tests.support.running import eventually
 
@@ -15,11 +16,11 @@ PEPPER = "pepper-9c1e7a3f5b2d8c4e6a0f1b3d"
 
 def settings_for(database_url: str, bootstrap: str, port: int, **overrides) -> IdentitySettings:
     return IdentitySettings(kafka_bootstrap_servers=bootstrap, identity_database_url=database_url,
-                            otp_pepper=PEPPER, port=port, **overrides)
+                            otp_pepper=PEPPER, identity_api_token=TEST_API_TOKEN, port=port, **overrides)
 
 
 def serve(settings: IdentitySettings, clock):
-    return serve_app(create_app(settings, clock), settings.port)
+    return serve_app(create_app(settings, clock), settings.port, headers=TEST_API_HEADERS)
 
 
 async def sent_codes(engine, identifier: str | None = None) -> list[str]:

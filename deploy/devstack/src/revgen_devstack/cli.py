@@ -76,13 +76,14 @@ def up(data_dir: Path) -> int:
             stack.callback(broker.stop)
             env["KAFKA_BOOTSTRAP_SERVERS"] = broker.bootstrap_servers
         _print(f"Kafka at {env['KAFKA_BOOTSTRAP_SERVERS']}")
-        missing_urls = [s for s in SERVICES if not env.get(s.database_url_variable)]
+        with_databases = [s for s in SERVICES if s.has_database]
+        missing_urls = [s for s in with_databases if not env.get(s.database_url_variable)]
         server = None
-        if missing_urls or not SERVICES:
+        if missing_urls or not with_databases:
             server = PostgresServer(data_dir / "postgres").start()
             stack.callback(server.stop)
             _print(f"PostgreSQL at {server.dsn()}")
-            asyncio.run(_create_databases(server.dsn(), [s.name for s in SERVICES]))
+            asyncio.run(_create_databases(server.dsn(), [s.name for s in with_databases]))
             for service in missing_urls:
                 env[service.database_url_variable] = server.url(service.name)
         created = asyncio.run(ensure_topics(env["KAFKA_BOOTSTRAP_SERVERS"]))
@@ -101,7 +102,8 @@ def up(data_dir: Path) -> int:
             _print(f"{service.name} started (pid {process.pid})")
         if not SERVICES:
             _print("no service is built yet; infrastructure only")
-        _print("running; Ctrl-C stops everything")
+        _print("running; the admin UI is at http://127.0.0.1:8085 (log in with the owner's phone, see README); "
+               "Ctrl-C stops everything")
         _wait_for_signal()
         _print("stopping")
     return 0

@@ -5,6 +5,7 @@ import uuid
 import pytest
 
 from billing_testing import plan
+from revgen_common.testing.internal_api import TEST_API_HEADERS
 from tests.support.raw_http import Sent, on_one_connection
 
 
@@ -71,10 +72,11 @@ async def test_odd_path_query_and_header_values_are_refused_by_name(api):
 
 
 async def test_the_connection_a_bad_request_came_on_stays_open_for_the_next(api):
+    door = tuple(TEST_API_HEADERS.items())
     statuses = await on_one_connection(api.base_url.port, [
-        Sent("POST", "/plans", b'{"id": "huge", "name": "Huge", "amount_cents": 10000000000000000000}'),
+        Sent("POST", "/plans", b'{"id": "huge", "name": "Huge", "amount_cents": 10000000000000000000}', headers=door),
         Sent("POST", "/subscriptions", b'{"client_id": "c\\u0000", "plan_id": "gold"}',
-             headers=(("Idempotency-Key", str(uuid.uuid4())),)),
-        Sent("GET", "/subscriptions"),
+             headers=(("Idempotency-Key", str(uuid.uuid4())), *door)),
+        Sent("GET", "/subscriptions", headers=door),
     ])
     assert statuses == [422, 422, 200]

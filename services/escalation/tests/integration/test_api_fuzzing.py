@@ -5,6 +5,7 @@ from escalation_testing import CLAIM_BASE, apply, claim_tokens, event, requested
 from revgen_devstack import free_port
 from revgen_devstack.testing import serve_app
 from tests.support.api_fuzzing import Target, fuzz
+from revgen_common.testing.internal_api import TEST_API_HEADERS, TEST_API_TOKEN
 
 
 async def test_no_example_gets_a_5xx_or_an_undocumented_answer(infra, all_topics, escalation_engine, escalations,
@@ -15,8 +16,8 @@ async def test_no_example_gets_a_5xx_or_an_undocumented_answer(infra, all_topics
     (token,) = claim_tokens(await sent(escalation_engine)).values()
     settings = EscalationSettings(kafka_bootstrap_servers=infra.bootstrap_servers, claim_base_url=CLAIM_BASE,
                                   escalation_database_url=escalation_engine.url.render_as_string(hide_password=False),
-                                  port=free_port())
-    async with serve_app(create_app(settings, clock), settings.port) as api:
+                                  port=free_port(), escalation_api_token=TEST_API_TOKEN)
+    async with serve_app(create_app(settings, clock), settings.port, headers=TEST_API_HEADERS) as api:
         openapi = (await api.get("/openapi.json")).json()
         report = await fuzz(Target(openapi, str(api.base_url), path_parameters={"token": token}))
     print(f"\nescalation: {report.summary()}")

@@ -74,6 +74,18 @@ class MemberDeactivated(Contract):
     person_id: str
 
 
+class SessionRevoked(Contract):
+    """A person logged out (keyed by the person): gateways forget what they cached for them."""
+    person_id: str
+    session_id: str
+
+
+class PlatformRoleGranted(Contract):
+    """A person became one of RevGen's operators (keyed by the person)."""
+    person_id: str
+    role: str
+
+
 class EscalationRequested(Contract):
     """A lead needs a person: from messaging (AI unsure, lead asked) or an agency callback."""
 
@@ -179,6 +191,8 @@ EVENTS: dict[str, type[Contract]] = {
     "MemberAdded": MemberAdded,
     "MemberRoleChanged": MemberRoleChanged,
     "MemberDeactivated": MemberDeactivated,
+    "SessionRevoked": SessionRevoked,
+    "PlatformRoleGranted": PlatformRoleGranted,
     "EscalationRequested": EscalationRequested,
     "BusinessHoursSet": BusinessHoursSet,
     "LeadOutcomeRecorded": LeadOutcomeRecorded,

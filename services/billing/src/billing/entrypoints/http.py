@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import Field, model_validator
 from sqlalchemy import text
@@ -146,6 +147,27 @@ async def list_subscriptions(billing: Billing, limit: Limit = 50, starting_after
 
 
 ON_A_SUBSCRIPTION = documented(402, 404, 409, 503)
+
+
+@router.get("/subscriptions/{subscription_id}", responses=documented(404))
+async def get_subscription(subscription_id: SubscriptionId, billing: Billing) -> JSONResponse:
+    """One subscription (the gateway reads whose it is before it lets anyone act on it)."""
+    return await _one(billing, "SELECT * FROM subscriptions WHERE id = :id", subscription_id, "subscription")
+
+
+@router.get("/cancellations/{request_id}", responses=documented(404))
+async def get_cancellation(request_id: uuid.UUID, billing: Billing) -> JSONResponse:
+    """One cancellation request and its offer."""
+    return await _one(billing, "SELECT id, client_id, subscription_id, status, offer FROM cancellation_requests "
+                               "WHERE id = :id", request_id, "cancellation request")
+
+
+async def _one(billing, query: str, id, what: str) -> JSONResponse:
+    async with billing.engine.connect() as db:
+        row = (await db.execute(text(query), {"id": id})).first()
+    if row is None:
+        return error_response(404, f"no {what} {str(id)!r}")
+    return JSONResponse(jsonable_encoder(row._asdict()))
 
 
 @router.post("/subscriptions/{subscription_id}/change-plan", responses=ON_A_SUBSCRIPTION)

@@ -36,7 +36,7 @@ async def claim(token: Token, escalations: EscalationsDep) -> dict:
     return {"status": "claimed", "escalation_id": str(claimed.escalation_id), "lead_phone": claimed.lead_phone}
 
 
-@router.post("/claim/{token}/resolve", responses={409: {"model": ClaimRefusal}})
+@router.post("/claim/{token}/resolve", responses={**documented(404), 409: {"model": ClaimRefusal}})
 async def resolve(token: Token, escalations: EscalationsDep) -> dict:
     """The owner closes the escalation."""
     await escalations.resolve(token)

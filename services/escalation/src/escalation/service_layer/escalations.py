@@ -138,6 +138,8 @@ class Escalations:
                   AND e.claimed_by = l.person_id
                 RETURNING e.id, e.client_id, e.request_id, l.person_id"""), {"h": _hash(token)})).first()
             if row is None:
+                if (await uow.connection.execute(_LINK, {"token_hash": _hash(token)})).first() is None:
+                    raise UnknownLink()  # as for a claim: a link nobody was sent
                 raise ClaimRefused(None, "not yours to resolve")
             self._outcome(uow, "EscalationResolved", {**row._asdict(), "id": row.id}, person=row.person_id)
             await uow.commit()

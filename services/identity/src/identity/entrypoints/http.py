@@ -1,8 +1,8 @@
 """The identity API: OTP login, sessions, an authorization check, clients and teams."""
 from __future__ import annotations
 
-import ipaddress
 import uuid
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
@@ -10,12 +10,14 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from identity.domain.identifiers import InvalidIdentifier
-from identity.domain.roles import Permission
-from identity.service_layer.access import Forbidden, NotFound, may
+from identity.domain.roles import PLATFORM_PERMISSIONS, Permission
+from identity.service_layer.access import Forbidden, NotFound, require, require_in_agency, require_on_platform
 from identity.service_layer.login import Login
 from identity.service_layer.tenants import Tenants
 from revgen_common.api_errors import INPUT_ERRORS, documented, error_response, install_error_handling
-from revgen_common.api_input import INT64_MAX, InputModel, Line
+from revgen_common.api_input import InputModel, Line
+from revgen_common.client_address import client_address
+from revgen_common.pagination import DEFAULT_LIMIT, MAX_LIMIT, InvalidCursor
 
 router = APIRouter(responses=INPUT_ERRORS)
 SIGNED_IN = documented(401)
@@ -31,21 +33,7 @@ async def tenants(request: Request) -> Tenants:
 
 
 def client_ip(request: Request) -> str | None:
-    """The peer's address, unless the peer is a trusted proxy: then the last address in
-    X-Forwarded-For that is not itself a trusted proxy. A spoofed header from anyone
-    else is ignored."""
-    peer = request.client.host if request.client else None
-    trusted = {ipaddress.ip_address(p) for p in request.app.state.settings.trusted_proxies}
-    if peer is None or ipaddress.ip_address(peer) not in trusted:
-        return peer
-    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
-    for hop in reversed(hops):
-        try:
-            if ipaddress.ip_address(hop) not in trusted:
-                return hop
-        except ValueError:
-            return peer
-    return peer
+    return client_address(request, request.app.state.settings.trusted_proxies)
 
 
 LoginDep = Annotated[Login, Depends(login)]
@@ -55,11 +43,12 @@ TenantsDep = Annotated[Tenants, Depends(tenants)]
 async def current_person(request: Request, login: LoginDep,
                          authorization: Annotated[str | None, Header()] = None) -> uuid.UUID:
     scheme, _, token = (authorization or "").partition(" ")
-    person = await login.authenticate(token) if scheme.lower() == "bearer" and token else None
-    if person is None:
+    session = await login.authenticate(token) if scheme.lower() == "bearer" and token else None
+    if session is None:
         raise Unauthenticated()
     request.state.token = token
-    return person
+    request.state.session = session
+    return session.person_id
 
 
 PersonDep = Annotated[uuid.UUID, Depends(current_person)]
@@ -114,15 +103,62 @@ async def logout(request: Request, person: PersonDep, login: LoginDep) -> None:
     await login.logout(request.state.token)
 
 
-@router.get("/authorize", responses=ON_A_CLIENT)
-async def authorize(person: PersonDep, request: Request, client_id: uuid.UUID, permission: Permission) -> dict:
-    """For the gateway and other services: may the caller do `permission` on `client_id`?"""
-    async with request.app.state.engine.connect() as db:
-        if not await may(db, person, Permission.CLIENT_READ, client_id):
-            raise NotFound("client")
-        if not await may(db, person, permission, client_id):
-            raise Forbidden(permission.value)
-    return {"allowed": True, "person_id": str(person)}
+class Decision(BaseModel):
+    allowed: bool
+    person_id: str
+    session_expires_at: datetime
+    error: str | None = None
+
+
+@router.get("/authorize", response_model=Decision,
+            responses={**SIGNED_IN, 403: {"model": Decision}, 404: {"model": Decision}})
+async def authorize(person: PersonDep, request: Request, permission: Permission | None = None,
+                    client_id: uuid.UUID | None = None, agency_id: uuid.UUID | None = None) -> Response:
+    """For the gateway and other services: may the caller do `permission` on `client_id`
+    (or in `agency_id`, or on the platform when neither is given)? Without a permission:
+    is the session valid? 404 when the caller cannot see the client or agency, 403 when it
+    can but may not act; the answer says until when the session lasts."""
+    if (client_id or agency_id) and permission is None:
+        return _refused(422, "a client_id or agency_id needs a permission")
+    if client_id and agency_id:
+        return _refused(422, "give client_id or agency_id, not both")
+    if permission is not None and not (client_id or agency_id) and permission not in PLATFORM_PERMISSIONS:
+        return _refused(422, f"{permission.value} needs a client_id or agency_id")
+    answer = {"person_id": str(person), "session_expires_at": request.state.session.expires_at.isoformat()}
+    try:
+        async with request.app.state.engine.connect() as db:
+            if client_id:
+                await require(db, person, permission, client_id)
+            elif agency_id:
+                await require_in_agency(db, person, permission, agency_id)
+            elif permission:
+                await require_on_platform(db, person, permission)
+    except NotFound:  # the refusals name the caller too: a gateway caches them per person
+        return JSONResponse({**answer, "allowed": False, "error": "not found"}, status_code=404)
+    except Forbidden:
+        return JSONResponse({**answer, "allowed": False, "error": "forbidden"}, status_code=403)
+    return JSONResponse({**answer, "allowed": True})
+
+
+def _refused(status: int, error: str) -> JSONResponse:
+    return error_response(status, "invalid request", [("query", error)])
+
+
+@router.get("/me", responses=SIGNED_IN)
+async def me(person: PersonDep, request: Request, tenants: TenantsDep) -> dict:
+    """Who the caller is, until when the session lasts, and every membership they hold."""
+    return {**await tenants.me(person), "session_expires_at": request.state.session.expires_at.isoformat()}
+
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+Cursor = Annotated[str | None, Query(max_length=512)]
+
+
+@router.get("/clients", responses=SIGNED_IN)
+async def list_clients(person: PersonDep, tenants: TenantsDep, limit: Limit = DEFAULT_LIMIT,
+                       cursor: Cursor = None) -> dict:
+    """The clients the caller can see, by name, a page at a time (revgen_common.pagination)."""
+    return await tenants.list_clients(person, limit, cursor)
 
 
 Name = Line(200)
@@ -173,11 +209,10 @@ async def delete_client(client_id: uuid.UUID, person: PersonDep, tenants: Tenant
 
 
 @router.get("/clients/{client_id}/members", responses=ON_A_CLIENT)
-async def list_members(client_id: uuid.UUID, person: PersonDep, tenants: TenantsDep,
-                       limit: Annotated[int, Query(ge=1, le=100)] = 50,
-                       offset: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0) -> list[dict]:
-    """The client's team, a page at a time (50 by default, 100 at most)."""
-    return await tenants.list_members(person, client_id, limit, offset)
+async def list_members(client_id: uuid.UUID, person: PersonDep, tenants: TenantsDep, limit: Limit = DEFAULT_LIMIT,
+                       cursor: Cursor = None) -> dict:
+    """The client's team by name, a page at a time (revgen_common.pagination)."""
+    return await tenants.list_members(person, client_id, limit, cursor)
 
 
 @router.post("/clients/{client_id}/members", status_code=201, responses=ON_A_CLIENT)
@@ -213,4 +248,5 @@ def install_error_handlers(app: FastAPI) -> None:
         Forbidden: lambda e: error_response(403, "forbidden"),
         Unauthenticated: lambda e: error_response(401, "not authenticated"),
         InvalidIdentifier: lambda e: error_response(400, "invalid request", [("body.identifier", str(e))]),
+        InvalidCursor: lambda e: error_response(400, "invalid request", [("query.cursor", str(e))]),
     })

@@ -6,7 +6,8 @@ import hashlib
 import logging
 import secrets
 import uuid
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -16,7 +17,7 @@ from identity.domain.identifiers import normalise_identifier
 from revgen_common.clock import Clock
 from revgen_common.contracts.commands import SendMessage
 from revgen_common.envelope import Envelope
-from revgen_common.topics import MESSAGING_COMMANDS
+from revgen_common.topics import IDENTITY_EVENTS, MESSAGING_COMMANDS
 from revgen_common.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -45,8 +46,17 @@ _VERIFY = text("""
 _NEW_SESSION = text("""
     INSERT INTO sessions (id, token_hash, person_id, otp_code_id, created_at, expires_at)
     VALUES (:id, :token_hash, :person, :code, :now, :expires)""")
-_SESSION = text("""SELECT person_id FROM sessions
+_SESSION = text("""SELECT id, person_id, expires_at FROM sessions
                    WHERE token_hash = :token_hash AND revoked_at IS NULL AND expires_at > :now""")
+_REVOKE = text("""UPDATE sessions SET revoked_at = :now WHERE token_hash = :h AND revoked_at IS NULL
+                  RETURNING id, person_id""")
+
+
+@dataclass(frozen=True)
+class Session:
+    id: uuid.UUID
+    person_id: uuid.UUID
+    expires_at: datetime
 
 
 def token_hash(token: str) -> bytes:
@@ -138,11 +148,18 @@ class Login:
             await uow.commit()
         return token
 
-    async def authenticate(self, token: str) -> uuid.UUID | None:
+    async def authenticate(self, token: str) -> Session | None:
         async with self.engine.connect() as db:
-            return await db.scalar(_SESSION, {"token_hash": token_hash(token), "now": self.clock()})
+            row = (await db.execute(_SESSION, {"token_hash": token_hash(token), "now": self.clock()})).first()
+        return Session(row.id, row.person_id, row.expires_at) if row else None
 
     async def logout(self, token: str) -> None:
-        async with self.engine.begin() as db:
-            await db.execute(text("UPDATE sessions SET revoked_at = :now WHERE token_hash = :h AND revoked_at IS NULL"),
-                             {"now": self.clock(), "h": token_hash(token)})
+        """Revoke the session; `SessionRevoked` tells every gateway to forget what it cached."""
+        async with UnitOfWork(self.engine) as uow:
+            revoked = (await uow.connection.execute(_REVOKE, {"now": self.clock(), "h": token_hash(token)})).first()
+            if revoked is None:
+                return  # already revoked: announced then
+            person = str(revoked.person_id)
+            uow.publish(IDENTITY_EVENTS, Envelope(type="SessionRevoked", producer="identity", key=person,
+                                                  payload={"person_id": person, "session_id": str(revoked.id)}))
+            await uow.commit()
