@@ -5,13 +5,15 @@ import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from billing.adapters.stripe_gateway import StripeGateway
-from billing.bootstrap import build
+from billing.bootstrap import build, create_app
 from billing.migrate import upgrade_database
+from billing.settings import BillingSettings
 from billing_testing import STRIPE_KEY, StripeFake
 from revgen_common.testing.clock import FakeClock
 from revgen_devstack import free_port
 from revgen_devstack.testing import serve_app
 from revgen_fakes.stripe import StripeState, faulty_app
+from revgen_common.testing.internal_api import TEST_API_HEADERS, TEST_API_TOKEN
 
 
 @pytest.fixture
@@ -46,3 +48,14 @@ def gateway(stripe_fake):
 def billing(billing_engine, gateway, clock):
     # No grace window: tests reconcile right after dropping an event.
     return build(billing_engine, gateway, saga_lease=timedelta(seconds=30), event_grace=timedelta(0), clock=clock)
+
+
+@pytest.fixture
+async def served_billing(infra, all_topics, billing_engine, stripe_fake):
+    """The whole service (API, consumer, relay, timers) on a port; yields an HTTP client for it."""
+    settings = BillingSettings(kafka_bootstrap_servers=infra.bootstrap_servers, port=free_port(),
+                               billing_database_url=billing_engine.url.render_as_string(hide_password=False),
+                               stripe_api_key=STRIPE_KEY, stripe_api_base=stripe_fake.url,
+                               billing_api_token=TEST_API_TOKEN)
+    async with serve_app(create_app(settings), settings.port, headers=TEST_API_HEADERS) as client:
+        yield client

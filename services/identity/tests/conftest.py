@@ -7,8 +7,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from identity.migrate import upgrade_database
 from identity.service_layer.login import Login
 from identity.service_layer.tenants import Tenants
-from identity_testing import PEPPER
+from identity_testing import PEPPER, serve, settings_for
 from revgen_common.testing.clock import FakeClock
+from revgen_devstack import free_port
 
 
 @pytest.fixture
@@ -36,3 +37,11 @@ def login(identity_engine, clock):
 @pytest.fixture
 def tenants(identity_engine):
     return Tenants(identity_engine)
+
+
+@pytest.fixture
+async def api(infra, all_topics, identity_db, clock):
+    """The whole service on a port (API and outbox relay); yields an HTTP client for it."""
+    settings = settings_for(identity_db, infra.bootstrap_servers, free_port())
+    async with serve(settings, clock) as client:
+        yield client

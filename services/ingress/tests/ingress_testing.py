@@ -1,6 +1,9 @@
 """Helpers for ingress tests (on the test path): settings, an in-process server, signed
 Stripe deliveries."""
+import hashlib
+import hmac
 import json
+import time
 import uuid
 
 from ingress.bootstrap import create_app
@@ -35,3 +38,14 @@ async def deliver(client, body: bytes, header: str | None):
     if header is not None:
         headers["Stripe-Signature"] = header
     return await client.post("/webhooks/stripe", content=body, headers=headers)
+
+
+def form_headers(client_id: str, body: bytes, *, timestamp=None, secret=SECRETS["form_webhook_secret"], key=None):
+    """The headers a client's form signs a submission with."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)  # wall clock: ingress runs on the system clock
+    client_secret = hmac.new(secret.encode(), client_id.encode(), hashlib.sha256).hexdigest().encode()
+    signature = hmac.new(client_secret, ts.encode() + b"." + body, hashlib.sha256).hexdigest()
+    headers = {"Content-Type": "application/json", "X-RevGen-Timestamp": ts, "X-RevGen-Signature": signature}
+    if key:
+        headers["Idempotency-Key"] = key
+    return headers

@@ -105,7 +105,8 @@ def up(data_dir: Path) -> int:
             _print(f"{service.name} started (pid {process.pid})")
         if not SERVICES:
             _print("no service is built yet; infrastructure only")
-        _print("running; Ctrl-C stops everything")
+        _print("running; the admin UI is at http://127.0.0.1:8085 (log in with the owner's phone, see README); "
+               "Ctrl-C stops everything")
         _wait_for_signal()
         _print("stopping")
     return 0

@@ -76,7 +76,7 @@ def _migrated_templates():
     return {}, asyncio.Lock()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def migrated_database(infra, _migrated_templates):
     """`await migrated_database(prefix, upgrade)`: a fresh database brought to head by a
     service's own migrations; returns its URL. The migrations run once per session, into a

@@ -34,19 +34,23 @@ SERVICES: list[Service] = [
         name="identity",
         command=[sys.executable, "-m", "identity.main"],
         migrate_command=[sys.executable, "-m", "identity.migrate"],
-        local_secrets=("OTP_PEPPER",),
-        local_env={"PORT": "8081"},
+        local_secrets=("OTP_PEPPER", "IDENTITY_API_TOKEN"),
+        # The gateway forwards the browser's address; only it can call (IDENTITY_API_TOKEN).
+        local_env={"PORT": "8081", "TRUSTED_PROXIES": '["127.0.0.1"]'},
     ),
     Service(
         name="escalation",
         command=[sys.executable, "-m", "escalation.main"],
         migrate_command=[sys.executable, "-m", "escalation.migrate"],
-        local_env={"PORT": "8082", "CLAIM_BASE_URL": "http://127.0.0.1:8082"},
+        local_secrets=("ESCALATION_API_TOKEN",),
+        # Claim links are the gateway's to serve: escalation's own API is internal now.
+        local_env={"PORT": "8082", "CLAIM_BASE_URL": "http://127.0.0.1:8085"},
     ),
     Service(
         name="messaging",
         command=[sys.executable, "-m", "messaging.main"],
         migrate_command=[sys.executable, "-m", "messaging.migrate"],
+        local_secrets=("MESSAGING_API_TOKEN",),
         local_env={"PORT": "8084", "STATUS_CALLBACK_URL": "http://127.0.0.1:8080/webhooks/twilio/status",
                    "PLATFORM_NUMBER": "+15005550006"},
     ),
@@ -54,6 +58,7 @@ SERVICES: list[Service] = [
         name="billing",
         command=[sys.executable, "-m", "billing.main"],
         migrate_command=[sys.executable, "-m", "billing.migrate"],
+        local_secrets=("BILLING_API_TOKEN",),
         local_env={"PORT": "8083"},
     ),
     # Consumer lag measured from outside the groups (revgen_ops.exporter), on :8089/metrics.
@@ -61,6 +66,16 @@ SERVICES: list[Service] = [
         name="lag-exporter",
         command=[sys.executable, "-m", "revgen_ops.exporter"],
         local_env={"PORT": "8089"},
+        has_database=False,
+    ),
+    # The front door: the admin UI and /api/v1 (no database of its own).
+    Service(
+        name="gateway",
+        command=[sys.executable, "-m", "gateway.main"],
+        local_secrets=("CSRF_SECRET",),
+        local_env={"PORT": "8085", "GATEWAY_PUBLIC_URL": "http://127.0.0.1:8085",
+                   "IDENTITY_URL": "http://127.0.0.1:8081", "ESCALATION_URL": "http://127.0.0.1:8082",
+                   "BILLING_URL": "http://127.0.0.1:8083", "MESSAGING_URL": "http://127.0.0.1:8084"},
         has_database=False,
     ),
 ]

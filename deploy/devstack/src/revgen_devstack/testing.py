@@ -105,9 +105,10 @@ async def create_database(infra: TestInfra, prefix: str = "t", template: str | N
 
 
 @contextlib.asynccontextmanager
-async def serve_app(app, port: int):
+async def serve_app(app, port: int, headers: dict[str, str] | None = None):
     """Run an ASGI app with uvicorn in this event loop on 127.0.0.1:`port`, lifespan and
-    all; yields an httpx client for it and shuts the server down afterwards."""
+    all; yields an httpx client for it (sending `headers` with every request: a service's
+    internal credential, say) and shuts the server down afterwards."""
     import asyncio
     import time
 
@@ -123,7 +124,7 @@ async def serve_app(app, port: int):
             raise RuntimeError("server did not start") from (task.exception() if task.done() else None)
         await asyncio.sleep(0.05)
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=20) as client:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=20, headers=headers) as client:
             yield client
     finally:
         server.should_exit = True

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -30,7 +31,8 @@ from revgen_common import metrics
 from revgen_common.checkpoints import Checkpoint, no_checkpoint
 from revgen_common.dead_letters import dead_letter_envelope, dead_letter_headers
 from revgen_common.envelope import Envelope
-from revgen_common.errors import Backoff, NotYet, UndecodableMessage, classify
+from revgen_common.contracts import CONTRACTS, parse_payload
+from revgen_common.errors import Backoff, InvalidPayload, NotYet, UndecodableMessage, classify
 from revgen_common.kafka_config import consumer_config
 from revgen_common.periodic import every
 from revgen_common.topics import ALL_TOPICS, DEAD_LETTERS, TopicSpec
@@ -224,7 +226,7 @@ class ExactlyOnceConsumer:
     async def _work(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
         retry = False
         try:
-            batch = [_decode(r) for r in records]
+            batch = [self._checked(_decode(r)) for r in records]
             await self._prepare(batch)
             retry = await self._apply_batch(tp, batch)
         except Exception:
@@ -235,6 +237,18 @@ class ExactlyOnceConsumer:
             self._workers.pop(tp, None)
             if not retry and tp in self._consumer.assignment():
                 self._consumer.resume(tp)
+
+    def _checked(self, item: _Decoded) -> _Decoded:
+        """A message this consumer handles must carry the payload its contract describes;
+        one that does not is dead-lettered at once naming the field, before any handler
+        trips over it (or a provider is called with it)."""
+        envelope = item.envelope
+        if envelope is not None and envelope.type in self.handlers and envelope.type in CONTRACTS:
+            try:
+                parse_payload(envelope.type, envelope.payload)
+            except ValidationError as error:
+                item.error = InvalidPayload(f"{envelope.type} payload breaks its contract: {error}")
+        return item
 
     async def _apply_batch(self, tp: TopicPartition, batch: list[_Decoded]) -> bool:
         """Apply a batch in one transaction; returns True when the partition must wait and
@@ -272,8 +286,8 @@ class ExactlyOnceConsumer:
         return False
 
     async def _prepare(self, batch: list[_Decoded]) -> None:
-        staged = [item for item in batch
-                  if item.envelope is not None and isinstance(self.handlers.get(item.envelope.type), Staged)]
+        staged = [item for item in batch if item.envelope is not None and item.error is None
+                  and isinstance(self.handlers.get(item.envelope.type), Staged)]
         if not staged:
             return
         async with self.engine.connect() as db:  # a replay's applied messages are not prepared again

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+import asyncpg
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
@@ -35,6 +36,10 @@ class UndecodableMessage(PermanentError):
     pass
 
 
+class InvalidPayload(PermanentError):
+    """A message whose payload breaks the contract of its type."""
+
+
 @dataclass(frozen=True)
 class Verdict:
     transient: bool
@@ -50,13 +55,24 @@ def classify(error: BaseException) -> Verdict:
         return Verdict(transient=True, retry_after=error.retry_after, scheduled=True)
     if isinstance(error, TransientError):
         return Verdict(transient=True, retry_after=error.retry_after)
-    if isinstance(error, (PermanentError, ValidationError, ValueError, KeyError, TypeError)):
+    if isinstance(error, (PermanentError, ValidationError, ValueError, KeyError, TypeError)) or _refused_data(error):
         return Verdict(transient=False)
     if isinstance(error, (OperationalError, InterfaceError, ConnectionError, TimeoutError, OSError)):
         return Verdict(transient=True)
     if isinstance(error, DBAPIError) and error.connection_invalidated:
         return Verdict(transient=True)
     return Verdict(transient=True, bounded=True)
+
+
+def _refused_data(error: BaseException) -> bool:
+    """The database refused the values themselves — SQLSTATE class 22 (a NUL in text, a
+    number out of range) — or asyncpg could not encode one (a number where text belongs):
+    the same message fails the same way every time. (SQLAlchemy reports the second as an
+    InterfaceError, which would otherwise read as a lost connection and wait for ever.)"""
+    if not isinstance(error, DBAPIError):
+        return False
+    sqlstate = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None) or ""
+    return sqlstate.startswith("22") or isinstance(error.orig.__cause__, asyncpg.exceptions.DataError)
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,8 @@ TWILIO_MESSAGES = TopicSpec("webhooks.twilio.messages", key="client number + lea
 TWILIO_CALLS = TopicSpec("webhooks.twilio.calls", key="client number + lead number")
 TWILIO_MESSAGE_STATUS = TopicSpec("webhooks.twilio.message-status", key="client number + lead number")
 FORM_SUBMISSIONS = TopicSpec("webhooks.forms", key="client id")
-IDENTITY_EVENTS = TopicSpec("identity.events", key="client id", retention_ms=30 * DAY_MS)
+IDENTITY_EVENTS = TopicSpec("identity.events", key="client id (a session's or platform role's events: the person id)",
+                            retention_ms=30 * DAY_MS)
 BILLING_EVENTS = TopicSpec("billing.events", key="client id", retention_ms=30 * DAY_MS)
 MESSAGING_EVENTS = TopicSpec("messaging.events", key="client id + lead", retention_ms=30 * DAY_MS)
 ESCALATION_EVENTS = TopicSpec("escalation.events", key="client id", retention_ms=30 * DAY_MS)

@@ -24,6 +24,7 @@ from revgen_common import ExactlyOnceConsumer, OutboxRelay
 from revgen_common.clock import Clock, system_clock
 from revgen_common.consumer import ConsumerOptions
 from revgen_common.db import create_engine
+from revgen_common.internal_api import InternalCredential
 from revgen_common.periodic import every
 from revgen_common.topics import BILLING_GROUP
 
@@ -89,5 +90,6 @@ def create_app(settings: BillingSettings, clock: Clock = system_clock) -> FastAP
     app = FastAPI(title="RevGen billing", lifespan=lifespan)
     app.include_router(router)
     install_error_handlers(app)
+    app.add_middleware(InternalCredential, token=settings.billing_api_token.get_secret_value())
     app.mount("/metrics", make_asgi_app())
     return app

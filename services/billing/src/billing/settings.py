@@ -5,6 +5,7 @@ from revgen_common import Required, Secret, ServiceSettings
 
 class BillingSettings(ServiceSettings):
     billing_database_url: Required
+    billing_api_token: Secret  # callers (the gateway) present it: revgen_common.internal_api
     stripe_api_key: Secret
     # Tests and benchmarks aim the official SDK at a fake here.
     stripe_api_base: AnyHttpUrl = AnyHttpUrl("https://api.stripe.com")

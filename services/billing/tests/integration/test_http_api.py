@@ -3,22 +3,17 @@ Stripe's throttling passed on as 503 with Retry-After — never a 500 for a clie
 import asyncio
 import uuid
 
-import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import text
 
 from billing.entrypoints.http import install_error_handlers, router
 from billing_testing import plan, scalar, unique
+from tests.support.routers import router_client
 
 
 @pytest.fixture
 async def api(billing):
-    app = FastAPI()
-    app.include_router(router)
-    install_error_handlers(app)
-    app.state.billing = billing
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://billing") as client:
+    async with router_client(router, install_error_handlers, billing=billing) as client:
         yield client
 
 
@@ -107,3 +102,18 @@ async def test_a_repeating_coupon_needs_its_duration_in_months_and_stripe_gets_t
     created = await api.post("/coupons", json={**coupon, "duration_in_months": 3})
     assert created.status_code == 201 and created.json()["duration_in_months"] == 3
     assert stripe_fake.state.coupons[coupon["id"]]["duration_in_months"] == 3
+
+
+async def test_one_subscription_and_one_cancellation_request_are_read_by_id_with_their_client(api, billing):
+    plan_id = await plan(billing)
+    client_id = unique("client")
+    created = await api.post("/subscriptions", json={"client_id": client_id, "plan_id": plan_id}, headers=key())
+    subscription = created.json()["subscription_id"]
+    read = await api.get(f"/subscriptions/{subscription}")
+    assert read.status_code == 200 and read.json()["client_id"] == client_id and read.json()["plan_id"] == plan_id
+    offer = (await api.post(f"/clients/{client_id}/cancellation")).json()
+    request = await api.get(f"/cancellations/{offer['id']}")
+    assert request.json()["client_id"] == client_id and request.json()["subscription_id"] == subscription
+    assert (await api.get("/subscriptions/sub_nope")).status_code == 404
+    assert (await api.get(f"/cancellations/{uuid.uuid4()}")).status_code == 404
+    assert (await api.get("/cancellations/not-a-uuid")).status_code == 422

@@ -8,6 +8,7 @@ from billing.settings import BillingSettings
 from billing_testing import STRIPE_KEY, stripe_event_message
 from revgen_common.envelope import Envelope
 from revgen_common.topics import BILLING_EVENTS, IDENTITY_EVENTS, MESSAGING_COMMANDS, STRIPE_WEBHOOKS
+from revgen_common.testing.internal_api import TEST_API_HEADERS, TEST_API_TOKEN
 from revgen_devstack import free_port
 from revgen_devstack.testing import serve_app
 from tests.support.kafka_io import publish, read_all
@@ -22,12 +23,12 @@ async def messages_for(infra, topic: str, client_id: str) -> list[dict]:
 async def test_a_subscription_made_over_http_and_its_webhooks_from_kafka_give_one_outcome_each(
         infra, all_topics, billing_engine, stripe_fake):
     settings = BillingSettings(kafka_bootstrap_servers=infra.bootstrap_servers, stripe_api_key=STRIPE_KEY,
-                               stripe_api_base=stripe_fake.url, port=free_port(),
+                               stripe_api_base=stripe_fake.url, port=free_port(), billing_api_token=TEST_API_TOKEN,
                                billing_database_url=billing_engine.url.render_as_string(hide_password=False))
     client_id = f"client-{uuid.uuid4().hex[:8]}"
     delivered = []
     stripe_fake.state.subscribe(delivered.append)
-    async with serve_app(create_app(settings), settings.port) as api:
+    async with serve_app(create_app(settings), settings.port, headers=TEST_API_HEADERS) as api:
         assert (await api.post("/plans", json={"id": "pro", "name": "Pro", "amount_cents": 9900})).status_code == 201
         key = {"Idempotency-Key": str(uuid.uuid4())}
         body = {"client_id": client_id, "plan_id": "pro", "phone": "+15550004321"}

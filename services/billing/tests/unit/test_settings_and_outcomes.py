@@ -12,13 +12,14 @@ from revgen_common.settings import EXIT_BAD_SETTINGS
 
 @pytest.mark.parametrize("key", [None, "", "sk_test_", "changeme"])
 def test_billing_refuses_to_start_without_a_real_stripe_key_naming_every_bad_variable(key):
-    env = {k: v for k, v in os.environ.items() if k not in ("STRIPE_API_KEY", "BILLING_DATABASE_URL")}
+    env = {k: v for k, v in os.environ.items() if k not in ("STRIPE_API_KEY", "BILLING_DATABASE_URL", "BILLING_API_TOKEN")}
     env["KAFKA_BOOTSTRAP_SERVERS"] = "127.0.0.1:9"
     if key is not None:
         env["STRIPE_API_KEY"] = key
     result = subprocess.run([sys.executable, "-m", "billing.main"], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == EXIT_BAD_SETTINGS
     assert "STRIPE_API_KEY" in result.stderr and "BILLING_DATABASE_URL" in result.stderr
+    assert "BILLING_API_TOKEN is missing" in result.stderr
 
 
 def stored(status="active", paused=False, at_period_end=False, plan="basic"):

@@ -15,6 +15,7 @@ from escalation.settings import EscalationSettings
 from revgen_common.clock import Clock, system_clock
 from revgen_common import ExactlyOnceConsumer, OutboxRelay
 from revgen_common.db import create_engine
+from revgen_common.internal_api import InternalCredential
 from revgen_common.periodic import every
 from revgen_common.topics import ESCALATION_GROUP
 
@@ -46,5 +47,6 @@ def create_app(settings: EscalationSettings, clock: Clock = system_clock) -> Fas
     app = FastAPI(title="RevGen escalation", lifespan=lifespan)
     app.include_router(router)
     install_error_handlers(app)
+    app.add_middleware(InternalCredential, token=settings.escalation_api_token.get_secret_value())
     app.mount("/metrics", make_asgi_app())
     return app

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text
 
-from escalation.service_layer.escalations import ClaimRefused
+from escalation.service_layer.escalations import ClaimRefused, UnknownLink
 from escalation_testing import apply, claim_tokens, event, outcomes, requested, sent, team
 
 
@@ -171,3 +171,8 @@ async def test_a_deleted_clients_leads_are_escalated_to_no_one(escalation_engine
     assert await outcomes(escalation_engine, "EscalationCreated") == []
     async with escalation_engine.connect() as db:
         assert await db.scalar(text("SELECT count(*) FROM escalations WHERE client_id = :c"), {"c": c}) == 0
+
+
+async def test_resolving_with_a_link_nobody_was_sent_is_an_unknown_link_like_claiming_with_one(escalations):
+    with pytest.raises(UnknownLink):
+        await escalations.resolve("a-link-nobody-was-sent")

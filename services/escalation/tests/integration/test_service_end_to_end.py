@@ -8,6 +8,7 @@ from escalation.bootstrap import create_app
 from escalation.settings import EscalationSettings
 from escalation_testing import CLAIM_BASE, claim_tokens, event, requested, sent
 from revgen_common.topics import IDENTITY_EVENTS, MESSAGING_EVENTS
+from revgen_common.testing.internal_api import TEST_API_HEADERS, TEST_API_TOKEN
 from revgen_devstack import free_port
 from revgen_devstack.testing import serve_app
 from tests.support.kafka_io import publish
@@ -18,12 +19,12 @@ async def test_events_from_kafka_become_one_escalation_and_claim_links_answer_20
         infra, all_topics, escalation_engine, clock):
     settings = EscalationSettings(kafka_bootstrap_servers=infra.bootstrap_servers, claim_base_url=CLAIM_BASE,
                                   escalation_database_url=escalation_engine.url.render_as_string(hide_password=False),
-                                  port=free_port())
+                                  port=free_port(), escalation_api_token=TEST_API_TOKEN)
     c = f"client-{uuid.uuid4().hex[:8]}"
     members = [event("MemberAdded", c, person_id=f"p{i}", name=f"Tech {i}", phone=f"+1555200{i:04d}",
                      role="client_member") for i in range(3)]
     request = requested(c)
-    async with serve_app(create_app(settings, clock), settings.port) as api:
+    async with serve_app(create_app(settings, clock), settings.port, headers=TEST_API_HEADERS) as api:
         await publish(infra.bootstrap_servers, IDENTITY_EVENTS.name, members)
         await eventually(lambda: _count(escalation_engine, "team_members", c, 3), timeout=60)
         await publish(infra.bootstrap_servers, MESSAGING_EVENTS.name, [request] * 5)  # redelivered

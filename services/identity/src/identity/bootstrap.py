@@ -15,6 +15,7 @@ from identity.settings import IdentitySettings
 from revgen_common.clock import Clock, system_clock
 from revgen_common import OutboxRelay
 from revgen_common.db import create_engine
+from revgen_common.internal_api import InternalCredential
 
 
 def create_app(settings: IdentitySettings, clock: Clock = system_clock) -> FastAPI:
@@ -31,6 +32,7 @@ def create_app(settings: IdentitySettings, clock: Clock = system_clock) -> FastA
         try:
             yield
         finally:
+            await app.state.login.drain()
             stop.set()
             await relay
             await engine.dispose()
@@ -39,5 +41,6 @@ def create_app(settings: IdentitySettings, clock: Clock = system_clock) -> FastA
     app.state.settings = settings
     app.include_router(router)
     install_error_handlers(app)
+    app.add_middleware(InternalCredential, token=settings.identity_api_token.get_secret_value())
     app.mount("/metrics", make_asgi_app())
     return app

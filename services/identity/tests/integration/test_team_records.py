@@ -55,6 +55,6 @@ async def test_a_team_is_listed_50_members_at_a_time_by_default_and_never_more_t
         default = await api.get(f"/clients/{client}/members", headers=headers)
         largest = await api.get(f"/clients/{client}/members", params={"limit": 100}, headers=headers)
         too_many = await api.get(f"/clients/{client}/members", params={"limit": 101}, headers=headers)
-    assert len(default.json()) == 50
-    assert len(largest.json()) == 100
+    assert len(default.json()["data"]) == 50
+    assert len(largest.json()["data"]) == 100
     assert too_many.status_code == 422

@@ -22,6 +22,9 @@ def test_forwarded_for_is_believed_only_from_a_trusted_proxy():
     assert client_ip(request_from("10.0.0.1", "198.51.100.4", ["10.0.0.1"])) == "198.51.100.4"
     # a client that prepends its own fake hop cannot move the answer past the proxy's own entry
     assert client_ip(request_from("10.0.0.1", "6.6.6.6, 198.51.100.4", ["10.0.0.1"])) == "198.51.100.4"
+    # a network of proxies (a container network), and a header that names no address
+    assert client_ip(request_from("172.18.0.5", "198.51.100.4", ["172.16.0.0/12"])) == "198.51.100.4"
+    assert client_ip(request_from("172.18.0.5", "not-an-address", ["172.16.0.0/12"])) == "172.18.0.5"
 
 
 def test_emails_are_lower_cased_and_phones_become_e164():
@@ -35,10 +38,12 @@ def test_there_is_no_admin_flag_only_roles():
     assert not grants("isAdmin", Permission.CLIENT_READ)
 
 
-def test_identity_refuses_to_start_without_its_pepper():
-    env = {k: v for k, v in os.environ.items() if k not in ("OTP_PEPPER", "IDENTITY_DATABASE_URL")}
-    env.update(KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:9", OTP_PEPPER="changeme")
+def test_identity_refuses_to_start_without_its_pepper_or_its_api_token():
+    names = ("OTP_PEPPER", "IDENTITY_DATABASE_URL", "IDENTITY_API_TOKEN")
+    env = {k: v for k, v in os.environ.items() if k not in names}
+    env.update(KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:9", OTP_PEPPER="changeme", IDENTITY_API_TOKEN="")
     result = subprocess.run([sys.executable, "-m", "identity.main"], env=env, capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == EXIT_BAD_SETTINGS
     assert "OTP_PEPPER" in result.stderr and "IDENTITY_DATABASE_URL" in result.stderr
+    assert "IDENTITY_API_TOKEN is empty" in result.stderr

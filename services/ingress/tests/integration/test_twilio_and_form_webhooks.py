@@ -1,6 +1,4 @@
 """Twilio and form webhooks: verified over the exact public URL / per-client secret."""
-import hashlib
-import hmac
 import json
 import time
 import uuid
@@ -8,13 +6,13 @@ from urllib.parse import urlencode
 
 import pytest
 
+from ingress_testing import form_headers
 from revgen_common.envelope import Envelope
 from revgen_common.testing.provider_signatures import twilio_signature
 from revgen_common.topics import FORM_SUBMISSIONS, TWILIO_CALLS, TWILIO_MESSAGE_STATUS, TWILIO_MESSAGES
 from tests.support.kafka_io import read_all
 
 TOKEN = "5e0c3a9f7b1d2e4c6a8f0b3d5e7c9a1f"
-FORM_MASTER = "form-master-3c9e1a7f5b2d8c4e6a0f"
 PUBLIC = "https://hooks.revgen.example"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 
@@ -93,16 +91,6 @@ async def test_a_signed_twilio_webhook_missing_its_sid_is_a_400(ingress):
     del params["MessageSid"]
     response = await post_twilio(ingress, "/webhooks/twilio/sms", params)
     assert response.status_code == 400 and "MessageSid" in response.json()["error"]
-
-
-def form_headers(client_id: str, body: bytes, *, timestamp=None, secret=FORM_MASTER, key=None):
-    ts = str(int(time.time()) if timestamp is None else timestamp)  # wall clock: ingress runs on the system clock
-    client_secret = hmac.new(secret.encode(), client_id.encode(), hashlib.sha256).hexdigest().encode()
-    signature = hmac.new(client_secret, ts.encode() + b"." + body, hashlib.sha256).hexdigest()
-    headers = {"Content-Type": "application/json", "X-RevGen-Timestamp": ts, "X-RevGen-Signature": signature}
-    if key:
-        headers["Idempotency-Key"] = key
-    return headers
 
 
 async def test_a_form_submission_is_deduplicated_by_idempotency_key_else_by_body(ingress, infra):

@@ -30,6 +30,7 @@ from revgen_common import ExactlyOnceConsumer, OutboxRelay, Staged
 from revgen_common.clock import Clock, system_clock
 from revgen_common.consumer import ConsumerOptions
 from revgen_common.db import create_engine
+from revgen_common.internal_api import InternalCredential
 from revgen_common.periodic import every
 from revgen_common.topics import MESSAGING_GROUP, MESSAGING_SENDER_GROUP
 
@@ -143,5 +144,6 @@ def create_app(settings: MessagingSettings, clock: Clock = system_clock) -> Fast
     app = FastAPI(title="RevGen messaging", lifespan=lifespan)
     app.include_router(router)
     install_error_handlers(app)
+    app.add_middleware(InternalCredential, token=settings.messaging_api_token.get_secret_value())
     app.mount("/metrics", make_asgi_app())
     return app

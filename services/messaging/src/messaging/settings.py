@@ -5,6 +5,7 @@ from revgen_common import Required, Secret, ServiceSettings
 
 class MessagingSettings(ServiceSettings):
     messaging_database_url: Required
+    messaging_api_token: Secret  # callers (the gateway) present it: revgen_common.internal_api
     twilio_account_sid: Required
     twilio_auth_token: Secret
     # Tests and benchmarks aim the official SDKs at fakes here.

@@ -10,6 +10,7 @@ from messaging.settings import MessagingSettings
 from messaging_testing import OPENAI_KEY, PLATFORM_NUMBER, inbound_sms
 from revgen_common.envelope import Envelope
 from revgen_common.topics import MESSAGING_COMMANDS, MESSAGING_SENDS, TWILIO_MESSAGES
+from revgen_common.testing.internal_api import TEST_API_HEADERS, TEST_API_TOKEN
 from revgen_devstack import free_port
 from revgen_devstack.testing import serve_app
 from tests.support.kafka_io import group_caught_up, group_lag, publish, start_group_at_end
@@ -23,7 +24,7 @@ MESSAGES_SENDS = MESSAGING_SENDS.name
 async def test_one_reply_per_inbound_sms_and_a_twilio_outage_waits_in_kafka_then_drains(
         infra, all_topics, messaging_engine, twilio, openai):
     settings = MessagingSettings(
-        kafka_bootstrap_servers=infra.bootstrap_servers, port=free_port(),
+        kafka_bootstrap_servers=infra.bootstrap_servers, port=free_port(), messaging_api_token=TEST_API_TOKEN,
         messaging_database_url=messaging_engine.url.render_as_string(hide_password=False),
         twilio_account_sid=twilio.state.account_sid, twilio_auth_token=twilio.state.auth_token,
         twilio_api_base=twilio.url, status_callback_url="https://ingress.revgen.example/webhooks/twilio/status",
@@ -34,7 +35,7 @@ async def test_one_reply_per_inbound_sms_and_a_twilio_outage_waits_in_kafka_then
     # Other tests' commands on the shared topics would otherwise queue ahead behind the 1/s limit.
     for group, topics in GROUPS.items():
         await start_group_at_end(infra.bootstrap_servers, group, [t.name for t in topics])
-    async with serve_app(create_app(settings), settings.port) as api:
+    async with serve_app(create_app(settings), settings.port, headers=TEST_API_HEADERS) as api:
         profile = {"business_name": "Ace", "numbers": [number], "quiet_start": "00:00", "quiet_end": "00:00"}
         assert (await api.put(f"/clients/{client_id}/profile", json=profile)).status_code == 200
         sms = inbound_sms(number, LEAD, "Do you fix boilers?")

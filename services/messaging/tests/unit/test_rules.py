@@ -14,7 +14,7 @@ from revgen_common.settings import EXIT_BAD_SETTINGS
 
 def test_messaging_refuses_to_start_naming_every_missing_or_placeholder_setting():
     names = ("MESSAGING_DATABASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "STATUS_CALLBACK_URL",
-             "PLATFORM_NUMBER", "OPENAI_API_KEY")
+             "PLATFORM_NUMBER", "OPENAI_API_KEY", "MESSAGING_API_TOKEN")
     env = {k: v for k, v in os.environ.items() if k not in names}
     env.update(KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:9", TWILIO_AUTH_TOKEN="changeme", OPENAI_API_KEY="")
     result = subprocess.run([sys.executable, "-m", "messaging.main"], env=env, capture_output=True, text=True, timeout=60)

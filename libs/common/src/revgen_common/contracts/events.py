@@ -17,15 +17,19 @@ class StripeEventReceived(ProviderWebhookReceived):
     stripe_type: str
 
 
-class TwilioMessageReceived(ProviderWebhookReceived):
+class TwilioWebhookReceived(ProviderWebhookReceived):
+    raw: dict[str, str | list[str]]  # form parameters: text, a list when one is repeated
+
+
+class TwilioMessageReceived(TwilioWebhookReceived):
     pass
 
 
-class TwilioCallStatusReceived(ProviderWebhookReceived):
+class TwilioCallStatusReceived(TwilioWebhookReceived):
     pass
 
 
-class TwilioMessageStatusReceived(ProviderWebhookReceived):
+class TwilioMessageStatusReceived(TwilioWebhookReceived):
     pass
 
 
@@ -70,6 +74,18 @@ class MemberDeactivated(Contract):
     person_id: str
 
 
+class SessionRevoked(Contract):
+    """A person logged out (keyed by the person): gateways forget what they cached for them."""
+    person_id: str
+    session_id: str
+
+
+class PlatformRoleGranted(Contract):
+    """A person became one of RevGen's operators (keyed by the person)."""
+    person_id: str
+    role: str
+
+
 class EscalationRequested(Contract):
     """A lead needs a person: from messaging (AI unsure, lead asked) or an agency callback."""
 
@@ -105,6 +121,17 @@ class LeadOutcomeRecorded(Contract):
     outcome: Literal["open", "won", "lost"]
     job_value_cents: int | None = None
     decided_at: datetime
+
+
+class LeadConsentChanged(Contract):
+    """A lead revoked consent to be messaged by a client (`LeadOptedOut`: STOP, "please stop
+    texting me", a carrier's opt-out) or gave it back (`LeadOptedIn`: START). Until it is
+    given back, no service may have that lead contacted (TCPA, FCC 24-18)."""
+    client_id: str
+    lead_phone: str
+    source: Literal["message", "carrier"]  # the lead's own words, or Twilio refusing a send (21610)
+    message_sid: str | None = None
+    changed_at: datetime
 
 
 class SubscriptionOutcome(Contract):
@@ -164,9 +191,12 @@ EVENTS: dict[str, type[Contract]] = {
     "MemberAdded": MemberAdded,
     "MemberRoleChanged": MemberRoleChanged,
     "MemberDeactivated": MemberDeactivated,
+    "SessionRevoked": SessionRevoked,
+    "PlatformRoleGranted": PlatformRoleGranted,
     "EscalationRequested": EscalationRequested,
     "BusinessHoursSet": BusinessHoursSet,
     "LeadOutcomeRecorded": LeadOutcomeRecorded,
+    **{name: LeadConsentChanged for name in ("LeadOptedOut", "LeadOptedIn")},
     **{name: SubscriptionOutcome for name in ("SubscriptionActivated", "SubscriptionChanged", "SubscriptionPaused",
                                               "SubscriptionResumed", "SubscriptionCanceled")},
     **{name: PaymentOutcome for name in ("PaymentSucceeded", "PaymentFailed", "PaymentActionRequired")},
@@ -174,5 +204,5 @@ EVENTS: dict[str, type[Contract]] = {
     **{name: DisputeOutcome for name in ("DisputeOpened", "DisputeClosed")},
     "BillingDriftDetected": BillingDriftDetected,
     **{name: EscalationOutcome for name in ("EscalationCreated", "EscalationClaimed", "EscalationReleased",
-                                            "EscalationResolved", "EscalationExpired")},
+                                            "EscalationResolved", "EscalationExpired", "EscalationWithdrawn")},
 }

@@ -12,18 +12,29 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 from sqlalchemy import text
 
 from billing.adapters.stripe_gateway import StripeRefused
 from billing.service_layer.catalog import NewCoupon, NewPlan
 from billing.service_layer.subscribe import CreateSubscription, Refused
-from revgen_common.errors import TransientError
+from revgen_common.api_errors import INPUT_ERRORS, documented, error_response, install_error_handling
+from revgen_common.api_input import Flag, InputModel, Int32, Line, Number
+from revgen_common.errors import PermanentError, TransientError
 
-router = APIRouter()
-IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=8, max_length=200)]
+router = APIRouter(responses=INPUT_ERRORS)
+IdempotencyKey = Annotated[Line(200, min_length=8), Header(alias="Idempotency-Key")]
 Limit = Annotated[int, Query(ge=1, le=100)]  # S4: pages, never everything
+PlanId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,63}$")]
+CouponId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{1,63}$")]
+ClientId = Line(100)
+SubscriptionId = Line(255)
+Currency = Annotated[str, Field(pattern=r"^[a-z]{3}$")]
+# Stripe's largest unit amount (8 digits): refused here, before any Stripe call, not after.
+Cents = Annotated[Int32, Field(gt=0, le=99_999_999)]
+AT_STRIPE = documented(402, 503)
 
 
 def services(request: Request):
@@ -33,23 +44,23 @@ def services(request: Request):
 Billing = Annotated[object, Depends(services)]
 
 
-class PlanIn(BaseModel):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,63}$")
-    name: str = Field(min_length=1, max_length=200)
-    amount_cents: int = Field(ge=0)
-    currency: str = Field(default="usd", pattern=r"^[a-z]{3}$")
+class PlanIn(InputModel):
+    id: PlanId
+    name: Line(200)
+    amount_cents: Annotated[Int32, Field(ge=0, le=99_999_999)]
+    currency: Currency = "usd"
     interval: Literal["month", "year"] = "month"
-    trial_days: int = Field(default=0, ge=0, le=90)
+    trial_days: Annotated[Int32, Field(ge=0, le=90)] = 0
 
 
-class CouponIn(BaseModel):
-    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{1,63}$")
-    percent_off: Decimal | None = Field(default=None, gt=0, le=100)
-    amount_off_cents: int | None = Field(default=None, gt=0)
-    currency: str | None = Field(default=None, pattern=r"^[a-z]{3}$")
+class CouponIn(InputModel):
+    id: CouponId
+    percent_off: Annotated[Decimal, Number, Field(gt=0, le=100, max_digits=5, decimal_places=2)] | None = None
+    amount_off_cents: Cents | None = None
+    currency: Currency | None = None
     duration: Literal["once", "forever", "repeating"] = "once"
-    duration_in_months: int | None = Field(default=None, ge=1, le=120)
-    max_redemptions: int | None = Field(default=None, gt=0)
+    duration_in_months: Annotated[Int32, Field(ge=1, le=120)] | None = None
+    max_redemptions: Annotated[Int32, Field(gt=0)] | None = None
 
     @model_validator(mode="after")
     def _one_discount(self) -> "CouponIn":
@@ -65,47 +76,48 @@ class CouponIn(BaseModel):
         return self
 
 
-class SubscriptionIn(BaseModel):
-    client_id: str = Field(min_length=1, max_length=100)
-    plan_id: str
-    coupon_id: str | None = None
-    email: str | None = Field(default=None, max_length=320)
-    phone: str | None = Field(default=None, pattern=r"^\+[1-9]\d{6,14}$")
+class SubscriptionIn(InputModel):
+    client_id: ClientId
+    plan_id: PlanId
+    coupon_id: CouponId | None = None
+    email: Line(320) | None = None
+    phone: Annotated[str, Field(pattern=r"^\+[1-9]\d{6,14}$")] | None = None
 
 
-class PlanChangeIn(BaseModel):
-    plan_id: str
+class PlanChangeIn(InputModel):
+    plan_id: PlanId
 
 
-class CancelIn(BaseModel):
-    at_period_end: bool = True
+class CancelIn(InputModel):
+    at_period_end: Flag = True
 
 
-@router.post("/plans", status_code=201)
+@router.post("/plans", status_code=201, responses=AT_STRIPE)
 async def create_plan(body: PlanIn, billing: Billing) -> dict:
     """Create a plan (its Stripe product and price)."""
     return await billing.catalog.create_plan(NewPlan(**body.model_dump()))
 
 
-@router.post("/plans/{plan_id}/deactivate")
-async def deactivate_plan(plan_id: str, billing: Billing) -> dict:
+@router.post("/plans/{plan_id}/deactivate", responses=documented(404, 409, 503))
+async def deactivate_plan(plan_id: PlanId, billing: Billing) -> dict:
     """Stop offering a plan; 409 while anyone is subscribed to it."""
     return await billing.catalog.deactivate_plan(plan_id)
 
 
-@router.post("/coupons", status_code=201)
+@router.post("/coupons", status_code=201, responses=AT_STRIPE)
 async def create_coupon(body: CouponIn, billing: Billing) -> dict:
     """Create a coupon, optionally with a redemption limit."""
     return await billing.catalog.create_coupon(NewCoupon(**body.model_dump()))
 
 
-@router.post("/coupons/{coupon_id}/deactivate")
-async def deactivate_coupon(coupon_id: str, billing: Billing) -> dict:
+@router.post("/coupons/{coupon_id}/deactivate", responses=documented(404, 402, 503))
+async def deactivate_coupon(coupon_id: CouponId, billing: Billing) -> dict:
     """Stop a coupon being redeemed; its history stays."""
     return await billing.catalog.deactivate_coupon(coupon_id)
 
 
-@router.post("/subscriptions")
+@router.post("/subscriptions", status_code=201, responses={
+    202: {"description": "a step waits on Stripe; the same key asks again"}, **documented(402, 404, 409, 503)})
 async def create_subscription(body: SubscriptionIn, key: IdempotencyKey, billing: Billing) -> JSONResponse:
     """Subscribe a client: 201 when done (`subscription_status` says whether the first payment
     went through: `incomplete` if not), 202 while a step waits on Stripe, 409 when refused."""
@@ -121,9 +133,9 @@ async def create_subscription(body: SubscriptionIn, key: IdempotencyKey, billing
                          "error": result.error}, status_code=status)
 
 
-@router.get("/subscriptions")
-async def list_subscriptions(billing: Billing, limit: Limit = 50, starting_after: str | None = None,
-                             client_id: str | None = None) -> dict:
+@router.get("/subscriptions", responses=documented(503))
+async def list_subscriptions(billing: Billing, limit: Limit = 50, starting_after: Annotated[SubscriptionId | None, Query()] = None,
+                             client_id: Annotated[ClientId | None, Query()] = None) -> dict:
     """Subscriptions by id, a page at a time (default 50, at most 100)."""
     async with billing.engine.connect() as db:
         rows = (await db.execute(text("""
@@ -134,39 +146,63 @@ async def list_subscriptions(billing: Billing, limit: Limit = 50, starting_after
     return {"data": page, "has_more": len(rows) > limit, "next": page[-1]["id"] if len(rows) > limit else None}
 
 
-@router.post("/subscriptions/{subscription_id}/change-plan")
-async def change_plan(subscription_id: str, body: PlanChangeIn, key: IdempotencyKey, billing: Billing) -> dict:
+ON_A_SUBSCRIPTION = documented(402, 404, 409, 503)
+
+
+@router.get("/subscriptions/{subscription_id}", responses=documented(404))
+async def get_subscription(subscription_id: SubscriptionId, billing: Billing) -> JSONResponse:
+    """One subscription (the gateway reads whose it is before it lets anyone act on it)."""
+    return await _one(billing, "SELECT * FROM subscriptions WHERE id = :id", subscription_id, "subscription")
+
+
+@router.get("/cancellations/{request_id}", responses=documented(404))
+async def get_cancellation(request_id: uuid.UUID, billing: Billing) -> JSONResponse:
+    """One cancellation request and its offer."""
+    return await _one(billing, "SELECT id, client_id, subscription_id, status, offer FROM cancellation_requests "
+                               "WHERE id = :id", request_id, "cancellation request")
+
+
+async def _one(billing, query: str, id, what: str) -> JSONResponse:
+    async with billing.engine.connect() as db:
+        row = (await db.execute(text(query), {"id": id})).first()
+    if row is None:
+        return error_response(404, f"no {what} {str(id)!r}")
+    return JSONResponse(jsonable_encoder(row._asdict()))
+
+
+@router.post("/subscriptions/{subscription_id}/change-plan", responses=ON_A_SUBSCRIPTION)
+async def change_plan(subscription_id: SubscriptionId, body: PlanChangeIn, key: IdempotencyKey, billing: Billing) -> dict:
     return await billing.changes.change_plan(subscription_id, body.plan_id, key)
 
 
-@router.post("/subscriptions/{subscription_id}/pause")
-async def pause(subscription_id: str, key: IdempotencyKey, billing: Billing) -> dict:
+@router.post("/subscriptions/{subscription_id}/pause", responses=ON_A_SUBSCRIPTION)
+async def pause(subscription_id: SubscriptionId, key: IdempotencyKey, billing: Billing) -> dict:
     return await billing.changes.pause(subscription_id, key)
 
 
-@router.post("/subscriptions/{subscription_id}/resume")
-async def resume(subscription_id: str, key: IdempotencyKey, billing: Billing) -> dict:
+@router.post("/subscriptions/{subscription_id}/resume", responses=ON_A_SUBSCRIPTION)
+async def resume(subscription_id: SubscriptionId, key: IdempotencyKey, billing: Billing) -> dict:
     return await billing.changes.resume(subscription_id, key)
 
 
-@router.post("/subscriptions/{subscription_id}/cancel")
-async def cancel(subscription_id: str, body: CancelIn, key: IdempotencyKey, billing: Billing) -> dict:
+@router.post("/subscriptions/{subscription_id}/cancel", responses=ON_A_SUBSCRIPTION)
+async def cancel(subscription_id: SubscriptionId, body: CancelIn, key: IdempotencyKey, billing: Billing) -> dict:
     return await billing.changes.cancel(subscription_id, body.at_period_end, key)
 
 
-@router.post("/clients/{client_id}/cancellation", status_code=201)
-async def start_cancellation(client_id: str, billing: Billing) -> dict:
+@router.post("/clients/{client_id}/cancellation", status_code=201, responses=documented(404, 409, 503))
+async def start_cancellation(client_id: ClientId, billing: Billing) -> dict:
     """Start the retention flow: the offer is built from the client's own results (B6)."""
     return await billing.changes.start_cancellation(client_id)
 
 
-@router.post("/cancellations/{request_id}/confirm")
+@router.post("/cancellations/{request_id}/confirm", responses=ON_A_SUBSCRIPTION)
 async def confirm_cancellation(request_id: uuid.UUID, billing: Billing) -> dict:
     """The client confirmed: Stripe cancels at the end of the period (B5)."""
     return await billing.changes.confirm_cancellation(request_id)
 
 
-@router.post("/reconciliation")
+@router.post("/reconciliation", responses=documented(503))
 async def reconcile(billing: Billing) -> dict:
     """Run a reconciliation now (it also runs on a schedule)."""
     report = await billing.reconciliation.run()
@@ -180,7 +216,7 @@ async def healthz() -> dict:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses={503: {"description": "the database does not answer"}})
 async def readyz(billing: Billing) -> JSONResponse:
     """The database answers."""
     try:
@@ -192,7 +228,9 @@ async def readyz(billing: Billing) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(Refused, lambda r, e: JSONResponse({"error": str(e)}, status_code=e.status))
-    app.add_exception_handler(StripeRefused, lambda r, e: JSONResponse({"error": str(e)}, status_code=402))
-    app.add_exception_handler(TransientError, lambda r, e: JSONResponse(
-        {"error": str(e)}, status_code=503, headers={"Retry-After": str(int(e.retry_after or 5))}))
+    install_error_handling(app, {
+        Refused: lambda e: error_response(e.status, str(e)),
+        StripeRefused: 402,
+        PermanentError: 409,  # e.g. an object Stripe no longer has: nothing a retry would change
+        TransientError: lambda e: error_response(503, str(e), headers={"Retry-After": str(int(e.retry_after or 5))}),
+    })

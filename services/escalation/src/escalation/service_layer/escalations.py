@@ -55,6 +55,14 @@ _RELEASE = text("""
     WHERE client_id = :client AND claimed_by = :person AND status = 'claimed'
     RETURNING id, client_id, request_id, lead_phone, lead_name, reason""")
 
+_OPTED_OUT = text("SELECT 1 FROM opted_out_leads WHERE client_id = :c AND lead_phone = :p")
+_WITHDRAW = text("""
+    UPDATE escalations e SET status = 'withdrawn'
+    WHERE e.client_id = :c AND e.lead_phone = :p AND e.status IN ('pending', 'claimed')
+    RETURNING e.id, e.client_id, e.request_id, e.lead_phone, e.lead_name, e.claimed_by,
+              (SELECT m.phone FROM team_members m WHERE m.client_id = e.client_id AND m.person_id = e.claimed_by)
+              AS owner_phone""")
+
 
 class ClaimRefused(Exception):
     def __init__(self, owner_name: str | None, status: str):
@@ -91,6 +99,8 @@ class Escalations:
         db = uow.connection
         if await db.scalar(text("SELECT 1 FROM deleted_clients WHERE client_id = :c"), {"c": p["client_id"]}):
             return  # a deleted client's leads are not escalated to anyone
+        if await db.scalar(_OPTED_OUT, {"c": p["client_id"], "p": p["lead_phone"]}):
+            return  # the lead asked not to be contacted: nobody is sent to contact them
         now = self.clock()
         due_at = datetime.fromisoformat(p["due_at"]) if p.get("due_at") else None
         escalation = await db.scalar(_CREATE, {
@@ -128,6 +138,8 @@ class Escalations:
                   AND e.claimed_by = l.person_id
                 RETURNING e.id, e.client_id, e.request_id, l.person_id"""), {"h": _hash(token)})).first()
             if row is None:
+                if (await uow.connection.execute(_LINK, {"token_hash": _hash(token)})).first() is None:
+                    raise UnknownLink()  # as for a claim: a link nobody was sent
                 raise ClaimRefused(None, "not yours to resolve")
             self._outcome(uow, "EscalationResolved", {**row._asdict(), "id": row.id}, person=row.person_id)
             await uow.commit()
@@ -187,6 +199,28 @@ class Escalations:
             ON CONFLICT (client_id) DO UPDATE SET timezone = :tz, hours = CAST(:h AS jsonb)"""),
             {"c": p["client_id"], "tz": p["timezone"], "h": json.dumps(p["hours"])})
 
+    # -- consent (messaging's events) ----------------------------------------------------
+
+    async def lead_opted_out(self, event: Envelope, uow: UnitOfWork) -> None:
+        """Open escalations of the lead are withdrawn (the timer stops re-notifying the team);
+        whoever had claimed one is told not to call, once."""
+        p = event.payload
+        db = uow.connection
+        await db.execute(text("""INSERT INTO opted_out_leads (client_id, lead_phone, opted_out_at) VALUES (:c, :p, :at)
+                                 ON CONFLICT DO NOTHING"""), {"c": p["client_id"], "p": p["lead_phone"],
+                                                              "at": datetime.fromisoformat(p["changed_at"])})
+        withdrawn = (await db.execute(_WITHDRAW, {"c": p["client_id"], "p": p["lead_phone"]})).all()
+        for row in withdrawn:
+            if row.claimed_by is not None and row.owner_phone is not None:
+                self._send(uow, row._asdict(), row.owner_phone, "escalation_alert",
+                           f"{row.lead_name or row.lead_phone} asked not to be contacted any more: "
+                           "please do not call or text them. The escalation is closed.")
+            self._outcome(uow, "EscalationWithdrawn", row._asdict(), person=row.claimed_by)
+
+    async def lead_opted_in(self, event: Envelope, uow: UnitOfWork) -> None:
+        await uow.connection.execute(text("DELETE FROM opted_out_leads WHERE client_id = :c AND lead_phone = :p"),
+                                     {"c": event.payload["client_id"], "p": event.payload["lead_phone"]})
+
     async def client_deleted(self, event: Envelope, uow: UnitOfWork) -> None:
         await uow.connection.execute(text("INSERT INTO deleted_clients (client_id) VALUES (:c) ON CONFLICT DO NOTHING"),
                                      {"c": event.payload["client_id"]})
@@ -244,4 +278,6 @@ def handlers(escalations: Escalations) -> dict:
         "MemberDeactivated": escalations.member_deactivated,
         "BusinessHoursSet": escalations.business_hours_set,
         "ClientDeleted": escalations.client_deleted,
+        "LeadOptedOut": escalations.lead_opted_out,
+        "LeadOptedIn": escalations.lead_opted_in,
     }

@@ -1,28 +1,20 @@
 """One membership model: a person's role in an agency or in a client grants permissions.
 
 Agency roles apply to every client of the agency; client roles to that client only.
-There is no other source of authority (no `isAdmin`, no second team table).
+There is no other source of authority (no `isAdmin`, no second team table). The platform
+role `operator` runs RevGen itself (the plan catalogue, reconciliation, the operations
+pages); it reaches no tenant's data.
 """
 from __future__ import annotations
 
-from enum import StrEnum
+from revgen_common.contracts.permissions import PLATFORM_PERMISSIONS, Permission
 
+__all__ = ["AGENCY_ROLES", "CLIENT_ROLES", "PLATFORM_PERMISSIONS", "PLATFORM_ROLES", "Permission", "grants",
+           "permissions_of", "roles_granting"]
 
-class Permission(StrEnum):
-    CLIENT_READ = "client:read"
-    CLIENT_UPDATE = "client:update"
-    CLIENT_CREATE = "client:create"
-    CLIENT_DELETE = "client:delete"
-    MEMBERS_READ = "members:read"
-    MEMBERS_MANAGE = "members:manage"
-    LEADS_READ = "leads:read"
-    ESCALATIONS_CLAIM = "escalations:claim"
-    BILLING_MANAGE = "billing:manage"
-
-
-_ALL = frozenset(Permission)
+_ALL = frozenset(Permission) - PLATFORM_PERMISSIONS
 _TEAM = frozenset({Permission.CLIENT_READ, Permission.MEMBERS_READ, Permission.LEADS_READ,
-                   Permission.ESCALATIONS_CLAIM})
+                   Permission.LEADS_MANAGE, Permission.ESCALATIONS_CLAIM})
 
 AGENCY_ROLES: dict[str, frozenset[Permission]] = {
     "agency_owner": _ALL,
@@ -35,10 +27,19 @@ CLIENT_ROLES: dict[str, frozenset[Permission]] = {
     "client_member": _TEAM,
 }
 
+PLATFORM_ROLES: dict[str, frozenset[Permission]] = {
+    "operator": PLATFORM_PERMISSIONS,
+}
+_EVERY_ROLE = AGENCY_ROLES | CLIENT_ROLES | PLATFORM_ROLES
+
 
 def grants(role: str, permission: Permission) -> bool:
-    return permission in AGENCY_ROLES.get(role, CLIENT_ROLES.get(role, frozenset()))
+    return permission in _EVERY_ROLE.get(role, frozenset())
+
+
+def permissions_of(role: str) -> list[str]:
+    return sorted(p.value for p in _EVERY_ROLE.get(role, frozenset()))
 
 
 def roles_granting(permission: Permission) -> list[str]:
-    return [role for role, granted in (AGENCY_ROLES | CLIENT_ROLES).items() if permission in granted]
+    return [role for role, granted in _EVERY_ROLE.items() if permission in granted]

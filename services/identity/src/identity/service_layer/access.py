@@ -29,6 +29,8 @@ _MAY = text("""
 _MAY_IN_AGENCY = text("""
     SELECT EXISTS (SELECT 1 FROM agency_memberships
                    WHERE agency_id = :agency AND person_id = :person AND active AND role = ANY(:roles))""")
+_MAY_ON_PLATFORM = text("""
+    SELECT EXISTS (SELECT 1 FROM platform_memberships WHERE person_id = :person AND active AND role = ANY(:roles))""")
 
 
 async def may(db: AsyncConnection, person: uuid.UUID, permission: Permission, client: uuid.UUID) -> bool:
@@ -40,6 +42,13 @@ async def require(db: AsyncConnection, person: uuid.UUID, permission: Permission
     if not await may(db, person, Permission.CLIENT_READ, client):
         raise NotFound("client")
     if not await may(db, person, permission, client):
+        raise Forbidden(permission.value)
+
+
+async def require_on_platform(db: AsyncConnection, person: uuid.UUID, permission: Permission) -> None:
+    """Platform permissions (the catalogue, operations): the platform is no secret, so a
+    person without the role is refused (403), never told it is absent."""
+    if not await db.scalar(_MAY_ON_PLATFORM, {"person": person, "roles": roles_granting(permission)}):
         raise Forbidden(permission.value)
 
 

@@ -1,10 +1,13 @@
 """OTP login and sessions. Every race is settled by one SQL statement, never in Python."""
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
 import secrets
 import uuid
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -14,9 +17,10 @@ from identity.domain.identifiers import normalise_identifier
 from revgen_common.clock import Clock
 from revgen_common.contracts.commands import SendMessage
 from revgen_common.envelope import Envelope
-from revgen_common.topics import MESSAGING_COMMANDS
+from revgen_common.topics import IDENTITY_EVENTS, MESSAGING_COMMANDS
 from revgen_common.unit_of_work import UnitOfWork
 
+log = logging.getLogger(__name__)
 GLOBAL_SEND_LOCK = 0x6F74_7073  # "otps": serialises the global send budget check
 
 _PERSON = text("SELECT id FROM people WHERE phone = :identifier OR email = :identifier")
@@ -42,8 +46,17 @@ _VERIFY = text("""
 _NEW_SESSION = text("""
     INSERT INTO sessions (id, token_hash, person_id, otp_code_id, created_at, expires_at)
     VALUES (:id, :token_hash, :person, :code, :now, :expires)""")
-_SESSION = text("""SELECT person_id FROM sessions
+_SESSION = text("""SELECT id, person_id, expires_at FROM sessions
                    WHERE token_hash = :token_hash AND revoked_at IS NULL AND expires_at > :now""")
+_REVOKE = text("""UPDATE sessions SET revoked_at = :now WHERE token_hash = :h AND revoked_at IS NULL
+                  RETURNING id, person_id""")
+
+
+@dataclass(frozen=True)
+class Session:
+    id: uuid.UUID
+    person_id: uuid.UUID
+    expires_at: datetime
 
 
 def token_hash(token: str) -> bytes:
@@ -56,22 +69,48 @@ class Login:
         self.pepper = pepper
         self.session_ttl = session_ttl
         self.clock = clock
+        self._sending: set[asyncio.Task] = set()
 
     async def request_code(self, raw_identifier: str, requested_from: str | None) -> otp.LoginAttempt:
         """Same answer for known and unknown identifiers, limited or not."""
         identifier = normalise_identifier(raw_identifier)  # InvalidIdentifier: refused
         attempt = otp.LoginAttempt(uuid.uuid4())
+        await self._send_code(identifier, attempt, requested_from)
+        return attempt
+
+    def request_code_in_background(self, raw_identifier: str, requested_from: str | None) -> otp.LoginAttempt:
+        """The answer before the work: looking the identifier up, checking the limits and
+        writing the code happen after, so a known identifier is not answered later than an
+        unknown one (it was, by 2-3 ms: who has an account could be read from the timing).
+        A crash in between loses a code the person simply asks for again."""
+        identifier = normalise_identifier(raw_identifier)
+        attempt = otp.LoginAttempt(uuid.uuid4())
+        task = asyncio.create_task(self._send_code(identifier, attempt, requested_from))
+        self._sending.add(task)
+        task.add_done_callback(self._sent)
+        return attempt
+
+    def _sent(self, task: asyncio.Task) -> None:
+        self._sending.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("sending a login code failed", exc_info=task.exception())
+
+    async def drain(self) -> None:
+        """Wait for the codes still being sent (at shutdown)."""
+        await asyncio.gather(*self._sending, return_exceptions=True)
+
+    async def _send_code(self, identifier: str, attempt: otp.LoginAttempt, requested_from: str | None) -> None:
         now = self.clock()
         async with UnitOfWork(self.engine) as uow:
             db = uow.connection
             if await db.scalar(_PERSON, {"identifier": identifier}) is None:
-                return attempt
+                return
             await db.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": GLOBAL_SEND_LOCK})
             sent = (await db.execute(_SENT_SINCE, {
                 "identifier": identifier, "global_since": now - otp.SENDS_GLOBALLY[1],
                 "mine_since": now - otp.SENDS_PER_IDENTIFIER[1]})).one()
             if sent.everyone >= otp.SENDS_GLOBALLY[0] or sent.mine >= otp.SENDS_PER_IDENTIFIER[0]:
-                return attempt
+                return
             code = otp.new_code()
             await db.execute(_NEW_CODE, {
                 "id": uuid.uuid4(), "identifier": identifier, "attempt": attempt.login_attempt_id,
@@ -83,7 +122,6 @@ class Login:
             uow.publish(MESSAGING_COMMANDS, Envelope(type="SendMessage", producer="identity", key=identifier,
                                                      payload=command.model_dump()))
             await uow.commit()
-        return attempt
 
     async def verify_code(self, raw_identifier: str, login_attempt_id: uuid.UUID, code: str) -> str | None:
         """A session token, or None (wrong, used, expired, or too many attempts: one answer)."""
@@ -110,11 +148,18 @@ class Login:
             await uow.commit()
         return token
 
-    async def authenticate(self, token: str) -> uuid.UUID | None:
+    async def authenticate(self, token: str) -> Session | None:
         async with self.engine.connect() as db:
-            return await db.scalar(_SESSION, {"token_hash": token_hash(token), "now": self.clock()})
+            row = (await db.execute(_SESSION, {"token_hash": token_hash(token), "now": self.clock()})).first()
+        return Session(row.id, row.person_id, row.expires_at) if row else None
 
     async def logout(self, token: str) -> None:
-        async with self.engine.begin() as db:
-            await db.execute(text("UPDATE sessions SET revoked_at = :now WHERE token_hash = :h AND revoked_at IS NULL"),
-                             {"now": self.clock(), "h": token_hash(token)})
+        """Revoke the session; `SessionRevoked` tells every gateway to forget what it cached."""
+        async with UnitOfWork(self.engine) as uow:
+            revoked = (await uow.connection.execute(_REVOKE, {"now": self.clock(), "h": token_hash(token)})).first()
+            if revoked is None:
+                return  # already revoked: announced then
+            person = str(revoked.person_id)
+            uow.publish(IDENTITY_EVENTS, Envelope(type="SessionRevoked", producer="identity", key=person,
+                                                  payload={"person_id": person, "session_id": str(revoked.id)}))
+            await uow.commit()

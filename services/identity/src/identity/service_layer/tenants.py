@@ -10,18 +10,40 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from identity.domain.identifiers import normalise_identifier
-from identity.domain.roles import AGENCY_ROLES, CLIENT_ROLES, Permission
+from identity.domain.roles import AGENCY_ROLES, CLIENT_ROLES, PLATFORM_ROLES, Permission, permissions_of, roles_granting
 from identity.service_layer.access import NotFound, require, require_in_agency
 from revgen_common.envelope import Envelope
+from revgen_common.pagination import decode_cursor, next_cursor
 from revgen_common.topics import IDENTITY_EVENTS
 from revgen_common.unit_of_work import UnitOfWork
 
 _CLIENT = text("SELECT id, agency_id, name, status, created_at, updated_at FROM clients "
                "WHERE id = :id AND deleted_at IS NULL")
+# Keyset pages (revgen_common.pagination): the position is the last row's (name, id).
 _MEMBERS = text("""
     SELECT p.id AS person_id, p.name, p.phone, p.email, m.role, m.active
     FROM client_memberships m JOIN people p ON p.id = m.person_id
-    WHERE m.client_id = :client ORDER BY p.name, p.id LIMIT :limit OFFSET :offset""")
+    WHERE m.client_id = :client
+      AND (CAST(:after_name AS text) IS NULL OR (p.name, p.id) > (:after_name, CAST(:after_id AS uuid)))
+    ORDER BY p.name, p.id LIMIT :limit""")
+_VISIBLE_CLIENTS = text("""
+    SELECT c.id, c.agency_id, c.name, c.status FROM clients c
+    WHERE c.deleted_at IS NULL
+      AND (c.agency_id IN (SELECT agency_id FROM agency_memberships
+                           WHERE person_id = :person AND active AND role = ANY(:roles))
+        OR c.id IN (SELECT client_id FROM client_memberships
+                    WHERE person_id = :person AND active AND role = ANY(:roles)))
+      AND (CAST(:after_name AS text) IS NULL OR (c.name, c.id) > (:after_name, CAST(:after_id AS uuid)))
+    ORDER BY c.name, c.id LIMIT :limit""")
+_PERSON = text("SELECT id, name, phone, email FROM people WHERE id = :person")
+_MY_PLATFORM_ROLES = text("SELECT role FROM platform_memberships WHERE person_id = :person AND active ORDER BY role")
+_MY_AGENCIES = text("""
+    SELECT a.id AS agency_id, a.name, m.role FROM agency_memberships m JOIN agencies a ON a.id = m.agency_id
+    WHERE m.person_id = :person AND m.active ORDER BY a.name, a.id""")
+_MY_CLIENTS = text("""
+    SELECT c.id AS client_id, c.agency_id, c.name, c.status, m.role
+    FROM client_memberships m JOIN clients c ON c.id = m.client_id
+    WHERE m.person_id = :person AND m.active AND c.deleted_at IS NULL ORDER BY c.name, c.id""")
 _MEMBER = text("""
     SELECT p.id AS person_id, p.name, p.phone, p.email, m.role, m.active
     FROM client_memberships m JOIN people p ON p.id = m.person_id
@@ -87,6 +109,35 @@ class Tenants:
             await uow.commit()
         return person
 
+    async def grant_platform_role(self, identifier: str, name: str, role: str) -> uuid.UUID:
+        if role not in PLATFORM_ROLES:
+            raise ValueError(f"unknown platform role {role}")
+        async with UnitOfWork(self.engine) as uow:
+            db = uow.connection
+            person = await _person_for(db, normalise_identifier(identifier), name)
+            await db.execute(text("""INSERT INTO platform_memberships (person_id, role) VALUES (:p, :r)
+                                     ON CONFLICT (person_id, role) DO UPDATE SET active = true"""),
+                             {"p": person, "r": role})
+            await _audit(db, None, "grant", "platform_membership", f"{role}/{person}", after={"role": role})
+            uow.publish(IDENTITY_EVENTS, Envelope(type="PlatformRoleGranted", producer="identity", key=str(person),
+                                                  payload={"person_id": str(person), "role": role}))
+            await uow.commit()
+        return person
+
+    # -- who am I ----------------------------------------------------------------------
+
+    async def me(self, person: uuid.UUID) -> dict:
+        """The person and every membership they hold, each with what it lets them do."""
+        async with self.engine.connect() as db:
+            me = _row((await db.execute(_PERSON, {"person": person})).one())
+            platform = [r.role for r in await db.execute(_MY_PLATFORM_ROLES, {"person": person})]
+            agencies = [_row(r) for r in await db.execute(_MY_AGENCIES, {"person": person})]
+            clients = [_row(r) for r in await db.execute(_MY_CLIENTS, {"person": person})]
+        return {"person": me,
+                "platform_roles": [{"role": r, "permissions": permissions_of(r)} for r in platform],
+                "agencies": [{**a, "permissions": permissions_of(a["role"])} for a in agencies],
+                "clients": [{**c, "permissions": permissions_of(c["role"])} for c in clients]}
+
     # -- clients ----------------------------------------------------------------------
 
     async def create_client(self, actor: uuid.UUID, agency: uuid.UUID, name: str) -> dict:
@@ -102,6 +153,16 @@ class Tenants:
                                                 {"client_id": client, "agency_id": agency, "name": name}))
             await uow.commit()
         return created
+
+    async def list_clients(self, actor: uuid.UUID, limit: int, cursor: str | None) -> dict:
+        """Every client the actor can see (its agencies' and its own), by name."""
+        after_name, after_id = decode_cursor(cursor, 2) if cursor else (None, None)
+        async with self.engine.connect() as db:
+            rows = (await db.execute(_VISIBLE_CLIENTS, {
+                "person": actor, "roles": roles_granting(Permission.CLIENT_READ), "limit": limit + 1,
+                "after_name": after_name, "after_id": after_id})).all()
+        return {"data": [_row(r) for r in rows[:limit]],
+                "next": next_cursor(rows, limit, lambda r: (r.name, str(r.id)))}
 
     async def get_client(self, actor: uuid.UUID, client: uuid.UUID) -> dict:
         async with self.engine.connect() as db:
@@ -135,11 +196,14 @@ class Tenants:
 
     # -- a client's team --------------------------------------------------------------
 
-    async def list_members(self, actor: uuid.UUID, client: uuid.UUID, limit: int, offset: int) -> list[dict]:
+    async def list_members(self, actor: uuid.UUID, client: uuid.UUID, limit: int, cursor: str | None) -> dict:
+        after_name, after_id = decode_cursor(cursor, 2) if cursor else (None, None)
         async with self.engine.connect() as db:
             await require(db, actor, Permission.MEMBERS_READ, client)
-            rows = await db.execute(_MEMBERS, {"client": client, "limit": limit, "offset": offset})
-            return [_row(r) for r in rows]
+            rows = (await db.execute(_MEMBERS, {"client": client, "limit": limit + 1, "after_name": after_name,
+                                                "after_id": after_id})).all()
+        return {"data": [_row(r) for r in rows[:limit]],
+                "next": next_cursor(rows, limit, lambda r: (r.name, str(r.person_id)))}
 
     async def add_member(self, actor: uuid.UUID, client: uuid.UUID, identifier: str, name: str, role: str) -> dict:
         if role not in CLIENT_ROLES:

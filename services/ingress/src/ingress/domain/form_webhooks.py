@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 
-from ingress.domain.webhooks import Forged, Malformed, VerifiedWebhook
+from ingress.domain.webhooks import Forged, Malformed, VerifiedWebhook, json_of
 from revgen_common.topics import FORM_SUBMISSIONS
 
 TOLERANCE_SECONDS = 300
@@ -34,10 +33,7 @@ def verify_form(client_id: str, body: bytes, timestamp: str | None, signature: s
     expected = sign_form(client_form_secret(master_secret, client_id), timestamp, body)
     if not hmac.compare_digest(expected, signature.strip().lower()):
         raise Forged("bad_signature", "X-RevGen-Signature does not match")
-    try:
-        submission = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise Malformed("malformed_body", f"body is not JSON: {error}") from None
+    submission = json_of(body)
     if not isinstance(submission, dict):
         raise Malformed("malformed_body", "a form submission must be a JSON object")
     provider_id = f"key:{idempotency_key}" if idempotency_key else f"sha256:{hashlib.sha256(body).hexdigest()}"

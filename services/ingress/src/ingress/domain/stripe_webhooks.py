@@ -5,11 +5,9 @@ and rejects old timestamps; it accepts any future one, so that side is checked h
 """
 from __future__ import annotations
 
-import json
-
 import stripe
 
-from ingress.domain.webhooks import Forged, Malformed, VerifiedWebhook
+from ingress.domain.webhooks import Forged, Malformed, VerifiedWebhook, json_of
 from revgen_common.topics import STRIPE_WEBHOOKS
 
 TOLERANCE_SECONDS = 300
@@ -40,10 +38,7 @@ def verify_stripe(body: bytes, header: str | None, secret: str, now: float) -> V
     except stripe.SignatureVerificationError as error:
         reason = "expired_signature" if "tolerance" in str(error) else "bad_signature"
         raise Forged(reason, f"Stripe signature rejected: {error.user_message or error}") from None
-    try:
-        event = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise Malformed("malformed_body", f"body is not JSON: {error}") from None
+    event = json_of(text)
     if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not event["id"]:
         raise Malformed("malformed_body", "a Stripe event needs a string `id`")
     return VerifiedWebhook(

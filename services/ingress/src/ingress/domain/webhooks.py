@@ -1,6 +1,8 @@
 """What ingress knows about a webhook once its signature checked out."""
 from __future__ import annotations
 
+import json
+import re
 import uuid
 from dataclasses import dataclass
 from functools import cached_property
@@ -11,6 +13,7 @@ from revgen_common.envelope import Envelope, event_id_from
 from revgen_common.topics import TopicSpec
 
 PRODUCER = "ingress"
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class Rejected(Exception):
@@ -36,6 +39,22 @@ class TooLarge(Rejected):
     status = 413
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def json_of(body: str | bytes) -> Any:
+    """The body as JSON, or Malformed: not JSON, nested too deeply, or holding a lone
+    surrogate (valid JSON escapes, but no UTF-8 can carry it on to Kafka)."""
+    try:
+        value = json.loads(body)
+        text = body if isinstance(body, str) else body.decode("utf-8", "replace")
+        if _SURROGATE_ESCAPE.search(text):  # rare: only then pay for the check (a pair is fine)
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except (ValueError, RecursionError) as error:  # JSONDecodeError, UnicodeError, a 5,000-digit number
+        raise Malformed("malformed_body", f"body is not JSON we can carry: {error}") from None
+    return value
+
+
 @dataclass(frozen=True)
 class VerifiedWebhook:
     source: str  # stripe | twilio-sms | twilio-voice | twilio-status | form
@@ -46,6 +65,13 @@ class VerifiedWebhook:
     raw: dict[str, Any]
     client_id: str | None = None
     extra: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        # Ids go into the dedup ledger (PostgreSQL text) and Kafka keys (UTF-8): neither can
+        # hold a NUL or a lone surrogate, and failing there would look like an outage (503).
+        for name in ("provider_id", "key", "client_id"):
+            if (value := getattr(self, name)) and _UNSTORABLE.search(value):
+                raise Malformed("malformed_body", f"{name} holds a NUL or a lone surrogate")
 
     @cached_property  # a uuid5 is a SHA-1: worked out once, used by the claim and the envelope
     def event_id(self) -> uuid.UUID:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 # one message an opted-out number still receives: carriers require it.
 RESPONSIVE = frozenset({"reply", "speed_to_lead", "otp", "escalation_alert", "compliance", "payment_receipt"})
 CONFIRMS_OPT_OUT = "compliance"
+PLATFORM = "platform"  # the scope of the platform's own number (login codes), where a client id would be
 
 
 @dataclass(frozen=True)

@@ -2,23 +2,43 @@
 automation runs, usage, and health."""
 from __future__ import annotations
 
-from datetime import date, datetime, time
+import string
+import uuid
+from datetime import date, time
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 from sqlalchemy import text
 
 from messaging.domain.phones import InvalidPhone, normalize
 from messaging.service_layer.clients import NumberInUse, Profile, UnknownClient
 from messaging.service_layer.figures import figures, local_day
+from revgen_common.api_errors import INPUT_ERRORS, documented, error_response, install_error_handling
+from revgen_common.api_input import InputModel, Int32, IsoDate, IsoDateTime, IsoTime, Line, Text
 from revgen_common.clock import local_date
 
-router = APIRouter()
+router = APIRouter(responses=INPUT_ERRORS)
 E164 = Annotated[str, Field(pattern=r"^\+[1-9]\d{6,14}$")]
-RunId = Annotated[str, Field(min_length=1, max_length=100)]
+RunId = Line(100)
+ClientId = Line(100)
+Weekday = Annotated[int, Field(ge=0, le=6)]  # 0 = Monday; JSON object keys, so "0" counts too
+Day = Annotated[IsoDate, Field(ge=date(2000, 1, 1), le=date(2999, 12, 31))]  # a day after it must exist
+
+
+def _placeholders_known(template: str) -> str:
+    """Only {name} and {business}, as they are: anything else would fail at send time, reach
+    into objects ({name.__class__}) or pad a text to gigabytes ({name:>999999999})."""
+    try:
+        parts = [(f, spec, conversion) for _, f, spec, conversion in string.Formatter().parse(template) if f is not None]
+    except ValueError as error:
+        raise ValueError(f"is not a valid template: {error}") from None
+    for field, spec, conversion in parts:
+        if field not in ("name", "business") or spec or conversion:
+            raise ValueError(f"may only use {{name}} and {{business}}, not {{{field}}}")
+    return template
 
 
 def services(request: Request):
@@ -28,17 +48,18 @@ def services(request: Request):
 Messaging = Annotated[object, Depends(services)]
 
 
-class ProfileIn(BaseModel):
-    business_name: str = Field(min_length=1, max_length=200)
-    timezone: str = "America/New_York"
-    business_hours: dict[int, list[tuple[time, time]]] = Field(default_factory=dict)
-    quiet_start: time = time(21, 0)
-    quiet_end: time = time(8, 0)
-    persona: str = Field(default="", max_length=4000)
-    knowledge: str = Field(default="", max_length=20000)
-    monthly_limit: int = Field(default=2000, ge=0)
+class ProfileIn(InputModel):
+    business_name: Line(200)
+    timezone: Line(64) = "America/New_York"
+    business_hours: dict[Weekday, Annotated[list[tuple[IsoTime, IsoTime]], Field(max_length=8)]] = Field(
+        default_factory=dict)
+    quiet_start: IsoTime = time(21, 0)
+    quiet_end: IsoTime = time(8, 0)
+    persona: Text(4000) = ""
+    knowledge: Text(20000) = ""
+    monthly_limit: Annotated[Int32, Field(ge=0)] = 2000
     owner_phone: E164 | None = None
-    numbers: list[E164] = Field(default_factory=list)
+    numbers: Annotated[list[E164], Field(max_length=100)] = Field(default_factory=list)
 
     @field_validator("timezone")
     @classmethod
@@ -50,21 +71,21 @@ class ProfileIn(BaseModel):
         return value
 
 
-class OutcomeIn(BaseModel):
+class OutcomeIn(InputModel):
     outcome: Literal["open", "won", "lost"]
-    job_value_cents: int | None = Field(default=None, ge=0)
+    job_value_cents: Annotated[Int32, Field(ge=0)] | None = None
 
 
-class RunIn(BaseModel):
+class RunIn(InputModel):
     run_id: RunId
-    template: str = Field(min_length=1, max_length=1600)
-    inactive_days: int = Field(default=90, ge=0)
-    lead_ids: list[str] = Field(default_factory=list, max_length=10000)
-    due_at: datetime | None = None
+    template: Annotated[Text(1600, min_length=1), AfterValidator(_placeholders_known)]
+    inactive_days: Annotated[Int32, Field(ge=0, le=3650)] = 90
+    lead_ids: Annotated[list[uuid.UUID], Field(max_length=10000)] = Field(default_factory=list)
+    due_at: IsoDateTime | None = None
 
 
-@router.put("/clients/{client_id}/profile")
-async def set_profile(client_id: str, body: ProfileIn, messaging: Messaging) -> dict:
+@router.put("/clients/{client_id}/profile", responses=documented(404, 409))
+async def set_profile(client_id: ClientId, body: ProfileIn, messaging: Messaging) -> dict:
     """Replace a client's messaging profile (numbers are added, never taken from another client)."""
     hours = {day: [(s.strftime("%H:%M"), e.strftime("%H:%M")) for s, e in spans]
              for day, spans in body.business_hours.items()}
@@ -72,42 +93,42 @@ async def set_profile(client_id: str, body: ProfileIn, messaging: Messaging) -> 
     return {"client_id": client_id, "status": "saved"}
 
 
-@router.post("/numbers/{number}/release")
-async def release_number(number: str, messaging: Messaging) -> dict:
+@router.post("/numbers/{number}/release", responses=documented(404, 409))
+async def release_number(number: Line(32), messaging: Messaging) -> dict:
     """Release a number; 409 while it had conversations in the last 30 days."""
     await messaging.clients.release_number(normalize(number))
     return {"number": number, "status": "released"}
 
 
-@router.post("/clients/{client_id}/leads/{lead_id}/outcome")
-async def record_outcome(client_id: str, lead_id: str, body: OutcomeIn, messaging: Messaging) -> dict:
-    await messaging.clients.record_outcome(client_id, lead_id, body.outcome, body.job_value_cents)
-    return {"lead_id": lead_id, "outcome": body.outcome}
+@router.post("/clients/{client_id}/leads/{lead_id}/outcome", responses=documented(404))
+async def record_outcome(client_id: ClientId, lead_id: uuid.UUID, body: OutcomeIn, messaging: Messaging) -> dict:
+    await messaging.clients.record_outcome(client_id, str(lead_id), body.outcome, body.job_value_cents)
+    return {"lead_id": str(lead_id), "outcome": body.outcome}
 
 
 @router.post("/clients/{client_id}/automations/{kind}")
-async def run_automation(client_id: str, kind: Literal["win-back", "no-show", "follow-ups"], body: RunIn,
+async def run_automation(client_id: ClientId, kind: Literal["win-back", "no-show", "follow-ups"], body: RunIn,
                          messaging: Messaging) -> dict:
     """Queue a run over many leads; the same run id never texts a lead twice."""
     automations = messaging.automations
     if kind == "win-back":
         queued = await automations.win_back(client_id, body.run_id, body.template, body.inactive_days)
     elif kind == "no-show":
-        queued = await automations.no_show(client_id, body.run_id, body.template, body.lead_ids)
+        queued = await automations.no_show(client_id, body.run_id, body.template, list(map(str, body.lead_ids)))
     else:
-        queued = await automations.schedule_follow_ups(client_id, body.run_id, body.template, body.lead_ids,
-                                                       body.due_at or messaging.clock())
+        queued = await automations.schedule_follow_ups(client_id, body.run_id, body.template,
+                                                       list(map(str, body.lead_ids)), body.due_at or messaging.clock())
     return {"run_id": body.run_id, "queued": queued}
 
 
 @router.post("/summaries/{day}")
-async def run_summaries(day: date, messaging: Messaging) -> dict:
+async def run_summaries(day: Day, messaging: Messaging) -> dict:
     """Send the day's summaries now (the job also runs hourly); never twice per client and day."""
     return {"day": day.isoformat(), "sent": await messaging.summaries.run(day)}
 
 
-@router.get("/clients/{client_id}/usage")
-async def usage(client_id: str, messaging: Messaging, day: date | None = None) -> dict:
+@router.get("/clients/{client_id}/usage", responses=documented(404))
+async def usage(client_id: ClientId, messaging: Messaging, day: Annotated[Day | None, Query()] = None) -> dict:
     """Messages sent this month against the limit, and one day's figures (today by default)."""
     async with messaging.engine.connect() as db:
         profile = (await db.execute(text("SELECT monthly_limit, timezone FROM profiles WHERE client_id = :c"),
@@ -127,7 +148,7 @@ async def healthz() -> dict:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses={503: {"description": "the database does not answer"}})
 async def readyz(messaging: Messaging) -> JSONResponse:
     try:
         async with messaging.engine.connect() as db:
@@ -138,6 +159,8 @@ async def readyz(messaging: Messaging) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(NumberInUse, lambda r, e: JSONResponse({"error": str(e)}, status_code=409))
-    app.add_exception_handler(UnknownClient, lambda r, e: JSONResponse({"error": str(e)}, status_code=404))
-    app.add_exception_handler(InvalidPhone, lambda r, e: JSONResponse({"error": str(e)}, status_code=422))
+    install_error_handling(app, {
+        NumberInUse: 409,
+        UnknownClient: 404,
+        InvalidPhone: lambda e: error_response(422, "invalid request", [("path.number", str(e))]),
+    })

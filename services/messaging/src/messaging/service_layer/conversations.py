@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from messaging.adapters.ai_responder import AIResponder, AIUnavailable
 from messaging.domain.keywords import CONFIRMATIONS, Keyword, asks_for_a_person, keyword_of
 from messaging.domain.phones import InvalidPhone, normalize
+from messaging.service_layer import consent
 from messaging.service_layer.sends import PLATFORM, Outgoing, enqueue
 from revgen_common.clock import Clock
 from revgen_common.envelope import Envelope
@@ -181,13 +182,13 @@ class Conversations:
             return False  # "yes" to a question is an answer, not a re-subscription
         db = uow.connection
         if keyword is Keyword.OPT_OUT:
-            await db.execute(text("INSERT INTO opt_outs (scope, phone) VALUES (:s, :p) ON CONFLICT DO NOTHING"),
-                             {"s": scope, "p": phone})
+            if not await consent.opt_out(uow, scope, phone, "message", self.clock(), raw["MessageSid"]):
+                return True  # confirmed the first time; one confirmation and nothing more (FCC 24-18)
             if lead is not None:
                 await db.execute(text("""UPDATE scheduled_messages SET status = 'canceled'
                                          WHERE lead_id = :l AND status = 'pending'"""), {"l": lead.id})
         elif keyword is Keyword.OPT_IN:
-            await db.execute(text("DELETE FROM opt_outs WHERE scope = :s AND phone = :p"), {"s": scope, "p": phone})
+            await consent.opt_in(uow, scope, phone, self.clock(), raw["MessageSid"])
         purpose = "compliance" if keyword is Keyword.OPT_OUT else "reply"
         await enqueue(uow, [Outgoing(f"keyword:{raw['MessageSid']}", phone, raw["To"],
                                      CONFIRMATIONS[keyword].format(business=business or "us"), purpose,

@@ -20,15 +20,15 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging.adapters.twilio_sender import Accepted, RecipientUnsubscribed, SendOutcomeUnknown, SendRejected, TwilioSender
-from messaging.domain.compliance import Facts, decide
+from messaging.domain.compliance import PLATFORM, Facts, decide
 from messaging.domain.phones import timezone_of
+from messaging.service_layer import consent
 from revgen_common.clock import Clock, local_month
 from revgen_common.envelope import Envelope
 from revgen_common.errors import NotYet, TransientError
 from revgen_common.topics import MESSAGING_EVENTS, MESSAGING_SENDS
 from revgen_common.unit_of_work import UnitOfWork
 
-PLATFORM = "platform"
 
 
 @dataclass(frozen=True)
@@ -210,9 +210,8 @@ class Sender:
             await uow.connection.execute(_GIVE_BACK_USAGE, {"id": row.id})
             await uow.connection.execute(text("UPDATE sends SET error_code = :code WHERE id = :id"),
                                          {"code": code, "id": row.id})
-            if opt_out:  # Twilio knows of a STOP we never saw: remember it for every path
-                await uow.connection.execute(text("INSERT INTO opt_outs (scope, phone) VALUES (:s, :p) ON CONFLICT DO NOTHING"),
-                                             {"s": row.client_id or PLATFORM, "p": row.to_number})
+            if opt_out:  # Twilio knows of a STOP we never saw: remember it for every path, and say so
+                await consent.opt_out(uow, row.client_id or PLATFORM, row.to_number, "carrier", self.clock())
             await self._finish(uow, row, status, reason)
 
     async def _release(self, row) -> None:

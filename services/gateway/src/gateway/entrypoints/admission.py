@@ -1,0 +1,137 @@
+"""The door every route goes through: who is calling, is the request theirs, may they do it.
+
+In order, for a route's rule (domain/rules.py):
+1. a state-changing request whose Origin/Referer names another site: 403;
+2. no session (rules other than Public and ClaimLink): 401;
+3. a cookie session changing state: Origin or Referer must be ours AND the CSRF token must
+   be this session's, else 403 (a bearer token needs neither: no other site can send one);
+4. writes and logins over their rate: 429 with Retry-After;
+5. identity's decision (cached, service_layer/access.py): 401 expired or signed out, 404
+   cannot see the client (or agency, or object), 403 sees it but may not act.
+"""
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass, field
+
+from fastapi import Request
+
+from gateway.domain.csrf import csrf_matches, csrf_token, sent_from
+from gateway.domain.decisions import Outcome, Unauthenticated
+from gateway.domain.rate_limits import RateLimiter
+from gateway.domain.rules import ClaimLink, InAgency, OnClient, OnClientOf, OnPlatform, Public, Rule, SignedIn
+from revgen_common.client_address import client_address
+
+SESSION_COOKIE = "revgen_session"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class Refusal(Exception):
+    def __init__(self, status: int, reason: str, headers: dict[str, str] | None = None, clear_cookie: bool = False):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+        self.headers = headers or {}
+        self.clear_cookie = clear_cookie
+
+
+@dataclass(frozen=True)
+class Caller:
+    address: str | None
+    token: str | None = None
+    via: str | None = None  # "bearer" or "cookie"
+    person_id: str | None = None
+    client_id: str | None = None  # the client the route touches, when it touches one
+    csrf: str | None = field(default=None, repr=False)  # what this session's forms carry
+
+
+def credentials(request: Request) -> tuple[str | None, str | None]:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip(), "bearer"
+    cookie = request.cookies.get(SESSION_COOKIE)
+    return (cookie, "cookie") if cookie else (None, None)
+
+
+def admit(rule: Rule):
+    """The FastAPI dependency that enforces `rule` (the route table adds it to each route)."""
+    async def admitted(request: Request) -> Caller:
+        caller = await _admit(request, rule, request.app.state.gateway)
+        request.state.caller = caller
+        return caller
+    return admitted
+
+
+def take(limiter: RateLimiter, key: str | None, what: str) -> None:
+    wait = limiter.take(key or "unknown")
+    if wait > 0:
+        raise Refusal(429, f"too many {what}: try again in {math.ceil(wait)} s",
+                      headers={"Retry-After": str(math.ceil(wait))})
+
+
+async def _admit(request: Request, rule: Rule, gw) -> Caller:
+    address = client_address(request, gw.settings.trusted_proxies)
+    writes = request.method not in SAFE_METHODS
+    said = sent_from(request.headers.get("origin"), request.headers.get("referer"))
+    if writes and said is not None and said != gw.public_origin:
+        raise Refusal(403, f"cross-origin request refused: it comes from {said}, not {gw.public_origin}")
+    if isinstance(rule, Public | ClaimLink):
+        if writes:
+            take(gw.limits.login_by_address if getattr(rule, "login", False) else gw.limits.writes_by_address,
+                 address, "attempts from your address")
+        return Caller(address)
+    token, via = credentials(request)
+    if token is None:
+        raise Refusal(401, "sign in first: this needs a session (a cookie, or Authorization: Bearer)")
+    if writes and via == "cookie":
+        if said is None:
+            raise Refusal(403, "cross-origin request refused: neither Origin nor Referer says where it comes from")
+        if not csrf_matches(gw.csrf_secret, token, request.headers.get(CSRF_HEADER) or await _form_field(request)):
+            raise Refusal(403, f"CSRF token missing or not this session's (send {CSRF_HEADER} or {CSRF_FIELD})")
+    if writes:
+        take(gw.limits.writes_by_address, address, "changes from your address")
+    try:
+        session, client_id = await gw.access.session(token), None
+        decision = session
+        if isinstance(rule, OnClient):
+            client_id = _uuid(request, rule.param)
+            decision = await gw.access.decide(token, "client", client_id, rule.permission.value)
+        elif isinstance(rule, OnClientOf):
+            client_id = await gw.access.owner_of(rule.owner, request.path_params[rule.param])
+            if client_id is None:
+                raise Refusal(404, f"no such {rule.owner}")
+            decision = await gw.access.decide(token, "client", client_id, rule.permission.value)
+        elif isinstance(rule, InAgency):
+            decision = await gw.access.decide(token, "agency", _uuid(request, rule.param), rule.permission.value)
+        elif isinstance(rule, OnPlatform):
+            decision = await gw.access.decide(token, "platform", None, rule.permission.value)
+        else:
+            assert isinstance(rule, SignedIn)
+    except Unauthenticated:
+        raise Refusal(401, "your session has expired or was ended: sign in again", clear_cookie=via == "cookie") from None
+    if decision.outcome is Outcome.NOT_FOUND:
+        raise Refusal(404, "not found")
+    if decision.outcome is Outcome.FORBIDDEN:
+        raise Refusal(403, f"you may not do this here: it needs {rule.permission.value}")
+    if writes:
+        take(gw.limits.writes_by_person, session.person_id, "changes from you")
+    return Caller(address, token, via, session.person_id, client_id,
+                  csrf_token(gw.csrf_secret, token) if via == "cookie" else None)
+
+
+def _uuid(request: Request, param: str) -> str:
+    try:
+        return str(uuid.UUID(request.path_params[param]))
+    except ValueError:
+        raise Refusal(422, f"{param} is not a valid UUID") from None
+
+
+async def _form_field(request: Request) -> str | None:
+    if not request.headers.get("content-type", "").startswith(("application/x-www-form-urlencoded",
+                                                                 "multipart/form-data")):
+        return None
+    value = (await request.form()).get(CSRF_FIELD)
+    return value if isinstance(value, str) else None

@@ -1,0 +1,25 @@
+"""What routes take besides their own input: the composition root's parts and the caller the
+door admitted (entrypoints/admission.py), and the list contract (revgen_common.pagination)."""
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request
+
+from gateway.entrypoints.admission import Caller
+from revgen_common.pagination import DEFAULT_LIMIT, MAX_CURSOR_CHARS, MAX_LIMIT
+
+
+def _gateway(request: Request) -> Any:
+    return request.app.state.gateway
+
+
+def _caller(request: Request) -> Caller:
+    return request.state.caller
+
+
+GatewayDep = Annotated[Any, Depends(_gateway)]  # bootstrap.Gateway (typed there; Any avoids the import cycle)
+CallerDep = Annotated[Caller, Depends(_caller)]
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="items per page")]
+Cursor = Annotated[str | None, Query(max_length=MAX_CURSOR_CHARS, description="the `next` of the previous page")]
+DEFAULT_PAGE = DEFAULT_LIMIT

@@ -1,0 +1,98 @@
+"""Every gateway route, with its permission rule: the one place a route is declared.
+
+    table = RouteTable(prefix="/api/v1", tags=["clients"])
+
+    @table.get("/clients/{client_id}", rule=OnClient(Permission.CLIENT_READ))
+    async def get_client(...): ...
+
+The rule is enforced before the endpoint runs (entrypoints/admission.py), published in the
+OpenAPI document (`x-permission`), and read by the authorization matrix test; the app
+refuses to start if any route has none (`unruled`).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
+from pydantic import BaseModel
+
+from gateway.domain.rules import ClaimLink, InAgency, OnClient, OnClientOf, OnPlatform, Public, Rule, SignedIn
+from gateway.entrypoints.admission import admit
+
+_RULES: dict[Callable[..., Any], Rule] = {}
+
+
+class Problem(BaseModel):
+    field: str
+    problem: str
+
+
+class ErrorBody(BaseModel):
+    """Every refusal: what went wrong and, for refused input, where."""
+    error: str
+    problems: list[Problem] = []
+
+
+def _refusals(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {status: {"model": ErrorBody} for status in statuses}
+
+
+# What the door itself may answer, by rule (entrypoints/admission.py); every route may also
+# refuse its input (400, 413, 422) and find a service unavailable (503).
+_INPUT = (400, 413, 422, 503)
+REFUSALS: dict[type, dict[int | str, dict[str, Any]]] = {
+    Public: _refusals(*_INPUT, 429),
+    ClaimLink: _refusals(*_INPUT, 403, 404, 429),
+    SignedIn: _refusals(*_INPUT, 401, 403, 429),
+    OnClient: _refusals(*_INPUT, 401, 403, 404, 429),
+    OnClientOf: _refusals(*_INPUT, 401, 403, 404, 429),
+    InAgency: _refusals(*_INPUT, 401, 403, 404, 429),
+    OnPlatform: _refusals(*_INPUT, 401, 403, 429),
+}
+
+
+class RouteTable:
+    def __init__(self, **router_options: Any):
+        self.router = APIRouter(**router_options)
+
+    def route(self, method: str, path: str, rule: Rule, **options: Any):
+        def declare(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+            extra = {**options.pop("openapi_extra", {}), "x-permission": rule.describe()}
+            responses = {**REFUSALS[type(rule)], **options.pop("responses", {})}
+            self.router.add_api_route(path, endpoint, methods=[method], dependencies=[Depends(admit(rule))],
+                                      openapi_extra=extra, responses=responses, **options)
+            _RULES[endpoint] = rule
+            return endpoint
+        return declare
+
+    def get(self, path: str, rule: Rule, **options: Any):
+        return self.route("GET", path, rule, **options)
+
+    def post(self, path: str, rule: Rule, **options: Any):
+        return self.route("POST", path, rule, **options)
+
+    def put(self, path: str, rule: Rule, **options: Any):
+        return self.route("PUT", path, rule, **options)
+
+    def patch(self, path: str, rule: Rule, **options: Any):
+        return self.route("PATCH", path, rule, **options)
+
+    def delete(self, path: str, rule: Rule, **options: Any):
+        return self.route("DELETE", path, rule, **options)
+
+
+def rule_of(route: APIRoute) -> Rule | None:
+    return _RULES.get(route.endpoint)
+
+
+def api_routes(app: FastAPI) -> list[APIRoute]:
+    """Every APIRoute the app serves, however deeply its routers are included (FastAPI keeps
+    included routers as they are, so `app.routes` alone would miss them)."""
+    return [c.original_route for c in iter_route_contexts(app.routes) if isinstance(c.original_route, APIRoute)]
+
+
+def unruled(app: FastAPI) -> list[str]:
+    """Routes declared without a rule (a plain @router.get): the app must not start with any."""
+    return [f"{sorted(r.methods)} {r.path}" for r in api_routes(app) if rule_of(r) is None]

@@ -1,0 +1,224 @@
+"""The whole front door for tests: the gateway in front of identity, billing, messaging and
+escalation (each its real app on a port of its own, as the other services' end-to-end tests
+run them), over the session's Kafka and fresh PostgreSQL databases, with the Twilio, OpenAI
+and Stripe fakes. Everything shares one FakeClock."""
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from billing.bootstrap import create_app as billing_app
+from billing.migrate import upgrade_database as billing_migrations
+from billing.settings import BillingSettings
+from escalation.bootstrap import create_app as escalation_app
+from escalation.migrate import upgrade_database as escalation_migrations
+from escalation.settings import EscalationSettings
+from gateway.bootstrap import create_app as gateway_app
+from gateway.domain.csrf import csrf_token
+from gateway.settings import GatewaySettings
+from identity.bootstrap import create_app as identity_app
+from identity.migrate import upgrade_database as identity_migrations
+from identity.service_layer.tenants import Tenants
+from identity.settings import IdentitySettings
+from messaging.bootstrap import GROUPS, create_app as messaging_app
+from messaging.migrate import upgrade_database as messaging_migrations
+from messaging.settings import MessagingSettings
+from revgen_common.testing.internal_api import TEST_API_TOKEN
+from revgen_common.topics import IDENTITY_EVENTS, MESSAGING_EVENTS, STRIPE_WEBHOOKS
+from revgen_devstack import free_port
+from revgen_devstack.testing import serve_app
+from revgen_fakes import openai as openai_fake
+from revgen_fakes import stripe as stripe_fake
+from revgen_fakes import twilio as twilio_fake
+from tests.support.kafka_io import start_group_at_end
+from tests.support.running import eventually
+
+PEPPER = "pepper-for-gateway-tests-3c9e1f"
+CSRF_SECRET = "csrf-secret-for-gateway-tests-8a2d4f"
+PLATFORM_NUMBER = "+15005550006"
+OPENAI_KEY = "sk-gateway-tests"
+STRIPE_KEY = "sk_test_gateway_tests"
+GENEROUS = {"login_per_address_per_minute": 10_000, "login_per_identifier_per_minute": 10_000,
+            "writes_per_address_per_minute": 10_000, "writes_per_person_per_minute": 10_000}
+
+
+@dataclass
+class System:
+    url: str  # the gateway's public origin
+    api: httpx.AsyncClient  # to the gateway, no credentials of its own
+    app: Any  # the gateway's FastAPI app
+    gateway: Any  # its composition root, running (bootstrap.Gateway)
+    engines: dict[str, AsyncEngine]
+    ports: dict[str, int]
+    clock: Any
+    twilio: Any
+    stripe: Any
+
+    def csrf(self, token: str) -> str:
+        return csrf_token(CSRF_SECRET.encode(), token)
+
+    def as_cookie(self, token: str) -> dict[str, str]:
+        """What a browser on our own pages sends with a state-changing request."""
+        return {"Cookie": f"revgen_session={token}", "Origin": self.url, "X-CSRF-Token": self.csrf(token)}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@contextlib.asynccontextmanager
+async def running_system(infra, migrated_database, clock, **gateway_overrides):
+    urls = {name: await migrated_database(name, upgrade) for name, upgrade in [
+        ("identity", identity_migrations), ("billing", billing_migrations), ("messaging", messaging_migrations),
+        ("escalation", escalation_migrations)]}
+    engines = {name: create_async_engine(url, pool_size=5) for name, url in urls.items()}
+    ports = {name: free_port() for name in ("identity", "billing", "messaging", "escalation", "gateway", "twilio",
+                                            "openai", "stripe")}
+    public = f"http://127.0.0.1:{ports['gateway']}"
+    bootstrap = infra.bootstrap_servers
+    # Services deployed now: what earlier tests left on the shared topics is not theirs.
+    for group, topics in [*GROUPS.items(), ("billing", [STRIPE_WEBHOOKS, IDENTITY_EVENTS, MESSAGING_EVENTS]),
+                          ("escalation", [MESSAGING_EVENTS, IDENTITY_EVENTS])]:
+        await start_group_at_end(bootstrap, group, [t.name for t in topics])
+    twilio = twilio_fake.TwilioState(clock=clock)
+    stripe = stripe_fake.StripeState(clock=lambda: int(clock().timestamp()))
+    common = {"kafka_bootstrap_servers": bootstrap}
+    apps = {
+        "twilio": twilio_fake.faulty_app(twilio),
+        "openai": openai_fake.faulty_app(openai_fake.OpenAIState(api_keys={OPENAI_KEY})),
+        "stripe": stripe_fake.faulty_app(stripe),
+        "identity": identity_app(IdentitySettings(
+            **common, identity_database_url=urls["identity"], otp_pepper=PEPPER, identity_api_token=TEST_API_TOKEN,
+            port=ports["identity"], trusted_proxies=["127.0.0.1"]), clock),
+        "billing": billing_app(BillingSettings(
+            **common, billing_database_url=urls["billing"], stripe_api_key=STRIPE_KEY, billing_api_token=TEST_API_TOKEN,
+            stripe_api_base=f"http://127.0.0.1:{ports['stripe']}", port=ports["billing"]), clock),
+        "messaging": messaging_app(MessagingSettings(
+            **common, messaging_database_url=urls["messaging"], messaging_api_token=TEST_API_TOKEN,
+            twilio_account_sid=twilio.account_sid, twilio_auth_token=twilio.auth_token,
+            twilio_api_base=f"http://127.0.0.1:{ports['twilio']}",
+            status_callback_url="https://ingress.revgen.example/webhooks/twilio/status",
+            platform_number=PLATFORM_NUMBER, openai_api_key=OPENAI_KEY,
+            openai_base_url=f"http://127.0.0.1:{ports['openai']}/v1", port=ports["messaging"]), clock),
+        "escalation": escalation_app(EscalationSettings(
+            **common, escalation_database_url=urls["escalation"], escalation_api_token=TEST_API_TOKEN,
+            claim_base_url=public, port=ports["escalation"]), clock),
+    }
+    gateway_settings = GatewaySettings(
+        **common, gateway_public_url=public, csrf_secret=CSRF_SECRET, port=ports["gateway"],
+        **{f"{s}_url": f"http://127.0.0.1:{ports[s]}" for s in ("identity", "billing", "messaging", "escalation")},
+        **{f"{s}_api_token": TEST_API_TOKEN for s in ("identity", "billing", "messaging", "escalation")},
+        **{**GENEROUS, **gateway_overrides})
+    front = gateway_app(gateway_settings, clock)
+    async with contextlib.AsyncExitStack() as stack:
+        for name, app in apps.items():
+            await stack.enter_async_context(serve_app(app, ports[name]))
+        api = await stack.enter_async_context(serve_app(front, ports["gateway"]))
+        system = System(public, api, front, front.state.gateway, engines, ports, clock, twilio, stripe)
+        await eventually(_ready(api), timeout=60, interval=0.1)  # identity.events followed: the cache is on
+        try:
+            yield system
+        finally:
+            await twilio.aclose()
+            for engine in engines.values():
+                await engine.dispose()
+
+
+def _ready(api):
+    async def ready() -> bool:
+        return (await api.get("/readyz")).status_code == 200
+    return ready
+
+
+# -- people and their sessions -------------------------------------------------------------
+
+async def code_sent_to(system: System, identifier: str, known: int = 0) -> str:
+    """The newest login code identity handed to messaging for `identifier` (its outbox)."""
+    async def codes():
+        async with system.engines["identity"].connect() as db:
+            rows = await db.execute(text("SELECT value FROM outbox WHERE topic = 'messaging.commands' ORDER BY id"))
+            bodies = [json.loads(r.value)["payload"] for r in rows]
+        found = [re.search(r"\b(\d{6})\b", p["body"]).group(1) for p in bodies if p["to"] == identifier]
+        return found if len(found) > known else None
+    return (await eventually(codes, timeout=10, interval=0.05))[-1]
+
+
+async def log_in(system: System, identifier: str) -> str:
+    """A fresh session token for `identifier`, through the gateway's JSON API."""
+    async with system.engines["identity"].connect() as db:
+        known = await db.scalar(text("SELECT count(*) FROM otp_codes WHERE identifier = :i"), {"i": identifier})
+    attempt = await system.api.post("/api/v1/auth/otp", json={"identifier": identifier})
+    assert attempt.status_code == 202, attempt.text
+    code = await code_sent_to(system, identifier, known)
+    verified = await system.api.post("/api/v1/auth/otp/verify", json={
+        "identifier": identifier, "login_attempt_id": attempt.json()["login_attempt_id"], "code": code})
+    assert verified.status_code == 200, verified.text
+    return verified.json()["token"]
+
+
+# -- a world of tenants ----------------------------------------------------------------------
+
+@dataclass
+class World:
+    agency_x: str
+    agency_y: str
+    a: dict  # client Alpha Plumbing (agency X): its owner, admin and member
+    b: dict  # client Bravo Roofing (agency X): one member
+    c: dict  # client Charlie Remodel (agency Y)
+    phones: dict[str, str]  # who -> phone
+    person_ids: dict[str, str]  # who -> person id
+    secrets: tuple[str, ...]  # what must never show to anyone outside client A
+
+
+PEOPLE = ("x_owner", "x_staff", "a_owner", "a_admin", "a_member", "b_member", "y_owner", "operator")
+_worlds = itertools.count()
+
+
+async def make_world(system: System) -> World:
+    """Agency X (owner, staff) with clients A (owner, admin, member) and B (a member), agency Y
+    (owner) with client C, and an operator: new people each time, so tests sharing one
+    running system never share anyone."""
+    block = next(_worlds) * len(PEOPLE)
+    phones = {who: f"+1415555{block + i:04d}" for i, who in enumerate(PEOPLE)}
+    tenants = Tenants(system.engines["identity"])
+    x, x_owner = await tenants.create_agency("Agency X", phones["x_owner"], "Xavier Owner")
+    y, y_owner = await tenants.create_agency("Agency Y", phones["y_owner"], "Yuri Owner")
+    x_staff = await tenants.add_agency_member(x_owner, x, phones["x_staff"], "Stella Staff", "agency_staff")
+    a = await tenants.create_client(x_owner, x, "Alpha Plumbing")
+    b = await tenants.create_client(x_owner, x, "Bravo Roofing")
+    c = await tenants.create_client(y_owner, y, "Charlie Remodel")
+    ids = {"x_owner": str(x_owner), "y_owner": str(y_owner), "x_staff": str(x_staff)}
+    for who, name, role, client in [("a_owner", "Olive Owner", "client_owner", a),
+                                    ("a_admin", "Adam Admin", "client_admin", a),
+                                    ("a_member", "Mia Member", "client_member", a),
+                                    ("b_member", "Ben Bravo", "client_member", b)]:
+        member = await tenants.add_member(x_owner, uuid.UUID(client["id"]), phones[who], name, role)
+        ids[who] = member["person_id"]
+    ids["operator"] = str(await tenants.grant_platform_role(phones["operator"], "Opal Operator", "operator"))
+    secrets = ("Alpha Plumbing", "Olive Owner", "Adam Admin", "Mia Member", phones["a_owner"], phones["a_admin"],
+               phones["a_member"])
+    return World(str(x), str(y), a, b, c, phones, ids, secrets)
+
+
+async def texts_settled(system: System, timeout: float = 60) -> None:
+    """Wait until every SendMessage the services queued has gone out through the Twilio fake
+    (the login codes go at one a second from the platform number)."""
+    async def settled() -> bool:
+        commands = 0
+        for service in ("identity", "billing", "escalation"):
+            async with system.engines[service].connect() as db:
+                commands += await db.scalar(text("SELECT count(*) FROM outbox WHERE topic = 'messaging.commands'"))
+        async with system.engines["messaging"].connect() as db:
+            made, waiting = (await db.execute(text(
+                "SELECT count(*), count(*) FILTER (WHERE status IN ('pending', 'claimed')) FROM sends"))).one()
+        return made >= commands and waiting == 0
+    await eventually(settled, timeout=timeout, interval=0.2)

@@ -1,0 +1,46 @@
+"""A lead's consent to be messaged by a client: revoked once (STOP in any words, or a
+carrier's opt-out), given back by START. Each change is recorded with the caller's
+transaction and announced on messaging.events, so every other service honours it too."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import text
+
+from messaging.domain.compliance import PLATFORM
+from revgen_common.contracts.events import LeadConsentChanged
+from revgen_common.envelope import Envelope
+from revgen_common.topics import MESSAGING_EVENTS
+from revgen_common.unit_of_work import UnitOfWork
+
+Source = Literal["message", "carrier"]
+
+
+async def opt_out(uow: UnitOfWork, scope: str, phone: str, source: Source, now: datetime,
+                  message_sid: str | None = None) -> bool:
+    """Records the opt-out; True when it is new (then it is confirmed once and announced)."""
+    new = await uow.connection.scalar(text("""INSERT INTO opt_outs (scope, phone) VALUES (:s, :p)
+                                              ON CONFLICT DO NOTHING RETURNING 1"""), {"s": scope, "p": phone})
+    if new:
+        _announce(uow, "LeadOptedOut", scope, phone, source, now, message_sid)
+    return bool(new)
+
+
+async def opt_in(uow: UnitOfWork, scope: str, phone: str, now: datetime, message_sid: str) -> bool:
+    """Removes the opt-out; True when there was one."""
+    removed = await uow.connection.scalar(text("DELETE FROM opt_outs WHERE scope = :s AND phone = :p RETURNING 1"),
+                                          {"s": scope, "p": phone})
+    if removed:
+        _announce(uow, "LeadOptedIn", scope, phone, "message", now, message_sid)
+    return bool(removed)
+
+
+def _announce(uow: UnitOfWork, type: str, scope: str, phone: str, source: Source, now: datetime,
+              message_sid: str | None) -> None:
+    if scope == PLATFORM:
+        return  # the platform's own number (login codes) concerns no client
+    change = LeadConsentChanged(client_id=scope, lead_phone=phone, source=source, message_sid=message_sid,
+                                changed_at=now)
+    uow.publish(MESSAGING_EVENTS, Envelope(type=type, producer="messaging", key=f"{scope}|{phone}", client_id=scope,
+                                           payload=change.model_dump(mode="json")))
