@@ -39,6 +39,7 @@ from revgen_fakes import stripe as stripe_fake
 from revgen_fakes import twilio as twilio_fake
 
 from tests.support.running import running
+from revgen_common.testing.internal_api import TEST_API_HEADERS, TEST_API_TOKEN
 
 STRIPE_KEY = "sk_test_revgen_e2e"
 STRIPE_WEBHOOK_SECRET = "whsec_e2e_6a1c9e4b7d3f5a0c2e8b8d2f"
@@ -106,10 +107,11 @@ async def system(own_kafka, migrated_database):
             twilio_api_base=f"http://127.0.0.1:{ports['twilio']}",
             status_callback_url=f"{ingress_url}/webhooks/twilio/status", platform_number=PLATFORM_NUMBER,
             openai_api_key=OPENAI_KEY, openai_base_url=f"http://127.0.0.1:{ports['openai']}/v1",
-            sends_per_number_per_second=50),
+            sends_per_number_per_second=50, messaging_api_token=TEST_API_TOKEN),
         "billing": BillingSettings(
             kafka_bootstrap_servers=own_kafka, billing_database_url=urls["billing"], port=ports["billing"],
-            stripe_api_key=STRIPE_KEY, stripe_api_base=f"http://127.0.0.1:{ports['stripe']}"),
+            stripe_api_key=STRIPE_KEY, stripe_api_base=f"http://127.0.0.1:{ports['stripe']}",
+            billing_api_token=TEST_API_TOKEN),
     }
     found = System(own_kafka, urls, ingress_url, twilio_state, stripe_state, openai_state, settings)
     stripe_state.subscribe(found.stripe_events.append)
@@ -161,7 +163,7 @@ async def consumers_only(system: System, service: str):
 async def serving(system: System, service: str):
     """The service's whole process (API, consumers, relay, timers) until the block ends."""
     settings = system.settings[service]
-    async with serve_app(APPS[service](settings), settings.port) as client:
+    async with serve_app(APPS[service](settings), settings.port, headers=TEST_API_HEADERS) as client:
         system.clients[service] = client
         try:
             yield client
