@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from revgen_common.clock import system_clock
+from revgen_common.contracts.base import Contract, contract_for
 
 # Fixed namespace so the same provider id maps to the same event id in every process.
 PROVIDER_ID_NAMESPACE = uuid.UUID("6f1c0c6e-6c0e-4b53-9d0e-2f7a5d0c9a11")
@@ -45,6 +46,20 @@ class Envelope(BaseModel):
     @classmethod
     def _as_utc(cls, value: datetime) -> datetime:
         return value.astimezone(UTC)
+
+    @classmethod
+    def of(cls, message: Contract, producer: str, *, event_id: uuid.UUID | None = None,
+           occurred_at: datetime | None = None) -> "Envelope":
+        """The envelope of a contract: its type, key and client follow from the contract;
+        `event_id` is given when it must be the same on every try (derived from a provider id)."""
+        return cls(event_id=event_id or uuid.uuid4(), type=message.type_name(), producer=producer, key=message.key(),
+                   client_id=message.client(), occurred_at=occurred_at or system_clock(),
+                   payload=message.model_dump(mode="json", by_alias=True))
+
+    def contract(self) -> Contract:
+        """The payload validated into its contract (pydantic's ValidationError if it does not fit;
+        UnknownMessageType if no contract has this type)."""
+        return contract_for(self.type).model_validate(self.payload)
 
     def to_bytes(self) -> bytes:
         return self.model_dump_json().encode()

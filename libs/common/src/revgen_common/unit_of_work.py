@@ -5,18 +5,22 @@ write with `connection` and whatever they `publish` commit together, or not at a
 """
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
+from revgen_common.contracts.base import Contract
 from revgen_common.envelope import Envelope
 from revgen_common.outbox import outbox_row, write_outbox
 from revgen_common.topics import TopicSpec
 
 
 class UnitOfWork:
-    def __init__(self, engine: AsyncEngine):
+    def __init__(self, engine: AsyncEngine, producer: str | None = None):
+        """`producer` names the service in the envelopes `publish` builds."""
         self._engine = engine
+        self.producer = producer
         self._transaction: AsyncTransaction | None = None
         self._outgoing: list[dict[str, Any]] = []
         self.connection: AsyncConnection
@@ -33,8 +37,18 @@ class UnitOfWork:
         finally:
             await self.connection.close()
 
-    def publish(self, topic: TopicSpec | str, message: Envelope, headers: dict[str, str] | None = None,
-                value: bytes | None = None) -> None:
+    def publish(self, message: Contract, *, event_id: uuid.UUID | None = None) -> Envelope:
+        """Publishes a contract on its topic once the transaction commits; `event_id` when it
+        must be the same on every try (so the consumer's inbox absorbs a second copy)."""
+        if self.producer is None:
+            raise TypeError("this unit of work names no producer: UnitOfWork(engine, producer=...)")
+        envelope = Envelope.of(message, self.producer, event_id=event_id)
+        self.publish_envelope(message.topic, envelope)
+        return envelope
+
+    def publish_envelope(self, topic: TopicSpec | str, message: Envelope, headers: dict[str, str] | None = None,
+                         value: bytes | None = None) -> None:
+        """Publishes an envelope built elsewhere (a dead letter, a test's own message types)."""
         self._outgoing.append(outbox_row(topic, message, headers, value))
 
     async def commit(self) -> None:

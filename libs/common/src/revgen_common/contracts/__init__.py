@@ -1,12 +1,24 @@
-"""Schemas of every event and command payload, in one place.
+"""Every message on Kafka, declared once with its topic, key rule and payload schema.
 
-`CONTRACTS` maps a message type to its payload model; `json_schemas()` exports them all
-(see `python -m revgen_common.contracts`). Services add their types here as they are built.
+One module per producer (`webhooks` for ingress, `identity`, `messaging`, `escalation`,
+`billing`) and `commands` for requests between services. A message's type is its class
+name; `contract_for(type)` finds the class. `python -m revgen_common.contracts` prints the
+AsyncAPI document (docs/asyncapi.json): every topic, its producers, consumers and schemas.
 """
-from revgen_common.contracts.commands import COMMANDS
-from revgen_common.contracts.events import EVENTS
-from revgen_common.contracts.registry import UnknownMessageType, json_schemas, parse_payload
+from revgen_common.contracts import billing, commands, escalation, identity, messaging, webhooks
+from revgen_common.contracts.base import Command, Contract, Event, UnknownMessageType, contract_for
 
-CONTRACTS = {**EVENTS, **COMMANDS}
+CONTRACTS: dict[str, type[Contract]] = Contract.registry
 
-__all__ = ["CONTRACTS", "COMMANDS", "EVENTS", "UnknownMessageType", "json_schemas", "parse_payload"]
+
+def parse_payload(message_type: str, payload: dict) -> Contract:
+    """The payload validated into its contract (pydantic's ValidationError if it does not fit)."""
+    return contract_for(message_type).model_validate(payload)
+
+
+def json_schemas() -> dict[str, dict]:
+    return {name: model.model_json_schema(by_alias=True) for name, model in sorted(CONTRACTS.items())}
+
+
+__all__ = ["CONTRACTS", "Command", "Contract", "Event", "UnknownMessageType", "billing", "commands", "contract_for",
+           "escalation", "identity", "json_schemas", "messaging", "parse_payload", "webhooks"]

@@ -1,7 +1,7 @@
 import json
 import sys
 
-from revgen_common.contracts import json_schemas
+from revgen_common.contracts.asyncapi import document
 
-json.dump(json_schemas(), sys.stdout, indent=2, default=str)
+json.dump(document(), sys.stdout, indent=2, sort_keys=False)
 sys.stdout.write("\n")

@@ -1,35 +1,25 @@
-"""Command payloads (imperative): a request that one service asks another to carry out."""
+"""Commands one service sends another (imperative)."""
 from __future__ import annotations
 
-import uuid
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from revgen_common.contracts.registry import Contract
+from revgen_common.contracts.base import Command
+from revgen_common.topics import MESSAGING_COMMANDS
+
+PRODUCED_BY: tuple[str, ...] = ()  # each command names its senders
 
 
-class SendMessage(Contract):
+class SendMessage(Command, topic=MESSAGING_COMMANDS):
+    """Text someone: messaging decides (opt-outs, quiet hours) and sends it once."""
+
+    produced_by: ClassVar[tuple[str, ...]] = ("identity", "escalation", "billing")
+
     client_id: str | None = None  # None for the platform's own messages (login codes)
     to: str = Field(min_length=1)
     body: str = Field(min_length=1, max_length=1600)
     purpose: Literal["escalation_alert", "payment_receipt", "otp", "reply", "reminder", "other"]
 
-
-class SendRequested(Contract):
-    """Messaging's own queue (messaging.sends): send the `sends` row `send_id`."""
-    send_id: uuid.UUID
-    from_: str | None = Field(default=None, alias="from")  # the pacing is checked before the database
-
-
-class ReleaseNumber(Contract):
-    """Messaging's own queue (messaging.number-releases): give the number back at Twilio."""
-    client_id: str
-    number: str
-
-
-COMMANDS: dict[str, type[Contract]] = {
-    "SendMessage": SendMessage,
-    "SendRequested": SendRequested,
-    "ReleaseNumber": ReleaseNumber,
-}
+    def key(self) -> str:
+        return f"{self.client_id or 'platform'}|{self.to}"

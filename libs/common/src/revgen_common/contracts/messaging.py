@@ -1,0 +1,131 @@
+"""Messaging's events (`messaging.events`) and the queues it keeps for itself."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import ConfigDict, Field
+
+from revgen_common.contracts.base import Command, Event
+from revgen_common.topics import MESSAGING_EVENTS, MESSAGING_NUMBER_RELEASES, MESSAGING_SENDS
+
+PRODUCED_BY = ("messaging",)  # the services that publish these (the AsyncAPI document says so)
+
+
+class BusinessHoursSet(Event, topic=MESSAGING_EVENTS):
+    """A client's business hours: weekday 0=Monday → [["09:00", "17:00"], …] in `timezone`."""
+
+    client_id: str
+    timezone: str
+    hours: dict[int, list[tuple[str, str]]]
+
+    def key(self) -> str:
+        return self.client_id
+
+
+class LeadOutcomeRecorded(Event, topic=MESSAGING_EVENTS):
+    """A lead decided: open, won (with the job's value) or lost. One lead, one row
+    downstream, so a replay never inflates a conversion rate."""
+
+    client_id: str
+    lead_id: str
+    outcome: Literal["open", "won", "lost"]
+    job_value_cents: int | None = None
+    decided_at: datetime
+
+    def key(self) -> str:
+        return f"{self.client_id}|{self.lead_id}"
+
+
+class EscalationRequested(Event, topic=MESSAGING_EVENTS):
+    """A lead needs a person: the assistant was unsure or the lead asked (or a callback)."""
+
+    request_id: str
+    client_id: str
+    lead_phone: str
+    reason: str
+    lead_name: str | None = None
+    due_at: datetime | None = None  # callbacks: when the call is due
+
+    def key(self) -> str:
+        return f"{self.client_id}|{self.lead_phone}"
+
+
+class LeadConsentChanged(Event, abstract=True, topic=MESSAGING_EVENTS):
+    """A lead revoked consent to be messaged by a client (`LeadOptedOut`: STOP, "please stop
+    texting me", a carrier's opt-out) or gave it back (`LeadOptedIn`: START). Until it is
+    given back, no service may have that lead contacted (TCPA, FCC 24-18)."""
+
+    client_id: str
+    lead_phone: str
+    source: Literal["message", "carrier"]  # the lead's own words, or Twilio refusing a send (21610)
+    message_sid: str | None = None
+    changed_at: datetime
+
+    def key(self) -> str:
+        return f"{self.client_id}|{self.lead_phone}"
+
+
+class LeadOptedOut(LeadConsentChanged):
+    pass
+
+
+class LeadOptedIn(LeadConsentChanged):
+    pass
+
+
+class NumberReleased(Event, topic=MESSAGING_EVENTS):
+    client_id: str
+    number: str
+
+    def key(self) -> str:
+        return self.client_id
+
+
+class SendOutcome(Event, abstract=True, topic=MESSAGING_EVENTS):
+    """What became of one outbound message."""
+
+    send_id: str
+    client_id: str | None
+    to: str
+    purpose: str
+
+    def key(self) -> str:
+        return f"{self.client_id or 'platform'}|{self.to}"
+
+
+class MessageSent(SendOutcome):
+    twilio_sid: str
+
+
+class MessageBlocked(SendOutcome):
+    reason: str
+
+
+class MessageCanceled(SendOutcome):
+    reason: str
+
+
+class SendRequested(Command, topic=MESSAGING_SENDS):
+    """Messaging's own queue: send the `sends` row `send_id` (its sender consumes it).
+    `from` lets the sender check its pacing before it touches the database."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    send_id: uuid.UUID
+    to: str  # the key: one recipient's sends stay in order
+    from_: str | None = Field(default=None, alias="from")
+
+    def key(self) -> str:
+        return self.to
+
+
+class ReleaseNumber(Command, topic=MESSAGING_NUMBER_RELEASES):
+    """Messaging's own queue: give `number` back to Twilio."""
+
+    client_id: str
+    number: str
+
+    def key(self) -> str:
+        return self.number
