@@ -25,6 +25,7 @@ from revgen_common.topics import TopicSpec, ensure_topics
 from revgen_devstack.testing import create_database, test_infra
 from tests.support.effects import applied_count, create_effects_table, effect_requests, make_handlers
 from tests.support.kafka_io import publish
+from tests.support.contracts import EffectRequested
 
 
 async def prepare(infra, args):
@@ -71,7 +72,7 @@ async def run_eo(infra, args, engine, source, sink, stop, mark):
 async def run_plain(infra, args, engine, source, sink, stop, mark):
     """The same handler and the same output events, minus inbox, outbox and relay."""
     name = f"plain-{uuid.uuid4().hex[:6]}"
-    handler = make_handlers(name)["EffectRequested"]
+    handler = make_handlers(name)[EffectRequested]
     consumer = AIOKafkaConsumer(**consumer_config(infra.bootstrap_servers, group_id=name,
                                                   max_poll_records=args.max_batch))
     producer = AIOKafkaProducer(**producer_config(infra.bootstrap_servers))

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from tests.integration.test_consumer_exactly_once import consumer
 from tests.support.kafka_io import read_all
 from tests.support.running import eventually, running
+from tests.support.contracts import Forwarded, WebhookReceived
 
 _SPANS = InMemorySpanExporter()
 
@@ -35,7 +36,7 @@ async def test_a_handlers_messages_name_their_cause_and_continue_the_webhooks_tr
     seen: list[Envelope] = []
 
     async def forward(event, uow):  # writes a plain envelope: no ids passed by hand
-        uow.publish(second, Envelope(type="Forwarded", producer=name, key=event.key))
+        uow.publish_envelope(second, Envelope(type="Forwarded", producer=name, key=event.key))
 
     async def record(event, uow):
         seen.append(event)
@@ -49,8 +50,8 @@ async def test_a_handlers_messages_name_their_cause_and_continue_the_webhooks_tr
     await producer.stop()
 
     relay = OutboxRelay(name=name, engine=engine, bootstrap_servers=infra.bootstrap_servers)
-    async with running(consumer(name, first, engine, infra, handlers={"WebhookReceived": forward})), running(relay), \
-            running(consumer(f"{name}-next", second, engine, infra, handlers={"Forwarded": record})):
+    async with running(consumer(name, first, engine, infra, handlers={WebhookReceived: forward})), running(relay), \
+            running(consumer(f"{name}-next", second, engine, infra, handlers={Forwarded: record})):
         await eventually(lambda: _count(engine, 2), timeout=30)
 
     (forwarded,) = seen

@@ -11,6 +11,7 @@ from revgen_common.db import inbox, outbox
 from tests.support.effects import applied, applied_count, create_effects_table, effect_requests, make_handlers
 from tests.support.kafka_io import publish, publish_raw, read_all
 from tests.support.running import eventually, running
+from tests.support.contracts import EffectRequested
 
 
 def consumer(name, topic, engine, infra, handlers=None, **options):
@@ -74,13 +75,13 @@ async def test_a_transient_failure_pauses_only_its_partition_and_honours_retry_a
         if event.key == "slow" and len(attempts) < 2:
             attempts.append(asyncio.get_running_loop().time())
             raise TransientError("provider said 429", retry_after=1.0)
-        await base["EffectRequested"](event, uow)
+        await base[EffectRequested](event, uow)
 
     slow = [Envelope(type="EffectRequested", producer="t", key="slow", payload={"seq": 1})]
     others = [Envelope(type="EffectRequested", producer="t", key=f"k{i}", payload={"seq": 1}) for i in range(40)]
     await publish(infra.bootstrap_servers, topic, slow + others)
 
-    async with running(consumer(name, topic, engine, infra, handlers={"EffectRequested": flaky})):
+    async with running(consumer(name, topic, engine, infra, handlers={EffectRequested: flaky})):
         await eventually(lambda: _inbox_count(engine, 41), timeout=30)
 
     assert len(attempts) == 2
@@ -102,11 +103,11 @@ async def test_a_message_our_own_pacing_defers_waits_as_told_and_never_escalates
         tries.append(asyncio.get_running_loop().time())
         if len(tries) <= 8:
             raise NotYet("paced", retry_after=0.3)
-        await base["EffectRequested"](event, uow)
+        await base[EffectRequested](event, uow)
 
     await publish(infra.bootstrap_servers, topic, [Envelope(type="EffectRequested", producer="t", key="k",
                                                             payload={"seq": 1})])
-    async with running(consumer(name, topic, engine, infra, handlers={"EffectRequested": paced})):
+    async with running(consumer(name, topic, engine, infra, handlers={EffectRequested: paced})):
         await eventually(lambda: _inbox_count(engine, 1), timeout=30)
 
     gaps = [later - earlier for earlier, later in zip(tries, tries[1:])]

@@ -14,7 +14,7 @@ async def write_rows(engine, topic, count, first=0):
     """`count` rows in one transaction, numbered from `first` in commit order."""
     async with UnitOfWork(engine) as uow:
         for n in range(first, first + count):
-            uow.publish(topic, Envelope(type="Thing", producer="test", key=f"k{n % 7}", payload={"n": n}))
+            uow.publish_envelope(topic, Envelope(type="Thing", producer="test", key=f"k{n % 7}", payload={"n": n}))
         await uow.commit()
 
 
@@ -76,9 +76,9 @@ async def test_a_row_kafka_refuses_for_good_is_parked_and_the_rows_behind_it_sti
     topic = await make_topic(partitions=1)
     too_large = b"x" * (3 * 1024 * 1024)  # over the producer's and the broker's limits
     async with UnitOfWork(engine) as uow:
-        uow.publish(topic, Envelope(type="Thing", producer="test", key="k", payload={"n": 0}))
-        uow.publish(topic, Envelope(type="Huge", producer="test", key="k"), value=too_large)
-        uow.publish(topic, Envelope(type="Thing", producer="test", key="k", payload={"n": 2}))
+        uow.publish_envelope(topic, Envelope(type="Thing", producer="test", key="k", payload={"n": 0}))
+        uow.publish_envelope(topic, Envelope(type="Huge", producer="test", key="k"), value=too_large)
+        uow.publish_envelope(topic, Envelope(type="Thing", producer="test", key="k", payload={"n": 2}))
         await uow.commit()
     async with running(OutboxRelay(name=f"park-{uuid.uuid4().hex[:6]}", engine=engine,
                                    bootstrap_servers=infra.bootstrap_servers)):

@@ -12,6 +12,7 @@ from tests.integration.test_consumer_exactly_once import _inbox_count, consumer
 from tests.support.effects import applied, create_effects_table, effect_requests, effects
 from tests.support.kafka_io import publish
 from tests.support.running import eventually, running
+from tests.support.contracts import EffectRequested
 
 
 def _apply_as(name):
@@ -42,7 +43,7 @@ async def test_preparations_run_together_across_keys_and_one_at_a_time_within_a_
 
     await publish(infra.bootstrap_servers, topic, events)
     stage = Staged(prepare=prepare, apply=_apply_as(name))
-    async with running(consumer(name, topic, engine, infra, handlers={"EffectRequested": stage}, max_batch=12)):
+    async with running(consumer(name, topic, engine, infra, handlers={EffectRequested: stage}, max_batch=12)):
         await eventually(lambda: _inbox_count(engine, 12), timeout=30)
 
     assert most_at_once[0] >= 2  # keys do not wait for each other
@@ -68,7 +69,7 @@ async def test_a_failed_preparation_stops_the_batch_there_and_nothing_is_prepare
 
     await publish(infra.bootstrap_servers, topic, events + [events[0]])  # the first one delivered again last
     stage = Staged(prepare=prepare, apply=_apply_as(name))
-    async with running(consumer(name, topic, engine, infra, handlers={"EffectRequested": stage}, max_batch=10)):
+    async with running(consumer(name, topic, engine, infra, handlers={EffectRequested: stage}, max_batch=10)):
         await eventually(lambda: _inbox_count(engine, 6), timeout=30)
         await asyncio.sleep(0.5)  # the redelivered first event is read too
 
@@ -94,7 +95,7 @@ async def test_after_a_preparation_is_dead_lettered_the_next_message_of_its_key_
 
     await publish(infra.bootstrap_servers, topic, events)
     stage = Staged(prepare=prepare, apply=_apply_as(name))
-    async with running(consumer(name, topic, engine, infra, handlers={"EffectRequested": stage}, max_batch=10)):
+    async with running(consumer(name, topic, engine, infra, handlers={EffectRequested: stage}, max_batch=10)):
         await eventually(lambda: _inbox_count(engine, 3), timeout=30)
 
     assert [r[2] for r in await applied(engine)] == [0, 2]  # 1 dead-lettered, 2 not held up by it

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from revgen_common.envelope import Envelope
 from revgen_common.errors import PermanentError
 from revgen_common.unit_of_work import UnitOfWork
+from tests.support.contracts import EffectRecorded, EffectRequested, RuleBroken
 
 metadata = MetaData()
 effects = Table(
@@ -31,12 +32,12 @@ def make_handlers(consumer: str, forward_to: str | None = None):
         await uow.connection.execute(insert(effects).values(
             event_id=event.event_id, key=event.key, seq=event.payload["seq"], consumer=consumer))
         if forward_to:
-            uow.publish(forward_to, event.caused("EffectRecorded", consumer, {"seq": event.payload["seq"]}))
+            uow.publish_envelope(forward_to, event.caused("EffectRecorded", consumer, {"seq": event.payload["seq"]}))
 
     async def reject(event: Envelope, uow: UnitOfWork) -> None:
         raise PermanentError(f"test event {event.event_id} breaks a rule")
 
-    return {"EffectRequested": record_effect, "EffectRecorded": record_effect, "RuleBroken": reject}
+    return {EffectRequested: record_effect, EffectRecorded: record_effect, RuleBroken: reject}
 
 
 def effect_requests(count: int, keys: int) -> list[Envelope]:

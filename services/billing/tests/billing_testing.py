@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from billing import SERVICE
 from billing.service_layer.catalog import NewCoupon, NewPlan
 from billing.service_layer.subscribe import CreateSubscription, SagaResult
 from revgen_common.envelope import Envelope, event_id_from
@@ -69,7 +70,7 @@ def stripe_event_message(event: dict) -> Envelope:
 
 
 async def apply_event(billing, event: dict) -> bool:
-    async with UnitOfWork(billing.engine) as uow:
+    async with UnitOfWork(billing.engine, SERVICE) as uow:
         applied = await billing.stripe_events.apply(uow, event, source="webhook")
         await uow.commit()
     return applied
@@ -105,7 +106,7 @@ class Webhooks:
 
 async def delete_client(billing, client_id: str) -> None:
     """What identity's ClientDeleted does to billing."""
-    async with UnitOfWork(billing.engine) as uow:
+    async with UnitOfWork(billing.engine, SERVICE) as uow:
         await billing.client_events.client_deleted(
             Envelope(type="ClientDeleted", producer="identity", key=client_id,
                      payload={"client_id": client_id, "deleted_by": "agency-owner"}), uow)

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from messaging import SERVICE
 from messaging.service_layer.clients import Profile
 from revgen_common import Staged
 from revgen_common.envelope import Envelope
@@ -63,7 +64,7 @@ async def apply(engine, handler, message: Envelope) -> None:
             return
         stage = handler
         handler = lambda event, uow: stage.apply(event, uow, prepared)  # noqa: E731
-    async with UnitOfWork(engine) as uow:
+    async with UnitOfWork(engine, SERVICE) as uow:
         await handler(message, uow)
         await uow.commit()
 

@@ -31,7 +31,7 @@ from revgen_common import metrics
 from revgen_common.checkpoints import Checkpoint, no_checkpoint
 from revgen_common.dead_letters import dead_letter_envelope, dead_letter_headers
 from revgen_common.envelope import Envelope
-from revgen_common.contracts import CONTRACTS, parse_payload
+from revgen_common.contracts import Contract
 from revgen_common.errors import Backoff, InvalidPayload, NotYet, UndecodableMessage, classify
 from revgen_common.kafka_config import consumer_config
 from revgen_common.periodic import every
@@ -51,6 +51,21 @@ class Staged:
     Without `apply`, prepare did all the work (in transactions of its own)."""
     prepare: Callable[[Envelope], Awaitable[object]]
     apply: Callable[[Envelope, UnitOfWork, object], Awaitable[None]] | None = None
+
+
+Handlers = Mapping[type[Contract], Handler | Staged]  # a consumer's routes, by message contract
+
+
+def by_type(handlers: Handlers) -> dict[str, Handler | Staged]:
+    """The handler table by message type. Keys are contract classes, so a typo fails here,
+    at start-up, not as messages counted `ignored` in silence."""
+    table: dict[str, Handler | Staged] = {}
+    for contract, handler in handlers.items():
+        if not (isinstance(contract, type) and issubclass(contract, Contract)) \
+                or Contract.registry.get(contract.type_name()) is not contract:
+            raise TypeError(f"a handler is keyed by {contract!r}, which is no registered message contract")
+        table[contract.type_name()] = handler
+    return table
 
 
 _NOT_PREPARED = object()
@@ -130,16 +145,18 @@ class ExactlyOnceConsumer:
         *,
         name: str,
         topics: Iterable[TopicSpec | str],
-        handlers: Mapping[str, Handler | Staged],
+        handlers: Handlers,
         engine: AsyncEngine,
         bootstrap_servers: str,
         options: ConsumerOptions | None = None,
         checkpoint: Checkpoint = no_checkpoint,
+        producer: str | None = None,
         **kafka_overrides: object,
     ):
         self.name = name
+        self.producer = producer or name  # in the envelopes its handlers publish
         self.topics = [t.name if isinstance(t, TopicSpec) else t for t in topics]
-        self.handlers = dict(handlers)
+        self.handlers = by_type(handlers)
         self.engine = engine
         self.options = options or ConsumerOptions()
         self._checkpoint = checkpoint
@@ -243,9 +260,9 @@ class ExactlyOnceConsumer:
         one that does not is dead-lettered at once naming the field, before any handler
         trips over it (or a provider is called with it)."""
         envelope = item.envelope
-        if envelope is not None and envelope.type in self.handlers and envelope.type in CONTRACTS:
+        if envelope is not None and envelope.type in self.handlers:
             try:
-                parse_payload(envelope.type, envelope.payload)
+                envelope.contract()
             except ValidationError as error:
                 item.error = InvalidPayload(f"{envelope.type} payload breaks its contract: {error}")
         return item
@@ -257,7 +274,7 @@ class ExactlyOnceConsumer:
         while batch:
             started = time.perf_counter()
             try:
-                async with UnitOfWork(self.engine) as uow:
+                async with UnitOfWork(self.engine, self.producer) as uow:
                     await self._apply_all(uow, batch)
                     self._checkpoint("before_db_commit")
                     await uow.commit()
@@ -412,10 +429,10 @@ class ExactlyOnceConsumer:
     async def _dead_letter(self, item: _Decoded, error: Exception) -> None:
         log.error("consumer %s: dead-lettering %s@%d/%d: %r", self.name, item.record.topic,
                   item.record.partition, item.record.offset, error)
-        async with UnitOfWork(self.engine) as uow:
+        async with UnitOfWork(self.engine, self.producer) as uow:
             if await self._claim_inbox(uow, [item], outcome="dead_lettered"):
                 letter = dead_letter_envelope(self.name, item.event_id, item.envelope)
-                uow.publish(DEAD_LETTERS, letter, headers=dead_letter_headers(self.name, item.record, error),
+                uow.publish_envelope(DEAD_LETTERS, letter, headers=dead_letter_headers(self.name, item.record, error),
                             value=item.record.value or b"")
             await uow.commit()
         metrics.DEAD_LETTERS.labels(self.name, item.record.topic).inc()

@@ -10,6 +10,7 @@ from tests.integration.test_consumer_exactly_once import _dead_letters_of, consu
 from tests.support.effects import applied, create_effects_table, make_handlers
 from tests.support.kafka_io import publish, publish_raw
 from tests.support.running import eventually, running
+from tests.support.contracts import EffectRequested
 
 
 async def test_a_dead_letter_redriven_twice_after_the_fix_is_applied_once(infra, engine, make_topic, dead_letter_topic):
@@ -22,13 +23,13 @@ async def test_a_dead_letter_redriven_twice_after_the_fix_is_applied_once(infra,
     async def until_fixed(event, uow):
         if broken[0] and event.payload["seq"] == 2:
             raise PermanentError("a bug, fixed in the next release")
-        await base["EffectRequested"](event, uow)
+        await base[EffectRequested](event, uow)
 
     events = [Envelope(type="EffectRequested", producer="t", key="k", payload={"seq": i}) for i in range(1, 4)]
     await publish(infra.bootstrap_servers, topic, events)
     await publish_raw(infra.bootstrap_servers, topic, b"k", b"{not json")
     relay = OutboxRelay(name=name, engine=engine, bootstrap_servers=infra.bootstrap_servers)
-    c = consumer(name, topic, engine, infra, handlers={"EffectRequested": until_fixed})
+    c = consumer(name, topic, engine, infra, handlers={EffectRequested: until_fixed})
     async with running(c), running(relay):
         await eventually(lambda: _dead_letters_of(infra, name, dead_letter_topic, 2), timeout=30)
         letters = await dead_letters(infra.bootstrap_servers, name)

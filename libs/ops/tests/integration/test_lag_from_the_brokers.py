@@ -12,6 +12,7 @@ from revgen_ops.lag_rules import Status, Window
 from tests.support.effects import create_effects_table, effect_requests, make_handlers
 from tests.support.kafka_io import publish
 from tests.support.running import eventually, running
+from tests.support.contracts import EffectRequested
 
 
 def _consumer(name, topic, engine, infra, handlers=None, **options):
@@ -74,11 +75,11 @@ async def test_a_slowed_consumer_shows_warn_then_recovers_to_ok(infra, engine, m
     async def slowed(event, uow):
         if slow[0]:
             await asyncio.sleep(0.1)  # ~10 messages a second, one per batch
-        await base["EffectRequested"](event, uow)
+        await base[EffectRequested](event, uow)
 
     window = Window(seconds=3, max_samples=5)
     clock = FakeClock(brokers_now())
-    async with running(_consumer(group, topic, engine, infra, handlers={"EffectRequested": slowed}, max_batch=1)):
+    async with running(_consumer(group, topic, engine, infra, handlers={EffectRequested: slowed}, max_batch=1)):
         for _ in range(15):  # ~40 messages a second for 4.5 s: four times what it takes
             await publish(infra.bootstrap_servers, topic, effect_requests(12, keys=1))
             await asyncio.sleep(0.3)

@@ -1,0 +1,3 @@
+"""Billing: see services/billing/README.md."""
+
+SERVICE = "billing"  # the producer named in the envelopes it publishes

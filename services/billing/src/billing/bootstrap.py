@@ -22,7 +22,10 @@ from billing.service_layer.subscription_changes import SubscriptionChanges
 from billing.settings import BillingSettings
 from revgen_common import ExactlyOnceConsumer, OutboxRelay
 from revgen_common.clock import Clock, system_clock
-from revgen_common.consumer import ConsumerOptions
+from revgen_common.consumer import ConsumerOptions, Handlers
+from revgen_common.contracts.identity import ClientDeleted
+from revgen_common.contracts.messaging import LeadOutcomeRecorded
+from revgen_common.contracts.webhooks import StripeEventReceived
 from revgen_common.db import create_engine
 from revgen_common.internal_api import InternalCredential
 from revgen_common.periodic import every
@@ -40,12 +43,12 @@ class Billing:
     reconciliation: Reconciliation
     clock: Clock
 
-    def handlers(self) -> dict:
+    def handlers(self) -> Handlers:
         """What the consumer routes by event type."""
         return {
-            "StripeEventReceived": self.stripe_events.received,
-            "ClientDeleted": self.client_events.client_deleted,
-            "LeadOutcomeRecorded": self.client_events.lead_outcome,
+            StripeEventReceived: self.stripe_events.received,
+            ClientDeleted: self.client_events.client_deleted,
+            LeadOutcomeRecorded: self.client_events.lead_outcome,
         }
 
 

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import text
 
 from billing_testing import HeldStripeReads, Webhooks, apply_event, command, outbox, plan, scalar, unique
+from billing import SERVICE
 from revgen_common.envelope import Envelope
 from revgen_common.unit_of_work import UnitOfWork
 
@@ -93,7 +94,7 @@ async def test_events_for_a_deleted_client_never_bring_its_subscription_back(bil
     cmd = command(plan_id)
     done = await billing.saga.create(cmd)
     since = len(stripe_fake.state.events)
-    async with UnitOfWork(billing.engine) as uow:
+    async with UnitOfWork(billing.engine, SERVICE) as uow:
         await billing.client_events.client_deleted(
             Envelope(type="ClientDeleted", producer="identity", key=cmd.client_id,
                      payload={"client_id": cmd.client_id, "deleted_by": "agency-owner"}), uow)

@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 
+from billing import SERVICE
 from billing.service_layer.subscribe import Refused
 from billing_testing import command, outbox, plan, scalar
 from revgen_common.envelope import Envelope
@@ -47,7 +48,7 @@ async def test_a_late_retry_of_an_earlier_pause_leaves_local_state_as_stripe_has
 
 
 async def lead(billing, client_id: str, outcome: str, value: int | None = None, lead_id: str | None = None) -> None:
-    async with UnitOfWork(billing.engine) as uow:
+    async with UnitOfWork(billing.engine, SERVICE) as uow:
         await billing.client_events.lead_outcome(Envelope(
             type="LeadOutcomeRecorded", producer="messaging", key=client_id, client_id=client_id,
             payload={"client_id": client_id, "lead_id": lead_id or uuid.uuid4().hex, "outcome": outcome,

@@ -9,14 +9,16 @@ import pytest
 from ingress.adapters.claim_batches import ClaimBatches, ClaimRequest
 from ingress.adapters.ledger import KEEP_DAYS, LEDGER_ERRORS, Claim, Ledger, Mark, asyncpg_dsn, connect_pool
 from ingress.domain.webhooks import VerifiedWebhook
+from revgen_common.contracts.webhooks import StripeEventReceived
 from revgen_common.topics import STRIPE_WEBHOOKS
 
 SETTLE_SECONDS = 30
 
 
 def webhook() -> VerifiedWebhook:
-    return VerifiedWebhook(source="stripe", provider_id=f"evt_{uuid.uuid4().hex}", event_type="StripeEventReceived",
-                           topic=STRIPE_WEBHOOKS, key="cus_1", raw={})
+    provider_id = f"evt_{uuid.uuid4().hex}"
+    return VerifiedWebhook(source="stripe", provider_id=provider_id, contract=StripeEventReceived,
+                           raw={"id": provider_id, "data": {"object": {"customer": "cus_1"}}}, extra={"stripe_type": ""})
 
 
 @pytest.fixture

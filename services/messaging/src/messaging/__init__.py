@@ -1,0 +1,3 @@
+"""Messaging: see services/messaging/README.md."""
+
+SERVICE = "messaging"  # the producer named in the envelopes it publishes

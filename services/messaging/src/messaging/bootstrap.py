@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from prometheus_client import make_asgi_app
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from messaging import SERVICE
 from messaging.adapters.ai_responder import AIResponder
 from messaging.adapters.twilio_sender import TwilioSender
 from messaging.domain.fair_share import FairShare
@@ -28,7 +29,10 @@ from messaging.service_layer.summaries import Summaries
 from messaging.settings import MessagingSettings
 from revgen_common import ExactlyOnceConsumer, OutboxRelay, Staged
 from revgen_common.clock import Clock, system_clock
-from revgen_common.consumer import ConsumerOptions
+from revgen_common.consumer import ConsumerOptions, Handlers
+from revgen_common.contracts import identity, webhooks
+from revgen_common.contracts.commands import SendMessage
+from revgen_common.contracts.messaging import ReleaseNumber, SendRequested
 from revgen_common.db import create_engine
 from revgen_common.internal_api import InternalCredential
 from revgen_common.periodic import every
@@ -60,23 +64,23 @@ class Messaging:
     number_releases: NumberReleases
     clock: Clock
 
-    def handlers(self) -> dict:
+    def handlers(self) -> Handlers:
         """The main consumer's routes by event type."""
         return {
-            "TwilioMessageReceived": Staged(prepare=self.conversations.draft_reply,
-                                            apply=self.conversations.message_received),
-            "TwilioCallStatusReceived": self.conversations.call_status,
-            "TwilioMessageStatusReceived": delivery.status_received,
-            "FormSubmitted": self.conversations.form_submitted,
-            "SendMessage": self.commands.send_message,
-            "ClientCreated": self.clients.client_created,
-            "ClientDeleted": self.clients.client_deleted,
+            webhooks.TwilioMessageReceived: Staged(prepare=self.conversations.draft_reply,
+                                                   apply=self.conversations.message_received),
+            webhooks.TwilioCallStatusReceived: self.conversations.call_status,
+            webhooks.TwilioMessageStatusReceived: delivery.status_received,
+            webhooks.FormSubmitted: self.conversations.form_submitted,
+            SendMessage: self.commands.send_message,
+            identity.ClientCreated: self.clients.client_created,
+            identity.ClientDeleted: self.clients.client_deleted,
         }
 
-    def twilio_handlers(self) -> dict:
+    def twilio_handlers(self) -> Handlers:
         """The sender group's routes: everything that calls Twilio."""
-        return {"SendRequested": Staged(prepare=self.sender.send),
-                "ReleaseNumber": Staged(prepare=self.number_releases.release)}
+        return {SendRequested: Staged(prepare=self.sender.send),
+                ReleaseNumber: Staged(prepare=self.number_releases.release)}
 
 
 def build(engine: AsyncEngine, twilio: TwilioSender, ai: AIResponder, platform_number: str,
@@ -101,6 +105,7 @@ def consumers(messaging: Messaging, settings: MessagingSettings) -> list[Exactly
                                                     max_partitions_in_flight=settings.inbound_concurrency,
                                                     max_concurrent_preparations=settings.openai_concurrency)),
         ExactlyOnceConsumer(name="messaging-sender", topics=GROUPS["messaging-sender"], handlers=messaging.twilio_handlers(),
+                            producer=SERVICE,
                             engine=messaging.engine, bootstrap_servers=settings.kafka_bootstrap_servers,
                             # Every partition at once; the sends of a batch go to Twilio together.
                             options=ConsumerOptions(max_batch=SENDS_POLL_RECORDS,

@@ -3,6 +3,7 @@ import uuid
 
 from messaging_testing import (SendQueue, apply, client, inbound_sms, outbox, scalar, twilio_event)
 from revgen_common.envelope import Envelope
+from revgen_common.contracts.webhooks import TwilioMessageReceived
 
 LEAD = "+12125550147"
 
@@ -12,7 +13,7 @@ async def test_an_inbound_sms_delivered_5_times_gets_one_reply_at_twilio(messagi
     openai.state.responder = lambda messages: "We can come by tomorrow at 9. Does that work?"
     sms = inbound_sms(number, LEAD, "Can you fix a leaking water heater?")
     for _ in range(5):  # as the consumer runs it: the assistant is asked before the transaction
-        await apply(messaging.engine, messaging.handlers()["TwilioMessageReceived"],
+        await apply(messaging.engine, messaging.handlers()[TwilioMessageReceived],
                     sms.model_copy(update={"event_id": uuid.uuid4()}))
     await SendQueue(messaging).drain()
     assert [m.body for m in twilio.state.sent_to(LEAD)] == ["We can come by tomorrow at 9. Does that work?"]
@@ -47,7 +48,7 @@ async def test_a_form_submission_becomes_a_lead_and_a_speed_to_lead_text(messagi
 async def test_a_lead_asking_for_a_person_or_an_unsure_ai_is_escalated_with_a_holding_reply(messaging, twilio, openai):
     client_id, [number] = await client(messaging)
     openai.state.responder = lambda messages: "[HANDOFF]"
-    received = messaging.handlers()["TwilioMessageReceived"]
+    received = messaging.handlers()[TwilioMessageReceived]
     await apply(messaging.engine, received, inbound_sms(number, LEAD, "Can I talk to a real person please"))
     await apply(messaging.engine, received, inbound_sms(number, "+12125550148", "Do you service boilers from 1962?"))
     openai.faults.script("500", "500", "500")
@@ -64,7 +65,7 @@ async def test_a_lead_asking_for_a_person_or_an_unsure_ai_is_escalated_with_a_ho
 
 async def test_stop_is_confirmed_once_then_nothing_reaches_the_lead_on_any_path_until_start(messaging, twilio, openai, clock):
     client_id, [number] = await client(messaging)
-    received = messaging.handlers()["TwilioMessageReceived"]  # as the consumer runs it
+    received = messaging.handlers()[TwilioMessageReceived]  # as the consumer runs it
     queue = SendQueue(messaging)
     await apply(messaging.engine, received, inbound_sms(number, LEAD, "hello"))
     await queue.drain()

@@ -6,6 +6,7 @@ import uuid
 import pytest
 
 from messaging_testing import SendQueue, apply, client, inbound_sms, outbox, twilio_event
+from revgen_common.contracts.webhooks import TwilioMessageReceived
 
 LEAD = "+12125550163"
 
@@ -15,7 +16,7 @@ async def test_asking_to_stop_in_a_sentence_is_confirmed_once_and_then_nothing_i
         messaging, twilio, openai, words):
     client_id, [number] = await client(messaging)
     openai.state.responder = lambda messages: "Happy to help! When suits you?"
-    received = messaging.handlers()["TwilioMessageReceived"]  # as the consumer runs it: drafted first
+    received = messaging.handlers()[TwilioMessageReceived]  # as the consumer runs it: drafted first
     queue = SendQueue(messaging)
     await apply(messaging.engine, received, inbound_sms(number, LEAD, words))
     await apply(messaging.engine, received, inbound_sms(number, LEAD, words))  # asked twice: confirmed once
@@ -33,7 +34,7 @@ async def test_asking_to_stop_in_a_sentence_is_confirmed_once_and_then_nothing_i
 
 async def test_start_after_an_opt_out_in_words_gives_consent_back_and_says_so(messaging, twilio):
     client_id, [number] = await client(messaging)
-    received = messaging.handlers()["TwilioMessageReceived"]
+    received = messaging.handlers()[TwilioMessageReceived]
     await apply(messaging.engine, received, inbound_sms(number, LEAD, "stop messaging me"))
     await apply(messaging.engine, received, inbound_sms(number, LEAD, "START"))
     await SendQueue(messaging).drain()
@@ -44,7 +45,7 @@ async def test_start_after_an_opt_out_in_words_gives_consent_back_and_says_so(me
 async def test_a_stop_word_in_a_question_is_answered_not_an_opt_out(messaging, twilio, openai):
     client_id, [number] = await client(messaging)
     openai.state.responder = lambda messages: "Yes, we can stop by at 3."
-    await apply(messaging.engine, messaging.handlers()["TwilioMessageReceived"],
+    await apply(messaging.engine, messaging.handlers()[TwilioMessageReceived],
                 inbound_sms(number, LEAD, "Can you stop by tomorrow at 3?"))
     await SendQueue(messaging).drain()
     assert [m.body for m in twilio.state.sent_to(LEAD)] == ["Yes, we can stop by at 3."]

@@ -12,6 +12,7 @@ from sqlalchemy import event, text
 from messaging.service_layer.clients import NumberInUse, Profile
 from messaging_testing import SendQueue, apply, client, inbound_sms, outbox, scalar
 from revgen_common.envelope import Envelope
+from revgen_common.contracts.messaging import ReleaseNumber
 
 LOS_ANGELES = "America/Los_Angeles"
 
@@ -125,7 +126,7 @@ async def test_a_released_number_is_released_at_twilio_too_once_however_often_it
     [announced] = await outbox(messaging.engine, "messaging.events", "NumberReleased")
     [published] = await outbox(messaging.engine, "messaging.number-releases", "ReleaseNumber")
     assert announced["payload"] == published["payload"] == {"client_id": client_id, "number": number}
-    handler = messaging.twilio_handlers()["ReleaseNumber"]
+    handler = messaging.twilio_handlers()[ReleaseNumber]
     for _ in range(2):  # redelivered: the second finds nothing left to release
         await apply(messaging.engine, handler, Envelope.model_validate(published))
     assert not twilio.state.owns(number)

@@ -6,6 +6,7 @@ from datetime import date, time, timedelta
 import pytest
 from sqlalchemy import text
 
+from messaging import SERVICE
 from messaging.service_layer import delivery
 from messaging.service_layer.sends import Outgoing, enqueue
 from messaging_testing import SendQueue, apply, client, outbox, scalar, twilio_event
@@ -18,7 +19,7 @@ NEW_YORK = "America/New_York"  # the test clients' zone (messaging_testing.clien
 
 
 async def queue(messaging, client_id, number, count, purpose="reply", prefix="+1646555"):
-    async with UnitOfWork(messaging.engine) as uow:
+    async with UnitOfWork(messaging.engine, SERVICE) as uow:
         await enqueue(uow, [Outgoing(f"test:{uuid.uuid4()}", f"{prefix}{i:04d}", number, f"message {i}", purpose,
                                      client_id) for i in range(count)])
         await uow.commit()

@@ -6,7 +6,7 @@ from sqlalchemy import text
 
 from billing.service_layer.stripe_events import StripeEvents
 from billing.service_layer.stripe_sync import refresh
-from revgen_common.contracts.events import LeadOutcomeRecorded
+from revgen_common.contracts.messaging import LeadOutcomeRecorded
 from revgen_common.envelope import Envelope
 from revgen_common.unit_of_work import UnitOfWork
 

@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import text
 
 from billing.adapters.stripe_gateway import StripeGateway
-from billing.service_layer.stripe_sync import UnknownClient, client_of, lock_object, publish, refresh
+from billing.service_layer.stripe_sync import UnknownClient, client_of, lock_object, refresh
+from revgen_common.contracts import billing as events
 from revgen_common.contracts.commands import SendMessage
 from revgen_common.envelope import Envelope, event_id_from
-from revgen_common.topics import MESSAGING_COMMANDS
 from revgen_common.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -127,16 +127,16 @@ class StripeEvents:
             "due": invoice.get("amount_due") or 0, "paid": invoice.get("amount_paid") or 0,
             "currency": invoice.get("currency") or "usd", "attempts": invoice.get("attempt_count") or 0,
             "error": finalization_error})
-        payload = {"client_id": client_id, "invoice_id": invoice["id"], "subscription_id": subscription_id,
-                   "amount_cents": invoice.get("amount_paid") or invoice.get("amount_due") or 0,
-                   "currency": invoice.get("currency") or "usd", "attempt_count": invoice.get("attempt_count") or 0}
+        payment = dict(client_id=client_id, invoice_id=invoice["id"], subscription_id=subscription_id,
+                       amount_cents=invoice.get("amount_paid") or invoice.get("amount_due") or 0,
+                       currency=invoice.get("currency") or "usd", attempt_count=invoice.get("attempt_count") or 0)
         if invoice["status"] == "paid" and (before is None or before.status != "paid"):
-            publish(uow, "PaymentSucceeded", client_id, payload)
+            uow.publish(events.PaymentSucceeded(**payment))
             await self._receipt(uow, client_id, invoice)
         elif invoice["status"] == "open" and event["type"] == "invoice.payment_failed":
-            publish(uow, "PaymentFailed", client_id, payload)  # only while still unpaid: a late failure stays quiet
+            uow.publish(events.PaymentFailed(**payment))  # only while still unpaid: a late failure stays quiet
         elif invoice["status"] == "open" and event["type"] == "invoice.payment_action_required":
-            publish(uow, "PaymentActionRequired", client_id, payload)
+            uow.publish(events.PaymentActionRequired(**payment))
 
     async def _receipt(self, uow: UnitOfWork, client_id: str, invoice: dict[str, Any]) -> None:
         """Exactly one receipt per paid invoice (E4): the paid transition happens once, and
@@ -148,9 +148,7 @@ class StripeEvents:
         command = SendMessage(client_id=client_id, to=phone, purpose="payment_receipt",
                               body=f"RevGen: we received your payment of {amount / 100:.2f} "
                                    f"{(invoice.get('currency') or 'usd').upper()}. Thank you!")
-        uow.publish(MESSAGING_COMMANDS, Envelope(
-            event_id=event_id_from("billing-receipt", invoice["id"]), type="SendMessage", producer="billing",
-            key=client_id, client_id=client_id, payload=command.model_dump()))
+        uow.publish(command, event_id=event_id_from("billing-receipt", invoice["id"]))
 
     # -- checkout, charges, disputes, customers ----------------------------------------------
 
@@ -179,9 +177,9 @@ class StripeEvents:
             {"id": charge["id"], "c": client_id, "a": charge["amount"], "r": charge.get("amount_refunded") or 0,
              "cur": charge.get("currency") or "usd"})
         if (charge.get("amount_refunded") or 0) > (before or 0):
-            publish(uow, "PaymentRefunded", client_id, {"client_id": client_id, "charge_id": charge["id"],
-                                                        "amount_refunded_cents": charge["amount_refunded"],
-                                                        "currency": charge.get("currency") or "usd"})
+            uow.publish(events.PaymentRefunded(client_id=client_id, charge_id=charge["id"],
+                                               amount_refunded_cents=charge["amount_refunded"],
+                                               currency=charge.get("currency") or "usd"))
 
     async def _dispute(self, uow: UnitOfWork, event: dict[str, Any]) -> None:
         snapshot = event["data"]["object"]
@@ -200,13 +198,13 @@ class StripeEvents:
             WHERE disputes.status NOT IN ('won', 'lost', 'warning_closed')"""), {
             "id": dispute["id"], "charge": dispute["charge"], "c": client_id, "amount": dispute["amount"],
             "currency": dispute.get("currency") or "usd", "status": dispute["status"], "reason": dispute.get("reason")})
-        payload = {"client_id": client_id, "dispute_id": dispute["id"], "charge_id": dispute["charge"],
-                   "amount_cents": dispute["amount"], "currency": dispute.get("currency") or "usd",
-                   "status": dispute["status"], "reason": dispute.get("reason")}
+        outcome = dict(client_id=client_id, dispute_id=dispute["id"], charge_id=dispute["charge"],
+                       amount_cents=dispute["amount"], currency=dispute.get("currency") or "usd",
+                       status=dispute["status"], reason=dispute.get("reason"))
         if before is None:
-            publish(uow, "DisputeOpened", client_id, payload)  # the admin alert
+            uow.publish(events.DisputeOpened(**outcome))  # the admin alert
         if dispute["status"] in CLOSED_DISPUTE and before not in CLOSED_DISPUTE:
-            publish(uow, "DisputeClosed", client_id, payload)
+            uow.publish(events.DisputeClosed(**outcome))
 
     async def _customer(self, uow: UnitOfWork, event: dict[str, Any]) -> None:
         snapshot = event["data"]["object"]
@@ -239,6 +237,6 @@ async def record_drift(uow: UnitOfWork, kind: str, object_id: str, detail: str, 
     if await uow.connection.scalar(_RECORD_DRIFT, {"kind": kind, "id": object_id, "detail": detail,
                                                    "repaired": repaired}) is None:
         return False
-    publish(uow, "BillingDriftDetected", client_id, {"kind": kind, "object_id": object_id, "detail": detail,
-                                                    "repaired": repaired, "client_id": client_id}, key=object_id)
+    uow.publish(events.BillingDriftDetected(kind=kind, object_id=object_id, detail=detail, repaired=repaired,
+                                            client_id=client_id))
     return True

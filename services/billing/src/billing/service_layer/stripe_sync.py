@@ -17,8 +17,7 @@ from sqlalchemy import text
 
 from billing.adapters.stripe_gateway import StripeGateway
 from billing.domain.subscription_state import Stored, SubscriptionState, outcomes
-from revgen_common.envelope import Envelope
-from revgen_common.topics import BILLING_EVENTS
+from revgen_common.contracts import contract_for
 from revgen_common.unit_of_work import UnitOfWork
 
 _CLIENT_OF_CUSTOMER = text("SELECT client_id FROM billing_accounts WHERE stripe_customer_id = :c")
@@ -118,13 +117,8 @@ async def sync_subscription(uow: UnitOfWork, obj: dict[str, Any], command_id: st
         "canceled_at": state.canceled_at})
     found = outcomes(before, after)
     for name in found:
-        publish(uow, name, client_id, {
-            "client_id": client_id, "subscription_id": state.id, "plan_id": after.plan_id, "status": state.status,
-            "paused": state.paused, "cancel_at_period_end": state.cancel_at_period_end,
-            "previous_plan_id": before.plan_id if before else None})
+        uow.publish(contract_for(name)(
+            client_id=client_id, subscription_id=state.id, plan_id=after.plan_id, status=state.status,
+            paused=state.paused, cancel_at_period_end=state.cancel_at_period_end,
+            previous_plan_id=before.plan_id if before else None))
     return found
-
-
-def publish(uow: UnitOfWork, type: str, client_id: str | None, payload: dict[str, Any], key: str | None = None) -> None:
-    uow.publish(BILLING_EVENTS, Envelope(type=type, producer="billing", key=key or client_id or "billing",
-                                         client_id=client_id, payload=payload))

@@ -21,6 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from billing import SERVICE
 from billing.adapters.stripe_gateway import StripeGateway
 from billing.service_layer.stripe_sync import refresh
 from revgen_common.checkpoints import Checkpoint, no_checkpoint
@@ -113,7 +114,7 @@ class SubscribeSaga:
     # -- step 1: the command, locally ------------------------------------------------------
 
     async def start(self, command: CreateSubscription) -> None:
-        async with UnitOfWork(self.engine) as uow:
+        async with UnitOfWork(self.engine, SERVICE) as uow:
             db = uow.connection
             if await self._known(db, command):
                 return  # the same command again: carry on from wherever it is
@@ -264,7 +265,7 @@ class SubscribeSaga:
             params, self.stripe.keyed(f"{command['id']}:subscription")))
 
     async def _commit(self, command: dict[str, Any], subscription_id: str) -> None:
-        async with UnitOfWork(self.engine) as uow:
+        async with UnitOfWork(self.engine, SERVICE) as uow:
             # FOR SHARE: ClientDeleted locks this row to mark it, so it either waits for this
             # commit (and then cancels the subscription it finds) or we see the deletion here.
             account = (await uow.connection.execute(

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from billing import SERVICE
 from billing.adapters.stripe_gateway import StripeGateway
 from billing.domain.retention import retention_offer
 from billing.service_layer.stripe_sync import refresh
@@ -117,7 +118,7 @@ class SubscriptionChanges:
         return await self._refreshed(subscription_id)
 
     async def _refreshed(self, subscription_id: str) -> dict:
-        async with UnitOfWork(self.engine) as uow:
+        async with UnitOfWork(self.engine, SERVICE) as uow:
             await refresh(uow, self.stripe, subscription_id)
             await uow.commit()
         async with self.engine.connect() as db:

@@ -13,12 +13,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from escalation import SERVICE
 from escalation.domain.duty import on_duty
 from escalation.domain.steps import OWNER_ROLES, Step
 from revgen_common.clock import Clock
+from revgen_common.consumer import Handlers
+from revgen_common.contracts import contract_for, identity, messaging
 from revgen_common.contracts.commands import SendMessage
 from revgen_common.envelope import Envelope
-from revgen_common.topics import ESCALATION_EVENTS, MESSAGING_COMMANDS
 from revgen_common.unit_of_work import UnitOfWork
 
 
@@ -118,7 +120,7 @@ class Escalations:
 
     async def claim(self, token: str) -> Claimed:
         now = self.clock()
-        async with UnitOfWork(self.engine) as uow:
+        async with UnitOfWork(self.engine, SERVICE) as uow:
             won = (await uow.connection.execute(_CLAIM, {"token_hash": _hash(token), "now": now})).first()
             if won is None:
                 link = (await uow.connection.execute(_LINK, {"token_hash": _hash(token)})).first()
@@ -131,7 +133,7 @@ class Escalations:
         return Claimed(won.id, won.lead_phone)
 
     async def resolve(self, token: str) -> None:
-        async with UnitOfWork(self.engine) as uow:
+        async with UnitOfWork(self.engine, SERVICE) as uow:
             row = (await uow.connection.execute(text("""
                 UPDATE escalations e SET status = 'resolved' FROM claim_links l
                 WHERE l.token_hash = :h AND e.id = l.escalation_id AND e.status = 'claimed'
@@ -150,7 +152,7 @@ class Escalations:
         """Advance every escalation whose step is due, each step exactly once (the UPDATE
         that advances it commits with the messages the step sends)."""
         now = self.clock()
-        async with UnitOfWork(self.engine) as uow:
+        async with UnitOfWork(self.engine, SERVICE) as uow:
             rows = (await uow.connection.execute(_DUE, {
                 "now": now, "every": self.unclaimed_after.total_seconds(), "expire_at": int(Step.EXPIRED),
                 "batch": batch})).all()
@@ -258,26 +260,22 @@ class Escalations:
                            f"{winner.name if winner else 'A teammate'} is handling {lead}.")
 
     def _send(self, uow: UnitOfWork, row: dict, to: str, purpose: str, body: str) -> None:
-        command = SendMessage(client_id=row["client_id"], to=to, body=body, purpose=purpose)
-        uow.publish(MESSAGING_COMMANDS, Envelope(type="SendMessage", producer="escalation", key=f"{row['client_id']}|{to}",
-                                                 client_id=row["client_id"], payload=command.model_dump()))
+        uow.publish(SendMessage(client_id=row["client_id"], to=to, body=body, purpose=purpose))
 
     def _outcome(self, uow: UnitOfWork, type: str, row: dict, person: str | None = None) -> None:
-        uow.publish(ESCALATION_EVENTS, Envelope(type=type, producer="escalation", key=row["client_id"],
-                                                client_id=row["client_id"], payload={
-                                                    "escalation_id": str(row["id"]), "client_id": row["client_id"],
-                                                    "request_id": row["request_id"], "person_id": person}))
+        uow.publish(contract_for(type)(escalation_id=str(row["id"]), client_id=row["client_id"],
+                                       request_id=row["request_id"], person_id=person))
 
 
-def handlers(escalations: Escalations) -> dict:
-    """What the consumer routes by event type (one module-level place)."""
+def handlers(escalations: Escalations) -> Handlers:
+    """What the consumer routes by message type (one module-level place)."""
     return {
-        "EscalationRequested": escalations.request,
-        "MemberAdded": escalations.member_added,
-        "MemberRoleChanged": escalations.member_role_changed,
-        "MemberDeactivated": escalations.member_deactivated,
-        "BusinessHoursSet": escalations.business_hours_set,
-        "ClientDeleted": escalations.client_deleted,
-        "LeadOptedOut": escalations.lead_opted_out,
-        "LeadOptedIn": escalations.lead_opted_in,
+        messaging.EscalationRequested: escalations.request,
+        identity.MemberAdded: escalations.member_added,
+        identity.MemberRoleChanged: escalations.member_role_changed,
+        identity.MemberDeactivated: escalations.member_deactivated,
+        messaging.BusinessHoursSet: escalations.business_hours_set,
+        identity.ClientDeleted: escalations.client_deleted,
+        messaging.LeadOptedOut: escalations.lead_opted_out,
+        messaging.LeadOptedIn: escalations.lead_opted_in,
     }

@@ -12,12 +12,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from identity import SERVICE
 from identity.domain import otp
 from identity.domain.identifiers import normalise_identifier
 from revgen_common.clock import Clock
 from revgen_common.contracts.commands import SendMessage
-from revgen_common.envelope import Envelope
-from revgen_common.topics import IDENTITY_EVENTS, MESSAGING_COMMANDS
+from revgen_common.contracts.identity import SessionRevoked
 from revgen_common.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ class Login:
 
     async def _send_code(self, identifier: str, attempt: otp.LoginAttempt, requested_from: str | None) -> None:
         now = self.clock()
-        async with UnitOfWork(self.engine) as uow:
+        async with UnitOfWork(self.engine, SERVICE) as uow:
             db = uow.connection
             if await db.scalar(_PERSON, {"identifier": identifier}) is None:
                 return
@@ -119,15 +119,14 @@ class Login:
                 "max_attempts": otp.MAX_ATTEMPTS_PER_CODE})
             command = SendMessage(to=identifier, body=f"Your RevGen login code is {code}. It expires in 10 minutes.",
                                   purpose="otp")
-            uow.publish(MESSAGING_COMMANDS, Envelope(type="SendMessage", producer="identity", key=identifier,
-                                                     payload=command.model_dump()))
+            uow.publish(command)
             await uow.commit()
 
     async def verify_code(self, raw_identifier: str, login_attempt_id: uuid.UUID, code: str) -> str | None:
         """A session token, or None (wrong, used, expired, or too many attempts: one answer)."""
         identifier = normalise_identifier(raw_identifier)
         now = self.clock()
-        async with UnitOfWork(self.engine) as uow:
+        async with UnitOfWork(self.engine, SERVICE) as uow:
             db = uow.connection
             counted = await db.scalar(_COUNT_ATTEMPT, {
                 "identifier": identifier, "hour": now.replace(minute=0, second=0, microsecond=0),
@@ -155,11 +154,9 @@ class Login:
 
     async def logout(self, token: str) -> None:
         """Revoke the session; `SessionRevoked` tells every gateway to forget what it cached."""
-        async with UnitOfWork(self.engine) as uow:
+        async with UnitOfWork(self.engine, SERVICE) as uow:
             revoked = (await uow.connection.execute(_REVOKE, {"now": self.clock(), "h": token_hash(token)})).first()
             if revoked is None:
                 return  # already revoked: announced then
-            person = str(revoked.person_id)
-            uow.publish(IDENTITY_EVENTS, Envelope(type="SessionRevoked", producer="identity", key=person,
-                                                  payload={"person_id": person, "session_id": str(revoked.id)}))
+            uow.publish(SessionRevoked(person_id=str(revoked.person_id), session_id=str(revoked.id)))
             await uow.commit()

@@ -9,12 +9,12 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from identity import SERVICE
 from identity.domain.identifiers import normalise_identifier
 from identity.domain.roles import AGENCY_ROLES, CLIENT_ROLES, PLATFORM_ROLES, Permission, permissions_of, roles_granting
 from identity.service_layer.access import NotFound, require, require_in_agency
-from revgen_common.envelope import Envelope
+from revgen_common.contracts import identity as events
 from revgen_common.pagination import decode_cursor, next_cursor
-from revgen_common.topics import IDENTITY_EVENTS
 from revgen_common.unit_of_work import UnitOfWork
 
 _CLIENT = text("SELECT id, agency_id, name, status, created_at, updated_at FROM clients "
@@ -63,11 +63,6 @@ async def _audit(db: AsyncConnection, actor: uuid.UUID | None, action: str, enti
                       "after": json.dumps(after, default=str) if after else None})
 
 
-def _event(type: str, client_id: uuid.UUID, payload: dict[str, Any]) -> Envelope:
-    return Envelope(type=type, producer="identity", key=str(client_id), client_id=str(client_id),
-                    payload={k: (str(v) if isinstance(v, uuid.UUID) else v) for k, v in payload.items()})
-
-
 async def _person_for(db: AsyncConnection, identifier: str, name: str) -> uuid.UUID:
     column = "email" if "@" in identifier else "phone"
     return await db.scalar(text(f"""
@@ -84,7 +79,7 @@ class Tenants:
 
     async def create_agency(self, name: str, owner_identifier: str, owner_name: str) -> tuple[uuid.UUID, uuid.UUID]:
         agency = uuid.uuid4()
-        async with UnitOfWork(self.engine) as uow:
+        async with UnitOfWork(self.engine, SERVICE) as uow:
             db = uow.connection
             await db.execute(text("INSERT INTO agencies (id, name) VALUES (:id, :name)"), {"id": agency, "name": name})
             owner = await _person_for(db, normalise_identifier(owner_identifier), owner_name)
@@ -98,7 +93,7 @@ class Tenants:
                                 role: str) -> uuid.UUID:
         if role not in AGENCY_ROLES:
             raise ValueError(f"unknown agency role {role}")
-        async with UnitOfWork(self.engine) as uow:
+        async with UnitOfWork(self.engine, SERVICE) as uow:
             db = uow.connection
             await require_in_agency(db, actor, Permission.MEMBERS_MANAGE, agency)
             person = await _person_for(db, normalise_identifier(identifier), name)
@@ -112,15 +107,14 @@ class Tenants:
     async def grant_platform_role(self, identifier: str, name: str, role: str) -> uuid.UUID:
         if role not in PLATFORM_ROLES:
             raise ValueError(f"unknown platform role {role}")
-        async with UnitOfWork(self.engine) as uow:
+        async with UnitOfWork(self.engine, SERVICE) as uow:
             db = uow.connection
             person = await _person_for(db, normalise_identifier(identifier), name)
             await db.execute(text("""INSERT INTO platform_memberships (person_id, role) VALUES (:p, :r)
                                      ON CONFLICT (person_id, role) DO UPDATE SET active = true"""),
                              {"p": person, "r": role})
             await _audit(db, None, "grant", "platform_membership", f"{role}/{person}", after={"role": role})
-            uow.publish(IDENTITY_EVENTS, Envelope(type="PlatformRoleGranted", producer="identity", key=str(person),
-                                                  payload={"person_id": str(person), "role": role}))
+            uow.publish(events.PlatformRoleGranted(person_id=str(person), role=role))
             await uow.commit()
         return person
 
@@ -142,15 +136,14 @@ class Tenants:
 
     async def create_client(self, actor: uuid.UUID, agency: uuid.UUID, name: str) -> dict:
         client = uuid.uuid4()
-        async with UnitOfWork(self.engine) as uow:
+        async with UnitOfWork(self.engine, SERVICE) as uow:
             db = uow.connection
             await require_in_agency(db, actor, Permission.CLIENT_CREATE, agency)
             await db.execute(text("INSERT INTO clients (id, agency_id, name) VALUES (:id, :agency, :name)"),
                              {"id": client, "agency": agency, "name": name})
             created = _row((await db.execute(_CLIENT, {"id": client})).one())
             await _audit(db, actor, "create", "client", client, after=created)
-            uow.publish(IDENTITY_EVENTS, _event("ClientCreated", client,
-                                                {"client_id": client, "agency_id": agency, "name": name}))
+            uow.publish(events.ClientCreated(client_id=str(client), agency_id=str(agency), name=name))
             await uow.commit()
         return created
 
@@ -170,7 +163,7 @@ class Tenants:
             return _row((await db.execute(_CLIENT, {"id": client})).one())
 
     async def update_client(self, actor: uuid.UUID, client: uuid.UUID, name: str | None, status: str | None) -> dict:
-        async with UnitOfWork(self.engine) as uow:
+        async with UnitOfWork(self.engine, SERVICE) as uow:
             db = uow.connection
             await require(db, actor, Permission.CLIENT_UPDATE, client)
             before = _row((await db.execute(_CLIENT, {"id": client})).one())
@@ -178,20 +171,19 @@ class Tenants:
                                      WHERE id = :id"""), {"id": client, "name": name, "status": status})
             after = _row((await db.execute(_CLIENT, {"id": client})).one())
             await _audit(db, actor, "update", "client", client, before=before, after=after)
-            uow.publish(IDENTITY_EVENTS, _event("ClientUpdated", client,
-                                                {"client_id": client, "name": after["name"], "status": after["status"]}))
+            uow.publish(events.ClientUpdated(client_id=str(client), name=after["name"], status=after["status"]))
             await uow.commit()
         return after
 
     async def delete_client(self, actor: uuid.UUID, client: uuid.UUID) -> None:
-        async with UnitOfWork(self.engine) as uow:
+        async with UnitOfWork(self.engine, SERVICE) as uow:
             db = uow.connection
             await require(db, actor, Permission.CLIENT_DELETE, client)
             before = _row((await db.execute(_CLIENT, {"id": client})).one())
             await db.execute(text("UPDATE clients SET status = 'deleted', deleted_at = now() WHERE id = :id"),
                              {"id": client})
             await _audit(db, actor, "delete", "client", client, before=before)
-            uow.publish(IDENTITY_EVENTS, _event("ClientDeleted", client, {"client_id": client, "deleted_by": actor}))
+            uow.publish(events.ClientDeleted(client_id=str(client), deleted_by=str(actor)))
             await uow.commit()
 
     # -- a client's team --------------------------------------------------------------
@@ -208,7 +200,7 @@ class Tenants:
     async def add_member(self, actor: uuid.UUID, client: uuid.UUID, identifier: str, name: str, role: str) -> dict:
         if role not in CLIENT_ROLES:
             raise ValueError(f"unknown client role {role}")
-        async with UnitOfWork(self.engine) as uow:
+        async with UnitOfWork(self.engine, SERVICE) as uow:
             db = uow.connection
             await require(db, actor, Permission.MEMBERS_MANAGE, client)
             person = await _person_for(db, normalise_identifier(identifier), name)
@@ -217,16 +209,15 @@ class Tenants:
                              {"p": person, "c": client, "r": role})
             member = _row((await db.execute(_MEMBER, {"client": client, "person": person})).one())
             await _audit(db, actor, "add", "client_membership", f"{client}/{person}", after=member)
-            uow.publish(IDENTITY_EVENTS, _event("MemberAdded", client, {
-                "client_id": client, "person_id": person, "role": role, "name": member["name"],
-                "phone": member["phone"], "email": member["email"]}))
+            uow.publish(events.MemberAdded(client_id=str(client), person_id=str(person), role=role, name=member["name"],
+                                           phone=member["phone"], email=member["email"]))
             await uow.commit()
         return member
 
     async def change_role(self, actor: uuid.UUID, client: uuid.UUID, person: uuid.UUID, role: str) -> dict:
         if role not in CLIENT_ROLES:
             raise ValueError(f"unknown client role {role}")
-        async with UnitOfWork(self.engine) as uow:
+        async with UnitOfWork(self.engine, SERVICE) as uow:
             db = uow.connection
             await require(db, actor, Permission.MEMBERS_MANAGE, client)
             before = await self._member(db, client, person)
@@ -234,13 +225,12 @@ class Tenants:
                              {"r": role, "c": client, "p": person})
             after = await self._member(db, client, person)
             await _audit(db, actor, "update", "client_membership", f"{client}/{person}", before=before, after=after)
-            uow.publish(IDENTITY_EVENTS, _event("MemberRoleChanged", client,
-                                                {"client_id": client, "person_id": person, "role": role}))
+            uow.publish(events.MemberRoleChanged(client_id=str(client), person_id=str(person), role=role))
             await uow.commit()
         return after
 
     async def deactivate_member(self, actor: uuid.UUID, client: uuid.UUID, person: uuid.UUID) -> None:
-        async with UnitOfWork(self.engine) as uow:
+        async with UnitOfWork(self.engine, SERVICE) as uow:
             db = uow.connection
             await require(db, actor, Permission.MEMBERS_MANAGE, client)
             before = await self._member(db, client, person)
@@ -249,7 +239,7 @@ class Tenants:
             await db.execute(text("UPDATE client_memberships SET active = false WHERE client_id = :c AND person_id = :p"),
                              {"c": client, "p": person})
             await _audit(db, actor, "deactivate", "client_membership", f"{client}/{person}", before=before)
-            uow.publish(IDENTITY_EVENTS, _event("MemberDeactivated", client, {"client_id": client, "person_id": person}))
+            uow.publish(events.MemberDeactivated(client_id=str(client), person_id=str(person)))
             await uow.commit()
 
     async def _member(self, db: AsyncConnection, client: uuid.UUID, person: uuid.UUID) -> dict:

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 
 from ingress.domain.webhooks import Forged, Malformed, VerifiedWebhook, json_of
-from revgen_common.topics import FORM_SUBMISSIONS
+from revgen_common.contracts.webhooks import FormSubmitted
 
 TOLERANCE_SECONDS = 300
 
@@ -37,6 +37,5 @@ def verify_form(client_id: str, body: bytes, timestamp: str | None, signature: s
     if not isinstance(submission, dict):
         raise Malformed("malformed_body", "a form submission must be a JSON object")
     provider_id = f"key:{idempotency_key}" if idempotency_key else f"sha256:{hashlib.sha256(body).hexdigest()}"
-    return VerifiedWebhook(source="form", provider_id=f"{client_id}/{provider_id}", event_type="FormSubmitted",
-                           topic=FORM_SUBMISSIONS, key=client_id, raw=submission, client_id=client_id,
-                           extra={"form_client_id": client_id})
+    return VerifiedWebhook(source="form", provider_id=f"{client_id}/{provider_id}", contract=FormSubmitted,
+                           raw=submission, extra={"form_client_id": client_id})

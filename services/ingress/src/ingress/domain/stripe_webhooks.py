@@ -8,7 +8,7 @@ from __future__ import annotations
 import stripe
 
 from ingress.domain.webhooks import Forged, Malformed, VerifiedWebhook, json_of
-from revgen_common.topics import STRIPE_WEBHOOKS
+from revgen_common.contracts.webhooks import StripeEventReceived
 
 TOLERANCE_SECONDS = 300
 
@@ -41,24 +41,5 @@ def verify_stripe(body: bytes, header: str | None, secret: str, now: float) -> V
     event = json_of(text)
     if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not event["id"]:
         raise Malformed("malformed_body", "a Stripe event needs a string `id`")
-    return VerifiedWebhook(
-        source="stripe", provider_id=event["id"], event_type="StripeEventReceived", topic=STRIPE_WEBHOOKS,
-        key=_order_key(event), raw=event, extra={"stripe_type": str(event.get("type", ""))},
-    )
-
-
-def _order_key(event: dict) -> str:
-    """The customer of the object, else the object's own id, else the event's id."""
-    data = event.get("data")
-    obj = data.get("object") if isinstance(data, dict) else None
-    if isinstance(obj, dict):
-        customer = obj.get("customer")
-        if isinstance(customer, dict):
-            customer = customer.get("id")
-        if isinstance(customer, str) and customer:
-            return customer
-        if obj.get("object") == "customer" and isinstance(obj.get("id"), str):
-            return obj["id"]
-        if isinstance(obj.get("id"), str) and obj["id"]:
-            return obj["id"]
-    return event["id"]
+    return VerifiedWebhook(source="stripe", provider_id=event["id"], contract=StripeEventReceived, raw=event,
+                           extra={"stripe_type": str(event.get("type", ""))})

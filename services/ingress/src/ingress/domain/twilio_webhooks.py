@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from twilio.request_validator import RequestValidator
 
 from ingress.domain.webhooks import Forged, Malformed, VerifiedWebhook
-from revgen_common.topics import TWILIO_CALLS, TWILIO_MESSAGE_STATUS, TWILIO_MESSAGES
+from revgen_common.contracts.webhooks import TwilioCallStatusReceived, TwilioMessageReceived, TwilioMessageStatusReceived
 
 
 class MultiValues(Mapping):
@@ -50,20 +50,17 @@ def _required(params: MultiValues, *names: str) -> list[str]:
 
 
 def inbound_message(params: MultiValues) -> VerifiedWebhook:
-    sid, client_number, lead_number = _required(params, "MessageSid", "To", "From")
-    return VerifiedWebhook(source="twilio-sms", provider_id=sid, event_type="TwilioMessageReceived",
-                           topic=TWILIO_MESSAGES, key=f"{client_number}|{lead_number}", raw=params.as_dict())
+    sid = _required(params, "MessageSid", "To", "From")[0]
+    return VerifiedWebhook(source="twilio-sms", provider_id=sid, contract=TwilioMessageReceived, raw=params.as_dict())
 
 
 def call_status(params: MultiValues) -> VerifiedWebhook:
-    sid, status, client_number, lead_number = _required(params, "CallSid", "CallStatus", "To", "From")
-    return VerifiedWebhook(source="twilio-voice", provider_id=f"{sid}:{status}", event_type="TwilioCallStatusReceived",
-                           topic=TWILIO_CALLS, key=f"{client_number}|{lead_number}", raw=params.as_dict())
+    sid, status = _required(params, "CallSid", "CallStatus", "To", "From")[:2]
+    return VerifiedWebhook(source="twilio-voice", provider_id=f"{sid}:{status}", contract=TwilioCallStatusReceived,
+                           raw=params.as_dict())
 
 
 def message_status(params: MultiValues) -> VerifiedWebhook:
-    # An outbound message goes From the client's number To the lead.
-    sid, status, client_number, lead_number = _required(params, "MessageSid", "MessageStatus", "From", "To")
-    return VerifiedWebhook(source="twilio-status", provider_id=f"{sid}:{status}",
-                           event_type="TwilioMessageStatusReceived", topic=TWILIO_MESSAGE_STATUS,
-                           key=f"{client_number}|{lead_number}", raw=params.as_dict())
+    sid, status = _required(params, "MessageSid", "MessageStatus", "From", "To")[:2]  # the key needs From and To
+    return VerifiedWebhook(source="twilio-status", provider_id=f"{sid}:{status}", contract=TwilioMessageStatusReceived,
+                           raw=params.as_dict())

@@ -4,11 +4,12 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import datetime
 from typing import Any
 
+from revgen_common.contracts.webhooks import ProviderWebhookReceived
 from revgen_common.envelope import Envelope, event_id_from
 from revgen_common.topics import TopicSpec
 
@@ -59,28 +60,30 @@ def json_of(body: str | bytes) -> Any:
 class VerifiedWebhook:
     source: str  # stripe | twilio-sms | twilio-voice | twilio-status | form
     provider_id: str  # the provider's own id; what dedup is keyed on
-    event_type: str
-    topic: TopicSpec
-    key: str  # order is kept per key (the customer, the conversation, the client)
+    contract: type[ProviderWebhookReceived]  # what it becomes on Kafka: its type, topic and key rule
     raw: dict[str, Any]
-    client_id: str | None = None
-    extra: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # the contract's own fields besides the raw payload
 
     def __post_init__(self) -> None:
         # Ids go into the dedup ledger (PostgreSQL text) and Kafka keys (UTF-8): neither can
         # hold a NUL or a lone surrogate, and failing there would look like an outage (503).
-        for name in ("provider_id", "key", "client_id"):
-            if (value := getattr(self, name)) and _UNSTORABLE.search(value):
+        for name in ("provider_id", "key"):
+            if _UNSTORABLE.search(getattr(self, name)):
                 raise Malformed("malformed_body", f"{name} holds a NUL or a lone surrogate")
+
+    @property
+    def topic(self) -> TopicSpec:
+        return self.contract.topic
+
+    @cached_property
+    def key(self) -> str:
+        """Order is kept per key (the customer, the conversation, the client)."""
+        return self.contract.key_of(self.raw, **self.extra)
 
     @cached_property  # a uuid5 is a SHA-1: worked out once, used by the claim and the envelope
     def event_id(self) -> uuid.UUID:
         return event_id_from(self.source, self.provider_id)
 
     def envelope(self, received_at: datetime) -> Envelope:
-        return Envelope(
-            event_id=self.event_id, type=self.event_type, producer=PRODUCER, key=self.key,
-            occurred_at=received_at, client_id=self.client_id,
-            payload={"provider_id": self.provider_id, "received_at": received_at.isoformat(), "raw": self.raw,
-                     **(self.extra or {})},
-        )
+        message = self.contract(provider_id=self.provider_id, received_at=received_at, raw=self.raw, **self.extra)
+        return Envelope.of(message, PRODUCER, event_id=self.event_id, occurred_at=received_at)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from messaging import SERVICE
 from messaging.service_layer.sends import PLATFORM, Outgoing, enqueue
 from revgen_common.clock import Clock
 from revgen_common.unit_of_work import UnitOfWork
@@ -47,7 +48,7 @@ class Automations:
     async def schedule_follow_ups(self, client_id: str, run_id: str, template: str, lead_ids: list[str],
                                   due_at: datetime) -> int:
         """"Trigger follow-ups for these leads": scheduled rows, claimed later by the scheduler."""
-        async with UnitOfWork(self.engine) as uow:
+        async with UnitOfWork(self.engine, SERVICE) as uow:
             count = await uow.connection.scalar(text("""
                 WITH added AS (
                     INSERT INTO scheduled_messages (id, source_key, client_id, lead_id, body, purpose, due_at)
@@ -62,7 +63,7 @@ class Automations:
 
     async def _run(self, client_id: str, run_id: str, purpose: str, template: str, statuses: list[str],
                    inactive_since: datetime, lead_ids: list[uuid.UUID] | None) -> int:
-        async with UnitOfWork(self.engine) as uow:
+        async with UnitOfWork(self.engine, SERVICE) as uow:
             leads = (await uow.connection.execute(_WIN_BACK_LEADS, {
                 "client": client_id, "statuses": statuses, "inactive_since": inactive_since, "lead_ids": lead_ids,
                 "platform": PLATFORM})).all()

@@ -9,9 +9,10 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from messaging import SERVICE
 from revgen_common.clock import Clock
+from revgen_common.contracts import messaging as events
 from revgen_common.envelope import Envelope
-from revgen_common.topics import MESSAGING_EVENTS, MESSAGING_NUMBER_RELEASES
 from revgen_common.unit_of_work import UnitOfWork
 
 RECENT_CONVERSATION = timedelta(days=30)  # B2
@@ -59,7 +60,7 @@ class Clients:
     async def set_profile(self, client_id: str, profile: Profile) -> None:
         """One statement replaces the whole profile, business hours included (D12): a reader
         sees the old hours or the new ones, never none."""
-        async with UnitOfWork(self.engine) as uow:
+        async with UnitOfWork(self.engine, SERVICE) as uow:
             db = uow.connection
             if await db.scalar(_UPSERT_PROFILE, {
                     "c": client_id, "name": profile.business_name, "tz": profile.timezone,
@@ -75,15 +76,13 @@ class Clients:
                     RETURNING client_id"""), {"n": number, "c": client_id})
                 if taken is None:
                     raise NumberInUse(f"{number} belongs to another client")
-            uow.publish(MESSAGING_EVENTS, Envelope(type="BusinessHoursSet", producer="messaging", key=client_id,
-                                                   client_id=client_id, payload={
-                                                       "client_id": client_id, "timezone": profile.timezone,
-                                                       "hours": profile.business_hours}))
+            uow.publish(events.BusinessHoursSet(client_id=client_id, timezone=profile.timezone,
+                                                hours=profile.business_hours))
             await uow.commit()
 
     async def release_number(self, number: str) -> None:
         """B2: refused while the number had a conversation in the last 30 days."""
-        async with UnitOfWork(self.engine) as uow:
+        async with UnitOfWork(self.engine, SERVICE) as uow:
             released = await self._release(uow, number, refuse=True)
             if released is None:
                 raise UnknownClient(f"no active number {number}")
@@ -102,17 +101,14 @@ class Clients:
                                          WHERE number = :n AND released_at IS NULL RETURNING client_id"""),
                                  {"n": number, "now": self.clock()})
         if client is not None:
-            released = {"client_id": client, "number": number}
-            uow.publish(MESSAGING_EVENTS, Envelope(type="NumberReleased", producer="messaging", key=client,
-                                                   client_id=client, payload=released))
+            uow.publish(events.NumberReleased(client_id=client, number=number))
             # ...and at Twilio too, by messaging's own number-release consumer (number_releases.py).
-            uow.publish(MESSAGING_NUMBER_RELEASES, Envelope(type="ReleaseNumber", producer="messaging", key=number,
-                                                            client_id=client, payload=released))
+            uow.publish(events.ReleaseNumber(client_id=client, number=number))
         return client
 
     async def release_quiet_numbers(self) -> int:
         """Numbers a deleted client left behind go once they have been quiet for 30 days."""
-        async with UnitOfWork(self.engine) as uow:
+        async with UnitOfWork(self.engine, SERVICE) as uow:
             numbers = (await uow.connection.execute(text(
                 "SELECT number FROM numbers WHERE release_pending FOR UPDATE SKIP LOCKED"))).scalars().all()
             released = [n for n in numbers if await self._release(uow, n, refuse=False) not in (None, "pending")]
@@ -147,7 +143,7 @@ class Clients:
             publish_outcome(uow, client_id, lead_id, "lost", None, self.clock())
 
     async def record_outcome(self, client_id: str, lead_id: str, outcome: str, job_value_cents: int | None) -> None:
-        async with UnitOfWork(self.engine) as uow:
+        async with UnitOfWork(self.engine, SERVICE) as uow:
             if await uow.connection.scalar(text("""UPDATE leads SET status = :o, job_value_cents = :v
                                                    WHERE id = CAST(:l AS uuid) AND client_id = :c RETURNING id"""),
                                            {"o": outcome, "v": job_value_cents, "l": lead_id, "c": client_id}) is None:
@@ -157,7 +153,5 @@ class Clients:
 
 
 def publish_outcome(uow: UnitOfWork, client_id: str, lead_id, outcome: str, value: int | None, at: datetime) -> None:
-    uow.publish(MESSAGING_EVENTS, Envelope(type="LeadOutcomeRecorded", producer="messaging", key=f"{client_id}|{lead_id}",
-                                           client_id=client_id, payload={
-                                               "client_id": client_id, "lead_id": str(lead_id), "outcome": outcome,
-                                               "job_value_cents": value, "decided_at": at.isoformat()}))
+    uow.publish(events.LeadOutcomeRecorded(client_id=client_id, lead_id=str(lead_id), outcome=outcome,
+                                           job_value_cents=value, decided_at=at))

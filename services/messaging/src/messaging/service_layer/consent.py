@@ -9,9 +9,7 @@ from typing import Literal
 from sqlalchemy import text
 
 from messaging.domain.compliance import PLATFORM
-from revgen_common.contracts.events import LeadConsentChanged
-from revgen_common.envelope import Envelope
-from revgen_common.topics import MESSAGING_EVENTS
+from revgen_common.contracts import contract_for
 from revgen_common.unit_of_work import UnitOfWork
 
 Source = Literal["message", "carrier"]
@@ -40,7 +38,5 @@ def _announce(uow: UnitOfWork, type: str, scope: str, phone: str, source: Source
               message_sid: str | None) -> None:
     if scope == PLATFORM:
         return  # the platform's own number (login codes) concerns no client
-    change = LeadConsentChanged(client_id=scope, lead_phone=phone, source=source, message_sid=message_sid,
-                                changed_at=now)
-    uow.publish(MESSAGING_EVENTS, Envelope(type=type, producer="messaging", key=f"{scope}|{phone}", client_id=scope,
-                                           payload=change.model_dump(mode="json")))
+    uow.publish(contract_for(type)(client_id=scope, lead_phone=phone, source=source, message_sid=message_sid,
+                                   changed_at=now))

@@ -16,8 +16,8 @@ from messaging.domain.phones import InvalidPhone, normalize
 from messaging.service_layer import consent
 from messaging.service_layer.sends import PLATFORM, Outgoing, enqueue
 from revgen_common.clock import Clock
+from revgen_common.contracts.messaging import EscalationRequested
 from revgen_common.envelope import Envelope
-from revgen_common.topics import MESSAGING_EVENTS
 from revgen_common.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -221,7 +221,5 @@ async def _history(db: AsyncConnection, lead_id: uuid.UUID) -> list[tuple[str, s
 
 
 def _escalate(uow: UnitOfWork, client_id: str, lead: Lead, message_sid: str, reason: str) -> None:
-    uow.publish(MESSAGING_EVENTS, Envelope(type="EscalationRequested", producer="messaging",
-                                           key=f"{client_id}|{lead.phone}", client_id=client_id, payload={
-                                               "request_id": f"sms:{message_sid}", "client_id": client_id,
-                                               "lead_phone": lead.phone, "lead_name": lead.name, "reason": reason}))
+    uow.publish(EscalationRequested(request_id=f"sms:{message_sid}", client_id=client_id, lead_phone=lead.phone,
+                                    lead_name=lead.name, reason=reason))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from messaging import SERVICE
 from messaging.service_layer.sends import Outgoing, enqueue, request_send
 from revgen_common.clock import Clock
 from revgen_common.unit_of_work import UnitOfWork
@@ -37,7 +38,7 @@ class Scheduler:
     async def run_once(self) -> int:
         """Queue what is due now; returns how many messages it took."""
         now = self.clock()
-        async with UnitOfWork(self.engine) as uow:
+        async with UnitOfWork(self.engine, SERVICE) as uow:
             due = (await uow.connection.execute(_DUE_MESSAGES, {"now": now, "batch": self.batch})).all()
             await enqueue(uow, [Outgoing(f"scheduled:{m.id}", m.phone, m.number, m.body, m.purpose, m.client_id,
                                          m.lead_id) for m in due])

@@ -19,14 +19,16 @@ from types import SimpleNamespace
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from messaging import SERVICE
 from messaging.adapters.twilio_sender import Accepted, RecipientUnsubscribed, SendOutcomeUnknown, SendRejected, TwilioSender
 from messaging.domain.compliance import PLATFORM, Facts, decide
 from messaging.domain.phones import timezone_of
 from messaging.service_layer import consent
 from revgen_common.clock import Clock, local_month
+from revgen_common.contracts import contract_for
+from revgen_common.contracts.messaging import SendRequested
 from revgen_common.envelope import Envelope
 from revgen_common.errors import NotYet, TransientError
-from revgen_common.topics import MESSAGING_EVENTS, MESSAGING_SENDS
 from revgen_common.unit_of_work import UnitOfWork
 
 
@@ -70,8 +72,7 @@ async def enqueue(uow: UnitOfWork, messages: Iterable[Outgoing]) -> int:
 
 def request_send(uow: UnitOfWork, send_id: uuid.UUID, to: str, from_: str) -> None:
     # `from` lets the sender check its pacing before it touches the database.
-    uow.publish(MESSAGING_SENDS, Envelope(type="SendRequested", producer="messaging", key=to,
-                                          payload={"send_id": str(send_id), "from": from_}))
+    uow.publish(SendRequested(send_id=send_id, to=to, from_=from_))
 
 
 _FACTS = text("""
@@ -114,7 +115,7 @@ class Sender:
         if accepted is None:
             accepted = await self._call_twilio(row)
         if accepted is not None:
-            async with UnitOfWork(self.engine) as uow:
+            async with UnitOfWork(self.engine, SERVICE) as uow:
                 await self._record(uow, row, accepted)
                 await uow.commit()
 
@@ -122,7 +123,7 @@ class Sender:
         """Decide and claim in a transaction of its own, committed BEFORE Twilio is called,
         so that a crash after the call leaves evidence that it may have happened."""
         now = self.clock()
-        async with UnitOfWork(self.engine) as claim:
+        async with UnitOfWork(self.engine, SERVICE) as claim:
             db = claim.connection
             row = (await db.execute(_FACTS, {"id": send_id, "platform": PLATFORM})).first()
             if row is None or row.status not in ("pending", "claimed"):
@@ -206,7 +207,7 @@ class Sender:
         await uow.commit()
 
     async def _give_up(self, row, status: str, reason: str, code: int, opt_out: bool = False) -> None:
-        async with UnitOfWork(self.engine) as uow:
+        async with UnitOfWork(self.engine, SERVICE) as uow:
             await uow.connection.execute(_GIVE_BACK_USAGE, {"id": row.id})
             await uow.connection.execute(text("UPDATE sends SET error_code = :code WHERE id = :id"),
                                          {"code": code, "id": row.id})
@@ -228,7 +229,5 @@ async def mark_answered(uow: UnitOfWork, lead_id: uuid.UUID, now: datetime) -> N
 
 
 def _outcome(uow: UnitOfWork, type: str, row, **extra) -> None:
-    uow.publish(MESSAGING_EVENTS, Envelope(type=type, producer="messaging", key=f"{row.client_id}|{row.to_number}",
-                                           client_id=row.client_id, payload={
-                                               "send_id": str(row.id), "client_id": row.client_id,
-                                               "to": row.to_number, "purpose": row.purpose, **extra}))
+    uow.publish(contract_for(type)(send_id=str(row.id), client_id=row.client_id, to=row.to_number, purpose=row.purpose,
+                                   **extra))

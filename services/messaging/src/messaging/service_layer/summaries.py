@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from messaging import SERVICE
 from messaging.service_layer.figures import figures, local_day
 from messaging.service_layer.sends import Outgoing, enqueue
 from revgen_common.clock import Clock, local_date
@@ -49,7 +50,7 @@ class Summaries:
         return sent
 
     async def _summarize(self, client_id: str, day: date) -> int:
-        async with UnitOfWork(self.engine) as uow:
+        async with UnitOfWork(self.engine, SERVICE) as uow:
             db = uow.connection
             if await db.scalar(text("""INSERT INTO daily_summaries (client_id, day) VALUES (:c, :d)
                                        ON CONFLICT DO NOTHING RETURNING day"""), {"c": client_id, "d": day}) is None:
