@@ -89,18 +89,27 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
 @dataclass(frozen=True)
 class ConsumerGroup:
     """A consumer group the services run, known here so operators' tools see it even when
-    it is down or has never started (the brokers know only groups that committed)."""
+    it is down or has never started (the brokers know only groups that committed), and
+    the AsyncAPI document says who reads what. `handles` is checked against the service's
+    handler table by its tests."""
     name: str
     service: str  # whose database holds its inbox
     topics: tuple[TopicSpec, ...]
+    handles: tuple[str, ...]  # the message types its handlers apply; the rest are recorded, not applied
 
 
-BILLING_GROUP = ConsumerGroup("billing", "billing", (STRIPE_WEBHOOKS, IDENTITY_EVENTS, MESSAGING_EVENTS))
-ESCALATION_GROUP = ConsumerGroup("escalation", "escalation", (MESSAGING_EVENTS, IDENTITY_EVENTS))
+BILLING_GROUP = ConsumerGroup("billing", "billing", (STRIPE_WEBHOOKS, IDENTITY_EVENTS, MESSAGING_EVENTS),
+                              ("StripeEventReceived", "ClientDeleted", "LeadOutcomeRecorded"))
+ESCALATION_GROUP = ConsumerGroup("escalation", "escalation", (MESSAGING_EVENTS, IDENTITY_EVENTS),
+                                 ("EscalationRequested", "MemberAdded", "MemberRoleChanged", "MemberDeactivated",
+                                  "BusinessHoursSet", "ClientDeleted", "LeadOptedOut", "LeadOptedIn"))
 MESSAGING_GROUP = ConsumerGroup("messaging", "messaging", (TWILIO_MESSAGES, TWILIO_CALLS, TWILIO_MESSAGE_STATUS,
-                                                           FORM_SUBMISSIONS, MESSAGING_COMMANDS, IDENTITY_EVENTS))
+                                                           FORM_SUBMISSIONS, MESSAGING_COMMANDS, IDENTITY_EVENTS),
+                                ("TwilioMessageReceived", "TwilioCallStatusReceived", "TwilioMessageStatusReceived",
+                                 "FormSubmitted", "SendMessage", "ClientCreated", "ClientDeleted"))
 # Apart from the inbound group, so a Twilio outage pauses only what calls Twilio.
-MESSAGING_SENDER_GROUP = ConsumerGroup("messaging-sender", "messaging", (MESSAGING_SENDS, MESSAGING_NUMBER_RELEASES))
+MESSAGING_SENDER_GROUP = ConsumerGroup("messaging-sender", "messaging", (MESSAGING_SENDS, MESSAGING_NUMBER_RELEASES),
+                                       ("SendRequested", "ReleaseNumber"))
 
 CONSUMER_GROUPS: tuple[ConsumerGroup, ...] = (BILLING_GROUP, ESCALATION_GROUP, MESSAGING_GROUP, MESSAGING_SENDER_GROUP)
 

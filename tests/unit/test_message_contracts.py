@@ -1,0 +1,125 @@
+"""Typed messages end to end: every message is a registered contract with its topic and key
+rule; publishing takes a contract; handler tables are keyed by contract class and checked
+when a consumer is built; the AsyncAPI document is what the code says."""
+import json
+import pathlib
+import re
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
+
+import billing.bootstrap
+import messaging.bootstrap
+from escalation.service_layer.escalations import Escalations, handlers as escalation_handlers
+from ingress.domain.form_webhooks import client_form_secret, sign_form, verify_form
+from ingress.domain.twilio_webhooks import MultiValues, inbound_message, message_status
+from revgen_common import ExactlyOnceConsumer, Staged
+from revgen_common.clock import system_clock
+from revgen_common.contracts import CONTRACTS, asyncapi, billing as billing_events
+from revgen_common.contracts.commands import SendMessage
+from revgen_common.contracts.identity import ClientCreated, SessionRevoked
+from revgen_common.contracts.messaging import LeadConsentChanged, SendRequested
+from revgen_common.contracts.webhooks import StripeEventReceived
+from revgen_common.envelope import Envelope
+from revgen_common.topics import ALL_TOPICS, BILLING_GROUP, ESCALATION_GROUP, MESSAGING_GROUP, MESSAGING_SENDER_GROUP
+from revgen_common.unit_of_work import UnitOfWork
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+AT = datetime(2026, 11, 28, 15, tzinfo=UTC)
+OURS = {name: c for name, c in CONTRACTS.items() if c.__module__.startswith("revgen_common.contracts.")}
+
+
+def test_every_message_names_a_declared_topic_and_who_publishes_it():
+    assert len(OURS) >= 40
+    for name, contract in OURS.items():
+        assert contract.topic in ALL_TOPICS, name
+        assert contract.producers(), f"{name} names no producer"
+
+
+def test_an_envelope_takes_its_type_key_client_and_payload_from_the_contract():
+    envelope = Envelope.of(SendMessage(client_id="c1", to="+15550001111", body="hi", purpose="reply"), "escalation")
+    assert (envelope.type, envelope.key, envelope.client_id, envelope.producer) == \
+           ("SendMessage", "c1|+15550001111", "c1", "escalation")
+    assert envelope.contract() == SendMessage(client_id="c1", to="+15550001111", body="hi", purpose="reply")
+    login_code = Envelope.of(SendMessage(to="+15550001111", body="code", purpose="otp"), "identity")
+    assert (login_code.key, login_code.client_id) == ("platform|+15550001111", None)
+
+
+def test_a_payload_is_written_by_its_aliases_and_read_back_by_them():
+    send_id = uuid.uuid4()
+    envelope = Envelope.of(SendRequested(send_id=send_id, to="+15550001111", from_="+15550002222"), "messaging")
+    assert envelope.payload == {"send_id": str(send_id), "to": "+15550001111", "from": "+15550002222"}
+    assert envelope.key == "+15550001111" and envelope.contract().from_ == "+15550002222"
+
+
+def test_events_about_a_person_are_keyed_by_the_person_and_concern_no_client():
+    envelope = Envelope.of(SessionRevoked(person_id="p1", session_id="s1"), "identity")
+    assert (envelope.key, envelope.client_id) == ("p1", None)
+
+
+def test_an_abstract_contract_cannot_be_published_by_its_type_name():
+    assert "LeadConsentChanged" not in CONTRACTS and "SubscriptionOutcome" not in CONTRACTS
+    assert issubclass(CONTRACTS["LeadOptedOut"], LeadConsentChanged)
+
+
+async def test_a_unit_of_work_without_a_producer_refuses_to_publish_a_contract():
+    engine = create_async_engine("postgresql+asyncpg://nobody@localhost/nothing")  # never connected
+    with pytest.raises(TypeError, match="names no producer"):
+        UnitOfWork(engine).publish(ClientCreated(client_id="c", agency_id="a", name="n"))
+
+
+def test_ingress_picks_the_partition_by_the_key_its_message_will_carry():
+    hooks = [
+        inbound_message(MultiValues([("MessageSid", "SM1"), ("To", "+15550000001"), ("From", "+15550000002")])),
+        message_status(MultiValues([("MessageSid", "SM1"), ("MessageStatus", "sent"), ("From", "+15550000001"),
+                                    ("To", "+15550000002")])),
+    ]
+    for hook in hooks:
+        assert hook.envelope(AT).key == hook.key == "+15550000001|+15550000002"
+        assert hook.envelope(AT).type == hook.contract.type_name()
+    stripe_event = {"id": "evt_1", "type": "invoice.paid", "data": {"object": {"id": "in_1", "customer": "cus_9"}}}
+    assert StripeEventReceived.key_of(stripe_event) == "cus_9"
+
+
+def test_a_form_submission_is_keyed_and_attributed_to_its_client():
+    body, sent_at = b'{"name": "Ann"}', str(int(AT.timestamp()))
+    signature = sign_form(client_form_secret("secret", "client-7"), sent_at, body)
+    hook = verify_form("client-7", body, sent_at, signature, None, "secret", AT.timestamp())
+    envelope = hook.envelope(AT)
+    assert (envelope.key, envelope.client_id, envelope.payload["form_client_id"]) == ("client-7", "client-7", "client-7")
+
+
+def _handler_tables():
+    engine = create_async_engine("postgresql+asyncpg://nobody@localhost/nothing")  # never connected
+    service = messaging.bootstrap.build(engine, None, None, "+15550000000")
+    escalations = Escalations(engine, "https://claim.example", None, system_clock)
+    return {BILLING_GROUP: billing.bootstrap.build(engine, None).handlers(),
+            ESCALATION_GROUP: escalation_handlers(escalations),
+            MESSAGING_GROUP: service.handlers(), MESSAGING_SENDER_GROUP: service.twilio_handlers()}
+
+
+def test_each_consumer_group_declares_the_messages_its_handlers_apply():
+    for group, table in _handler_tables().items():
+        assert sorted(c.type_name() for c in table) == sorted(group.handles), group.name
+        assert {c.topic for c in table} <= set(group.topics), f"{group.name} handles a message of a topic it does not read"
+
+
+@pytest.mark.parametrize("key", ["ClientCreated", billing_events.SubscriptionOutcome, LeadConsentChanged, int])
+def test_a_consumer_keyed_by_anything_but_a_registered_contract_refuses_to_start(key):
+    engine = create_async_engine("postgresql+asyncpg://nobody@localhost/nothing")
+    with pytest.raises(TypeError, match="no registered message contract"):
+        ExactlyOnceConsumer(name="c", topics=["t"], handlers={key: Staged(prepare=None)}, engine=engine,
+                            bootstrap_servers="localhost:9")
+
+
+def test_services_build_no_envelope_by_hand():
+    by_hand = [f"{path.relative_to(ROOT)}:{n}" for path in ROOT.glob("services/*/src/**/*.py")
+               for n, line in enumerate(path.read_text().splitlines(), 1) if re.search(r"\bEnvelope\(", line)]
+    assert by_hand == []
+
+
+def test_the_asyncapi_document_is_what_the_code_says():
+    written = json.loads((ROOT / "docs" / "asyncapi.json").read_text())
+    assert written == json.loads(json.dumps(asyncapi.document())), "docs/asyncapi.json is stale: run ./dev asyncapi"
