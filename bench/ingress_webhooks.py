@@ -14,7 +14,18 @@ sustained rate, both topics are read back: every 200 must have exactly one recor
 """
 from __future__ import annotations
 
-import argparse, asyncio, collections, contextlib, functools, json, os, platform, re, subprocess, sys, time
+import argparse
+import asyncio
+import collections
+import contextlib
+import functools
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path

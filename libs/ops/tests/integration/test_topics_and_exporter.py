@@ -38,9 +38,9 @@ async def test_the_exporter_serves_a_stopped_groups_lag_and_status(infra, make_t
     observed = await exporter.read_once()
 
     labels = [{"consumergroup": group, "topic": topic, "partition": str(p)} for p in range(2)]
-    assert sum(REGISTRY.get_sample_value("kafka_consumergroup_lag", l) for l in labels) == 5
-    assert all(REGISTRY.get_sample_value("kafka_consumergroup_lag_seconds", l) > 5 for l in labels)
-    assert {REGISTRY.get_sample_value("kafka_consumergroup_status", l) for l in labels} == {float(Status.STOP)}
+    assert sum(REGISTRY.get_sample_value("kafka_consumergroup_lag", label) for label in labels) == 5
+    assert all(REGISTRY.get_sample_value("kafka_consumergroup_lag_seconds", label) > 5 for label in labels)
+    assert {REGISTRY.get_sample_value("kafka_consumergroup_status", label) for label in labels} == {float(Status.STOP)}
     assert {p.status for p in observed[0].partitions} == {Status.STOP}
     assert REGISTRY.get_sample_value("kafka_consumergroup_members", {"consumergroup": group}) == 0
     assert REGISTRY.get_sample_value("revgen_lag_exporter_last_success_timestamp_seconds") <= brokers_now().timestamp()

@@ -60,7 +60,8 @@ SCHEMA = [
     # One create at a time per client: the trial rule (B4) cannot race.
     """CREATE UNIQUE INDEX one_open_command_per_client ON subscription_commands (client_id)
         WHERE state IN ('started', 'customer_ready', 'compensating')""",
-    "CREATE INDEX open_commands ON subscription_commands (lease_until) WHERE state IN ('started', 'customer_ready', 'compensating')",
+    "CREATE INDEX open_commands ON subscription_commands (lease_until)"
+    " WHERE state IN ('started', 'customer_ready', 'compensating')",
     """CREATE TABLE coupon_redemptions (
         command_id text PRIMARY KEY REFERENCES subscription_commands ON DELETE RESTRICT,
         coupon_id text NOT NULL REFERENCES coupons ON DELETE RESTRICT,

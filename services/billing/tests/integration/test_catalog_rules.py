@@ -113,7 +113,7 @@ async def test_creates_for_one_client_racing_under_different_keys_make_one_subsc
     for trial in range(10):
         client_id = unique("client")
 
-        async def create():
+        async def create(client_id=client_id):
             try:
                 return (await billing.saga.create(command(plan_id, client_id=client_id))).state
             except Refused:

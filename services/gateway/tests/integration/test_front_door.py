@@ -49,7 +49,8 @@ async def test_every_services_api_is_reached_through_the_gateway_by_those_allowe
     replayed = await system.api.post(f"/api/v1/clients/{a}/subscriptions", json=body, headers={**owner, **key})
     assert replayed.json() == created.json()
     other = await system.api.post(f"/api/v1/clients/{b}/subscriptions", json=body, headers={**owner, **key})
-    assert other.status_code == 201 and other.json()["subscription_id"] != created.json()["subscription_id"]  # keys are per client
+    # keys are per client
+    assert other.status_code == 201 and other.json()["subscription_id"] != created.json()["subscription_id"]
     subscription = created.json()["subscription_id"]
     listed = (await system.api.get(f"/api/v1/clients/{a}/subscriptions", headers=owner)).json()
     assert [s["id"] for s in listed["data"]] == [subscription] and listed["next"] is None

@@ -21,7 +21,8 @@ async def leads(messaging, client_id: str, count: int, **extra) -> list[str]:
     async with messaging.engine.begin() as db:
         rows = await db.execute(text("""
             INSERT INTO leads (id, client_id, phone, name, source, status, created_at)
-            SELECT gen_random_uuid(), :c, '+1917' || lpad(g::text, 7, '0'), 'Lead ' || g, 'test', :status, COALESCE(CAST(:created AS timestamptz), now())
+            SELECT gen_random_uuid(), :c, '+1917' || lpad(g::text, 7, '0'), 'Lead ' || g, 'test', :status,
+                   COALESCE(CAST(:created AS timestamptz), now())
             FROM generate_series(1, :n) g RETURNING id"""),
             {"c": client_id, "n": count, "status": extra.get("status", "lost"),
              "created": extra.get("created")})

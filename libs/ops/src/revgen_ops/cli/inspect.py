@@ -14,7 +14,8 @@ from revgen_ops.cli.common import Context, console, fail, run
 from revgen_ops.trace import Tracer
 
 
-def topics(internal: Annotated[bool, typer.Option("--internal", help="include Kafka's own (__consumer_offsets, …)")] = False) -> None:
+def topics(internal: Annotated[bool, typer.Option("--internal",
+                                                  help="include Kafka's own (__consumer_offsets, …)")] = False) -> None:
     """Every topic: partitions, retention, size on disk, offsets and messages held."""
     found = run(topic_info.describe(Context.kafka(), internal))
     table = Table(title="Topics", title_justify="left")

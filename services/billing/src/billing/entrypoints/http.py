@@ -134,7 +134,8 @@ async def create_subscription(body: SubscriptionIn, key: IdempotencyKey, billing
 
 
 @router.get("/subscriptions", responses=documented(503))
-async def list_subscriptions(billing: Billing, limit: Limit = 50, starting_after: Annotated[SubscriptionId | None, Query()] = None,
+async def list_subscriptions(billing: Billing, limit: Limit = 50,
+                             starting_after: Annotated[SubscriptionId | None, Query()] = None,
                              client_id: Annotated[ClientId | None, Query()] = None) -> dict:
     """Subscriptions by id, a page at a time (default 50, at most 100)."""
     async with billing.engine.connect() as db:

@@ -26,7 +26,8 @@ class ClientEvents:
         client_id = message.payload["client_id"]
         db = uow.connection
         await db.execute(text("""INSERT INTO billing_accounts (client_id, deleted_at) VALUES (:c, now())
-                                 ON CONFLICT (client_id) DO UPDATE SET deleted_at = COALESCE(billing_accounts.deleted_at, now())"""),
+                                 ON CONFLICT (client_id) DO UPDATE
+                                 SET deleted_at = COALESCE(billing_accounts.deleted_at, now())"""),
                          {"c": client_id})
         await db.execute(text("""UPDATE subscription_commands SET state = 'compensating', error = 'the client was deleted'
                                  WHERE client_id = :c AND state IN ('started', 'customer_ready')"""), {"c": client_id})

@@ -32,7 +32,8 @@ _ACCOUNT_IF_NEW = text("""
 _UPSERT = text("""
     INSERT INTO subscriptions (id, client_id, plan_id, command_id, status, paused, cancel_at_period_end,
                                unit_amount_cents, currency, interval, current_period_end, trial_end, canceled_at)
-    VALUES (:id, :client_id, :plan_id, (SELECT id FROM subscription_commands WHERE id = :command_id), :status, :paused, :cancel_at_period_end,
+    VALUES (:id, :client_id, :plan_id, (SELECT id FROM subscription_commands WHERE id = :command_id), :status, :paused,
+            :cancel_at_period_end,
             :unit_amount_cents, :currency, :interval, :current_period_end, :trial_end, :canceled_at)
     ON CONFLICT (id) DO UPDATE SET plan_id = EXCLUDED.plan_id, status = EXCLUDED.status,
         paused = EXCLUDED.paused, cancel_at_period_end = EXCLUDED.cancel_at_period_end,

@@ -223,7 +223,8 @@ class SubscribeSaga:
 
     async def _ensure_customer(self, command: dict[str, Any]) -> None:
         async with self.engine.connect() as db:
-            account = (await db.execute(text("SELECT stripe_customer_id, email, phone FROM billing_accounts WHERE client_id = :c"),
+            account = (await db.execute(text("""SELECT stripe_customer_id, email, phone FROM billing_accounts
+                                                WHERE client_id = :c"""),
                                         {"c": command["client_id"]})).first()
         customer_id, created = account.stripe_customer_id, False
         if customer_id is None and command["beyond_key_horizon"]:

@@ -46,7 +46,8 @@ _LINK = text("""SELECT l.escalation_id, l.person_id, e.status, e.claimed_by, m.n
                 LEFT JOIN team_members m ON m.client_id = e.client_id AND m.person_id = e.claimed_by
                 WHERE l.token_hash = :token_hash""")
 _DUE = text("""
-    UPDATE escalations SET step = step + 1, next_step_at = CAST(:now AS timestamptz) + make_interval(secs => CAST(:every AS double precision)),
+    UPDATE escalations SET step = step + 1,
+        next_step_at = CAST(:now AS timestamptz) + make_interval(secs => CAST(:every AS double precision)),
                            status = CASE WHEN step + 1 >= :expire_at THEN 'expired' ELSE status END
     WHERE id IN (SELECT id FROM escalations WHERE status = 'pending' AND next_step_at <= :now
                  ORDER BY next_step_at LIMIT :batch FOR UPDATE SKIP LOCKED)

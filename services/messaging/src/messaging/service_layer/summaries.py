@@ -62,7 +62,7 @@ class Summaries:
                        if day_figures.first_reply_seconds is not None else "")
             body = BODY.format(day=day.isoformat(), new_leads=day_figures.new_leads, inbound=day_figures.inbound,
                                outbound=day_figures.outbound, answered=day_figures.answered, latency=latency)
-            await enqueue(uow, [Outgoing(f"summary:{client_id}:{day.isoformat()}", profile.owner_phone, self.platform_number, body,
-                                         "other", None, None)])
+            await enqueue(uow, [Outgoing(f"summary:{client_id}:{day.isoformat()}", profile.owner_phone,
+                                         self.platform_number, body, "other", None, None)])
             await uow.commit()
         return 1
