@@ -8,7 +8,8 @@ import pytest
 
 from messaging.domain.compliance import Facts, decide, quiet_until
 from messaging.domain.keywords import Keyword, asks_for_a_person, keyword_of
-from messaging.domain.phones import InvalidPhone, normalize, timezone_of
+from messaging.domain.phones import timezone_of
+from revgen_common.phones import InvalidPhone, normalize
 from revgen_common.settings import EXIT_BAD_SETTINGS
 
 

@@ -3,9 +3,7 @@ escalated on a timer, released when their owner leaves the team. Every race is s
 by one SQL statement; every message goes out through the outbox with the state change."""
 from __future__ import annotations
 
-import hashlib
 import json
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,6 +19,7 @@ from revgen_common.consumer import Handlers
 from revgen_common.contracts import contract_for, identity, messaging
 from revgen_common.contracts.commands import SendMessage
 from revgen_common.envelope import Envelope
+from revgen_common.tokens import new_token, token_hash
 from revgen_common.unit_of_work import UnitOfWork
 
 
@@ -84,10 +83,6 @@ class Claimed:
     lead_phone: str
 
 
-def _hash(token: str) -> bytes:
-    return hashlib.sha256(token.encode()).digest()
-
-
 class Escalations:
     def __init__(self, engine: AsyncEngine, claim_base_url: str, unclaimed_after: timedelta, clock: Clock):
         self.engine = engine
@@ -122,9 +117,9 @@ class Escalations:
     async def claim(self, token: str) -> Claimed:
         now = self.clock()
         async with UnitOfWork(self.engine, SERVICE) as uow:
-            won = (await uow.connection.execute(_CLAIM, {"token_hash": _hash(token), "now": now})).first()
+            won = (await uow.connection.execute(_CLAIM, {"token_hash": token_hash(token), "now": now})).first()
             if won is None:
-                link = (await uow.connection.execute(_LINK, {"token_hash": _hash(token)})).first()
+                link = (await uow.connection.execute(_LINK, {"token_hash": token_hash(token)})).first()
                 if link is None:
                     raise UnknownLink()
                 raise ClaimRefused(link.owner_name, link.status)
@@ -139,9 +134,9 @@ class Escalations:
                 UPDATE escalations e SET status = 'resolved' FROM claim_links l
                 WHERE l.token_hash = :h AND e.id = l.escalation_id AND e.status = 'claimed'
                   AND e.claimed_by = l.person_id
-                RETURNING e.id, e.client_id, e.request_id, l.person_id"""), {"h": _hash(token)})).first()
+                RETURNING e.id, e.client_id, e.request_id, l.person_id"""), {"h": token_hash(token)})).first()
             if row is None:
-                if (await uow.connection.execute(_LINK, {"token_hash": _hash(token)})).first() is None:
+                if (await uow.connection.execute(_LINK, {"token_hash": token_hash(token)})).first() is None:
                     raise UnknownLink()  # as for a claim: a link nobody was sent
                 raise ClaimRefused(None, "not yours to resolve")
             self._outcome(uow, "EscalationResolved", {**row._asdict(), "id": row.id}, person=row.person_id)
@@ -239,9 +234,9 @@ class Escalations:
                                          "roles": list(roles or ("client_owner", "client_admin", "client_member"))})).all()
         lead = row.get("lead_name") or row["lead_phone"]
         for member in team:
-            token = secrets.token_urlsafe(24)
+            token = new_token(24)
             await db.execute(text("INSERT INTO claim_links (token_hash, escalation_id, person_id) VALUES (:h, :e, :p)"),
-                             {"h": _hash(token), "e": row["id"], "p": member.person_id})
+                             {"h": token_hash(token), "e": row["id"], "p": member.person_id})
             self._send(uow, row, member.phone, "escalation_alert",
                        f"Hot lead {lead}: {row['reason']}. Claim it: {self.claim_base_url}/claim/{token}")
 

@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +16,7 @@ from identity.domain.identifiers import normalise_identifier
 from revgen_common.clock import Clock
 from revgen_common.contracts.commands import SendMessage
 from revgen_common.contracts.identity import SessionRevoked
+from revgen_common.tokens import new_token, token_hash
 from revgen_common.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -57,10 +56,6 @@ class Session:
     id: uuid.UUID
     person_id: uuid.UUID
     expires_at: datetime
-
-
-def token_hash(token: str) -> bytes:
-    return hashlib.sha256(token.encode()).digest()
 
 
 class Login:
@@ -140,7 +135,7 @@ class Login:
                 await uow.commit()  # the attempt counts even though it failed
                 return None
             person = await db.scalar(_PERSON, {"identifier": identifier})
-            token = secrets.token_urlsafe(32)
+            token = new_token()
             await db.execute(_NEW_SESSION, {
                 "id": uuid.uuid4(), "token_hash": token_hash(token), "person": person, "code": verified.id,
                 "now": now, "expires": now + self.session_ttl})

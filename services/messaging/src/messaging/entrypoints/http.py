@@ -13,15 +13,14 @@ from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, Field, field_validator
 from sqlalchemy import text
 
-from messaging.domain.phones import InvalidPhone, normalize
 from messaging.service_layer.clients import NumberInUse, Profile, UnknownClient
 from messaging.service_layer.figures import figures, local_day
 from revgen_common.api_errors import INPUT_ERRORS, documented, error_response, install_error_handling
 from revgen_common.api_input import InputModel, Int32, IsoDate, IsoDateTime, IsoTime, Line, Text
 from revgen_common.clock import local_date
+from revgen_common.phones import E164, InvalidPhone, normalize
 
 router = APIRouter(responses=INPUT_ERRORS)
-E164 = Annotated[str, Field(pattern=r"^\+[1-9]\d{6,14}$")]
 RunId = Line(100)
 ClientId = Line(100)
 Weekday = Annotated[int, Field(ge=0, le=6)]  # 0 = Monday; JSON object keys, so "0" counts too

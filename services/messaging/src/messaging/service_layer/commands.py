@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from messaging.domain.phones import InvalidPhone, normalize
+from revgen_common.phones import InvalidPhone, normalize
 from messaging.service_layer.sends import Outgoing, enqueue
 from revgen_common.contracts.commands import SendMessage
 from revgen_common.envelope import Envelope

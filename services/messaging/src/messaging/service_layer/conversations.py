@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from messaging.adapters.ai_responder import AIResponder, AIUnavailable
 from messaging.domain.keywords import CONFIRMATIONS, Keyword, asks_for_a_person, keyword_of
-from messaging.domain.phones import InvalidPhone, normalize
+from revgen_common.phones import InvalidPhone, normalize
 from messaging.service_layer import consent
 from messaging.service_layer.sends import PLATFORM, Outgoing, enqueue
 from revgen_common.clock import Clock

@@ -13,9 +13,9 @@ from gateway.domain.rules import OnClient
 from gateway.entrypoints.dependencies import GatewayDep
 from gateway.entrypoints.route_table import RouteTable
 from revgen_common.contracts.permissions import Permission
+from revgen_common.phones import E164
 
 table = RouteTable(prefix="/api/v1", tags=["messaging"])
-E164 = Annotated[str, Field(pattern=r"^\+[1-9]\d{6,14}$")]
 
 
 class Profile(BaseModel):
