@@ -15,7 +15,7 @@ import messaging.bootstrap
 from escalation.service_layer.escalations import Escalations, handlers as escalation_handlers
 from ingress.domain.form_webhooks import client_form_secret, sign_form, verify_form
 from ingress.domain.twilio_webhooks import MultiValues, inbound_message, message_status
-from revgen_common import ExactlyOnceConsumer, Staged
+from revgen_common import ExactlyOnceConsumer, OwnTransactions
 from revgen_common.clock import system_clock
 from revgen_common.contracts import CONTRACTS, asyncapi, billing as billing_events
 from revgen_common.contracts.commands import SendMessage
@@ -110,7 +110,7 @@ def test_each_consumer_group_declares_the_messages_its_handlers_apply():
 def test_a_consumer_keyed_by_anything_but_a_registered_contract_refuses_to_start(key):
     engine = create_async_engine("postgresql+asyncpg://nobody@localhost/nothing")
     with pytest.raises(TypeError, match="no registered message contract"):
-        ExactlyOnceConsumer(name="c", topics=["t"], handlers={key: Staged(prepare=None)}, engine=engine,
+        ExactlyOnceConsumer(name="c", topics=["t"], handlers={key: OwnTransactions(None)}, engine=engine,
                             bootstrap_servers="localhost:9")
 
 

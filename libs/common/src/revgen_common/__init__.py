@@ -1,5 +1,6 @@
 """RevGen's shared runtime. The public surface is `__all__`; everything else is internal."""
-from revgen_common.consumer import ConsumerOptions, ExactlyOnceConsumer, Handler, Staged
+from revgen_common.consumer import ConsumerOptions, ExactlyOnceConsumer, Handler, OwnTransactions, Staged
+from revgen_common.handler_context import HandlerContext, HandlerMisuse
 from revgen_common.envelope import Envelope, event_id_from
 from revgen_common.errors import PermanentError, TransientError
 from revgen_common.kafka_stage import Output, TransactionalStage
@@ -14,6 +15,9 @@ __all__ = [
     "Envelope",
     "ExactlyOnceConsumer",
     "Handler",
+    "HandlerContext",
+    "HandlerMisuse",
+    "OwnTransactions",
     "Staged",
     "OutboxRelay",
     "Output",

@@ -37,20 +37,34 @@ from revgen_common.kafka_config import consumer_config
 from revgen_common.periodic import every
 from revgen_common.topics import ALL_TOPICS, DEAD_LETTERS, TopicSpec
 from revgen_common.tracing import handling
+from revgen_common.handler_context import HandlerContext, in_handler
 from revgen_common.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Envelope, UnitOfWork], Awaitable[None]]
+Handler = Callable[[Envelope, HandlerContext], Awaitable[None]]
 
 
 @dataclass(frozen=True)
 class Staged:
     """`prepare(event)` runs outside the batch's transaction, concurrently with the rest of
-    the batch; `apply(event, uow, prepared)` then runs in it with what prepare returned.
-    Without `apply`, prepare did all the work (in transactions of its own)."""
+    the batch (a provider's call); `apply(event, ctx, prepared)` then runs in it with what
+    prepare returned."""
     prepare: Callable[[Envelope], Awaitable[object]]
-    apply: Callable[[Envelope, UnitOfWork, object], Awaitable[None]] | None = None
+    apply: Callable[[Envelope, HandlerContext, object], Awaitable[None]] | None
+
+    def __post_init__(self) -> None:
+        if self.apply is None and type(self) is Staged:
+            raise TypeError("Staged needs its apply; work that commits by itself is OwnTransactions(run)")
+
+
+class OwnTransactions(Staged):
+    """`run(event)` does all the work in transactions of its own, outside the batch's (the
+    sender records Twilio's answer the moment it has it). It must be safe to run twice by
+    its own keys: the message is recorded in the inbox only after it returns."""
+
+    def __init__(self, run: Callable[[Envelope], Awaitable[object]]):
+        super().__init__(prepare=run, apply=None)
 
 
 Handlers = Mapping[type[Contract], Handler | Staged]  # a consumer's routes, by message contract
@@ -376,13 +390,13 @@ class ExactlyOnceConsumer:
         if handler is None:  # this service does not care about this type: recorded, not applied
             self._count(item, "ignored")
             return
-        with handling(envelope, item.record.headers, self.name):
+        with handling(envelope, item.record.headers, self.name), in_handler():
             if not isinstance(handler, Staged):
-                await handler(envelope, uow)
+                await handler(envelope, HandlerContext(uow))
             elif item.prepared is _NOT_PREPARED:  # an earlier message of its key failed (dead-lettered)
                 raise NotYet("not prepared in this batch; prepared when the partition is read again", retry_after=0.0)
             elif handler.apply is not None:
-                await handler.apply(envelope, uow, item.prepared)
+                await handler.apply(envelope, HandlerContext(uow), item.prepared)
         self._count(item, "applied")
 
     # -- failures ---------------------------------------------------------------------

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 
 from revgen_common.contracts.base import Contract
 from revgen_common.envelope import Envelope
+from revgen_common.handler_context import refuse_inside_a_handler
 from revgen_common.outbox import outbox_row, write_outbox
 from revgen_common.topics import TopicSpec
 
@@ -26,6 +27,7 @@ class UnitOfWork:
         self.connection: AsyncConnection
 
     async def __aenter__(self) -> "UnitOfWork":
+        refuse_inside_a_handler()
         self.connection = await self._engine.connect()
         self._transaction = await self.connection.begin()
         return self

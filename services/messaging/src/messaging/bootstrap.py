@@ -27,7 +27,7 @@ from messaging.service_layer.scheduler import Scheduler
 from messaging.service_layer.sends import Sender
 from messaging.service_layer.summaries import Summaries
 from messaging.settings import MessagingSettings
-from revgen_common import ExactlyOnceConsumer, OutboxRelay, Staged
+from revgen_common import ExactlyOnceConsumer, OutboxRelay, OwnTransactions, Staged
 from revgen_common.clock import Clock, system_clock
 from revgen_common.consumer import ConsumerOptions, Handlers
 from revgen_common.contracts import identity, webhooks
@@ -79,8 +79,8 @@ class Messaging:
 
     def twilio_handlers(self) -> Handlers:
         """The sender group's routes: everything that calls Twilio."""
-        return {SendRequested: Staged(prepare=self.sender.send),
-                ReleaseNumber: Staged(prepare=self.number_releases.release)}
+        return {SendRequested: OwnTransactions(self.sender.send),
+                ReleaseNumber: OwnTransactions(self.number_releases.release)}
 
 
 def build(engine: AsyncEngine, twilio: TwilioSender, ai: AIResponder, platform_number: str,
