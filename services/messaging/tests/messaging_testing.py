@@ -12,6 +12,7 @@ from sqlalchemy import text
 from messaging.service_layer.clients import Profile
 from revgen_common import Staged
 from revgen_common.envelope import Envelope
+from revgen_common.errors import NotYet
 from revgen_common.unit_of_work import UnitOfWork
 
 OPENAI_KEY = "sk-test"
@@ -23,6 +24,21 @@ class Fake:
     state: Any
     faults: Any
     url: str
+
+
+def service_settings(infra, engine, twilio: Fake, openai: Fake, **overrides):
+    """Settings of the whole service (API, consumers, relay) against the test's broker,
+    database and fakes."""
+    from messaging.settings import MessagingSettings
+    from revgen_common.testing.internal_api import TEST_API_TOKEN
+    from revgen_devstack import free_port
+
+    return MessagingSettings(
+        kafka_bootstrap_servers=infra.bootstrap_servers, port=free_port(), messaging_api_token=TEST_API_TOKEN,
+        messaging_database_url=engine.url.render_as_string(hide_password=False),
+        twilio_account_sid=twilio.state.account_sid, twilio_auth_token=twilio.state.auth_token,
+        twilio_api_base=twilio.url, status_callback_url="https://ingress.revgen.example/webhooks/twilio/status",
+        platform_number=PLATFORM_NUMBER, openai_api_key=OPENAI_KEY, openai_base_url=openai.url, **overrides)
 
 
 def unique_number(prefix: str = "+1212555") -> str:
@@ -54,11 +70,12 @@ def inbound_sms(to: str, from_: str, body: str, sid: str | None = None) -> Envel
                                                   "From": from_, "Body": body})
 
 
-async def apply(engine, handler, message: Envelope) -> None:
-    """Apply one event the way the consumer does: a Staged handler's prepare first, then the
-    handler + outbox in one transaction."""
+async def apply(engine, handler, message: Envelope, clock=None) -> None:
+    """Apply one event the way the consumer does: a Staged handler's prepare first (given a
+    test clock, a NotYet moves it on by the wait and prepares again), then the handler +
+    outbox in one transaction."""
     if isinstance(handler, Staged):
-        prepared = await handler.prepare(message)
+        prepared = await _prepare(handler, message, clock)
         if handler.apply is None:
             return
         stage = handler
@@ -66,6 +83,16 @@ async def apply(engine, handler, message: Envelope) -> None:
     async with UnitOfWork(engine) as uow:
         await handler(message, uow)
         await uow.commit()
+
+
+async def _prepare(stage: Staged, message: Envelope, clock):
+    while True:
+        try:
+            return await stage.prepare(message)
+        except NotYet as wait:
+            if clock is None:
+                raise
+            clock.advance(seconds=wait.retry_after)
 
 
 async def outbox(engine, topic: str, type: str | None = None) -> list[dict]:

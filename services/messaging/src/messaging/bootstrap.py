@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging.adapters.ai_responder import AIResponder
 from messaging.adapters.twilio_sender import TwilioSender
+from messaging.domain.answer_deadline import AnswerDeadline
 from messaging.domain.fair_share import FairShare
 from messaging.domain.pacing import Pacer
 from messaging.entrypoints.http import install_error_handlers, router
@@ -82,8 +83,8 @@ class Messaging:
 
 
 def build(engine: AsyncEngine, twilio: TwilioSender, ai: AIResponder, platform_number: str,
-          clock: Clock = system_clock) -> Messaging:
-    return Messaging(engine=engine, conversations=Conversations(engine, ai, platform_number, clock),
+          clock: Clock = system_clock, deadline: AnswerDeadline = AnswerDeadline()) -> Messaging:
+    return Messaging(engine=engine, conversations=Conversations(engine, ai, platform_number, clock, deadline),
                      commands=Commands(platform_number), sender=Sender(engine, twilio, clock),
                      clients=Clients(engine, clock), scheduler=Scheduler(engine, clock),
                      automations=Automations(engine, clock), summaries=Summaries(engine, platform_number, clock),
@@ -98,10 +99,13 @@ def consumers(messaging: Messaging, settings: MessagingSettings) -> list[Exactly
                             handlers=messaging.handlers(), engine=messaging.engine,
                             bootstrap_servers=settings.kafka_bootstrap_servers,
                             # A batch's replies are published when it commits; its messages wait
-                            # on the assistant together, before the transaction (Staged).
+                            # on the assistant together, before the transaction (Staged). The fair
+                            # share, not this bound, limits calls to OpenAI: capped at its capacity,
+                            # prepares held by a hanging assistant kept every other message (and
+                            # client) from even asking, a whole deadline per round.
                             options=ConsumerOptions(max_batch=INBOUND_POLL_RECORDS,
                                                     max_partitions_in_flight=settings.inbound_concurrency,
-                                                    max_concurrent_preparations=settings.openai_concurrency)),
+                                                    max_concurrent_preparations=settings.inbound_concurrency)),
         ExactlyOnceConsumer(name="messaging-sender", topics=GROUPS["messaging-sender"], handlers=messaging.twilio_handlers(),
                             engine=messaging.engine, bootstrap_servers=settings.kafka_bootstrap_servers,
                             # Every partition at once; the sends of a batch go to Twilio together.
@@ -125,7 +129,8 @@ def create_app(settings: MessagingSettings, clock: Clock = system_clock) -> Fast
                               Pacer(settings.sends_per_number_per_second, settings.sends_per_account_per_second))
         ai = AIResponder(settings.openai_api_key.get_secret_value(), str(settings.openai_base_url),
                          FairShare(settings.openai_concurrency), model=settings.openai_model)
-        messaging = build(engine, twilio, ai, settings.platform_number, clock)
+        deadline = AnswerDeadline(settings.answer_deadline_seconds, settings.openai_try_timeout_seconds)
+        messaging = build(engine, twilio, ai, settings.platform_number, clock, deadline)
         app.state.messaging = messaging
         stop = asyncio.Event()
         relay = OutboxRelay(name="messaging", engine=engine, bootstrap_servers=settings.kafka_bootstrap_servers)
