@@ -187,6 +187,7 @@ class ExactlyOnceConsumer:
             for retry in self._retrying.values():
                 retry.cancel()
             await self._drain(list(self._workers))
+            _leave_when_stopped(self._consumer)
             await self._consumer.stop()
             log.info("consumer %s stopped", self.name)
 
@@ -506,6 +507,17 @@ class ExactlyOnceConsumer:
                 retry.cancel()
             self._committed.pop(tp, None)
             self._capacity_paused.discard(tp)
+
+
+def _leave_when_stopped(consumer: AIOKafkaConsumer) -> None:
+    """A member stopping on purpose leaves its group, so its partitions go to the other
+    members (or its restart) at once; only a killed process keeps them, for its restart to
+    take back as the same static member. aiokafka 0.14 (`_maybe_leave_group`) sends no
+    LeaveGroup for a static member; without the instance id it sends one by member id,
+    which the broker honours for static members too (test_static_membership.py)."""
+    coordinator = getattr(consumer, "_coordinator", None)
+    if coordinator is not None and getattr(coordinator, "_group_instance_id", None) is not None:
+        coordinator._group_instance_id = None
 
 
 class _DrainOnRevoke(ConsumerRebalanceListener):

@@ -26,6 +26,7 @@ from revgen_common.consumer import ConsumerOptions
 from revgen_common.db import create_engine
 from revgen_common.internal_api import InternalCredential
 from revgen_common.periodic import every
+from revgen_common.process_slot import ProcessSlot
 from revgen_common.topics import IDENTITY_EVENTS, MESSAGING_EVENTS, STRIPE_WEBHOOKS
 
 
@@ -68,14 +69,16 @@ def create_app(settings: BillingSettings, clock: Clock = system_clock) -> FastAP
                         timedelta(seconds=settings.reconcile_event_grace_seconds), clock)
         app.state.billing = billing
         stop = asyncio.Event()
+        slot = await ProcessSlot.claim(engine)  # a static member: a restart takes its partitions back at once
         # Small batches: each Stripe event costs a Stripe read inside the batch's transaction.
         consumer = ExactlyOnceConsumer(name="billing", topics=[STRIPE_WEBHOOKS, IDENTITY_EVENTS, MESSAGING_EVENTS],
                                        handlers=billing.handlers(), engine=engine,
                                        bootstrap_servers=settings.kafka_bootstrap_servers,
-                                       options=ConsumerOptions(max_batch=50))
+                                       options=ConsumerOptions(max_batch=50),
+                                       group_instance_id=slot.instance_id("billing"))
         relay = OutboxRelay(name="billing", engine=engine, bootstrap_servers=settings.kafka_bootstrap_servers)
         tasks = [asyncio.create_task(c) for c in (
-            consumer.run(stop), relay.run(stop),
+            consumer.run(stop), relay.run(stop), slot.keep(stop),
             every(settings.recovery_interval_seconds, billing.saga.recover, stop),
             every(settings.reconcile_interval_seconds, billing.reconciliation.run, stop))]
         try:
@@ -83,6 +86,7 @@ def create_app(settings: BillingSettings, clock: Clock = system_clock) -> FastAP
         finally:
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await slot.release()
             await engine.dispose()
 
     app = FastAPI(title="RevGen billing", lifespan=lifespan)

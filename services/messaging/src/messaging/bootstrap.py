@@ -33,6 +33,7 @@ from revgen_common.consumer import ConsumerOptions
 from revgen_common.db import create_engine
 from revgen_common.internal_api import InternalCredential
 from revgen_common.periodic import every
+from revgen_common.process_slot import ProcessSlot
 from revgen_common.topics import (FORM_SUBMISSIONS, IDENTITY_EVENTS, MESSAGING_COMMANDS, MESSAGING_NUMBER_RELEASES,
                                   MESSAGING_SENDS, TWILIO_CALLS, TWILIO_MESSAGE_STATUS, TWILIO_MESSAGES)
 
@@ -91,13 +92,15 @@ def build(engine: AsyncEngine, twilio: TwilioSender, ai: AIResponder, platform_n
                      number_releases=NumberReleases(twilio), clock=clock)
 
 
-def consumers(messaging: Messaging, settings: MessagingSettings) -> list[ExactlyOnceConsumer]:
+def consumers(messaging: Messaging, settings: MessagingSettings, slot: ProcessSlot) -> list[ExactlyOnceConsumer]:
     """Two groups, so a Twilio outage pauses only what calls Twilio: inbound messages keep
-    being recorded and answered (their sends wait in `messaging.sends`)."""
+    being recorded and answered (their sends wait in `messaging.sends`). Static members of
+    both, named by the process slot: a restarted process takes its partitions back at once."""
     return [
         ExactlyOnceConsumer(name="messaging", topics=GROUPS["messaging"],
                             handlers=messaging.handlers(), engine=messaging.engine,
                             bootstrap_servers=settings.kafka_bootstrap_servers,
+                            group_instance_id=slot.instance_id("messaging"),
                             # A batch's replies are published when it commits; its messages wait
                             # on the assistant together, before the transaction (Staged). The fair
                             # share, not this bound, limits calls to OpenAI: capped at its capacity,
@@ -108,6 +111,7 @@ def consumers(messaging: Messaging, settings: MessagingSettings) -> list[Exactly
                                                     max_concurrent_preparations=settings.inbound_concurrency)),
         ExactlyOnceConsumer(name="messaging-sender", topics=GROUPS["messaging-sender"], handlers=messaging.twilio_handlers(),
                             engine=messaging.engine, bootstrap_servers=settings.kafka_bootstrap_servers,
+                            group_instance_id=slot.instance_id("messaging-sender"),
                             # Every partition at once; the sends of a batch go to Twilio together.
                             options=ConsumerOptions(max_batch=SENDS_POLL_RECORDS,
                                                     max_partitions_in_flight=sum(
@@ -133,9 +137,11 @@ def create_app(settings: MessagingSettings, clock: Clock = system_clock) -> Fast
         messaging = build(engine, twilio, ai, settings.platform_number, clock, deadline)
         app.state.messaging = messaging
         stop = asyncio.Event()
+        slot = await ProcessSlot.claim(engine)
         relay = OutboxRelay(name="messaging", engine=engine, bootstrap_servers=settings.kafka_bootstrap_servers)
-        jobs = [c.run(stop) for c in consumers(messaging, settings)]
-        jobs += [relay.run(stop), every(settings.scheduler_interval_seconds, messaging.scheduler.run_once, stop),
+        jobs = [c.run(stop) for c in consumers(messaging, settings, slot)]
+        jobs += [slot.keep(stop), relay.run(stop),
+                 every(settings.scheduler_interval_seconds, messaging.scheduler.run_once, stop),
                  every(3600, messaging.clients.release_quiet_numbers, stop),
                  every(3600, messaging.summaries.run_due, stop)]
         tasks = [asyncio.create_task(job) for job in jobs]
@@ -144,6 +150,7 @@ def create_app(settings: MessagingSettings, clock: Clock = system_clock) -> Fast
         finally:
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await slot.release()
             await twilio.close()
             await ai.close()
             await engine.dispose()
