@@ -101,3 +101,32 @@ async def test_with_the_assistant_answering_only_after_the_deadline_every_lead_g
 
 async def _answered(twilio, leads) -> bool:
     return all(twilio.state.sent_to(lead) for lead in leads)
+
+
+async def test_a_surging_clients_messages_do_not_hold_up_another_clients_answer(
+        infra, all_topics, messaging_engine, twilio, openai):
+    """E11 through the whole service: the assistant's slots are shared fairly, and a message
+    waiting for one does not keep another client's message from asking."""
+    settings = service_settings(infra, messaging_engine, twilio, openai, openai_concurrency=4,
+                                sends_per_number_per_second=100)
+    openai.state.latency = 0.5
+    surging, quiet = [f"+1212555{2000 + i:04d}" for i in range(40)], "+12125553000"
+    for group, topics in GROUPS.items():
+        await start_group_at_end(infra.bootstrap_servers, group, [t.name for t in topics])
+    async with serve_app(create_app(settings), settings.port, headers=TEST_API_HEADERS) as api:
+        for client_id, number in (("surging", "+14155550161"), ("quiet", "+14155550162")):
+            profile = {"business_name": "Ace Plumbing", "numbers": [number], "quiet_start": "00:00",
+                       "quiet_end": "00:00"}
+            assert (await api.put(f"/clients/{client_id}-{uuid.uuid4().hex[:6]}/profile", json=profile)).status_code == 200
+        await publish(infra.bootstrap_servers, TWILIO_MESSAGES.name, [inbound_sms("+14155550162", LEAD, "Hello?")])
+        await eventually(lambda: _answered(twilio, [LEAD]), timeout=60)  # both groups have joined
+        await publish(infra.bootstrap_servers, TWILIO_MESSAGES.name,
+                      [inbound_sms("+14155550161", lead, "Do you do drains?") for lead in surging]
+                      + [inbound_sms("+14155550162", quiet, "Do you do roofs?")])
+        await eventually(lambda: _answered(twilio, surging + [quiet]), timeout=60, interval=0.1)
+
+    order = [m.to for m in twilio.state.messages]  # in the order Twilio accepted them
+    later_surging = sum(1 for lead in surging if order.index(lead) > order.index(quiet))
+    assert twilio.state.sent_to(quiet)[0].body == "echo: Do you do roofs?"  # the assistant's, not the holding reply
+    assert later_surging >= len(surging) // 2, later_surging  # it did not queue behind the surge
+    assert openai.state.max_in_flight() <= 4
