@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import time
+from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import text
@@ -13,6 +13,7 @@ from messaging.service_layer.clients import Profile
 from revgen_common import Staged
 from revgen_common.envelope import Envelope
 from revgen_common.errors import NotYet
+from revgen_common.testing.clock import DEFAULT_START
 from revgen_common.unit_of_work import UnitOfWork
 
 OPENAI_KEY = "sk-test"
@@ -57,17 +58,18 @@ async def client(messaging, *, numbers: int = 1, **profile) -> tuple[str, list[s
     return client_id, owned
 
 
-def twilio_event(type: str, raw: dict) -> Envelope:
-    """What ingress publishes for a verified Twilio webhook (a fresh envelope id each time,
-    as if ingress's dedup had been bypassed: the handlers must absorb it themselves)."""
-    return Envelope(type=type, producer="ingress", key=f"{raw.get('To')}|{raw.get('From')}",
+def twilio_event(type: str, raw: dict, at: datetime = DEFAULT_START) -> Envelope:
+    """What ingress publishes for a verified Twilio webhook received `at` (a fresh envelope
+    id each time, as if ingress's dedup had been bypassed: the handlers must absorb it
+    themselves)."""
+    return Envelope(type=type, producer="ingress", key=f"{raw.get('To')}|{raw.get('From')}", occurred_at=at,
                     payload={"provider_id": raw.get("MessageSid") or raw.get("CallSid"),
-                             "received_at": "2026-11-28T15:00:00Z", "raw": raw})
+                             "received_at": at.isoformat(), "raw": raw})
 
 
-def inbound_sms(to: str, from_: str, body: str, sid: str | None = None) -> Envelope:
+def inbound_sms(to: str, from_: str, body: str, sid: str | None = None, at: datetime = DEFAULT_START) -> Envelope:
     return twilio_event("TwilioMessageReceived", {"MessageSid": sid or f"SM{uuid.uuid4().hex}", "To": to,
-                                                  "From": from_, "Body": body})
+                                                  "From": from_, "Body": body}, at)
 
 
 async def apply(engine, handler, message: Envelope, clock=None) -> None:

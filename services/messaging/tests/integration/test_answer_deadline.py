@@ -10,6 +10,7 @@ import pytest
 from messaging.bootstrap import GROUPS, create_app
 from messaging.service_layer.conversations import HOLDING_REPLY
 from messaging_testing import apply, client, inbound_sms, outbox, service_settings
+from revgen_common.clock import system_clock
 from revgen_common.errors import NotYet
 from revgen_common.testing.internal_api import TEST_API_HEADERS
 from revgen_common.topics import TWILIO_MESSAGES
@@ -25,8 +26,7 @@ HOLDING = HOLDING_REPLY.format(business="Ace Plumbing")
 async def test_past_its_deadline_a_message_gets_the_holding_reply_without_asking_the_assistant(
         messaging, twilio, openai, clock):
     client_id, [number] = await client(messaging)
-    sms = inbound_sms(number, LEAD, "Can you come today?")
-    clock.now = sms.occurred_at
+    sms = inbound_sms(number, LEAD, "Can you come today?", at=clock.now)
     clock.advance(seconds=messaging.conversations.deadline.seconds + 1)  # it waited in Kafka that long
 
     await apply(messaging.engine, messaging.handlers()["TwilioMessageReceived"], sms)
@@ -41,8 +41,7 @@ async def test_a_short_retry_after_that_fits_is_honoured_and_the_lead_gets_the_a
     client_id, [number] = await client(messaging)
     openai.state.responder = lambda messages: "Yes, this afternoon works."
     openai.faults.script("429:retry_after=1", path_prefix=COMPLETIONS)
-    sms = inbound_sms(number, LEAD, "Can you come today?")
-    clock.now = sms.occurred_at
+    sms = inbound_sms(number, LEAD, "Can you come today?", at=clock.now)
 
     with pytest.raises(NotYet) as wait:
         await messaging.conversations.draft_reply(sms)
@@ -59,8 +58,7 @@ async def test_a_retry_after_that_leaves_no_time_for_a_try_means_the_holding_rep
         messaging, twilio, openai, clock):
     client_id, [number] = await client(messaging)
     openai.faults.script("429:retry_after=30", path_prefix=COMPLETIONS)
-    sms = inbound_sms(number, LEAD, "Can you come today?")
-    clock.now = sms.occurred_at
+    sms = inbound_sms(number, LEAD, "Can you come today?", at=clock.now)
 
     draft = await messaging.conversations.draft_reply(sms)
 
@@ -84,11 +82,11 @@ async def test_with_the_assistant_answering_only_after_the_deadline_every_lead_g
         profile = {"business_name": "Ace Plumbing", "numbers": ["+14155550160"], "quiet_start": "00:00",
                    "quiet_end": "00:00"}
         assert (await api.put(f"/clients/client-{uuid.uuid4().hex[:8]}/profile", json=profile)).status_code == 200
-        await publish(infra.bootstrap_servers, TWILIO_MESSAGES.name, [inbound_sms("+14155550160", LEAD, "Hello?")])
+        await publish(infra.bootstrap_servers, TWILIO_MESSAGES.name, [received_now("+14155550160", LEAD, "Hello?")])
         await eventually(lambda: _answered(twilio, [LEAD]), timeout=60)  # both groups have joined
         published = time.monotonic()
         await publish(infra.bootstrap_servers, TWILIO_MESSAGES.name,
-                      [inbound_sms("+14155550160", lead, "Are you open on Sunday?") for lead in leads])
+                      [received_now("+14155550160", lead, "Are you open on Sunday?") for lead in leads])
         await eventually(lambda: _answered(twilio, leads), timeout=60, interval=0.1)
         answered_within = time.monotonic() - published
         await asyncio.sleep(openai.state.latency)  # every late answer has come back by now
@@ -97,6 +95,11 @@ async def test_with_the_assistant_answering_only_after_the_deadline_every_lead_g
     assert replies == {lead: [HOLDING] for lead in leads}
     assert answered_within < 2 * deadline, answered_within  # a second round would take two deadlines
     assert openai.state.requests.count("POST", COMPLETIONS) >= 8  # the assistant was tried
+
+
+def received_now(to: str, lead: str, body: str):
+    """The app runs on the wall clock (create_app's default), so its webhooks are received on it."""
+    return inbound_sms(to, lead, body, at=system_clock())
 
 
 async def _answered(twilio, leads) -> bool:
@@ -118,11 +121,11 @@ async def test_a_surging_clients_messages_do_not_hold_up_another_clients_answer(
             profile = {"business_name": "Ace Plumbing", "numbers": [number], "quiet_start": "00:00",
                        "quiet_end": "00:00"}
             assert (await api.put(f"/clients/{client_id}-{uuid.uuid4().hex[:6]}/profile", json=profile)).status_code == 200
-        await publish(infra.bootstrap_servers, TWILIO_MESSAGES.name, [inbound_sms("+14155550162", LEAD, "Hello?")])
+        await publish(infra.bootstrap_servers, TWILIO_MESSAGES.name, [received_now("+14155550162", LEAD, "Hello?")])
         await eventually(lambda: _answered(twilio, [LEAD]), timeout=60)  # both groups have joined
         await publish(infra.bootstrap_servers, TWILIO_MESSAGES.name,
-                      [inbound_sms("+14155550161", lead, "Do you do drains?") for lead in surging]
-                      + [inbound_sms("+14155550162", quiet, "Do you do roofs?")])
+                      [received_now("+14155550161", lead, "Do you do drains?") for lead in surging]
+                      + [received_now("+14155550162", quiet, "Do you do roofs?")])
         await eventually(lambda: _answered(twilio, surging + [quiet]), timeout=60, interval=0.1)
 
     order = [m.to for m in twilio.state.messages]  # in the order Twilio accepted them

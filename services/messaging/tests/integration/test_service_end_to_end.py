@@ -7,6 +7,7 @@ import uuid
 
 from messaging.bootstrap import GROUPS, create_app
 from messaging_testing import inbound_sms, service_settings
+from revgen_common.clock import system_clock
 from revgen_common.envelope import Envelope
 from revgen_common.topics import MESSAGING_COMMANDS, MESSAGING_SENDS, TWILIO_MESSAGES
 from revgen_common.testing.internal_api import TEST_API_HEADERS
@@ -31,7 +32,7 @@ async def test_one_reply_per_inbound_sms_and_a_twilio_outage_waits_in_kafka_then
     async with serve_app(create_app(settings), settings.port, headers=TEST_API_HEADERS) as api:
         profile = {"business_name": "Ace", "numbers": [number], "quiet_start": "00:00", "quiet_end": "00:00"}
         assert (await api.put(f"/clients/{client_id}/profile", json=profile)).status_code == 200
-        sms = inbound_sms(number, LEAD, "Do you fix boilers?")
+        sms = inbound_sms(number, LEAD, "Do you fix boilers?", at=system_clock())  # the app's clock
         await publish(infra.bootstrap_servers, TWILIO_MESSAGES.name,
                       [sms.model_copy(update={"event_id": uuid.uuid4()}) for _ in range(5)])
         await eventually(lambda: _sent_to(twilio, LEAD, 1), timeout=60)
