@@ -33,7 +33,6 @@ import statistics
 import time
 from pathlib import Path
 
-import httpx
 import psutil
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import text
@@ -130,7 +129,7 @@ async def stages(system: System) -> dict:
 
 async def counters(system: System) -> dict:
     """Deferrals (NotYet) and retries so far, by consumer group, from messaging's /metrics."""
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{system.messaging_port}") as http:
+    async with system.messaging_api() as http:
         lines = (await http.get("/metrics/")).text.splitlines()
     found: dict = collections.Counter()
     for line in lines:
@@ -210,7 +209,7 @@ async def win_back(system: System, count: int) -> dict:
     await engine.dispose()
     phones = [f"+1718{400 + g // 10000}{g % 10000:04d}" for g in range(1, count + 1)]
     started = time.monotonic()
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{system.messaging_port}", timeout=60) as http:
+    async with system.messaging_api() as http:
         queued = (await http.post("/clients/bench-1/automations/win-back", json={
             "run_id": "bench", "template": "We miss you, {name}! 10% off this month.", "inactive_days": 90})).json()
     done = await wait_until(lambda: system.arrivals.answered(phones) == count, 300)

@@ -21,6 +21,7 @@ import psutil
 from bench.ingress_webhooks import Connection
 from ingress.migrate import upgrade_database as upgrade_ingress
 from messaging.migrate import upgrade_database as upgrade_messaging
+from revgen_common.internal_api import internal_headers
 from revgen_common.testing.provider_signatures import twilio_signature
 from revgen_common.topics import ALL_TOPICS, ensure_topics
 from revgen_devstack import free_port
@@ -29,6 +30,7 @@ from revgen_fakes import openai as openai_fake
 from revgen_fakes import twilio as twilio_fake
 
 TWILIO_TOKEN, PUBLIC_URL, SMS_PATH = "bench-twilio-token-7d2e", "https://hooks.revgen.example", "/webhooks/twilio/sms"
+API_TOKEN = "bench-internal-api-token-3c9e"  # messaging's own API, as the gateway calls it
 COMPLETIONS = "/v1/chat/completions"
 
 
@@ -97,19 +99,29 @@ async def send_open_loop(port: int, requests: list[bytes], rate: float, start_in
     return schedule, statuses
 
 
+# CPU seconds of our processes that are gone (a killed messaging), by pid: still ours.
+DEPARTED: dict[int, tuple[str, float]] = {}
+
+
 @dataclass
 class Load:
-    """CPU seconds of the machine, of the system under test, and of everyone else."""
+    """CPU of the machine, of each part of the system under test, and of everyone else."""
     started: float = field(default_factory=time.monotonic)
     machine: float = field(default_factory=lambda: _busy(psutil.cpu_times()))
-    ours: float = field(default_factory=lambda: _cpu(_our_processes()))
+    ours: dict[int, tuple[str, float]] = field(default_factory=lambda: _our_cpu())
     loadavg_before: tuple = field(default_factory=os.getloadavg)
 
     def report(self) -> dict:
         seconds = time.monotonic() - self.started
-        machine, ours = _busy(psutil.cpu_times()) - self.machine, _cpu(_our_processes()) - self.ours
+        machine = _busy(psutil.cpu_times()) - self.machine
+        now = {**DEPARTED, **_our_cpu()}
+        parts: dict[str, float] = {}
+        for pid, (part, cpu) in now.items():
+            parts[part] = parts.get(part, 0.0) + cpu - self.ours.get(pid, (part, 0.0))[1]
+        ours = sum(parts.values())
         return {"seconds": round(seconds, 1), "cores_busy": round(machine / seconds, 2),
                 "cores_ours": round(ours / seconds, 2), "cores_others": round(max(0.0, machine - ours) / seconds, 2),
+                "cores_by_part": {part: round(cpu / seconds, 2) for part, cpu in sorted(parts.items())},
                 "loadavg_before": [round(x, 2) for x in self.loadavg_before],
                 "loadavg_after": [round(x, 2) for x in os.getloadavg()]}
 
@@ -118,18 +130,30 @@ def _busy(times) -> float:
     return times.user + times.nice + times.system + getattr(times, "irq", 0) + getattr(times, "softirq", 0)
 
 
-def _our_processes() -> list[psutil.Process]:
-    me = psutil.Process()
-    return [me, *me.children(recursive=True)]  # the broker, PostgreSQL, ingress, messaging
-
-
-def _cpu(processes) -> float:
-    total = 0.0
-    for process in processes:
+def _our_cpu() -> dict[int, tuple[str, float]]:
+    """CPU seconds of this process and its descendants (the broker, PostgreSQL, ingress and
+    its worker, messaging), by pid, with the part each belongs to."""
+    me, found = psutil.Process(), {}
+    for process in [me, *me.children(recursive=True)]:
         with contextlib.suppress(psutil.Error):
             times = process.cpu_times()
-            total += times.user + times.system
-    return total
+            found[process.pid] = (_part(process, me), times.user + times.system)
+    return found
+
+
+def _part(process: psutil.Process, me: psutil.Process) -> str:
+    if process.pid == me.pid:
+        return "bench (fakes, webhooks)"
+    if process.name() == "java":
+        return "kafka"
+    if process.name().startswith("postgres"):
+        return "postgresql"
+    for ancestor in [process, *process.parents()]:
+        command = " ".join(ancestor.cmdline())
+        for service in ("messaging", "ingress"):
+            if f"{service}.main" in command:
+                return service
+    return "other"
 
 
 class System:
@@ -178,20 +202,27 @@ class System:
         self.messaging = await _start("messaging.main", self.messaging_port, {
             "KAFKA_BOOTSTRAP_SERVERS": self.infra.bootstrap_servers, "MESSAGING_DATABASE_URL": self.messaging_url,
             "TWILIO_ACCOUNT_SID": self.twilio.account_sid, "TWILIO_AUTH_TOKEN": self.twilio.auth_token,
-            "PLATFORM_NUMBER": "+15005550006", "OPENAI_API_KEY": "sk-bench", **self.env})
+            "PLATFORM_NUMBER": "+15005550006", "OPENAI_API_KEY": "sk-bench", "MESSAGING_API_TOKEN": API_TOKEN,
+            **self.env})
         return time.monotonic() - started
 
     def kill_messaging(self) -> None:
+        DEPARTED[self.messaging.pid] = ("messaging", self.messaging_cpu())
         self.messaging.kill()  # SIGKILL: no drain, no commit, no LeaveGroup
         self.messaging.wait(30)
 
+    def messaging_api(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=f"http://127.0.0.1:{self.messaging_port}", timeout=60,
+                                 headers=internal_headers(API_TOKEN))
+
     def messaging_cpu(self) -> float:
-        return _cpu([psutil.Process(self.messaging.pid)])
+        times = psutil.Process(self.messaging.pid).cpu_times()
+        return times.user + times.system
 
     async def add_clients(self, clients: int, numbers_each: int, first: int = 0) -> list[str]:
         """Clients with numbers and no quiet hours; returns every number."""
         numbers = []
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{self.messaging_port}", timeout=30) as http:
+        async with self.messaging_api() as http:
             for c in range(first, first + clients):
                 owned = [f"+1415{200 + c:03d}{n:04d}" for n in range(numbers_each)]
                 profile = {"business_name": f"Client {c}", "numbers": owned, "quiet_start": "00:00",
