@@ -89,6 +89,7 @@ async def answers(system: System, numbers: list[str], leads: list[str], rate: fl
         system.ai_app.randomly(*FAULTS[fault], path_prefix=COMPLETIONS)
     load, cpu_before, restart = Load(), system.messaging_cpu(), {}
     killing = asyncio.create_task(kill_and_restart(system, len(leads) / rate / 3, restart)) if fault == "kill9" else None
+    wall_offset = time.time() - time.monotonic()  # the database's times are wall-clock
     schedule, statuses = await send_open_loop(system.ingress_port, requests, rate)
     if killing:
         await killing
@@ -101,6 +102,7 @@ async def answers(system: System, numbers: list[str], leads: list[str], rate: fl
               "all_answered": answered, "holding_replies": holding, "duplicates": system.arrivals.duplicates(leads),
               "webhook_answers": dict(collections.Counter(str(s) for s in statuses)), **summary(latencies),
               "messaging_cpu_s": round(system.messaging_cpu() - cpu_before, 1) if fault != "kill9" else None,
+              "after_webhook": await after_webhook(system, leads, [at + wall_offset for at in schedule]),
               "load": load.report()}
     if fault == "kill9":
         after = [first[0] for first in firsts if first and first[0] > restart["ready_at"]]
@@ -125,6 +127,24 @@ async def stages(system: System) -> dict:
             WHERE s.source_key LIKE 'reply:%'"""))).first()
     await engine.dispose()
     return {k: round(v, 3) if v is not None else None for k, v in row._asdict().items()}
+
+
+async def after_webhook(system: System, leads: list[str], sent_at: list[float]) -> dict:
+    """This phase's replies, p50/p99 seconds after the webhook was sent: queued (the inbound
+    message's transaction, which also writes the reply), claimed by the sender, accepted by
+    Twilio (recorded)."""
+    engine = create_async_engine(system.messaging_url)
+    async with engine.connect() as db:
+        rows = (await db.execute(text("""
+            SELECT to_number, EXTRACT(EPOCH FROM created_at), EXTRACT(EPOCH FROM claimed_at), EXTRACT(EPOCH FROM updated_at)
+            FROM sends WHERE source_key LIKE 'reply:%' AND to_number = ANY(:leads)"""), {"leads": leads})).all()
+    await engine.dispose()
+    webhook = dict(zip(leads, sent_at))
+    found = {}
+    for column, name in ((1, "queued"), (2, "claimed"), (3, "accepted")):
+        values = [float(row[column]) - webhook[row[0]] for row in rows if row[column] is not None]
+        found[name] = {"p50_s": percentile(values, 0.5), "p99_s": percentile(values, 0.99)}
+    return found
 
 
 async def counters(system: System) -> dict:
