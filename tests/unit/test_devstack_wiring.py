@@ -10,7 +10,8 @@ from revgen_devstack.services import FAKES, SERVICES
 
 SETTINGS = {"ingress": "ingress.settings.IngressSettings", "identity": "identity.settings.IdentitySettings",
             "escalation": "escalation.settings.EscalationSettings", "messaging": "messaging.settings.MessagingSettings",
-            "billing": "billing.settings.BillingSettings", "gateway": "gateway.settings.GatewaySettings"}
+            "billing": "billing.settings.BillingSettings", "gateway": "gateway.settings.GatewaySettings",
+            "lag-exporter": "revgen_ops.exporter.LagExporterSettings"}
 
 
 def settings_class(name: str):

@@ -9,8 +9,10 @@ from prometheus_client import REGISTRY
 
 from ingress import metrics as ingress_metrics
 from revgen_common import metrics as runtime_metrics
+from revgen_ops import exporter as lag_exporter
 
-EXPORTERS = (runtime_metrics, ingress_metrics)  # importing them registers every metric the services export
+# Importing them registers every metric the services and the lag exporter export.
+EXPORTERS = (runtime_metrics, ingress_metrics, lag_exporter)
 
 ROOT = Path(__file__).resolve().parents[2]
 OBSERVABILITY = ROOT / "deploy" / "observability"
@@ -43,8 +45,9 @@ def test_every_metric_a_dashboard_queries_is_one_the_code_exports():
 
 def test_consumer_lag_dead_letters_and_outbox_backlog_each_have_a_panel():
     queried = {name for expr in dashboard_expressions() for name in OUR_METRIC.findall(expr)}
-    assert {"kafka_consumergroup_lag", "revgen_dead_letters_total", "revgen_retries_total",
-            "revgen_outbox_backlog", "ingress_webhooks_total"} <= queried
+    assert {"kafka_consumergroup_lag", "kafka_consumergroup_lag_seconds", "kafka_consumergroup_status",
+            "revgen_dead_letters_total", "revgen_retries_total", "revgen_outbox_backlog", "revgen_outbox_parked",
+            "ingress_webhooks_total"} <= queried
 
 
 def test_prometheus_scrapes_every_service_compose_runs_on_the_port_it_listens_on():
@@ -55,9 +58,16 @@ def test_prometheus_scrapes_every_service_compose_runs_on_the_port_it_listens_on
     scraped = {target for job in config["scrape_configs"] for group in job["static_configs"]
                for target in group["targets"]}
     assert listening == {"ingress:8080", "identity:8081", "escalation:8082", "billing:8083", "messaging:8084",
-                         "gateway:8085"}
+                         "lag-exporter:8089", "gateway:8085"}
     assert scraped == listening
     assert {job["metrics_path"] for job in config["scrape_configs"]} == {"/metrics/"}
+
+
+def test_prometheus_loads_the_alert_rules_compose_mounts():
+    config = yaml.safe_load((OBSERVABILITY / "prometheus.yml").read_text())
+    prometheus = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["prometheus"]
+    assert config["rule_files"] == ["/etc/prometheus/alerts.yml"]
+    assert "./deploy/observability/alerts.yml:/etc/prometheus/alerts.yml:ro" in prometheus["volumes"]
 
 
 def test_every_panel_reads_the_provisioned_datasource():

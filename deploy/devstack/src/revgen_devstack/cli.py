@@ -96,6 +96,9 @@ def up(data_dir: Path) -> int:
                 process = subprocess.Popen(fake.command, env=env)
                 stack.callback(_stop_process, process)
                 _print(f"{fake.name} fake at {fake.env} (set {fake.real_if_set} to use the real {fake.name})")
+        running_env = _write_running_env(data_dir.parent / "running.env", env, with_databases)
+        stack.callback(running_env.unlink, missing_ok=True)
+        _print(f"endpoints in {running_env} (for `revgen`, the operators' command)")
         for service in SERVICES:
             process = subprocess.Popen(service.command, env={**service.local_env, **env})
             stack.callback(_stop_process, process)
@@ -107,6 +110,15 @@ def up(data_dir: Path) -> int:
         _wait_for_signal()
         _print("stopping")
     return 0
+
+
+def _write_running_env(path: Path, env: dict[str, str], services: list[Service]) -> Path:
+    """Where this run's Kafka and databases are (ports change from run to run), for the
+    operators' `revgen` command; removed when the run stops."""
+    names = ["KAFKA_BOOTSTRAP_SERVERS", *(s.database_url_variable for s in services)]
+    path.write_text("# written by ./dev up while it runs\n" + "".join(f"{n}={env[n]}\n" for n in names))
+    path.chmod(0o600)
+    return path
 
 
 def _migrate(service: Service, env: dict[str, str]) -> None:

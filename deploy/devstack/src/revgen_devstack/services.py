@@ -61,6 +61,13 @@ SERVICES: list[Service] = [
         local_secrets=("BILLING_API_TOKEN",),
         local_env={"PORT": "8083"},
     ),
+    # Consumer lag measured from outside the groups (revgen_ops.exporter), on :8089/metrics.
+    Service(
+        name="lag-exporter",
+        command=[sys.executable, "-m", "revgen_ops.exporter"],
+        local_env={"PORT": "8089"},
+        has_database=False,
+    ),
     # The front door: the admin UI and /api/v1 (no database of its own).
     Service(
         name="gateway",

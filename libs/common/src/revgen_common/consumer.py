@@ -39,9 +39,9 @@ from revgen_common.envelope import Envelope
 from revgen_common.contracts import CONTRACTS, parse_payload
 from revgen_common.errors import Backoff, InvalidPayload, NotYet, UndecodableMessage, classify
 from revgen_common.kafka_config import consumer_config
-from revgen_common.logs import correlation_id
 from revgen_common.periodic import every
 from revgen_common.topics import ALL_TOPICS, DEAD_LETTERS, TopicSpec
+from revgen_common.tracing import handling
 from revgen_common.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -333,18 +333,16 @@ class ExactlyOnceConsumer:
             if item.not_before > loop.time():
                 return  # it waits, and the key's later messages with it
             stage = self.handlers[item.envelope.type]
-            token = correlation_id.set(str(item.envelope.correlation_id or item.envelope.event_id))
             item.failed = None  # what an earlier try raised is over
             try:
-                async with self._preparing:
-                    item.prepared = await stage.prepare(item.envelope)
+                with handling(item.envelope, item.record.headers, self.name, step="prepare"):
+                    async with self._preparing:
+                        item.prepared = await stage.prepare(item.envelope)
             except Exception as error:  # raised where it is applied, so the batch stops there
                 item.failed = error
                 if isinstance(error, NotYet):  # when it may be prepared again
                     item.not_before = loop.time() + (error.retry_after or 0.0)
                 return  # the key's later messages wait for this one
-            finally:
-                correlation_id.reset(token)
 
     async def _apply_all(self, uow: UnitOfWork, batch: list[_Decoded]) -> None:
         fresh = await self._claim_inbox(uow, batch)
@@ -387,16 +385,13 @@ class ExactlyOnceConsumer:
         if handler is None:  # this service does not care about this type: recorded, not applied
             self._count(item, "ignored")
             return
-        token = correlation_id.set(str(envelope.correlation_id or envelope.event_id))
-        try:
+        with handling(envelope, item.record.headers, self.name):
             if not isinstance(handler, Staged):
                 await handler(envelope, uow)
             elif item.prepared is _NOT_PREPARED:  # an earlier message of its key failed (dead-lettered)
                 raise NotYet("not prepared in this batch; prepared when the partition is read again", retry_after=0.0)
             elif handler.apply is not None:
                 await handler.apply(envelope, uow, item.prepared)
-        finally:
-            correlation_id.reset(token)
         self._count(item, "applied")
 
     # -- failures ---------------------------------------------------------------------

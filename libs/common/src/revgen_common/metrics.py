@@ -19,8 +19,10 @@ DEAD_LETTERS = Counter("revgen_dead_letters_total", "Messages sent to the dead-l
 OUTBOX_BACKLOG = Gauge("revgen_outbox_backlog", "Outbox rows not yet published", ["relay"])
 OUTBOX_PARKED = Gauge("revgen_outbox_parked", "Outbox rows Kafka refused for good, waiting for an operator", ["relay"])
 OUTBOX_OLDEST_SECONDS = Gauge("revgen_outbox_oldest_age_seconds", "Age of the oldest unpublished outbox row", ["relay"])
+# As seen by the member holding the partition, so absent while the group is down: the lag
+# to alert on is kafka_consumergroup_lag, measured from outside by revgen-lag-exporter.
 CONSUMER_LAG = Gauge(
-    "kafka_consumergroup_lag", "Messages between the group's position and the partition's high watermark",
+    "revgen_consumer_lag", "Messages between the member's last commit and the partition's high watermark",
     ["consumergroup", "topic", "partition"],
 )
 PAUSED_PARTITIONS = Gauge("revgen_paused_partitions", "Partitions paused for backpressure or retry", ["consumer"])

@@ -12,16 +12,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from revgen_common.db import OUTBOX_CHANNEL
 from revgen_common.envelope import Envelope
 from revgen_common.topics import TopicSpec
+from revgen_common.tracing import context_headers, stamped
 
 
 def outbox_row(topic: TopicSpec | str, message: Envelope, headers: dict[str, str] | None = None,
                value: bytes | None = None) -> dict[str, Any]:
+    """The row for `message`, naming the message being handled (if any) as its cause and
+    carrying the current trace context in its headers (revgen_common.tracing)."""
+    message = stamped(message)
     return {
         "event_id": message.event_id,
         "topic": topic.name if isinstance(topic, TopicSpec) else topic,
         "key": message.key,
         "value": message.to_bytes() if value is None else value,
-        "headers": headers or {},
+        "headers": {**context_headers(), **(headers or {})},
     }
 
 

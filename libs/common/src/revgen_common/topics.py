@@ -1,4 +1,5 @@
-"""Every Kafka topic of the system, declared once; created idempotently at start-up.
+"""Every Kafka topic of the system, and the consumer groups that read them, declared once;
+topics are created idempotently at start-up.
 
 Automatic topic creation is off on our brokers, so a topic that is not declared here
 does not exist. Keys keep order per entity (see each topic's `key`).
@@ -62,6 +63,10 @@ MESSAGING_SENDS = TopicSpec("messaging.sends", key="recipient number", partition
 MESSAGING_NUMBER_RELEASES = TopicSpec("messaging.number-releases", key="phone number", partitions=3)
 # Dead letters wait for an operator: kept long, keyed by the consumer that gave up.
 DEAD_LETTERS = TopicSpec("revgen.dead-letters", key="consumer name", partitions=3, retention_ms=30 * DAY_MS)
+# What operators did to the system (offset resets, re-drives, parked rows retried or dropped):
+# kept for good. No consumer reads it, so it has no bearing on how long inboxes are kept.
+OPERATIONS_AUDIT = TopicSpec("revgen.operations-audit", key="consumer group or service", partitions=1,
+                             retention_ms=-1)
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (
     STRIPE_WEBHOOKS,
@@ -77,7 +82,27 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     MESSAGING_SENDS,
     MESSAGING_NUMBER_RELEASES,
     DEAD_LETTERS,
+    OPERATIONS_AUDIT,
 )
+
+
+@dataclass(frozen=True)
+class ConsumerGroup:
+    """A consumer group the services run, known here so operators' tools see it even when
+    it is down or has never started (the brokers know only groups that committed)."""
+    name: str
+    service: str  # whose database holds its inbox
+    topics: tuple[TopicSpec, ...]
+
+
+BILLING_GROUP = ConsumerGroup("billing", "billing", (STRIPE_WEBHOOKS, IDENTITY_EVENTS, MESSAGING_EVENTS))
+ESCALATION_GROUP = ConsumerGroup("escalation", "escalation", (MESSAGING_EVENTS, IDENTITY_EVENTS))
+MESSAGING_GROUP = ConsumerGroup("messaging", "messaging", (TWILIO_MESSAGES, TWILIO_CALLS, TWILIO_MESSAGE_STATUS,
+                                                           FORM_SUBMISSIONS, MESSAGING_COMMANDS, IDENTITY_EVENTS))
+# Apart from the inbound group, so a Twilio outage pauses only what calls Twilio.
+MESSAGING_SENDER_GROUP = ConsumerGroup("messaging-sender", "messaging", (MESSAGING_SENDS, MESSAGING_NUMBER_RELEASES))
+
+CONSUMER_GROUPS: tuple[ConsumerGroup, ...] = (BILLING_GROUP, ESCALATION_GROUP, MESSAGING_GROUP, MESSAGING_SENDER_GROUP)
 
 
 async def ensure_topics(bootstrap_servers: str, topics: tuple[TopicSpec, ...] = ALL_TOPICS,

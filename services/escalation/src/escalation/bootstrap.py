@@ -18,7 +18,7 @@ from revgen_common.db import create_engine
 from revgen_common.internal_api import InternalCredential
 from revgen_common.periodic import every
 from revgen_common.process_slot import ProcessSlot
-from revgen_common.topics import IDENTITY_EVENTS, MESSAGING_EVENTS
+from revgen_common.topics import ESCALATION_GROUP
 
 TIMER_SECONDS = 1.0
 
@@ -32,10 +32,10 @@ def create_app(settings: EscalationSettings, clock: Clock = system_clock) -> Fas
         app.state.escalations = escalations
         stop = asyncio.Event()
         slot = await ProcessSlot.claim(engine)  # a static member: a restart takes its partitions back at once
-        consumer = ExactlyOnceConsumer(name="escalation", topics=[MESSAGING_EVENTS, IDENTITY_EVENTS],
+        consumer = ExactlyOnceConsumer(name=ESCALATION_GROUP.name, topics=ESCALATION_GROUP.topics,
                                        handlers=handlers(escalations), engine=engine,
                                        bootstrap_servers=settings.kafka_bootstrap_servers,
-                                       group_instance_id=slot.instance_id("escalation"))
+                                       group_instance_id=slot.instance_id(ESCALATION_GROUP.name))
         relay = OutboxRelay(name="escalation", engine=engine, bootstrap_servers=settings.kafka_bootstrap_servers)
         # Steps are claimed atomically in SQL, so several processes may run this timer at once.
         tasks = [asyncio.create_task(c) for c in (consumer.run(stop), relay.run(stop), slot.keep(stop),

@@ -5,8 +5,7 @@ import uuid
 
 import pytest
 
-from identity_testing import serve, settings_for
-from integration.test_tenancy_api import log_in
+from identity_testing import log_in, serve, settings_for
 from revgen_common.envelope import Envelope
 from revgen_common.topics import IDENTITY_EVENTS
 from revgen_devstack import free_port

@@ -21,6 +21,7 @@ from ingress.settings import IngressSettings
 from revgen_common.clock import Clock, system_clock
 from revgen_common.periodic import every
 from revgen_common.topics import FORM_SUBMISSIONS, STRIPE_WEBHOOKS, TWILIO_CALLS, TWILIO_MESSAGE_STATUS, TWILIO_MESSAGES
+from revgen_common.tracing import configure_tracing
 
 TOPICS = [t.name for t in (STRIPE_WEBHOOKS, TWILIO_MESSAGES, TWILIO_CALLS, TWILIO_MESSAGE_STATUS, FORM_SUBMISSIONS)]
 MAINTENANCE_SECONDS = 3600  # a failed round is retried next hour: partitions exist two days ahead
@@ -29,6 +30,7 @@ MAINTENANCE_SECONDS = 3600  # a failed round is retried next hour: partitions ex
 def create_app(settings: IngressSettings, clock: Clock = system_clock) -> ASGIApp:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
+        configure_tracing("ingress")  # here, in each worker process (the supervisor serves nothing)
         pool = await connect_pool(settings.ingress_database_url, settings.database_pool_size)
         publisher = KafkaPublisher(settings.kafka_bootstrap_servers, settings.kafka_request_timeout_ms)
         await publisher.start(TOPICS)

@@ -15,7 +15,11 @@ from ingress.settings import IngressSettings
 from revgen_common import load_settings
 from revgen_common.logs import configure_logging
 
-SERVER_OPTIONS = {"log_config": None, "proxy_headers": False, "timeout_graceful_shutdown": 15}
+# A worker must answer the supervisor within timeout_worker_healthcheck of starting, or it
+# is killed and started again: uvicorn's 5 s is less than a worker's imports take on a
+# loaded 2-core host (4-8 s measured at load average 9-13), which made a restart loop.
+SERVER_OPTIONS = {"log_config": None, "proxy_headers": False, "timeout_graceful_shutdown": 15,
+                  "timeout_worker_healthcheck": 30}
 
 
 def main() -> None:

@@ -34,20 +34,18 @@ from revgen_common.db import create_engine
 from revgen_common.internal_api import InternalCredential
 from revgen_common.periodic import every
 from revgen_common.process_slot import ProcessSlot
-from revgen_common.topics import (FORM_SUBMISSIONS, IDENTITY_EVENTS, MESSAGING_COMMANDS, MESSAGING_NUMBER_RELEASES,
-                                  MESSAGING_SENDS, TWILIO_CALLS, TWILIO_MESSAGE_STATUS, TWILIO_MESSAGES)
+from revgen_common.topics import MESSAGING_GROUP, MESSAGING_SENDER_GROUP
 
 # Records per poll, across partitions (aiokafka cannot cap one partition's share). A
 # partition's batch waits on the assistant or Twilio once — its calls run together — so a
 # small poll only splits the work into more batches, each paying its own transaction and
 # offset commit: at 20 per poll over 32 send partitions a batch was one send, ~110 sends/s.
 INBOUND_POLL_RECORDS = 64
-INBOUND_TOPICS = [TWILIO_MESSAGES, TWILIO_CALLS, TWILIO_MESSAGE_STATUS, FORM_SUBMISSIONS, MESSAGING_COMMANDS,
-                  IDENTITY_EVENTS]
-# Consumer groups and their topics: two, so a Twilio outage pauses only what calls Twilio
-# (sends and number releases). A third group for the rare releases cost ~0.1 s of reply p50
-# at 50 SMS/s (bench/messaging_leads), so the sender's group takes them too.
-GROUPS = {"messaging": INBOUND_TOPICS, "messaging-sender": [MESSAGING_SENDS, MESSAGING_NUMBER_RELEASES]}
+# Consumer groups and their topics (declared in revgen_common.topics): two, so a Twilio outage
+# pauses only what calls Twilio (sends and number releases). A third group for the rare
+# releases cost ~0.1 s of reply p50 at 50 SMS/s (bench/messaging_leads), so the sender's
+# group takes them too.
+GROUPS = {group.name: list(group.topics) for group in (MESSAGING_GROUP, MESSAGING_SENDER_GROUP)}
 SENDS_POLL_RECORDS = 500
 
 
@@ -92,15 +90,18 @@ def build(engine: AsyncEngine, twilio: TwilioSender, ai: AIResponder, platform_n
                      number_releases=NumberReleases(twilio), clock=clock)
 
 
-def consumers(messaging: Messaging, settings: MessagingSettings, slot: ProcessSlot) -> list[ExactlyOnceConsumer]:
+def consumers(messaging: Messaging, settings: MessagingSettings,
+              slot: ProcessSlot | None = None) -> list[ExactlyOnceConsumer]:
     """Two groups, so a Twilio outage pauses only what calls Twilio: inbound messages keep
     being recorded and answered (their sends wait in `messaging.sends`). Static members of
-    both, named by the process slot: a restarted process takes its partitions back at once."""
+    both, named by the process slot: a restarted process takes its partitions back at once
+    (without a slot, dynamic members)."""
+    member = slot.instance_id if slot else lambda group: None
     return [
         ExactlyOnceConsumer(name="messaging", topics=GROUPS["messaging"],
                             handlers=messaging.handlers(), engine=messaging.engine,
                             bootstrap_servers=settings.kafka_bootstrap_servers,
-                            group_instance_id=slot.instance_id("messaging"),
+                            group_instance_id=member(MESSAGING_GROUP.name),
                             # A batch's replies are published when it commits; its messages wait
                             # on the assistant together, before the transaction (Staged). The fair
                             # share, not this bound, limits calls to OpenAI: capped at its capacity,
@@ -111,7 +112,7 @@ def consumers(messaging: Messaging, settings: MessagingSettings, slot: ProcessSl
                                                     max_concurrent_preparations=settings.inbound_concurrency)),
         ExactlyOnceConsumer(name="messaging-sender", topics=GROUPS["messaging-sender"], handlers=messaging.twilio_handlers(),
                             engine=messaging.engine, bootstrap_servers=settings.kafka_bootstrap_servers,
-                            group_instance_id=slot.instance_id("messaging-sender"),
+                            group_instance_id=member(MESSAGING_SENDER_GROUP.name),
                             # Every partition at once; the sends of a batch go to Twilio together.
                             options=ConsumerOptions(max_batch=SENDS_POLL_RECORDS,
                                                     max_partitions_in_flight=sum(

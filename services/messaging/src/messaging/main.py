@@ -6,11 +6,13 @@ from messaging.bootstrap import create_app
 from messaging.settings import MessagingSettings
 from revgen_common import load_settings
 from revgen_common.logs import configure_logging
+from revgen_common.tracing import configure_tracing
 
 
 def main() -> None:
     settings = load_settings(MessagingSettings)
     configure_logging(settings.log_level)
+    configure_tracing("messaging")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None, proxy_headers=False)
 
 

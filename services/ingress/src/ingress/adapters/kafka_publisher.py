@@ -13,6 +13,7 @@ from aiokafka.partitioner import murmur2
 
 from revgen_common.envelope import Envelope
 from revgen_common.kafka_config import producer_config
+from revgen_common.tracing import context_headers
 
 EVENT_ID_HEADER = "revgen.event_id"
 # Between the ledger's clock (attempt times) and the timestamps producers put on messages.
@@ -45,7 +46,8 @@ class KafkaPublisher:
         """Hands the message to the producer; the returned future resolves once acks=all."""
         return await self._producer.send(
             topic, message.to_bytes(), key=message.key.encode(), partition=partition,
-            headers=[(EVENT_ID_HEADER, str(message.event_id).encode())])
+            headers=[(EVENT_ID_HEADER, str(message.event_id).encode()),
+                     *((name, value.encode()) for name, value in context_headers().items())])
 
     async def ping(self) -> None:
         await self._producer.client.fetch_all_metadata()

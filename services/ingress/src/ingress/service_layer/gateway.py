@@ -14,6 +14,7 @@ import logging
 import time
 
 from aiokafka.errors import KafkaError
+from opentelemetry import trace
 
 from ingress import metrics
 from ingress.adapters.kafka_publisher import KafkaPublisher
@@ -21,6 +22,7 @@ from ingress.adapters.ledger import LEDGER_ERRORS, Claim, ClaimResult, Ledger, M
 from ingress.domain.webhooks import VerifiedWebhook
 from ingress.service_layer.marks import PublishedMarks
 from revgen_common.clock import Clock, system_clock
+from revgen_common.tracing import tracer
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +95,11 @@ class Gateway:
 
     async def _publish_and_mark(self, webhook: VerifiedWebhook, partition: int, claim: ClaimResult) -> None:
         started = time.perf_counter()
-        delivery = await self.publisher.send(webhook.topic.name, partition, webhook.envelope(self.clock()))
+        # The root of the webhook's trace: its context rides in the message's headers.
+        with tracer.start_as_current_span(f"ingress {webhook.source}", kind=trace.SpanKind.PRODUCER, attributes={
+                "messaging.destination.name": webhook.topic.name, "messaging.message.id": str(webhook.event_id),
+                "revgen.provider_id": webhook.provider_id}):
+            delivery = await self.publisher.send(webhook.topic.name, partition, webhook.envelope(self.clock()))
         await delivery
         metrics.PUBLISH_SECONDS.observe(time.perf_counter() - started)
         self.marks.add(self._mark(webhook, claim))

@@ -1,0 +1,3 @@
+from revgen_ops.cli.app import main
+
+__all__ = ["main"]
