@@ -89,7 +89,7 @@ async def answers(system: System, numbers: list[str], leads: list[str], rate: fl
         system.ai_app.randomly(*FAULTS[fault], path_prefix=COMPLETIONS)
     load, cpu_before, restart = Load(), system.messaging_cpu(), {}
     killing = asyncio.create_task(kill_and_restart(system, len(leads) / rate / 3, restart)) if fault == "kill9" else None
-    wall_offset = time.time() - time.monotonic()  # the database's times are wall-clock
+    wall_offset = time.time() - time.monotonic()  # wall clock: the database stamps its rows with it
     schedule, statuses = await send_open_loop(system.ingress_port, requests, rate)
     if killing:
         await killing
