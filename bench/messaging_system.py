@@ -114,7 +114,7 @@ class Load:
     def report(self) -> dict:
         seconds = time.monotonic() - self.started
         machine = _busy(psutil.cpu_times()) - self.machine
-        now = {**DEPARTED, **_our_cpu()}
+        now = {**{pid: cpu for pid, cpu in DEPARTED.items() if pid in self.ours}, **_our_cpu()}
         parts: dict[str, float] = {}
         for pid, (part, cpu) in now.items():
             parts[part] = parts.get(part, 0.0) + cpu - self.ours.get(pid, (part, 0.0))[1]
