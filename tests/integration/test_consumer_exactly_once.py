@@ -93,27 +93,48 @@ async def test_a_message_our_own_pacing_defers_waits_as_told_and_never_escalates
         infra, engine, make_topic):
     """NotYet is a schedule, not a failure: deferred eight times, the message is asked again
     every ~0.3 s. Counted as failures, the eighth wait alone would be 12.8-25.6 s."""
+    tries = await _tries_of_a_deferred_message(infra, engine, make_topic, deferrals=8, wait=0.3)
+
+    gaps = [later - earlier for earlier, later in zip(tries, tries[1:])]
+    assert len(gaps) == 8 and min(gaps) >= 0.3, gaps  # the wait is honoured, never shortened
+    assert max(gaps) < 2.0, gaps
+
+
+async def test_a_waiting_message_is_tried_again_from_memory_without_waiting_for_a_fetch(infra, engine, make_topic):
+    """The records a wait holds back are kept, not re-read: with the broker's long-poll
+    stretched to 10 s (an idle partition keeps one in flight, and aiokafka sends one fetch
+    per broker at a time), a re-read would wait it out before every try."""
+    tries = await _tries_of_a_deferred_message(infra, engine, make_topic, deferrals=3, wait=0.2, partitions=2,
+                                               fetch_max_wait_ms=10_000)
+
+    gaps = [later - earlier for earlier, later in zip(tries, tries[1:])]
+    assert len(gaps) == 3 and all(0.2 <= gap < 1.0 for gap in gaps), gaps
+
+
+async def _tries_of_a_deferred_message(infra, engine, make_topic, *, deferrals: int, wait: float,
+                                       partitions: int = 1, **kafka_overrides) -> list[float]:
+    """One message whose handler says NotYet(wait) `deferrals` times, then applies it (once);
+    returns when each try began."""
     await create_effects_table(engine)
-    topic = await make_topic(partitions=1)
+    topic = await make_topic(partitions=partitions)
     name = f"deferred-{uuid.uuid4().hex[:6]}"
     tries: list[float] = []
     base = make_handlers(name)
 
     async def paced(event, uow):
         tries.append(asyncio.get_running_loop().time())
-        if len(tries) <= 8:
-            raise NotYet("paced", retry_after=0.3)
+        if len(tries) <= deferrals:
+            raise NotYet("paced", retry_after=wait)
         await base[EffectRequested](event, uow)
 
     await publish(infra.bootstrap_servers, topic, [Envelope(type="EffectRequested", producer="t", key="k",
                                                             payload={"seq": 1})])
-    async with running(consumer(name, topic, engine, infra, handlers={EffectRequested: paced})):
-        await eventually(lambda: _inbox_count(engine, 1), timeout=30)
-
-    gaps = [later - earlier for earlier, later in zip(tries, tries[1:])]
-    assert len(gaps) == 8 and min(gaps) >= 0.3, gaps  # the wait is honoured, never shortened
-    assert max(gaps) < 2.0, gaps
+    deferring = ExactlyOnceConsumer(name=name, topics=[topic], handlers={EffectRequested: paced}, engine=engine,
+                                    bootstrap_servers=infra.bootstrap_servers, **kafka_overrides)
+    async with running(deferring):
+        await eventually(lambda: _inbox_count(engine, 1), timeout=60)
     assert await applied_count(engine) == 1
+    return tries
 
 
 async def test_inbox_rows_outlive_every_topics_retention_then_are_pruned_in_chunks(infra, engine, make_topic):

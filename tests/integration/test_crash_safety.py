@@ -4,6 +4,7 @@ Each test kills a process many times at a named checkpoint, restarts it, lets a 
 run finish, then compares the effects with what was published: 0 lost, 0 doubled.
 """
 import random
+import time
 import uuid
 from collections import defaultdict
 
@@ -217,4 +218,35 @@ async def test_sigterm_drains_and_commits_so_a_restart_redelivers_nothing(infra,
 
     assert stopped_at < EVENTS  # the stop really happened mid-stream
     assert absorbed_redeliveries(tmp_path) == 0
+    assert_exactly_once_in_order(await applied(engine), events)
+
+
+async def test_a_consumer_killed_and_restarted_takes_its_partitions_back_at_once_not_after_the_dead_ones_session(
+        infra, engine, make_topic, tmp_path):
+    """Static membership: the restarted process holds the dead one's slot, hence its instance
+    ids, and the broker hands it the partitions at once. As a new member it would wait for
+    the dead member's 30 s session to expire first."""
+    await create_effects_table(engine)
+    topic = await make_topic()
+    events = effect_requests(1000, keys=KEYS)
+    await publish(infra.bootstrap_servers, topic, events)
+    group = f"takeover-{uuid.uuid4().hex[:6]}"
+    common = ["--db", engine.url.render_as_string(hide_password=False), "--bootstrap", infra.bootstrap_servers,
+              "--topic", topic, "--group", group, "--report", str(tmp_path / "absorbed.txt"), "--max-batch", "20"]
+
+    first = await start_module("tests.support.effect_process", *common, "--crash-at", "after_offset_commit:5",
+                               log=tmp_path / "log")
+    assert was_killed(await wait_or_stop(first, timeout=60))
+    killed_at = await inbox_count(engine)
+    restarted = time.monotonic()
+    second = await start_module("tests.support.effect_process", *common, log=tmp_path / "log")
+    try:
+        await eventually(lambda: _at_least(engine, killed_at + 1), timeout=60, interval=0.05)
+        consuming_after = time.monotonic() - restarted
+        await eventually(lambda: _at_least(engine, len(events)), timeout=120, interval=0.5)
+    finally:
+        await stop(second)
+
+    print(f"\nconsuming again {consuming_after:.1f}s after the restart (process start-up included)")
+    assert consuming_after < 15, consuming_after  # the dead member's session alone is 30 s
     assert_exactly_once_in_order(await applied(engine), events)

@@ -52,7 +52,7 @@ def clock(clock_start):
 async def messaging(messaging_engine, twilio, openai, clock):
     sender = TwilioSender(twilio.state.account_sid, twilio.state.auth_token, twilio.url,
                           "https://ingress.revgen.example/webhooks/twilio/status", Pacer(1000, 1000), timeout=2.0)
-    ai = AIResponder(OPENAI_KEY, openai.url, FairShare(8), timeout=2.0, max_retries=0)
+    ai = AIResponder(OPENAI_KEY, openai.url, FairShare(8))
     yield build(messaging_engine, sender, ai, PLATFORM_NUMBER, clock)
     await sender.close()
     await ai.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import time
+from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import text
@@ -13,6 +13,8 @@ from messaging import SERVICE
 from messaging.service_layer.clients import Profile
 from revgen_common import Staged
 from revgen_common.envelope import Envelope
+from revgen_common.errors import NotYet
+from revgen_common.testing.clock import DEFAULT_START
 from revgen_common.unit_of_work import UnitOfWork
 
 OPENAI_KEY = "sk-test"
@@ -24,6 +26,21 @@ class Fake:
     state: Any
     faults: Any
     url: str
+
+
+def service_settings(infra, engine, twilio: Fake, openai: Fake, **overrides):
+    """Settings of the whole service (API, consumers, relay) against the test's broker,
+    database and fakes."""
+    from messaging.settings import MessagingSettings
+    from revgen_common.testing.internal_api import TEST_API_TOKEN
+    from revgen_devstack import free_port
+
+    return MessagingSettings(
+        kafka_bootstrap_servers=infra.bootstrap_servers, port=free_port(), messaging_api_token=TEST_API_TOKEN,
+        messaging_database_url=engine.url.render_as_string(hide_password=False),
+        twilio_account_sid=twilio.state.account_sid, twilio_auth_token=twilio.state.auth_token,
+        twilio_api_base=twilio.url, status_callback_url="https://ingress.revgen.example/webhooks/twilio/status",
+        platform_number=PLATFORM_NUMBER, openai_api_key=OPENAI_KEY, openai_base_url=openai.url, **overrides)
 
 
 def unique_number(prefix: str = "+1212555") -> str:
@@ -42,24 +59,26 @@ async def client(messaging, *, numbers: int = 1, **profile) -> tuple[str, list[s
     return client_id, owned
 
 
-def twilio_event(type: str, raw: dict) -> Envelope:
-    """What ingress publishes for a verified Twilio webhook (a fresh envelope id each time,
-    as if ingress's dedup had been bypassed: the handlers must absorb it themselves)."""
-    return Envelope(type=type, producer="ingress", key=f"{raw.get('To')}|{raw.get('From')}",
+def twilio_event(type: str, raw: dict, at: datetime = DEFAULT_START) -> Envelope:
+    """What ingress publishes for a verified Twilio webhook received `at` (a fresh envelope
+    id each time, as if ingress's dedup had been bypassed: the handlers must absorb it
+    themselves)."""
+    return Envelope(type=type, producer="ingress", key=f"{raw.get('To')}|{raw.get('From')}", occurred_at=at,
                     payload={"provider_id": raw.get("MessageSid") or raw.get("CallSid"),
-                             "received_at": "2026-11-28T15:00:00Z", "raw": raw})
+                             "received_at": at.isoformat(), "raw": raw})
 
 
-def inbound_sms(to: str, from_: str, body: str, sid: str | None = None) -> Envelope:
+def inbound_sms(to: str, from_: str, body: str, sid: str | None = None, at: datetime = DEFAULT_START) -> Envelope:
     return twilio_event("TwilioMessageReceived", {"MessageSid": sid or f"SM{uuid.uuid4().hex}", "To": to,
-                                                  "From": from_, "Body": body})
+                                                  "From": from_, "Body": body}, at)
 
 
-async def apply(engine, handler, message: Envelope) -> None:
-    """Apply one event the way the consumer does: a Staged handler's prepare first, then the
-    handler + outbox in one transaction."""
+async def apply(engine, handler, message: Envelope, clock=None) -> None:
+    """Apply one event the way the consumer does: a Staged handler's prepare first (given a
+    test clock, a NotYet moves it on by the wait and prepares again), then the handler +
+    outbox in one transaction."""
     if isinstance(handler, Staged):
-        prepared = await handler.prepare(message)
+        prepared = await _prepare(handler, message, clock)
         if handler.apply is None:
             return
         stage = handler
@@ -67,6 +86,16 @@ async def apply(engine, handler, message: Envelope) -> None:
     async with UnitOfWork(engine, SERVICE) as uow:
         await handler(message, uow)
         await uow.commit()
+
+
+async def _prepare(stage: Staged, message: Envelope, clock):
+    while True:
+        try:
+            return await stage.prepare(message)
+        except NotYet as wait:
+            if clock is None:
+                raise
+            clock.advance(seconds=wait.retry_after)
 
 
 async def outbox(engine, topic: str, type: str | None = None) -> list[dict]:

@@ -8,9 +8,14 @@ partition in flight; other partitions go on while one waits out a retry.
 
 A `Staged` handler's slow part (a provider call) runs before that transaction, for every
 message of the batch at once — one after another only within a key, so order per key
-holds — and its result is applied in the transaction. Results prepared behind a message
-that must wait are kept and reused when the partition is read again. Preparing must still
-be idempotent: a batch that does not commit otherwise is prepared again.
+holds — and its result is applied in the transaction. Preparing must be idempotent: a
+batch that does not commit may be prepared again (after a crash, or by the partition's
+next owner).
+
+A message that must wait (a failure's backoff, or a `NotYet`) keeps the rest of its batch in
+memory: the partition stays paused and the same records, with what was already prepared
+for them, are tried again when the wait is over — no seek, no fetch, so the wait is exactly
+what was asked (ADR 0006).
 """
 from __future__ import annotations
 
@@ -83,7 +88,6 @@ def by_type(handlers: Handlers) -> dict[str, Handler | Staged]:
 
 
 _NOT_PREPARED = object()
-KEPT_PREPARATIONS = 10_000
 # A message can come again for as long as a topic keeps it (an operator's replay from the
 # earliest offset), so its inbox row outlives the longest retention we declare, then goes.
 INBOX_KEEP_SECONDS = max(t.retention_ms for t in ALL_TOPICS) / 1000 + 86_400
@@ -114,8 +118,10 @@ class _Decoded:
     record: ConsumerRecord
     event_id: uuid.UUID
     envelope: Envelope | None = None
-    error: Exception | None = None
+    error: Exception | None = None  # the message itself is wrong (undecodable, breaks its contract)
     prepared: object = _NOT_PREPARED
+    failed: Exception | None = None  # what its last preparation raised
+    not_before: float = 0.0  # event-loop time before which it is neither prepared nor applied
 
 
 def _decode(record: ConsumerRecord) -> _Decoded:
@@ -134,11 +140,20 @@ class _MessageFailed(Exception):
 
 
 @dataclass
-class _RetryState:
-    offset: int
-    attempts: int = 0
-    not_before: float = 0.0
-    waiting: bool = True  # paused until not_before; False once resumed for the next try
+class _Retry:
+    """A partition's messages not applied yet, waiting in memory for their next try."""
+    pending: list[_Decoded]
+    attempts: int
+    due: float  # event-loop time: when the first of them may make progress
+    timer: asyncio.TimerHandle | None = None  # armed once the worker that failed has finished
+
+    @property
+    def offset(self) -> int:
+        return self.pending[0].record.offset
+
+    def cancel(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
 
 
 @dataclass
@@ -179,12 +194,12 @@ class ExactlyOnceConsumer:
                               **kafka_overrides)
         )
         self._workers: dict[TopicPartition, asyncio.Task[None]] = {}
-        self._retrying: dict[TopicPartition, _RetryState] = {}
+        self._retrying: dict[TopicPartition, _Retry] = {}
         self._committed: dict[TopicPartition, int] = {}
         self._capacity_paused: set[TopicPartition] = set()
         self._next_lag_refresh = 0.0
         self._preparing = asyncio.Semaphore(self.options.max_concurrent_preparations)
-        self._kept: dict[uuid.UUID, object] = {}  # prepared, not yet applied (see _keep_prepared)
+        self._running = False
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -193,12 +208,17 @@ class ExactlyOnceConsumer:
         await self._consumer.start()
         log.info("consumer %s started on %s", self.name, self.topics)
         pruning = asyncio.create_task(every(INBOX_PRUNE_EVERY_SECONDS, self.prune_inbox, stop))
+        self._running = True
         try:
             while not stop.is_set():
                 await self._poll_once()
         finally:
+            self._running = False  # no retry starts from here on
             pruning.cancel()
+            for retry in self._retrying.values():
+                retry.cancel()
             await self._drain(list(self._workers))
+            _leave_when_stopped(self._consumer)
             await self._consumer.stop()
             log.info("consumer %s stopped", self.name)
 
@@ -215,19 +235,21 @@ class ExactlyOnceConsumer:
                 return deleted
 
     async def _poll_once(self) -> None:
-        self._resume_due_retries()
         self._apply_capacity_limit()
         batches = await self._consumer.getmany(timeout_ms=self.options.poll_timeout_ms,
                                                max_records=self.options.max_batch)
         for tp, records in batches.items():
             if records:
                 self._consumer.pause(tp)  # one batch per partition in flight keeps order
-                self._workers[tp] = asyncio.create_task(self._work(tp, records), name=f"{self.name}:{tp}")
+                self._start(tp, [self._checked(_decode(r)) for r in records])
         self._refresh_lag()
+
+    def _start(self, tp: TopicPartition, batch: list[_Decoded]) -> None:
+        self._workers[tp] = asyncio.create_task(self._work(tp, batch), name=f"{self.name}:{tp}")
 
     def _apply_capacity_limit(self) -> None:
         """Bound work in flight by pausing everything idle while the limit is reached."""
-        busy = set(self._workers) | {tp for tp, state in self._retrying.items() if state.waiting}
+        busy = set(self._workers) | set(self._retrying)  # paused by their own batch or wait
         full = len(self._workers) >= self.options.max_partitions_in_flight
         for tp in self._consumer.assignment():
             if tp in busy:
@@ -240,13 +262,6 @@ class ExactlyOnceConsumer:
                 self._capacity_paused.discard(tp)
         metrics.PAUSED_PARTITIONS.labels(self.name).set(len(self._consumer.paused()))
 
-    def _resume_due_retries(self) -> None:
-        now = time.monotonic()
-        for tp, state in self._retrying.items():
-            if state.waiting and state.not_before <= now and tp not in self._workers:
-                self._consumer.resume(tp)
-                state.waiting = False  # the attempt count survives until a try succeeds
-
     async def _drain(self, partitions: Iterable[TopicPartition]) -> None:
         tasks = [self._workers[tp] for tp in partitions if tp in self._workers]
         if tasks:
@@ -254,20 +269,33 @@ class ExactlyOnceConsumer:
 
     # -- one partition's batch ------------------------------------------------------
 
-    async def _work(self, tp: TopicPartition, records: list[ConsumerRecord]) -> None:
+    async def _work(self, tp: TopicPartition, batch: list[_Decoded]) -> None:
         retry = False
         try:
-            batch = [self._checked(_decode(r)) for r in records]
             await self._prepare(batch)
             retry = await self._apply_batch(tp, batch)
         except Exception:
-            log.exception("consumer %s: batch on %s failed outside a handler; replaying it", self.name, tp)
-            await self._rewind_batch(tp, records[0].offset)
+            log.exception("consumer %s: batch on %s failed outside a handler; trying it again", self.name, tp)
+            self._hold_batch(tp, batch)
             retry = True
         finally:
             self._workers.pop(tp, None)
-            if not retry and tp in self._consumer.assignment():
+            if retry:
+                self._arm(tp)
+            elif tp in self._consumer.assignment():
                 self._consumer.resume(tp)
+
+    def _arm(self, tp: TopicPartition) -> None:
+        """Start the waiting retry's timer, now that its partition has no worker: the wait is
+        a timer, not a poll, so it ends when it should."""
+        retry = self._retrying.get(tp)
+        if retry is not None and retry.timer is None and self._running:
+            retry.timer = asyncio.get_running_loop().call_at(retry.due, self._retry_now, tp, retry)
+
+    def _retry_now(self, tp: TopicPartition, retry: _Retry) -> None:
+        if (self._running and self._retrying.get(tp) is retry and tp not in self._workers
+                and tp in self._consumer.assignment()):
+            self._start(tp, retry.pending)  # the attempt count survives until a try succeeds
 
     def _checked(self, item: _Decoded) -> _Decoded:
         """A message this consumer handles must carry the payload its contract describes;
@@ -296,9 +324,8 @@ class ExactlyOnceConsumer:
                 before, failed = batch[:failure.index], batch[failure.index]
                 if before and await self._apply_batch(tp, before):
                     return True
-                if not await self._fail(tp, failed, failure.error):
+                if not await self._fail(tp, batch[failure.index:], failure.error):
                     await self._commit_offset(tp, failed.record.offset)
-                    self._keep_prepared(batch[failure.index + 1:])
                     return True
                 await self._commit_offset(tp, failed.record.offset + 1)
                 batch = batch[failure.index + 1:]
@@ -306,7 +333,7 @@ class ExactlyOnceConsumer:
             except Exception as error:  # the database or the commit itself: the whole batch waits
                 log.warning("consumer %s: batch on %s not applied: %r", self.name, tp, error)
                 metrics.RETRIES.labels(self.name, tp.topic).inc()
-                await self._rewind_batch(tp, batch[0].record.offset)
+                self._hold_batch(tp, batch)
                 return True
             self._checkpoint("after_db_commit")
             self._retrying.pop(tp, None)
@@ -317,8 +344,8 @@ class ExactlyOnceConsumer:
         return False
 
     async def _prepare(self, batch: list[_Decoded]) -> None:
-        staged = [item for item in batch if item.envelope is not None and item.error is None
-                  and isinstance(self.handlers.get(item.envelope.type), Staged)]
+        staged = [item for item in batch if item.prepared is _NOT_PREPARED and item.envelope is not None
+                  and item.error is None and isinstance(self.handlers.get(item.envelope.type), Staged)]
         if not staged:
             return
         async with self.engine.connect() as db:  # a replay's applied messages are not prepared again
@@ -331,32 +358,27 @@ class ExactlyOnceConsumer:
                 by_key.setdefault(item.record.key, []).append(item)
         await asyncio.gather(*(self._prepare_in_order(items) for items in by_key.values()))
 
-    def _keep_prepared(self, waiting: list[_Decoded]) -> None:
-        """Messages prepared but not applied because one before them must wait: their
-        results are reused when the partition is read again (a provider is not asked twice)."""
-        for item in waiting:
-            if item.prepared is not _NOT_PREPARED and item.error is None:
-                self._kept[item.event_id] = item.prepared
-        while len(self._kept) > KEPT_PREPARATIONS:
-            del self._kept[next(iter(self._kept))]  # the oldest: prepared again if it comes back
-
     async def _prepare_in_order(self, items: list[_Decoded]) -> None:
+        loop = asyncio.get_running_loop()
         for item in items:
-            if item.event_id in self._kept:
-                item.prepared = self._kept.pop(item.event_id)
-                continue
+            if item.not_before > loop.time():
+                return  # it waits, and the key's later messages with it
             stage = self.handlers[item.envelope.type]
+            item.failed = None  # what an earlier try raised is over
             try:
                 with handling(item.envelope, item.record.headers, self.name, step="prepare"):
                     async with self._preparing:
                         item.prepared = await stage.prepare(item.envelope)
             except Exception as error:  # raised where it is applied, so the batch stops there
-                item.error = error
+                item.failed = error
+                if isinstance(error, NotYet):  # when it may be prepared again
+                    item.not_before = loop.time() + (error.retry_after or 0.0)
                 return  # the key's later messages wait for this one
 
     async def _apply_all(self, uow: UnitOfWork, batch: list[_Decoded]) -> None:
         fresh = await self._claim_inbox(uow, batch)
         halfway = len(batch) // 2
+        now = asyncio.get_running_loop().time()
         for position, item in enumerate(batch):
             if position == halfway:
                 self._checkpoint("mid_batch")
@@ -367,6 +389,10 @@ class ExactlyOnceConsumer:
             try:
                 if item.error is not None:
                     raise item.error
+                if item.not_before > now:
+                    raise NotYet(f"waiting: {item.failed or 'its backoff'}", retry_after=item.not_before - now)
+                if item.failed is not None:
+                    raise item.failed
                 await self._handle(uow, item)
             except Exception as error:
                 raise _MessageFailed(position, error) from error
@@ -401,17 +427,18 @@ class ExactlyOnceConsumer:
 
     # -- failures ---------------------------------------------------------------------
 
-    async def _fail(self, tp: TopicPartition, item: _Decoded, error: Exception) -> bool:
-        """Handle one message's failure: True if it was dead-lettered (move on), False if
-        the partition must wait and retry it."""
+    async def _fail(self, tp: TopicPartition, pending: list[_Decoded], error: Exception) -> bool:
+        """Handle the failure of `pending[0]`: True if it was dead-lettered (move on), False
+        if the partition must wait and retry it (and the messages behind it)."""
+        item = pending[0]
         verdict = classify(error)
         state = self._retrying.get(tp)
         earlier = state.attempts if state and state.offset == item.record.offset else 0
-        if verdict.scheduled:  # not a failure: wait as told, the attempt count unchanged
-            log.debug("consumer %s: %s@%d waits %.2fs: %s", self.name, tp, item.record.offset,
+        if verdict.scheduled:  # not a failure: wait exactly as told, the attempt count unchanged
+            log.debug("consumer %s: %s@%d waits %.3fs: %s", self.name, tp, item.record.offset,
                       verdict.retry_after, error)
             metrics.DEFERRALS.labels(self.name, tp.topic).inc()
-            await self._rewind(tp, item.record.offset, earlier, Backoff.scheduled(verdict.retry_after))
+            self._hold(tp, pending, earlier, verdict.retry_after or 0.0)
             return False
         attempts = earlier + 1
         give_up = not verdict.transient or (
@@ -423,22 +450,40 @@ class ExactlyOnceConsumer:
         log.warning("consumer %s: transient failure at %s@%d (attempt %d): %r",
                     self.name, tp, item.record.offset, attempts, error)
         metrics.RETRIES.labels(self.name, tp.topic).inc()
-        await self._rewind(tp, item.record.offset, attempts,
-                           self.options.backoff.delay(attempts, verdict.retry_after))
+        self._hold(tp, pending, attempts, self.options.backoff.delay(attempts, verdict.retry_after))
         return False
 
-    async def _rewind_batch(self, tp: TopicPartition, offset: int) -> None:
+    def _hold_batch(self, tp: TopicPartition, batch: list[_Decoded]) -> None:
         """A whole batch failed (not one message): one more attempt, and its backoff."""
         state = self._retrying.get(tp)
         attempts = (state.attempts if state else 0) + 1
-        await self._rewind(tp, offset, attempts, self.options.backoff.delay(attempts))
+        self._hold(tp, batch, attempts, self.options.backoff.delay(attempts), keep_first=True)
 
-    async def _rewind(self, tp: TopicPartition, offset: int, attempts: int, delay: float) -> None:
-        """Backpressure: the partition stays paused at `offset` until `delay` is over; the
-        poll loop goes on serving the other partitions (and the group heartbeat)."""
-        self._retrying[tp] = _RetryState(offset=offset, attempts=attempts, not_before=time.monotonic() + delay)
-        if tp in self._consumer.assignment():
-            self._consumer.seek(tp, offset)
+    def _hold(self, tp: TopicPartition, pending: list[_Decoded], attempts: int, delay: float, *,
+              keep_first: bool = False) -> None:
+        """Backpressure: the partition stays paused and its messages not applied yet wait in
+        memory; the poll loop goes on serving the other partitions and the group heartbeat.
+        `pending[0]` waits `delay`. What was prepared for the messages behind it is kept, so a
+        provider is not asked twice; those whose preparation must wait keep their own time
+        (a booked turn), the others wait as long as the first. The partition wakes for the
+        earliest of them: prepares of other keys need not wait for the first message, only
+        their results are applied in order."""
+        now = asyncio.get_running_loop().time()
+        due = now + delay
+        for position, item in enumerate(pending):
+            if position == 0:
+                if not (keep_first or item.not_before > now):  # (not tried this time: it only waits on)
+                    item.prepared, item.failed = _NOT_PREPARED, None
+                item.not_before = max(item.not_before, due)
+            elif item.failed is not None:
+                if not isinstance(item.failed, NotYet):
+                    item.not_before = max(item.not_before, due)
+                item.prepared, item.failed = _NOT_PREPARED, None
+        wake = min([due] + [item.not_before for item in pending[1:] if item.not_before > now])
+        previous = self._retrying.get(tp)
+        if previous is not None:
+            previous.cancel()
+        self._retrying[tp] = _Retry(pending, attempts, wake)
 
     async def _dead_letter(self, item: _Decoded, error: Exception) -> None:
         log.error("consumer %s: dead-lettering %s@%d/%d: %r", self.name, item.record.topic,
@@ -480,10 +525,25 @@ class ExactlyOnceConsumer:
                 metrics.CONSUMER_LAG.labels(self.name, tp.topic, str(tp.partition)).set(max(0, end - position))
 
     def forget(self, partitions: Iterable[TopicPartition]) -> None:
+        """Another member may own these now: what waited in memory is dropped, and read again
+        from the committed offset by whoever owns the partition next."""
         for tp in partitions:
-            self._retrying.pop(tp, None)
+            retry = self._retrying.pop(tp, None)
+            if retry is not None:
+                retry.cancel()
             self._committed.pop(tp, None)
             self._capacity_paused.discard(tp)
+
+
+def _leave_when_stopped(consumer: AIOKafkaConsumer) -> None:
+    """A member stopping on purpose leaves its group, so its partitions go to the other
+    members (or its restart) at once; only a killed process keeps them, for its restart to
+    take back as the same static member. aiokafka 0.14 (`_maybe_leave_group`) sends no
+    LeaveGroup for a static member; without the instance id it sends one by member id,
+    which the broker honours for static members too (test_static_membership.py)."""
+    coordinator = getattr(consumer, "_coordinator", None)
+    if coordinator is not None and getattr(coordinator, "_group_instance_id", None) is not None:
+        coordinator._group_instance_id = None
 
 
 class _DrainOnRevoke(ConsumerRebalanceListener):

@@ -21,8 +21,9 @@ class TransientError(Exception):
 
 class NotYet(TransientError):
     """Nothing failed: our own pacing says this message waits `retry_after` seconds. The
-    consumer tries it again then, without counting a failed attempt, so a long queue behind
-    a rate limit never grows into exponential backoff."""
+    consumer tries it again exactly then, without counting a failed attempt, so a long queue
+    behind a rate limit never grows into exponential backoff. Whoever raises it says when a
+    turn is really free (the Pacer books turns), so waiters do not all come back at once."""
 
     def __init__(self, message: str, retry_after: float):
         super().__init__(message, retry_after=retry_after)
@@ -86,9 +87,3 @@ class Backoff:
         ceiling = min(self.maximum, self.initial * self.multiplier ** max(0, attempt - 1))
         jittered = random.uniform(ceiling / 2, ceiling)
         return max(jittered, retry_after or 0.0)
-
-    @staticmethod
-    def scheduled(retry_after: float) -> float:
-        """A NotYet's wait, spread by up to 10 % so partitions queued behind one rate limit
-        do not all ask again in the same instant."""
-        return retry_after * random.uniform(1.0, 1.1)

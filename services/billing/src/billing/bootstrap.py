@@ -29,6 +29,7 @@ from revgen_common.contracts.webhooks import StripeEventReceived
 from revgen_common.db import create_engine
 from revgen_common.internal_api import InternalCredential
 from revgen_common.periodic import every
+from revgen_common.process_slot import ProcessSlot
 from revgen_common.topics import BILLING_GROUP
 
 
@@ -61,11 +62,14 @@ def build(engine: AsyncEngine, stripe: StripeGateway, saga_lease: timedelta = ti
                    reconciliation=Reconciliation(engine, stripe_events, event_grace, clock), clock=clock)
 
 
-def consumer(billing: Billing, settings: BillingSettings) -> ExactlyOnceConsumer:
+def consumer(billing: Billing, settings: BillingSettings, slot: ProcessSlot | None = None) -> ExactlyOnceConsumer:
+    """A static member named by the process's slot: a restart takes its partitions back at
+    once (without a slot, a dynamic member)."""
     # Small batches: each Stripe event costs a Stripe read inside the batch's transaction.
     return ExactlyOnceConsumer(name=BILLING_GROUP.name, topics=BILLING_GROUP.topics, handlers=billing.handlers(),
                                engine=billing.engine, bootstrap_servers=settings.kafka_bootstrap_servers,
-                               options=ConsumerOptions(max_batch=50))
+                               options=ConsumerOptions(max_batch=50),
+                               group_instance_id=slot.instance_id(BILLING_GROUP.name) if slot else None)
 
 
 def create_app(settings: BillingSettings, clock: Clock = system_clock) -> FastAPI:
@@ -78,9 +82,10 @@ def create_app(settings: BillingSettings, clock: Clock = system_clock) -> FastAP
                         timedelta(seconds=settings.reconcile_event_grace_seconds), clock)
         app.state.billing = billing
         stop = asyncio.Event()
+        slot = await ProcessSlot.claim(engine)
         relay = OutboxRelay(name="billing", engine=engine, bootstrap_servers=settings.kafka_bootstrap_servers)
         tasks = [asyncio.create_task(c) for c in (
-            consumer(billing, settings).run(stop), relay.run(stop),
+            consumer(billing, settings, slot).run(stop), relay.run(stop), slot.keep(stop),
             every(settings.recovery_interval_seconds, billing.saga.recover, stop),
             every(settings.reconcile_interval_seconds, billing.reconciliation.run, stop))]
         try:
@@ -88,6 +93,7 @@ def create_app(settings: BillingSettings, clock: Clock = system_clock) -> FastAP
         finally:
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await slot.release()
             await engine.dispose()
 
     app = FastAPI(title="RevGen billing", lifespan=lifespan)

@@ -17,6 +17,7 @@ from revgen_common import ExactlyOnceConsumer, OutboxRelay
 from revgen_common.db import create_engine
 from revgen_common.internal_api import InternalCredential
 from revgen_common.periodic import every
+from revgen_common.process_slot import ProcessSlot
 from revgen_common.topics import ESCALATION_GROUP
 
 TIMER_SECONDS = 1.0
@@ -30,18 +31,21 @@ def create_app(settings: EscalationSettings, clock: Clock = system_clock) -> Fas
                                   timedelta(seconds=settings.unclaimed_after_seconds), clock)
         app.state.escalations = escalations
         stop = asyncio.Event()
+        slot = await ProcessSlot.claim(engine)  # a static member: a restart takes its partitions back at once
         consumer = ExactlyOnceConsumer(name=ESCALATION_GROUP.name, topics=ESCALATION_GROUP.topics,
                                        handlers=handlers(escalations), engine=engine,
-                                       bootstrap_servers=settings.kafka_bootstrap_servers)
+                                       bootstrap_servers=settings.kafka_bootstrap_servers,
+                                       group_instance_id=slot.instance_id(ESCALATION_GROUP.name))
         relay = OutboxRelay(name="escalation", engine=engine, bootstrap_servers=settings.kafka_bootstrap_servers)
         # Steps are claimed atomically in SQL, so several processes may run this timer at once.
-        tasks = [asyncio.create_task(c) for c in (consumer.run(stop), relay.run(stop),
+        tasks = [asyncio.create_task(c) for c in (consumer.run(stop), relay.run(stop), slot.keep(stop),
                                                   every(TIMER_SECONDS, escalations.run_due_steps, stop))]
         try:
             yield
         finally:
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await slot.release()
             await engine.dispose()
 
     app = FastAPI(title="RevGen escalation", lifespan=lifespan)

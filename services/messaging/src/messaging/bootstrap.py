@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from messaging import SERVICE
 from messaging.adapters.ai_responder import AIResponder
 from messaging.adapters.twilio_sender import TwilioSender
+from messaging.domain.answer_deadline import AnswerDeadline
 from messaging.domain.fair_share import FairShare
 from messaging.domain.pacing import Pacer
 from messaging.entrypoints.http import install_error_handlers, router
@@ -36,6 +37,7 @@ from revgen_common.contracts.messaging import ReleaseNumber, SendRequested
 from revgen_common.db import create_engine
 from revgen_common.internal_api import InternalCredential
 from revgen_common.periodic import every
+from revgen_common.process_slot import ProcessSlot
 from revgen_common.topics import MESSAGING_GROUP, MESSAGING_SENDER_GROUP
 
 # Records per poll, across partitions (aiokafka cannot cap one partition's share). A
@@ -84,29 +86,38 @@ class Messaging:
 
 
 def build(engine: AsyncEngine, twilio: TwilioSender, ai: AIResponder, platform_number: str,
-          clock: Clock = system_clock) -> Messaging:
-    return Messaging(engine=engine, conversations=Conversations(engine, ai, platform_number, clock),
+          clock: Clock = system_clock, deadline: AnswerDeadline = AnswerDeadline()) -> Messaging:
+    return Messaging(engine=engine, conversations=Conversations(engine, ai, platform_number, clock, deadline),
                      commands=Commands(platform_number), sender=Sender(engine, twilio, clock),
                      clients=Clients(engine, clock), scheduler=Scheduler(engine, clock),
                      automations=Automations(engine, clock), summaries=Summaries(engine, platform_number, clock),
                      number_releases=NumberReleases(twilio), clock=clock)
 
 
-def consumers(messaging: Messaging, settings: MessagingSettings) -> list[ExactlyOnceConsumer]:
+def consumers(messaging: Messaging, settings: MessagingSettings,
+              slot: ProcessSlot | None = None) -> list[ExactlyOnceConsumer]:
     """Two groups, so a Twilio outage pauses only what calls Twilio: inbound messages keep
-    being recorded and answered (their sends wait in `messaging.sends`)."""
+    being recorded and answered (their sends wait in `messaging.sends`). Static members of
+    both, named by the process slot: a restarted process takes its partitions back at once
+    (without a slot, dynamic members)."""
+    member = slot.instance_id if slot else lambda group: None
     return [
         ExactlyOnceConsumer(name="messaging", topics=GROUPS["messaging"],
                             handlers=messaging.handlers(), engine=messaging.engine,
                             bootstrap_servers=settings.kafka_bootstrap_servers,
+                            group_instance_id=member(MESSAGING_GROUP.name),
                             # A batch's replies are published when it commits; its messages wait
-                            # on the assistant together, before the transaction (Staged).
+                            # on the assistant together, before the transaction (Staged). The fair
+                            # share, not this bound, limits calls to OpenAI: capped at its capacity,
+                            # prepares held by a hanging assistant kept every other message (and
+                            # client) from even asking, a whole deadline per round.
                             options=ConsumerOptions(max_batch=INBOUND_POLL_RECORDS,
                                                     max_partitions_in_flight=settings.inbound_concurrency,
-                                                    max_concurrent_preparations=settings.openai_concurrency)),
+                                                    max_concurrent_preparations=settings.inbound_concurrency)),
         ExactlyOnceConsumer(name="messaging-sender", topics=GROUPS["messaging-sender"], handlers=messaging.twilio_handlers(),
                             producer=SERVICE,
                             engine=messaging.engine, bootstrap_servers=settings.kafka_bootstrap_servers,
+                            group_instance_id=member(MESSAGING_SENDER_GROUP.name),
                             # Every partition at once; the sends of a batch go to Twilio together.
                             options=ConsumerOptions(max_batch=SENDS_POLL_RECORDS,
                                                     max_partitions_in_flight=sum(
@@ -128,12 +139,15 @@ def create_app(settings: MessagingSettings, clock: Clock = system_clock) -> Fast
                               Pacer(settings.sends_per_number_per_second, settings.sends_per_account_per_second))
         ai = AIResponder(settings.openai_api_key.get_secret_value(), str(settings.openai_base_url),
                          FairShare(settings.openai_concurrency), model=settings.openai_model)
-        messaging = build(engine, twilio, ai, settings.platform_number, clock)
+        deadline = AnswerDeadline(settings.answer_deadline_seconds, settings.openai_try_timeout_seconds)
+        messaging = build(engine, twilio, ai, settings.platform_number, clock, deadline)
         app.state.messaging = messaging
         stop = asyncio.Event()
+        slot = await ProcessSlot.claim(engine)
         relay = OutboxRelay(name="messaging", engine=engine, bootstrap_servers=settings.kafka_bootstrap_servers)
-        jobs = [c.run(stop) for c in consumers(messaging, settings)]
-        jobs += [relay.run(stop), every(settings.scheduler_interval_seconds, messaging.scheduler.run_once, stop),
+        jobs = [c.run(stop) for c in consumers(messaging, settings, slot)]
+        jobs += [slot.keep(stop), relay.run(stop),
+                 every(settings.scheduler_interval_seconds, messaging.scheduler.run_once, stop),
                  every(3600, messaging.clients.release_quiet_numbers, stop),
                  every(3600, messaging.summaries.run_due, stop)]
         tasks = [asyncio.create_task(job) for job in jobs]
@@ -142,6 +156,7 @@ def create_app(settings: MessagingSettings, clock: Clock = system_clock) -> Fast
         finally:
             stop.set()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await slot.release()
             await twilio.close()
             await ai.close()
             await engine.dispose()

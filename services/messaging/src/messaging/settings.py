@@ -18,6 +18,10 @@ class MessagingSettings(ServiceSettings):
     openai_base_url: AnyHttpUrl = AnyHttpUrl("https://api.openai.com/v1")
     openai_model: str = "gpt-4o-mini"
     openai_concurrency: int = Field(default=8, ge=1)  # shared fairly between clients (E11)
+    # From the webhook's receipt to an inbound SMS's answer: the assistant is tried within it,
+    # each try on the shorter timeout; when it comes, the holding reply goes out instead.
+    answer_deadline_seconds: float = Field(default=8.0, gt=0)
+    openai_try_timeout_seconds: float = Field(default=3.0, gt=0)
     sends_per_number_per_second: float = Field(default=1.0, gt=0)  # carriers filter bursts
     sends_per_account_per_second: float = Field(default=30.0, gt=0)
     # Partitions each consumer works on at once: an inbound message waits on the assistant,

@@ -1,12 +1,13 @@
 """AIResponder against the OpenAI fake over real HTTP, through the official SDK: replies and
-handoffs, the SDK's own retries, what it gives up on, and the fair share (E11)."""
+handoffs, one try per call within its timeout, what each failure becomes, and the fair
+share (E11)."""
 import asyncio
 import contextlib
 import time
 
 import pytest
 
-from messaging.adapters.ai_responder import HANDOFF, AIRefused, AIResponder, AIUnavailable
+from messaging.adapters.ai_responder import HANDOFF, AIRefused, AIResponder, AITimedOut, AIUnavailable
 from messaging.domain.fair_share import FairShare
 from revgen_common.errors import PermanentError, TransientError
 from revgen_devstack import free_port
@@ -34,8 +35,9 @@ async def responder_against(state: OpenAIState, fair_share: FairShare | None = N
             await responder.close()
 
 
-async def ask(responder: AIResponder, client_id: str = "client-1"):
-    return await responder.reply(client_id=client_id, persona=PERSONA, knowledge=KNOWLEDGE, history=HISTORY)
+async def ask(responder: AIResponder, client_id: str = "client-1", timeout: float = 5.0):
+    return await responder.reply(client_id=client_id, persona=PERSONA, knowledge=KNOWLEDGE, history=HISTORY,
+                                 timeout=timeout)
 
 
 async def test_a_plain_answer_is_the_reply_and_not_a_handoff():
@@ -76,46 +78,38 @@ async def test_an_answer_starting_with_the_handoff_token_or_empty_hands_off(answ
     assert (reply.text, reply.handoff) == (text, True)
 
 
-async def test_one_rate_limit_is_retried_by_the_sdk_and_the_reply_still_arrives():
-    state = OpenAIState()
-    async with responder_against(state) as (responder, faults):
-        faults.script("429:retry_after=0.2")
-        reply = await ask(responder)
-
-    assert reply.text == "echo: South Austin. How much is a visit?" and not reply.handoff
-    assert state.requests.count("POST", COMPLETIONS) == 2
-
-
-async def test_a_rate_limit_outlasting_the_sdks_retries_is_unavailable_with_openais_retry_after():
+async def test_a_rate_limit_is_one_try_unavailable_with_openais_retry_after_and_the_slot_given_back():
     state = OpenAIState()
     fair_share = FairShare(4)
     async with responder_against(state, fair_share) as (responder, faults):
-        faults.script(*["429:retry_after=0.3"] * 3)
+        faults.script("429:retry_after=0.3")
         with pytest.raises(AIUnavailable) as raised:
             await ask(responder)
+        reply = await ask(responder)  # the caller tries again when the deadline allows
 
     assert raised.value.retry_after == pytest.approx(0.3)
-    assert state.requests.count("POST", COMPLETIONS) == 3  # the first try and the SDK's 2 retries
+    assert state.requests.count("POST", COMPLETIONS) == 2  # no retry of the SDK's own in between
+    assert reply.text == "echo: South Austin. How much is a visit?"
     assert fair_share.in_use == 0
 
 
-async def test_a_server_error_the_sdk_gives_up_on_is_unavailable():
+async def test_a_server_error_is_unavailable_without_a_retry_after():
     state = OpenAIState()
-    async with responder_against(state, max_retries=0) as (responder, faults):
+    async with responder_against(state) as (responder, faults):
         faults.script("503")
         with pytest.raises(AIUnavailable) as raised:
             await ask(responder)
 
-    assert raised.value.retry_after is None
+    assert raised.value.retry_after is None and not isinstance(raised.value, AITimedOut)
 
 
-async def test_a_hung_request_times_out_as_unavailable():
+async def test_a_hung_request_times_out_after_the_tries_timeout():
     state = OpenAIState()
-    async with responder_against(state, timeout=0.5, max_retries=0) as (responder, faults):
+    async with responder_against(state) as (responder, faults):
         faults.script("hang")
         started = time.monotonic()
-        with pytest.raises(AIUnavailable):
-            await ask(responder)
+        with pytest.raises(AITimedOut):
+            await ask(responder, timeout=0.5)
 
     assert 0.5 <= time.monotonic() - started < 3
 

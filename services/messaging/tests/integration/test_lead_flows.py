@@ -45,14 +45,16 @@ async def test_a_form_submission_becomes_a_lead_and_a_speed_to_lead_text(messagi
     assert await scalar(messaging.engine, "SELECT phone FROM leads WHERE client_id = :c", c=client_id) == LEAD
 
 
-async def test_a_lead_asking_for_a_person_or_an_unsure_ai_is_escalated_with_a_holding_reply(messaging, twilio, openai):
+async def test_a_lead_asking_for_a_person_or_an_unsure_or_unavailable_ai_is_escalated_with_a_holding_reply(
+        messaging, twilio, openai, clock):
     client_id, [number] = await client(messaging)
     openai.state.responder = lambda messages: "[HANDOFF]"
     received = messaging.handlers()[TwilioMessageReceived]
     await apply(messaging.engine, received, inbound_sms(number, LEAD, "Can I talk to a real person please"))
     await apply(messaging.engine, received, inbound_sms(number, "+12125550148", "Do you service boilers from 1962?"))
-    openai.faults.script("500", "500", "500")
-    await apply(messaging.engine, received, inbound_sms(number, "+12125550149", "Is tomorrow ok?"))
+    openai.faults.randomly(1.0, "500", path_prefix="/v1/chat/completions")  # down for the whole deadline
+    await apply(messaging.engine, received, inbound_sms(number, "+12125550149", "Is tomorrow ok?"), clock)
+    openai.faults.clear()
     await SendQueue(messaging).drain()
     requests = await outbox(messaging.engine, "messaging.events", "EscalationRequested")
     assert [r["payload"]["lead_phone"] for r in requests] == [LEAD, "+12125550148", "+12125550149"]

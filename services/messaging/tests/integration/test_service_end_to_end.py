@@ -6,12 +6,11 @@ import time
 import uuid
 
 from messaging.bootstrap import GROUPS, create_app
-from messaging.settings import MessagingSettings
-from messaging_testing import OPENAI_KEY, PLATFORM_NUMBER, inbound_sms
+from messaging_testing import inbound_sms, service_settings
+from revgen_common.clock import system_clock
 from revgen_common.envelope import Envelope
 from revgen_common.topics import MESSAGING_COMMANDS, MESSAGING_SENDS, TWILIO_MESSAGES
-from revgen_common.testing.internal_api import TEST_API_HEADERS, TEST_API_TOKEN
-from revgen_devstack import free_port
+from revgen_common.testing.internal_api import TEST_API_HEADERS
 from revgen_devstack.testing import serve_app
 from tests.support.kafka_io import group_caught_up, group_lag, publish, start_group_at_end
 from tests.support.running import eventually
@@ -23,13 +22,8 @@ MESSAGES_SENDS = MESSAGING_SENDS.name
 
 async def test_one_reply_per_inbound_sms_and_a_twilio_outage_waits_in_kafka_then_drains(
         infra, all_topics, messaging_engine, twilio, openai):
-    settings = MessagingSettings(
-        kafka_bootstrap_servers=infra.bootstrap_servers, port=free_port(), messaging_api_token=TEST_API_TOKEN,
-        messaging_database_url=messaging_engine.url.render_as_string(hide_password=False),
-        twilio_account_sid=twilio.state.account_sid, twilio_auth_token=twilio.state.auth_token,
-        twilio_api_base=twilio.url, status_callback_url="https://ingress.revgen.example/webhooks/twilio/status",
-        platform_number=PLATFORM_NUMBER, openai_api_key=OPENAI_KEY, openai_base_url=openai.url,
-        sends_per_account_per_second=1, sends_per_number_per_second=5)
+    settings = service_settings(infra, messaging_engine, twilio, openai,
+                                sends_per_account_per_second=1, sends_per_number_per_second=5)
     openai.state.responder = lambda messages: "Happy to help! When suits you?"
     client_id, number = f"client-{uuid.uuid4().hex[:8]}", "+14155550100"
     # Other tests' commands on the shared topics would otherwise queue ahead behind the 1/s limit.
@@ -38,7 +32,7 @@ async def test_one_reply_per_inbound_sms_and_a_twilio_outage_waits_in_kafka_then
     async with serve_app(create_app(settings), settings.port, headers=TEST_API_HEADERS) as api:
         profile = {"business_name": "Ace", "numbers": [number], "quiet_start": "00:00", "quiet_end": "00:00"}
         assert (await api.put(f"/clients/{client_id}/profile", json=profile)).status_code == 200
-        sms = inbound_sms(number, LEAD, "Do you fix boilers?")
+        sms = inbound_sms(number, LEAD, "Do you fix boilers?", at=system_clock())  # the app's clock
         await publish(infra.bootstrap_servers, TWILIO_MESSAGES.name,
                       [sms.model_copy(update={"event_id": uuid.uuid4()}) for _ in range(5)])
         await eventually(lambda: _sent_to(twilio, LEAD, 1), timeout=60)

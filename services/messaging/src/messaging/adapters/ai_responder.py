@@ -1,13 +1,15 @@
 """The only place messaging talks to OpenAI: one chat completion per lead message, answered
 as an SMS or handed off to a person.
 
-Retrying is the official SDK's job (429/408/409/5xx and connection errors, with backoff,
-honouring retry-after); what it gives up on becomes ours: AIUnavailable (transient, with
-the provider's retry-after) or AIRefused (permanent). Nothing here sleeps: waiting is the
+One call is one try, bounded by the timeout its caller gives (what is left of the message's
+answer deadline decides it, and whether another try fits), so the SDK's own retries are off.
+A failure becomes ours: AIUnavailable (transient, with the provider's retry-after; AITimedOut
+when no answer came in time) or AIRefused (permanent). Nothing here sleeps: waiting is the
 consumer's backpressure, driven by TransientError.retry_after.
 """
 from __future__ import annotations
 
+import asyncio
 import math
 from dataclasses import dataclass
 
@@ -18,7 +20,7 @@ from revgen_common.errors import NotYet, PermanentError, TransientError
 
 HANDOFF = "[HANDOFF]"
 ROLES = {"lead": "user", "business": "assistant"}
-# The statuses the SDK itself retries: when it still fails on them, later may work.
+# The statuses the SDK would retry (we do, within the answer deadline): later may work.
 RETRYABLE_STATUSES = {408, 409, 429}
 
 INSTRUCTIONS = f"""Reply to the lead's latest message as a brief SMS: plain text, one or two short sentences.
@@ -40,30 +42,37 @@ class AIUnavailable(TransientError):
     """OpenAI failed in a way that waiting can fix (rate limit, 5xx, timeout, network)."""
 
 
+class AITimedOut(AIUnavailable):
+    """OpenAI gave no answer within the try's timeout."""
+
+
 class AIRefused(PermanentError):
     """OpenAI rejected the request itself (bad request, bad key, no permission)."""
 
 
 class AIResponder:
-    def __init__(self, api_key: str, base_url: str, fair_share: FairShare, model: str = "gpt-4o-mini",
-                 timeout: float = 10.0, max_retries: int = 2):
-        self._client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key, timeout=timeout,
-                                          max_retries=max_retries)
+    def __init__(self, api_key: str, base_url: str, fair_share: FairShare, model: str = "gpt-4o-mini"):
+        self._client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0)
         self._fair_share = fair_share
         self._model = model
 
     async def reply(self, *, client_id: str, persona: str, knowledge: str,
-                    history: list[tuple[str, str]]) -> AIReply:
-        """`history` is [(role "lead" | "business", text)], oldest first."""
+                    history: list[tuple[str, str]], timeout: float) -> AIReply:
+        """One try of at most `timeout` seconds. `history` is [(role "lead" | "business",
+        text)], oldest first."""
         wait = self._fair_share.try_acquire(client_id)
         if wait > 0:
             raise OverFairShare("fair share", retry_after=wait)
         try:
-            completion = await self._client.chat.completions.create(
-                model=self._model, messages=prompt(persona, knowledge, history),
-                # Usage and abuse signals attributable per client: `user` is deprecated in
-                # favour of `safety_identifier`, and sending both serves old and new accounts.
-                user=client_id, safety_identifier=client_id)
+            # The SDK's timeout bounds each read, not the whole request: ours bounds the try.
+            async with asyncio.timeout(timeout):
+                completion = await self._client.chat.completions.create(
+                    model=self._model, messages=prompt(persona, knowledge, history), timeout=timeout,
+                    # Usage and abuse signals attributable per client: `user` is deprecated in
+                    # favour of `safety_identifier`, and sending both serves old and new accounts.
+                    user=client_id, safety_identifier=client_id)
+        except TimeoutError as error:
+            raise AITimedOut(f"openai gave no answer within {timeout:.1f}s") from error
         except openai.APIError as error:
             raise translate(error) from error
         finally:
@@ -89,7 +98,9 @@ def parse(content: str | None) -> AIReply:
 
 
 def translate(error: openai.APIError) -> Exception:
-    if isinstance(error, openai.APIConnectionError):  # includes APITimeoutError
+    if isinstance(error, openai.APITimeoutError):
+        return AITimedOut(f"openai gave no answer in time: {error}")
+    if isinstance(error, openai.APIConnectionError):
         return AIUnavailable(f"openai unreachable: {error}")
     if isinstance(error, openai.APIStatusError):
         if error.status_code in RETRYABLE_STATUSES or error.status_code >= 500:

@@ -120,16 +120,17 @@ class TwilioSender:
         # plus time for Twilio to list what it accepted): the ambiguity window of a send.
         self.settle_after = timedelta(seconds=timeout + 5)
 
-    def check_pace(self, from_: str) -> None:
-        """NotYet if `from_` may not send now, before any other work is done for the send."""
-        wait = self._pacer.wait(from_)
+    def check_pace(self, from_: str, ticket: str | None = None) -> None:
+        """NotYet if `from_` may not send now, before any other work is done for the send;
+        a `ticket` (the send's id) that must wait has its turn booked."""
+        wait = self._pacer.wait(from_, ticket)
         if wait > 0:
-            raise NotYet(f"paced: {from_} may send again in {wait:.2f}s", retry_after=wait)
+            raise NotYet(f"paced: {from_} may send in {wait:.3f}s", retry_after=wait)
 
-    async def send(self, *, to: str, from_: str, body: str) -> Accepted:
-        wait = self._pacer.reserve(from_)
+    async def send(self, *, to: str, from_: str, body: str, ticket: str | None = None) -> Accepted:
+        wait = self._pacer.reserve(from_, ticket)
         if wait > 0:
-            raise NotYet(f"paced: {from_} may send again in {wait:.2f}s", retry_after=wait)
+            raise NotYet(f"paced: {from_} may send in {wait:.3f}s", retry_after=wait)
         try:
             message = await self._within_timeout(self._client.messages.create_async(
                 to=to, from_=from_, body=body, status_callback=self._status_callback))

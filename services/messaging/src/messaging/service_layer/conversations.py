@@ -6,11 +6,13 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from messaging.adapters.ai_responder import AIResponder, AIUnavailable
+from messaging.adapters.ai_responder import AIResponder, AITimedOut, AIUnavailable, OverFairShare
+from messaging.domain.answer_deadline import AnswerDeadline
 from messaging.domain.keywords import CONFIRMATIONS, Keyword, asks_for_a_person, keyword_of
 from revgen_common.phones import InvalidPhone, normalize
 from messaging.service_layer import consent
@@ -18,6 +20,7 @@ from messaging.service_layer.sends import PLATFORM, Outgoing, enqueue
 from revgen_common.clock import Clock
 from revgen_common.contracts.messaging import EscalationRequested
 from revgen_common.envelope import Envelope
+from revgen_common.errors import NotYet
 from revgen_common.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -64,11 +67,13 @@ _CONVERSATION = text("""
 
 
 class Conversations:
-    def __init__(self, engine: AsyncEngine, ai: AIResponder, platform_number: str, clock: Clock):
+    def __init__(self, engine: AsyncEngine, ai: AIResponder, platform_number: str, clock: Clock,
+                 deadline: AnswerDeadline = AnswerDeadline()):
         self.engine = engine
         self.ai = ai
         self.platform_number = platform_number
         self.clock = clock
+        self.deadline = deadline
 
     # -- missed calls and forms: speed to lead ---------------------------------------------
 
@@ -108,7 +113,7 @@ class Conversations:
         """Ask the assistant before the batch's transaction (the consumer's prepare step), so
         the messages of a batch wait on it together and no transaction stays open meanwhile.
         None when no answer looks needed; `message_received` decides again and asks itself
-        if it must."""
+        if it must. A NotYet when the next try must wait and still fits the deadline."""
         raw = message.payload["raw"]
         body = raw.get("Body", "")
         if keyword_of(body) not in (None, Keyword.OPT_IN) or asks_for_a_person(body):
@@ -123,13 +128,30 @@ class Conversations:
             if found is None or found.seen or found.do_not_contact or found.opted_out:
                 return None
             history = await _history(db, found.lead_id) if found.lead_id else []
-        return await self._ask(found.client_id, found.persona, found.knowledge, history + [("lead", body)])
+        return await self._ask(found.client_id, found.persona, found.knowledge, history + [("lead", body)],
+                               message.occurred_at)
 
-    async def _ask(self, client_id: str, persona: str, knowledge: str, history: list[tuple[str, str]]) -> Draft:
+    async def _ask(self, client_id: str, persona: str, knowledge: str, history: list[tuple[str, str]],
+                   received_at: datetime) -> Draft:
+        """One try of the assistant within what is left of the message's deadline. When the
+        next try must wait (fair share, a Retry-After) a NotYet says how long, as long as a try
+        still fits after it; once none does, the draft of the holding reply."""
+        left = self.deadline.left(received_at, self.clock())
+        timeout = self.deadline.timeout(left)
+        if timeout is None:
+            return Draft(None, f"no answer within {self.deadline.seconds:g}s of the message")
         try:
-            answer = await self.ai.reply(client_id=client_id, persona=persona, knowledge=knowledge, history=history)
+            answer = await self.ai.reply(client_id=client_id, persona=persona, knowledge=knowledge, history=history,
+                                         timeout=timeout)
+        except OverFairShare as refused:  # comes back while a try still fits, at the latest
+            raise OverFairShare(str(refused), retry_after=self.deadline.wait_for_a_try(left, refused.retry_after)) from refused
         except AIUnavailable as error:
-            return Draft(None, f"the assistant is unavailable ({error})")
+            pause = self.deadline.pause(self.deadline.left(received_at, self.clock()), error.retry_after,
+                                        timed_out=isinstance(error, AITimedOut))
+            if pause is None:
+                return Draft(None, f"the assistant is unavailable ({error})")
+            raise NotYet(f"the assistant is unavailable ({error}); trying again in {pause:.1f}s",
+                         retry_after=pause) from error
         if answer.handoff:
             return Draft(answer.text or None, "the assistant was not sure")
         return Draft(answer.text) if answer.text else Draft(None, "the assistant gave no answer")
@@ -157,15 +179,16 @@ class Conversations:
             return
         if lead.do_not_contact or opted_out:
             return
-        await self._answer(uow, client, lead, raw, draft)
+        await self._answer(uow, client, lead, raw, draft, message.occurred_at)
 
-    async def _answer(self, uow: UnitOfWork, client, lead: Lead, raw: dict, draft: Draft | None) -> None:
+    async def _answer(self, uow: UnitOfWork, client, lead: Lead, raw: dict, draft: Draft | None,
+                      received_at: datetime) -> None:
         body, business = raw.get("Body", ""), client.business_name or "our team"
         if asks_for_a_person(body):
             draft = Draft(None, "the lead asked for a person")
         elif draft is None:  # not drafted before the transaction: ask now
             draft = await self._ask(client.client_id, client.persona, client.knowledge,
-                                    await _history(uow.connection, lead.id))
+                                    await _history(uow.connection, lead.id), received_at)
         reply = draft.text
         if draft.handoff is not None:
             _escalate(uow, client.client_id, lead, raw["MessageSid"], draft.handoff)

@@ -105,15 +105,16 @@ class Sender:
     async def send(self, message: Envelope) -> None:
         """One `SendRequested`, in transactions of its own: safe to run again at any point,
         and alongside the other sends of its batch."""
+        send_id = message.payload["send_id"]  # its ticket: a send that must wait keeps its turn
         if message.payload.get("from"):
-            self.twilio.check_pace(message.payload["from"])
-        claim = await self._claim(uuid.UUID(message.payload["send_id"]))
+            self.twilio.check_pace(message.payload["from"], send_id)
+        claim = await self._claim(uuid.UUID(send_id))
         if claim is None:
             return  # already sent, blocked, deferred or canceled: a redelivery changes nothing
         row, reconcile = claim
         accepted = await self._find_earlier_attempt(row) if reconcile else None
         if accepted is None:
-            accepted = await self._call_twilio(row)
+            accepted = await self._call_twilio(row, send_id)
         if accepted is not None:
             async with UnitOfWork(self.engine, SERVICE) as uow:
                 await self._record(uow, row, accepted)
@@ -168,10 +169,10 @@ class Sender:
             raise NotYet("an earlier attempt may still land at Twilio; looking again later", retry_after=wait)
         return found
 
-    async def _call_twilio(self, row) -> Accepted | None:
+    async def _call_twilio(self, row, ticket: str) -> Accepted | None:
         """Twilio's answer, or None when it refused for good (recorded here)."""
         try:
-            return await self.twilio.send(to=row.to_number, from_=row.from_number, body=row.body)
+            return await self.twilio.send(to=row.to_number, from_=row.from_number, body=row.body, ticket=ticket)
         except SendOutcomeUnknown:
             raise  # stays claimed: the next attempt looks at Twilio first
         except RecipientUnsubscribed as refused:
