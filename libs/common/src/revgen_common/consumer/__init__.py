@@ -1,0 +1,31 @@
+"""The exactly-once-effect consumer every service runs on.
+
+For each batch of one partition: the inbox rows, the handlers' state changes and their
+outgoing messages (outbox rows) commit in ONE PostgreSQL transaction, and only then is
+the Kafka offset committed. A crash anywhere replays the batch; the inbox turns the
+replay into a no-op. Order per partition is kept by never having two batches of one
+partition in flight; other partitions go on while one waits out a retry.
+
+A `Staged` handler's slow part (a provider call) runs before that transaction, for every
+message of the batch at once — one after another only within a key, so order per key
+holds — and its result is applied in the transaction. Preparing must be idempotent: a
+batch that does not commit may be prepared again (after a crash, or by the partition's
+next owner).
+
+A message that must wait (a failure's backoff, or a `NotYet`) keeps the rest of its batch in
+memory: the partition stays paused and the same records, with what was already prepared
+for them, are tried again when the wait is over — no seek, no fetch, so the wait is exactly
+what was asked (ADR 0006).
+
+Modules: `routes` (handler tables by contract, Staged, OwnTransactions), `received` (a
+record decoded and checked), `inbox`, `preparing`, `applying` (one batch, one transaction),
+`failures` (retry or dead-letter), `waiting` (what waits in memory), `progress` (offsets,
+metrics), `membership` (rebalances, leaving the group), `runtime` (the consumer's life).
+"""
+from revgen_common.consumer.inbox import INBOX_KEEP_SECONDS
+from revgen_common.consumer.options import ConsumerOptions
+from revgen_common.consumer.routes import Handler, Handlers, OwnTransactions, Staged, by_type
+from revgen_common.consumer.runtime import ExactlyOnceConsumer
+
+__all__ = ["INBOX_KEEP_SECONDS", "ConsumerOptions", "ExactlyOnceConsumer", "Handler", "Handlers", "OwnTransactions",
+           "Staged", "by_type"]

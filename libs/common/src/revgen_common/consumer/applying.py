@@ -1,0 +1,98 @@
+"""Applying one partition's batch: the inbox rows, the handlers' writes and their outbox
+rows in ONE transaction, then the offset. When one message fails, the ones before it are
+applied without it and that message alone is retried or dead-lettered."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from aiokafka import TopicPartition
+
+from revgen_common import metrics
+from revgen_common.consumer import inbox
+from revgen_common.consumer.received import NOT_PREPARED, MessageFailed, Received
+from revgen_common.consumer.routes import Staged
+from revgen_common.errors import NotYet
+from revgen_common.handler_context import HandlerContext, in_handler
+from revgen_common.tracing import handling
+from revgen_common.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from revgen_common.consumer.runtime import ExactlyOnceConsumer
+
+log = logging.getLogger("revgen_common.consumer")
+
+
+class BatchApplication:
+    async def _apply_batch(self: ExactlyOnceConsumer, tp: TopicPartition, batch: list[Received]) -> bool:
+        """Returns True when the partition must wait and retry. A failing call is never
+        repeated at once."""
+        while batch:
+            started = time.perf_counter()
+            try:
+                async with UnitOfWork(self.engine, self.producer) as uow:
+                    await self._apply_all(uow, batch)
+                    self._checkpoint("before_db_commit")
+                    await uow.commit()
+            except MessageFailed as failure:
+                before, failed = batch[:failure.index], batch[failure.index]
+                if before and await self._apply_batch(tp, before):
+                    return True
+                if not await self._fail(tp, batch[failure.index:], failure.error):
+                    await self._commit_offset(tp, failed.record.offset)
+                    return True
+                await self._commit_offset(tp, failed.record.offset + 1)
+                batch = batch[failure.index + 1:]
+                continue
+            except Exception as error:  # the database or the commit itself: the whole batch waits
+                log.warning("consumer %s: batch on %s not applied: %r", self.name, tp, error)
+                metrics.RETRIES.labels(self.name, tp.topic).inc()
+                self._hold_batch(tp, batch)
+                return True
+            self._checkpoint("after_db_commit")
+            self._retrying.pop(tp, None)
+            metrics.HANDLER_SECONDS.labels(self.name).observe(time.perf_counter() - started)
+            await self._commit_offset(tp, batch[-1].record.offset + 1)
+            self._checkpoint("after_offset_commit")
+            return False
+        return False
+
+    async def _apply_all(self: ExactlyOnceConsumer, uow: UnitOfWork, batch: list[Received]) -> None:
+        fresh = await inbox.claim(uow.connection, self.name, batch)
+        halfway = len(batch) // 2
+        now = asyncio.get_running_loop().time()
+        for position, item in enumerate(batch):
+            if position == halfway:
+                self._checkpoint("mid_batch")
+            if item.event_id not in fresh:
+                self._count(item, "duplicate")
+                continue
+            fresh.discard(item.event_id)  # a duplicate later in the same batch is a no-op too
+            try:
+                if item.error is not None:
+                    raise item.error
+                if item.not_before > now:
+                    raise NotYet(f"waiting: {item.failed or 'its backoff'}", retry_after=item.not_before - now)
+                if item.failed is not None:
+                    raise item.failed
+                await self._handle(uow, item)
+            except Exception as error:
+                raise MessageFailed(position, error) from error
+
+    async def _handle(self: ExactlyOnceConsumer, uow: UnitOfWork, item: Received) -> None:
+        envelope = item.envelope
+        assert envelope is not None
+        handler = self.handlers.get(envelope.type)
+        if handler is None:  # this service does not care about this type: recorded, not applied
+            self._count(item, "ignored")
+            return
+        with handling(envelope, item.record.headers, self.name), in_handler():
+            if not isinstance(handler, Staged):
+                await handler(envelope, HandlerContext(uow))
+            elif item.prepared is NOT_PREPARED:  # an earlier message of its key failed (dead-lettered)
+                raise NotYet("not prepared in this batch; prepared when the partition is read again", retry_after=0.0)
+            elif handler.apply is not None:
+                await handler.apply(envelope, HandlerContext(uow), item.prepared)
+        self._count(item, "applied")
