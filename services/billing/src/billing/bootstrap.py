@@ -2,13 +2,11 @@
 scheduled reconciliation, in one process over one database."""
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from dataclasses import dataclass
 from datetime import timedelta
 
 from fastapi import FastAPI
-from prometheus_client import make_asgi_app
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billing.adapters.stripe_gateway import StripeGateway
@@ -20,15 +18,14 @@ from billing.service_layer.stripe_events import StripeEvents
 from billing.service_layer.subscribe import SubscribeSaga
 from billing.service_layer.subscription_changes import SubscriptionChanges
 from billing.settings import BillingSettings
-from revgen_common import ExactlyOnceConsumer, OutboxRelay
+from revgen_common import ExactlyOnceConsumer
 from revgen_common.clock import Clock, system_clock
+from revgen_common.service import running_service, service_app
 from revgen_common.consumer import ConsumerOptions, Handlers
 from revgen_common.contracts.identity import ClientDeleted
 from revgen_common.contracts.messaging import LeadOutcomeRecorded
 from revgen_common.contracts.webhooks import StripeEventReceived
 from revgen_common.db import create_engine
-from revgen_common.internal_api import InternalCredential
-from revgen_common.periodic import every
 from revgen_common.process_slot import ProcessSlot
 from revgen_common.topics import BILLING_GROUP
 
@@ -76,29 +73,15 @@ def create_app(settings: BillingSettings, clock: Clock = system_clock) -> FastAP
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         engine = create_engine(settings.billing_database_url)
-        stripe = StripeGateway(settings.stripe_api_key.get_secret_value(), str(settings.stripe_api_base),
-                               settings.stripe_timeout_seconds)
-        billing = build(engine, stripe, timedelta(seconds=settings.saga_lease_seconds),
-                        timedelta(seconds=settings.reconcile_event_grace_seconds), clock)
-        app.state.billing = billing
-        stop = asyncio.Event()
-        slot = await ProcessSlot.claim(engine)
-        relay = OutboxRelay(name="billing", engine=engine, bootstrap_servers=settings.kafka_bootstrap_servers)
-        tasks = [asyncio.create_task(c) for c in (
-            consumer(billing, settings, slot).run(stop), relay.run(stop), slot.keep(stop),
-            every(settings.recovery_interval_seconds, billing.saga.recover, stop),
-            every(settings.reconcile_interval_seconds, billing.reconciliation.run, stop))]
-        try:
+        async with running_service("billing", engine, settings.kafka_bootstrap_servers) as runtime:
+            stripe = StripeGateway(settings.stripe_api_key.get_secret_value(), str(settings.stripe_api_base),
+                                   settings.stripe_timeout_seconds)
+            billing = build(engine, stripe, timedelta(seconds=settings.saga_lease_seconds),
+                            timedelta(seconds=settings.reconcile_event_grace_seconds), clock)
+            app.state.billing = billing
+            runtime.start(consumer(billing, settings, runtime.slot).run)
+            runtime.every(settings.recovery_interval_seconds, billing.saga.recover)
+            runtime.every(settings.reconcile_interval_seconds, billing.reconciliation.run)
             yield
-        finally:
-            stop.set()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await slot.release()
-            await engine.dispose()
 
-    app = FastAPI(title="RevGen billing", lifespan=lifespan)
-    app.include_router(router)
-    install_error_handlers(app)
-    app.add_middleware(InternalCredential, token=settings.billing_api_token.get_secret_value())
-    app.mount("/metrics", make_asgi_app())
-    return app
+    return service_app("billing", lifespan, router, install_error_handlers, settings.billing_api_token)

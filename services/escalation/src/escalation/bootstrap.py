@@ -2,22 +2,18 @@
 process over one database."""
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from datetime import timedelta
 
 from fastapi import FastAPI
-from prometheus_client import make_asgi_app
 
 from escalation.entrypoints.http import install_error_handlers, router
 from escalation.service_layer.escalations import Escalations, handlers
 from escalation.settings import EscalationSettings
 from revgen_common.clock import Clock, system_clock
-from revgen_common import ExactlyOnceConsumer, OutboxRelay
+from revgen_common.service import running_service, service_app
+from revgen_common import ExactlyOnceConsumer
 from revgen_common.db import create_engine
-from revgen_common.internal_api import InternalCredential
-from revgen_common.periodic import every
-from revgen_common.process_slot import ProcessSlot
 from revgen_common.topics import ESCALATION_GROUP
 
 TIMER_SECONDS = 1.0
@@ -27,30 +23,16 @@ def create_app(settings: EscalationSettings, clock: Clock = system_clock) -> Fas
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         engine = create_engine(settings.escalation_database_url)
-        escalations = Escalations(engine, str(settings.claim_base_url),
-                                  timedelta(seconds=settings.unclaimed_after_seconds), clock)
-        app.state.escalations = escalations
-        stop = asyncio.Event()
-        slot = await ProcessSlot.claim(engine)  # a static member: a restart takes its partitions back at once
-        consumer = ExactlyOnceConsumer(name=ESCALATION_GROUP.name, topics=ESCALATION_GROUP.topics,
-                                       handlers=handlers(escalations), engine=engine,
-                                       bootstrap_servers=settings.kafka_bootstrap_servers,
-                                       group_instance_id=slot.instance_id(ESCALATION_GROUP.name))
-        relay = OutboxRelay(name="escalation", engine=engine, bootstrap_servers=settings.kafka_bootstrap_servers)
-        # Steps are claimed atomically in SQL, so several processes may run this timer at once.
-        tasks = [asyncio.create_task(c) for c in (consumer.run(stop), relay.run(stop), slot.keep(stop),
-                                                  every(TIMER_SECONDS, escalations.run_due_steps, stop))]
-        try:
+        async with running_service("escalation", engine, settings.kafka_bootstrap_servers) as runtime:
+            escalations = Escalations(engine, str(settings.claim_base_url),
+                                      timedelta(seconds=settings.unclaimed_after_seconds), clock)
+            app.state.escalations = escalations
+            runtime.start(ExactlyOnceConsumer(name=ESCALATION_GROUP.name, topics=ESCALATION_GROUP.topics,
+                                              handlers=handlers(escalations), engine=engine,
+                                              bootstrap_servers=settings.kafka_bootstrap_servers,
+                                              group_instance_id=runtime.slot.instance_id(ESCALATION_GROUP.name)).run)
+            # Steps are claimed atomically in SQL, so several processes may run this timer at once.
+            runtime.every(TIMER_SECONDS, escalations.run_due_steps)
             yield
-        finally:
-            stop.set()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await slot.release()
-            await engine.dispose()
 
-    app = FastAPI(title="RevGen escalation", lifespan=lifespan)
-    app.include_router(router)
-    install_error_handlers(app)
-    app.add_middleware(InternalCredential, token=settings.escalation_api_token.get_secret_value())
-    app.mount("/metrics", make_asgi_app())
-    return app
+    return service_app("escalation", lifespan, router, install_error_handlers, settings.escalation_api_token)

@@ -3,12 +3,10 @@ send and number-release queues), the outbox relay, the scheduler and the hourly 
 job, over one database."""
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from dataclasses import dataclass
 
 from fastapi import FastAPI
-from prometheus_client import make_asgi_app
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging import SERVICE
@@ -28,15 +26,14 @@ from messaging.service_layer.scheduler import Scheduler
 from messaging.service_layer.sends import Sender
 from messaging.service_layer.summaries import Summaries
 from messaging.settings import MessagingSettings
-from revgen_common import ExactlyOnceConsumer, OutboxRelay, OwnTransactions, Staged
+from revgen_common import ExactlyOnceConsumer, OwnTransactions, Staged
 from revgen_common.clock import Clock, system_clock
+from revgen_common.service import running_service, service_app
 from revgen_common.consumer import ConsumerOptions, Handlers
 from revgen_common.contracts import identity, webhooks
 from revgen_common.contracts.commands import SendMessage
 from revgen_common.contracts.messaging import ReleaseNumber, SendRequested
 from revgen_common.db import create_engine
-from revgen_common.internal_api import InternalCredential
-from revgen_common.periodic import every
 from revgen_common.process_slot import ProcessSlot
 from revgen_common.topics import MESSAGING_GROUP, MESSAGING_SENDER_GROUP
 
@@ -134,36 +131,21 @@ def create_app(settings: MessagingSettings, clock: Clock = system_clock) -> Fast
         # every use is a consumer's, retried after a stale connection's first failure.
         engine = create_engine(settings.messaging_database_url, pre_ping=False,
                                pool_size=settings.inbound_concurrency + settings.send_concurrency + 8)
-        twilio = TwilioSender(settings.twilio_account_sid, settings.twilio_auth_token.get_secret_value(),
-                              str(settings.twilio_api_base), str(settings.status_callback_url),
-                              Pacer(settings.sends_per_number_per_second, settings.sends_per_account_per_second))
-        ai = AIResponder(settings.openai_api_key.get_secret_value(), str(settings.openai_base_url),
-                         FairShare(settings.openai_concurrency), model=settings.openai_model)
-        deadline = AnswerDeadline(settings.answer_deadline_seconds, settings.openai_try_timeout_seconds)
-        messaging = build(engine, twilio, ai, settings.platform_number, clock, deadline)
-        app.state.messaging = messaging
-        stop = asyncio.Event()
-        slot = await ProcessSlot.claim(engine)
-        relay = OutboxRelay(name="messaging", engine=engine, bootstrap_servers=settings.kafka_bootstrap_servers)
-        jobs = [c.run(stop) for c in consumers(messaging, settings, slot)]
-        jobs += [slot.keep(stop), relay.run(stop),
-                 every(settings.scheduler_interval_seconds, messaging.scheduler.run_once, stop),
-                 every(3600, messaging.clients.release_quiet_numbers, stop),
-                 every(3600, messaging.summaries.run_due, stop)]
-        tasks = [asyncio.create_task(job) for job in jobs]
-        try:
+        async with running_service("messaging", engine, settings.kafka_bootstrap_servers) as runtime:
+            twilio = TwilioSender(settings.twilio_account_sid, settings.twilio_auth_token.get_secret_value(),
+                                  str(settings.twilio_api_base), str(settings.status_callback_url),
+                                  Pacer(settings.sends_per_number_per_second, settings.sends_per_account_per_second))
+            ai = AIResponder(settings.openai_api_key.get_secret_value(), str(settings.openai_base_url),
+                             FairShare(settings.openai_concurrency), model=settings.openai_model)
+            runtime.close_on_stop(twilio.close)
+            runtime.close_on_stop(ai.close)
+            deadline = AnswerDeadline(settings.answer_deadline_seconds, settings.openai_try_timeout_seconds)
+            messaging = build(engine, twilio, ai, settings.platform_number, clock, deadline)
+            app.state.messaging = messaging
+            runtime.start(*(c.run for c in consumers(messaging, settings, runtime.slot)))
+            runtime.every(settings.scheduler_interval_seconds, messaging.scheduler.run_once)
+            runtime.every(3600, messaging.clients.release_quiet_numbers)
+            runtime.every(3600, messaging.summaries.run_due)
             yield
-        finally:
-            stop.set()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await slot.release()
-            await twilio.close()
-            await ai.close()
-            await engine.dispose()
 
-    app = FastAPI(title="RevGen messaging", lifespan=lifespan)
-    app.include_router(router)
-    install_error_handlers(app)
-    app.add_middleware(InternalCredential, token=settings.messaging_api_token.get_secret_value())
-    app.mount("/metrics", make_asgi_app())
-    return app
+    return service_app("messaging", lifespan, router, install_error_handlers, settings.messaging_api_token)

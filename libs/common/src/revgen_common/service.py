@@ -1,0 +1,78 @@
+"""One service shape: what every service process runs beside its HTTP API, and the API's
+own frame.
+
+`running_service` holds a service's background life: its process slot (static group
+membership, ADR 0010), its outbox relay, and what the service adds — consumers, timers,
+clients to close. On the way out everything is stopped and awaited, then the slot is
+released and the engine closed, in that order, the same in every service.
+`service_app` is the FastAPI frame every internal API shares: routes, the one error
+mapping, the internal credential, /metrics.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from prometheus_client import make_asgi_app
+from pydantic import SecretStr
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from revgen_common.internal_api import InternalCredential
+from revgen_common.periodic import every
+from revgen_common.process_slot import ProcessSlot
+from revgen_common.relay import OutboxRelay
+
+Work = Callable[[asyncio.Event], Awaitable[None]]  # runs until the event is set
+
+
+class ServiceRuntime:
+    def __init__(self, engine: AsyncEngine, slot: ProcessSlot, stop: asyncio.Event):
+        self.engine = engine
+        self.slot = slot
+        self._stop = stop
+        self._tasks: list[asyncio.Task[None]] = []
+        self._closers: list[Callable[[], Awaitable[Any]]] = []
+
+    def start(self, *work: Work) -> None:
+        """Run each piece of work (a consumer's or relay's `run`) until the service stops."""
+        self._tasks += [asyncio.create_task(w(self._stop)) for w in work]
+
+    def every(self, seconds: float, job: Callable[[], Awaitable[Any]]) -> None:
+        self._tasks.append(asyncio.create_task(every(seconds, job, self._stop)))
+
+    def close_on_stop(self, close: Callable[[], Awaitable[Any]]) -> None:
+        """A client to close once the work using it has stopped (before the engine)."""
+        self._closers.append(close)
+
+    async def _stop_all(self) -> None:
+        self._stop.set()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.slot.release()
+        for close in self._closers:
+            await close()
+        await self.engine.dispose()
+
+
+@contextlib.asynccontextmanager
+async def running_service(name: str, engine: AsyncEngine, bootstrap_servers: str) -> AsyncIterator[ServiceRuntime]:
+    """The service's process slot and outbox relay, running until the block is left."""
+    runtime = ServiceRuntime(engine, await ProcessSlot.claim(engine), asyncio.Event())
+    runtime.start(runtime.slot.keep, OutboxRelay(name=name, engine=engine, bootstrap_servers=bootstrap_servers).run)
+    try:
+        yield runtime
+    finally:
+        await runtime._stop_all()
+
+
+def service_app(name: str, lifespan: Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]],
+                router: APIRouter, install_error_handlers: Callable[[FastAPI], None], api_token: SecretStr) -> FastAPI:
+    """A service's internal API: only callers holding its credential get past the door."""
+    app = FastAPI(title=f"RevGen {name}", lifespan=lifespan)
+    app.include_router(router)
+    install_error_handlers(app)
+    app.add_middleware(InternalCredential, token=api_token.get_secret_value())
+    app.mount("/metrics", make_asgi_app())
+    return app
