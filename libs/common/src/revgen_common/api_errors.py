@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from fastapi import FastAPI
@@ -106,7 +106,7 @@ def install_error_handling(app: FastAPI, domain_errors: DomainErrors, max_body_b
     app.add_middleware(ContainedErrors, max_body_bytes=max_body_bytes)
 
 
-def _domain_handler(answer: int | Callable[[Exception], Response]):
+def _domain_handler(answer: int | Callable[[Exception], Response]) -> Callable[[Request, Exception], Awaitable[Response]]:
     async def handle(request: Request, error: Exception) -> Response:
         return error_response(answer, str(error)) if isinstance(answer, int) else answer(error)
     return handle

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 from decimal import Decimal
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict
@@ -28,7 +29,7 @@ def _describe(character: str) -> str:
     return "NUL (U+0000)" if character == "\x00" else f"a control character (U+{ord(character):04X})"
 
 
-def _refusing(pattern: re.Pattern[str]):
+def _refusing(pattern: re.Pattern[str]) -> AfterValidator:
     def check(value: str) -> str:
         if found := pattern.search(value):
             raise ValueError(f"must not contain {_describe(found.group())}, found at position {found.start()}")
@@ -52,7 +53,7 @@ Int64 = Annotated[int, Strict(), Field(ge=-INT64_MAX - 1, le=INT64_MAX)]  # a `b
 Flag = Annotated[bool, Strict()]
 
 
-def _iso(kind: type, parse):
+def _iso(kind: type, parse: Callable[[str], object]) -> BeforeValidator:
     def check(value: object) -> object:
         if isinstance(value, kind):
             return value

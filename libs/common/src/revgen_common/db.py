@@ -5,6 +5,8 @@ created by that service's migrations from `runtime_metadata`.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger, Column, DateTime, Index, Integer, LargeBinary, MetaData, String, Table, Text, func, text,
 )
@@ -49,7 +51,7 @@ Index("outbox_unpublished", outbox.c.id,
 Index("inbox_processed_at", inbox.c.processed_at)
 
 
-def create_engine(url: str, *, pool_size: int = 10, connect_args: dict | None = None,
+def create_engine(url: str, *, pool_size: int = 10, connect_args: dict[str, Any] | None = None,
                   pre_ping: bool = True) -> AsyncEngine:
     """`pre_ping=False` saves a round trip per checkout on a hot path. Safe where every use
     is retried: after a database restart the first use of a stale connection fails as a

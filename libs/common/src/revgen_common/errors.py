@@ -73,7 +73,7 @@ def _refused_data(error: BaseException) -> bool:
     if not isinstance(error, DBAPIError):
         return False
     sqlstate = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None) or ""
-    return sqlstate.startswith("22") or isinstance(error.orig.__cause__, asyncpg.exceptions.DataError)
+    return sqlstate.startswith("22") or isinstance(getattr(error.orig, "__cause__", None), asyncpg.exceptions.DataError)
 
 
 @dataclass(frozen=True)

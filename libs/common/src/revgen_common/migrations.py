@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from pydantic import create_model
 from pydantic_settings import BaseSettings
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from revgen_common.settings import Required, load_settings
@@ -37,20 +39,23 @@ def upgrade(migrations: Path, database_url: str) -> None:
 def migrate_main(migrations: Path, url_variable: str) -> None:
     """Migrations need only their database URL, validated like every other setting."""
     field = url_variable.lower()
-    settings_class = create_model(f"{url_variable}Settings", __base__=BaseSettings, **{field: (Required, ...)})
+    fields: dict[str, Any] = {field: (Required, ...)}
+    settings_class = create_model(f"{url_variable}Settings", __base__=BaseSettings, **fields)
     upgrade(migrations, getattr(load_settings(settings_class), field))
 
 
 def run_alembic_env() -> None:
     from alembic import context
 
-    def migrate(connection) -> None:
+    def migrate(connection: Connection) -> None:
         context.configure(connection=connection, target_metadata=None, transaction_per_migration=True)
         with context.begin_transaction():
             context.run_migrations()
 
     async def main() -> None:
-        engine = create_async_engine(context.config.get_main_option("sqlalchemy.url"))
+        url = context.config.get_main_option("sqlalchemy.url")
+        assert url is not None, "upgrade() sets sqlalchemy.url"
+        engine = create_async_engine(url)
         async with engine.connect() as connection:
             await connection.run_sync(migrate)
             await connection.commit()

@@ -13,7 +13,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Generic, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -52,7 +53,7 @@ def decode_cursor(cursor: str, arity: int) -> tuple[str, ...]:
     return tuple(position)
 
 
-def next_cursor(rows: list, limit: int, position) -> str | None:
+def next_cursor(rows: Sequence[Any], limit: int, position: Callable[[Any], tuple[Any, ...]]) -> str | None:
     """Given `limit + 1` rows fetched, the cursor after the page's last row (or None)."""
     return encode_cursor(*position(rows[limit - 1])) if len(rows) > limit else None
 

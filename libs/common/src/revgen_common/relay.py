@@ -51,7 +51,7 @@ class _Listener:
 
     @property
     def closed(self) -> bool:
-        return self.driver.is_closed()
+        return bool(self.driver.is_closed())
 
 
 async def _discard(connection: AsyncConnection) -> None:
@@ -122,12 +122,13 @@ class OutboxRelay:
     async def _listen(self) -> _Listener:
         connection = await self.engine.connect()
         raw = (await connection.get_raw_connection()).driver_connection
+        assert raw is not None
         await raw.add_listener(OUTBOX_CHANNEL, lambda *_: self._wake.set())
         raw.add_termination_listener(lambda *_: self._wake.set())  # wake up to listen again
         self._wake.set()  # rows committed while nobody listened are looked for at once
         return _Listener(connection, raw)
 
-    async def _sleep_until_woken(self, stopping: asyncio.Task) -> None:
+    async def _sleep_until_woken(self, stopping: asyncio.Task[bool]) -> None:
         woken = asyncio.create_task(self._wake.wait())
         await asyncio.wait({woken, stopping}, timeout=self.idle_poll_seconds, return_when=asyncio.FIRST_COMPLETED)
         woken.cancel()
@@ -163,9 +164,9 @@ class OutboxRelay:
                     raise outcome
             self._checkpoint("after_publish")
             parked = {row.id for row, _ in refused}
-            for row, error in refused:
-                log.error("relay %s: Kafka refused outbox row %d for good (%r); parked", self.name, row.id, error)
-                await connection.execute(_PARK, {"id": row.id, "reason": repr(error)[:2000]})
+            for row, refusal in refused:
+                log.error("relay %s: Kafka refused outbox row %d for good (%r); parked", self.name, row.id, refusal)
+                await connection.execute(_PARK, {"id": row.id, "reason": repr(refusal)[:2000]})
             published = [row for row in rows if row.id not in parked]
             await connection.execute(_MARK_PUBLISHED, {"ids": [row.id for row in published]})
         self._checkpoint("after_mark_published")
@@ -189,6 +190,6 @@ class OutboxRelay:
             # published_at is the database's now() (_MARK_PUBLISHED): compared with the same clock.
             await connection.execute(
                 delete(outbox).where(outbox.c.published_at < func.now() - self.keep_published))
-        metrics.OUTBOX_BACKLOG.labels(self.name).set(backlog)
-        metrics.OUTBOX_PARKED.labels(self.name).set(parked)
+        metrics.OUTBOX_BACKLOG.labels(self.name).set(backlog or 0)
+        metrics.OUTBOX_PARKED.labels(self.name).set(parked or 0)
         metrics.OUTBOX_OLDEST_SECONDS.labels(self.name).set(float(age or 0))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -25,7 +25,7 @@ from revgen_common.periodic import every
 from revgen_common.process_slot import ProcessSlot
 from revgen_common.relay import OutboxRelay
 
-Work = Callable[[asyncio.Event], Awaitable[None]]  # runs until the event is set
+Work = Callable[[asyncio.Event], Coroutine[Any, Any, None]]  # runs until the event is set
 
 
 class ServiceRuntime:

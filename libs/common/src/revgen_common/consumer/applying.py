@@ -6,12 +6,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING
-
 from aiokafka import TopicPartition
 
 from revgen_common import metrics
 from revgen_common.consumer import inbox
+from revgen_common.consumer.state import ConsumerState
 from revgen_common.consumer.received import NOT_PREPARED, MessageFailed, Received
 from revgen_common.consumer.routes import Staged
 from revgen_common.errors import NotYet
@@ -19,14 +18,11 @@ from revgen_common.handler_context import HandlerContext, in_handler
 from revgen_common.tracing import handling
 from revgen_common.unit_of_work import UnitOfWork
 
-if TYPE_CHECKING:
-    from revgen_common.consumer.runtime import ExactlyOnceConsumer
-
 log = logging.getLogger("revgen_common.consumer")
 
 
-class BatchApplication:
-    async def _apply_batch(self: ExactlyOnceConsumer, tp: TopicPartition, batch: list[Received]) -> bool:
+class BatchApplication(ConsumerState):
+    async def _apply_batch(self, tp: TopicPartition, batch: list[Received]) -> bool:
         """Returns True when the partition must wait and retry. A failing call is never
         repeated at once."""
         while batch:
@@ -59,7 +55,7 @@ class BatchApplication:
             return False
         return False
 
-    async def _apply_all(self: ExactlyOnceConsumer, uow: UnitOfWork, batch: list[Received]) -> None:
+    async def _apply_all(self, uow: UnitOfWork, batch: list[Received]) -> None:
         fresh = await inbox.claim(uow.connection, self.name, batch)
         halfway = len(batch) // 2
         now = asyncio.get_running_loop().time()
@@ -81,7 +77,7 @@ class BatchApplication:
             except Exception as error:
                 raise MessageFailed(position, error) from error
 
-    async def _handle(self: ExactlyOnceConsumer, uow: UnitOfWork, item: Received) -> None:
+    async def _handle(self, uow: UnitOfWork, item: Received) -> None:
         envelope = item.envelope
         assert envelope is not None
         handler = self.handlers.get(envelope.type)

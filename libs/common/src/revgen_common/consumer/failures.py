@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
-
 from aiokafka import TopicPartition
 
 from revgen_common import metrics
 from revgen_common.consumer import inbox
+from revgen_common.consumer.state import ConsumerState
 from revgen_common.consumer.received import Received
 from revgen_common.consumer.waiting import waiting
 from revgen_common.dead_letters import dead_letter_envelope, dead_letter_headers
@@ -17,14 +16,11 @@ from revgen_common.errors import classify
 from revgen_common.topics import DEAD_LETTERS
 from revgen_common.unit_of_work import UnitOfWork
 
-if TYPE_CHECKING:
-    from revgen_common.consumer.runtime import ExactlyOnceConsumer
-
 log = logging.getLogger("revgen_common.consumer")
 
 
-class FailureHandling:
-    async def _fail(self: ExactlyOnceConsumer, tp: TopicPartition, pending: list[Received], error: Exception) -> bool:
+class FailureHandling(ConsumerState):
+    async def _fail(self, tp: TopicPartition, pending: list[Received], error: Exception) -> bool:
         """Handle the failure of `pending[0]`: True if it was dead-lettered (move on), False
         if the partition must wait and retry it (and the messages behind it)."""
         item = pending[0]
@@ -50,13 +46,13 @@ class FailureHandling:
         self._hold(tp, pending, attempts, self.options.backoff.delay(attempts, verdict.retry_after))
         return False
 
-    def _hold_batch(self: ExactlyOnceConsumer, tp: TopicPartition, batch: list[Received]) -> None:
+    def _hold_batch(self, tp: TopicPartition, batch: list[Received]) -> None:
         """A whole batch failed (not one message): one more attempt, and its backoff."""
         state = self._retrying.get(tp)
         attempts = (state.attempts if state else 0) + 1
         self._hold(tp, batch, attempts, self.options.backoff.delay(attempts), keep_first=True)
 
-    def _hold(self: ExactlyOnceConsumer, tp: TopicPartition, pending: list[Received], attempts: int, delay: float, *,
+    def _hold(self, tp: TopicPartition, pending: list[Received], attempts: int, delay: float, *,
               keep_first: bool = False) -> None:
         """Backpressure: the partition stays paused and its messages not applied yet wait in
         memory (waiting.py); the poll loop goes on serving the other partitions and the group
@@ -67,7 +63,7 @@ class FailureHandling:
         now = asyncio.get_running_loop().time()
         self._retrying[tp] = waiting(pending, attempts, delay, now, keep_first=keep_first)
 
-    async def _dead_letter(self: ExactlyOnceConsumer, item: Received, error: Exception) -> None:
+    async def _dead_letter(self, item: Received, error: Exception) -> None:
         log.error("consumer %s: dead-lettering %s@%d/%d: %r", self.name, item.record.topic,
                   item.record.partition, item.record.offset, error)
         async with UnitOfWork(self.engine, self.producer) as uow:

@@ -3,22 +3,18 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING
-
 from aiokafka import TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 
 from revgen_common import metrics
+from revgen_common.consumer.state import ConsumerState
 from revgen_common.consumer.received import Received
-
-if TYPE_CHECKING:
-    from revgen_common.consumer.runtime import ExactlyOnceConsumer
 
 log = logging.getLogger("revgen_common.consumer")
 
 
-class Progress:
-    async def _commit_offset(self: ExactlyOnceConsumer, tp: TopicPartition, offset: int) -> None:
+class Progress(ConsumerState):
+    async def _commit_offset(self, tp: TopicPartition, offset: int) -> None:
         if self._committed.get(tp, -1) >= offset:
             return
         try:
@@ -29,10 +25,10 @@ class Progress:
             # the last committed offset and the inbox absorbs the repeats.
             log.warning("consumer %s: offset commit for %s failed: %r", self.name, tp, error)
 
-    def _count(self: ExactlyOnceConsumer, item: Received, outcome: str) -> None:
+    def _count(self, item: Received, outcome: str) -> None:
         metrics.EVENTS_CONSUMED.labels(self.name, item.record.topic, outcome).inc()
 
-    def _refresh_lag(self: ExactlyOnceConsumer) -> None:
+    def _refresh_lag(self) -> None:
         now = time.monotonic()
         if now < self._next_lag_refresh:
             return

@@ -19,7 +19,7 @@ class Retry:
 
     @property
     def offset(self) -> int:
-        return self.pending[0].record.offset
+        return int(self.pending[0].record.offset)
 
     def cancel(self) -> None:
         if self.timer is not None:

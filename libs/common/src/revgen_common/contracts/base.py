@@ -54,7 +54,8 @@ class Contract(BaseModel):
     @classmethod
     def producers(cls) -> tuple[str, ...]:
         """The services that publish it: its own `produced_by`, else its module's `PRODUCED_BY`."""
-        return getattr(cls, "produced_by", None) or getattr(sys.modules[cls.__module__], "PRODUCED_BY", ())
+        own: tuple[str, ...] | None = getattr(cls, "produced_by", None)
+        return own or tuple(getattr(sys.modules[cls.__module__], "PRODUCED_BY", ()))
 
     def key(self) -> str:
         """The Kafka key: what must stay in order (the topic's `key` says what it is)."""

@@ -44,13 +44,13 @@ class StripeEventReceived(ProviderWebhookReceived, topic=STRIPE_WEBHOOKS):
             if isinstance(customer, str) and customer:
                 return customer
             if isinstance(obj.get("id"), str) and obj["id"]:
-                return obj["id"]
+                return str(obj["id"])
         return str(raw["id"])
 
 
 def _first(raw: Mapping[str, Any], name: str) -> str:
     value = raw[name]
-    return value[0] if isinstance(value, list) else value  # a repeated form parameter
+    return str(value[0] if isinstance(value, list) else value)  # a repeated form parameter
 
 
 class TwilioWebhookReceived(ProviderWebhookReceived, abstract=True):

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 DEFAULT_START = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
 
 
-def _at(zone: str, *fields: int) -> datetime:
-    return datetime(*fields, tzinfo=ZoneInfo(zone)).astimezone(UTC)
+def _at(zone: str, year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
 
 CALENDAR_EDGES: dict[str, datetime] = {
