@@ -1,7 +1,7 @@
 """Prometheus metrics of the runtime, one set per process (scraped at /metrics)."""
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram, start_http_server
+from prometheus_client import Counter, Gauge, Histogram
 
 EVENTS_CONSUMED = Counter(
     "revgen_events_consumed_total", "Messages taken from Kafka by a consumer, by outcome",
@@ -27,7 +27,3 @@ CONSUMER_LAG = Gauge(
 )
 PAUSED_PARTITIONS = Gauge("revgen_paused_partitions", "Partitions paused for backpressure or retry", ["consumer"])
 
-
-def serve_metrics(port: int) -> None:
-    if port:
-        start_http_server(port, addr="0.0.0.0")

@@ -6,14 +6,16 @@ membership, ADR 0010), its outbox relay, and what the service adds — consumers
 clients to close. On the way out everything is stopped and awaited, then the slot is
 released and the engine closed, in that order, the same in every service.
 `service_app` is the FastAPI frame every internal API shares: routes, the one error
-mapping, the internal credential, /metrics.
+mapping, the internal credential, /metrics. `serve` is every service's `main`.
 """
 from __future__ import annotations
 
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
-from typing import Any
+from typing import Any, TypeVar
+
+import uvicorn
 
 from fastapi import APIRouter, FastAPI
 from prometheus_client import make_asgi_app
@@ -21,9 +23,12 @@ from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from revgen_common.internal_api import InternalCredential
+from revgen_common.logs import configure_logging
 from revgen_common.periodic import every
 from revgen_common.process_slot import ProcessSlot
 from revgen_common.relay import OutboxRelay
+from revgen_common.settings import ServiceSettings, load_settings
+from revgen_common.tracing import configure_tracing
 
 Work = Callable[[asyncio.Event], Coroutine[Any, Any, None]]  # runs until the event is set
 
@@ -76,3 +81,16 @@ def service_app(name: str, lifespan: Callable[[FastAPI], contextlib.AbstractAsyn
     app.add_middleware(InternalCredential, token=api_token.get_secret_value())
     app.mount("/metrics", make_asgi_app())
     return app
+
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def serve(name: str, settings_class: type[S], create_app: Callable[[S], FastAPI]) -> None:
+    """A service's process: its settings validated first (every missing or placeholder
+    variable named, before any port opens), then logs, tracing, and its API on its port."""
+    settings = load_settings(settings_class)
+    configure_logging(settings.log_level)
+    configure_tracing(name)
+    # Forwarded headers are judged by the app (identity's TRUSTED_PROXIES), never by uvicorn.
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None, proxy_headers=False)

@@ -57,8 +57,9 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", case_sensitive=False, frozen=True)
 
     kafka_bootstrap_servers: Required
-    metrics_port: int = Field(default=0, ge=0, le=65535)  # 0: no metrics endpoint
     log_level: str = "INFO"
+    host: str = "127.0.0.1"
+    port: int = Field(default=0, ge=0, le=65535)  # each service names its own default
 
 
 S = TypeVar("S", bound=BaseSettings)
