@@ -23,6 +23,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from revgen_common.errors import NotFound, Refused, Unprocessable
+
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -95,13 +97,17 @@ async def _http_error(request: Request, error: Exception) -> Response:
 DomainErrors = Mapping[type[Exception], int | Callable[[Exception], Response]]
 
 
+# A domain's refusals, the same status in every service; a service's own table may add to it.
+REFUSALS: dict[type[Exception], int] = {Refused: 409, NotFound: 404, Unprocessable: 422}
+
+
 def install_error_handling(app: FastAPI, domain_errors: DomainErrors, max_body_bytes: int = MAX_BODY_BYTES) -> None:
     """Map every error of `app` to its status: input, size, HTTP, then the service's own
     table (an exception type to a status, answered `{"error": str(e)}`, or to a function
     building the response)."""
     app.add_exception_handler(RequestValidationError, _invalid_input)
     app.add_exception_handler(HTTPException, _http_error)
-    for kind, answer in domain_errors.items():
+    for kind, answer in {**REFUSALS, **domain_errors}.items():
         app.add_exception_handler(kind, _domain_handler(answer))
     app.add_middleware(ContainedErrors, max_body_bytes=max_body_bytes)
 

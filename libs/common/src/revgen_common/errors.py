@@ -1,5 +1,7 @@
 """Every handler failure is either transient (wait, then try the same message again) or
-permanent (dead-letter it with the reason). Nothing is swallowed.
+permanent (dead-letter it with the reason). Nothing is swallowed. A domain's refusals
+(`Refused`, `NotFound`, `Unprocessable`) are permanent, and every API answers them with the
+same status (api_errors.REFUSALS): the domain names what went wrong, not an HTTP code.
 """
 from __future__ import annotations
 
@@ -31,6 +33,18 @@ class NotYet(TransientError):
 
 class PermanentError(Exception):
     """Retrying cannot help (bad data, a rule the message breaks): dead-letter it."""
+
+
+class Refused(PermanentError):
+    """A command breaks a rule; nothing was done (an API answers 409, api_errors)."""
+
+
+class NotFound(Refused):
+    """What a command names does not exist (404)."""
+
+
+class Unprocessable(Refused):
+    """A command contradicts itself, e.g. an idempotency key reused with other parameters (422)."""
 
 
 class UndecodableMessage(PermanentError):

@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from billing import SERVICE
-from billing.service_layer.subscribe import Refused
+from revgen_common.errors import Refused
 from billing_testing import command, outbox, plan, scalar
 from revgen_common.envelope import Envelope
 from revgen_common.unit_of_work import UnitOfWork

@@ -19,7 +19,7 @@ from sqlalchemy import text
 
 from billing.adapters.stripe_gateway import StripeRefused
 from billing.service_layer.catalog import NewCoupon, NewPlan
-from billing.service_layer.subscribe import CreateSubscription, Refused
+from billing.service_layer.subscribe import CreateSubscription
 from revgen_common.api_errors import INPUT_ERRORS, documented, error_response, install_error_handling
 from revgen_common.api_input import Flag, InputModel, Int32, Line, Number
 from revgen_common.errors import PermanentError, TransientError
@@ -230,7 +230,6 @@ async def readyz(billing: Billing) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     install_error_handling(app, {
-        Refused: lambda e: error_response(e.status, str(e)),
         StripeRefused: 402,
         PermanentError: 409,  # e.g. an object Stripe no longer has: nothing a retry would change
         TransientError: lambda e: error_response(503, str(e), headers={"Retry-After": str(int(e.retry_after or 5))}),

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billing.adapters.stripe_gateway import StripeGateway
 from billing.domain.subscription_state import HOLDS_PLAN
-from billing.service_layer.subscribe import Refused
+from revgen_common.errors import NotFound, Refused
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ class Catalog:
         before the wait, and miss it.)"""
         async with self.engine.begin() as db:
             if (await db.execute(text("SELECT id FROM plans WHERE id = :id FOR UPDATE"), {"id": plan_id})).first() is None:
-                raise Refused(f"no plan {plan_id!r}", 404)
+                raise NotFound(f"no plan {plan_id!r}")
             if await db.scalar(_PLAN_HELD, {"id": plan_id, "holding": list(HOLDS_PLAN)}):
                 raise Refused(f"plan {plan_id!r} has active or trialing subscriptions; move them first")
             await db.execute(text("UPDATE plans SET active = false WHERE id = :id"), {"id": plan_id})
@@ -106,7 +106,7 @@ class Catalog:
     async def deactivate_coupon(self, coupon_id: str) -> dict:
         async with self.engine.begin() as db:
             if await db.scalar(text("UPDATE coupons SET active = false WHERE id = :id RETURNING id"), {"id": coupon_id}) is None:
-                raise Refused(f"no coupon {coupon_id!r}", 404)
+                raise NotFound(f"no coupon {coupon_id!r}")
         return await self._row("coupons", coupon_id)
 
     async def _row(self, table: str, id: str) -> dict | None:

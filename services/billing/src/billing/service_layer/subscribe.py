@@ -25,20 +25,12 @@ from billing import SERVICE
 from billing.adapters.stripe_gateway import StripeGateway
 from billing.service_layer.stripe_sync import refresh
 from revgen_common.checkpoints import Checkpoint, no_checkpoint
-from revgen_common.errors import PermanentError
+from revgen_common.errors import NotFound, PermanentError, Refused, Unprocessable
 from revgen_common.unit_of_work import UnitOfWork
 
 OPEN_STATES = ("started", "customer_ready", "compensating")
 # Stripe keeps idempotency keys at least 24 h; past this age a step looks before it creates.
 KEY_HORIZON = timedelta(hours=23)
-
-
-class Refused(Exception):
-    """The command breaks a rule; nothing was done."""
-
-    def __init__(self, reason: str, status: int = 409):
-        super().__init__(reason)
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -121,7 +113,7 @@ class SubscribeSaga:
             plan = (await db.execute(text("SELECT active, trial_days FROM plans WHERE id = :p FOR SHARE"),
                                      {"p": command.plan_id})).first()
             if plan is None:
-                raise Refused(f"no plan {command.plan_id!r}", 404)
+                raise NotFound(f"no plan {command.plan_id!r}")
             if not plan.active:
                 raise Refused(f"plan {command.plan_id!r} is no longer offered")  # D7
             deleted = await db.scalar(text("""
@@ -147,7 +139,7 @@ class SubscribeSaga:
                 if "one_open_command_per_client" in str(error.orig):
                     raise Refused("a subscription is already being created for this client") from None
                 if "coupon_id" in str(error.orig):
-                    raise Refused(f"no coupon {command.coupon_id!r}", 404) from None
+                    raise NotFound(f"no coupon {command.coupon_id!r}") from None
                 raise
             if inserted is None:  # a request with the same key committed it meanwhile: this is a replay
                 await self._known(db, command)
@@ -164,7 +156,7 @@ class SubscribeSaga:
         existing = await db.scalar(text("SELECT params_hash FROM subscription_commands WHERE id = :id"),
                                    {"id": command.command_id})
         if existing is not None and existing != command.params_hash():
-            raise Refused("this idempotency key was used with other parameters", 422)
+            raise Unprocessable("this idempotency key was used with other parameters")
         return existing is not None
 
     # -- steps 2 and 3, resumable ----------------------------------------------------------
@@ -201,7 +193,7 @@ class SubscribeSaga:
         async with self.engine.connect() as db:
             row = (await db.execute(_COMMAND, {"id": command_id, "horizon": KEY_HORIZON.total_seconds()})).first()
         if row is None:
-            raise Refused(f"no subscription command {command_id!r}", 404)
+            raise NotFound(f"no subscription command {command_id!r}")
         return row._asdict()
 
     async def _advance(self, command_id: str) -> None:

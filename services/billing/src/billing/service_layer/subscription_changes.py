@@ -16,8 +16,8 @@ from billing import SERVICE
 from billing.adapters.stripe_gateway import StripeGateway
 from billing.domain.retention import retention_offer
 from billing.service_layer.stripe_sync import refresh
-from billing.service_layer.subscribe import Refused
 from revgen_common.unit_of_work import UnitOfWork
+from revgen_common.errors import NotFound, Refused
 
 
 class SubscriptionChanges:
@@ -29,7 +29,7 @@ class SubscriptionChanges:
         async with self.engine.connect() as db:
             plan = (await db.execute(text("SELECT stripe_price_id, active FROM plans WHERE id = :p"), {"p": plan_id})).first()
         if plan is None:
-            raise Refused(f"no plan {plan_id!r}", 404)
+            raise NotFound(f"no plan {plan_id!r}")
         if not plan.active:
             raise Refused(f"plan {plan_id!r} is no longer offered")  # D7
         current = await self._stripe_subscription(subscription_id)
@@ -66,7 +66,7 @@ class SubscriptionChanges:
                   AND status IN ('trialing', 'active', 'past_due', 'paused', 'unpaid')
                 ORDER BY created_at DESC LIMIT 1"""), {"c": client_id})).first()
             if sub is None:
-                raise Refused(f"client {client_id!r} has no subscription to cancel", 404)
+                raise NotFound(f"client {client_id!r} has no subscription to cancel")
             stats = (await db.execute(text("""
                 SELECT count(*) FILTER (WHERE outcome IN ('won', 'lost')) AS decided,
                        count(*) FILTER (WHERE outcome = 'won') AS won,
@@ -88,7 +88,7 @@ class SubscriptionChanges:
             row = (await db.execute(text("SELECT subscription_id FROM cancellation_requests WHERE id = CAST(:id AS uuid)"),
                                     {"id": request_id})).first()
         if row is None:
-            raise Refused(f"no cancellation request {request_id!r}", 404)
+            raise NotFound(f"no cancellation request {request_id!r}")
         subscription = await self._update(row.subscription_id, {"cancel_at_period_end": True}, f"cancellation:{request_id}")
         async with self.engine.begin() as db:
             await db.execute(text("UPDATE cancellation_requests SET status = 'confirmed' WHERE id = CAST(:id AS uuid)"),
@@ -101,7 +101,7 @@ class SubscriptionChanges:
         async with self.engine.connect() as db:
             row = (await db.execute(text("SELECT status FROM subscriptions WHERE id = :id"), {"id": subscription_id})).first()
         if row is None:
-            raise Refused(f"no subscription {subscription_id!r}", 404)
+            raise NotFound(f"no subscription {subscription_id!r}")
         if row.status == "canceled":
             raise Refused("the subscription is canceled")
         return row
@@ -110,7 +110,7 @@ class SubscriptionChanges:
         await self._local(subscription_id)
         current = await self.stripe.retrieve_subscription(subscription_id)
         if current is None:
-            raise Refused(f"subscription {subscription_id!r} is missing at Stripe", 409)
+            raise Refused(f"subscription {subscription_id!r} is missing at Stripe")
         return current
 
     async def _update(self, subscription_id: str, params: dict, key: str) -> dict:
