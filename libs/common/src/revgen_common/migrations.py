@@ -6,6 +6,7 @@ Each service keeps its migrations in `services/<name>/migrations`, whose env.py 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,26 @@ def upgrade(migrations: Path, database_url: str) -> None:
     config.set_main_option("script_location", str(migrations))
     config.set_main_option("sqlalchemy.url", database_url)
     command.upgrade(config, "head")
+
+
+@dataclass(frozen=True)
+class ServiceMigrations:
+    """A service's migrations: `upgrade(url)` for tests and tools, `main()` for its
+    `revgen-<service>-migrate` command."""
+    directory: Path
+    url_variable: str
+
+    def upgrade(self, database_url: str) -> None:
+        upgrade(self.directory, database_url)
+
+    def main(self) -> None:
+        migrate_main(self.directory, self.url_variable)
+
+
+def of_service(package_file: str, url_variable: str) -> ServiceMigrations:
+    """The migrations of the service whose package holds `package_file`:
+    services/<name>/migrations, beside its src/."""
+    return ServiceMigrations(Path(package_file).resolve().parents[2] / "migrations", url_variable)
 
 
 def migrate_main(migrations: Path, url_variable: str) -> None:

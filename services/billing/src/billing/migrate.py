@@ -1,18 +1,9 @@
 """`revgen-billing-migrate`: bring the billing database to the latest schema (a one-shot step)."""
-from pathlib import Path
+from revgen_common.migrations import of_service
 
-from revgen_common.migrations import migrate_main, upgrade
-
-MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
-
-
-def upgrade_database(database_url: str) -> None:
-    upgrade(MIGRATIONS, database_url)
-
-
-def main() -> None:
-    migrate_main(MIGRATIONS, "BILLING_DATABASE_URL")
-
+MIGRATIONS = of_service(__file__, "BILLING_DATABASE_URL")
+upgrade_database = MIGRATIONS.upgrade
+main = MIGRATIONS.main
 
 if __name__ == "__main__":
     main()
