@@ -6,7 +6,7 @@ write with `connection` and whatever they `publish` commit together, or not at a
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
@@ -15,6 +15,16 @@ from revgen_common.envelope import Envelope
 from revgen_common.handler_context import refuse_inside_a_handler
 from revgen_common.outbox import outbox_row, write_outbox
 from revgen_common.topics import TopicSpec
+
+
+class Transaction(Protocol):
+    """What code that writes needs of its transaction, whoever opened it: a `UnitOfWork` of
+    its own, or a handler's `HandlerContext` (the consumer's batch, which it cannot commit)."""
+
+    @property
+    def connection(self) -> Any: ...  # an AsyncConnection (a handler's refuses commit/rollback)
+
+    def publish(self, message: Contract, *, event_id: uuid.UUID | None = None) -> object: ...
 
 
 class UnitOfWork:

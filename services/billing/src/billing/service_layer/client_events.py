@@ -8,7 +8,7 @@ from billing.service_layer.stripe_events import StripeEvents
 from billing.service_layer.stripe_sync import refresh
 from revgen_common.contracts.messaging import LeadOutcomeRecorded
 from revgen_common.envelope import Envelope
-from revgen_common.unit_of_work import UnitOfWork
+from revgen_common.unit_of_work import Transaction
 
 
 class ClientEvents:
@@ -16,7 +16,7 @@ class ClientEvents:
         self.stripe_events = stripe_events
         self.stripe = stripe_events.stripe
 
-    async def client_deleted(self, message: Envelope, uow: UnitOfWork) -> None:
+    async def client_deleted(self, message: Envelope, uow: Transaction) -> None:
         """B3: the client's Stripe subscription is canceled, and stays canceled (D7).
 
         Marking the account deleted locks its row, and a saga's local commit holds that row
@@ -36,7 +36,7 @@ class ClientEvents:
         for subscription_id in live:
             await refresh(uow, self.stripe, subscription_id)  # cancels it: the client is deleted
 
-    async def lead_outcome(self, message: Envelope, uow: UnitOfWork) -> None:
+    async def lead_outcome(self, message: Envelope, uow: Transaction) -> None:
         p = LeadOutcomeRecorded.model_validate(message.payload)  # a malformed one is dead-lettered
         await uow.connection.execute(text("""
             INSERT INTO lead_outcomes (client_id, lead_id, outcome, job_value_cents, decided_at)

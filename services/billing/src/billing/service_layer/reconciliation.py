@@ -20,7 +20,7 @@ from billing.domain.subscription_state import Stored, SubscriptionState
 from billing.service_layer.stripe_events import StripeEvents, record_drift
 from billing.service_layer.stripe_sync import UnknownClient, as_stored, lock_object, refresh, stored
 from revgen_common.clock import Clock, system_clock
-from revgen_common.unit_of_work import UnitOfWork
+from revgen_common.unit_of_work import Transaction, UnitOfWork
 
 log = logging.getLogger(__name__)
 EVENT_LOOKBACK_SECONDS = 3 * 24 * 3600  # as far back as Stripe retries webhooks
@@ -133,7 +133,7 @@ class Reconciliation:
                 await self._drift(uow, report, "undelivered_event", event["id"], event["type"], True)
             await uow.commit()
 
-    async def _drift(self, uow: UnitOfWork, report: ReconciliationReport, kind: str, object_id: str, detail: str,
+    async def _drift(self, uow: Transaction, report: ReconciliationReport, kind: str, object_id: str, detail: str,
                      repaired: bool, client_id: str | None = None) -> None:
         await record_drift(uow, kind, object_id, detail, repaired=repaired, client_id=client_id)
         report.drifts.append((kind, object_id, detail))

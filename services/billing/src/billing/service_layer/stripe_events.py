@@ -6,6 +6,7 @@ both see the same "before" and publish the same outcome twice."""
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -14,10 +15,10 @@ from sqlalchemy import text
 
 from billing.adapters.stripe_gateway import StripeGateway
 from billing.service_layer.stripe_sync import UnknownClient, client_of, lock_object, refresh
-from revgen_common.contracts import billing as events
+from revgen_common.contracts import Contract, billing as events
 from revgen_common.contracts.commands import SendMessage
 from revgen_common.envelope import Envelope, event_id_from
-from revgen_common.unit_of_work import UnitOfWork
+from revgen_common.unit_of_work import Transaction
 
 log = logging.getLogger(__name__)
 
@@ -34,25 +35,26 @@ def _parent_subscription(invoice: dict[str, Any]) -> str | None:
 
 
 class _Attempt:
-    """What a route does, kept only if it finishes: its writes run in a savepoint, and its
-    messages wait here until the savepoint is released."""
+    """The transaction a route writes in (a Transaction): its writes run in a savepoint, and
+    what it publishes waits here until the savepoint is released, so a route that fails
+    half-way leaves neither rows nor messages."""
 
-    def __init__(self, uow: UnitOfWork):
+    def __init__(self, uow: Transaction):
         self.connection = uow.connection
-        self.messages: list[tuple[tuple, dict]] = []
+        self.messages: list[tuple[Contract, uuid.UUID | None]] = []
 
-    def publish(self, *args: Any, **kwargs: Any) -> None:
-        self.messages.append((args, kwargs))
+    def publish(self, message: Contract, *, event_id: uuid.UUID | None = None) -> None:
+        self.messages.append((message, event_id))
 
-    def keep(self, uow: UnitOfWork) -> None:
-        for args, kwargs in self.messages:
-            uow.publish(*args, **kwargs)
+    def keep(self, uow: Transaction) -> None:
+        for message, event_id in self.messages:
+            uow.publish(message, event_id=event_id)
 
 
 class StripeEvents:
     def __init__(self, stripe: StripeGateway):
         self.stripe = stripe
-        self.routes: dict[str, Callable[[UnitOfWork, dict[str, Any]], Awaitable[None]]] = {
+        self.routes: dict[str, Callable[[Transaction, dict[str, Any]], Awaitable[None]]] = {
             **{f"customer.subscription.{t}": self._subscription
                for t in ("created", "updated", "deleted", "paused", "resumed", "trial_will_end", "pending_update_applied")},
             **{f"invoice.{t}": self._invoice for t in ("created", "finalized", "paid", "payment_succeeded",
@@ -67,11 +69,11 @@ class StripeEvents:
             "payment_method.attached": self._payment_method,
         }
 
-    async def received(self, message: Envelope, uow: UnitOfWork) -> None:
+    async def received(self, message: Envelope, uow: Transaction) -> None:
         """Consumer handler for ingress's StripeEventReceived (the raw event, verified)."""
         await self.apply(uow, message.payload["raw"], source="webhook")
 
-    async def apply(self, uow: UnitOfWork, event: dict[str, Any], source: str) -> bool:
+    async def apply(self, uow: Transaction, event: dict[str, Any], source: str) -> bool:
         """True if the event was applied now. False if it was before (a redelivery, or
         reconciliation racing a webhook), or if it cannot be yet: for a customer no client
         owns, nothing is kept, not even the ledger row, so reconciliation tries it again."""
@@ -88,14 +90,14 @@ class StripeEvents:
         return True
 
     @staticmethod
-    async def _claim(uow: UnitOfWork, event: dict[str, Any], source: str) -> bool:
+    async def _claim(uow: Transaction, event: dict[str, Any], source: str) -> bool:
         created = datetime.fromtimestamp(event.get("created") or 0, UTC)
         return await uow.connection.scalar(_LEDGER, {"id": event["id"], "type": event["type"], "created": created,
                                                      "source": source}) is not None
 
     # -- subscriptions ------------------------------------------------------------------
 
-    async def _subscription(self, uow: UnitOfWork, event: dict[str, Any]) -> None:
+    async def _subscription(self, uow: Transaction, event: dict[str, Any]) -> None:
         subscription_id = event["data"]["object"]["id"]
         if await refresh(uow, self.stripe, subscription_id) is None:
             log.warning("%s for %s, which stripe no longer has; reconciliation reports it", event["type"],
@@ -103,7 +105,7 @@ class StripeEvents:
 
     # -- invoices -----------------------------------------------------------------------
 
-    async def _invoice(self, uow: UnitOfWork, event: dict[str, Any]) -> None:
+    async def _invoice(self, uow: Transaction, event: dict[str, Any]) -> None:
         snapshot = event["data"]["object"]
         await lock_object(uow, snapshot["id"])
         invoice = await self.stripe.find(self.stripe.v1.invoices.retrieve_async(snapshot["id"])) or snapshot
@@ -138,7 +140,7 @@ class StripeEvents:
         elif invoice["status"] == "open" and event["type"] == "invoice.payment_action_required":
             uow.publish(events.PaymentActionRequired(**payment))
 
-    async def _receipt(self, uow: UnitOfWork, client_id: str, invoice: dict[str, Any]) -> None:
+    async def _receipt(self, uow: Transaction, client_id: str, invoice: dict[str, Any]) -> None:
         """Exactly one receipt per paid invoice (E4): the paid transition happens once, and
         the command's id comes from the invoice so messaging absorbs any copy."""
         phone = await uow.connection.scalar(text("SELECT phone FROM billing_accounts WHERE client_id = :c"), {"c": client_id})
@@ -152,7 +154,7 @@ class StripeEvents:
 
     # -- checkout, charges, disputes, customers ----------------------------------------------
 
-    async def _checkout_completed(self, uow: UnitOfWork, event: dict[str, Any]) -> None:
+    async def _checkout_completed(self, uow: Transaction, event: dict[str, Any]) -> None:
         session = event["data"]["object"]
         client_id = session.get("client_reference_id") or (session.get("metadata") or {}).get("client_id")
         if client_id and session.get("customer"):
@@ -164,7 +166,7 @@ class StripeEvents:
         if session.get("subscription"):
             await refresh(uow, self.stripe, session["subscription"])
 
-    async def _charge(self, uow: UnitOfWork, event: dict[str, Any]) -> None:
+    async def _charge(self, uow: Transaction, event: dict[str, Any]) -> None:
         snapshot = event["data"]["object"]
         await lock_object(uow, snapshot["id"])
         charge = await self.stripe.find(self.stripe.v1.charges.retrieve_async(snapshot["id"])) or snapshot
@@ -181,7 +183,7 @@ class StripeEvents:
                                                amount_refunded_cents=charge["amount_refunded"],
                                                currency=charge.get("currency") or "usd"))
 
-    async def _dispute(self, uow: UnitOfWork, event: dict[str, Any]) -> None:
+    async def _dispute(self, uow: Transaction, event: dict[str, Any]) -> None:
         snapshot = event["data"]["object"]
         await lock_object(uow, snapshot["id"])
         dispute = await self.stripe.find(self.stripe.v1.disputes.retrieve_async(snapshot["id"])) or snapshot
@@ -206,7 +208,7 @@ class StripeEvents:
         if dispute["status"] in CLOSED_DISPUTE and before not in CLOSED_DISPUTE:
             uow.publish(events.DisputeClosed(**outcome))
 
-    async def _customer(self, uow: UnitOfWork, event: dict[str, Any]) -> None:
+    async def _customer(self, uow: Transaction, event: dict[str, Any]) -> None:
         snapshot = event["data"]["object"]
         await lock_object(uow, snapshot["id"])
         customer = await self.stripe.find(self.stripe.v1.customers.retrieve_async(snapshot["id"])) or snapshot
@@ -216,22 +218,22 @@ class StripeEvents:
                                              WHERE stripe_customer_id = :cus"""),
                                      {"e": customer.get("email"), "p": customer.get("phone"), "cus": customer["id"]})
 
-    async def _customer_deleted(self, uow: UnitOfWork, event: dict[str, Any]) -> None:
+    async def _customer_deleted(self, uow: Transaction, event: dict[str, Any]) -> None:
         """The account forgets the customer, so the next create makes a new one instead of
         failing on a customer Stripe no longer has."""
         await uow.connection.execute(text("""UPDATE billing_accounts SET stripe_customer_id = NULL
                                              WHERE stripe_customer_id = :cus"""), {"cus": event["data"]["object"]["id"]})
 
-    async def _payment_method(self, uow: UnitOfWork, event: dict[str, Any]) -> None:
+    async def _payment_method(self, uow: Transaction, event: dict[str, Any]) -> None:
         customer = event["data"]["object"].get("customer")
         await uow.connection.execute(text("UPDATE billing_accounts SET has_payment_method = true WHERE stripe_customer_id = :c"),
                                      {"c": customer})
 
-    async def _nothing_to_change(self, uow: UnitOfWork, event: dict[str, Any]) -> None:
+    async def _nothing_to_change(self, uow: Transaction, event: dict[str, Any]) -> None:
         log.debug("stripe event %s (%s) recorded; nothing to change", event["id"], event["type"])
 
 
-async def record_drift(uow: UnitOfWork, kind: str, object_id: str, detail: str, *, repaired: bool,
+async def record_drift(uow: Transaction, kind: str, object_id: str, detail: str, *, repaired: bool,
                        client_id: str | None = None) -> bool:
     """One discrepancy row per drift, and one operator alert with it (E2)."""
     if await uow.connection.scalar(_RECORD_DRIFT, {"kind": kind, "id": object_id, "detail": detail,

@@ -18,7 +18,7 @@ from sqlalchemy import text
 from billing.adapters.stripe_gateway import StripeGateway
 from billing.domain.subscription_state import Stored, SubscriptionState, outcomes
 from revgen_common.contracts import contract_for
-from revgen_common.unit_of_work import UnitOfWork
+from revgen_common.unit_of_work import Transaction
 
 _CLIENT_OF_CUSTOMER = text("SELECT client_id FROM billing_accounts WHERE stripe_customer_id = :c")
 _STORED = text("""SELECT status, paused, cancel_at_period_end, plan_id FROM subscriptions WHERE id = :id FOR UPDATE""")
@@ -47,13 +47,13 @@ class UnknownClient(Exception):
     """A Stripe object whose customer belongs to no client we know (reconciliation reports it)."""
 
 
-async def lock_object(uow: UnitOfWork, object_id: str) -> None:
+async def lock_object(uow: Transaction, object_id: str) -> None:
     """Until the transaction ends, one transaction at a time handles this Stripe object, even
     before any row for it exists (the saga and a webhook racing to store a new subscription)."""
     await uow.connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:id))"), {"id": object_id})
 
 
-async def client_of(uow: UnitOfWork, customer_id: str, metadata: dict[str, Any] | None = None) -> str:
+async def client_of(uow: Transaction, customer_id: str, metadata: dict[str, Any] | None = None) -> str:
     client_id = (metadata or {}).get("client_id") or await uow.connection.scalar(
         _CLIENT_OF_CUSTOMER, {"c": customer_id})
     if not client_id:
@@ -61,12 +61,12 @@ async def client_of(uow: UnitOfWork, customer_id: str, metadata: dict[str, Any] 
     return client_id
 
 
-async def is_deleted(uow: UnitOfWork, client_id: str) -> bool:
+async def is_deleted(uow: Transaction, client_id: str) -> bool:
     return bool(await uow.connection.scalar(
         text("SELECT deleted_at IS NOT NULL FROM billing_accounts WHERE client_id = :c"), {"c": client_id}))
 
 
-async def refresh(uow: UnitOfWork, stripe: StripeGateway, subscription_id: str,
+async def refresh(uow: Transaction, stripe: StripeGateway, subscription_id: str,
                   command_id: str | None = None) -> dict[str, Any] | None:
     """Store the subscription as Stripe has it NOW (None if Stripe does not know it).
 
@@ -87,18 +87,18 @@ async def refresh(uow: UnitOfWork, stripe: StripeGateway, subscription_id: str,
     return current
 
 
-async def stored(uow: UnitOfWork, subscription_id: str) -> Stored | None:
+async def stored(uow: Transaction, subscription_id: str) -> Stored | None:
     row = (await uow.connection.execute(_STORED, {"id": subscription_id})).first()
     return Stored(row.status, row.paused, row.cancel_at_period_end, row.plan_id) if row else None
 
 
-async def as_stored(uow: UnitOfWork, state: SubscriptionState) -> Stored:
+async def as_stored(uow: Transaction, state: SubscriptionState) -> Stored:
     """Stripe's subscription in the terms we store and compare."""
     plan_id = await uow.connection.scalar(_PLAN_OF_PRICE, {"p": state.price_id})
     return Stored(state.status, state.paused, state.cancel_at_period_end, plan_id)
 
 
-async def sync_subscription(uow: UnitOfWork, obj: dict[str, Any], command_id: str | None = None) -> list[str]:
+async def sync_subscription(uow: Transaction, obj: dict[str, Any], command_id: str | None = None) -> list[str]:
     """Store Stripe's subscription; returns the outcome events published."""
     state = SubscriptionState.from_stripe(obj)
     db = uow.connection

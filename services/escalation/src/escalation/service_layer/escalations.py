@@ -20,7 +20,7 @@ from revgen_common.contracts import contract_for, identity, messaging
 from revgen_common.contracts.commands import SendMessage
 from revgen_common.envelope import Envelope
 from revgen_common.tokens import new_token, token_hash
-from revgen_common.unit_of_work import UnitOfWork
+from revgen_common.unit_of_work import Transaction, UnitOfWork
 
 
 _CREATE = text("""
@@ -92,7 +92,7 @@ class Escalations:
 
     # -- requests (consumer handler) ---------------------------------------------------
 
-    async def request(self, event: Envelope, uow: UnitOfWork) -> None:
+    async def request(self, event: Envelope, uow: Transaction) -> None:
         p = event.payload
         db = uow.connection
         if await db.scalar(text("SELECT 1 FROM deleted_clients WHERE client_id = :c"), {"c": p["client_id"]}):
@@ -165,19 +165,19 @@ class Escalations:
 
     # -- the roster (identity's events) --------------------------------------------------
 
-    async def member_added(self, event: Envelope, uow: UnitOfWork) -> None:
+    async def member_added(self, event: Envelope, uow: Transaction) -> None:
         p = event.payload
         await uow.connection.execute(text("""
             INSERT INTO team_members (client_id, person_id, name, phone, role) VALUES (:c, :p, :n, :ph, :r)
             ON CONFLICT (client_id, person_id) DO UPDATE SET name = :n, phone = :ph, role = :r, active = true"""),
             {"c": p["client_id"], "p": p["person_id"], "n": p["name"], "ph": p.get("phone"), "r": p["role"]})
 
-    async def member_role_changed(self, event: Envelope, uow: UnitOfWork) -> None:
+    async def member_role_changed(self, event: Envelope, uow: Transaction) -> None:
         p = event.payload
         await uow.connection.execute(text("UPDATE team_members SET role = :r WHERE client_id = :c AND person_id = :p"),
                                      {"r": p["role"], "c": p["client_id"], "p": p["person_id"]})
 
-    async def member_deactivated(self, event: Envelope, uow: UnitOfWork) -> None:
+    async def member_deactivated(self, event: Envelope, uow: Transaction) -> None:
         """B7: their open claims go back to the team, which is told again, once."""
         p = event.payload
         db = uow.connection
@@ -190,7 +190,7 @@ class Escalations:
             await self._notify(uow, row._asdict(), roles=None, now=now)
             self._outcome(uow, "EscalationReleased", row._asdict(), person=p["person_id"])
 
-    async def business_hours_set(self, event: Envelope, uow: UnitOfWork) -> None:
+    async def business_hours_set(self, event: Envelope, uow: Transaction) -> None:
         p = event.payload
         await uow.connection.execute(text("""
             INSERT INTO business_hours (client_id, timezone, hours) VALUES (:c, :tz, CAST(:h AS jsonb))
@@ -199,7 +199,7 @@ class Escalations:
 
     # -- consent (messaging's events) ----------------------------------------------------
 
-    async def lead_opted_out(self, event: Envelope, uow: UnitOfWork) -> None:
+    async def lead_opted_out(self, event: Envelope, uow: Transaction) -> None:
         """Open escalations of the lead are withdrawn (the timer stops re-notifying the team);
         whoever had claimed one is told not to call, once."""
         p = event.payload
@@ -215,17 +215,17 @@ class Escalations:
                            "please do not call or text them. The escalation is closed.")
             self._outcome(uow, "EscalationWithdrawn", row._asdict(), person=row.claimed_by)
 
-    async def lead_opted_in(self, event: Envelope, uow: UnitOfWork) -> None:
+    async def lead_opted_in(self, event: Envelope, uow: Transaction) -> None:
         await uow.connection.execute(text("DELETE FROM opted_out_leads WHERE client_id = :c AND lead_phone = :p"),
                                      {"c": event.payload["client_id"], "p": event.payload["lead_phone"]})
 
-    async def client_deleted(self, event: Envelope, uow: UnitOfWork) -> None:
+    async def client_deleted(self, event: Envelope, uow: Transaction) -> None:
         await uow.connection.execute(text("INSERT INTO deleted_clients (client_id) VALUES (:c) ON CONFLICT DO NOTHING"),
                                      {"c": event.payload["client_id"]})
 
     # -- messages ---------------------------------------------------------------------------
 
-    async def _notify(self, uow: UnitOfWork, row: dict, roles: tuple[str, ...] | None, now: datetime) -> None:
+    async def _notify(self, uow: Transaction, row: dict, roles: tuple[str, ...] | None, now: datetime) -> None:
         db = uow.connection
         hours = (await db.execute(_HOURS, {"client": row["client_id"]})).first()
         if roles is None and hours is not None and not on_duty(hours.hours, hours.timezone, now):
@@ -240,7 +240,7 @@ class Escalations:
             self._send(uow, row, member.phone, "escalation_alert",
                        f"Hot lead {lead}: {row['reason']}. Claim it: {self.claim_base_url}/claim/{token}")
 
-    async def _tell_team_who_won(self, uow: UnitOfWork, won) -> None:
+    async def _tell_team_who_won(self, uow: Transaction, won) -> None:
         notified = (await uow.connection.execute(text("""
             SELECT DISTINCT m.person_id, m.name, m.phone FROM claim_links l
             JOIN team_members m ON m.person_id = l.person_id AND m.client_id = :client
@@ -255,10 +255,10 @@ class Escalations:
                 self._send(uow, row, member.phone, "escalation_alert",
                            f"{winner.name if winner else 'A teammate'} is handling {lead}.")
 
-    def _send(self, uow: UnitOfWork, row: dict, to: str, purpose: str, body: str) -> None:
+    def _send(self, uow: Transaction, row: dict, to: str, purpose: str, body: str) -> None:
         uow.publish(SendMessage(client_id=row["client_id"], to=to, body=body, purpose=purpose))
 
-    def _outcome(self, uow: UnitOfWork, type: str, row: dict, person: str | None = None) -> None:
+    def _outcome(self, uow: Transaction, type: str, row: dict, person: str | None = None) -> None:
         uow.publish(contract_for(type)(escalation_id=str(row["id"]), client_id=row["client_id"],
                                        request_id=row["request_id"], person_id=person))
 

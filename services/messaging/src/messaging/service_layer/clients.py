@@ -13,7 +13,7 @@ from messaging import SERVICE
 from revgen_common.clock import Clock
 from revgen_common.contracts import messaging as events
 from revgen_common.envelope import Envelope
-from revgen_common.unit_of_work import UnitOfWork
+from revgen_common.unit_of_work import Transaction, UnitOfWork
 
 RECENT_CONVERSATION = timedelta(days=30)  # B2
 
@@ -88,7 +88,7 @@ class Clients:
                 raise UnknownClient(f"no active number {number}")
             await uow.commit()
 
-    async def _release(self, uow: UnitOfWork, number: str, refuse: bool) -> str | None:
+    async def _release(self, uow: Transaction, number: str, refuse: bool) -> str | None:
         db = uow.connection
         recent = await db.scalar(text("SELECT 1 FROM messages WHERE client_number = :n AND created_at > :since LIMIT 1"),
                                  {"n": number, "since": self.clock() - RECENT_CONVERSATION})
@@ -117,12 +117,12 @@ class Clients:
 
     # -- identity's events -----------------------------------------------------------------
 
-    async def client_created(self, message: Envelope, uow: UnitOfWork) -> None:
+    async def client_created(self, message: Envelope, uow: Transaction) -> None:
         p = message.payload
         await uow.connection.execute(text("""INSERT INTO profiles (client_id, business_name) VALUES (:c, :n)
                                              ON CONFLICT (client_id) DO NOTHING"""), {"c": p["client_id"], "n": p["name"]})
 
-    async def client_deleted(self, message: Envelope, uow: UnitOfWork) -> None:
+    async def client_deleted(self, message: Envelope, uow: Transaction) -> None:
         """B3: nothing more goes out for the client, its numbers are released (per B2) and its
         open leads are lost."""
         client_id = message.payload["client_id"]
@@ -152,6 +152,6 @@ class Clients:
             await uow.commit()
 
 
-def publish_outcome(uow: UnitOfWork, client_id: str, lead_id, outcome: str, value: int | None, at: datetime) -> None:
+def publish_outcome(uow: Transaction, client_id: str, lead_id, outcome: str, value: int | None, at: datetime) -> None:
     uow.publish(events.LeadOutcomeRecorded(client_id=client_id, lead_id=str(lead_id), outcome=outcome,
                                            job_value_cents=value, decided_at=at))

@@ -9,14 +9,14 @@ from messaging.service_layer.sends import Outgoing, enqueue
 from revgen_common.contracts.commands import SendMessage
 from revgen_common.envelope import Envelope
 from revgen_common.errors import PermanentError
-from revgen_common.unit_of_work import UnitOfWork
+from revgen_common.unit_of_work import Transaction
 
 
 class Commands:
     def __init__(self, platform_number: str):
         self.platform_number = platform_number
 
-    async def send_message(self, message: Envelope, uow: UnitOfWork) -> None:
+    async def send_message(self, message: Envelope, uow: Transaction) -> None:
         command = SendMessage.model_validate(message.payload)
         try:
             to = normalize(command.to)

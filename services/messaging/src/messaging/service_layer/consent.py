@@ -10,12 +10,12 @@ from sqlalchemy import text
 
 from messaging.domain.compliance import PLATFORM
 from revgen_common.contracts import contract_for
-from revgen_common.unit_of_work import UnitOfWork
+from revgen_common.unit_of_work import Transaction
 
 Source = Literal["message", "carrier"]
 
 
-async def opt_out(uow: UnitOfWork, scope: str, phone: str, source: Source, now: datetime,
+async def opt_out(uow: Transaction, scope: str, phone: str, source: Source, now: datetime,
                   message_sid: str | None = None) -> bool:
     """Records the opt-out; True when it is new (then it is confirmed once and announced)."""
     new = await uow.connection.scalar(text("""INSERT INTO opt_outs (scope, phone) VALUES (:s, :p)
@@ -25,7 +25,7 @@ async def opt_out(uow: UnitOfWork, scope: str, phone: str, source: Source, now: 
     return bool(new)
 
 
-async def opt_in(uow: UnitOfWork, scope: str, phone: str, now: datetime, message_sid: str) -> bool:
+async def opt_in(uow: Transaction, scope: str, phone: str, now: datetime, message_sid: str) -> bool:
     """Removes the opt-out; True when there was one."""
     removed = await uow.connection.scalar(text("DELETE FROM opt_outs WHERE scope = :s AND phone = :p RETURNING 1"),
                                           {"s": scope, "p": phone})
@@ -34,7 +34,7 @@ async def opt_in(uow: UnitOfWork, scope: str, phone: str, now: datetime, message
     return bool(removed)
 
 
-def _announce(uow: UnitOfWork, type: str, scope: str, phone: str, source: Source, now: datetime,
+def _announce(uow: Transaction, type: str, scope: str, phone: str, source: Source, now: datetime,
               message_sid: str | None) -> None:
     if scope == PLATFORM:
         return  # the platform's own number (login codes) concerns no client

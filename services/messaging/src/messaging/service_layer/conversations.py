@@ -21,7 +21,7 @@ from revgen_common.clock import Clock
 from revgen_common.contracts.messaging import EscalationRequested
 from revgen_common.envelope import Envelope
 from revgen_common.errors import NotYet
-from revgen_common.unit_of_work import UnitOfWork
+from revgen_common.unit_of_work import Transaction
 
 log = logging.getLogger(__name__)
 MISSED_CALL = frozenset({"no-answer", "busy", "failed", "canceled"})
@@ -77,7 +77,7 @@ class Conversations:
 
     # -- missed calls and forms: speed to lead ---------------------------------------------
 
-    async def call_status(self, message: Envelope, uow: UnitOfWork) -> None:
+    async def call_status(self, message: Envelope, uow: Transaction) -> None:
         raw = message.payload["raw"]
         status = raw.get("DialCallStatus") or raw.get("CallStatus")
         if status not in MISSED_CALL:
@@ -89,7 +89,7 @@ class Conversations:
         if lead is not None:
             await self._speed_to_lead(uow, lead, client.business_name, raw["To"], f"missed-call:{raw['CallSid']}")
 
-    async def form_submitted(self, message: Envelope, uow: UnitOfWork) -> None:
+    async def form_submitted(self, message: Envelope, uow: Transaction) -> None:
         client_id, form = message.payload["form_client_id"], message.payload["raw"]
         found = (await uow.connection.execute(text("""
             SELECT n.number, p.business_name FROM numbers n JOIN profiles p ON p.client_id = n.client_id
@@ -103,7 +103,7 @@ class Conversations:
         if lead is not None:
             await self._speed_to_lead(uow, lead, business or "", number, f"form:{message.event_id}")
 
-    async def _speed_to_lead(self, uow: UnitOfWork, lead: Lead, business: str, number: str, source: str) -> None:
+    async def _speed_to_lead(self, uow: Transaction, lead: Lead, business: str, number: str, source: str) -> None:
         body = SPEED_TO_LEAD.format(name=f" {lead.name}" if lead.name else "", business=business or "our team")
         await enqueue(uow, [Outgoing(source, lead.phone, number, body, "speed_to_lead", lead.client_id, lead.id)])
 
@@ -156,7 +156,7 @@ class Conversations:
             return Draft(answer.text or None, "the assistant was not sure")
         return Draft(answer.text) if answer.text else Draft(None, "the assistant gave no answer")
 
-    async def message_received(self, message: Envelope, uow: UnitOfWork, draft: Draft | None = None) -> None:
+    async def message_received(self, message: Envelope, uow: Transaction, draft: Draft | None = None) -> None:
         raw = message.payload["raw"]
         db = uow.connection
         client = (await db.execute(_NUMBER, {"number": raw["To"]})).first()
@@ -181,7 +181,7 @@ class Conversations:
             return
         await self._answer(uow, client, lead, raw, draft, message.occurred_at)
 
-    async def _answer(self, uow: UnitOfWork, client, lead: Lead, raw: dict, draft: Draft | None,
+    async def _answer(self, uow: Transaction, client, lead: Lead, raw: dict, draft: Draft | None,
                       received_at: datetime) -> None:
         body, business = raw.get("Body", ""), client.business_name or "our team"
         if asks_for_a_person(body):
@@ -196,7 +196,7 @@ class Conversations:
         await enqueue(uow, [Outgoing(f"reply:{raw['MessageSid']}", lead.phone, raw["To"], reply, "reply",
                                      client.client_id, lead.id)])
 
-    async def _keyword(self, uow: UnitOfWork, scope: str, raw: dict, lead: Lead | None, business: str,
+    async def _keyword(self, uow: Transaction, scope: str, raw: dict, lead: Lead | None, business: str,
                        opted_out: bool) -> bool:
         """Records and confirms a carrier keyword; False when the message is not one (then it is answered)."""
         keyword = keyword_of(raw.get("Body", ""))
@@ -218,7 +218,7 @@ class Conversations:
                                      None if scope == PLATFORM else scope, lead.id if lead else None)])
         return True
 
-    async def _lead(self, uow: UnitOfWork, client_id: str, raw_phone: str, source: str, *, name: str | None = None,
+    async def _lead(self, uow: Transaction, client_id: str, raw_phone: str, source: str, *, name: str | None = None,
                     client_number: str | None = None, inbound: bool = False) -> Lead | None:
         try:
             phone = normalize(raw_phone)
@@ -232,7 +232,7 @@ class Conversations:
         return Lead(row.id, client_id, phone, row.name, row.is_new, row.do_not_contact)
 
 
-async def _opted_out(uow: UnitOfWork, scope: str, phone: str) -> bool:
+async def _opted_out(uow: Transaction, scope: str, phone: str) -> bool:
     return bool(await uow.connection.scalar(text("SELECT 1 FROM opt_outs WHERE scope = :s AND phone = :p"),
                                             {"s": scope, "p": phone}))
 
@@ -243,6 +243,6 @@ async def _history(db: AsyncConnection, lead_id: uuid.UUID) -> list[tuple[str, s
     return [("lead" if r.direction == "in" else "business", r.body) for r in reversed(rows.all())]
 
 
-def _escalate(uow: UnitOfWork, client_id: str, lead: Lead, message_sid: str, reason: str) -> None:
+def _escalate(uow: Transaction, client_id: str, lead: Lead, message_sid: str, reason: str) -> None:
     uow.publish(EscalationRequested(request_id=f"sms:{message_sid}", client_id=client_id, lead_phone=lead.phone,
                                     lead_name=lead.name, reason=reason))

@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from revgen_common.envelope import Envelope
-from revgen_common.unit_of_work import UnitOfWork
+from revgen_common.unit_of_work import Transaction
 
 TWILIO_STATES = frozenset({"queued", "sending", "sent", "delivered", "undelivered", "failed"})
 
 
-async def status_received(message: Envelope, uow: UnitOfWork) -> None:
+async def status_received(message: Envelope, uow: Transaction) -> None:
     raw = message.payload["raw"]
     status, sid = raw.get("MessageStatus"), raw["MessageSid"]
     if status not in TWILIO_STATES:

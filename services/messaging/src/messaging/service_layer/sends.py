@@ -29,7 +29,7 @@ from revgen_common.contracts import contract_for
 from revgen_common.contracts.messaging import SendRequested
 from revgen_common.envelope import Envelope
 from revgen_common.errors import NotYet, TransientError
-from revgen_common.unit_of_work import UnitOfWork
+from revgen_common.unit_of_work import Transaction, UnitOfWork
 
 
 
@@ -54,7 +54,7 @@ _ENQUEUE = text("""
     RETURNING id, to_number, from_number""")
 
 
-async def enqueue(uow: UnitOfWork, messages: Iterable[Outgoing]) -> int:
+async def enqueue(uow: Transaction, messages: Iterable[Outgoing]) -> int:
     """Queue messages in the caller's transaction, in one statement however many; the ones
     already queued (same source) are skipped. Returns how many were new."""
     batch = list(messages)
@@ -70,7 +70,7 @@ async def enqueue(uow: UnitOfWork, messages: Iterable[Outgoing]) -> int:
     return len(rows)
 
 
-def request_send(uow: UnitOfWork, send_id: uuid.UUID, to: str, from_: str) -> None:
+def request_send(uow: Transaction, send_id: uuid.UUID, to: str, from_: str) -> None:
     # `from` lets the sender check its pacing before it touches the database.
     uow.publish(SendRequested(send_id=send_id, to=to, from_=from_))
 
@@ -184,7 +184,7 @@ class Sender:
             raise
         return None
 
-    async def _record(self, uow: UnitOfWork, row, accepted: Accepted) -> None:
+    async def _record(self, uow: Transaction, row, accepted: Accepted) -> None:
         db = uow.connection
         await db.execute(text("""
             UPDATE sends SET twilio_sid = :sid,
@@ -201,7 +201,7 @@ class Sender:
             await mark_answered(uow, row.lead_id, now)
         _outcome(uow, "MessageSent", row, twilio_sid=accepted.sid)
 
-    async def _finish(self, uow: UnitOfWork, row, status: str, reason: str) -> None:
+    async def _finish(self, uow: Transaction, row, status: str, reason: str) -> None:
         await uow.connection.execute(text("UPDATE sends SET status = :s, blocked_reason = :r WHERE id = :id"),
                                      {"s": status, "r": reason, "id": row.id})
         _outcome(uow, "MessageBlocked" if status == "blocked" else "MessageCanceled", row, reason=reason)
@@ -223,12 +223,12 @@ class Sender:
                                      WHERE id = :id AND status = 'claimed'"""), {"id": row.id})
 
 
-async def mark_answered(uow: UnitOfWork, lead_id: uuid.UUID, now: datetime) -> None:
+async def mark_answered(uow: Transaction, lead_id: uuid.UUID, now: datetime) -> None:
     """The first message a lead gets answers it (the daily figures count these)."""
     await uow.connection.execute(text("UPDATE leads SET answered_at = :now WHERE id = :lead AND answered_at IS NULL"),
                                  {"now": now, "lead": lead_id})
 
 
-def _outcome(uow: UnitOfWork, type: str, row, **extra) -> None:
+def _outcome(uow: Transaction, type: str, row, **extra) -> None:
     uow.publish(contract_for(type)(send_id=str(row.id), client_id=row.client_id, to=row.to_number, purpose=row.purpose,
                                    **extra))
