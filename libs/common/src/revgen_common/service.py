@@ -17,9 +17,11 @@ from typing import Any, TypeVar
 
 import uvicorn
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
 from prometheus_client import make_asgi_app
 from pydantic import SecretStr
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from revgen_common.internal_api import InternalCredential
@@ -72,11 +74,35 @@ async def running_service(name: str, engine: AsyncEngine, bootstrap_servers: str
         await runtime._stop_all()
 
 
+def _health_routes() -> APIRouter:
+    """/healthz (the process is alive) and /readyz (its database answers), the same in every
+    service; the lifespan puts the engine on `app.state.engine`."""
+    health = APIRouter()
+
+    @health.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        """The process is alive."""
+        return {"status": "ok"}
+
+    @health.get("/readyz", responses={503: {"description": "the database does not answer"}})
+    async def readyz(request: Request) -> JSONResponse:
+        """The database answers."""
+        try:
+            async with request.app.state.engine.connect() as db:
+                await db.execute(text("SELECT 1"))
+        except Exception as error:
+            return JSONResponse({"status": "unavailable", "database": str(error)}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    return health
+
+
 def service_app(name: str, lifespan: Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]],
                 router: APIRouter, install_error_handlers: Callable[[FastAPI], None], api_token: SecretStr) -> FastAPI:
     """A service's internal API: only callers holding its credential get past the door."""
     app = FastAPI(title=f"RevGen {name}", lifespan=lifespan)
     app.include_router(router)
+    app.include_router(_health_routes())
     install_error_handlers(app)
     app.add_middleware(InternalCredential, token=api_token.get_secret_value())
     app.mount("/metrics", make_asgi_app())

@@ -74,6 +74,7 @@ def create_app(settings: BillingSettings, clock: Clock = system_clock) -> FastAP
     async def lifespan(app: FastAPI):
         engine = create_engine(settings.billing_database_url)
         async with running_service("billing", engine, settings.kafka_bootstrap_servers) as runtime:
+            app.state.engine = engine
             stripe = StripeGateway(settings.stripe_api_key.get_secret_value(), str(settings.stripe_api_base),
                                    settings.stripe_timeout_seconds)
             billing = build(engine, stripe, timedelta(seconds=settings.saga_lease_seconds),

@@ -24,6 +24,7 @@ def create_app(settings: EscalationSettings, clock: Clock = system_clock) -> Fas
     async def lifespan(app: FastAPI):
         engine = create_engine(settings.escalation_database_url)
         async with running_service("escalation", engine, settings.kafka_bootstrap_servers) as runtime:
+            app.state.engine = engine
             escalations = Escalations(engine, str(settings.claim_base_url),
                                       timedelta(seconds=settings.unclaimed_after_seconds), clock)
             app.state.escalations = escalations

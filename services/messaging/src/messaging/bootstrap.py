@@ -132,6 +132,7 @@ def create_app(settings: MessagingSettings, clock: Clock = system_clock) -> Fast
         engine = create_engine(settings.messaging_database_url, pre_ping=False,
                                pool_size=settings.inbound_concurrency + settings.send_concurrency + 8)
         async with running_service("messaging", engine, settings.kafka_bootstrap_servers) as runtime:
+            app.state.engine = engine
             twilio = TwilioSender(settings.twilio_account_sid, settings.twilio_auth_token.get_secret_value(),
                                   str(settings.twilio_api_base), str(settings.status_callback_url),
                                   Pacer(settings.sends_per_number_per_second, settings.sends_per_account_per_second))

@@ -211,21 +211,6 @@ async def reconcile(billing: Billing) -> dict:
             "drifts": [{"kind": k, "object_id": o, "detail": d} for k, o, d in report.drifts]}
 
 
-@router.get("/healthz")
-async def healthz() -> dict:
-    """The process is alive."""
-    return {"status": "ok"}
-
-
-@router.get("/readyz", responses={503: {"description": "the database does not answer"}})
-async def readyz(billing: Billing) -> JSONResponse:
-    """The database answers."""
-    try:
-        async with billing.engine.connect() as db:
-            await db.execute(text("SELECT 1"))
-    except Exception as error:
-        return JSONResponse({"status": "unavailable", "database": str(error)}, status_code=503)
-    return JSONResponse({"status": "ready"})
 
 
 def install_error_handlers(app: FastAPI) -> None:

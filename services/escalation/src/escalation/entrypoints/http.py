@@ -43,11 +43,6 @@ async def resolve(token: Token, escalations: EscalationsDep) -> dict:
     return {"status": "resolved"}
 
 
-@router.get("/healthz")
-async def healthz() -> dict:
-    """The process is alive."""
-    return {"status": "ok"}
-
 
 def install_error_handlers(app: FastAPI) -> None:
     install_error_handling(app, {

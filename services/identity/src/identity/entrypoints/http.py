@@ -235,11 +235,6 @@ async def deactivate_member(client_id: uuid.UUID, member_id: uuid.UUID, person: 
     await tenants.deactivate_member(person, client_id, member_id)
 
 
-@router.get("/healthz")
-async def healthz() -> dict:
-    """The process is alive."""
-    return {"status": "ok"}
-
 
 def install_error_handlers(app: FastAPI) -> None:
     """Domain errors to HTTP status, in one place. Not-found and not-visible look alike."""

@@ -9,7 +9,6 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, Field, field_validator
 from sqlalchemy import text
 
@@ -142,19 +141,6 @@ async def usage(client_id: ClientId, messaging: Messaging, day: Annotated[Day | 
             "day": day.isoformat(), "figures": day_figures.as_dict()}
 
 
-@router.get("/healthz")
-async def healthz() -> dict:
-    return {"status": "ok"}
-
-
-@router.get("/readyz", responses={503: {"description": "the database does not answer"}})
-async def readyz(messaging: Messaging) -> JSONResponse:
-    try:
-        async with messaging.engine.connect() as db:
-            await db.execute(text("SELECT 1"))
-    except Exception as error:
-        return JSONResponse({"status": "unavailable", "database": str(error)}, status_code=503)
-    return JSONResponse({"status": "ready"})
 
 
 def install_error_handlers(app: FastAPI) -> None:
