@@ -156,9 +156,10 @@ Cursor = Annotated[str | None, Query(max_length=512)]
 
 @router.get("/clients", responses=SIGNED_IN)
 async def list_clients(person: PersonDep, tenants: TenantsDep, limit: Limit = DEFAULT_LIMIT,
-                       cursor: Cursor = None) -> dict:
-    """The clients the caller can see, by name, a page at a time (revgen_common.pagination)."""
-    return await tenants.list_clients(person, limit, cursor)
+                       cursor: Cursor = None, q: Annotated[Line(200) | None, Query()] = None) -> dict:
+    """The clients the caller can see, by name, a page at a time (revgen_common.pagination);
+    `q` keeps those whose name contains it."""
+    return await tenants.list_clients(person, limit, cursor, q)
 
 
 Name = Line(200)
