@@ -15,8 +15,10 @@ from messaging.adapters.ai_responder import AIResponder
 from messaging.adapters.twilio_sender import TwilioSender
 from messaging.domain.fair_share import FairShare
 from messaging.domain.pacing import Pacer
+from messaging.entrypoints import leads
 from messaging.entrypoints.http import install_error_handlers, router
 from messaging.service_layer import delivery
+from messaging.service_layer.lead_views import LeadViews
 from messaging.service_layer.automations import Automations
 from messaging.service_layer.clients import Clients
 from messaging.service_layer.commands import Commands
@@ -58,6 +60,7 @@ class Messaging:
     automations: Automations
     summaries: Summaries
     number_releases: NumberReleases
+    lead_views: LeadViews
     clock: Clock
 
     def handlers(self) -> dict:
@@ -85,7 +88,7 @@ def build(engine: AsyncEngine, twilio: TwilioSender, ai: AIResponder, platform_n
                      commands=Commands(platform_number), sender=Sender(engine, twilio, clock),
                      clients=Clients(engine, clock), scheduler=Scheduler(engine, clock),
                      automations=Automations(engine, clock), summaries=Summaries(engine, platform_number, clock),
-                     number_releases=NumberReleases(twilio), clock=clock)
+                     number_releases=NumberReleases(twilio), lead_views=LeadViews(engine), clock=clock)
 
 
 def consumers(messaging: Messaging, settings: MessagingSettings) -> list[ExactlyOnceConsumer]:
@@ -143,6 +146,7 @@ def create_app(settings: MessagingSettings, clock: Clock = system_clock) -> Fast
 
     app = FastAPI(title="RevGen messaging", lifespan=lifespan)
     app.include_router(router)
+    app.include_router(leads.router)
     install_error_handlers(app)
     app.add_middleware(InternalCredential, token=settings.messaging_api_token.get_secret_value())
     app.mount("/metrics", make_asgi_app())

@@ -134,6 +134,24 @@ class LeadConsentChanged(Contract):
     changed_at: datetime
 
 
+class MessageReceived(Contract):
+    """Messaging recorded a lead's SMS (once per MessageSid): the admin UI's open
+    conversation shows it at once (the gateway follows messaging.events)."""
+    client_id: str
+    lead_id: str
+    lead_phone: str
+    message_sid: str
+
+
+class MessageStatusChanged(Contract):
+    """Twilio moved a send's delivery state forward (queued, sent, delivered, …)."""
+    client_id: str
+    send_id: str
+    lead_id: str | None = None
+    to: str
+    status: str
+
+
 class SubscriptionOutcome(Contract):
     """Billing's subscription events: what changed, with Stripe's state after the change."""
     client_id: str
@@ -197,6 +215,8 @@ EVENTS: dict[str, type[Contract]] = {
     "BusinessHoursSet": BusinessHoursSet,
     "LeadOutcomeRecorded": LeadOutcomeRecorded,
     **{name: LeadConsentChanged for name in ("LeadOptedOut", "LeadOptedIn")},
+    "MessageReceived": MessageReceived,
+    "MessageStatusChanged": MessageStatusChanged,
     **{name: SubscriptionOutcome for name in ("SubscriptionActivated", "SubscriptionChanged", "SubscriptionPaused",
                                               "SubscriptionResumed", "SubscriptionCanceled")},
     **{name: PaymentOutcome for name in ("PaymentSucceeded", "PaymentFailed", "PaymentActionRequired")},

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
+from revgen_common.contracts.events import MessageStatusChanged
 from revgen_common.envelope import Envelope
+from revgen_common.topics import MESSAGING_EVENTS
 from revgen_common.unit_of_work import UnitOfWork
 
 TWILIO_STATES = frozenset({"queued", "sending", "sent", "delivered", "undelivered", "failed"})
@@ -24,6 +26,13 @@ async def status_received(message: Envelope, uow: UnitOfWork) -> None:
             error_code = COALESCE(EXCLUDED.error_code, delivery_statuses.error_code)
         WHERE delivery_rank(delivery_statuses.status) < delivery_rank(EXCLUDED.status)"""),
         {"sid": sid, "s": status, "e": error})
-    await db.execute(text("""
+    moved = (await db.execute(text("""
         UPDATE sends SET status = :s, error_code = COALESCE(:e, error_code)
-        WHERE twilio_sid = :sid AND delivery_rank(status) < delivery_rank(:s)"""), {"sid": sid, "s": status, "e": error})
+        WHERE twilio_sid = :sid AND delivery_rank(status) < delivery_rank(:s)
+        RETURNING id, client_id, lead_id, to_number"""), {"sid": sid, "s": status, "e": error})).first()
+    if moved is not None and moved.client_id is not None:  # the platform's own texts concern no client
+        event = MessageStatusChanged(client_id=moved.client_id, send_id=str(moved.id), to=moved.to_number,
+                                     lead_id=str(moved.lead_id) if moved.lead_id else None, status=status)
+        uow.publish(MESSAGING_EVENTS, Envelope(type="MessageStatusChanged", producer="messaging",
+                                               key=f"{moved.client_id}|{moved.to_number}", client_id=moved.client_id,
+                                               payload=event.model_dump()))
