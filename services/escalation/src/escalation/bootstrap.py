@@ -11,6 +11,7 @@ from prometheus_client import make_asgi_app
 
 from escalation.entrypoints.http import install_error_handlers, router
 from escalation.service_layer.escalations import Escalations, handlers
+from escalation.service_layer.queue_views import QueueViews
 from escalation.settings import EscalationSettings
 from revgen_common.clock import Clock, system_clock
 from revgen_common import ExactlyOnceConsumer, OutboxRelay
@@ -29,6 +30,7 @@ def create_app(settings: EscalationSettings, clock: Clock = system_clock) -> Fas
         escalations = Escalations(engine, str(settings.claim_base_url),
                                   timedelta(seconds=settings.unclaimed_after_seconds), clock)
         app.state.escalations = escalations
+        app.state.queue_views = QueueViews(engine)
         stop = asyncio.Event()
         consumer = ExactlyOnceConsumer(name=ESCALATION_GROUP.name, topics=ESCALATION_GROUP.topics,
                                        handlers=handlers(escalations), engine=engine,
