@@ -12,6 +12,7 @@ from prometheus_client import make_asgi_app
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billing.adapters.stripe_gateway import StripeGateway
+from billing.entrypoints import views
 from billing.entrypoints.http import install_error_handlers, router
 from billing.service_layer.catalog import Catalog
 from billing.service_layer.client_events import ClientEvents
@@ -89,6 +90,7 @@ def create_app(settings: BillingSettings, clock: Clock = system_clock) -> FastAP
 
     app = FastAPI(title="RevGen billing", lifespan=lifespan)
     app.include_router(router)
+    app.include_router(views.router)
     install_error_handlers(app)
     app.add_middleware(InternalCredential, token=settings.billing_api_token.get_secret_value())
     app.mount("/metrics", make_asgi_app())
