@@ -9,7 +9,7 @@ from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.domain.rules import InAgency, OnClient, SignedIn
-from gateway.entrypoints.dependencies import DEFAULT_PAGE, CallerDep, Cursor, GatewayDep, Limit
+from gateway.entrypoints.dependencies import DEFAULT_PAGE, CallerDep, Cursor, GatewayDep, Limit, Search
 from gateway.entrypoints.route_table import RouteTable
 from revgen_common.contracts.permissions import Permission
 from revgen_common.pagination import Page
@@ -64,9 +64,12 @@ class RoleChange(BaseModel):
 
 
 @table.get("/clients", rule=SignedIn(), response_model=Page[Client])
-async def list_clients(gw: GatewayDep, caller: CallerDep, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None):
-    """The clients the caller can see (their agencies' and their own), by name."""
-    return await gw.identity.as_person(caller.token, "GET", "/clients", params={"limit": limit, "cursor": cursor})
+async def list_clients(gw: GatewayDep, caller: CallerDep, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None,
+                       q: Search = None):
+    """The clients the caller can see (their agencies' and their own), by name; `q` keeps
+    those whose name contains it."""
+    return await gw.identity.as_person(caller.token, "GET", "/clients",
+                                       params={"limit": limit, "cursor": cursor, "q": q})
 
 
 @table.post("/agencies/{agency_id}/clients", rule=InAgency(Permission.CLIENT_CREATE), status_code=201,
