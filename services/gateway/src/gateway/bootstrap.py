@@ -23,7 +23,8 @@ from gateway.entrypoints.errors import install_error_handlers
 from gateway.entrypoints import health
 from gateway.entrypoints.protection import BodyLimit, SecurityHeaders
 from gateway.entrypoints.route_table import unruled
-from gateway.entrypoints.ui import billing_pages, client_pages, escalation_pages, lead_pages, live, operator_pages, pages
+from gateway.entrypoints.ui import (billing_pages, client_pages, escalation_pages, lead_pages, live, operator_pages,
+                                    pages, report_pages)
 from gateway.entrypoints.ui.render import STATIC
 from gateway.service_layer.access import Access
 from gateway.service_layer.decision_cache import DecisionCache
@@ -32,6 +33,7 @@ from gateway.settings import GatewaySettings
 from revgen_common.clock import Clock, system_clock
 
 TABLES = (health.table, pages.table, client_pages.table, lead_pages.table, live.table, escalation_pages.table,
+          report_pages.table,
           billing_pages.table, operator_pages.table, docs.table, auth.table, clients.table, billing.table,
           messaging.table, leads.table, escalation.table, operations.table)
 
@@ -73,7 +75,8 @@ def build(settings: GatewaySettings, clock: Clock = system_clock) -> Gateway:
                                 settings.messaging_api_token.get_secret_value(), timeout),
         escalation=ServiceClient("escalation", str(settings.escalation_url),
                                  settings.escalation_api_token.get_secret_value(), timeout),
-        hub=hub, live_feed=LiveFeed(settings.kafka_bootstrap_servers, hub), limits=Limits.per_minute(settings.login_per_address_per_minute, settings.login_per_identifier_per_minute,
+        hub=hub, live_feed=LiveFeed(settings.kafka_bootstrap_servers, hub),
+        limits=Limits.per_minute(settings.login_per_address_per_minute, settings.login_per_identifier_per_minute,
                                  settings.writes_per_address_per_minute, settings.writes_per_person_per_minute),
         csrf_secret=settings.csrf_secret.get_secret_value().encode(), public_origin=origin_of(public),
         secure_cookies=public.startswith("https://"), clock=clock)

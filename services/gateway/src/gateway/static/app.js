@@ -50,11 +50,13 @@
   function follow(marker) {
     if (!window.EventSource) return;
     var lead = marker.getAttribute("data-live-lead");
+    // the page itself, even when it was drawn as the answer to a form (a refused claim)
+    var self = marker.getAttribute("data-live-page") || window.location.href;
     var busy = false, again = false;
     function refresh() {
       if (busy) { again = true; return; }
       busy = true;
-      fetch(window.location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      fetch(self, { credentials: "same-origin", headers: { "Accept": "text/html" } })
         .then(function (response) {
           if (!response.ok) {
             marker.setAttribute("data-live-state", "refused");

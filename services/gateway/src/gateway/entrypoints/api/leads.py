@@ -8,7 +8,6 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.domain.rules import OnClient
-from gateway.entrypoints.api.messaging import Profile
 from gateway.entrypoints.dependencies import DEFAULT_PAGE, Cursor, GatewayDep, Limit
 from gateway.entrypoints.route_table import RouteTable
 from revgen_common.contracts.permissions import Permission
@@ -70,9 +69,18 @@ class ReplyQueued(BaseModel):
     status: str
 
 
-class SavedProfile(Profile):
-    model_config = ConfigDict(extra="ignore")
+class SavedProfile(BaseModel):
     client_id: str
+    business_name: str
+    timezone: str
+    business_hours: dict[str, list[list[str]]] = Field(description='weekday ("0" = Monday) to ["08:00", "18:00"] spans')
+    quiet_start: str
+    quiet_end: str
+    persona: str
+    knowledge: str
+    monthly_limit: int
+    owner_phone: str | None
+    numbers: list[str]
 
 
 

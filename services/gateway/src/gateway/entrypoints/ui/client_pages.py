@@ -45,9 +45,9 @@ async def profile_page(request: Request, client_id: uuid.UUID, gw: GatewayDep, c
     except Refused as refused:
         if refused.status != 404:
             raise
-        saved = None  # a new client: nothing saved yet
+        saved = None  # messaging has not heard of the client yet
     form = form_of(saved) if saved else ProfileForm(business_name=here.client["name"])
-    return render(request, "profile.html", here=here, client=here.client, form=form, days=DAYS, saved=saved is not None,
+    return render(request, "profile.html", here=here, client=here.client, form=form, days=DAYS,
                   may_edit=here.may(Permission.CLIENT_UPDATE))
 
 
@@ -70,7 +70,7 @@ async def save_profile(request: Request, client_id: uuid.UUID, gw: GatewayDep, c
                         for p in refused.body.get("problems", [])] or [{"field": "", "problem": refused.reason}]
     here = await client_context(gw, caller, client_id)
     return render(request, "profile.html", status=422, here=here, client=here.client, form=form, days=DAYS,
-                  saved=False, may_edit=True, problems=problems)
+                  may_edit=True, problems=problems)
 
 
 @table.get("/clients/{client_id}/delete", rule=OnClient(Permission.CLIENT_DELETE))
