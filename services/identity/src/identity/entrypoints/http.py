@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from identity.domain.identifiers import InvalidIdentifier
 from identity.domain.roles import PLATFORM_PERMISSIONS, Permission
+from identity.service_layer import audit
 from identity.service_layer.access import Forbidden, NotFound, require, require_in_agency, require_on_platform
 from identity.service_layer.login import Login
 from identity.service_layer.tenants import Tenants
@@ -207,6 +208,13 @@ async def update_client(client_id: uuid.UUID, body: ClientChange, person: Person
 async def delete_client(client_id: uuid.UUID, person: PersonDep, tenants: TenantsDep) -> None:
     """Soft-delete a client; billing and messaging clean up on ClientDeleted."""
     await tenants.delete_client(person, client_id)
+
+
+@router.get("/clients/{client_id}/audit", responses=ON_A_CLIENT)
+async def client_audit(client_id: uuid.UUID, person: PersonDep, tenants: TenantsDep, limit: Limit = DEFAULT_LIMIT,
+                       cursor: Cursor = None) -> dict:
+    """Who changed the client or its team, when, with the before-image; newest first."""
+    return await audit.client_audit(tenants.engine, person, client_id, limit, cursor)
 
 
 @router.get("/clients/{client_id}/members", responses=ON_A_CLIENT)
