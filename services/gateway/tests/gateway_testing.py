@@ -10,7 +10,7 @@ import itertools
 import json
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -37,6 +37,7 @@ from messaging.bootstrap import GROUPS, create_app as messaging_app
 from messaging.migrate import upgrade_database as messaging_migrations
 from messaging.settings import MessagingSettings
 from revgen_common.testing.internal_api import TEST_API_TOKEN
+from revgen_common.testing.provider_signatures import stripe_signature_header
 from revgen_common.topics import IDENTITY_EVENTS, MESSAGING_EVENTS, STRIPE_WEBHOOKS
 from revgen_devstack import free_port
 from revgen_devstack.testing import serve_app
@@ -68,6 +69,18 @@ class System:
     twilio: Any
     stripe: Any
     ingress: httpx.AsyncClient
+    stripe_events: list[dict] = field(default_factory=list)  # what the Stripe fake emitted, not yet delivered
+
+    async def deliver_stripe_events(self) -> int:
+        """POST every event the Stripe fake emitted so far to ingress, signed as Stripe signs."""
+        events, self.stripe_events[:] = list(self.stripe_events), []
+        for event in events:
+            body = json.dumps(event).encode()
+            answer = await self.ingress.post("/webhooks/stripe", content=body, headers={
+                "Content-Type": "application/json",
+                "Stripe-Signature": stripe_signature_header(body, [STRIPE_WEBHOOK_SECRET])})
+            assert answer.status_code == 200, answer.text
+        return len(events)
 
     def csrf(self, token: str) -> str:
         return csrf_token(CSRF_SECRET.encode(), token)
@@ -135,6 +148,7 @@ async def running_system(infra, migrated_database, clock, **gateway_overrides):
         api = await stack.enter_async_context(serve_app(front, ports["gateway"]))
         system = System(public, api, front, front.state.gateway, engines, ports, clock, twilio, stripe,
                         served["ingress"])
+        stripe.subscribe(system.stripe_events.append)
         await eventually(_ready(api), timeout=60, interval=0.1)  # identity.events followed: the cache is on
         try:
             yield system

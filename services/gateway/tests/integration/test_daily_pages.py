@@ -261,6 +261,10 @@ async def test_an_owner_subscribes_the_client_and_sees_the_stripe_fakes_subscrip
         assert len(at_stripe) == 1
         row = owner.get_by_role("row", name=re.compile(at_stripe[0]["id"]))
         assert await row.get_by_text(at_stripe[0]["status"]).is_visible()  # the fake's own status
+        await system.deliver_stripe_events()  # Stripe's webhooks, signed, through ingress: the invoice
+        invoice = next(i for i in system.stripe.invoices.values()
+                       if i["parent"]["subscription_details"]["subscription"] == at_stripe[0]["id"])
+        await eventually(lambda: _invoice_shown(owner, system, world, invoice["id"]), timeout=30, interval=0.5)
         await accessible(owner)
         await owner.shot("2-subscribed")
         owner.on("dialog", lambda dialog: dialog.accept())
@@ -272,6 +276,11 @@ async def test_an_owner_subscribes_the_client_and_sees_the_stripe_fakes_subscrip
     finally:
         await context.close()
     assert refused == []
+
+
+async def _invoice_shown(page, system, world, invoice_id: str) -> bool:
+    await page.goto(f"{system.url}/clients/{world.a['id']}/billing")
+    return await page.get_by_role("cell", name=invoice_id).is_visible()
 
 
 async def test_an_operator_sees_every_consumer_groups_lag_and_the_dead_letters(page, system, world):
