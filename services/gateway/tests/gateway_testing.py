@@ -1,7 +1,8 @@
 """The whole front door for tests: the gateway in front of identity, billing, messaging and
 escalation (each its real app on a port of its own, as the other services' end-to-end tests
-run them), over the session's Kafka and fresh PostgreSQL databases, with the Twilio, OpenAI
-and Stripe fakes. Everything shares one FakeClock."""
+run them), with ingress taking the providers' signed webhooks, over the session's Kafka and
+fresh PostgreSQL databases, with the Twilio, OpenAI and Stripe fakes (Twilio's delivery
+callbacks go to ingress, as the real ones would). Everything shares one FakeClock."""
 from __future__ import annotations
 
 import contextlib
@@ -9,7 +10,7 @@ import itertools
 import json
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -25,6 +26,9 @@ from escalation.settings import EscalationSettings
 from gateway.bootstrap import create_app as gateway_app
 from gateway.domain.csrf import csrf_token
 from gateway.settings import GatewaySettings
+from ingress.bootstrap import create_app as ingress_app
+from ingress.migrate import upgrade_database as ingress_migrations
+from ingress.settings import IngressSettings
 from identity.bootstrap import create_app as identity_app
 from identity.migrate import upgrade_database as identity_migrations
 from identity.service_layer.tenants import Tenants
@@ -33,6 +37,7 @@ from messaging.bootstrap import GROUPS, create_app as messaging_app
 from messaging.migrate import upgrade_database as messaging_migrations
 from messaging.settings import MessagingSettings
 from revgen_common.testing.internal_api import TEST_API_TOKEN
+from revgen_common.testing.provider_signatures import stripe_signature_header
 from revgen_common.topics import IDENTITY_EVENTS, MESSAGING_EVENTS, STRIPE_WEBHOOKS
 from revgen_devstack import free_port
 from revgen_devstack.testing import serve_app
@@ -47,6 +52,7 @@ CSRF_SECRET = "csrf-secret-for-gateway-tests-8a2d4f"
 PLATFORM_NUMBER = "+15005550006"
 OPENAI_KEY = "sk-gateway-tests"
 STRIPE_KEY = "sk_test_gateway_tests"
+STRIPE_WEBHOOK_SECRET = "whsec_gateway_tests_5e1a9c3b7d2f4a6c"
 GENEROUS = {"login_per_address_per_minute": 10_000, "login_per_identifier_per_minute": 10_000,
             "writes_per_address_per_minute": 10_000, "writes_per_person_per_minute": 10_000}
 
@@ -62,6 +68,19 @@ class System:
     clock: Any
     twilio: Any
     stripe: Any
+    ingress: httpx.AsyncClient
+    stripe_events: list[dict] = field(default_factory=list)  # what the Stripe fake emitted, not yet delivered
+
+    async def deliver_stripe_events(self) -> int:
+        """POST every event the Stripe fake emitted so far to ingress, signed as Stripe signs."""
+        events, self.stripe_events[:] = list(self.stripe_events), []
+        for event in events:
+            body = json.dumps(event).encode()
+            answer = await self.ingress.post("/webhooks/stripe", content=body, headers={
+                "Content-Type": "application/json",
+                "Stripe-Signature": stripe_signature_header(body, [STRIPE_WEBHOOK_SECRET])})
+            assert answer.status_code == 200, answer.text
+        return len(events)
 
     def csrf(self, token: str) -> str:
         return csrf_token(CSRF_SECRET.encode(), token)
@@ -79,11 +98,12 @@ def bearer(token: str) -> dict[str, str]:
 async def running_system(infra, migrated_database, clock, **gateway_overrides):
     urls = {name: await migrated_database(name, upgrade) for name, upgrade in [
         ("identity", identity_migrations), ("billing", billing_migrations), ("messaging", messaging_migrations),
-        ("escalation", escalation_migrations)]}
+        ("escalation", escalation_migrations), ("ingress", ingress_migrations)]}
     engines = {name: create_async_engine(url, pool_size=5) for name, url in urls.items()}
     ports = {name: free_port() for name in ("identity", "billing", "messaging", "escalation", "gateway", "twilio",
-                                            "openai", "stripe")}
+                                            "openai", "stripe", "ingress")}
     public = f"http://127.0.0.1:{ports['gateway']}"
+    ingress_url = f"http://127.0.0.1:{ports['ingress']}"
     bootstrap = infra.bootstrap_servers
     # Services deployed now: what earlier tests left on the shared topics is not theirs.
     for group, topics in [*GROUPS.items(), ("billing", [STRIPE_WEBHOOKS, IDENTITY_EVENTS, MESSAGING_EVENTS]),
@@ -106,12 +126,16 @@ async def running_system(infra, migrated_database, clock, **gateway_overrides):
             **common, messaging_database_url=urls["messaging"], messaging_api_token=TEST_API_TOKEN,
             twilio_account_sid=twilio.account_sid, twilio_auth_token=twilio.auth_token,
             twilio_api_base=f"http://127.0.0.1:{ports['twilio']}",
-            status_callback_url="https://ingress.revgen.example/webhooks/twilio/status",
+            status_callback_url=f"{ingress_url}/webhooks/twilio/status",
             platform_number=PLATFORM_NUMBER, openai_api_key=OPENAI_KEY,
             openai_base_url=f"http://127.0.0.1:{ports['openai']}/v1", port=ports["messaging"]), clock),
         "escalation": escalation_app(EscalationSettings(
             **common, escalation_database_url=urls["escalation"], escalation_api_token=TEST_API_TOKEN,
             claim_base_url=public, port=ports["escalation"]), clock),
+        "ingress": ingress_app(IngressSettings(
+            **common, ingress_database_url=urls["ingress"], public_base_url=ingress_url, port=ports["ingress"],
+            stripe_webhook_secret=STRIPE_WEBHOOK_SECRET, twilio_auth_token=twilio.auth_token,
+            form_webhook_secret="form-secret-for-gateway-tests-7c2e")),
     }
     gateway_settings = GatewaySettings(
         **common, gateway_public_url=public, csrf_secret=CSRF_SECRET, port=ports["gateway"],
@@ -120,10 +144,11 @@ async def running_system(infra, migrated_database, clock, **gateway_overrides):
         **{**GENEROUS, **gateway_overrides})
     front = gateway_app(gateway_settings, clock)
     async with contextlib.AsyncExitStack() as stack:
-        for name, app in apps.items():
-            await stack.enter_async_context(serve_app(app, ports[name]))
+        served = {name: await stack.enter_async_context(serve_app(app, ports[name])) for name, app in apps.items()}
         api = await stack.enter_async_context(serve_app(front, ports["gateway"]))
-        system = System(public, api, front, front.state.gateway, engines, ports, clock, twilio, stripe)
+        system = System(public, api, front, front.state.gateway, engines, ports, clock, twilio, stripe,
+                        served["ingress"])
+        stripe.subscribe(system.stripe_events.append)
         await eventually(_ready(api), timeout=60, interval=0.1)  # identity.events followed: the cache is on
         try:
             yield system
@@ -211,7 +236,8 @@ async def make_world(system: System) -> World:
 
 async def texts_settled(system: System, timeout: float = 60) -> None:
     """Wait until every SendMessage the services queued has gone out through the Twilio fake
-    (the login codes go at one a second from the platform number)."""
+    (the login codes go at one a second from the platform number) and its delivery is settled
+    (the fake's status callbacks come back through ingress)."""
     async def settled() -> bool:
         commands = 0
         for service in ("identity", "billing", "escalation"):
@@ -219,6 +245,7 @@ async def texts_settled(system: System, timeout: float = 60) -> None:
                 commands += await db.scalar(text("SELECT count(*) FROM outbox WHERE topic = 'messaging.commands'"))
         async with system.engines["messaging"].connect() as db:
             made, waiting = (await db.execute(text(
-                "SELECT count(*), count(*) FILTER (WHERE status IN ('pending', 'claimed')) FROM sends"))).one()
+                "SELECT count(*), count(*) FILTER (WHERE status IN ('pending', 'claimed', 'queued', 'sending', 'sent')) "
+                "FROM sends"))).one()
         return made >= commands and waiting == 0
     await eventually(settled, timeout=timeout, interval=0.2)

@@ -53,10 +53,23 @@ def decode_cursor(cursor: str, arity: int) -> tuple[str, ...]:
     return tuple(position)
 
 
+def decode_keyset(cursor: str | None, *parsers: Callable[[Any], Any]) -> tuple[Any, ...]:
+    """A cursor's position parsed field by field (`datetime.fromisoformat`, `uuid.UUID`, `int`),
+    all None without a cursor; InvalidCursor when any field does not parse (a forged cursor
+    must not reach the database as a 500)."""
+    if cursor is None:
+        return (None,) * len(parsers)
+    try:
+        return tuple(parse(value) for parse, value in zip(parsers, decode_cursor(cursor, len(parsers)), strict=True))
+    except (ValueError, TypeError, OverflowError):
+        raise InvalidCursor("cursor is not one this list handed out") from None
+
+
 def next_cursor(rows: Sequence[Any], limit: int, position: Callable[[Any], tuple[Any, ...]]) -> str | None:
     """Given `limit + 1` rows fetched, the cursor after the page's last row (or None)."""
     return encode_cursor(*position(rows[limit - 1])) if len(rows) > limit else None
 
 
-__all__ = ["DEFAULT_LIMIT", "MAX_CURSOR_CHARS", "MAX_LIMIT", "InvalidCursor", "Page", "decode_cursor", "encode_cursor",
+__all__ = ["DEFAULT_LIMIT", "MAX_CURSOR_CHARS", "MAX_LIMIT", "InvalidCursor", "Page", "decode_cursor", "decode_keyset",
+           "encode_cursor",
            "next_cursor"]

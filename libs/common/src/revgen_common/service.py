@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from typing import Any, TypeVar
 
 import uvicorn
@@ -98,10 +98,12 @@ def _health_routes() -> APIRouter:
 
 
 def service_app(name: str, lifespan: Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]],
-                router: APIRouter, install_error_handlers: Callable[[FastAPI], None], api_token: SecretStr) -> FastAPI:
+                router: APIRouter | Sequence[APIRouter], install_error_handlers: Callable[[FastAPI], None],
+                api_token: SecretStr) -> FastAPI:
     """A service's internal API: only callers holding its credential get past the door."""
     app = FastAPI(title=f"RevGen {name}", lifespan=lifespan)
-    app.include_router(router)
+    for routes in [router] if isinstance(router, APIRouter) else router:
+        app.include_router(routes)
     app.include_router(_health_routes())
     install_error_handlers(app)
     app.add_middleware(InternalCredential, token=api_token.get_secret_value())

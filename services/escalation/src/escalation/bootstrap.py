@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from escalation.entrypoints.http import install_error_handlers, router
 from escalation.service_layer.escalations import Escalations, handlers
+from escalation.service_layer.queue_views import QueueViews
 from escalation.settings import EscalationSettings
 from revgen_common.clock import Clock, system_clock
 from revgen_common.service import running_service, service_app
@@ -28,6 +29,7 @@ def create_app(settings: EscalationSettings, clock: Clock = system_clock) -> Fas
             escalations = Escalations(engine, str(settings.claim_base_url),
                                       timedelta(seconds=settings.unclaimed_after_seconds), clock)
             app.state.escalations = escalations
+            app.state.queue_views = QueueViews(engine)
             runtime.start(ExactlyOnceConsumer(name=ESCALATION_GROUP.name, topics=ESCALATION_GROUP.topics,
                                               handlers=handlers(escalations), engine=engine,
                                               bootstrap_servers=settings.kafka_bootstrap_servers,

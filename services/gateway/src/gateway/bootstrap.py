@@ -14,23 +14,28 @@ from prometheus_client import make_asgi_app
 
 from gateway.adapters.identity import IdentityClient
 from gateway.adapters.identity_events import InvalidationFeed
+from gateway.adapters.live_events import LiveFeed
 from gateway.adapters.services import Refused, ServiceClient
 from gateway.domain.csrf import origin_of
 from gateway.domain.rate_limits import Limits
-from gateway.entrypoints.api import auth, billing, clients, docs, escalation, messaging
+from gateway.entrypoints.api import auth, billing, clients, docs, escalation, leads, messaging, operations
 from gateway.entrypoints.errors import install_error_handlers
 from gateway.entrypoints import health
 from gateway.entrypoints.protection import BodyLimit, SecurityHeaders
 from gateway.entrypoints.route_table import unruled
-from gateway.entrypoints.ui import pages
+from gateway.entrypoints.ui import (billing_pages, client_pages, escalation_pages, lead_pages, live, operator_pages,
+                                    pages, report_pages)
 from gateway.entrypoints.ui.render import STATIC
 from gateway.service_layer.access import Access
 from gateway.service_layer.decision_cache import DecisionCache
+from gateway.service_layer.live import Hub
 from gateway.settings import GatewaySettings
 from revgen_common.clock import Clock, system_clock
 
-TABLES = (health.table, pages.table, docs.table, auth.table, clients.table, billing.table, messaging.table,
-          escalation.table)
+TABLES = (health.table, pages.table, client_pages.table, lead_pages.table, live.table, escalation_pages.table,
+          report_pages.table,
+          billing_pages.table, operator_pages.table, docs.table, auth.table, clients.table, billing.table,
+          messaging.table, leads.table, escalation.table, operations.table)
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,8 @@ class Gateway:
     messaging: ServiceClient
     escalation: ServiceClient
     limits: Limits
+    hub: Hub
+    live_feed: LiveFeed
     csrf_secret: bytes
     public_origin: str
     secure_cookies: bool
@@ -61,12 +68,14 @@ def build(settings: GatewaySettings, clock: Clock = system_clock) -> Gateway:
     access = Access(identity, cache, locators={"subscription": _owner(billing, "/subscriptions/{}"),
                                                "cancellation": _owner(billing, "/cancellations/{}")})
     public = str(settings.gateway_public_url)
+    hub = Hub()
     return Gateway(
         settings=settings, access=access, identity=identity, billing=billing,
         messaging=ServiceClient("messaging", str(settings.messaging_url),
                                 settings.messaging_api_token.get_secret_value(), timeout),
         escalation=ServiceClient("escalation", str(settings.escalation_url),
                                  settings.escalation_api_token.get_secret_value(), timeout),
+        hub=hub, live_feed=LiveFeed(settings.kafka_bootstrap_servers, hub),
         limits=Limits.per_minute(settings.login_per_address_per_minute, settings.login_per_identifier_per_minute,
                                  settings.writes_per_address_per_minute, settings.writes_per_person_per_minute),
         csrf_secret=settings.csrf_secret.get_secret_value().encode(), public_origin=origin_of(public),
@@ -91,12 +100,13 @@ def create_app(settings: GatewaySettings, clock: Clock = system_clock) -> FastAP
         gateway = build(settings, clock)
         app.state.gateway = gateway
         stop = asyncio.Event()
-        feed = asyncio.create_task(InvalidationFeed(settings.kafka_bootstrap_servers, gateway.access.cache).run(stop))
+        feeds = [asyncio.create_task(InvalidationFeed(settings.kafka_bootstrap_servers, gateway.access.cache).run(stop)),
+                 asyncio.create_task(gateway.live_feed.run(stop))]
         try:
             yield
         finally:
             stop.set()
-            await feed
+            await asyncio.gather(*feeds)
             for service in gateway.services():
                 await service.aclose()
 

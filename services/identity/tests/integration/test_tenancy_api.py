@@ -128,3 +128,27 @@ async def test_a_logged_out_session_is_refused(api, world):
     headers = world["sessions"]["a_owner"]
     assert (await api.post("/auth/logout", headers=headers)).status_code == 204
     assert (await api.get(f"/clients/{world['a']['id']}", headers=headers)).status_code == 401
+
+
+async def test_the_audit_log_of_a_client_says_who_changed_what_with_the_before_image_newest_first(api, world):
+    a, sessions = world["a"], world["sessions"]
+    renamed = await api.patch(f"/clients/{a['id']}", json={"name": "Alpha Plumbing & Heating"},
+                              headers=sessions["a_owner"])
+    assert renamed.status_code == 200
+    members = (await api.get(f"/clients/{a['id']}/members", headers=sessions["a_owner"])).json()["data"]
+    member = next(m for m in members if m["role"] == "client_member")
+    assert (await api.delete(f"/clients/{a['id']}/members/{member['person_id']}",
+                             headers=sessions["a_owner"])).status_code == 204
+    first = (await api.get(f"/clients/{a['id']}/audit?limit=2", headers=sessions["a_owner"])).json()
+    assert [(e["action"], e["entity"], e["actor_name"]) for e in first["data"]] == [
+        ("deactivate", "client_membership", "A client_owner"), ("update", "client", "A client_owner")]
+    assert first["data"][0]["before"]["role"] == "client_member"
+    assert first["data"][1]["before"]["name"] == "Alpha Plumbing"
+    rest = (await api.get(f"/clients/{a['id']}/audit", params={"cursor": first["next"]},
+                          headers=sessions["a_owner"])).json()
+    assert ("create", "client") in [(e["action"], e["entity"]) for e in rest["data"]]
+    assert "Bravo Roofing" not in str(rest)  # another client's changes are not this one's
+    assert (await api.get(f"/clients/{a['id']}/audit", headers=sessions["a_admin"])).status_code == 403
+    assert (await api.get(f"/clients/{world['b']['id']}/audit", headers=sessions["a_owner"])).status_code == 404
+    assert (await api.get(f"/clients/{a['id']}/audit", params={"cursor": "bm90LWEtcm93"},
+                          headers=sessions["a_owner"])).status_code == 400

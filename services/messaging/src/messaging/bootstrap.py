@@ -15,8 +15,10 @@ from messaging.adapters.twilio_sender import TwilioSender
 from messaging.domain.answer_deadline import AnswerDeadline
 from messaging.domain.fair_share import FairShare
 from messaging.domain.pacing import Pacer
+from messaging.entrypoints import leads
 from messaging.entrypoints.http import install_error_handlers, router
 from messaging.service_layer import delivery
+from messaging.service_layer.lead_views import LeadViews
 from messaging.service_layer.automations import Automations
 from messaging.service_layer.clients import Clients
 from messaging.service_layer.commands import Commands
@@ -61,6 +63,7 @@ class Messaging:
     automations: Automations
     summaries: Summaries
     number_releases: NumberReleases
+    lead_views: LeadViews
     clock: Clock
 
     def handlers(self) -> Handlers:
@@ -88,7 +91,7 @@ def build(engine: AsyncEngine, twilio: TwilioSender, ai: AIResponder, platform_n
                      commands=Commands(platform_number), sender=Sender(engine, twilio, clock),
                      clients=Clients(engine, clock), scheduler=Scheduler(engine, clock),
                      automations=Automations(engine, clock), summaries=Summaries(engine, platform_number, clock),
-                     number_releases=NumberReleases(twilio), clock=clock)
+                     number_releases=NumberReleases(twilio), lead_views=LeadViews(engine), clock=clock)
 
 
 def consumers(messaging: Messaging, settings: MessagingSettings,
@@ -149,4 +152,5 @@ def create_app(settings: MessagingSettings, clock: Clock = system_clock) -> Fast
             runtime.every(3600, messaging.summaries.run_due)
             yield
 
-    return service_app("messaging", lifespan, router, install_error_handlers, settings.messaging_api_token)
+    return service_app("messaging", lifespan, [router, leads.router], install_error_handlers,
+                       settings.messaging_api_token)

@@ -75,6 +75,32 @@ class LeadOptedIn(LeadConsentChanged):
     pass
 
 
+class MessageReceived(Event, topic=MESSAGING_EVENTS):
+    """Messaging recorded a lead's SMS (once per MessageSid): the admin UI's open
+    conversation shows it at once (the gateway follows messaging.events)."""
+
+    client_id: str
+    lead_id: str
+    lead_phone: str
+    message_sid: str
+
+    def key(self) -> str:
+        return f"{self.client_id}|{self.lead_phone}"
+
+
+class MessageStatusChanged(Event, topic=MESSAGING_EVENTS):
+    """Twilio moved a send's delivery state forward (queued, sent, delivered, …)."""
+
+    client_id: str
+    send_id: str
+    lead_id: str | None = None
+    to: str
+    status: str
+
+    def key(self) -> str:
+        return f"{self.client_id}|{self.to}"
+
+
 class NumberReleased(Event, topic=MESSAGING_EVENTS):
     client_id: str
     number: str

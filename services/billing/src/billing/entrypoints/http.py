@@ -23,6 +23,7 @@ from billing.service_layer.subscribe import CreateSubscription
 from revgen_common.api_errors import INPUT_ERRORS, documented, error_response, install_error_handling
 from revgen_common.api_input import Flag, InputModel, Int32, Line, Number
 from revgen_common.errors import PermanentError, TransientError
+from revgen_common.pagination import InvalidCursor
 
 router = APIRouter(responses=INPUT_ERRORS)
 IdempotencyKey = Annotated[Line(200, min_length=8), Header(alias="Idempotency-Key")]
@@ -216,6 +217,7 @@ async def reconcile(billing: Billing) -> dict:
 def install_error_handlers(app: FastAPI) -> None:
     install_error_handling(app, {
         StripeRefused: 402,
+        InvalidCursor: lambda e: error_response(400, "invalid request", [("query.cursor", str(e))]),
         PermanentError: 409,  # e.g. an object Stripe no longer has: nothing a retry would change
         TransientError: lambda e: error_response(503, str(e), headers={"Retry-After": str(int(e.retry_after or 5))}),
     })

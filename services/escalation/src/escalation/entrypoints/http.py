@@ -1,15 +1,19 @@
-"""The claim links team members tap, and health."""
+"""The claim links team members tap, the admin UI's queue (read, claim and resolve as a
+person the gateway has authorized), and health."""
 from __future__ import annotations
 
-from typing import Annotated
+import uuid
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from escalation.service_layer.escalations import ClaimRefused, Escalations, UnknownLink
+from escalation.service_layer.escalations import ClaimRefused, Escalations, NotOnTheTeam, UnknownEscalation, UnknownLink
+from escalation.service_layer.queue_views import QueueViews
 from revgen_common.api_errors import INPUT_ERRORS, documented, error_response, install_error_handling
-from revgen_common.api_input import Line
+from revgen_common.api_input import InputModel, Line
+from revgen_common.pagination import DEFAULT_LIMIT, MAX_CURSOR_CHARS, MAX_LIMIT, InvalidCursor
 
 router = APIRouter(responses=INPUT_ERRORS)
 Token = Line(100)
@@ -20,6 +24,21 @@ async def escalations(request: Request) -> Escalations:
 
 
 EscalationsDep = Annotated[Escalations, Depends(escalations)]
+
+
+async def queue_views(request: Request) -> QueueViews:
+    return request.app.state.queue_views
+
+
+ViewsDep = Annotated[QueueViews, Depends(queue_views)]
+ClientId = Line(100)
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+Cursor = Annotated[str | None, Query(max_length=MAX_CURSOR_CHARS)]
+
+
+class AsPerson(InputModel):
+    """Who acts: the gateway has already asked identity that they may."""
+    person_id: Line(100)
 
 
 class ClaimRefusal(BaseModel):
@@ -43,10 +62,44 @@ async def resolve(token: Token, escalations: EscalationsDep) -> dict:
     return {"status": "resolved"}
 
 
+@router.get("/claim/{token}", responses=documented(404))
+async def link(token: Token, views: ViewsDep) -> dict:
+    """What a claim link is about, without claiming (a GET never claims)."""
+    return await views.link(token)
+
+
+@router.get("/clients/{client_id}/escalations")
+async def queue(client_id: ClientId, views: ViewsDep, show: Literal["open", "all"] = "open",
+                limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> dict:
+    """The client's escalations newest first: the open ones (pending or claimed), or all."""
+    return await views.queue(client_id, show == "open", limit, cursor)
+
+
+@router.post("/clients/{client_id}/escalations/{escalation_id}/claim",
+             responses={**documented(403, 404), 409: {"model": ClaimRefusal}})
+async def claim_as(client_id: ClientId, escalation_id: uuid.UUID, body: AsPerson,
+                   escalations: EscalationsDep) -> dict:
+    """A team member takes the lead from the admin UI; one winner, whatever races it."""
+    claimed = await escalations.claim_as(client_id, escalation_id, body.person_id)
+    return {"status": "claimed", "escalation_id": str(claimed.escalation_id), "lead_phone": claimed.lead_phone}
+
+
+@router.post("/clients/{client_id}/escalations/{escalation_id}/resolve",
+             responses={**documented(404), 409: {"model": ClaimRefusal}})
+async def resolve_as(client_id: ClientId, escalation_id: uuid.UUID, body: AsPerson,
+                     escalations: EscalationsDep) -> dict:
+    """The one who has it closes it."""
+    await escalations.resolve_as(client_id, escalation_id, body.person_id)
+    return {"status": "resolved"}
+
+
 
 def install_error_handlers(app: FastAPI) -> None:
     install_error_handling(app, {
         UnknownLink: lambda e: error_response(404, "unknown link"),
+        UnknownEscalation: lambda e: error_response(404, "no such escalation"),
+        NotOnTheTeam: lambda e: error_response(403, str(e)),
+        InvalidCursor: lambda e: error_response(400, "invalid request", [("query.cursor", str(e))]),
         ClaimRefused: lambda e: JSONResponse({"error": str(e), "owner": e.owner_name, "status": e.status},
                                              status_code=409),
     })

@@ -44,6 +44,21 @@ _LINK = text("""SELECT l.escalation_id, l.person_id, e.status, e.claimed_by, m.n
                 FROM claim_links l JOIN escalations e ON e.id = l.escalation_id
                 LEFT JOIN team_members m ON m.client_id = e.client_id AND m.person_id = e.claimed_by
                 WHERE l.token_hash = :token_hash""")
+_CLAIM_AS = text("""
+    UPDATE escalations e SET status = 'claimed', claimed_by = :person, claimed_at = :now
+    WHERE e.id = :id AND e.client_id = :client AND e.status = 'pending'
+      AND EXISTS (SELECT 1 FROM team_members m WHERE m.client_id = e.client_id AND m.person_id = :person AND m.active)
+    RETURNING e.id, e.client_id, e.request_id, e.lead_phone, e.lead_name, CAST(:person AS text) AS person_id""")
+_RESOLVE_AS = text("""
+    UPDATE escalations SET status = 'resolved'
+    WHERE id = :id AND client_id = :client AND status = 'claimed' AND claimed_by = :person
+    RETURNING id, client_id, request_id""")
+_STATE = text("""
+    SELECT e.status, m.name AS owner_name,
+           EXISTS (SELECT 1 FROM team_members t WHERE t.client_id = e.client_id AND t.person_id = :person AND t.active)
+           AS on_team
+    FROM escalations e LEFT JOIN team_members m ON m.client_id = e.client_id AND m.person_id = e.claimed_by
+    WHERE e.id = :id AND e.client_id = :client""")
 _DUE = text("""
     UPDATE escalations SET step = step + 1,
         next_step_at = CAST(:now AS timestamptz) + make_interval(secs => CAST(:every AS double precision)),
@@ -75,6 +90,14 @@ class ClaimRefused(Exception):
 
 class UnknownLink(Exception):
     pass
+
+
+class UnknownEscalation(LookupError):
+    pass
+
+
+class NotOnTheTeam(Exception):
+    """Only the client's active team members take its leads (an agency owner is not one)."""
 
 
 @dataclass(frozen=True)
@@ -123,10 +146,47 @@ class Escalations:
                 if link is None:
                     raise UnknownLink()
                 raise ClaimRefused(link.owner_name, link.status)
-            await self._tell_team_who_won(uow, won)
-            self._outcome(uow, "EscalationClaimed", won._asdict() | {"id": won.id}, person=won.person_id)
+            return await self._won(uow, won)
+
+    async def claim_as(self, client_id: str, escalation_id: uuid.UUID, person_id: str) -> Claimed:
+        """A team member takes the lead from the admin UI: the same one statement decides as
+        for a claim link (only a pending escalation, only an active member), so a page and a
+        link racing have one winner."""
+        async with UnitOfWork(self.engine, SERVICE) as uow:
+            won = (await uow.connection.execute(_CLAIM_AS, {"id": escalation_id, "client": client_id,
+                                                            "person": person_id, "now": self.clock()})).first()
+            if won is None:
+                await self._refuse(uow, client_id, escalation_id, person_id)
+            return await self._won(uow, won)
+
+    async def resolve_as(self, client_id: str, escalation_id: uuid.UUID, person_id: str) -> None:
+        async with UnitOfWork(self.engine, SERVICE) as uow:
+            row = (await uow.connection.execute(_RESOLVE_AS, {"id": escalation_id, "client": client_id,
+                                                              "person": person_id})).first()
+            if row is None:
+                if await self._state(uow, client_id, escalation_id, person_id) is None:
+                    raise UnknownEscalation()
+                raise ClaimRefused(None, "not yours to resolve")
+            self._outcome(uow, "EscalationResolved", {**row._asdict(), "id": row.id}, person=person_id)
             await uow.commit()
+
+    async def _won(self, uow: UnitOfWork, won) -> Claimed:
+        await self._tell_team_who_won(uow, won)
+        self._outcome(uow, "EscalationClaimed", won._asdict() | {"id": won.id}, person=won.person_id)
+        await uow.commit()
         return Claimed(won.id, won.lead_phone)
+
+    async def _state(self, uow: UnitOfWork, client_id: str, escalation_id: uuid.UUID, person_id: str):
+        return (await uow.connection.execute(_STATE, {"id": escalation_id, "client": client_id,
+                                                      "person": person_id})).first()
+
+    async def _refuse(self, uow: UnitOfWork, client_id: str, escalation_id: uuid.UUID, person_id: str):
+        state = await self._state(uow, client_id, escalation_id, person_id)
+        if state is None:
+            raise UnknownEscalation()
+        if state.status == "pending" and not state.on_team:
+            raise NotOnTheTeam("only the client's team members can take its leads")
+        raise ClaimRefused(state.owner_name, state.status)
 
     async def resolve(self, token: str) -> None:
         async with UnitOfWork(self.engine, SERVICE) as uow:

@@ -22,4 +22,5 @@ GatewayDep = Annotated[Any, Depends(_gateway)]  # bootstrap.Gateway (typed there
 CallerDep = Annotated[Caller, Depends(_caller)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="items per page")]
 Cursor = Annotated[str | None, Query(max_length=MAX_CURSOR_CHARS, description="the `next` of the previous page")]
+Search = Annotated[str | None, Query(min_length=1, max_length=200, description="part of the name, any case")]
 DEFAULT_PAGE = DEFAULT_LIMIT

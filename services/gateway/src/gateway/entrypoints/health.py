@@ -23,6 +23,7 @@ async def readyz(gw: GatewayDep):
     except Unavailable:
         identity = False
     feed = gw.access.cache.live()
-    status = 200 if identity and feed else 503
+    live = gw.live_feed.live()  # open pages hear of new messages and claims
+    status = 200 if identity and feed and live else 503
     return JSONResponse({"status": "ready" if status == 200 else "unavailable", "identity": identity,
-                         "identity_events_followed": feed}, status_code=status)
+                         "identity_events_followed": feed, "live_events_followed": live}, status_code=status)

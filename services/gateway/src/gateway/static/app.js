@@ -1,6 +1,7 @@
 // RevGen admin: progressive enhancement only. Every page works without this file; with it,
-// destructive forms ask first, forms cannot be sent twice, times read in your own zone, and
-// RevGen.send() makes same-origin calls carrying this session's CSRF token.
+// destructive forms ask first, forms cannot be sent twice, times read in your own zone,
+// RevGen.send() makes same-origin calls carrying this session's CSRF token, and pages with a
+// live stream ([data-live]) refresh their live regions when the server says something changed.
 (function () {
   "use strict";
 
@@ -44,9 +45,60 @@
     }
   };
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", localTimes);
-  } else {
+  // The stream only says "look again": the page asks for itself (authorized as any request)
+  // and swaps in its [data-live-region] parts, so what shows is what this person may see.
+  function follow(marker) {
+    if (!window.EventSource) return;
+    var lead = marker.getAttribute("data-live-lead");
+    // the page itself, even when it was drawn as the answer to a form (a refused claim)
+    var self = marker.getAttribute("data-live-page") || window.location.href;
+    var busy = false, again = false;
+    function refresh() {
+      if (busy) { again = true; return; }
+      busy = true;
+      fetch(self, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+        .then(function (response) {
+          if (!response.ok) {
+            marker.setAttribute("data-live-state", "refused");
+            marker.textContent = "You can no longer see this page (" + response.status + "). Reload to find out why.";
+            return null;
+          }
+          return response.text();
+        })
+        .then(function (html) {
+          if (!html) return;
+          var fresh = new DOMParser().parseFromString(html, "text/html");
+          document.querySelectorAll("[data-live-region]").forEach(function (region) {
+            var replacement = fresh.getElementById(region.id);
+            if (replacement) region.innerHTML = replacement.innerHTML;
+          });
+          localTimes();
+          marker.setAttribute("data-refreshed", String(Number(marker.getAttribute("data-refreshed") || 0) + 1));
+        })
+        .finally(function () {
+          busy = false;
+          if (again) { again = false; refresh(); }
+        });
+    }
+    var source = new EventSource(marker.getAttribute("data-live"));
+    source.addEventListener("ready", function () { marker.setAttribute("data-live-state", "open"); });
+    source.addEventListener("change", function (event) {
+      var change = JSON.parse(event.data);
+      if (lead && change.lead_phone && change.lead_phone !== lead) return;  // another lead's conversation
+      refresh();
+    });
+    source.addEventListener("refused", function () { source.close(); refresh(); });
+    source.onerror = function () { marker.setAttribute("data-live-state", "reconnecting"); };
+  }
+
+  function start() {
     localTimes();
+    document.querySelectorAll("[data-live]").forEach(follow);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
   }
 })();

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from identity.domain.identifiers import InvalidIdentifier
 from identity.domain.roles import PLATFORM_PERMISSIONS, Permission
+from identity.service_layer import audit
 from identity.service_layer.access import Forbidden, NotFound, require, require_in_agency, require_on_platform
 from identity.service_layer.login import Login
 from identity.service_layer.tenants import Tenants
@@ -156,9 +157,10 @@ Cursor = Annotated[str | None, Query(max_length=512)]
 
 @router.get("/clients", responses=SIGNED_IN)
 async def list_clients(person: PersonDep, tenants: TenantsDep, limit: Limit = DEFAULT_LIMIT,
-                       cursor: Cursor = None) -> dict:
-    """The clients the caller can see, by name, a page at a time (revgen_common.pagination)."""
-    return await tenants.list_clients(person, limit, cursor)
+                       cursor: Cursor = None, q: Annotated[Line(200) | None, Query()] = None) -> dict:
+    """The clients the caller can see, by name, a page at a time (revgen_common.pagination);
+    `q` keeps those whose name contains it."""
+    return await tenants.list_clients(person, limit, cursor, q)
 
 
 Name = Line(200)
@@ -206,6 +208,13 @@ async def update_client(client_id: uuid.UUID, body: ClientChange, person: Person
 async def delete_client(client_id: uuid.UUID, person: PersonDep, tenants: TenantsDep) -> None:
     """Soft-delete a client; billing and messaging clean up on ClientDeleted."""
     await tenants.delete_client(person, client_id)
+
+
+@router.get("/clients/{client_id}/audit", responses=ON_A_CLIENT)
+async def client_audit(client_id: uuid.UUID, person: PersonDep, tenants: TenantsDep, limit: Limit = DEFAULT_LIMIT,
+                       cursor: Cursor = None) -> dict:
+    """Who changed the client or its team, when, with the before-image; newest first."""
+    return await audit.client_audit(tenants.engine, person, client_id, limit, cursor)
 
 
 @router.get("/clients/{client_id}/members", responses=ON_A_CLIENT)

@@ -14,7 +14,7 @@ from identity.domain.identifiers import normalise_identifier
 from identity.domain.roles import AGENCY_ROLES, CLIENT_ROLES, PLATFORM_ROLES, Permission, permissions_of, roles_granting
 from identity.service_layer.access import NotFound, require, require_in_agency
 from revgen_common.contracts import identity as events
-from revgen_common.pagination import decode_cursor, next_cursor
+from revgen_common.pagination import decode_cursor, decode_keyset, next_cursor
 from revgen_common.unit_of_work import UnitOfWork
 
 _CLIENT = text("SELECT id, agency_id, name, status, created_at, updated_at FROM clients "
@@ -33,8 +33,14 @@ _VISIBLE_CLIENTS = text("""
                            WHERE person_id = :person AND active AND role = ANY(:roles))
         OR c.id IN (SELECT client_id FROM client_memberships
                     WHERE person_id = :person AND active AND role = ANY(:roles)))
+      AND (CAST(:search AS text) IS NULL OR c.name ILIKE :search ESCAPE '\\')
       AND (CAST(:after_name AS text) IS NULL OR (c.name, c.id) > (:after_name, CAST(:after_id AS uuid)))
     ORDER BY c.name, c.id LIMIT :limit""")
+def _contains(search: str) -> str:
+    """A LIKE pattern matching `search` anywhere, its own % and _ taken literally."""
+    return "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 _PERSON = text("SELECT id, name, phone, email FROM people WHERE id = :person")
 _MY_PLATFORM_ROLES = text("SELECT role FROM platform_memberships WHERE person_id = :person AND active ORDER BY role")
 _MY_AGENCIES = text("""
@@ -147,13 +153,14 @@ class Tenants:
             await uow.commit()
         return created
 
-    async def list_clients(self, actor: uuid.UUID, limit: int, cursor: str | None) -> dict:
-        """Every client the actor can see (its agencies' and its own), by name."""
-        after_name, after_id = decode_cursor(cursor, 2) if cursor else (None, None)
+    async def list_clients(self, actor: uuid.UUID, limit: int, cursor: str | None, search: str | None = None) -> dict:
+        """Every client the actor can see (its agencies' and its own), by name; with `search`,
+        those whose name contains it (any case)."""
+        after_name, after_id = decode_keyset(cursor, str, uuid.UUID)
         async with self.engine.connect() as db:
             rows = (await db.execute(_VISIBLE_CLIENTS, {
                 "person": actor, "roles": roles_granting(Permission.CLIENT_READ), "limit": limit + 1,
-                "after_name": after_name, "after_id": after_id})).all()
+                "search": _contains(search) if search else None, "after_name": after_name, "after_id": after_id})).all()
         return {"data": [_row(r) for r in rows[:limit]],
                 "next": next_cursor(rows, limit, lambda r: (r.name, str(r.id)))}
 

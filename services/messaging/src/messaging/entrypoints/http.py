@@ -13,10 +13,12 @@ from pydantic import AfterValidator, Field, field_validator
 from sqlalchemy import text
 
 from messaging.service_layer.clients import NumberInUse, Profile, UnknownClient
+from messaging.service_layer.lead_views import UnknownLead
 from messaging.service_layer.figures import figures, local_day
 from revgen_common.api_errors import INPUT_ERRORS, documented, error_response, install_error_handling
 from revgen_common.api_input import InputModel, Int32, IsoDate, IsoDateTime, IsoTime, Line, Text
 from revgen_common.clock import local_date
+from revgen_common.pagination import InvalidCursor
 from revgen_common.phones import E164, InvalidPhone, normalize
 
 router = APIRouter(responses=INPUT_ERRORS)
@@ -147,5 +149,7 @@ def install_error_handlers(app: FastAPI) -> None:
     install_error_handling(app, {
         NumberInUse: 409,
         UnknownClient: 404,
+        UnknownLead: 404,
+        InvalidCursor: lambda e: error_response(400, "invalid request", [("query.cursor", str(e))]),
         InvalidPhone: lambda e: error_response(422, "invalid request", [("path.number", str(e))]),
     })

@@ -18,7 +18,7 @@ from revgen_common.phones import InvalidPhone, normalize
 from messaging.service_layer import consent
 from messaging.service_layer.sends import PLATFORM, Outgoing, enqueue
 from revgen_common.clock import Clock
-from revgen_common.contracts.messaging import EscalationRequested
+from revgen_common.contracts.messaging import EscalationRequested, MessageReceived
 from revgen_common.envelope import Envelope
 from revgen_common.errors import NotYet
 from revgen_common.unit_of_work import Transaction
@@ -174,6 +174,7 @@ class Conversations:
              "now": self.clock()})
         if recorded is None:
             return  # the same MessageSid again
+        _received(uow, client.client_id, lead, raw["MessageSid"])
         opted_out = await _opted_out(uow, client.client_id, lead.phone)  # asked once: keywords and answers need it
         if await self._keyword(uow, client.client_id, raw, lead, client.business_name, opted_out):
             return
@@ -241,6 +242,11 @@ async def _history(db: AsyncConnection, lead_id: uuid.UUID) -> list[tuple[str, s
     rows = await db.execute(text("""SELECT direction, body FROM messages WHERE lead_id = :l
                                                 ORDER BY id DESC LIMIT :n"""), {"l": lead_id, "n": HISTORY})
     return [("lead" if r.direction == "in" else "business", r.body) for r in reversed(rows.all())]
+
+
+def _received(uow: Transaction, client_id: str, lead: Lead, message_sid: str) -> None:
+    uow.publish(MessageReceived(client_id=client_id, lead_id=str(lead.id), lead_phone=lead.phone,
+                                message_sid=message_sid))
 
 
 def _escalate(uow: Transaction, client_id: str, lead: Lead, message_sid: str, reason: str) -> None:

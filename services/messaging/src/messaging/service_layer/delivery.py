@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
+from revgen_common.contracts.messaging import MessageStatusChanged
 from revgen_common.envelope import Envelope
 from revgen_common.unit_of_work import Transaction
 
@@ -24,6 +25,10 @@ async def status_received(message: Envelope, uow: Transaction) -> None:
             error_code = COALESCE(EXCLUDED.error_code, delivery_statuses.error_code)
         WHERE delivery_rank(delivery_statuses.status) < delivery_rank(EXCLUDED.status)"""),
         {"sid": sid, "s": status, "e": error})
-    await db.execute(text("""
+    moved = (await db.execute(text("""
         UPDATE sends SET status = :s, error_code = COALESCE(:e, error_code)
-        WHERE twilio_sid = :sid AND delivery_rank(status) < delivery_rank(:s)"""), {"sid": sid, "s": status, "e": error})
+        WHERE twilio_sid = :sid AND delivery_rank(status) < delivery_rank(:s)
+        RETURNING id, client_id, lead_id, to_number"""), {"sid": sid, "s": status, "e": error})).first()
+    if moved is not None and moved.client_id is not None:  # the platform's own texts concern no client
+        uow.publish(MessageStatusChanged(client_id=moved.client_id, send_id=str(moved.id), to=moved.to_number,
+                                         lead_id=str(moved.lead_id) if moved.lead_id else None, status=status))

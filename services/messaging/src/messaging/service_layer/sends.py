@@ -195,9 +195,10 @@ class Sender:
             WHERE sends.id = :id"""), {"sid": accepted.sid, "id": row.id})
         if row.lead_id is not None:
             now = self.clock()
-            await db.execute(text("""INSERT INTO messages (client_id, lead_id, direction, body, client_number, created_at)
-                                     VALUES (:c, :l, 'out', :b, :n, :now)"""),
-                             {"c": row.client_id, "l": row.lead_id, "b": row.body, "n": row.from_number, "now": now})
+            await db.execute(text("""
+                INSERT INTO messages (client_id, lead_id, direction, body, client_number, send_id, created_at)
+                VALUES (:c, :l, 'out', :b, :n, :send, :now)"""),
+                {"c": row.client_id, "l": row.lead_id, "b": row.body, "n": row.from_number, "send": row.id, "now": now})
             await mark_answered(uow, row.lead_id, now)
         _outcome(uow, "MessageSent", row, twilio_sid=accepted.sid)
 

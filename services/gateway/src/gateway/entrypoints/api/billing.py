@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from gateway.adapters.services import Refused, reason_of
-from gateway.domain.rules import OnClient, OnClientOf, OnPlatform
+from gateway.domain.rules import OnClient, OnClientOf, OnPlatform, SignedIn
 from gateway.entrypoints.dependencies import DEFAULT_PAGE, CallerDep, Cursor, GatewayDep, Limit
 from gateway.entrypoints.route_table import RouteTable
 from revgen_common.contracts.permissions import Permission
@@ -141,7 +141,25 @@ def _scoped(caller, key: str) -> dict[str, str]:
     return {"Idempotency-Key": f"{caller.client_id}:{key}"}
 
 
+class Invoice(BaseModel):
+    id: str
+    subscription_id: str | None
+    status: str
+    amount_due: int
+    amount_paid: int
+    currency: str
+    attempt_count: int
+    created_at: datetime
+
+
 # -- the catalogue (operators) -------------------------------------------------------------
+
+@table.get("/plans", rule=SignedIn(), response_model=Page[Plan])
+async def list_plans(gw: GatewayDep, show: Literal["active", "all"] = "active", limit: Limit = DEFAULT_PAGE,
+                     cursor: Cursor = None):
+    """The plans on offer (or all of them, retired ones too), by id."""
+    return (await gw.billing.json("GET", "/plans", params={"show": show, "limit": limit, "cursor": cursor}))[1]
+
 
 @table.post("/plans", rule=OnPlatform(Permission.CATALOG_MANAGE), status_code=201, response_model=Plan)
 async def create_plan(body: NewPlan, gw: GatewayDep):
@@ -225,6 +243,13 @@ async def cancel(subscription_id: SubscriptionId, body: Cancel, key: Idempotency
     """Cancel, at the end of the period by default."""
     return (await gw.billing.json("POST", f"/subscriptions/{subscription_id}/cancel", json=body.model_dump(),
                                   headers=_scoped(caller, key)))[1]
+
+
+@table.get("/clients/{client_id}/invoices", rule=OnClient(Permission.BILLING_MANAGE), response_model=Page[Invoice])
+async def list_invoices(client_id: uuid.UUID, gw: GatewayDep, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None):
+    """The client's invoices, newest first."""
+    return (await gw.billing.json("GET", f"/clients/{client_id}/invoices",
+                                  params={"limit": limit, "cursor": cursor}))[1]
 
 
 @table.post("/clients/{client_id}/cancellation", rule=OnClient(Permission.BILLING_MANAGE), status_code=201,

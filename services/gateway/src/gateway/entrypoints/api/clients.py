@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.domain.rules import InAgency, OnClient, SignedIn
-from gateway.entrypoints.dependencies import DEFAULT_PAGE, CallerDep, Cursor, GatewayDep, Limit
+from gateway.entrypoints.dependencies import DEFAULT_PAGE, CallerDep, Cursor, GatewayDep, Limit, Search
 from gateway.entrypoints.route_table import RouteTable
 from revgen_common.contracts.permissions import Permission
 from revgen_common.pagination import Page
@@ -64,9 +64,12 @@ class RoleChange(BaseModel):
 
 
 @table.get("/clients", rule=SignedIn(), response_model=Page[Client])
-async def list_clients(gw: GatewayDep, caller: CallerDep, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None):
-    """The clients the caller can see (their agencies' and their own), by name."""
-    return await gw.identity.as_person(caller.token, "GET", "/clients", params={"limit": limit, "cursor": cursor})
+async def list_clients(gw: GatewayDep, caller: CallerDep, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None,
+                       q: Search = None):
+    """The clients the caller can see (their agencies' and their own), by name; `q` keeps
+    those whose name contains it."""
+    return await gw.identity.as_person(caller.token, "GET", "/clients",
+                                       params={"limit": limit, "cursor": cursor, "q": q})
 
 
 @table.post("/agencies/{agency_id}/clients", rule=InAgency(Permission.CLIENT_CREATE), status_code=201,
@@ -94,6 +97,25 @@ async def delete_client(client_id: uuid.UUID, gw: GatewayDep, caller: CallerDep)
     """Delete a client: its subscriptions are cancelled, its schedules stopped, its numbers released."""
     await gw.identity.as_person(caller.token, "DELETE", f"/clients/{client_id}")
     return Response(status_code=204)
+
+
+class AuditEntry(BaseModel):
+    at: datetime
+    action: str = Field(description="create, update, delete, add, deactivate …")
+    entity: str = Field(description="client or client_membership")
+    entity_id: str
+    actor_id: uuid.UUID | None
+    actor_name: str | None
+    before: dict[str, Any] | None = Field(description="what it was before the change")
+    after: dict[str, Any] | None
+
+
+@table.get("/clients/{client_id}/audit", rule=OnClient(Permission.CLIENT_UPDATE), response_model=Page[AuditEntry])
+async def audit(client_id: uuid.UUID, gw: GatewayDep, caller: CallerDep, limit: Limit = DEFAULT_PAGE,
+                cursor: Cursor = None):
+    """Who changed the client or its team, when, with the before-image; newest first."""
+    return await gw.identity.as_person(caller.token, "GET", f"/clients/{client_id}/audit",
+                                       params={"limit": limit, "cursor": cursor})
 
 
 @table.get("/clients/{client_id}/members", rule=OnClient(Permission.MEMBERS_READ), response_model=Page[Member])

@@ -1,19 +1,24 @@
-"""/api/v1 claims: the claim link texted to a team member, taken or closed over the API.
+"""/api/v1 escalations: a client's queue, claimed and resolved by a team member; and the
+claim link texted to a team member, taken or closed over the API.
 
-The token is the credential (rules.ClaimLink): exactly one person ever gets the lead; the
+A link's token is the credential (rules.ClaimLink). Whichever way a claim comes (link or
+queue), one statement in escalation decides: exactly one person ever gets the lead; the
 others get 409 and who has it."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Literal
 
 from fastapi import Path
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from gateway.adapters.services import Refused
-from gateway.domain.rules import ClaimLink
-from gateway.entrypoints.dependencies import GatewayDep
+from gateway.domain.rules import ClaimLink, OnClient
+from gateway.entrypoints.dependencies import DEFAULT_PAGE, CallerDep, Cursor, GatewayDep, Limit
+from revgen_common.contracts.permissions import Permission
+from revgen_common.pagination import Page
 from gateway.entrypoints.route_table import RouteTable
 
 table = RouteTable(prefix="/api/v1", tags=["escalations"])
@@ -36,23 +41,62 @@ class ClaimRefused(BaseModel):
     status: str | None = None
 
 
+class Escalation(BaseModel):
+    id: uuid.UUID
+    lead_phone: str
+    lead_name: str | None
+    reason: str
+    status: str = Field(description="pending (nobody has it), claimed, resolved, expired or withdrawn (opted out)")
+    claimed_by: str | None
+    owner_name: str | None
+    claimed_at: datetime | None
+    due_at: datetime | None
+    created_at: datetime
+
+
+QUEUE_REFUSALS = {403: {"description": "not on the client's team (only its members take its leads)"},
+                  409: {"model": ClaimRefused}}
+
+
+@table.get("/clients/{client_id}/escalations", rule=OnClient(Permission.LEADS_READ), response_model=Page[Escalation])
+async def queue(client_id: uuid.UUID, gw: GatewayDep, show: Literal["open", "all"] = "open",
+                limit: Limit = DEFAULT_PAGE, cursor: Cursor = None):
+    """The client's escalations newest first: the open queue (pending or claimed), or all."""
+    return (await gw.escalation.json("GET", f"/clients/{client_id}/escalations",
+                                     params={"show": show, "limit": limit, "cursor": cursor}))[1]
+
+
+@table.post("/clients/{client_id}/escalations/{escalation_id}/claim", rule=OnClient(Permission.ESCALATIONS_CLAIM),
+            response_model=Claimed, responses=QUEUE_REFUSALS)
+async def claim_from_queue(client_id: uuid.UUID, escalation_id: uuid.UUID, gw: GatewayDep, caller: CallerDep):
+    """Take the lead yourself."""
+    return await _answer(gw, f"/clients/{client_id}/escalations/{escalation_id}/claim", caller.person_id)
+
+
+@table.post("/clients/{client_id}/escalations/{escalation_id}/resolve", rule=OnClient(Permission.ESCALATIONS_CLAIM),
+            response_model=Resolved, responses=QUEUE_REFUSALS)
+async def resolve_from_queue(client_id: uuid.UUID, escalation_id: uuid.UUID, gw: GatewayDep, caller: CallerDep):
+    """Close an escalation you have."""
+    return await _answer(gw, f"/clients/{client_id}/escalations/{escalation_id}/resolve", caller.person_id)
+
+
 @table.post("/claims/{token}", rule=ClaimLink(), response_model=Claimed,
             responses={404: {"description": "no such link"}, 409: {"model": ClaimRefused}})
 async def claim(token: Token, gw: GatewayDep):
     """Take the lead."""
-    return await _claim_link(gw, f"/claim/{token}")
+    return await _answer(gw, f"/claim/{token}")
 
 
 @table.post("/claims/{token}/resolve", rule=ClaimLink(), response_model=Resolved,
             responses={409: {"model": ClaimRefused}})
 async def resolve(token: Token, gw: GatewayDep):
     """The owner closes the escalation."""
-    return await _claim_link(gw, f"/claim/{token}/resolve")
+    return await _answer(gw, f"/claim/{token}/resolve")
 
 
-async def _claim_link(gw, path: str):
+async def _answer(gw, path: str, person_id: str | None = None):
     try:
-        return (await gw.escalation.json("POST", path))[1]
+        return (await gw.escalation.json("POST", path, json={"person_id": person_id} if person_id else None))[1]
     except Refused as refused:
         if refused.status != 409:
             raise

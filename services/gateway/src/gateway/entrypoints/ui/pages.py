@@ -14,6 +14,7 @@ from gateway.domain.rules import OnClient, Public, SignedIn
 from gateway.entrypoints.admission import SESSION_COOKIE, take
 from gateway.entrypoints.dependencies import CallerDep, Cursor, GatewayDep
 from gateway.entrypoints.route_table import RouteTable
+from gateway.entrypoints.ui.client_context import client_context
 from gateway.entrypoints.ui.render import local_path, render, see_other, with_session_cookie, without_session_cookie
 from revgen_common.contracts.permissions import Permission
 
@@ -76,13 +77,11 @@ async def me_page(request: Request, gw: GatewayDep, caller: CallerDep, cursor: C
 @table.get("/clients/{client_id}", rule=OnClient(Permission.CLIENT_READ))
 async def client_page(request: Request, client_id: uuid.UUID, gw: GatewayDep, caller: CallerDep,
                       cursor: Cursor = None):
-    client = await gw.identity.as_person(caller.token, "GET", f"/clients/{client_id}")
-    me = await gw.identity.me(caller.token)
+    here = await client_context(gw, caller, client_id)
     members = await gw.identity.as_person(caller.token, "GET", f"/clients/{client_id}/members",
                                           params={"limit": 50, "cursor": cursor})
-    permissions = permissions_on(me, client)
-    return render(request, "client.html", client=client, members=members, permissions=permissions,
-                  may_manage_members=Permission.MEMBERS_MANAGE.value in permissions)
+    return render(request, "client.html", here=here, client=here.client, members=members,
+                  permissions=sorted(here.permissions), may_manage_members=here.may(Permission.MEMBERS_MANAGE))
 
 
 @table.post("/clients/{client_id}/members/{person_id}/remove", rule=OnClient(Permission.MEMBERS_MANAGE))
@@ -96,15 +95,3 @@ async def logout(gw: GatewayDep, caller: CallerDep):
     await gw.identity.logout(caller.token)
     gw.access.forget_session(caller.token)
     return without_session_cookie(see_other("/login"), gw.secure_cookies)
-
-
-def permissions_on(me: dict, client: dict) -> list[str]:
-    """What the person may do on this client: their own role in it, and their agency's."""
-    granted = set()
-    for membership in me["clients"]:
-        if membership["client_id"] == client["id"]:
-            granted.update(membership["permissions"])
-    for membership in me["agencies"]:
-        if membership["agency_id"] == client["agency_id"]:
-            granted.update(membership["permissions"])
-    return sorted(granted)

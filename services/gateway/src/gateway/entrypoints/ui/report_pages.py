@@ -1,0 +1,46 @@
+"""What happened at a client: the report (the last seven days where the client is: leads,
+leads answered, first reply time, texts in and out, from messaging's daily figures) and the
+audit log (identity's: who changed the client or its team, when, with the before-image).
+Conversions and ROI (B6) are not here yet: no service exposes them over its API."""
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import date, timedelta
+
+from fastapi import Request
+
+from gateway.adapters.services import Refused
+from gateway.domain.rules import OnClient
+from gateway.entrypoints.dependencies import CallerDep, Cursor, GatewayDep
+from gateway.entrypoints.route_table import RouteTable
+from gateway.entrypoints.ui.client_context import client_context
+from gateway.entrypoints.ui.render import render
+from revgen_common.contracts.permissions import Permission
+
+table = RouteTable(include_in_schema=False)
+DAYS = 7
+
+
+@table.get("/clients/{client_id}/reports", rule=OnClient(Permission.LEADS_READ))
+async def report_page(request: Request, client_id: uuid.UUID, gw: GatewayDep, caller: CallerDep):
+    here = await client_context(gw, caller, client_id)
+    usage = f"/clients/{client_id}/usage"
+    try:
+        today = (await gw.messaging.json("GET", usage))[1]
+    except Refused as refused:
+        if refused.status != 404:
+            raise
+        return render(request, "reports.html", here=here, client=here.client, today=None, days=[])
+    first = date.fromisoformat(today["day"])
+    earlier = await asyncio.gather(*(gw.messaging.json("GET", usage, params={"day": (first - timedelta(days=n)).isoformat()})
+                                     for n in range(1, DAYS)))
+    return render(request, "reports.html", here=here, client=here.client, today=today,
+                  days=[today, *(answer for _, answer in earlier)])
+
+
+@table.get("/clients/{client_id}/audit", rule=OnClient(Permission.CLIENT_UPDATE))
+async def audit_page(request: Request, client_id: uuid.UUID, gw: GatewayDep, caller: CallerDep, cursor: Cursor = None):
+    here, entries = await asyncio.gather(client_context(gw, caller, client_id), gw.identity.as_person(
+        caller.token, "GET", f"/clients/{client_id}/audit", params={"limit": 50, "cursor": cursor}))
+    return render(request, "audit.html", here=here, client=here.client, entries=entries)
