@@ -16,7 +16,7 @@ and database) while this load runs, and its report lines are printed after ours.
 """
 from __future__ import annotations
 
-import argparse, asyncio, statistics, subprocess, sys, time, uuid
+import argparse, asyncio, statistics, subprocess, sys, time
 from datetime import timedelta
 from pathlib import Path
 
