@@ -44,6 +44,7 @@ from revgen_devstack.testing import serve_app
 from revgen_fakes import openai as openai_fake
 from revgen_fakes import stripe as stripe_fake
 from revgen_fakes import twilio as twilio_fake
+from revgen_fakes.twilio.webhooks import inbound_sms_request
 from tests.support.kafka_io import start_group_at_end
 from tests.support.running import eventually
 
@@ -232,6 +233,36 @@ async def make_world(system: System) -> World:
     secrets = ("Alpha Plumbing", "Olive Owner", "Adam Admin", "Mia Member", phones["a_owner"], phones["a_admin"],
                phones["a_member"])
     return World(str(x), str(y), a, b, c, phones, ids, secrets)
+
+
+# -- leads texting a client --------------------------------------------------------------
+
+_numbers = itertools.count()
+_NUMBERS_BASE = uuid.uuid4().int % 10_000  # another run's numbers, on the shared topics, are not ours
+
+
+def new_number() -> str:
+    """A phone number no other test of this run uses (a client's, or a lead's)."""
+    return f"+1628{200 + next(_numbers) % 800}{_NUMBERS_BASE:04d}"  # a NANP exchange starts with 2-9
+
+
+async def with_profile(system, world) -> str:
+    """Client A answers texts on a number of its own: the number."""
+    number = new_number()
+    owner = bearer(await log_in(system, world.phones["a_owner"]))
+    saved = await system.api.put(f"/api/v1/clients/{world.a['id']}/profile", headers=owner, json={
+        "business_name": "Alpha Plumbing", "numbers": [number], "quiet_start": "00:00", "quiet_end": "00:00"})
+    assert saved.status_code == 200, saved.text
+    return number
+
+
+async def text_in(system, number: str, lead: str, body: str) -> None:
+    """An SMS from `lead` to `number`, as Twilio posts it to ingress (signed)."""
+    url = f"http://127.0.0.1:{system.ports['ingress']}/webhooks/twilio/sms"
+    params, headers = inbound_sms_request(url, lead, number, body, auth_token=system.twilio.auth_token,
+                                          account_sid=system.twilio.account_sid)
+    answer = await system.ingress.post("/webhooks/twilio/sms", data=params, headers=headers)
+    assert answer.status_code == 200, answer.text
 
 
 async def texts_settled(system: System, timeout: float = 60) -> None:
