@@ -9,9 +9,12 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 # Answers to something the recipient just did (texted, called, asked for a code) are not
-# business-initiated, so quiet hours do not hold them back. The opt-out confirmation is the
-# one message an opted-out number still receives: carriers require it.
-RESPONSIVE = frozenset({"reply", "speed_to_lead", "otp", "escalation_alert", "compliance", "payment_receipt"})
+# business-initiated, so quiet hours do not hold them back; nor are alerts to the business
+# itself, which must act now (a lead to call back, leads going unanswered while its service is
+# suspended). The opt-out confirmation is the one message an opted-out number still
+# receives: carriers require it.
+RESPONSIVE = frozenset({"reply", "speed_to_lead", "otp", "escalation_alert", "account_notice", "compliance",
+                        "payment_receipt"})
 CONFIRMS_OPT_OUT = "compliance"
 # What a client's service sends by itself, stopped while the client is suspended (ADR 0012).
 # Replies are decided where they are drafted: keyword confirmations, also "reply", still go.
