@@ -16,8 +16,7 @@ from revgen_common.contracts import billing
 from revgen_common.contracts.base import Contract
 from revgen_common.contracts.commands import SendMessage
 from revgen_common.envelope import Envelope, event_id_from
-from revgen_common.handler_context import HandlerContext
-from revgen_common.unit_of_work import UnitOfWork
+from revgen_common.unit_of_work import Transaction, UnitOfWork
 
 log = logging.getLogger(__name__)
 FOLLOWED = (  # billing's events that say whether a client is paid up (disputes do not: ADR 0012)
@@ -52,12 +51,12 @@ class ServiceStates:
         """From a `service_states` row (None: billing never spoke of the client)."""
         return status is None or ServiceState(status, None, since).served(self.clock(), self.grace)
 
-    async def billing_event(self, message: Envelope, ctx: HandlerContext) -> None:
+    async def billing_event(self, message: Envelope, tx: Transaction) -> None:
         fact = fact_of(message.contract(), message.occurred_at)
         if fact is None:
             return  # a payment of no subscription says nothing about service
         client_id = message.payload["client_id"]
-        db = ctx.connection
+        db = tx.connection
         await db.execute(_RECORD, {"id": message.event_id, "c": client_id, "s": fact.subscription_id,
                                    "status": fact.status, "paused": fact.paused, "at": fact.occurred_at})
         facts = [Fact(r.subscription_id, r.occurred_at, r.status, r.paused)
@@ -65,7 +64,7 @@ class ServiceStates:
         state = service_state(facts)
         told = await db.scalar(_SET_STATE, {"c": client_id, "status": state.status, "reason": state.reason,
                                             "since": state.since})
-        await self._tell(ctx, client_id, state, told)
+        await self._tell(tx, client_id, state, told)
 
     async def suspend_overdue(self) -> int:
         """The grace of past-due clients runs out with no event to say so: tell their owners."""
@@ -76,7 +75,7 @@ class ServiceStates:
             await uow.commit()
         return len(overdue)
 
-    async def _tell(self, ctx: HandlerContext | UnitOfWork, client_id: str, state: ServiceState, told: datetime | None) -> None:
+    async def _tell(self, tx: Transaction, client_id: str, state: ServiceState, told: datetime | None) -> None:
         """Once per suspension, keyed by when it began, and once when it ends: a redelivery,
         or a new cause while still suspended, tells nobody again."""
         if not state.served(self.clock(), self.grace):
@@ -84,24 +83,24 @@ class ServiceStates:
                 return
             began = state.suspended_since(self.grace)
             assert began is not None
-            await self._notify(ctx, client_id, "suspended", began, SUSPENDED, why=WHY[state.why()])
+            await self._notify(tx, client_id, "suspended", began, SUSPENDED, why=WHY[state.why()])
             told = began
         elif told is not None:
-            await self._notify(ctx, client_id, "resumed", told, RESUMED)
+            await self._notify(tx, client_id, "resumed", told, RESUMED)
             told = None
         else:
             return
-        await ctx.connection.execute(text("UPDATE service_states SET told_suspended_at = :t WHERE client_id = :c"),
+        await tx.connection.execute(text("UPDATE service_states SET told_suspended_at = :t WHERE client_id = :c"),
                                      {"t": told, "c": client_id})
 
-    async def _notify(self, ctx: HandlerContext | UnitOfWork, client_id: str, what: str, began: datetime,
+    async def _notify(self, tx: Transaction, client_id: str, what: str, began: datetime,
                       template: str, **fields: str) -> None:
-        owner = (await ctx.connection.execute(_OWNER, {"c": client_id})).first()
+        owner = (await tx.connection.execute(_OWNER, {"c": client_id})).first()
         if owner is None or not owner.owner_phone:
             log.warning("service for %s %s; its profile names no owner to tell", client_id, what)
             return
         body = template.format(business=owner.business_name or client_id, **fields)
-        ctx.publish(SendMessage(to=owner.owner_phone, body=body, purpose="account_notice"),
+        tx.publish(SendMessage(to=owner.owner_phone, body=body, purpose="account_notice"),
                     event_id=event_id_from("messaging-service", client_id, what, began.isoformat()))
 
 
