@@ -14,6 +14,7 @@ from messaging.service_layer.clients import Profile
 from revgen_common import Staged
 from revgen_common.envelope import Envelope
 from revgen_common.errors import NotYet
+from revgen_common.handler_context import HandlerContext, in_handler
 from revgen_common.testing.clock import DEFAULT_START
 from revgen_common.unit_of_work import UnitOfWork
 
@@ -75,8 +76,8 @@ def inbound_sms(to: str, from_: str, body: str, sid: str | None = None, at: date
 
 async def apply(engine, handler, message: Envelope, clock=None) -> None:
     """Apply one event the way the consumer does: a Staged handler's prepare first (given a
-    test clock, a NotYet moves it on by the wait and prepares again), then the handler +
-    outbox in one transaction."""
+    test clock, a NotYet moves it on by the wait and prepares again), then the handler, with
+    a HandlerContext, + outbox in one transaction. No inbox: a redelivery runs it again."""
     if isinstance(handler, Staged):
         prepared = await _prepare(handler, message, clock)
         if handler.apply is None:
@@ -84,7 +85,8 @@ async def apply(engine, handler, message: Envelope, clock=None) -> None:
         stage = handler
         handler = lambda event, uow: stage.apply(event, uow, prepared)  # noqa: E731
     async with UnitOfWork(engine, SERVICE) as uow:
-        await handler(message, uow)
+        with in_handler():  # a handler that commits or opens its own unit of work fails here too
+            await handler(message, HandlerContext(uow))
         await uow.commit()
 
 

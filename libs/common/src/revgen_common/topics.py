@@ -104,9 +104,14 @@ ESCALATION_GROUP = ConsumerGroup("escalation", "escalation", (MESSAGING_EVENTS, 
                                  ("EscalationRequested", "MemberAdded", "MemberRoleChanged", "MemberDeactivated",
                                   "BusinessHoursSet", "ClientDeleted", "LeadOptedOut", "LeadOptedIn"))
 MESSAGING_GROUP = ConsumerGroup("messaging", "messaging", (TWILIO_MESSAGES, TWILIO_CALLS, TWILIO_MESSAGE_STATUS,
-                                                           FORM_SUBMISSIONS, MESSAGING_COMMANDS, IDENTITY_EVENTS),
+                                                           FORM_SUBMISSIONS, MESSAGING_COMMANDS, IDENTITY_EVENTS,
+                                                           BILLING_EVENTS),
                                 ("TwilioMessageReceived", "TwilioCallStatusReceived", "TwilioMessageStatusReceived",
-                                 "FormSubmitted", "SendMessage", "ClientCreated", "ClientDeleted"))
+                                 "FormSubmitted", "SendMessage", "ClientCreated", "ClientDeleted",
+                                 # service follows billing (ADR 0012)
+                                 "SubscriptionActivated", "SubscriptionChanged", "SubscriptionPaused",
+                                 "SubscriptionResumed", "SubscriptionCanceled", "PaymentSucceeded", "PaymentFailed",
+                                 "PaymentActionRequired"))
 # Apart from the inbound group, so a Twilio outage pauses only what calls Twilio.
 MESSAGING_SENDER_GROUP = ConsumerGroup("messaging-sender", "messaging", (MESSAGING_SENDS, MESSAGING_NUMBER_RELEASES),
                                        ("SendRequested", "ReleaseNumber"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from datetime import timedelta
 
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -17,7 +18,7 @@ from messaging.domain.fair_share import FairShare
 from messaging.domain.pacing import Pacer
 from messaging.entrypoints import leads
 from messaging.entrypoints.http import install_error_handlers, router
-from messaging.service_layer import delivery
+from messaging.service_layer import delivery, service_states
 from messaging.service_layer.lead_views import LeadViews
 from messaging.service_layer.automations import Automations
 from messaging.service_layer.clients import Clients
@@ -26,8 +27,9 @@ from messaging.service_layer.conversations import Conversations
 from messaging.service_layer.number_releases import NumberReleases
 from messaging.service_layer.scheduler import Scheduler
 from messaging.service_layer.sends import Sender
+from messaging.service_layer.service_states import ServiceStates
 from messaging.service_layer.summaries import Summaries
-from messaging.settings import MessagingSettings
+from messaging.settings import DEFAULT_GRACE_DAYS, MessagingSettings
 from revgen_common import ExactlyOnceConsumer, OwnTransactions, Staged
 from revgen_common.clock import Clock, system_clock
 from revgen_common.service import running_service, service_app
@@ -48,6 +50,9 @@ INBOUND_POLL_RECORDS = 64
 # pauses only what calls Twilio (sends and number releases). A third group for the rare
 # releases cost ~0.1 s of reply p50 at 50 SMS/s (bench/messaging_leads), so the sender's
 # group takes them too.
+# How often past-due clients whose grace ran out are looked for (their owners told): the
+# rules read the grace themselves, so this only delays the notice.
+OVERDUE_CHECK_SECONDS = 60
 GROUPS = {group.name: list(group.topics) for group in (MESSAGING_GROUP, MESSAGING_SENDER_GROUP)}
 SENDS_POLL_RECORDS = 500
 
@@ -64,6 +69,7 @@ class Messaging:
     summaries: Summaries
     number_releases: NumberReleases
     lead_views: LeadViews
+    service: ServiceStates
     clock: Clock
 
     def handlers(self) -> Handlers:
@@ -77,6 +83,8 @@ class Messaging:
             SendMessage: self.commands.send_message,
             identity.ClientCreated: self.clients.client_created,
             identity.ClientDeleted: self.clients.client_deleted,
+            # Service follows billing (ADR 0012).
+            **{event: self.service.billing_event for event in service_states.FOLLOWED},
         }
 
     def twilio_handlers(self) -> Handlers:
@@ -86,12 +94,15 @@ class Messaging:
 
 
 def build(engine: AsyncEngine, twilio: TwilioSender, ai: AIResponder, platform_number: str,
-          clock: Clock = system_clock, deadline: AnswerDeadline = AnswerDeadline()) -> Messaging:
-    return Messaging(engine=engine, conversations=Conversations(engine, ai, platform_number, clock, deadline),
-                     commands=Commands(platform_number), sender=Sender(engine, twilio, clock),
+          clock: Clock = system_clock, deadline: AnswerDeadline = AnswerDeadline(),
+          grace: timedelta = timedelta(days=DEFAULT_GRACE_DAYS)) -> Messaging:
+    service = ServiceStates(engine, clock, grace)
+    return Messaging(engine=engine, conversations=Conversations(engine, ai, platform_number, clock, service, deadline),
+                     commands=Commands(platform_number), sender=Sender(engine, twilio, clock, service),
                      clients=Clients(engine, clock), scheduler=Scheduler(engine, clock),
                      automations=Automations(engine, clock), summaries=Summaries(engine, platform_number, clock),
-                     number_releases=NumberReleases(twilio), lead_views=LeadViews(engine), clock=clock)
+                     number_releases=NumberReleases(twilio), lead_views=LeadViews(engine), service=service,
+                     clock=clock)
 
 
 def consumers(messaging: Messaging, settings: MessagingSettings,
@@ -144,10 +155,12 @@ def create_app(settings: MessagingSettings, clock: Clock = system_clock) -> Fast
             runtime.close_on_stop(twilio.close)
             runtime.close_on_stop(ai.close)
             deadline = AnswerDeadline(settings.answer_deadline_seconds, settings.openai_try_timeout_seconds)
-            messaging = build(engine, twilio, ai, settings.platform_number, clock, deadline)
+            messaging = build(engine, twilio, ai, settings.platform_number, clock, deadline,
+                              timedelta(days=settings.past_due_grace_days))
             app.state.messaging = messaging
             runtime.start(*(c.run for c in consumers(messaging, settings, runtime.slot)))
             runtime.every(settings.scheduler_interval_seconds, messaging.scheduler.run_once)
+            runtime.every(OVERDUE_CHECK_SECONDS, messaging.service.suspend_overdue)
             runtime.every(3600, messaging.clients.release_quiet_numbers)
             runtime.every(3600, messaging.summaries.run_due)
             yield

@@ -2,6 +2,10 @@ from pydantic import AnyHttpUrl, Field
 
 from revgen_common import Required, Secret, ServiceSettings
 
+# A card that fails is usually replaced within days; a week of answers costs less than a
+# client's leads lost over an expired card (ADR 0012).
+DEFAULT_GRACE_DAYS = 7.0
+
 
 class MessagingSettings(ServiceSettings):
     messaging_database_url: Required
@@ -31,3 +35,5 @@ class MessagingSettings(ServiceSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8084, ge=0, le=65535)
     scheduler_interval_seconds: float = Field(default=1.0, gt=0)
+    # How long a client whose payment failed is still served (ADR 0012).
+    past_due_grace_days: float = Field(default=DEFAULT_GRACE_DAYS, ge=0)

@@ -71,6 +71,14 @@ def test_an_opted_out_number_gets_only_the_opt_out_confirmation():
     assert decide(facts("compliance", opted_out=True), noon).allowed
 
 
+def test_a_suspended_clients_automations_are_blocked_while_replies_and_the_owners_notice_go_even_at_night():
+    night = datetime(2026, 11, 29, 4, 30, tzinfo=UTC)  # 23:30 in New York
+    for automated in ("speed_to_lead", "reminder", "follow_up", "win_back", "no_show"):
+        assert decide(facts(automated, suspended=True), night).blocked_reason == "service_suspended"
+    assert decide(facts("reply", suspended=True), night).allowed  # keyword confirmations; the AI's are never drafted
+    assert decide(facts("account_notice", suspended=True), night).allowed
+
+
 def test_phone_numbers_are_stored_in_e164_and_nonsense_is_refused():
     assert normalize("(212) 555-0147") == "+12125550147"
     assert timezone_of("+12125550147", "UTC") == "America/New_York"

@@ -85,6 +85,14 @@ class StripeState(Store):
         billing_cycle.set_paused(self, subscription, True)
         return subscription
 
+    def cancel(self, subscription_id: str) -> dict:
+        """Cancelled at Stripe (the dashboard, the customer portal): customer.subscription.deleted."""
+        subscription = self.get("subscription", subscription_id)
+        if subscription["status"] == "canceled":
+            raise ValueError(f"subscription {subscription_id} is already canceled")
+        billing_cycle.cancel_now(self, subscription, "cancellation_requested")
+        return subscription
+
     def trial_will_end(self, subscription_id: str) -> dict:
         subscription = self.get("subscription", subscription_id)
         if subscription["status"] != "trialing":

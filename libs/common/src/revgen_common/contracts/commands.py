@@ -14,12 +14,13 @@ PRODUCED_BY: tuple[str, ...] = ()  # each command names its senders
 class SendMessage(Command, topic=MESSAGING_COMMANDS):
     """Text someone: messaging decides (opt-outs, quiet hours) and sends it once."""
 
-    produced_by: ClassVar[tuple[str, ...]] = ("identity", "escalation", "billing")
+    produced_by: ClassVar[tuple[str, ...]] = ("identity", "escalation", "billing", "messaging")
 
     client_id: str | None = None  # None for the platform's own messages (login codes)
     to: str = Field(min_length=1)
     body: str = Field(min_length=1, max_length=1600)
-    purpose: Literal["escalation_alert", "payment_receipt", "otp", "reply", "reminder", "other"]
+    # account_notice: RevGen to a client's owner about the client's account (service suspended)
+    purpose: Literal["escalation_alert", "payment_receipt", "otp", "reply", "reminder", "account_notice", "other"]
 
     def key(self) -> str:
         return f"{self.client_id or 'platform'}|{self.to}"

@@ -1,6 +1,7 @@
 """THE compliance decision every outbound message passes, whatever path made it (D7):
-opted-out and do-not-contact numbers get nothing; business-initiated messages wait out the
-lead's quiet hours (deferred, never dropped)."""
+opted-out and do-not-contact numbers get nothing; a suspended client's automations go
+nowhere (ADR 0012); business-initiated messages wait out the lead's quiet hours (deferred,
+never dropped)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,10 +9,16 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 # Answers to something the recipient just did (texted, called, asked for a code) are not
-# business-initiated, so quiet hours do not hold them back. The opt-out confirmation is the
-# one message an opted-out number still receives: carriers require it.
-RESPONSIVE = frozenset({"reply", "speed_to_lead", "otp", "escalation_alert", "compliance", "payment_receipt"})
+# business-initiated, so quiet hours do not hold them back; nor are alerts to the business
+# itself, which must act now (a lead to call back, leads going unanswered while its service is
+# suspended). The opt-out confirmation is the one message an opted-out number still
+# receives: carriers require it.
+RESPONSIVE = frozenset({"reply", "speed_to_lead", "otp", "escalation_alert", "account_notice", "compliance",
+                        "payment_receipt"})
 CONFIRMS_OPT_OUT = "compliance"
+# What a client's service sends by itself, stopped while the client is suspended (ADR 0012).
+# Replies are decided where they are drafted: keyword confirmations, also "reply", still go.
+AUTOMATED = frozenset({"speed_to_lead", "reminder", "follow_up", "win_back", "no_show"})
 PLATFORM = "platform"  # the scope of the platform's own number (login codes), where a client id would be
 
 
@@ -23,6 +30,7 @@ class Facts:
     timezone: str
     quiet_start: time
     quiet_end: time
+    suspended: bool = False  # the client's service, from billing
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,8 @@ def decide(facts: Facts, now: datetime) -> Decision:
         return Decision(False, blocked_reason="opted_out")
     if facts.do_not_contact and facts.purpose not in ("otp", "escalation_alert", "payment_receipt"):
         return Decision(False, blocked_reason="do_not_contact")
+    if facts.suspended and facts.purpose in AUTOMATED:
+        return Decision(False, blocked_reason="service_suspended")
     if facts.purpose not in RESPONSIVE:
         if until := quiet_until(now, facts.timezone, facts.quiet_start, facts.quiet_end):
             return Decision(False, defer_until=until)

@@ -17,6 +17,7 @@ from messaging.domain.keywords import CONFIRMATIONS, Keyword, asks_for_a_person,
 from revgen_common.phones import InvalidPhone, normalize
 from messaging.service_layer import consent
 from messaging.service_layer.sends import PLATFORM, Outgoing, enqueue
+from messaging.service_layer.service_states import ServiceStates
 from revgen_common.clock import Clock
 from revgen_common.contracts.messaging import EscalationRequested, MessageReceived
 from revgen_common.envelope import Envelope
@@ -54,25 +55,31 @@ _UPSERT_LEAD = text("""
         client_number = COALESCE(EXCLUDED.client_number, leads.client_number),
         last_inbound_at = COALESCE(EXCLUDED.last_inbound_at, leads.last_inbound_at)
     RETURNING id, name, do_not_contact, (xmax = 0) AS is_new""")
-_NUMBER = text("""SELECT n.client_id, p.business_name, p.persona, p.knowledge FROM numbers n
-                  JOIN profiles p ON p.client_id = n.client_id
-                  WHERE n.number = :number AND n.released_at IS NULL AND p.deleted_at IS NULL""")
-_CONVERSATION = text("""
+# Each read of a client says whether it is served (ADR 0012): a suspended client's leads are
+# recorded, and neither answered nor texted first.
+_SERVICE = "LEFT JOIN service_states st ON st.client_id = n.client_id"
+_NUMBER = text(f"""SELECT n.client_id, p.business_name, p.persona, p.knowledge, st.status AS service_status,
+                          st.since AS service_since
+                   FROM numbers n JOIN profiles p ON p.client_id = n.client_id {_SERVICE}
+                   WHERE n.number = :number AND n.released_at IS NULL AND p.deleted_at IS NULL""")
+_CONVERSATION = text(f"""
     SELECT n.client_id, p.persona, p.knowledge, l.id AS lead_id, COALESCE(l.do_not_contact, false) AS do_not_contact,
            EXISTS (SELECT 1 FROM opt_outs o WHERE o.scope = n.client_id AND o.phone = :phone) AS opted_out,
-           EXISTS (SELECT 1 FROM messages m WHERE m.message_sid = :sid) AS seen
-    FROM numbers n JOIN profiles p ON p.client_id = n.client_id
+           EXISTS (SELECT 1 FROM messages m WHERE m.message_sid = :sid) AS seen,
+           st.status AS service_status, st.since AS service_since
+    FROM numbers n JOIN profiles p ON p.client_id = n.client_id {_SERVICE}
     LEFT JOIN leads l ON l.client_id = n.client_id AND l.phone = :phone
     WHERE n.number = :number AND n.released_at IS NULL AND p.deleted_at IS NULL""")
 
 
 class Conversations:
     def __init__(self, engine: AsyncEngine, ai: AIResponder, platform_number: str, clock: Clock,
-                 deadline: AnswerDeadline = AnswerDeadline()):
+                 service: ServiceStates, deadline: AnswerDeadline = AnswerDeadline()):
         self.engine = engine
         self.ai = ai
         self.platform_number = platform_number
         self.clock = clock
+        self.service = service
         self.deadline = deadline
 
     # -- missed calls and forms: speed to lead ---------------------------------------------
@@ -86,13 +93,14 @@ class Conversations:
         if client is None:
             return
         lead = await self._lead(uow, client.client_id, raw["From"], "call", client_number=raw["To"])
-        if lead is not None:
+        if lead is not None and self.service.served(client.service_status, client.service_since):
             await self._speed_to_lead(uow, lead, client.business_name, raw["To"], f"missed-call:{raw['CallSid']}")
 
     async def form_submitted(self, message: Envelope, uow: Transaction) -> None:
         client_id, form = message.payload["form_client_id"], message.payload["raw"]
-        found = (await uow.connection.execute(text("""
-            SELECT n.number, p.business_name FROM numbers n JOIN profiles p ON p.client_id = n.client_id
+        found = (await uow.connection.execute(text(f"""
+            SELECT n.number, p.business_name, st.status AS service_status, st.since AS service_since
+            FROM numbers n JOIN profiles p ON p.client_id = n.client_id {_SERVICE}
             WHERE n.client_id = :c AND n.released_at IS NULL AND p.deleted_at IS NULL ORDER BY n.number LIMIT 1"""),
             {"c": client_id})).first()
         number, business = (found.number, found.business_name) if found else (None, None)
@@ -100,7 +108,7 @@ class Conversations:
             log.warning("form for %s dropped: %s", client_id, "no number" if number is None else "no phone field")
             return
         lead = await self._lead(uow, client_id, str(form["phone"]), "form", name=form.get("name"), client_number=number)
-        if lead is not None:
+        if lead is not None and self.service.served(found.service_status, found.service_since):
             await self._speed_to_lead(uow, lead, business or "", number, f"form:{message.event_id}")
 
     async def _speed_to_lead(self, uow: Transaction, lead: Lead, business: str, number: str, source: str) -> None:
@@ -125,7 +133,8 @@ class Conversations:
         async with self.engine.connect() as db:
             found = (await db.execute(_CONVERSATION, {"number": raw["To"], "phone": phone,
                                                       "sid": raw["MessageSid"]})).first()
-            if found is None or found.seen or found.do_not_contact or found.opted_out:
+            if (found is None or found.seen or found.do_not_contact or found.opted_out
+                    or not self.service.served(found.service_status, found.service_since)):
                 return None
             history = await _history(db, found.lead_id) if found.lead_id else []
         return await self._ask(found.client_id, found.persona, found.knowledge, history + [("lead", body)],
@@ -178,8 +187,8 @@ class Conversations:
         opted_out = await _opted_out(uow, client.client_id, lead.phone)  # asked once: keywords and answers need it
         if await self._keyword(uow, client.client_id, raw, lead, client.business_name, opted_out):
             return
-        if lead.do_not_contact or opted_out:
-            return
+        if lead.do_not_contact or opted_out or not self.service.served(client.service_status, client.service_since):
+            return  # recorded, and not answered
         await self._answer(uow, client, lead, raw, draft, message.occurred_at)
 
     async def _answer(self, uow: Transaction, client, lead: Lead, raw: dict, draft: Draft | None,

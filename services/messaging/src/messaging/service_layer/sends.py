@@ -24,6 +24,7 @@ from messaging.adapters.twilio_sender import Accepted, RecipientUnsubscribed, Se
 from messaging.domain.compliance import PLATFORM, Facts, decide
 from messaging.domain.phones import timezone_of
 from messaging.service_layer import consent
+from messaging.service_layer.service_states import ServiceStates
 from revgen_common.clock import Clock, local_month
 from revgen_common.contracts import contract_for
 from revgen_common.contracts.messaging import SendRequested
@@ -82,8 +83,10 @@ _FACTS = text("""
            COALESCE(l.do_not_contact, false) AS do_not_contact,
            COALESCE(p.timezone, 'America/New_York') AS timezone,
            COALESCE(p.quiet_start, TIME '21:00') AS quiet_start, COALESCE(p.quiet_end, TIME '08:00') AS quiet_end,
-           p.monthly_limit, p.deleted_at IS NOT NULL AS client_deleted
+           p.monthly_limit, p.deleted_at IS NOT NULL AS client_deleted,
+           st.status AS service_status, st.since AS service_since
     FROM sends s LEFT JOIN leads l ON l.id = s.lead_id LEFT JOIN profiles p ON p.client_id = s.client_id
+    LEFT JOIN service_states st ON st.client_id = s.client_id
     WHERE s.id = :id FOR UPDATE OF s""")
 # D7 and D9: the month is part of the key, and the limit is checked in the same statement.
 # The month is the client's own: a New York client's December starts at 05:00 UTC.
@@ -97,10 +100,11 @@ LEAD_FACING = frozenset({"reply", "speed_to_lead", "reminder", "follow_up", "win
 
 
 class Sender:
-    def __init__(self, engine: AsyncEngine, twilio: TwilioSender, clock: Clock):
+    def __init__(self, engine: AsyncEngine, twilio: TwilioSender, clock: Clock, service: ServiceStates):
         self.engine = engine
         self.twilio = twilio
         self.clock = clock
+        self.service = service
 
     async def send(self, message: Envelope) -> None:
         """One `SendRequested`, in transactions of its own: safe to run again at any point,
@@ -136,7 +140,8 @@ class Sender:
                 await self._finish(claim, row, "canceled", reason="client_deleted")
                 return None
             decision = decide(Facts(row.purpose, row.opted_out, row.do_not_contact,
-                                    timezone_of(row.to_number, row.timezone), row.quiet_start, row.quiet_end), now)
+                                    timezone_of(row.to_number, row.timezone), row.quiet_start, row.quiet_end,
+                                    suspended=not self.service.served(row.service_status, row.service_since)), now)
             if decision.defer_until is not None:
                 await db.execute(text("UPDATE sends SET status = 'deferred', not_before = :t WHERE id = :id"),
                                  {"t": decision.defer_until, "id": row.id})

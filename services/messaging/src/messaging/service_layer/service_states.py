@@ -1,0 +1,115 @@
+"""Service follows billing (ADR 0012): billing's events become facts, the facts a client's
+service state, and the client's owner is told once when service stops and once when it
+resumes. Whether a client is served is read by the conversations (no assistant's reply, no
+speed-to-lead) and by the sending gateway (no automations) from `service_states`."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from messaging import SERVICE
+from messaging.domain.service_state import PAID, PAYMENT_FAILED, Fact, ServiceState, service_state
+from revgen_common.clock import Clock
+from revgen_common.contracts import billing
+from revgen_common.contracts.base import Contract
+from revgen_common.contracts.commands import SendMessage
+from revgen_common.envelope import Envelope, event_id_from
+from revgen_common.unit_of_work import Transaction, UnitOfWork
+
+log = logging.getLogger(__name__)
+FOLLOWED = (  # billing's events that say whether a client is paid up (disputes do not: ADR 0012)
+    billing.SubscriptionActivated, billing.SubscriptionChanged, billing.SubscriptionPaused, billing.SubscriptionResumed,
+    billing.SubscriptionCanceled, billing.PaymentSucceeded, billing.PaymentFailed, billing.PaymentActionRequired)
+WHY = {"canceled": "its subscription was cancelled", "paused": "its subscription is paused",
+       "unpaid": "its payment is overdue"}
+SUSPENDED = ("RevGen: service for {business} is suspended: {why}. Leads' texts are still recorded, but no "
+             "automatic replies or messages go out until billing is settled.")
+RESUMED = "RevGen: service for {business} has resumed: leads are answered again."
+
+_RECORD = text("""INSERT INTO billing_facts (event_id, client_id, subscription_id, status, paused, occurred_at)
+                  VALUES (:id, :c, :s, :status, :paused, :at) ON CONFLICT (event_id) DO NOTHING""")
+_FACTS = text("SELECT subscription_id, status, paused, occurred_at FROM billing_facts WHERE client_id = :c")
+_SET_STATE = text("""
+    INSERT INTO service_states (client_id, status, reason, since) VALUES (:c, :status, :reason, :since)
+    ON CONFLICT (client_id) DO UPDATE SET status = EXCLUDED.status, reason = EXCLUDED.reason, since = EXCLUDED.since
+    RETURNING told_suspended_at""")
+_OVERDUE = text("""SELECT client_id, status, reason, since FROM service_states
+                   WHERE status = 'past_due' AND told_suspended_at IS NULL AND since <= :ended
+                   ORDER BY since LIMIT 500 FOR UPDATE SKIP LOCKED""")
+_OWNER = text("SELECT owner_phone, business_name FROM profiles WHERE client_id = :c AND deleted_at IS NULL")
+
+
+class ServiceStates:
+    def __init__(self, engine: AsyncEngine, clock: Clock, grace: timedelta):
+        self.engine = engine
+        self.clock = clock
+        self.grace = grace
+
+    def served(self, status: str | None, since: datetime | None) -> bool:
+        """From a `service_states` row (None: billing never spoke of the client)."""
+        return status is None or ServiceState(status, None, since).served(self.clock(), self.grace)
+
+    async def billing_event(self, message: Envelope, tx: Transaction) -> None:
+        fact = fact_of(message.contract(), message.occurred_at)
+        if fact is None:
+            return  # a payment of no subscription says nothing about service
+        client_id = message.payload["client_id"]
+        db = tx.connection
+        await db.execute(_RECORD, {"id": message.event_id, "c": client_id, "s": fact.subscription_id,
+                                   "status": fact.status, "paused": fact.paused, "at": fact.occurred_at})
+        facts = [Fact(r.subscription_id, r.occurred_at, r.status, r.paused)
+                 for r in await db.execute(_FACTS, {"c": client_id})]
+        state = service_state(facts)
+        told = await db.scalar(_SET_STATE, {"c": client_id, "status": state.status, "reason": state.reason,
+                                            "since": state.since})
+        await self._tell(tx, client_id, state, told)
+
+    async def suspend_overdue(self) -> int:
+        """The grace of past-due clients runs out with no event to say so: tell their owners."""
+        async with UnitOfWork(self.engine, SERVICE) as uow:
+            overdue = (await uow.connection.execute(_OVERDUE, {"ended": self.clock() - self.grace})).all()
+            for row in overdue:
+                await self._tell(uow, row.client_id, ServiceState(row.status, row.reason, row.since), None)
+            await uow.commit()
+        return len(overdue)
+
+    async def _tell(self, tx: Transaction, client_id: str, state: ServiceState, told: datetime | None) -> None:
+        """Once per suspension, keyed by when it began, and once when it ends: a redelivery,
+        or a new cause while still suspended, tells nobody again."""
+        if not state.served(self.clock(), self.grace):
+            if told is not None:
+                return
+            began = state.suspended_since(self.grace)
+            assert began is not None
+            await self._notify(tx, client_id, "suspended", began, SUSPENDED, why=WHY[state.why()])
+            told = began
+        elif told is not None:
+            await self._notify(tx, client_id, "resumed", told, RESUMED)
+            told = None
+        else:
+            return
+        await tx.connection.execute(text("UPDATE service_states SET told_suspended_at = :t WHERE client_id = :c"),
+                                     {"t": told, "c": client_id})
+
+    async def _notify(self, tx: Transaction, client_id: str, what: str, began: datetime,
+                      template: str, **fields: str) -> None:
+        owner = (await tx.connection.execute(_OWNER, {"c": client_id})).first()
+        if owner is None or not owner.owner_phone:
+            log.warning("service for %s %s; its profile names no owner to tell", client_id, what)
+            return
+        body = template.format(business=owner.business_name or client_id, **fields)
+        tx.publish(SendMessage(to=owner.owner_phone, body=body, purpose="account_notice"),
+                    event_id=event_id_from("messaging-service", client_id, what, began.isoformat()))
+
+
+def fact_of(message: Contract, occurred_at: datetime) -> Fact | None:
+    match message:
+        case billing.SubscriptionOutcome():
+            return Fact(message.subscription_id, occurred_at, message.status, message.paused)
+        case billing.PaymentSucceeded() if message.subscription_id:
+            return Fact(message.subscription_id, occurred_at, PAID)
+        case billing.PaymentFailed() | billing.PaymentActionRequired() if message.subscription_id:
+            return Fact(message.subscription_id, occurred_at, PAYMENT_FAILED)
+    return None
