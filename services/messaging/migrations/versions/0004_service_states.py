@@ -3,8 +3,8 @@
 recomputed from the whole set whatever order they came in; `service_states` is that
 state, read on every inbound message and send, with what the owner was last told.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 """
 from alembic import op
 
