@@ -56,7 +56,8 @@ async def seed(system, clients: int, leads: int) -> dict:
         await db.execute(text("""
             INSERT INTO leads (id, client_id, phone, source, created_at, answered_at)
             SELECT gen_random_uuid(), :c, '+1555' || lpad(n::text, 7, '0'), 'sms',
-                   CAST(:start AS timestamptz) + n * interval '2 minutes', CAST(:start AS timestamptz) + n * interval '2 minutes' + interval '4 seconds'
+                   CAST(:start AS timestamptz) + n * interval '2 minutes',
+                   CAST(:start AS timestamptz) + n * interval '2 minutes' + interval '4 seconds'
             FROM generate_series(1, :n) n"""), {"c": a["id"], "n": leads, "start": start})
         await db.execute(text("""
             INSERT INTO messages (client_id, lead_id, direction, body, created_at)
