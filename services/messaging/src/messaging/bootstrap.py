@@ -18,7 +18,7 @@ from messaging.domain.fair_share import FairShare
 from messaging.domain.pacing import Pacer
 from messaging.entrypoints import leads
 from messaging.entrypoints.http import install_error_handlers, router
-from messaging.service_layer import delivery, service_states
+from messaging.service_layer import delivery
 from messaging.service_layer.lead_views import LeadViews
 from messaging.service_layer.automations import Automations
 from messaging.service_layer.clients import Clients
@@ -27,7 +27,7 @@ from messaging.service_layer.conversations import Conversations
 from messaging.service_layer.number_releases import NumberReleases
 from messaging.service_layer.scheduler import Scheduler
 from messaging.service_layer.sends import Sender
-from messaging.service_layer.service_states import ServiceStates
+from messaging.service_layer.service_states import FOLLOWED, ServiceStates
 from messaging.service_layer.summaries import Summaries
 from messaging.settings import DEFAULT_GRACE_DAYS, MessagingSettings
 from revgen_common import ExactlyOnceConsumer, OwnTransactions, Staged
@@ -50,11 +50,11 @@ INBOUND_POLL_RECORDS = 64
 # pauses only what calls Twilio (sends and number releases). A third group for the rare
 # releases cost ~0.1 s of reply p50 at 50 SMS/s (bench/messaging_leads), so the sender's
 # group takes them too.
+GROUPS = {group.name: list(group.topics) for group in (MESSAGING_GROUP, MESSAGING_SENDER_GROUP)}
+SENDS_POLL_RECORDS = 500
 # How often past-due clients whose grace ran out are looked for (their owners told): the
 # rules read the grace themselves, so this only delays the notice.
 OVERDUE_CHECK_SECONDS = 60
-GROUPS = {group.name: list(group.topics) for group in (MESSAGING_GROUP, MESSAGING_SENDER_GROUP)}
-SENDS_POLL_RECORDS = 500
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ class Messaging:
             identity.ClientCreated: self.clients.client_created,
             identity.ClientDeleted: self.clients.client_deleted,
             # Service follows billing (ADR 0012).
-            **{event: self.service.billing_event for event in service_states.FOLLOWED},
+            **{event: self.service.billing_event for event in FOLLOWED},
         }
 
     def twilio_handlers(self) -> Handlers:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -91,7 +92,7 @@ class ServiceStates:
         else:
             return
         await tx.connection.execute(text("UPDATE service_states SET told_suspended_at = :t WHERE client_id = :c"),
-                                     {"t": told, "c": client_id})
+                                    {"t": told, "c": client_id})
 
     async def _notify(self, tx: Transaction, client_id: str, what: str, began: datetime,
                       template: str, **fields: str) -> None:
@@ -101,7 +102,7 @@ class ServiceStates:
             return
         body = template.format(business=owner.business_name or client_id, **fields)
         tx.publish(SendMessage(to=owner.owner_phone, body=body, purpose="account_notice"),
-                    event_id=event_id_from("messaging-service", client_id, what, began.isoformat()))
+                   event_id=event_id_from("messaging-service", client_id, what, began.isoformat()))
 
 
 def fact_of(message: Contract, occurred_at: datetime) -> Fact | None:
