@@ -16,40 +16,24 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
-from pydantic import BaseModel
 
 from gateway.domain.rules import ClaimLink, InAgency, OnClient, OnClientOf, OnPlatform, Public, Rule, SignedIn
 from gateway.entrypoints.admission import admit
+from revgen_common.api_errors import documented
 
 _RULES: dict[Callable[..., Any], Rule] = {}
-
-
-class Problem(BaseModel):
-    field: str
-    problem: str
-
-
-class ErrorBody(BaseModel):
-    """Every refusal: what went wrong and, for refused input, where."""
-    error: str
-    problems: list[Problem] = []
-
-
-def _refusals(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    return {status: {"model": ErrorBody} for status in statuses}
-
 
 # What the door itself may answer, by rule (entrypoints/admission.py); every route may also
 # refuse its input (400, 413, 422) and find a service unavailable (503).
 _INPUT = (400, 413, 422, 503)
 REFUSALS: dict[type, dict[int | str, dict[str, Any]]] = {
-    Public: _refusals(*_INPUT, 429),
-    ClaimLink: _refusals(*_INPUT, 403, 404, 429),
-    SignedIn: _refusals(*_INPUT, 401, 403, 429),
-    OnClient: _refusals(*_INPUT, 401, 403, 404, 429),
-    OnClientOf: _refusals(*_INPUT, 401, 403, 404, 429),
-    InAgency: _refusals(*_INPUT, 401, 403, 404, 429),
-    OnPlatform: _refusals(*_INPUT, 401, 403, 429),
+    Public: documented(*_INPUT, 429),
+    ClaimLink: documented(*_INPUT, 403, 404, 429),
+    SignedIn: documented(*_INPUT, 401, 403, 429),
+    OnClient: documented(*_INPUT, 401, 403, 404, 429),
+    OnClientOf: documented(*_INPUT, 401, 403, 404, 429),
+    InAgency: documented(*_INPUT, 401, 403, 404, 429),
+    OnPlatform: documented(*_INPUT, 401, 403, 429),
 }
 
 
