@@ -12,15 +12,20 @@ PRODUCED_BY: tuple[str, ...] = ()  # each command names its senders
 
 
 class SendMessage(Command, topic=MESSAGING_COMMANDS):
-    """Text someone: messaging decides (opt-outs, quiet hours) and sends it once."""
+    """Text or e-mail someone: messaging decides (opt-outs, quiet hours, suppressed
+    addresses) and sends it once. `to` is an E.164 number (SMS) or an e-mail address
+    (e-mail, with `subject`)."""
 
     produced_by: ClassVar[tuple[str, ...]] = ("identity", "escalation", "billing", "messaging")
 
     client_id: str | None = None  # None for the platform's own messages (login codes)
     to: str = Field(min_length=1)
     body: str = Field(min_length=1, max_length=1600)
-    # account_notice: RevGen to a client's owner about the client's account (service suspended)
-    purpose: Literal["escalation_alert", "payment_receipt", "otp", "reply", "reminder", "account_notice", "other"]
+    subject: str | None = Field(default=None, min_length=1, max_length=200)  # e-mail only
+    # account_notice: RevGen to a client's owner about the client's account (service suspended);
+    # alert: RevGen to the people who must act (a dispute, a failed payment, drift, dead letters)
+    purpose: Literal["escalation_alert", "payment_receipt", "otp", "reply", "reminder", "account_notice", "alert",
+                     "summary", "other"]
 
     def key(self) -> str:
         return f"{self.client_id or 'platform'}|{self.to}"
