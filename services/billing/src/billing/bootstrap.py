@@ -45,7 +45,7 @@ class Billing:
     def handlers(self) -> Handlers:
         """What the consumer routes by event type."""
         return {
-            StripeEventReceived: self.stripe_events.received,
+            StripeEventReceived: self.stripe_events.received(),
             ClientDeleted: self.client_events.client_deleted,
             LeadOutcomeRecorded: self.client_events.lead_outcome,
         }
@@ -53,7 +53,7 @@ class Billing:
 
 def build(engine: AsyncEngine, stripe: StripeGateway, saga_lease: timedelta = timedelta(seconds=60),
           event_grace: timedelta = EVENT_GRACE, clock: Clock = system_clock) -> Billing:
-    stripe_events = StripeEvents(stripe)
+    stripe_events = StripeEvents(engine, stripe)
     return Billing(engine=engine, saga=SubscribeSaga(engine, stripe, saga_lease), catalog=Catalog(engine, stripe),
                    changes=SubscriptionChanges(engine, stripe), stripe_events=stripe_events,
                    client_events=ClientEvents(stripe_events),
@@ -63,10 +63,11 @@ def build(engine: AsyncEngine, stripe: StripeGateway, saga_lease: timedelta = ti
 def consumer(billing: Billing, settings: BillingSettings, slot: ProcessSlot | None = None) -> ExactlyOnceConsumer:
     """A static member named by the process's slot: a restart takes its partitions back at
     once (without a slot, a dynamic member)."""
-    # Small batches: each Stripe event costs a Stripe read inside the batch's transaction.
+    # Small batches: a batch's Stripe reads are made together before its transaction, and
+    # the ones a concurrent writer overtook are made again in it.
     return ExactlyOnceConsumer(name=BILLING_GROUP.name, topics=BILLING_GROUP.topics, handlers=billing.handlers(),
                                engine=billing.engine, bootstrap_servers=settings.kafka_bootstrap_servers,
-                               options=ConsumerOptions(max_batch=50),
+                               options=ConsumerOptions(max_batch=50, max_concurrent_preparations=8),
                                group_instance_id=slot.instance_id(BILLING_GROUP.name) if slot else None)
 
 

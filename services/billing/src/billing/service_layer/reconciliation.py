@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from billing import SERVICE
 from billing.domain.subscription_state import Stored, SubscriptionState
 from billing.service_layer.stripe_events import StripeEvents, record_drift
-from billing.service_layer.stripe_sync import UnknownClient, as_stored, lock_object, refresh, stored
+from billing.service_layer.stripe_reads import lock_object
+from billing.service_layer.stripe_sync import UnknownClient, as_stored, refresh, stored
 from revgen_common.clock import Clock, system_clock
 from revgen_common.unit_of_work import Transaction, UnitOfWork
 

@@ -1,8 +1,10 @@
 """Stripe's events (webhooks from ingress's topic, or found by reconciliation), each applied
 once through the ledger, and applied by re-fetching the object so that arrival order
 never matters (E9): the local row converges to what Stripe says now. Each object is
-re-fetched and compared under its advisory lock (`lock_object`), so two transactions never
-both see the same "before" and publish the same outcome twice."""
+compared under its advisory lock (`lock_object`), so two transactions never both see the
+same "before" and publish the same outcome twice. A webhook's Stripe reads are made before
+its batch's transaction (`prepare`) and used under the lock while still the newest
+(stripe_reads)."""
 from __future__ import annotations
 
 import logging
@@ -12,10 +14,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billing.adapters.stripe_gateway import StripeGateway
-from billing.service_layer.stripe_sync import UnknownClient, client_of, lock_object, refresh
+from billing.service_layer.stripe_reads import StripeReads, objects_read_by
+from billing.service_layer.stripe_sync import UnknownClient, client_of, refresh
 from revgen_common.contracts import Contract, billing as events
+from revgen_common.consumer import Staged
+from revgen_common.handler_context import HandlerContext
 from revgen_common.contracts.commands import SendMessage
 from revgen_common.envelope import Envelope, event_id_from
 from revgen_common.unit_of_work import Transaction
@@ -37,10 +43,11 @@ def _parent_subscription(invoice: dict[str, Any]) -> str | None:
 class _Attempt:
     """The transaction a route writes in (a Transaction): its writes run in a savepoint, and
     what it publishes waits here until the savepoint is released, so a route that fails
-    half-way leaves neither rows nor messages."""
+    half-way leaves neither rows nor messages. `reads`: how the route reads Stripe."""
 
-    def __init__(self, uow: Transaction):
+    def __init__(self, uow: Transaction, reads: StripeReads):
         self.connection = uow.connection
+        self.reads = reads
         self.messages: list[tuple[Contract, uuid.UUID | None]] = []
 
     def publish(self, message: Contract, *, event_id: uuid.UUID | None = None) -> None:
@@ -52,9 +59,10 @@ class _Attempt:
 
 
 class StripeEvents:
-    def __init__(self, stripe: StripeGateway):
+    def __init__(self, engine: AsyncEngine, stripe: StripeGateway):
+        self.engine = engine
         self.stripe = stripe
-        self.routes: dict[str, Callable[[Transaction, dict[str, Any]], Awaitable[None]]] = {
+        self.routes: dict[str, Callable[[_Attempt, dict[str, Any]], Awaitable[None]]] = {
             **{f"customer.subscription.{t}": self._subscription
                for t in ("created", "updated", "deleted", "paused", "resumed", "trial_will_end", "pending_update_applied")},
             **{f"invoice.{t}": self._invoice for t in ("created", "finalized", "paid", "payment_succeeded",
@@ -69,15 +77,24 @@ class StripeEvents:
             "payment_method.attached": self._payment_method,
         }
 
-    async def received(self, message: Envelope, uow: Transaction) -> None:
-        """Consumer handler for ingress's StripeEventReceived (the raw event, verified)."""
-        await self.apply(uow, message.payload["raw"], source="webhook")
+    def received(self) -> Staged:
+        """Consumer handler for ingress's StripeEventReceived (the raw event, verified): its
+        Stripe reads first, outside the batch's transaction, then the event applied in it."""
+        return Staged(prepare=self._read_ahead, apply=self._apply_received)
 
-    async def apply(self, uow: Transaction, event: dict[str, Any], source: str) -> bool:
+    async def _read_ahead(self, message: Envelope) -> StripeReads:
+        return await StripeReads.prefetch(self.engine, self.stripe, objects_read_by(message.payload["raw"]))
+
+    async def _apply_received(self, message: Envelope, ctx: HandlerContext, reads: object) -> None:
+        assert isinstance(reads, StripeReads)
+        await self.apply(ctx, message.payload["raw"], source="webhook", reads=reads)
+
+    async def apply(self, uow: Transaction, event: dict[str, Any], source: str, reads: StripeReads | None = None) -> bool:
         """True if the event was applied now. False if it was before (a redelivery, or
         reconciliation racing a webhook), or if it cannot be yet: for a customer no client
-        owns, nothing is kept, not even the ledger row, so reconciliation tries it again."""
-        attempt = _Attempt(uow)
+        owns, nothing is kept, not even the ledger row, so reconciliation tries it again.
+        Without `reads`, Stripe is read under each object's lock."""
+        attempt = _Attempt(uow, reads or StripeReads(self.stripe))
         try:
             async with uow.connection.begin_nested():
                 if not await self._claim(uow, event, source):
@@ -97,18 +114,17 @@ class StripeEvents:
 
     # -- subscriptions ------------------------------------------------------------------
 
-    async def _subscription(self, uow: Transaction, event: dict[str, Any]) -> None:
+    async def _subscription(self, uow: _Attempt, event: dict[str, Any]) -> None:
         subscription_id = event["data"]["object"]["id"]
-        if await refresh(uow, self.stripe, subscription_id) is None:
+        if await refresh(uow, self.stripe, subscription_id, reads=uow.reads) is None:
             log.warning("%s for %s, which stripe no longer has; reconciliation reports it", event["type"],
                         subscription_id)
 
     # -- invoices -----------------------------------------------------------------------
 
-    async def _invoice(self, uow: Transaction, event: dict[str, Any]) -> None:
+    async def _invoice(self, uow: _Attempt, event: dict[str, Any]) -> None:
         snapshot = event["data"]["object"]
-        await lock_object(uow, snapshot["id"])
-        invoice = await self.stripe.find(self.stripe.v1.invoices.retrieve_async(snapshot["id"])) or snapshot
+        invoice = await uow.reads.locked(uow, "invoice", snapshot["id"]) or snapshot
         subscription_id = _parent_subscription(invoice)
         db = uow.connection
         if subscription_id and not await db.scalar(text("SELECT 1 FROM subscriptions WHERE id = :s"), {"s": subscription_id}):
@@ -140,7 +156,7 @@ class StripeEvents:
         elif invoice["status"] == "open" and event["type"] == "invoice.payment_action_required":
             uow.publish(events.PaymentActionRequired(**payment))
 
-    async def _receipt(self, uow: Transaction, client_id: str, invoice: dict[str, Any]) -> None:
+    async def _receipt(self, uow: _Attempt, client_id: str, invoice: dict[str, Any]) -> None:
         """Exactly one receipt per paid invoice (E4): the paid transition happens once, and
         the command's id comes from the invoice so messaging absorbs any copy."""
         phone = await uow.connection.scalar(text("SELECT phone FROM billing_accounts WHERE client_id = :c"), {"c": client_id})
@@ -154,7 +170,7 @@ class StripeEvents:
 
     # -- checkout, charges, disputes, customers ----------------------------------------------
 
-    async def _checkout_completed(self, uow: Transaction, event: dict[str, Any]) -> None:
+    async def _checkout_completed(self, uow: _Attempt, event: dict[str, Any]) -> None:
         session = event["data"]["object"]
         client_id = session.get("client_reference_id") or (session.get("metadata") or {}).get("client_id")
         if client_id and session.get("customer"):
@@ -164,12 +180,11 @@ class StripeEvents:
                 SET stripe_customer_id = COALESCE(billing_accounts.stripe_customer_id, EXCLUDED.stripe_customer_id)"""),
                 {"c": client_id, "cus": session["customer"]})
         if session.get("subscription"):
-            await refresh(uow, self.stripe, session["subscription"])
+            await refresh(uow, self.stripe, session["subscription"], reads=uow.reads)
 
-    async def _charge(self, uow: Transaction, event: dict[str, Any]) -> None:
+    async def _charge(self, uow: _Attempt, event: dict[str, Any]) -> None:
         snapshot = event["data"]["object"]
-        await lock_object(uow, snapshot["id"])
-        charge = await self.stripe.find(self.stripe.v1.charges.retrieve_async(snapshot["id"])) or snapshot
+        charge = await uow.reads.locked(uow, "charge", snapshot["id"]) or snapshot
         client_id = await client_of(uow, charge["customer"])
         before = await uow.connection.scalar(text("SELECT amount_refunded FROM charges WHERE id = :id"),
                                              {"id": charge["id"]})
@@ -183,11 +198,10 @@ class StripeEvents:
                                                amount_refunded_cents=charge["amount_refunded"],
                                                currency=charge.get("currency") or "usd"))
 
-    async def _dispute(self, uow: Transaction, event: dict[str, Any]) -> None:
+    async def _dispute(self, uow: _Attempt, event: dict[str, Any]) -> None:
         snapshot = event["data"]["object"]
-        await lock_object(uow, snapshot["id"])
-        dispute = await self.stripe.find(self.stripe.v1.disputes.retrieve_async(snapshot["id"])) or snapshot
-        charge = await self.stripe.find(self.stripe.v1.charges.retrieve_async(dispute["charge"]))
+        dispute = await uow.reads.locked(uow, "dispute", snapshot["id"]) or snapshot
+        charge = await uow.reads.unlocked("charge", dispute["charge"])  # only for its customer, which never changes
         if not (charge or {}).get("customer"):
             raise UnknownClient(f"charge {dispute['charge']} has no customer")
         client_id = await client_of(uow, charge["customer"])
@@ -208,28 +222,27 @@ class StripeEvents:
         if dispute["status"] in CLOSED_DISPUTE and before not in CLOSED_DISPUTE:
             uow.publish(events.DisputeClosed(**outcome))
 
-    async def _customer(self, uow: Transaction, event: dict[str, Any]) -> None:
+    async def _customer(self, uow: _Attempt, event: dict[str, Any]) -> None:
         snapshot = event["data"]["object"]
-        await lock_object(uow, snapshot["id"])
-        customer = await self.stripe.find(self.stripe.v1.customers.retrieve_async(snapshot["id"])) or snapshot
+        customer = await uow.reads.locked(uow, "customer", snapshot["id"]) or snapshot
         if customer.get("deleted"):
             return  # customer.deleted clears the link; a deleted customer has no contact details
         await uow.connection.execute(text("""UPDATE billing_accounts SET email = :e, phone = :p
                                              WHERE stripe_customer_id = :cus"""),
                                      {"e": customer.get("email"), "p": customer.get("phone"), "cus": customer["id"]})
 
-    async def _customer_deleted(self, uow: Transaction, event: dict[str, Any]) -> None:
+    async def _customer_deleted(self, uow: _Attempt, event: dict[str, Any]) -> None:
         """The account forgets the customer, so the next create makes a new one instead of
         failing on a customer Stripe no longer has."""
         await uow.connection.execute(text("""UPDATE billing_accounts SET stripe_customer_id = NULL
                                              WHERE stripe_customer_id = :cus"""), {"cus": event["data"]["object"]["id"]})
 
-    async def _payment_method(self, uow: Transaction, event: dict[str, Any]) -> None:
+    async def _payment_method(self, uow: _Attempt, event: dict[str, Any]) -> None:
         customer = event["data"]["object"].get("customer")
         await uow.connection.execute(text("UPDATE billing_accounts SET has_payment_method = true WHERE stripe_customer_id = :c"),
                                      {"c": customer})
 
-    async def _nothing_to_change(self, uow: Transaction, event: dict[str, Any]) -> None:
+    async def _nothing_to_change(self, uow: _Attempt, event: dict[str, Any]) -> None:
         log.debug("stripe event %s (%s) recorded; nothing to change", event["id"], event["type"])
 
 

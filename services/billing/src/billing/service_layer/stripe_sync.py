@@ -1,7 +1,7 @@
 """Bring local state to Stripe's current state, inside the caller's transaction, and
 publish what changed. The saga, the subscription changes, the webhook handlers and
 reconciliation all go through here, so there is one definition of "what Stripe says" and
-one of "what changed".
+one of "what changed". (Webhooks read Stripe before their transaction: stripe_reads.)
 
 Outcomes come from comparing the stored row with Stripe's object, so two transactions
 doing that for the same object at once would both see the same "before" (a row that does
@@ -18,6 +18,7 @@ from sqlalchemy import text
 from billing.adapters.stripe_gateway import StripeGateway
 from billing.domain.subscription_state import Stored, SubscriptionState, outcomes
 from revgen_common.contracts import contract_for
+from billing.service_layer.stripe_reads import StripeReads, lock_object
 from revgen_common.unit_of_work import Transaction
 
 _CLIENT_OF_CUSTOMER = text("SELECT client_id FROM billing_accounts WHERE stripe_customer_id = :c")
@@ -47,12 +48,6 @@ class UnknownClient(Exception):
     """A Stripe object whose customer belongs to no client we know (reconciliation reports it)."""
 
 
-async def lock_object(uow: Transaction, object_id: str) -> None:
-    """Until the transaction ends, one transaction at a time handles this Stripe object, even
-    before any row for it exists (the saga and a webhook racing to store a new subscription)."""
-    await uow.connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:id))"), {"id": object_id})
-
-
 async def client_of(uow: Transaction, customer_id: str, metadata: dict[str, Any] | None = None) -> str:
     client_id = (metadata or {}).get("client_id") or await uow.connection.scalar(
         _CLIENT_OF_CUSTOMER, {"c": customer_id})
@@ -67,15 +62,15 @@ async def is_deleted(uow: Transaction, client_id: str) -> bool:
 
 
 async def refresh(uow: Transaction, stripe: StripeGateway, subscription_id: str,
-                  command_id: str | None = None) -> dict[str, Any] | None:
+                  command_id: str | None = None, reads: StripeReads | None = None) -> dict[str, Any] | None:
     """Store the subscription as Stripe has it NOW (None if Stripe does not know it).
 
     Used after every mutation and for every webhook and reconciliation: a mutation's answer
     may be a replayed (old) response, and an event or a listed page an old snapshot; a read
     taken under the lock is never older than what the previous holder stored. A deleted
-    client's subscription is canceled rather than stored live (D7, B3)."""
-    await lock_object(uow, subscription_id)
-    current = await stripe.retrieve_subscription(subscription_id)
+    client's subscription is canceled rather than stored live (D7, B3). `reads`: a webhook's
+    read made before its transaction, used if still the newest (stripe_reads)."""
+    current = await (reads or StripeReads(stripe)).locked(uow, "subscription", subscription_id)
     if current is None:
         return None
     client_id = await client_of(uow, current["customer"], current.get("metadata"))
