@@ -70,7 +70,7 @@ def stripe_event_message(event: dict) -> Envelope:
 
 
 async def apply_event(billing, event: dict) -> bool:
-    async with UnitOfWork(billing.engine, SERVICE) as uow:
+    async with UnitOfWork(billing.engine, SERVICE, billing.clock) as uow:  # as the consumer does
         applied = await billing.stripe_events.apply(uow, event, source="webhook")
         await uow.commit()
     return applied

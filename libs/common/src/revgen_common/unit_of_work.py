@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
+from revgen_common.clock import Clock, system_clock
 from revgen_common.contracts.base import Contract
 from revgen_common.envelope import Envelope
 from revgen_common.handler_context import refuse_inside_a_handler
@@ -28,10 +29,12 @@ class Transaction(Protocol):
 
 
 class UnitOfWork:
-    def __init__(self, engine: AsyncEngine, producer: str | None = None):
-        """`producer` names the service in the envelopes `publish` builds."""
+    def __init__(self, engine: AsyncEngine, producer: str | None = None, clock: Clock = system_clock):
+        """`producer` names the service in the envelopes `publish` builds; `clock` (the
+        service's) stamps their `occurred_at`, which consumers' rules may order by."""
         self._engine = engine
         self.producer = producer
+        self.clock = clock
         self._transaction: AsyncTransaction | None = None
         self._outgoing: list[dict[str, Any]] = []
         self.connection: AsyncConnection
@@ -54,7 +57,7 @@ class UnitOfWork:
         must be the same on every try (so the consumer's inbox absorbs a second copy)."""
         if self.producer is None:
             raise TypeError("this unit of work names no producer: UnitOfWork(engine, producer=...)")
-        envelope = Envelope.of(message, self.producer, event_id=event_id)
+        envelope = Envelope.of(message, self.producer, event_id=event_id, occurred_at=self.clock())
         self.publish_envelope(message.topic, envelope)
         return envelope
 

@@ -54,8 +54,9 @@ class Billing:
 def build(engine: AsyncEngine, stripe: StripeGateway, saga_lease: timedelta = timedelta(seconds=60),
           event_grace: timedelta = EVENT_GRACE, clock: Clock = system_clock) -> Billing:
     stripe_events = StripeEvents(engine, stripe)
-    return Billing(engine=engine, saga=SubscribeSaga(engine, stripe, saga_lease), catalog=Catalog(engine, stripe),
-                   changes=SubscriptionChanges(engine, stripe), stripe_events=stripe_events,
+    return Billing(engine=engine, saga=SubscribeSaga(engine, stripe, saga_lease, clock=clock),
+                   catalog=Catalog(engine, stripe), changes=SubscriptionChanges(engine, stripe, clock),
+                   stripe_events=stripe_events,
                    client_events=ClientEvents(stripe_events),
                    reconciliation=Reconciliation(engine, stripe_events, event_grace, clock), clock=clock)
 
@@ -67,7 +68,7 @@ def consumer(billing: Billing, settings: BillingSettings, slot: ProcessSlot | No
     # the ones a concurrent writer overtook are made again in it.
     return ExactlyOnceConsumer(name=BILLING_GROUP.name, topics=BILLING_GROUP.topics, handlers=billing.handlers(),
                                engine=billing.engine, bootstrap_servers=settings.kafka_bootstrap_servers,
-                               options=ConsumerOptions(max_batch=50, max_concurrent_preparations=8),
+                               options=ConsumerOptions(max_batch=50, max_concurrent_preparations=8), clock=billing.clock,
                                group_instance_id=slot.instance_id(BILLING_GROUP.name) if slot else None)
 
 

@@ -1,7 +1,8 @@
 """A webhook's Stripe reads are made before its batch's transaction (`Staged` prepare), so a
 slow Stripe holds no transaction and no lock; a read that a concurrent writer overtook
-before the lock is not stored: the object is read again under the lock."""
-from datetime import timedelta
+before the lock is not stored: the object is read again under the lock. And whatever path
+publishes billing's events, they are stamped by billing's one clock."""
+from datetime import datetime, timedelta
 
 from sqlalchemy import text
 
@@ -10,7 +11,7 @@ from billing.bootstrap import build, consumer
 from billing.service_layer.stripe_reads import StripeReads, objects_read_by
 from billing.service_layer.stripe_sync import refresh
 from billing.settings import BillingSettings
-from billing_testing import STRIPE_KEY, outbox, plan, scalar, stripe_event_message, unique
+from billing_testing import STRIPE_KEY, command, outbox, plan, scalar, stripe_event_message, unique
 from revgen_common.testing.internal_api import TEST_API_TOKEN
 from revgen_common.topics import STRIPE_WEBHOOKS
 from revgen_common.unit_of_work import UnitOfWork
@@ -92,3 +93,27 @@ async def test_a_read_overtaken_by_a_concurrent_store_is_made_again_under_the_lo
         await uow.commit()
     # The stale "active, not paused" read was not stored over the newer one.
     assert await scalar(billing.engine, "SELECT paused FROM subscriptions WHERE id = :s", s=subscription_id) is True
+
+
+async def test_billings_events_are_stamped_by_billings_clock_whichever_path_publishes_them(
+        infra, all_topics, billing, billing_engine, gateway, stripe_fake, clock):
+    """Messaging orders a client's billing facts by `occurred_at`: it must be billing's one clock."""
+    clock.advance(days=40)  # far from the wall clock's today, whatever day the suite runs
+    done = await billing.saga.create(command(await plan(billing)))  # the saga's own unit of work
+    [activated] = [m for m in await outbox(billing.engine, "billing.events", "SubscriptionActivated")
+                   if m["payload"]["subscription_id"] == done.subscription_id]
+    assert datetime.fromisoformat(activated["occurred_at"]) == clock()
+
+    subscription_id, created = await subscription_made_at_stripe(billing, gateway, stripe_fake)
+    settings = BillingSettings(kafka_bootstrap_servers=infra.bootstrap_servers, stripe_api_key=STRIPE_KEY,
+                               stripe_api_base=stripe_fake.url, billing_api_token=TEST_API_TOKEN,
+                               billing_database_url=billing_engine.url.render_as_string(hide_password=False))
+    await publish(infra.bootstrap_servers, STRIPE_WEBHOOKS.name, [stripe_event_message(created)])
+    async with running(consumer(billing, settings)):  # the consumer's batch unit of work
+        published = await eventually(lambda: activated_for(billing, subscription_id), timeout=60, interval=0.2)
+    assert datetime.fromisoformat(published["occurred_at"]) == clock()
+
+
+async def activated_for(billing, subscription_id: str) -> dict | None:
+    return next((m for m in await outbox(billing.engine, "billing.events", "SubscriptionActivated")
+                 if m["payload"]["subscription_id"] == subscription_id), None)

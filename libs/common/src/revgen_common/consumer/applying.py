@@ -28,7 +28,7 @@ class BatchApplication(ConsumerState):
         while batch:
             started = time.perf_counter()
             try:
-                async with UnitOfWork(self.engine, self.producer) as uow:
+                async with UnitOfWork(self.engine, self.producer, self.clock) as uow:
                     await self._apply_all(uow, batch)
                     self._checkpoint("before_db_commit")
                     await uow.commit()

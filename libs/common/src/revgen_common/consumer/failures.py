@@ -66,7 +66,7 @@ class FailureHandling(ConsumerState):
     async def _dead_letter(self, item: Received, error: Exception) -> None:
         log.error("consumer %s: dead-lettering %s@%d/%d: %r", self.name, item.record.topic,
                   item.record.partition, item.record.offset, error)
-        async with UnitOfWork(self.engine, self.producer) as uow:
+        async with UnitOfWork(self.engine, self.producer, self.clock) as uow:
             if await inbox.claim(uow.connection, self.name, [item], outcome="dead_lettered"):
                 letter = dead_letter_envelope(self.name, item.event_id, item.envelope)
                 uow.publish_envelope(DEAD_LETTERS, letter, headers=dead_letter_headers(self.name, item.record, error),

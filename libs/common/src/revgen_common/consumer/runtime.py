@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from revgen_common import metrics
 from revgen_common.checkpoints import Checkpoint, no_checkpoint
+from revgen_common.clock import Clock, system_clock
 from revgen_common.consumer import inbox
 from revgen_common.consumer.applying import BatchApplication
 from revgen_common.consumer.failures import FailureHandling
@@ -31,9 +32,11 @@ log = logging.getLogger("revgen_common.consumer")
 class ExactlyOnceConsumer(BatchApplication, FailureHandling, Progress):
     def __init__(self, *, name: str, topics: Iterable[TopicSpec | str], handlers: Handlers, engine: AsyncEngine,
                  bootstrap_servers: str, options: ConsumerOptions | None = None,
-                 checkpoint: Checkpoint = no_checkpoint, producer: str | None = None, **kafka_overrides: object):
+                 checkpoint: Checkpoint = no_checkpoint, producer: str | None = None, clock: Clock = system_clock,
+                 **kafka_overrides: object):
         self.name = name
-        self.producer = producer or name  # in the envelopes its handlers publish
+        self.producer = producer or name  # in the envelopes its handlers publish, stamped by `clock`
+        self.clock = clock
         self.topics = [t.name if isinstance(t, TopicSpec) else t for t in topics]
         self.handlers = by_type(handlers)
         self.engine = engine

@@ -8,6 +8,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from revgen_common.checkpoints import Checkpoint
+from revgen_common.clock import Clock
 from revgen_common.consumer.options import ConsumerOptions
 from revgen_common.consumer.received import Received
 from revgen_common.consumer.routes import Handler, Staged
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 class ConsumerState:
     name: str
     producer: str
+    clock: Clock
     engine: AsyncEngine
     handlers: dict[str, Handler | Staged]
     options: ConsumerOptions

@@ -71,7 +71,7 @@ class Reconciliation:
             await work
         except Exception as error:
             log.exception("reconciliation: %s of %s failed", step, object_id)
-            async with UnitOfWork(self.engine, SERVICE) as uow:
+            async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
                 # The error's class, not its message: the message varies per attempt (request
                 # ids), and one failing object must stay one discrepancy.
                 await self._drift(uow, report, "reconciliation_error", object_id, f"{step}: {type(error).__name__}",
@@ -81,7 +81,7 @@ class Reconciliation:
     async def _compare(self, subscription_id: str, report: ReconciliationReport) -> None:
         """Stripe's current subscription (re-read under the lock, not the listed snapshot,
         which a webhook may already have overtaken) against what we had."""
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             await lock_object(uow, subscription_id)
             local = await stored(uow, subscription_id)
             client_id = await uow.connection.scalar(text("SELECT client_id FROM subscriptions WHERE id = :id"),
@@ -114,7 +114,7 @@ class Reconciliation:
     async def _check_missing(self, row, report: ReconciliationReport) -> None:
         if await self.stripe.retrieve_subscription(row.id) is not None:
             return
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             await self._drift(uow, report, "missing_at_stripe", row.id, f"local {row.status}, unknown to stripe",
                               False, row.client_id)
             await uow.commit()
@@ -129,7 +129,7 @@ class Reconciliation:
             await self._isolated(self._apply_missed(event, report), event["id"], "apply", report)
 
     async def _apply_missed(self, event: dict, report: ReconciliationReport) -> None:
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             if await self.events.apply(uow, event, source="reconciliation"):
                 await self._drift(uow, report, "undelivered_event", event["id"], event["type"], True)
             await uow.commit()

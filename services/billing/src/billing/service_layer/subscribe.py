@@ -25,6 +25,7 @@ from billing import SERVICE
 from billing.adapters.stripe_gateway import StripeGateway
 from billing.service_layer.stripe_sync import refresh
 from revgen_common.checkpoints import Checkpoint, no_checkpoint
+from revgen_common.clock import Clock, system_clock
 from revgen_common.errors import NotFound, PermanentError, Refused, Unprocessable
 from revgen_common.unit_of_work import UnitOfWork
 
@@ -93,8 +94,9 @@ _GIVE_BACK = text("""
 
 class SubscribeSaga:
     def __init__(self, engine: AsyncEngine, stripe: StripeGateway, lease: timedelta = timedelta(seconds=60),
-                 checkpoint: Checkpoint = no_checkpoint):
+                 checkpoint: Checkpoint = no_checkpoint, clock: Clock = system_clock):
         self.engine = engine
+        self.clock = clock
         self.stripe = stripe
         self.lease = lease
         self.checkpoint = checkpoint
@@ -106,7 +108,7 @@ class SubscribeSaga:
     # -- step 1: the command, locally ------------------------------------------------------
 
     async def start(self, command: CreateSubscription) -> None:
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             db = uow.connection
             if await self._known(db, command):
                 return  # the same command again: carry on from wherever it is
@@ -258,7 +260,7 @@ class SubscribeSaga:
             params, self.stripe.keyed(f"{command['id']}:subscription")))
 
     async def _commit(self, command: dict[str, Any], subscription_id: str) -> None:
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             # FOR SHARE: ClientDeleted locks this row to mark it, so it either waits for this
             # commit (and then cancels the subscription it finds) or we see the deletion here.
             account = (await uow.connection.execute(

@@ -16,13 +16,15 @@ from billing import SERVICE
 from billing.adapters.stripe_gateway import StripeGateway
 from billing.domain.retention import retention_offer
 from billing.service_layer.stripe_sync import refresh
+from revgen_common.clock import Clock, system_clock
 from revgen_common.unit_of_work import UnitOfWork
 from revgen_common.errors import NotFound, Refused
 
 
 class SubscriptionChanges:
-    def __init__(self, engine: AsyncEngine, stripe: StripeGateway):
+    def __init__(self, engine: AsyncEngine, stripe: StripeGateway, clock: Clock = system_clock):
         self.engine = engine
+        self.clock = clock
         self.stripe = stripe
 
     async def change_plan(self, subscription_id: str, plan_id: str, key: str) -> dict:
@@ -118,7 +120,7 @@ class SubscriptionChanges:
         return await self._refreshed(subscription_id)
 
     async def _refreshed(self, subscription_id: str) -> dict:
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             await refresh(uow, self.stripe, subscription_id)
             await uow.commit()
         async with self.engine.connect() as db:
