@@ -2,7 +2,7 @@
 page, and optionally the ingress webhook benchmark run side by side with that load.
 
     uv run python -m bench.gateway_pages [--requests 200] [--concurrency 4] [--clients 1000] [--leads 10000]
-                                         [--with-ingress "--rates 500,1000 --seconds 10"]
+                                         [--with-ingress "--rates 500,1000 --seconds 10"] [--ingress-cpus 0]
 
 Real broker + PostgreSQL (test_infra) and the whole test system of the gateway
 (services/gateway/tests/gateway_testing.py: identity, billing, messaging, escalation, ingress,
@@ -128,7 +128,10 @@ async def main(args) -> None:
             ]
             ingress = None
             if args.with_ingress:
-                ingress = subprocess.Popen([sys.executable, "-m", "bench.ingress_webhooks", *args.with_ingress.split()],
+                # Pinned apart (--ingress-cpus) the two share no core: the comparison ADR 0009 relies on.
+                pinned = ["taskset", "-c", args.ingress_cpus] if args.ingress_cpus else []
+                ingress = subprocess.Popen([*pinned, sys.executable, "-m", "bench.ingress_webhooks",
+                                            *args.with_ingress.split()],
                                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             rounds = 0
             results: dict[str, list[float]] = {name: [] for name, _, _ in pages}
@@ -156,4 +159,6 @@ if __name__ == "__main__":
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--leads", type=int, default=10000)
     parser.add_argument("--with-ingress", default="", help="arguments for bench.ingress_webhooks, run alongside")
+    parser.add_argument("--ingress-cpus", default="",
+                        help="run that ingress benchmark under `taskset -c` these CPUs (pin this process elsewhere)")
     asyncio.run(main(parser.parse_args()))
