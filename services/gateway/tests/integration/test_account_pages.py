@@ -52,13 +52,17 @@ async def test_a_clients_owner_invites_a_member_changes_a_role_and_removes_the_n
     assert refused == []
 
 
-async def test_member_without_members_manage_cannot_open_the_team_page_or_invite(system, world):
+async def test_a_member_cannot_open_the_team_page_and_an_admin_cannot_invite_an_owner(system, world):
     member = await api_log_in(system, world.phones["a_member"])
     team = f"/clients/{world.a['id']}/team"
     assert (await system.api.get(team, headers=system.as_cookie(member))).status_code == 403
     invited = await system.api.post(f"{team}/invite", headers=system.as_cookie(member), data={
         "csrf_token": system.csrf(member), "name": "Sneaky", "identifier": new_number(), "role": "client_owner"})
     assert invited.status_code == 403
+    admin = await api_log_in(system, world.phones["a_admin"])  # may manage the team, not make an owner (ADR 0013)
+    promoted = await system.api.post(f"{team}/invite", headers=system.as_cookie(admin), data={
+        "csrf_token": system.csrf(admin), "name": "Sneaky", "identifier": new_number(), "role": "client_owner"})
+    assert promoted.status_code == 403 and "only roles within your own" in promoted.text
     async with system.engines["identity"].connect() as db:
         assert await db.scalar(text("SELECT count(*) FROM people WHERE name = 'Sneaky'")) == 0
 

@@ -40,17 +40,34 @@ async def invite(request: Request, client_id: uuid.UUID, gw: GatewayDep, caller:
     try:
         await gw.identity.as_person(caller.token, "POST", f"/clients/{client_id}/members", json=body)
     except Refused as refused:
-        if refused.status not in (400, 422):
+        if refused.status not in (400, 403, 422):
             raise
-        return await _team(request, gw, caller, client_id, None, status=400, invite=body,
-                           error=f"{name.strip() or 'They'} could not be invited: {refused.reason}.")
+        return await _team(request, gw, caller, client_id, None, status=_status(refused), invite=body,
+                           error=f"{name.strip() or 'They'} could not be invited: {_why(refused)}.")
     return see_other(f"/clients/{client_id}/team?outcome=invited")
 
 
 @table.post("/clients/{client_id}/team/{person_id}/role", rule=MANAGE)
-async def change_role(client_id: uuid.UUID, person_id: uuid.UUID, role: Role, gw: GatewayDep, caller: CallerDep):
-    await gw.identity.as_person(caller.token, "PATCH", f"/clients/{client_id}/members/{person_id}", json={"role": role})
+async def change_role(request: Request, client_id: uuid.UUID, person_id: uuid.UUID, role: Role, gw: GatewayDep,
+                      caller: CallerDep):
+    try:
+        await gw.identity.as_person(caller.token, "PATCH", f"/clients/{client_id}/members/{person_id}",
+                                    json={"role": role})
+    except Refused as refused:
+        if refused.status != 403:
+            raise
+        return await _team(request, gw, caller, client_id, None, status=403,
+                           error=f"The role was not changed: {_why(refused)}.")
     return see_other(f"/clients/{client_id}/team?outcome=role-changed")
+
+
+def _status(refused: Refused) -> int:
+    return 403 if refused.status == 403 else 400
+
+
+def _why(refused: Refused) -> str:
+    # identity's 403 here is its roles rule (ADR 0013): a role beyond the caller's own
+    return "you may give only roles within your own" if refused.status == 403 else refused.reason
 
 
 async def _team(request: Request, gw, caller, client_id: uuid.UUID, cursor: str | None, status: int = 200, **context):
