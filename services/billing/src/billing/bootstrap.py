@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billing.adapters.stripe_gateway import StripeGateway
-from billing.entrypoints import views
+from billing.entrypoints import account_views, views
 from billing.entrypoints.http import install_error_handlers, router
 from billing.service_layer.catalog import Catalog
 from billing.service_layer.client_events import ClientEvents
@@ -88,4 +88,5 @@ def create_app(settings: BillingSettings, clock: Clock = system_clock) -> FastAP
             runtime.every(settings.reconcile_interval_seconds, billing.reconciliation.run)
             yield
 
-    return service_app("billing", lifespan, [router, views.router], install_error_handlers, settings.billing_api_token)
+    return service_app("billing", lifespan, [router, views.router, account_views.router], install_error_handlers,
+                       settings.billing_api_token)

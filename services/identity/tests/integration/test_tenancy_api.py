@@ -38,7 +38,7 @@ async def world(api, tenants, identity_engine):
     for who, number in [("x_owner", "+14155550100"), ("x_staff", "+14155550101"), ("y_owner", "+14155550200"),
                         ("a_owner", "+14155550111"), ("a_admin", "+14155550112"), ("a_member", "+14155550113")]:
         sessions[who] = await log_in(api, identity_engine, number)
-    return {"a": a, "b": b, "b_member": b_member, "sessions": sessions}
+    return {"a": a, "b": b, "b_member": b_member, "sessions": sessions, "members": members}
 
 
 def routes(b: dict, b_member: dict):
@@ -77,6 +77,32 @@ async def test_roles_decide_what_a_member_may_do_on_their_own_client(api, world)
     assert (await api.get(f"/clients/{a}/members", headers=s["x_staff"])).status_code == 200
     assert (await api.post(f"/clients/{a}/members", headers=s["x_staff"], json={
         "identifier": "+14155550998", "name": "N", "role": "client_member"})).status_code == 403
+
+
+async def test_a_team_manager_grants_only_roles_within_their_own_and_cannot_act_on_a_member_above_them(
+        api, world, identity_engine):
+    a, s = world["a"]["id"], world["sessions"]
+    owner = world["members"]["client_owner"]["person_id"]
+    admin = world["members"]["client_admin"]["person_id"]
+    member = world["members"]["client_member"]["person_id"]
+    invite_owner = {"identifier": "+14155550997", "name": "Made Owner", "role": "client_owner"}
+    assert (await api.post(f"/clients/{a}/members", headers=s["a_admin"], json=invite_owner)).status_code == 403
+    assert (await api.patch(f"/clients/{a}/members/{admin}", headers=s["a_admin"],
+                            json={"role": "client_owner"})).status_code == 403  # not themselves either
+    assert (await api.patch(f"/clients/{a}/members/{owner}", headers=s["a_admin"],
+                            json={"role": "client_member"})).status_code == 403
+    assert (await api.delete(f"/clients/{a}/members/{owner}", headers=s["a_admin"])).status_code == 403
+    async with identity_engine.connect() as db:
+        roles = dict((await db.execute(text("SELECT person_id::text, role FROM client_memberships "
+                                            "WHERE client_id = :c AND active"), {"c": a})).all())
+        assert await db.scalar(text("SELECT count(*) FROM people WHERE name = 'Made Owner'")) == 0
+    assert (roles[owner], roles[admin]) == ("client_owner", "client_admin")
+    # within their own: an admin makes a member an admin; the owner and the agency's owner grant any client role
+    assert (await api.patch(f"/clients/{a}/members/{member}", headers=s["a_admin"],
+                            json={"role": "client_admin"})).status_code == 200
+    assert (await api.patch(f"/clients/{a}/members/{admin}", headers=s["a_owner"],
+                            json={"role": "client_owner"})).status_code == 200
+    assert (await api.post(f"/clients/{a}/members", headers=s["x_owner"], json=invite_owner)).status_code == 201
 
 
 async def test_a_removed_members_session_fails_on_the_very_next_request(api, world):

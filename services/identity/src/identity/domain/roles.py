@@ -10,7 +10,7 @@ from __future__ import annotations
 from revgen_common.contracts.permissions import PLATFORM_PERMISSIONS, Permission
 
 __all__ = ["AGENCY_ROLES", "CLIENT_ROLES", "PLATFORM_PERMISSIONS", "PLATFORM_ROLES", "Permission", "grants",
-           "permissions_of", "roles_granting"]
+           "permissions_of", "roles_granting", "within"]
 
 _ALL = frozenset(Permission) - PLATFORM_PERMISSIONS
 _TEAM = frozenset({Permission.CLIENT_READ, Permission.MEMBERS_READ, Permission.LEADS_READ,
@@ -43,3 +43,10 @@ def permissions_of(role: str) -> list[str]:
 
 def roles_granting(permission: Permission) -> list[str]:
     return [role for role, granted in _EVERY_ROLE.items() if permission in granted]
+
+
+def within(role: str, held_roles: list[str]) -> bool:
+    """May someone holding `held_roles` give `role` (or act on a member who has it)? Only if
+    it grants nothing they lack: an admin cannot make anyone, themselves included, an owner."""
+    held = frozenset().union(*(_EVERY_ROLE.get(r, frozenset()) for r in held_roles))
+    return _EVERY_ROLE.get(role, frozenset()) <= held

@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from identity.domain.roles import Permission, roles_granting
+from identity.domain.roles import Permission, roles_granting, within
 
 
 class NotFound(Exception):
@@ -26,6 +26,10 @@ _MAY = text("""
                     WHERE m.agency_id = c.agency_id AND m.person_id = :person AND m.active AND m.role = ANY(:roles))
          OR EXISTS (SELECT 1 FROM client_memberships m
                     WHERE m.client_id = c.id AND m.person_id = :person AND m.active AND m.role = ANY(:roles))))""")
+_ROLES_ON_CLIENT = text("""
+    SELECT m.role FROM agency_memberships m JOIN clients c ON c.agency_id = m.agency_id
+    WHERE c.id = :client AND m.person_id = :person AND m.active
+    UNION SELECT role FROM client_memberships WHERE client_id = :client AND person_id = :person AND active""")
 _MAY_IN_AGENCY = text("""
     SELECT EXISTS (SELECT 1 FROM agency_memberships
                    WHERE agency_id = :agency AND person_id = :person AND active AND role = ANY(:roles))""")
@@ -43,6 +47,13 @@ async def require(db: AsyncConnection, person: uuid.UUID, permission: Permission
         raise NotFound("client")
     if not await may(db, person, permission, client):
         raise Forbidden(permission.value)
+
+
+async def require_within(db: AsyncConnection, person: uuid.UUID, client: uuid.UUID, role: str) -> None:
+    """403 unless `role` grants nothing the person lacks on the client (identity.domain.roles.within)."""
+    held = [r for (r,) in await db.execute(_ROLES_ON_CLIENT, {"client": client, "person": person})]
+    if not within(role, held):
+        raise Forbidden(f"{role} grants more than your own roles here")
 
 
 async def require_on_platform(db: AsyncConnection, person: uuid.UUID, permission: Permission) -> None:

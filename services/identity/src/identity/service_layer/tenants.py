@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from identity import SERVICE
 from identity.domain.identifiers import normalise_identifier
 from identity.domain.roles import AGENCY_ROLES, CLIENT_ROLES, PLATFORM_ROLES, Permission, permissions_of, roles_granting
-from identity.service_layer.access import NotFound, require, require_in_agency
+from identity.service_layer.access import NotFound, require, require_in_agency, require_within
 from revgen_common.contracts import identity as events
 from revgen_common.pagination import decode_cursor, decode_keyset, next_cursor
 from revgen_common.unit_of_work import UnitOfWork
@@ -210,6 +210,7 @@ class Tenants:
         async with UnitOfWork(self.engine, SERVICE) as uow:
             db = uow.connection
             await require(db, actor, Permission.MEMBERS_MANAGE, client)
+            await require_within(db, actor, client, role)
             person = await _person_for(db, normalise_identifier(identifier), name)
             await db.execute(text("""INSERT INTO client_memberships (person_id, client_id, role) VALUES (:p, :c, :r)
                                      ON CONFLICT (person_id, client_id) DO UPDATE SET role = :r, active = true"""),
@@ -228,6 +229,8 @@ class Tenants:
             db = uow.connection
             await require(db, actor, Permission.MEMBERS_MANAGE, client)
             before = await self._member(db, client, person)
+            for held_or_given in (before["role"], role):
+                await require_within(db, actor, client, held_or_given)
             await db.execute(text("UPDATE client_memberships SET role = :r WHERE client_id = :c AND person_id = :p"),
                              {"r": role, "c": client, "p": person})
             after = await self._member(db, client, person)
@@ -241,6 +244,7 @@ class Tenants:
             db = uow.connection
             await require(db, actor, Permission.MEMBERS_MANAGE, client)
             before = await self._member(db, client, person)
+            await require_within(db, actor, client, before["role"])
             if not before["active"]:
                 return  # already done: nothing to publish twice
             await db.execute(text("UPDATE client_memberships SET active = false WHERE client_id = :c AND person_id = :p"),

@@ -22,6 +22,7 @@ table = RouteTable(include_in_schema=False)
 Key = Annotated[str, Form(min_length=8, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
 PlanId = Annotated[str, Form(min_length=1, max_length=64)]
 Email = Annotated[str, Form(max_length=320)]
+CouponCode = Annotated[str, Form(max_length=64)]
 CATALOG = OnPlatform(Permission.CATALOG_MANAGE)
 
 
@@ -39,9 +40,10 @@ async def billing_page(request: Request, client_id: uuid.UUID, gw: GatewayDep, c
 
 @table.post("/clients/{client_id}/billing/subscribe", rule=OnClient(Permission.BILLING_MANAGE))
 async def subscribe(client_id: uuid.UUID, plan_id: PlanId, idempotency_key: Key, gw: GatewayDep, caller: CallerDep,
-                    email: Email = ""):
+                    email: Email = "", coupon_id: CouponCode = ""):
     answer = await gw.billing.call("POST", "/subscriptions", json={
-        "client_id": str(client_id), "plan_id": plan_id, "email": email.strip() or None},
+        "client_id": str(client_id), "plan_id": plan_id, "email": email.strip() or None,
+        "coupon_id": coupon_id.strip() or None},
         headers={"Idempotency-Key": f"{client_id}:{idempotency_key}"})
     reason, body = reason_of(answer)
     if answer.status_code >= 400 and "command_id" not in body:

@@ -1,7 +1,7 @@
 """What happened at a client: the report (the last seven days where the client is: leads,
 leads answered, first reply time, texts in and out, from messaging's daily figures) and the
 audit log (identity's: who changed the client or its team, when, with the before-image).
-Conversions and ROI (B6) are not here yet: no service exposes them over its API."""
+Conversions and return on spend (B6) are account_pages': they weigh what the client paid."""
 from __future__ import annotations
 
 import asyncio

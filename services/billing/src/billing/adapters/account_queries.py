@@ -1,0 +1,79 @@
+"""The read side the gateway's billing pages ask for: coupons, a client's disputes, the
+discrepancies reconciliation recorded, and a client's conversions. Keyset pages
+(revgen_common.pagination), so a deep page costs what the first does (S4)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi.encoders import jsonable_encoder
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from revgen_common.pagination import decode_keyset, next_cursor
+
+_COUPONS = text("""
+    SELECT id, percent_off, amount_off_cents, currency, duration, duration_in_months, max_redemptions, redeemed,
+           active, created_at FROM coupons
+    WHERE (CAST(:active_only AS boolean) IS FALSE OR active) AND (CAST(:after AS text) IS NULL OR id > :after)
+    ORDER BY id LIMIT :limit""")
+_DISPUTES = text("""
+    SELECT id, charge_id, amount, currency, status, reason, created_at, updated_at FROM disputes
+    WHERE client_id = :client
+      AND (CAST(:after_at AS timestamptz) IS NULL OR (created_at, id) < (:after_at, :after_id))
+    ORDER BY created_at DESC, id DESC LIMIT :limit""")
+_DISCREPANCIES = text("""
+    SELECT id, kind, object_id, detail, repaired, found_at FROM discrepancies
+    WHERE (CAST(:before AS bigint) IS NULL OR id < :before)
+    ORDER BY id DESC LIMIT :limit""")
+# Paid is what Stripe collected on the client's invoices; won is what its leads' jobs were worth (B6).
+_CONVERSIONS = text("""
+    SELECT count(*) FILTER (WHERE outcome = 'open') AS open,
+           count(*) FILTER (WHERE outcome = 'won') AS won,
+           count(*) FILTER (WHERE outcome = 'lost') AS lost,
+           count(*) FILTER (WHERE outcome = 'won' AND job_value_cents IS NOT NULL) AS won_with_value,
+           coalesce(sum(job_value_cents) FILTER (WHERE outcome = 'won'), 0) AS won_value_cents,
+           (SELECT coalesce(sum(amount_paid), 0) FROM invoices WHERE client_id = :client) AS paid_cents
+    FROM lead_outcomes WHERE client_id = :client""")
+
+
+async def coupons(engine: AsyncEngine, active_only: bool, limit: int, cursor: str | None) -> dict[str, Any]:
+    (after,) = decode_keyset(cursor, str)
+    async with engine.connect() as db:
+        rows = (await db.execute(_COUPONS, {"active_only": active_only, "after": after, "limit": limit + 1})).all()
+    return _page(rows, limit, lambda r: (r.id,))
+
+
+async def disputes(engine: AsyncEngine, client_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    after_at, after_id = decode_keyset(cursor, datetime.fromisoformat, str)
+    async with engine.connect() as db:
+        rows = (await db.execute(_DISPUTES, {"client": client_id, "after_at": after_at, "after_id": after_id,
+                                             "limit": limit + 1})).all()
+    return _page(rows, limit, lambda r: (r.created_at.isoformat(), r.id))
+
+
+async def discrepancies(engine: AsyncEngine, limit: int, cursor: str | None) -> dict[str, Any]:
+    (before,) = decode_keyset(cursor, _row_id)
+    async with engine.connect() as db:
+        rows = (await db.execute(_DISCREPANCIES, {"before": before, "limit": limit + 1})).all()
+    return _page(rows, limit, lambda r: (str(r.id),))
+
+
+async def conversions(engine: AsyncEngine, client_id: str) -> dict[str, Any]:
+    async with engine.connect() as db:
+        row = (await db.execute(_CONVERSIONS, {"client": client_id})).one()
+    figures = {k: int(v) for k, v in row._asdict().items()}
+    decided = figures["won"] + figures["lost"]
+    return {**figures, "win_rate": figures["won"] / decided if decided else None,
+            "return_on_spend": figures["won_value_cents"] / figures["paid_cents"] if figures["paid_cents"] else None}
+
+
+def _row_id(value: str) -> int:
+    number = int(value)
+    if not 0 < number < 2**63:  # a bigserial; a forged cursor beyond it must not reach PostgreSQL
+        raise ValueError(value)
+    return number
+
+
+def _page(rows, limit: int, position) -> dict[str, Any]:
+    return {"data": jsonable_encoder([r._asdict() for r in rows[:limit]]), "next": next_cursor(rows, limit, position)}
