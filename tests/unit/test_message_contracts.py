@@ -23,7 +23,9 @@ from revgen_common.contracts.identity import ClientCreated, SessionRevoked
 from revgen_common.contracts.messaging import LeadConsentChanged, SendRequested
 from revgen_common.contracts.webhooks import StripeEventReceived
 from revgen_common.envelope import Envelope
-from revgen_common.topics import ALL_TOPICS, BILLING_GROUP, ESCALATION_GROUP, MESSAGING_GROUP, MESSAGING_SENDER_GROUP
+from identity.service_layer import alerts as identity_alerts
+from revgen_common.topics import (ALL_TOPICS, BILLING_GROUP, ESCALATION_GROUP, IDENTITY_GROUP, MESSAGING_GROUP,
+                                  MESSAGING_SENDER_GROUP)
 from revgen_common.unit_of_work import UnitOfWork
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -96,7 +98,7 @@ def _handler_tables():
     service = messaging.bootstrap.build(engine, None, None, "+15550000000")
     escalations = Escalations(engine, "https://claim.example", None, system_clock)
     return {BILLING_GROUP: billing.bootstrap.build(engine, None).handlers(),
-            ESCALATION_GROUP: escalation_handlers(escalations),
+            ESCALATION_GROUP: escalation_handlers(escalations), IDENTITY_GROUP: identity_alerts.handlers(),
             MESSAGING_GROUP: service.handlers(), MESSAGING_SENDER_GROUP: service.twilio_handlers()}
 
 

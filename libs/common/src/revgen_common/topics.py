@@ -116,7 +116,13 @@ MESSAGING_GROUP = ConsumerGroup("messaging", "messaging", (TWILIO_MESSAGES, TWIL
 MESSAGING_SENDER_GROUP = ConsumerGroup("messaging-sender", "messaging", (MESSAGING_SENDS, MESSAGING_NUMBER_RELEASES),
                                        ("SendRequested", "ReleaseNumber"))
 
-CONSUMER_GROUPS: tuple[ConsumerGroup, ...] = (BILLING_GROUP, ESCALATION_GROUP, MESSAGING_GROUP, MESSAGING_SENDER_GROUP)
+# Alerts to people: identity knows who they are and how each wants to be told.
+IDENTITY_GROUP = ConsumerGroup("identity", "identity", (BILLING_EVENTS, MESSAGING_EVENTS, DEAD_LETTERS),
+                               ("DisputeOpened", "PaymentFailed", "PaymentActionRequired", "BillingDriftDetected",
+                                "NumberReleaseRefused", "MessageDeadLettered"))
+
+CONSUMER_GROUPS: tuple[ConsumerGroup, ...] = (BILLING_GROUP, ESCALATION_GROUP, IDENTITY_GROUP, MESSAGING_GROUP,
+                                              MESSAGING_SENDER_GROUP)
 
 
 async def ensure_topics(bootstrap_servers: str, topics: tuple[TopicSpec, ...] = ALL_TOPICS,
