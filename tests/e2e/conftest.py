@@ -1,4 +1,4 @@
-"""The whole system in one process: ingress, messaging and billing served on free ports
+"""The whole system in one process: ingress, messaging, billing and identity served on free ports
 over fresh databases, the Twilio, Stripe and OpenAI fakes, and a Kafka broker of its own,
 so "replay from the earliest offset" means this test's traffic and nothing else."""
 from __future__ import annotations
@@ -15,6 +15,9 @@ from billing.bootstrap import consumer as billing_consumer
 from billing.bootstrap import create_app as billing_app
 from billing.migrate import upgrade_database as upgrade_billing
 from billing.settings import BillingSettings
+from identity.bootstrap import create_app as identity_app
+from identity.migrate import upgrade_database as upgrade_identity
+from identity.settings import IdentitySettings
 from ingress.bootstrap import create_app as ingress_app
 from ingress.migrate import upgrade_database as upgrade_ingress
 from ingress.settings import IngressSettings
@@ -66,16 +69,18 @@ class System:
     stripe_events: list[dict] = field(default_factory=list)
     clients: dict[str, Any] = field(default_factory=dict)  # service -> httpx client while it runs
 
-    async def deliver_stripe_events(self) -> list[dict]:
-        """POST every event the Stripe fake emitted so far to ingress, signed as Stripe signs."""
+    async def deliver_stripe_events(self, times: int = 1) -> list[dict]:
+        """POST every event the Stripe fake emitted so far to ingress, signed as Stripe signs
+        (each `times` times, as Stripe does when it did not hear our answer)."""
         sent = list(self.stripe_events)
         self.stripe_events.clear()  # the fake appends to this very list
         for event in sent:
             body = json.dumps(event).encode()
-            answer = await self.clients["ingress"].post("/webhooks/stripe", content=body, headers={
-                "Content-Type": "application/json",
-                "Stripe-Signature": stripe_signature_header(body, [STRIPE_WEBHOOK_SECRET])})
-            assert answer.status_code == 200, answer.text
+            for _ in range(times):
+                answer = await self.clients["ingress"].post("/webhooks/stripe", content=body, headers={
+                    "Content-Type": "application/json",
+                    "Stripe-Signature": stripe_signature_header(body, [STRIPE_WEBHOOK_SECRET])})
+                assert answer.status_code == 200, answer.text
         return sent
 
     def env(self) -> dict[str, str]:
@@ -89,12 +94,13 @@ async def system(own_kafka, migrated_database):
     await ensure_topics(own_kafka)
     urls = {"ingress": await migrated_database("ingress", upgrade_ingress),
             "messaging": await migrated_database("messaging", upgrade_messaging),
-            "billing": await migrated_database("billing", upgrade_billing)}
+            "billing": await migrated_database("billing", upgrade_billing),
+            "identity": await migrated_database("identity", upgrade_identity)}
     twilio_state = twilio_fake.TwilioState()
     stripe_state = stripe_fake.StripeState()
     openai_state = openai_fake.OpenAIState(api_keys={OPENAI_KEY})
     openai_state.responder = lambda messages: "Happy to help! When suits you?"
-    ports = {name: free_port() for name in ("ingress", "messaging", "billing", "twilio", "stripe", "openai")}
+    ports = {name: free_port() for name in ("ingress", "messaging", "billing", "identity", "twilio", "stripe", "openai")}
     ingress_url = f"http://127.0.0.1:{ports['ingress']}"
     settings = {
         "ingress": IngressSettings(
@@ -112,6 +118,9 @@ async def system(own_kafka, migrated_database):
             kafka_bootstrap_servers=own_kafka, billing_database_url=urls["billing"], port=ports["billing"],
             stripe_api_key=STRIPE_KEY, stripe_api_base=f"http://127.0.0.1:{ports['stripe']}",
             billing_api_token=TEST_API_TOKEN),
+        "identity": IdentitySettings(
+            kafka_bootstrap_servers=own_kafka, identity_database_url=urls["identity"], port=ports["identity"],
+            otp_pepper="pepper-e2e-5b2d8c4e6a0f1b3d9c1e", identity_api_token=TEST_API_TOKEN),
     }
     found = System(own_kafka, urls, ingress_url, twilio_state, stripe_state, openai_state, settings)
     stripe_state.subscribe(found.stripe_events.append)
@@ -125,7 +134,7 @@ async def system(own_kafka, migrated_database):
     await twilio_state.aclose()
 
 
-APPS = {"messaging": messaging_app, "billing": billing_app}
+APPS = {"messaging": messaging_app, "billing": billing_app, "identity": identity_app}
 
 
 @contextlib.asynccontextmanager
