@@ -125,6 +125,22 @@ CONSUMER_GROUPS: tuple[ConsumerGroup, ...] = (BILLING_GROUP, ESCALATION_GROUP, I
                                               MESSAGING_SENDER_GROUP)
 
 
+
+@dataclass(frozen=True)
+class Follower:
+    """A reader with no group: it starts from a topic's end, commits nothing and reacts to
+    every message on it, whatever its type (the gateway's caches and open pages)."""
+    name: str
+    topics: tuple[TopicSpec, ...]
+    reacts: str  # what it does with each message
+
+
+FOLLOWERS: tuple[Follower, ...] = (
+    Follower("gateway decision cache", (IDENTITY_EVENTS,), "forgets the cached decisions about its client and person"),
+    Follower("gateway live pages", (MESSAGING_EVENTS, ESCALATION_EVENTS), "tells the pages open on its client"),
+)
+
+
 async def ensure_topics(bootstrap_servers: str, topics: tuple[TopicSpec, ...] = ALL_TOPICS,
                         replication_factor: int = 1, timeout: float = 60.0) -> list[str]:
     """Create whichever of `topics` are missing; existing ones are left as they are.
