@@ -21,22 +21,34 @@ from revgen_common.topics import DEAD_LETTERS
 
 Audience = Literal["client_billing", "operators"]
 Channel = Literal["sms", "email"]
-CHANNEL_PREFERENCES = ("sms", "email", "both")
-DEFAULT_PREFERENCE = "both"  # an alert is rare and must be seen: every contact a person gave
+# What a person chose (people.alert_channels); "both" by default (the column's): an alert is
+# rare and must be seen, so by every contact a person gave.
+Preference = Literal["sms", "email", "both"]
 
 
 @dataclass(frozen=True)
 class Alert:
-    cause: str
-    kind: str
+    cause: str  # "<kind>:<what it is about>"
     audience: Audience
     client_id: str | None
     subject: str
     body: str
 
+    @property
+    def kind(self) -> str:
+        return self.cause.partition(":")[0]
 
-def _money(cents: int, currency: str) -> str:
-    return f"{cents / 100:,.2f} {currency.upper()}"
+
+def _money(event: billing.PaymentOutcome | billing.DisputeOutcome) -> str:
+    return f"{event.amount_cents / 100:,.2f} {event.currency.upper()}"
+
+
+def _billing(cause: str, client_id: str, subject: str, text: str) -> Alert:
+    return Alert(cause, "client_billing", client_id, subject, f"RevGen: {text}")
+
+
+def _platform(cause: str, subject: str, text: str, client_id: str | None = None) -> Alert:
+    return Alert(cause, "operators", client_id, subject, f"RevGen: {text}")
 
 
 def alert_for(event: Contract, client_name: str | None = None) -> Alert | None:
@@ -44,37 +56,33 @@ def alert_for(event: Contract, client_name: str | None = None) -> Alert | None:
     who = client_name or "a client"
     match event:
         case billing.DisputeOpened():
-            return Alert(f"dispute:{event.dispute_id}", "dispute_opened", "client_billing", event.client_id,
-                         f"Payment disputed for {who}",
-                         f"RevGen: a payment of {_money(event.amount_cents, event.currency)} for {who} is disputed "
-                         f"({event.reason or 'no reason given'}). Answer the dispute at Stripe before its deadline.")
+            return _billing(f"dispute:{event.dispute_id}", event.client_id, f"Payment disputed for {who}",
+                            f"a payment of {_money(event)} for {who} is disputed ({event.reason or 'no reason given'})."
+                            " Answer the dispute at Stripe before its deadline.")
         case billing.PaymentActionRequired():
-            return Alert(f"payment_action_required:{event.invoice_id}", "payment_action_required", "client_billing",
-                         event.client_id, f"Payment for {who} needs the cardholder",
-                         f"RevGen: the payment of {_money(event.amount_cents, event.currency)} for {who} waits for "
-                         "the cardholder to confirm it with their bank. Until then it is unpaid.")
+            return _billing(f"payment_action_required:{event.invoice_id}", event.client_id,
+                            f"Payment for {who} needs the cardholder", f"the payment of {_money(event)} for {who} "
+                            "waits for the cardholder to confirm it with their bank. Until then it is unpaid.")
         case billing.PaymentFailed():
-            return Alert(f"payment_failed:{event.invoice_id}", "payment_failed", "client_billing", event.client_id,
-                         f"Payment failed for {who}",
-                         f"RevGen: the payment of {_money(event.amount_cents, event.currency)} for {who} failed. "
-                         "Update the card, or service stops when the grace period ends.")
+            return _billing(f"payment_failed:{event.invoice_id}", event.client_id, f"Payment failed for {who}",
+                            f"the payment of {_money(event)} for {who} failed. Update the card, or service stops "
+                            "when the grace period ends.")
         case billing.BillingDriftDetected():
-            return Alert(f"drift:{event.kind}:{event.object_id}", "billing_drift", "operators", event.client_id,
-                         f"Billing drift: {event.kind}",
-                         f"RevGen: reconciliation found {event.kind} on {event.object_id} "
-                         f"({'repaired' if event.repaired else 'NOT repaired'}): {event.detail[:300]}")
+            state = "repaired" if event.repaired else "NOT repaired"
+            return _platform(f"drift:{event.kind}:{event.object_id}", f"Billing drift: {event.kind}",
+                             f"reconciliation found {event.kind} on {event.object_id} ({state}): {event.detail[:300]}",
+                             event.client_id)
         case messaging.NumberReleaseRefused():
-            return Alert(f"number_release_refused:{event.number}", "number_release_refused", "operators",
-                         event.client_id, f"Twilio refused to release {event.number}",
-                         f"RevGen: Twilio refused to release {event.number} ({event.reason[:300]}). It may still "
-                         "cost money: release it by hand.")
+            return _platform(f"number_release_refused:{event.number}", f"Twilio refused to release {event.number}",
+                             f"Twilio refused to release {event.number} ({event.reason[:300]}). It may still cost "
+                             "money: release it by hand.", event.client_id)
         case dead_letters.MessageDeadLettered() if event.original_topic != DEAD_LETTERS.name:
             # (a dead letter of a dead letter is not alerted: failing to alert it would loop)
             message = f"{event.original_type or 'an unreadable message'} from {event.original_topic}"
-            return Alert(f"dead_letter:{event.consumer}:{event.original_event_id or _place(event)}", "dead_letter",
-                         "operators", None, f"{event.consumer} gave up on a message",
-                         f"RevGen: consumer {event.consumer} gave up on {message} ({event.error_class}: "
-                         f"{event.error_message[:200]}). See `revgen dlq list --consumer {event.consumer}`.")
+            return _platform(f"dead_letter:{event.consumer}:{event.original_event_id or _place(event)}",
+                             f"{event.consumer} gave up on a message",
+                             f"consumer {event.consumer} gave up on {message} ({event.error_class}: "
+                             f"{event.error_message[:200]}). See `revgen dlq list --consumer {event.consumer}`.")
     return None
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from identity.domain.alerts import Preference
 from identity.domain.identifiers import InvalidIdentifier
 from identity.domain.roles import PLATFORM_PERMISSIONS, Permission
 from identity.service_layer import alert_preferences, audit
@@ -152,11 +153,11 @@ async def me(person: PersonDep, request: Request, tenants: TenantsDep) -> dict:
 
 
 class AlertChannels(InputModel):
-    channels: Literal["sms", "email", "both"]
+    channels: Preference
 
 
 class AlertChannelsOut(BaseModel):
-    alert_channels: Literal["sms", "email", "both"]
+    alert_channels: Preference
 
 
 @router.put("/me/alert-channels", response_model=AlertChannelsOut, responses=SIGNED_IN)
