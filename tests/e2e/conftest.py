@@ -1,4 +1,4 @@
-"""The whole system in one process: ingress, messaging and billing served on free ports
+"""The whole system in one process: ingress, messaging, billing, identity and escalation served on free ports
 over fresh databases, the Twilio, Stripe and OpenAI fakes, and a Kafka broker of its own,
 so "replay from the earliest offset" means this test's traffic and nothing else."""
 from __future__ import annotations
@@ -15,6 +15,12 @@ from billing.bootstrap import consumer as billing_consumer
 from billing.bootstrap import create_app as billing_app
 from billing.migrate import upgrade_database as upgrade_billing
 from billing.settings import BillingSettings
+from escalation.bootstrap import create_app as escalation_app
+from escalation.migrate import upgrade_database as upgrade_escalation
+from escalation.settings import EscalationSettings
+from identity.bootstrap import create_app as identity_app
+from identity.migrate import upgrade_database as upgrade_identity
+from identity.settings import IdentitySettings
 from ingress.bootstrap import create_app as ingress_app
 from ingress.migrate import upgrade_database as upgrade_ingress
 from ingress.settings import IngressSettings
@@ -30,13 +36,15 @@ from messaging.settings import MessagingSettings
 from revgen_common import OutboxRelay
 from revgen_common.db import create_engine
 from revgen_common.testing.provider_signatures import stripe_signature_header
-from revgen_common.topics import ensure_topics
+from revgen_common.topics import ConsumerGroup, ensure_topics
 from revgen_devstack import free_port
 from revgen_devstack.kafka_broker import KafkaBroker
 from revgen_devstack.testing import serve_app
 from revgen_fakes import openai as openai_fake
 from revgen_fakes import stripe as stripe_fake
 from revgen_fakes import twilio as twilio_fake
+from revgen_fakes.twilio.webhooks import inbound_sms_request
+from revgen_ops.lag import observe
 
 from tests.support.running import running
 from revgen_common.testing.internal_api import TEST_API_HEADERS, TEST_API_TOKEN
@@ -45,6 +53,7 @@ STRIPE_KEY = "sk_test_revgen_e2e"
 STRIPE_WEBHOOK_SECRET = "whsec_e2e_6a1c9e4b7d3f5a0c2e8b8d2f"
 OPENAI_KEY = "sk-e2e"
 PLATFORM_NUMBER = "+15005550006"
+CLAIM_BASE_URL = "https://app.revgen.example"  # the gateway, whose /claim/{token} page the links open
 
 
 @pytest.fixture(scope="module")
@@ -66,17 +75,33 @@ class System:
     stripe_events: list[dict] = field(default_factory=list)
     clients: dict[str, Any] = field(default_factory=dict)  # service -> httpx client while it runs
 
-    async def deliver_stripe_events(self) -> list[dict]:
-        """POST every event the Stripe fake emitted so far to ingress, signed as Stripe signs."""
+    async def deliver_stripe_events(self, times: int = 1) -> list[dict]:
+        """POST every event the Stripe fake emitted so far to ingress, signed as Stripe signs
+        (each `times` times, as Stripe does when it did not hear our answer)."""
         sent = list(self.stripe_events)
         self.stripe_events.clear()  # the fake appends to this very list
         for event in sent:
             body = json.dumps(event).encode()
-            answer = await self.clients["ingress"].post("/webhooks/stripe", content=body, headers={
-                "Content-Type": "application/json",
-                "Stripe-Signature": stripe_signature_header(body, [STRIPE_WEBHOOK_SECRET])})
-            assert answer.status_code == 200, answer.text
+            for _ in range(times):
+                answer = await self.clients["ingress"].post("/webhooks/stripe", content=body, headers={
+                    "Content-Type": "application/json",
+                    "Stripe-Signature": stripe_signature_header(body, [STRIPE_WEBHOOK_SECRET])})
+                assert answer.status_code == 200, answer.text
         return sent
+
+    async def text_in(self, lead: str, number: str, body: str) -> str:
+        """An SMS from `lead` to the client's `number`, as Twilio's signed webhook to ingress;
+        its MessageSid."""
+        params, headers = inbound_sms_request(f"{self.ingress_url}/webhooks/twilio/sms", lead, number, body,
+                                              auth_token=self.twilio.auth_token, account_sid=self.twilio.account_sid)
+        answer = await self.clients["ingress"].post("/webhooks/twilio/sms", data=params, headers=headers)
+        assert answer.status_code == 200, answer.text
+        return params["MessageSid"]
+
+    async def caught_up(self, *groups: ConsumerGroup) -> bool:
+        """Each group has read everything on its topics: nothing more is on its way from them."""
+        observed = await observe(self.bootstrap_servers, [g.name for g in groups])
+        return all(g.partitions and g.lag == 0 for g in observed)
 
     def env(self) -> dict[str, str]:
         """What `revgen` needs, as an operator's shell would have it."""
@@ -89,12 +114,15 @@ async def system(own_kafka, migrated_database):
     await ensure_topics(own_kafka)
     urls = {"ingress": await migrated_database("ingress", upgrade_ingress),
             "messaging": await migrated_database("messaging", upgrade_messaging),
-            "billing": await migrated_database("billing", upgrade_billing)}
+            "billing": await migrated_database("billing", upgrade_billing),
+            "identity": await migrated_database("identity", upgrade_identity),
+            "escalation": await migrated_database("escalation", upgrade_escalation)}
     twilio_state = twilio_fake.TwilioState()
     stripe_state = stripe_fake.StripeState()
     openai_state = openai_fake.OpenAIState(api_keys={OPENAI_KEY})
     openai_state.responder = lambda messages: "Happy to help! When suits you?"
-    ports = {name: free_port() for name in ("ingress", "messaging", "billing", "twilio", "stripe", "openai")}
+    ports = {name: free_port() for name in ("ingress", "messaging", "billing", "identity", "escalation", "twilio",
+                                            "stripe", "openai")}
     ingress_url = f"http://127.0.0.1:{ports['ingress']}"
     settings = {
         "ingress": IngressSettings(
@@ -112,6 +140,12 @@ async def system(own_kafka, migrated_database):
             kafka_bootstrap_servers=own_kafka, billing_database_url=urls["billing"], port=ports["billing"],
             stripe_api_key=STRIPE_KEY, stripe_api_base=f"http://127.0.0.1:{ports['stripe']}",
             billing_api_token=TEST_API_TOKEN),
+        "identity": IdentitySettings(
+            kafka_bootstrap_servers=own_kafka, identity_database_url=urls["identity"], port=ports["identity"],
+            otp_pepper="pepper-e2e-5b2d8c4e6a0f1b3d9c1e", identity_api_token=TEST_API_TOKEN),
+        "escalation": EscalationSettings(
+            kafka_bootstrap_servers=own_kafka, escalation_database_url=urls["escalation"], port=ports["escalation"],
+            escalation_api_token=TEST_API_TOKEN, claim_base_url=CLAIM_BASE_URL),
     }
     found = System(own_kafka, urls, ingress_url, twilio_state, stripe_state, openai_state, settings)
     stripe_state.subscribe(found.stripe_events.append)
@@ -125,7 +159,7 @@ async def system(own_kafka, migrated_database):
     await twilio_state.aclose()
 
 
-APPS = {"messaging": messaging_app, "billing": billing_app}
+APPS = {"messaging": messaging_app, "billing": billing_app, "identity": identity_app, "escalation": escalation_app}
 
 
 @contextlib.asynccontextmanager

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-from revgen_fakes.twilio.webhooks import inbound_sms_request
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -32,7 +31,7 @@ async def test_a_subscription_cancelled_at_stripe_leaves_the_next_inbound_sms_un
             "client_id": client_id, "plan_id": "pro", "phone": CUSTOMER})
         assert created.status_code == 201, created.text
         await system.deliver_stripe_events()
-        await text_in(system, number, "Do you fix boilers?")
+        await system.text_in(LEAD, number, "Do you fix boilers?")
         await eventually(lambda: sent(system, LEAD, 1), timeout=60, interval=0.5)  # served: answered
 
         system.stripe.cancel(created.json()["subscription_id"])  # at Stripe: billing learns by webhook
@@ -40,7 +39,7 @@ async def test_a_subscription_cancelled_at_stripe_leaves_the_next_inbound_sms_un
         assert [e["type"] for e in deleted] == ["customer.subscription.deleted"]
         await eventually(lambda: sent(system, OWNER, 1), timeout=60, interval=0.5)
 
-        await text_in(system, number, "Hello? Anyone there?")
+        await system.text_in(LEAD, number, "Hello? Anyone there?")
         await eventually(lambda: inbound_recorded(system, client_id, 2), timeout=60, interval=0.5)
         await eventually(lambda: all_caught_up(system), timeout=60, interval=1.0)
         await asyncio.sleep(2)  # room for a (wrong) reply to reach Twilio
@@ -48,13 +47,6 @@ async def test_a_subscription_cancelled_at_stripe_leaves_the_next_inbound_sms_un
     assert [m.body for m in system.twilio.sent_to(LEAD)] == ["Happy to help! When suits you?"]
     [notice] = system.twilio.sent_to(OWNER)
     assert "Ace" in notice.body and "suspended" in notice.body and "cancelled" in notice.body
-
-
-async def text_in(system: System, number: str, body: str) -> None:
-    params, headers = inbound_sms_request(f"{system.ingress_url}/webhooks/twilio/sms", LEAD, number, body,
-                                          auth_token=system.twilio.auth_token, account_sid=system.twilio.account_sid)
-    answer = await system.clients["ingress"].post("/webhooks/twilio/sms", data=params, headers=headers)
-    assert answer.status_code == 200, answer.text
 
 
 async def sent(system: System, phone: str, count: int) -> bool:

@@ -5,7 +5,7 @@ import json
 import pathlib
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -17,13 +17,19 @@ from ingress.domain.form_webhooks import client_form_secret, sign_form, verify_f
 from ingress.domain.twilio_webhooks import MultiValues, inbound_message, message_status
 from revgen_common import ExactlyOnceConsumer, OwnTransactions
 from revgen_common.clock import system_clock
-from revgen_common.contracts import CONTRACTS, asyncapi, billing as billing_events
+from revgen_common.contracts import CONTRACTS, asyncapi, billing as billing_events, topic_table
 from revgen_common.contracts.commands import SendMessage
 from revgen_common.contracts.identity import ClientCreated, SessionRevoked
 from revgen_common.contracts.messaging import LeadConsentChanged, SendRequested
 from revgen_common.contracts.webhooks import StripeEventReceived
 from revgen_common.envelope import Envelope
-from revgen_common.topics import ALL_TOPICS, BILLING_GROUP, ESCALATION_GROUP, MESSAGING_GROUP, MESSAGING_SENDER_GROUP
+from gateway.adapters.identity_events import InvalidationFeed
+from gateway.adapters.live_events import LiveFeed
+from gateway.service_layer.decision_cache import DecisionCache
+from gateway.service_layer.live import Hub
+from identity.service_layer import alerts as identity_alerts
+from revgen_common.topics import (ALL_TOPICS, BILLING_GROUP, ESCALATION_GROUP, FOLLOWERS, IDENTITY_GROUP,
+                                  MESSAGING_GROUP, MESSAGING_SENDER_GROUP)
 from revgen_common.unit_of_work import UnitOfWork
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -96,7 +102,7 @@ def _handler_tables():
     service = messaging.bootstrap.build(engine, None, None, "+15550000000")
     escalations = Escalations(engine, "https://claim.example", None, system_clock)
     return {BILLING_GROUP: billing.bootstrap.build(engine, None).handlers(),
-            ESCALATION_GROUP: escalation_handlers(escalations),
+            ESCALATION_GROUP: escalation_handlers(escalations), IDENTITY_GROUP: identity_alerts.handlers(),
             MESSAGING_GROUP: service.handlers(), MESSAGING_SENDER_GROUP: service.twilio_handlers()}
 
 
@@ -123,3 +129,19 @@ def test_services_build_no_envelope_by_hand():
 def test_the_asyncapi_document_is_what_the_code_says():
     written = json.loads((ROOT / "docs" / "asyncapi.json").read_text())
     assert written == json.loads(json.dumps(asyncapi.document())), "docs/asyncapi.json is stale: run ./dev asyncapi"
+
+
+def test_the_architecture_documents_topic_table_is_what_the_code_says():
+    document = (ROOT / "docs" / "architecture.md").read_text()
+    assert topic_table.rewritten(document) == document, "docs/architecture.md's topic table is stale: ./dev asyncapi"
+
+
+def test_every_message_no_group_applies_says_why_and_no_reason_outlives_its_message():
+    assert sorted(topic_table.UNCONSUMED_BECAUSE) == topic_table.unconsumed()
+
+
+def test_the_declared_followers_are_the_topics_the_gateway_follows():
+    live = LiveFeed("localhost:9", hub=Hub())  # never started
+    decisions = InvalidationFeed("localhost:9", DecisionCache(timedelta(seconds=30), system_clock))
+    assert {(f.name, tuple(t.name for t in f.topics)) for f in FOLLOWERS} == {
+        ("gateway live pages", tuple(live.topics)), ("gateway decision cache", tuple(decisions.topics))}

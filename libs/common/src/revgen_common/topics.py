@@ -116,7 +116,29 @@ MESSAGING_GROUP = ConsumerGroup("messaging", "messaging", (TWILIO_MESSAGES, TWIL
 MESSAGING_SENDER_GROUP = ConsumerGroup("messaging-sender", "messaging", (MESSAGING_SENDS, MESSAGING_NUMBER_RELEASES),
                                        ("SendRequested", "ReleaseNumber"))
 
-CONSUMER_GROUPS: tuple[ConsumerGroup, ...] = (BILLING_GROUP, ESCALATION_GROUP, MESSAGING_GROUP, MESSAGING_SENDER_GROUP)
+# Alerts to people: identity knows who they are and how each wants to be told.
+IDENTITY_GROUP = ConsumerGroup("identity", "identity", (BILLING_EVENTS, MESSAGING_EVENTS, DEAD_LETTERS),
+                               ("DisputeOpened", "PaymentFailed", "PaymentActionRequired", "BillingDriftDetected",
+                                "NumberReleaseRefused", "MessageDeadLettered"))
+
+CONSUMER_GROUPS: tuple[ConsumerGroup, ...] = (BILLING_GROUP, ESCALATION_GROUP, IDENTITY_GROUP, MESSAGING_GROUP,
+                                              MESSAGING_SENDER_GROUP)
+
+
+
+@dataclass(frozen=True)
+class Follower:
+    """A reader with no group: it starts from a topic's end, commits nothing and reacts to
+    every message on it, whatever its type (the gateway's caches and open pages)."""
+    name: str
+    topics: tuple[TopicSpec, ...]
+    reacts: str  # what it does with each message
+
+
+FOLLOWERS: tuple[Follower, ...] = (
+    Follower("gateway decision cache", (IDENTITY_EVENTS,), "forgets the cached decisions about its client and person"),
+    Follower("gateway live pages", (MESSAGING_EVENTS, ESCALATION_EVENTS), "tells the pages open on its client"),
+)
 
 
 async def ensure_topics(bootstrap_servers: str, topics: tuple[TopicSpec, ...] = ALL_TOPICS,

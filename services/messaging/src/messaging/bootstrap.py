@@ -101,7 +101,7 @@ def build(engine: AsyncEngine, twilio: TwilioSender, ai: AIResponder, platform_n
                      commands=Commands(platform_number), sender=Sender(engine, twilio, clock, service),
                      clients=Clients(engine, clock), scheduler=Scheduler(engine, clock),
                      automations=Automations(engine, clock), summaries=Summaries(engine, platform_number, clock),
-                     number_releases=NumberReleases(twilio), lead_views=LeadViews(engine), service=service,
+                     number_releases=NumberReleases(twilio, engine), lead_views=LeadViews(engine), service=service,
                      clock=clock)
 
 

@@ -134,6 +134,21 @@ async def test_a_released_number_is_released_at_twilio_too_once_however_often_it
     assert len(twilio.state.requests.times("DELETE", "/2010-04-01/")) == 1
 
 
+async def test_a_number_twilio_refuses_to_release_for_good_is_reported_once_however_often_its_release_comes(
+        messaging, twilio):
+    client_id, [number] = await client(messaging)
+    twilio.state.buy_number(number)
+    twilio.state.emergency_addresses.add(number)
+    await messaging.clients.release_number(number)
+    [published] = await outbox(messaging.engine, "messaging.number-releases", "ReleaseNumber")
+    handler = messaging.twilio_handlers()[ReleaseNumber]
+    for _ in range(2):  # redelivered (its inbox row lost in a crash): asked again, refused again, told once
+        await apply(messaging.engine, handler, Envelope.model_validate(published))
+    [refused] = await outbox(messaging.engine, "messaging.events", "NumberReleaseRefused")
+    assert refused["payload"]["number"] == number and "21649" in refused["payload"]["reason"]
+    assert twilio.state.owns(number)
+
+
 async def test_a_profile_is_replaced_in_one_statement_and_business_hours_are_published(messaging):
     client_id, _ = await client(messaging, business_hours={1: [("07:00", "12:00"), ("13:00", "19:00")]})
     published = await outbox(messaging.engine, "messaging.events", "BusinessHoursSet")

@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl
 from fastapi import Depends, FastAPI, Request, Response
 from starlette.exceptions import HTTPException
 
-from revgen_fakes.twilio.errors import TwilioApiError, error_body, error_response, not_found, unauthenticated
+from revgen_fakes.twilio.errors import TwilioApiError, error_body, error_response, not_found, release_refused, unauthenticated
 from revgen_fakes.twilio.listing import message_page
 from revgen_fakes.twilio.messages import API_VERSION
 from revgen_fakes.twilio.numbers import number_page
@@ -98,6 +98,8 @@ def create_app(state: TwilioState | None = None) -> FastAPI:
         number = next((n for n in fake.numbers if n.sid == sid), None)
         if number is None:
             raise not_found(request.url.path)
+        if number.phone_number in fake.emergency_addresses:
+            raise release_refused(number.phone_number)
         fake.numbers.remove(number)
         return Response(status_code=204)
 

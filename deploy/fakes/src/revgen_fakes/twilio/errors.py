@@ -42,3 +42,9 @@ def unauthenticated() -> TwilioApiError:
 
 def not_found(path: str) -> TwilioApiError:
     return TwilioApiError(404, 20404, f"The requested resource {path} was not found")
+
+
+def release_refused(phone_number: str) -> TwilioApiError:
+    """Twilio keeps a number with an emergency address registered (its support article: remove
+    the address first). The code is the fake's stand-in; the point is a 400 that no retry fixes."""
+    return TwilioApiError(400, 21649, f"{phone_number} has an emergency address registered and cannot be released")

@@ -38,6 +38,8 @@ class TwilioState:
     numbers: list[IncomingNumber] = field(default_factory=list)  # the account's phone numbers
     callbacks: list[CallbackDelivery] = field(default_factory=list)  # every status callback sent
     requests: RequestLog = field(default_factory=RequestLog)  # every request that reached the port
+    # Numbers with an emergency address registered: Twilio refuses to release them until it is removed.
+    emergency_addresses: set[str] = field(default_factory=set)
     _unsubscribed: set[tuple[str, str | None]] = field(default_factory=set, repr=False)
     _outcomes: dict[str, Outcome] = field(default_factory=dict, repr=False)
     _courier: Courier = field(init=False, repr=False)

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from aiokafka import ConsumerRecord
 from pydantic import ValidationError
 
+from revgen_common import dead_letters
 from revgen_common.envelope import Envelope
 from revgen_common.errors import InvalidPayload, UndecodableMessage
+from revgen_common.topics import DEAD_LETTERS
 
 NOT_PREPARED = object()
 
@@ -26,17 +28,15 @@ class Received:
     not_before: float = 0.0  # event-loop time before which it is neither prepared nor applied
 
 
-def poison_id(record: ConsumerRecord) -> uuid.UUID:
-    """Stable id for a message we cannot read, so its dead-lettering is idempotent too."""
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"kafka://{record.topic}/{record.partition}/{record.offset}")
-
-
 def decode(record: ConsumerRecord) -> Received:
     try:
-        envelope = Envelope.from_bytes(record.value)
+        # A dead letter's value is the original message as it was; what it is, is in its headers.
+        envelope = dead_letters.as_envelope(record) if record.topic == DEAD_LETTERS.name \
+            else Envelope.from_bytes(record.value)
         return Received(record, envelope.event_id, envelope=envelope)
     except Exception as error:  # anything unreadable is a poison message, never a crash loop
-        return Received(record, poison_id(record), error=UndecodableMessage(f"undecodable message: {error}"))
+        return Received(record, dead_letters.poison_id(record.topic, record.partition, record.offset),
+                        error=UndecodableMessage(f"undecodable message: {error}"))
 
 
 def checked(item: Received, handled: Mapping[str, object]) -> Received:

@@ -14,7 +14,7 @@ def _ours(contract: type[Contract]) -> bool:
     return contract.__module__.startswith("revgen_common.contracts.")
 
 
-def _contracts_on(topic: TopicSpec) -> list[type[Contract]]:
+def contracts_on(topic: TopicSpec) -> list[type[Contract]]:
     return sorted((c for c in Contract.registry.values() if _ours(c) and c.topic is topic), key=lambda c: c.type_name())
 
 
@@ -34,7 +34,7 @@ def document() -> dict[str, Any]:
     operations: dict[str, Any] = {}
     messages: dict[str, Any] = {}
     for topic in ALL_TOPICS:
-        on_topic = _contracts_on(topic)
+        on_topic = contracts_on(topic)
         channels[topic.name] = {
             "address": topic.name,
             "description": f"Kafka topic, {topic.partitions} partitions, keyed by {topic.key}.",
@@ -53,7 +53,7 @@ def document() -> dict[str, Any]:
                 "action": "receive", "channel": {"$ref": f"#/channels/{topic.name}"},
                 "description": f"consumer group {group.name} ({group.service}'s database holds its inbox)",
                 "messages": [{"$ref": f"#/channels/{topic.name}/messages/{c.type_name()}"}
-                             for c in _contracts_on(topic) if c.type_name() in group.handles]}
+                             for c in contracts_on(topic) if c.type_name() in group.handles]}
     return {"asyncapi": "3.0.0",
             "info": {"title": "RevGen events and commands", "version": "1",
                      "description": "Every Kafka topic of RevGen, generated from revgen_common.contracts."},

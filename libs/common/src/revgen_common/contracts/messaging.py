@@ -109,6 +109,18 @@ class NumberReleased(Event, topic=MESSAGING_EVENTS):
         return self.client_id
 
 
+class NumberReleaseRefused(Event, topic=MESSAGING_EVENTS):
+    """Twilio refused for good to release a number we gave up: it may still cost money
+    until an operator releases it by hand."""
+
+    client_id: str
+    number: str
+    reason: str
+
+    def key(self) -> str:
+        return self.client_id
+
+
 class SendOutcome(Event, abstract=True, topic=MESSAGING_EVENTS):
     """What became of one outbound message."""
 

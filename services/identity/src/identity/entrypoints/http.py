@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from identity.domain.alerts import Preference
 from identity.domain.identifiers import InvalidIdentifier
 from identity.domain.roles import PLATFORM_PERMISSIONS, Permission
-from identity.service_layer import audit
+from identity.service_layer import alert_preferences, audit
 from identity.service_layer.access import Forbidden, NotFound, require, require_in_agency, require_on_platform
 from identity.service_layer.login import Login
 from identity.service_layer.tenants import Tenants
@@ -149,6 +150,22 @@ def _refused(status: int, error: str) -> JSONResponse:
 async def me(person: PersonDep, request: Request, tenants: TenantsDep) -> dict:
     """Who the caller is, until when the session lasts, and every membership they hold."""
     return {**await tenants.me(person), "session_expires_at": request.state.session.expires_at.isoformat()}
+
+
+class AlertChannels(InputModel):
+    channels: Preference
+
+
+class AlertChannelsOut(BaseModel):
+    alert_channels: Preference
+
+
+@router.put("/me/alert-channels", response_model=AlertChannelsOut, responses=SIGNED_IN)
+async def set_alert_channels(body: AlertChannels, person: PersonDep, request: Request) -> dict:
+    """How the caller is told of alerts (a dispute, a failed payment, …): by SMS, e-mail or
+    both (the default); a channel they have no contact for falls back to the one they have."""
+    stored = await alert_preferences.set_alert_channels(request.app.state.engine, person, body.channels)
+    return {"alert_channels": stored}
 
 
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]

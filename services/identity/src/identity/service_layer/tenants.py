@@ -41,7 +41,7 @@ def _contains(search: str) -> str:
     return "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-_PERSON = text("SELECT id, name, phone, email FROM people WHERE id = :person")
+_PERSON = text("SELECT id, name, phone, email, alert_channels FROM people WHERE id = :person")
 _MY_PLATFORM_ROLES = text("SELECT role FROM platform_memberships WHERE person_id = :person AND active ORDER BY role")
 _MY_AGENCIES = text("""
     SELECT a.id AS agency_id, a.name, m.role FROM agency_memberships m JOIN agencies a ON a.id = m.agency_id

@@ -1,0 +1,53 @@
+"""Alerts to people (domain/alerts.py says what, to whom, by which channel): an event that
+needs a person becomes one `SendMessage` per person and channel, once per cause — the inbox
+absorbs a redelivery or a replay, the `alerts` row another event about the same cause."""
+from __future__ import annotations
+
+import logging
+import uuid
+
+from identity.adapters import alert_records
+from identity.domain.alerts import Alert, channels_for, alert_for
+from revgen_common.consumer import Handlers
+from revgen_common.contracts import billing, dead_letters, messaging
+from revgen_common.contracts.commands import SendMessage
+from revgen_common.envelope import Envelope
+from revgen_common.handler_context import HandlerContext
+
+log = logging.getLogger(__name__)
+
+# The id of each message an alert sends follows from its cause, person and channel: the same
+# alert written twice would be refused by the outbox, and absorbed by messaging's inbox.
+ALERT_NAMESPACE = uuid.UUID("3d0c5f7e-9b1a-4c2e-8f6d-1a7b3c5e9d20")
+
+
+async def tell(message: Envelope, ctx: HandlerContext) -> None:
+    event = message.contract()
+    db = ctx.connection
+    alert = alert_for(event, await alert_records.client_name(db, event.client()))
+    if alert is None:
+        return
+    people = await alert_records.client_billing_people(db, alert.client_id) \
+        if alert.audience == "client_billing" else []
+    people = people or await alert_records.operators(db)  # nobody to act on it: the operators are
+    if not await alert_records.first_telling(db, alert.cause, alert.kind, alert.client_id, len(people)):
+        return
+    if not people:
+        log.error("alert %s reaches nobody: identity has no operator", alert.cause)
+    for person in people:
+        for channel, to in channels_for(person.alert_channels, person.phone, person.email):
+            ctx.publish(_message(alert, channel, to), event_id=uuid.uuid5(
+                ALERT_NAMESPACE, f"{alert.cause}|{person.person_id}|{channel}"))
+
+
+def _message(alert: Alert, channel: str, to: str) -> SendMessage:
+    # From the platform, not the client: an alert is RevGen telling its customers, and must
+    # not count against (or be stopped with) the client's own messaging.
+    return SendMessage(to=to, body=alert.body, subject=alert.subject if channel == "email" else None, purpose="alert")
+
+
+def handlers() -> Handlers:
+    """What identity's consumer routes (topics.IDENTITY_GROUP): the events that alert people."""
+    return {contract: tell for contract in (
+        billing.DisputeOpened, billing.PaymentFailed, billing.PaymentActionRequired, billing.BillingDriftDetected,
+        messaging.NumberReleaseRefused, dead_letters.MessageDeadLettered)}
