@@ -29,7 +29,7 @@ def create_app(settings: IdentitySettings, clock: Clock = system_clock) -> FastA
                                     timedelta(minutes=settings.session_ttl_minutes), clock)
             app.state.tenants = Tenants(engine)
             runtime.start(ExactlyOnceConsumer(name=IDENTITY_GROUP.name, topics=IDENTITY_GROUP.topics,
-                                              handlers=alerts.handlers(), engine=engine,
+                                              handlers=alerts.handlers(), engine=engine, clock=clock,
                                               bootstrap_servers=settings.kafka_bootstrap_servers,
                                               group_instance_id=runtime.slot.instance_id(IDENTITY_GROUP.name)).run)
             try:
