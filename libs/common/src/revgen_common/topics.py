@@ -55,6 +55,7 @@ IDENTITY_EVENTS = TopicSpec("identity.events", key="client id (a session's or pl
 BILLING_EVENTS = TopicSpec("billing.events", key="client id", retention_ms=30 * DAY_MS)
 MESSAGING_EVENTS = TopicSpec("messaging.events", key="client id + lead", retention_ms=30 * DAY_MS)
 ESCALATION_EVENTS = TopicSpec("escalation.events", key="client id", retention_ms=30 * DAY_MS)
+VOICE_EVENTS = TopicSpec("voice.events", key="client id + caller", retention_ms=30 * DAY_MS)
 MESSAGING_COMMANDS = TopicSpec("messaging.commands", key="client id + recipient")
 # Messaging's own queue of sends: a Twilio outage leaves the backlog here, visible as lag.
 MESSAGING_SENDS = TopicSpec("messaging.sends", key="recipient number", partitions=32)
@@ -78,6 +79,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     BILLING_EVENTS,
     MESSAGING_EVENTS,
     ESCALATION_EVENTS,
+    VOICE_EVENTS,
     MESSAGING_COMMANDS,
     MESSAGING_SENDS,
     MESSAGING_NUMBER_RELEASES,
@@ -100,9 +102,13 @@ class ConsumerGroup:
 
 BILLING_GROUP = ConsumerGroup("billing", "billing", (STRIPE_WEBHOOKS, IDENTITY_EVENTS, MESSAGING_EVENTS),
                               ("StripeEventReceived", "ClientDeleted", "LeadOutcomeRecorded"))
-ESCALATION_GROUP = ConsumerGroup("escalation", "escalation", (MESSAGING_EVENTS, IDENTITY_EVENTS),
+ESCALATION_GROUP = ConsumerGroup("escalation", "escalation", (MESSAGING_EVENTS, IDENTITY_EVENTS, VOICE_EVENTS),
                                  ("EscalationRequested", "MemberAdded", "MemberRoleChanged", "MemberDeactivated",
-                                  "BusinessHoursSet", "ClientDeleted", "LeadOptedOut", "LeadOptedIn"))
+                                  "BusinessHoursSet", "ClientDeleted", "LeadOptedOut", "LeadOptedIn", "CallAnswered"))
+# Voice's read model for answering calls without asking anyone: numbers, hours, the team.
+VOICE_GROUP = ConsumerGroup("voice", "voice", (MESSAGING_EVENTS, IDENTITY_EVENTS),
+                            ("BusinessHoursSet", "NumberReleased", "MemberAdded", "MemberRoleChanged",
+                             "MemberDeactivated", "ClientDeleted"))
 MESSAGING_GROUP = ConsumerGroup("messaging", "messaging", (TWILIO_MESSAGES, TWILIO_CALLS, TWILIO_MESSAGE_STATUS,
                                                            FORM_SUBMISSIONS, MESSAGING_COMMANDS, IDENTITY_EVENTS,
                                                            BILLING_EVENTS),
@@ -116,7 +122,8 @@ MESSAGING_GROUP = ConsumerGroup("messaging", "messaging", (TWILIO_MESSAGES, TWIL
 MESSAGING_SENDER_GROUP = ConsumerGroup("messaging-sender", "messaging", (MESSAGING_SENDS, MESSAGING_NUMBER_RELEASES),
                                        ("SendRequested", "ReleaseNumber"))
 
-CONSUMER_GROUPS: tuple[ConsumerGroup, ...] = (BILLING_GROUP, ESCALATION_GROUP, MESSAGING_GROUP, MESSAGING_SENDER_GROUP)
+CONSUMER_GROUPS: tuple[ConsumerGroup, ...] = (BILLING_GROUP, ESCALATION_GROUP, MESSAGING_GROUP, MESSAGING_SENDER_GROUP,
+                                              VOICE_GROUP)
 
 
 async def ensure_topics(bootstrap_servers: str, topics: tuple[TopicSpec, ...] = ALL_TOPICS,
