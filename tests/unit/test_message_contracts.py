@@ -23,8 +23,10 @@ from revgen_common.contracts.identity import ClientCreated, SessionRevoked
 from revgen_common.contracts.messaging import LeadConsentChanged, SendRequested
 from revgen_common.contracts.webhooks import StripeEventReceived
 from revgen_common.envelope import Envelope
-from revgen_common.topics import ALL_TOPICS, BILLING_GROUP, ESCALATION_GROUP, MESSAGING_GROUP, MESSAGING_SENDER_GROUP
+from revgen_common.topics import (ALL_TOPICS, BILLING_GROUP, ESCALATION_GROUP, MESSAGING_GROUP, MESSAGING_SENDER_GROUP,
+                                  VOICE_GROUP)
 from revgen_common.unit_of_work import UnitOfWork
+from voice.service_layer.read_model import handlers as voice_handlers
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 AT = datetime(2026, 11, 28, 15, tzinfo=UTC)
@@ -97,7 +99,8 @@ def _handler_tables():
     escalations = Escalations(engine, "https://claim.example", None, system_clock)
     return {BILLING_GROUP: billing.bootstrap.build(engine, None).handlers(),
             ESCALATION_GROUP: escalation_handlers(escalations),
-            MESSAGING_GROUP: service.handlers(), MESSAGING_SENDER_GROUP: service.twilio_handlers()}
+            MESSAGING_GROUP: service.handlers(), MESSAGING_SENDER_GROUP: service.twilio_handlers(),
+            VOICE_GROUP: voice_handlers()}
 
 
 def test_each_consumer_group_declares_the_messages_its_handlers_apply():

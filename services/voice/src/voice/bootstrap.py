@@ -35,14 +35,16 @@ def create_app(settings: VoiceSettings, clock: Clock = system_clock,
             runtime.close_on_stop(greetings.aclose)
             app.state.engine = engine
             app.state.greetings = greetings
-            app.state.public_base_url = str(settings.public_base_url).rstrip("/")
-            app.state.twilio_auth_token = settings.twilio_auth_token.get_secret_value()
-            app.state.calls = Calls(engine, greetings, app.state.public_base_url, clock)
+            app.state.calls = Calls(engine, greetings, public_base_url, clock)
             app.state.voice_settings = VoiceSettingsStore(engine, greetings)
             runtime.start(ExactlyOnceConsumer(name=VOICE_GROUP.name, topics=VOICE_GROUP.topics, handlers=handlers(),
                                               engine=engine, bootstrap_servers=settings.kafka_bootstrap_servers,
                                               group_instance_id=runtime.slot.instance_id(VOICE_GROUP.name)).run)
             yield
 
-    return service_app("voice", lifespan, [twilio.router, http.router], http.install_error_handlers,
-                       settings.voice_api_token, public_paths=PUBLIC_PATHS)
+    public_base_url = str(settings.public_base_url).rstrip("/")
+    app = service_app("voice", lifespan, [twilio.router, http.router], http.install_error_handlers,
+                      settings.voice_api_token, public_paths=PUBLIC_PATHS)
+    app.state.public_base_url = public_base_url  # what Twilio signs: known before any request
+    app.state.twilio_auth_token = settings.twilio_auth_token.get_secret_value()
+    return app

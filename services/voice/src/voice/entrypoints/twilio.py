@@ -4,6 +4,7 @@ written. A forged or unsigned one gets 403 and leaves nothing behind; a malforme
 Answers are TwiML (application/xml)."""
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
@@ -41,18 +42,15 @@ async def _verified(request: Request) -> dict[str, str]:
     return params
 
 
-def _calls(request: Request) -> Calls:
-    return request.app.state.calls
-
-
 def _twiml(document: str) -> Response:
     return Response(document, media_type="application/xml")
 
 
-async def _answer(request: Request, use_case) -> Response:
+async def _answer(request: Request, use_case: Callable[[Calls, dict[str, str]], Awaitable[str | None]]) -> Response:
+    """Verified first: the use case runs only for a webhook Twilio signed."""
     try:
         params = await _verified(request)
-        result = await use_case(params)
+        result = await use_case(request.app.state.calls, params)
     except Refusal as refusal:
         return PlainTextResponse(str(refusal), status_code=refusal.status)
     except MissingParameter as error:
@@ -63,19 +61,19 @@ async def _answer(request: Request, use_case) -> Response:
 @router.post("/incoming")
 async def incoming(request: Request) -> Response:
     """A call to one of our clients' numbers (the number's Voice URL)."""
-    return await _answer(request, _calls(request).incoming)
+    return await _answer(request, Calls.incoming)
 
 
 @router.post("/member-answered")
 async def member_answered(request: Request, member: str) -> Response:
     """A rung phone was picked up (<Number url>): does it take the call?"""
-    return await _answer(request, lambda params: _calls(request).member_answered(params, member))
+    return await _answer(request, lambda calls, params: calls.member_answered(params, member))
 
 
 @router.post("/dial-ended")
 async def dial_ended(request: Request) -> Response:
     """The <Dial> action: what the caller hears after the ringing."""
-    return await _answer(request, _calls(request).dial_ended)
+    return await _answer(request, Calls.dial_ended)
 
 
 @router.post("/recorded")
@@ -87,14 +85,14 @@ async def recorded(request: Request) -> Response:
 @router.post("/status")
 async def status(request: Request) -> Response:
     """The call's status callback (the number's Status Callback URL)."""
-    return await _answer(request, _calls(request).status_changed)
+    return await _answer(request, Calls.status_changed)
 
 
 @router.post("/recording")
 async def recording(request: Request) -> Response:
     """The recording status callback: the voicemail is ready."""
-    return await _answer(request, _calls(request).recorded)
+    return await _answer(request, Calls.recorded)
 
 
-async def _hang_up(_params: dict[str, str]) -> str:
+async def _hang_up(_calls: Calls, _params: dict[str, str]) -> str:
     return twiml.hang_up()
