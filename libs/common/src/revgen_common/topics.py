@@ -111,9 +111,10 @@ VOICE_GROUP = ConsumerGroup("voice", "voice", (MESSAGING_EVENTS, IDENTITY_EVENTS
                              "MemberDeactivated", "ClientDeleted"))
 MESSAGING_GROUP = ConsumerGroup("messaging", "messaging", (TWILIO_MESSAGES, TWILIO_CALLS, TWILIO_MESSAGE_STATUS,
                                                            FORM_SUBMISSIONS, MESSAGING_COMMANDS, IDENTITY_EVENTS,
-                                                           BILLING_EVENTS),
+                                                           BILLING_EVENTS, VOICE_EVENTS),
                                 ("TwilioMessageReceived", "TwilioCallStatusReceived", "TwilioMessageStatusReceived",
                                  "FormSubmitted", "SendMessage", "ClientCreated", "ClientDeleted",
+                                 "CallEnded", "VoicemailRecorded",  # calls in the lead's conversation (voice)
                                  # service follows billing (ADR 0012)
                                  "SubscriptionActivated", "SubscriptionChanged", "SubscriptionPaused",
                                  "SubscriptionResumed", "SubscriptionCanceled", "PaymentSucceeded", "PaymentFailed",
