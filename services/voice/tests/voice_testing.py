@@ -3,6 +3,7 @@ through Kafka, and calls placed by the Twilio voice fake."""
 from __future__ import annotations
 
 import contextlib
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import time
@@ -108,6 +109,5 @@ async def rows(engine, sql: str, **params) -> list[dict]:
 
 async def published(engine, type_: str) -> list[dict]:
     """Payloads of `type_` in the outbox, oldest first."""
-    import json
     found = await rows(engine, "SELECT value FROM outbox WHERE topic = 'voice.events' ORDER BY id")
     return [json.loads(r["value"])["payload"] for r in found if json.loads(r["value"])["type"] == type_]

@@ -17,9 +17,8 @@ class CallLog:
 
     async def call_ended(self, event: Envelope, uow: Transaction) -> None:
         p = event.payload
-        found = await self.conversations.call_from(uow, p["client_number"], p["lead_phone"])
-        if found is None:
-            return
+        if (found := await self.conversations.call_from(uow, p["client_number"], p["lead_phone"])) is None:
+            return  # a number no client has any more
         client, lead = found
         await call_records.call_ended(uow.connection, p["call_sid"], client.client_id, lead.id, p["outcome"],
                                       p["status"], p["duration_seconds"], p.get("person_id"),
@@ -29,8 +28,7 @@ class CallLog:
 
     async def voicemail_recorded(self, event: Envelope, uow: Transaction) -> None:
         p = event.payload
-        found = await self.conversations.call_from(uow, p["client_number"], p["lead_phone"])
-        if found is None:
+        if (found := await self.conversations.call_from(uow, p["client_number"], p["lead_phone"])) is None:
             return
         client, lead = found
         await call_records.voicemail(uow.connection, p["call_sid"], client.client_id, lead.id, p["recording_sid"],

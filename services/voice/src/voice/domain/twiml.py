@@ -40,8 +40,13 @@ def greeting(audio_url: str | None, text: str, recorded_url: str, recording_url:
     return str(response)
 
 
-def connect() -> str:
+def bridge() -> str:
     """The answered leg is the one: an empty document lets Twilio bridge it."""
+    return empty()
+
+
+def empty() -> str:
+    """Nothing to do (what a status callback is answered with)."""
     return str(VoiceResponse())
 
 

@@ -55,7 +55,7 @@ async def _answer(request: Request, use_case: Callable[[Calls, dict[str, str]], 
         return PlainTextResponse(str(refusal), status_code=refusal.status)
     except MissingParameter as error:
         return PlainTextResponse(str(error), status_code=400)
-    return _twiml(result if isinstance(result, str) else twiml.connect())  # a callback: an empty <Response/>
+    return _twiml(result if isinstance(result, str) else twiml.empty())
 
 
 @router.post("/incoming")

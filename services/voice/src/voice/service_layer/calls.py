@@ -44,8 +44,8 @@ class Urls:
     """Where Twilio reaches us (PUBLIC_BASE_URL): the routes of entrypoints/twilio.py."""
     base: str
 
-    def __getattr__(self, route: str) -> str:
-        return f"{self.base}/twilio/voice/{route.replace('_', '-')}"
+    def webhook(self, route: str) -> str:
+        return f"{self.base}/twilio/voice/{route}"
 
     def greeting_audio(self, greeting_id: object) -> str:
         return f"{self.base}/greetings/{greeting_id}"
@@ -72,7 +72,8 @@ class Calls:
                                                 params.get("CallStatus") or "ringing", self.clock())
             await uow.commit()
         if route == "ring":
-            return twiml.ring(lines, setup.ring_seconds, self.urls.dial_ended, self.urls.member_answered)
+            return twiml.ring(lines, setup.ring_seconds, self.urls.webhook("dial-ended"),
+                              self.urls.webhook("member-answered"))
         return self._greeting(setup)
 
     async def member_answered(self, params: dict[str, str], member: str) -> str:
@@ -87,7 +88,7 @@ class Calls:
                                          client_number=won.client_number, person_id=member,
                                          answered_at=won.answered_at))
             await uow.commit()
-        return twiml.connect()
+        return twiml.bridge()
 
     async def dial_ended(self, params: dict[str, str]) -> str:
         """The <Dial> is over: hang up after a conversation; otherwise greeting and voicemail."""
@@ -147,5 +148,5 @@ class Calls:
         if setup.greeting_audio is None:
             self.greetings.prepare(setup.voice_id, setup.greeting)
         audio_url = self.urls.greeting_audio(setup.greeting_audio) if setup.greeting_audio else None
-        return twiml.greeting(audio_url, setup.greeting, self.urls.recorded, self.urls.recording,
+        return twiml.greeting(audio_url, setup.greeting, self.urls.webhook("recorded"), self.urls.webhook("recording"),
                               setup.ai_stream_url if setup.mode == "ai" else None)
