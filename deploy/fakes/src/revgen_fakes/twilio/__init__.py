@@ -1,7 +1,8 @@
 """A Twilio fake the official `twilio` SDK (9.x) talks to unchanged: the Messages API
 (create, fetch, list with filters and paging) behind HTTP Basic auth, signed status
 callbacks that can arrive late, twice or out of order, and signed inbound webhooks, and
-Voice: `VoiceCalls` runs an inbound call against our TwiML as Twilio would (voice_calls.py).
+Voice: `VoiceCalls` runs an inbound call against our TwiML as Twilio would (voice_calls.py;
+`python -m revgen_fakes.twilio.place_call` places one under `./dev up`).
 
 Aiming the SDK at it. twilio-python has no base-URL option: every domain's URL is the
 `base_url` attribute of its Domain object, which the SDK joins with each request's path
