@@ -136,6 +136,8 @@ async def test_a_forged_or_unsigned_voice_webhook_gets_403_and_nothing_is_record
             assert response.status_code == 403, response.text
         assert (await voice.calls.http.post(f"{voice.base_url}/twilio/voice/member-answered?member=x",
                                             data=answered[0], headers=answered[1])).status_code == 403
+        assert (await voice.calls.http.post(f"{voice.base_url}/twilio/voice/member-answered",
+                                            data=params)).status_code == 403  # unsigned, whatever else is missing
         assert await rows(voice_engine, "SELECT call_sid FROM calls") == []
         assert await rows(voice_engine, "SELECT id FROM outbox") == []
 

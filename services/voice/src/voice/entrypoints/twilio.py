@@ -65,7 +65,7 @@ async def incoming(request: Request) -> Response:
 
 
 @router.post("/member-answered")
-async def member_answered(request: Request, member: str) -> Response:
+async def member_answered(request: Request, member: str | None = None) -> Response:
     """A rung phone was picked up (<Number url>): does it take the call?"""
     return await _answer(request, lambda calls, params: calls.member_answered(params, member))
 

@@ -76,9 +76,11 @@ class Calls:
                               self.urls.webhook("member-answered"))
         return self._greeting(setup)
 
-    async def member_answered(self, params: dict[str, str], member: str) -> str:
+    async def member_answered(self, params: dict[str, str], member: str | None) -> str:
         """An answered leg asks whether it takes the call: the first does, the others hang up."""
         parent_sid = required(params, "ParentCallSid")[0]
+        if not member:
+            raise MissingParameter("the member query parameter is missing")
         async with UnitOfWork(self.engine, SERVICE) as uow:
             won = await calls_table.take(uow.connection, parent_sid, member, self.clock())
             if won is None:
