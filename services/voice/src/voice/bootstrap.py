@@ -1,6 +1,6 @@
 """The composition root: the Twilio webhooks and the internal API, the read model's
 consumer and the outbox relay, in one process over one database. The answering process
-keeps its own read model, so a call is answered from one local transaction (ADR 0013)."""
+keeps its own read model, so a call is answered from one local transaction (ADR 0015)."""
 from __future__ import annotations
 
 import contextlib
