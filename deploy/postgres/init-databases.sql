@@ -6,3 +6,4 @@ CREATE DATABASE billing;
 CREATE DATABASE messaging;
 CREATE DATABASE escalation;
 CREATE DATABASE identity;
+CREATE DATABASE voice;

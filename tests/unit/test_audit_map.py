@@ -39,7 +39,8 @@ CODE_REFERENCE = re.compile(r"`([a-z_][\w.]*):([A-Za-z_][\w.]*)`")
 FILE_REFERENCE = re.compile(r"`((?:docs|services|libs|tests|bench|deploy)/[\w./-]+\.\w+)`")
 ISSUE = re.compile(r"issues? #\d+")
 SOURCE_ROOTS = {"revgen_common": "libs/common/src",
-                **{name: f"services/{name}/src" for name in ("ingress", "identity", "escalation", "billing", "messaging")}}
+                **{name: f"services/{name}/src" for name in ("ingress", "identity", "escalation", "billing", "messaging",
+                                                                    "voice")}}
 
 
 @dataclass(frozen=True)

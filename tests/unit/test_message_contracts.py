@@ -29,8 +29,9 @@ from gateway.service_layer.decision_cache import DecisionCache
 from gateway.service_layer.live import Hub
 from identity.service_layer import alerts as identity_alerts
 from revgen_common.topics import (ALL_TOPICS, BILLING_GROUP, ESCALATION_GROUP, FOLLOWERS, IDENTITY_GROUP,
-                                  MESSAGING_GROUP, MESSAGING_SENDER_GROUP)
+                                  MESSAGING_GROUP, MESSAGING_SENDER_GROUP, VOICE_GROUP)
 from revgen_common.unit_of_work import UnitOfWork
+from voice.service_layer.read_model import handlers as voice_handlers
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 AT = datetime(2026, 11, 28, 15, tzinfo=UTC)
@@ -103,7 +104,8 @@ def _handler_tables():
     escalations = Escalations(engine, "https://claim.example", None, system_clock)
     return {BILLING_GROUP: billing.bootstrap.build(engine, None).handlers(),
             ESCALATION_GROUP: escalation_handlers(escalations), IDENTITY_GROUP: identity_alerts.handlers(),
-            MESSAGING_GROUP: service.handlers(), MESSAGING_SENDER_GROUP: service.twilio_handlers()}
+            MESSAGING_GROUP: service.handlers(), MESSAGING_SENDER_GROUP: service.twilio_handlers(),
+            VOICE_GROUP: voice_handlers()}
 
 
 def test_each_consumer_group_declares_the_messages_its_handlers_apply():

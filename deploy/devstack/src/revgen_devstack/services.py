@@ -61,6 +61,14 @@ SERVICES: list[Service] = [
         local_secrets=("BILLING_API_TOKEN",),
         local_env={"PORT": "8083"},
     ),
+    # Calls to the clients' numbers: Twilio's Voice URL is PUBLIC_BASE_URL/twilio/voice/incoming.
+    Service(
+        name="voice",
+        command=[sys.executable, "-m", "voice.main"],
+        migrate_command=[sys.executable, "-m", "voice.migrate"],
+        local_secrets=("VOICE_API_TOKEN", "TWILIO_AUTH_TOKEN"),
+        local_env={"PORT": "8086", "PUBLIC_BASE_URL": "http://127.0.0.1:8086"},
+    ),
     # Consumer lag measured from outside the groups (revgen_ops.exporter), on :8089/metrics.
     Service(
         name="lag-exporter",
@@ -110,5 +118,11 @@ FAKES: list[LocalFake] = [
         command=[sys.executable, "-m", "revgen_fakes.openai", "--port", "12113"],
         real_if_set="OPENAI_API_KEY",
         env={"OPENAI_BASE_URL": "http://127.0.0.1:12113/v1", "OPENAI_API_KEY": "sk-revgen-local-fake"},
+    ),
+    LocalFake(
+        name="elevenlabs",
+        command=[sys.executable, "-m", "revgen_fakes.elevenlabs", "--port", "12114"],
+        real_if_set="ELEVENLABS_API_KEY",
+        env={"ELEVENLABS_BASE_URL": "http://127.0.0.1:12114", "ELEVENLABS_API_KEY": "el-revgen-local-fake"},
     ),
 ]

@@ -24,7 +24,7 @@ from pydantic import SecretStr
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from revgen_common.internal_api import InternalCredential
+from revgen_common.internal_api import OPEN_PATHS, InternalCredential
 from revgen_common.logs import configure_logging
 from revgen_common.periodic import every
 from revgen_common.process_slot import ProcessSlot
@@ -99,14 +99,15 @@ def _health_routes() -> APIRouter:
 
 def service_app(name: str, lifespan: Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]],
                 router: APIRouter | Sequence[APIRouter], install_error_handlers: Callable[[FastAPI], None],
-                api_token: SecretStr) -> FastAPI:
-    """A service's internal API: only callers holding its credential get past the door."""
+                api_token: SecretStr, public_paths: tuple[str, ...] = ()) -> FastAPI:
+    """A service's internal API: only callers holding its credential get past the door,
+    except on `public_paths` (a provider's webhooks, which carry their own signature)."""
     app = FastAPI(title=f"RevGen {name}", lifespan=lifespan)
     for routes in [router] if isinstance(router, APIRouter) else router:
         app.include_router(routes)
     app.include_router(_health_routes())
     install_error_handlers(app)
-    app.add_middleware(InternalCredential, token=api_token.get_secret_value())
+    app.add_middleware(InternalCredential, token=api_token.get_secret_value(), open_paths=OPEN_PATHS + public_paths)
     app.mount("/metrics", make_asgi_app())
     return app
 

@@ -55,6 +55,7 @@ IDENTITY_EVENTS = TopicSpec("identity.events", key="client id (a session's or pl
 BILLING_EVENTS = TopicSpec("billing.events", key="client id", retention_ms=30 * DAY_MS)
 MESSAGING_EVENTS = TopicSpec("messaging.events", key="client id + lead", retention_ms=30 * DAY_MS)
 ESCALATION_EVENTS = TopicSpec("escalation.events", key="client id", retention_ms=30 * DAY_MS)
+VOICE_EVENTS = TopicSpec("voice.events", key="client id + caller", retention_ms=30 * DAY_MS)
 MESSAGING_COMMANDS = TopicSpec("messaging.commands", key="client id + recipient")
 # Messaging's own queue of sends: a Twilio outage leaves the backlog here, visible as lag.
 MESSAGING_SENDS = TopicSpec("messaging.sends", key="recipient number", partitions=32)
@@ -78,6 +79,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     BILLING_EVENTS,
     MESSAGING_EVENTS,
     ESCALATION_EVENTS,
+    VOICE_EVENTS,
     MESSAGING_COMMANDS,
     MESSAGING_SENDS,
     MESSAGING_NUMBER_RELEASES,
@@ -100,14 +102,19 @@ class ConsumerGroup:
 
 BILLING_GROUP = ConsumerGroup("billing", "billing", (STRIPE_WEBHOOKS, IDENTITY_EVENTS, MESSAGING_EVENTS),
                               ("StripeEventReceived", "ClientDeleted", "LeadOutcomeRecorded"))
-ESCALATION_GROUP = ConsumerGroup("escalation", "escalation", (MESSAGING_EVENTS, IDENTITY_EVENTS),
+ESCALATION_GROUP = ConsumerGroup("escalation", "escalation", (MESSAGING_EVENTS, IDENTITY_EVENTS, VOICE_EVENTS),
                                  ("EscalationRequested", "MemberAdded", "MemberRoleChanged", "MemberDeactivated",
-                                  "BusinessHoursSet", "ClientDeleted", "LeadOptedOut", "LeadOptedIn"))
+                                  "BusinessHoursSet", "ClientDeleted", "LeadOptedOut", "LeadOptedIn", "CallAnswered"))
+# Voice's read model for answering calls without asking anyone: numbers, hours, the team.
+VOICE_GROUP = ConsumerGroup("voice", "voice", (MESSAGING_EVENTS, IDENTITY_EVENTS),
+                            ("BusinessHoursSet", "NumberReleased", "MemberAdded", "MemberRoleChanged",
+                             "MemberDeactivated", "ClientDeleted"))
 MESSAGING_GROUP = ConsumerGroup("messaging", "messaging", (TWILIO_MESSAGES, TWILIO_CALLS, TWILIO_MESSAGE_STATUS,
                                                            FORM_SUBMISSIONS, MESSAGING_COMMANDS, IDENTITY_EVENTS,
-                                                           BILLING_EVENTS),
+                                                           BILLING_EVENTS, VOICE_EVENTS),
                                 ("TwilioMessageReceived", "TwilioCallStatusReceived", "TwilioMessageStatusReceived",
                                  "FormSubmitted", "SendMessage", "ClientCreated", "ClientDeleted",
+                                 "CallEnded", "VoicemailRecorded",  # calls in the lead's conversation (voice)
                                  # service follows billing (ADR 0012)
                                  "SubscriptionActivated", "SubscriptionChanged", "SubscriptionPaused",
                                  "SubscriptionResumed", "SubscriptionCanceled", "PaymentSucceeded", "PaymentFailed",
@@ -122,8 +129,7 @@ IDENTITY_GROUP = ConsumerGroup("identity", "identity", (BILLING_EVENTS, MESSAGIN
                                 "NumberReleaseRefused", "MessageDeadLettered"))
 
 CONSUMER_GROUPS: tuple[ConsumerGroup, ...] = (BILLING_GROUP, ESCALATION_GROUP, IDENTITY_GROUP, MESSAGING_GROUP,
-                                              MESSAGING_SENDER_GROUP)
-
+                                              MESSAGING_SENDER_GROUP, VOICE_GROUP)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Who is on duty, by the client's hours in the client's zone."""
 from datetime import UTC, datetime
 
-from escalation.domain.duty import on_duty
+from revgen_common.business_hours import on_duty
 
 NEW_YORK = "America/New_York"
 SATURDAY_LATE = datetime(2026, 11, 29, 4, 59, 59, tzinfo=UTC)  # Saturday 23:59:59 in New York

@@ -21,6 +21,7 @@ from messaging.entrypoints.http import install_error_handlers, router
 from messaging.service_layer import delivery
 from messaging.service_layer.lead_views import LeadViews
 from messaging.service_layer.automations import Automations
+from messaging.service_layer.call_log import CallLog
 from messaging.service_layer.clients import Clients
 from messaging.service_layer.commands import Commands
 from messaging.service_layer.conversations import Conversations
@@ -34,7 +35,7 @@ from revgen_common import ExactlyOnceConsumer, OwnTransactions, Staged
 from revgen_common.clock import Clock, system_clock
 from revgen_common.service import running_service, service_app
 from revgen_common.consumer import ConsumerOptions, Handlers
-from revgen_common.contracts import identity, webhooks
+from revgen_common.contracts import identity, voice, webhooks
 from revgen_common.contracts.commands import SendMessage
 from revgen_common.contracts.messaging import ReleaseNumber, SendRequested
 from revgen_common.db import create_engine
@@ -74,6 +75,7 @@ class Messaging:
 
     def handlers(self) -> Handlers:
         """The main consumer's routes by event type."""
+        calls = CallLog(self.conversations)
         return {
             webhooks.TwilioMessageReceived: Staged(prepare=self.conversations.draft_reply,
                                                    apply=self.conversations.message_received),
@@ -83,6 +85,8 @@ class Messaging:
             SendMessage: self.commands.send_message,
             identity.ClientCreated: self.clients.client_created,
             identity.ClientDeleted: self.clients.client_deleted,
+            voice.CallEnded: calls.call_ended,
+            voice.VoicemailRecorded: calls.voicemail_recorded,
             # Service follows billing (ADR 0012).
             **{event: self.service.billing_event for event in FOLLOWED},
         }

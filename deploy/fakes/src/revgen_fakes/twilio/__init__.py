@@ -1,6 +1,8 @@
 """A Twilio fake the official `twilio` SDK (9.x) talks to unchanged: the Messages API
 (create, fetch, list with filters and paging) behind HTTP Basic auth, signed status
-callbacks that can arrive late, twice or out of order, and signed inbound webhooks.
+callbacks that can arrive late, twice or out of order, and signed inbound webhooks, and
+Voice: `VoiceCalls` runs an inbound call against our TwiML as Twilio would (voice_calls.py;
+`python -m revgen_fakes.twilio.place_call` places one under `./dev up`).
 
 Aiming the SDK at it. twilio-python has no base-URL option: every domain's URL is the
 `base_url` attribute of its Domain object, which the SDK joins with each request's path
@@ -32,7 +34,8 @@ from revgen_fakes.twilio.errors import error_body
 from revgen_fakes.twilio.messages import Message
 from revgen_fakes.request_log import RecordedRequest, RequestLog
 from revgen_fakes.twilio.state import TwilioState
+from revgen_fakes.twilio.voice_calls import VoiceCall, VoiceCalls
 from revgen_fakes.twilio.webhooks import call_status_request, inbound_sms_request
 
 __all__ = ["CallbackDelivery", "Message", "RecordedRequest", "RequestLog", "TwilioState", "call_status_request",
-           "create_app", "error_body", "faulty_app", "inbound_sms_request"]
+           "VoiceCall", "VoiceCalls", "create_app", "error_body", "faulty_app", "inbound_sms_request"]

@@ -19,6 +19,7 @@ class BusinessHoursSet(Event, topic=MESSAGING_EVENTS):
     client_id: str
     timezone: str
     hours: dict[int, list[tuple[str, str]]]
+    numbers: list[str] = []  # the client's numbers the profile (re)assigned: voice answers calls to them
 
     def key(self) -> str:
         return self.client_id

@@ -21,7 +21,6 @@ UNCONSUMED_BECAUSE = {
     "SessionRevoked": "for the gateway's decision cache (a follower), no service keeps sessions",
     "DisputeClosed": "its opening alerted the people who answer it; they follow its outcome at Stripe",
     "PaymentRefunded": "made by billing (a compensation) or by a person at Stripe: nobody else has to act",
-    "NumberReleased": "for the record and open pages; the release at Twilio is messaging's own ReleaseNumber",
     "MessageReceived": "for open pages (the gateway follows it); messaging already holds the message",
     "MessageSent": "for open pages and traces; no service acts on a send going out",
     "MessageStatusChanged": "for open pages; messaging already holds the delivery state",

@@ -12,11 +12,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from escalation import SERVICE
-from escalation.domain.duty import on_duty
+from revgen_common.business_hours import on_duty
 from escalation.domain.steps import OWNER_ROLES, Step
 from revgen_common.clock import Clock
 from revgen_common.consumer import Handlers
-from revgen_common.contracts import contract_for, identity, messaging
+from revgen_common.contracts import contract_for, identity, messaging, voice
 from revgen_common.contracts.commands import SendMessage
 from revgen_common.envelope import Envelope
 from revgen_common.tokens import new_token, token_hash
@@ -71,6 +71,14 @@ _RELEASE = text("""
                            next_step_at = CAST(:now AS timestamptz) + make_interval(secs => CAST(:every AS double precision))
     WHERE client_id = :client AND claimed_by = :person AND status = 'claimed'
     RETURNING id, client_id, request_id, lead_phone, lead_name, reason""")
+
+# A team member who answered the lead's call takes the lead: the same conditional UPDATE as
+# a claim (pending, and the person an active member), over the lead's pending escalations.
+_CLAIM_BY_CALL = text("""
+    UPDATE escalations e SET status = 'claimed', claimed_by = :person, claimed_at = :now
+    WHERE e.client_id = :client AND e.lead_phone = :lead AND e.status = 'pending'
+      AND EXISTS (SELECT 1 FROM team_members m WHERE m.client_id = e.client_id AND m.person_id = :person AND m.active)
+    RETURNING e.id, e.client_id, e.request_id, e.lead_phone, e.lead_name, CAST(:person AS text) AS person_id""")
 
 _OPTED_OUT = text("SELECT 1 FROM opted_out_leads WHERE client_id = :c AND lead_phone = :p")
 _WITHDRAW = text("""
@@ -134,6 +142,26 @@ class Escalations:
                "lead_phone": p["lead_phone"], "lead_name": p.get("lead_name"), "reason": p["reason"]}
         await self._notify(uow, row, roles=None, now=now)
         self._outcome(uow, "EscalationCreated", row)
+
+    async def call_answered(self, event: Envelope, uow: Transaction) -> None:
+        """Voice: a member answered the lead's call (the first of the team to pick up). It is
+        their claim of the lead: an escalation for the call (`call:<CallSid>`, once) and any
+        the lead already had pending go to them through the claim's one conditional UPDATE,
+        so a claim link or the queue racing the call still has one winner."""
+        p = event.payload
+        db = uow.connection
+        if await db.scalar(text("SELECT 1 FROM deleted_clients WHERE client_id = :c"), {"c": p["client_id"]}):
+            return
+        now = self.clock()
+        await db.execute(_CREATE, {
+            "id": uuid.uuid4(), "request_id": f"call:{p['call_sid']}", "client_id": p["client_id"],
+            "lead_phone": p["lead_phone"], "lead_name": None, "reason": "answered their call",
+            "next_step_at": now + self.unclaimed_after, "due_at": None, "now": now})
+        won = (await db.execute(_CLAIM_BY_CALL, {"client": p["client_id"], "lead": p["lead_phone"],
+                                                 "person": p["person_id"], "now": now})).all()
+        for row in won:
+            await self._tell_team_who_won(uow, row)
+            self._outcome(uow, "EscalationClaimed", row._asdict() | {"id": row.id}, person=row.person_id)
 
     # -- claims (HTTP) -----------------------------------------------------------------
 
@@ -334,4 +362,5 @@ def handlers(escalations: Escalations) -> Handlers:
         identity.ClientDeleted: escalations.client_deleted,
         messaging.LeadOptedOut: escalations.lead_opted_out,
         messaging.LeadOptedIn: escalations.lead_opted_in,
+        voice.CallAnswered: escalations.call_answered,
     }

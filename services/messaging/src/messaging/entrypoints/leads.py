@@ -47,7 +47,7 @@ async def get_lead(client_id: ClientId, lead_id: uuid.UUID, messaging: Messaging
 async def conversation(client_id: ClientId, lead_id: uuid.UUID, messaging: Messaging, limit: Limit = DEFAULT_LIMIT,
                        cursor: Cursor = None) -> dict:
     """The conversation newest first, each outbound message with its delivery state; on the
-    first page, the sends not out yet (waiting, blocked or canceled)."""
+    first page, the sends not out yet (waiting, blocked or canceled) and the lead's calls."""
     return await messaging.lead_views.conversation(client_id, lead_id, limit, cursor)
 
 

@@ -77,7 +77,7 @@ class Clients:
                 if taken is None:
                     raise NumberInUse(f"{number} belongs to another client")
             uow.publish(events.BusinessHoursSet(client_id=client_id, timezone=profile.timezone,
-                                                hours=profile.business_hours))
+                                                hours=profile.business_hours, numbers=profile.numbers))
             await uow.commit()
 
     async def release_number(self, number: str) -> None:

@@ -7,6 +7,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -87,14 +88,23 @@ class Conversations:
     async def call_status(self, message: Envelope, uow: Transaction) -> None:
         raw = message.payload["raw"]
         status = raw.get("DialCallStatus") or raw.get("CallStatus")
-        if status not in MISSED_CALL:
-            return
-        client = (await uow.connection.execute(_NUMBER, {"number": raw["To"]})).first()
+        if status in MISSED_CALL:
+            await self.missed_call(uow, raw["To"], raw["From"], raw["CallSid"])
+
+    async def call_from(self, uow: Transaction, client_number: str, caller: str) -> tuple[Any, Lead] | None:
+        """The client a number belongs to and the caller as its lead (recorded if new)."""
+        client = (await uow.connection.execute(_NUMBER, {"number": client_number})).first()
         if client is None:
-            return
-        lead = await self._lead(uow, client.client_id, raw["From"], "call", client_number=raw["To"])
-        if lead is not None and self.service.served(client.service_status, client.service_since):
-            await self._speed_to_lead(uow, lead, client.business_name, raw["To"], f"missed-call:{raw['CallSid']}")
+            return None
+        lead = await self._lead(uow, client.client_id, caller, "call", client_number=client_number)
+        return (client, lead) if lead is not None else None
+
+    async def missed_call(self, uow: Transaction, client_number: str, caller: str, call_sid: str) -> None:
+        """One speed-to-lead text per call, whichever path reports it missed (ingress's call
+        status, or voice's CallEnded): the send is unique by `missed-call:<CallSid>`."""
+        found = await self.call_from(uow, client_number, caller)
+        if found is not None and self.service.served(found[0].service_status, found[0].service_since):
+            await self._speed_to_lead(uow, found[1], found[0].business_name, client_number, f"missed-call:{call_sid}")
 
     async def form_submitted(self, message: Envelope, uow: Transaction) -> None:
         client_id, form = message.payload["form_client_id"], message.payload["raw"]

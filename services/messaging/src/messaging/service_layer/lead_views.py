@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging import SERVICE
+from messaging.adapters import call_records
 from messaging.service_layer.clients import UnknownClient
 from messaging.service_layer.sends import Outgoing, enqueue
 from revgen_common.pagination import decode_keyset, next_cursor
@@ -105,11 +106,13 @@ class LeadViews:
             rows = (await db.execute(_MESSAGES, {"l": lead_id, "limit": limit + 1,
                                                  "before": before})).all()
             unsent = (await db.execute(_UNSENT, {"l": lead_id})).all() if cursor is None else []
+            calls = await call_records.calls_of(db, lead_id) if cursor is None else []
         return {"data": [{"id": r.id, "direction": r.direction, "body": r.body, "at": r.created_at.isoformat(),
                           "delivery": r.status if r.direction == "out" else None, "error_code": r.error_code}
                          for r in rows[:limit]],
                 "unsent": [{"send_id": str(s.id), "body": s.body, "purpose": s.purpose, "status": s.status,
                             "reason": s.blocked_reason, "not_before": _iso(s.not_before)} for s in unsent],
+                "calls": calls,
                 "next": next_cursor(rows, limit, lambda r: (str(r.id),))}
 
     async def reply(self, client_id: str, lead_id: uuid.UUID, reply_id: str, body: str) -> dict:

@@ -1,12 +1,14 @@
-"""Who is on duty: by the client's business hours in its own timezone. A client whose hours
-are not known yet has everyone on duty — nobody is skipped for lack of data."""
+"""Who is on duty: by a client's business hours (messaging's `BusinessHoursSet`) in its own
+timezone. Escalation wakes the team by it, voice rings the team by it. A client whose
+hours are not known yet has everyone on duty: nobody is skipped for lack of data."""
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 
-def on_duty(hours: dict[str, list[list[str]]] | None, timezone: str | None, at: datetime) -> bool:
+def on_duty(hours: Mapping[str, Sequence[Sequence[str]]] | None, timezone: str | None, at: datetime) -> bool:
     if not hours or not timezone:
         return True
     local = at.astimezone(ZoneInfo(timezone))

@@ -1,0 +1,3 @@
+"""Voice: see services/voice/README.md."""
+
+SERVICE = "voice"  # the producer named in the envelopes it publishes

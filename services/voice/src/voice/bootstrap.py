@@ -1,0 +1,50 @@
+"""The composition root: the Twilio webhooks and the internal API, the read model's
+consumer and the outbox relay, in one process over one database. The answering process
+keeps its own read model, so a call is answered from one local transaction (ADR 0015)."""
+from __future__ import annotations
+
+import contextlib
+
+from fastapi import FastAPI
+
+from revgen_common import ExactlyOnceConsumer
+from revgen_common.clock import Clock, system_clock
+from revgen_common.db import create_engine
+from revgen_common.service import running_service, service_app
+from revgen_common.topics import VOICE_GROUP
+from voice.adapters.elevenlabs_speech import ElevenLabsSpeech
+from voice.entrypoints import http, twilio
+from voice.service_layer.calls import Calls
+from voice.service_layer.greetings import Greetings
+from voice.service_layer.read_model import handlers
+from voice.service_layer.voice_settings import VoiceSettingsStore
+from voice.settings import VoiceSettings
+
+PUBLIC_PATHS = ("/twilio", "/greetings")  # Twilio's: signed webhooks, and the audio it fetches
+
+
+def create_app(settings: VoiceSettings, clock: Clock = system_clock,
+               speech: ElevenLabsSpeech | None = None) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        engine = create_engine(settings.voice_database_url)
+        async with running_service("voice", engine, settings.kafka_bootstrap_servers) as runtime:
+            greetings = Greetings(engine, speech or ElevenLabsSpeech(
+                settings.elevenlabs_api_key.get_secret_value(), settings.elevenlabs_base_url,
+                settings.elevenlabs_model), clock)
+            runtime.close_on_stop(greetings.aclose)
+            app.state.engine = engine
+            app.state.greetings = greetings
+            app.state.calls = Calls(engine, greetings, public_base_url, clock)
+            app.state.voice_settings = VoiceSettingsStore(engine, greetings)
+            runtime.start(ExactlyOnceConsumer(name=VOICE_GROUP.name, topics=VOICE_GROUP.topics, handlers=handlers(),
+                                              engine=engine, bootstrap_servers=settings.kafka_bootstrap_servers,
+                                              group_instance_id=runtime.slot.instance_id(VOICE_GROUP.name)).run)
+            yield
+
+    public_base_url = str(settings.public_base_url).rstrip("/")
+    app = service_app("voice", lifespan, [twilio.router, http.router], http.install_error_handlers,
+                      settings.voice_api_token, public_paths=PUBLIC_PATHS)
+    app.state.public_base_url = public_base_url  # what Twilio signs: known before any request
+    app.state.twilio_auth_token = settings.twilio_auth_token.get_secret_value()
+    return app

@@ -1,0 +1,63 @@
+"""The TwiML documents a call is answered with, built with the official SDK's VoiceResponse."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from twilio.twiml.voice_response import Dial, VoiceResponse
+
+from voice.domain.answering import Line
+
+VOICEMAIL_SECONDS = 120
+
+
+def ring(lines: list[Line], ring_seconds: int, dial_ended_url: str, answered_url: str) -> str:
+    """Every line rings at once; each answered leg asks `answered_url` whether it is the one
+    that takes the call (Twilio runs a <Number url> on the answered leg before it bridges)."""
+    response = VoiceResponse()
+    dial = Dial(action=dial_ended_url, method="POST", timeout=ring_seconds, answer_on_bridge=True)
+    for line in lines:
+        dial.number(line.number, url=f"{answered_url}?{urlencode({'member': line.member})}", method="POST")
+    response.append(dial)
+    return str(response)
+
+
+def greeting(audio_url: str | None, text: str, recorded_url: str, recording_url: str,
+             ai_stream_url: str | None = None) -> str:
+    """The greeting (ElevenLabs' audio when we have it, Twilio's own voice when we do not: a
+    caller never hears silence), then the AI voice if configured, else voicemail."""
+    response = VoiceResponse()
+    if audio_url:
+        response.play(audio_url)
+    else:
+        response.say(text)
+    if ai_stream_url:
+        connect = response.connect()
+        connect.stream(url=ai_stream_url)
+        return str(response)
+    response.record(action=recorded_url, method="POST", max_length=VOICEMAIL_SECONDS, play_beep=True,
+                    recording_status_callback=recording_url, recording_status_callback_method="POST")
+    response.hangup()
+    return str(response)
+
+
+def bridge() -> str:
+    """The answered leg is the one: an empty document lets Twilio bridge it."""
+    return empty()
+
+
+def empty() -> str:
+    """Nothing to do (what a status callback is answered with)."""
+    return str(VoiceResponse())
+
+
+def hang_up() -> str:
+    response = VoiceResponse()
+    response.hangup()
+    return str(response)
+
+
+def not_in_service() -> str:
+    response = VoiceResponse()
+    response.say("Sorry, this number is not in service.")
+    response.hangup()
+    return str(response)

@@ -1,0 +1,71 @@
+"""Voice's internal API (through the gateway): a client's voice settings and its recent
+calls; and the greeting audio, public, for Twilio's <Play>."""
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.responses import Response
+from pydantic import AnyHttpUrl, Field
+
+from revgen_common.api_errors import INPUT_ERRORS, documented, error_response, install_error_handling
+from revgen_common.api_input import InputModel, Line, Text
+from revgen_common.phones import E164
+from voice.adapters import calls_table
+from voice.domain.answering import DEFAULT_RING_SECONDS, DEFAULT_VOICE
+
+router = APIRouter(responses=INPUT_ERRORS)
+ClientId = Line(100)
+
+
+class VoiceSettingsIn(InputModel):
+    business_phone: E164 | None = None  # rung with the team in business hours
+    greeting: Text(1000, min_length=1)
+    voice_id: Line(100) = DEFAULT_VOICE  # an ElevenLabs voice
+    mode: Literal["voicemail", "ai"] = "voicemail"  # after the greeting
+    ai_stream_url: AnyHttpUrl | None = None  # the AI voice's media stream (wss://), for mode "ai"
+    ring_seconds: Annotated[int, Field(strict=True, ge=5, le=60)] = DEFAULT_RING_SECONDS
+
+
+class NoSettings(LookupError):
+    pass
+
+
+@router.put("/clients/{client_id}/voice-settings")
+async def put_settings(client_id: ClientId, body: VoiceSettingsIn, request: Request) -> dict:
+    """Replace the client's voice settings; the greeting is synthesised in the background."""
+    settings = body.model_dump()
+    settings["ai_stream_url"] = str(body.ai_stream_url) if body.ai_stream_url else None
+    await request.app.state.voice_settings.save(client_id, settings)
+    return {"client_id": client_id, **settings}
+
+
+@router.get("/clients/{client_id}/voice-settings", responses=documented(404))
+async def get_settings(client_id: ClientId, request: Request) -> dict:
+    settings = await request.app.state.voice_settings.get(client_id)
+    if settings is None:
+        raise NoSettings(client_id)
+    return {"client_id": client_id, **settings}
+
+
+@router.get("/clients/{client_id}/calls")
+async def recent_calls(client_id: ClientId, request: Request,
+                       limit: Annotated[int, Query(ge=1, le=100)] = 50) -> dict:
+    """The client's latest calls, newest first: route, status, who answered."""
+    async with request.app.state.engine.connect() as db:
+        return {"data": await calls_table.recent_calls(db, client_id, limit)}
+
+
+@router.get("/greetings/{greeting_id}", responses=documented(404))
+async def greeting_audio(greeting_id: uuid.UUID, request: Request) -> Response:
+    """A synthesised greeting (public: Twilio fetches it for <Play>; ids are unguessable)."""
+    found = await request.app.state.greetings.audio(greeting_id)
+    if found is None:
+        raise NoSettings(str(greeting_id))
+    content_type, audio = found
+    return Response(audio, media_type=content_type, headers={"Cache-Control": "public, max-age=86400"})
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    install_error_handling(app, {NoSettings: lambda e: error_response(404, "not found")})

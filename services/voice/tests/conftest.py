@@ -1,0 +1,32 @@
+"""Voice over a fresh, migrated database, with the ElevenLabs fake behind a fault injector."""
+import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from revgen_common.testing.clock import FakeClock
+from revgen_devstack import free_port
+from revgen_devstack.testing import serve_app
+from revgen_fakes import elevenlabs as elevenlabs_fake
+from voice.migrate import upgrade_database
+from voice_testing import ELEVENLABS_KEY, ElevenLabsFake
+
+
+@pytest.fixture
+async def voice_engine(migrated_database):
+    url = await migrated_database("voice", upgrade_database)
+    engine = create_async_engine(url, pool_size=10, max_overflow=10)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def clock(clock_start):
+    return FakeClock(clock_start)
+
+
+@pytest.fixture
+async def elevenlabs():
+    state = elevenlabs_fake.ElevenLabsState(api_keys={ELEVENLABS_KEY})
+    injector = elevenlabs_fake.faulty_app(state)
+    port = free_port()
+    async with serve_app(injector, port):
+        yield ElevenLabsFake(state, injector, f"http://127.0.0.1:{port}")

@@ -1,0 +1,113 @@
+"""Helpers for voice tests (on the test path): the running service, its read model fed
+through Kafka, and calls placed by the Twilio voice fake."""
+from __future__ import annotations
+
+import contextlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import time
+
+import httpx
+from sqlalchemy import text
+
+from revgen_common.contracts.identity import MemberAdded
+from revgen_common.contracts.messaging import BusinessHoursSet
+from revgen_common.envelope import Envelope
+from revgen_common.testing.internal_api import TEST_API_HEADERS, TEST_API_TOKEN
+from revgen_common.topics import IDENTITY_EVENTS, MESSAGING_EVENTS
+from revgen_devstack import free_port
+from revgen_devstack.testing import serve_app
+from revgen_fakes.elevenlabs import ElevenLabsState
+from revgen_fakes.faults import FaultInjector
+from revgen_fakes.twilio import VoiceCalls
+from tests.support.kafka_io import publish
+from tests.support.running import eventually
+from voice.adapters.elevenlabs_speech import ElevenLabsSpeech
+from voice.bootstrap import create_app
+from voice.settings import VoiceSettings
+
+ELEVENLABS_KEY = "el-revgen-test-key"
+TWILIO_AUTH_TOKEN = "twilio-voice-test-token"
+ACCOUNT_SID = "AC" + "7" * 32
+ZONE = "America/New_York"
+NINE_TO_FIVE = {day: [("09:00", "17:00")] for day in range(7)}
+OPEN = time(10, 30)  # a wall-clock time inside NINE_TO_FIVE
+CLOSED = time(20, 0)
+
+
+@dataclass
+class ElevenLabsFake:
+    state: ElevenLabsState
+    faults: FaultInjector
+    url: str
+
+
+@dataclass
+class Client:
+    client_id: str
+    number: str
+    team: list[MemberAdded]
+
+
+@dataclass
+class RunningVoice:
+    api: httpx.AsyncClient  # with the internal credential
+    base_url: str
+    calls: VoiceCalls
+
+    @property
+    def incoming_url(self) -> str:
+        return f"{self.base_url}/twilio/voice/incoming"
+
+
+def settings_for(infra, engine, port: int, elevenlabs_url: str, **overrides) -> VoiceSettings:
+    return VoiceSettings(kafka_bootstrap_servers=infra.bootstrap_servers, port=port,
+                         voice_database_url=engine.url.render_as_string(hide_password=False),
+                         voice_api_token=TEST_API_TOKEN, twilio_auth_token=TWILIO_AUTH_TOKEN,
+                         elevenlabs_api_key=ELEVENLABS_KEY, elevenlabs_base_url=elevenlabs_url,
+                         public_base_url=f"http://127.0.0.1:{port}", **overrides)
+
+
+@contextlib.asynccontextmanager
+async def running_voice(infra, engine, elevenlabs_url: str, clock):
+    port = free_port()
+    settings = settings_for(infra, engine, port, elevenlabs_url)
+    speech = ElevenLabsSpeech(ELEVENLABS_KEY, elevenlabs_url, settings.elevenlabs_model, first_backoff=0.05)
+    async with serve_app(create_app(settings, clock, speech), port, headers=TEST_API_HEADERS) as api:
+        base = f"http://127.0.0.1:{port}"
+        async with httpx.AsyncClient(timeout=20) as twilio_side:
+            yield RunningVoice(api, base, VoiceCalls(twilio_side, auth_token=TWILIO_AUTH_TOKEN, account_sid=ACCOUNT_SID,
+                                                     status_callback_url=f"{base}/twilio/voice/status"))
+
+
+async def known_client(infra, engine, team_size: int = 2, hours=NINE_TO_FIVE) -> Client:
+    """A client with a number, business hours and a team, told to voice the way it learns
+    them in production: messaging's and identity's events on Kafka."""
+    client_id = f"client-{uuid.uuid4().hex[:8]}"
+    number = f"+1555{uuid.uuid4().int % 10**7:07d}"
+    team = [MemberAdded(client_id=client_id, person_id=f"p{i}-{uuid.uuid4().hex[:6]}", role="client_member",
+                        name=f"Tech {i}", phone=f"+1666{uuid.uuid4().int % 10**7:07d}") for i in range(team_size)]
+    await publish(infra.bootstrap_servers, MESSAGING_EVENTS.name, [Envelope.of(
+        BusinessHoursSet(client_id=client_id, timezone=ZONE, hours=hours, numbers=[number]), "messaging")])
+    await publish(infra.bootstrap_servers, IDENTITY_EVENTS.name, [Envelope.of(m, "identity") for m in team])
+    await eventually(lambda: _team_known(engine, client_id, team_size), timeout=60)
+    return Client(client_id, number, team)
+
+
+async def _team_known(engine, client_id: str, size: int) -> bool:
+    async with engine.connect() as db:
+        members = await db.scalar(text("SELECT count(*) FROM team_members WHERE client_id = :c"), {"c": client_id})
+        number = await db.scalar(text("SELECT count(*) FROM client_numbers WHERE client_id = :c"), {"c": client_id})
+    return members == size and number == 1
+
+
+async def rows(engine, sql: str, **params) -> list[dict]:
+    async with engine.connect() as db:
+        return [r._asdict() for r in await db.execute(text(sql), params)]
+
+
+async def published(engine, type_: str) -> list[dict]:
+    """Payloads of `type_` in the outbox, oldest first."""
+    found = await rows(engine, "SELECT value FROM outbox WHERE topic = 'voice.events' ORDER BY id")
+    return [json.loads(r["value"])["payload"] for r in found if json.loads(r["value"])["type"] == type_]
