@@ -102,7 +102,8 @@ BILLING_GROUP = ConsumerGroup("billing", "billing", (STRIPE_WEBHOOKS, IDENTITY_E
                               ("StripeEventReceived", "ClientDeleted", "LeadOutcomeRecorded"))
 ESCALATION_GROUP = ConsumerGroup("escalation", "escalation", (MESSAGING_EVENTS, IDENTITY_EVENTS),
                                  ("EscalationRequested", "MemberAdded", "MemberRoleChanged", "MemberDeactivated",
-                                  "BusinessHoursSet", "ClientDeleted", "LeadOptedOut", "LeadOptedIn"))
+                                  "BusinessHoursSet", "ClientDeleted", "LeadOptedOut", "LeadOptedIn",
+                                  "LeadDoNotContactChanged"))
 MESSAGING_GROUP = ConsumerGroup("messaging", "messaging", (TWILIO_MESSAGES, TWILIO_CALLS, TWILIO_MESSAGE_STATUS,
                                                            FORM_SUBMISSIONS, MESSAGING_COMMANDS, IDENTITY_EVENTS,
                                                            BILLING_EVENTS),
