@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 import billing.bootstrap
 import messaging.bootstrap
 from escalation.service_layer.escalations import Escalations, handlers as escalation_handlers
+from identity.service_layer import audited_elsewhere
 from ingress.domain.form_webhooks import client_form_secret, sign_form, verify_form
 from ingress.domain.twilio_webhooks import MultiValues, inbound_message, message_status
 from revgen_common import ExactlyOnceConsumer, OwnTransactions
@@ -23,7 +24,8 @@ from revgen_common.contracts.identity import ClientCreated, SessionRevoked
 from revgen_common.contracts.messaging import LeadConsentChanged, SendRequested
 from revgen_common.contracts.webhooks import StripeEventReceived
 from revgen_common.envelope import Envelope
-from revgen_common.topics import ALL_TOPICS, BILLING_GROUP, ESCALATION_GROUP, MESSAGING_GROUP, MESSAGING_SENDER_GROUP
+from revgen_common.topics import (ALL_TOPICS, BILLING_GROUP, ESCALATION_GROUP, IDENTITY_GROUP, MESSAGING_GROUP,
+                                  MESSAGING_SENDER_GROUP)
 from revgen_common.unit_of_work import UnitOfWork
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -97,6 +99,7 @@ def _handler_tables():
     escalations = Escalations(engine, "https://claim.example", None, system_clock)
     return {BILLING_GROUP: billing.bootstrap.build(engine, None).handlers(),
             ESCALATION_GROUP: escalation_handlers(escalations),
+            IDENTITY_GROUP: audited_elsewhere.handlers(),
             MESSAGING_GROUP: service.handlers(), MESSAGING_SENDER_GROUP: service.twilio_handlers()}
 
 

@@ -113,11 +113,14 @@ MESSAGING_GROUP = ConsumerGroup("messaging", "messaging", (TWILIO_MESSAGES, TWIL
                                  "SubscriptionActivated", "SubscriptionChanged", "SubscriptionPaused",
                                  "SubscriptionResumed", "SubscriptionCanceled", "PaymentSucceeded", "PaymentFailed",
                                  "PaymentActionRequired"))
+# Identity keeps the audit log: the changes people make in other services reach it as events.
+IDENTITY_GROUP = ConsumerGroup("identity", "identity", (MESSAGING_EVENTS,), ("LeadDoNotContactChanged",))
 # Apart from the inbound group, so a Twilio outage pauses only what calls Twilio.
 MESSAGING_SENDER_GROUP = ConsumerGroup("messaging-sender", "messaging", (MESSAGING_SENDS, MESSAGING_NUMBER_RELEASES),
                                        ("SendRequested", "ReleaseNumber"))
 
-CONSUMER_GROUPS: tuple[ConsumerGroup, ...] = (BILLING_GROUP, ESCALATION_GROUP, MESSAGING_GROUP, MESSAGING_SENDER_GROUP)
+CONSUMER_GROUPS: tuple[ConsumerGroup, ...] = (BILLING_GROUP, ESCALATION_GROUP, IDENTITY_GROUP, MESSAGING_GROUP,
+                                              MESSAGING_SENDER_GROUP)
 
 
 async def ensure_topics(bootstrap_servers: str, topics: tuple[TopicSpec, ...] = ALL_TOPICS,

@@ -1,4 +1,5 @@
-"""The composition root: the app, its database engine and its outbox relay."""
+"""The composition root: the app, its database engine, its outbox relay and the consumer that
+audits what people change elsewhere (service_layer/audited_elsewhere.py)."""
 from __future__ import annotations
 
 import contextlib
@@ -7,20 +8,27 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from identity.entrypoints.http import install_error_handlers, router
+from identity.service_layer import audited_elsewhere
 from identity.service_layer.login import Login
 from identity.service_layer.tenants import Tenants
 from identity.settings import IdentitySettings
 from revgen_common.clock import Clock, system_clock
 from revgen_common.service import running_service, service_app
+from revgen_common import ExactlyOnceConsumer
 from revgen_common.db import create_engine
+from revgen_common.topics import IDENTITY_GROUP
 
 
 def create_app(settings: IdentitySettings, clock: Clock = system_clock) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         engine = create_engine(settings.identity_database_url)
-        async with running_service("identity", engine, settings.kafka_bootstrap_servers):
+        async with running_service("identity", engine, settings.kafka_bootstrap_servers) as runtime:
             app.state.engine = engine
+            runtime.start(ExactlyOnceConsumer(name=IDENTITY_GROUP.name, topics=IDENTITY_GROUP.topics,
+                                              handlers=audited_elsewhere.handlers(), engine=engine,
+                                              bootstrap_servers=settings.kafka_bootstrap_servers,
+                                              group_instance_id=runtime.slot.instance_id(IDENTITY_GROUP.name)).run)
             app.state.login = Login(engine, settings.otp_pepper.get_secret_value().encode(),
                                     timedelta(minutes=settings.session_ttl_minutes), clock)
             app.state.tenants = Tenants(engine)
