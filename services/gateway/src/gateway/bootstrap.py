@@ -19,12 +19,14 @@ from gateway.adapters.services import Refused, ServiceClient
 from gateway.domain.csrf import origin_of
 from gateway.domain.rate_limits import Limits
 from gateway.entrypoints.api import auth, billing, clients, docs, escalation, leads, messaging, operations
+from gateway.entrypoints.api import lead_commands
 from gateway.entrypoints.errors import install_error_handlers
 from gateway.entrypoints import health
 from gateway.entrypoints.protection import BodyLimit, SecurityHeaders
 from gateway.entrypoints.route_table import unruled
 from gateway.entrypoints.ui import (billing_pages, client_pages, escalation_pages, lead_pages, live, operator_pages,
                                     pages, report_pages)
+from gateway.entrypoints.ui import lead_command_pages
 from gateway.entrypoints.ui.render import STATIC
 from gateway.service_layer.access import Access
 from gateway.service_layer.decision_cache import DecisionCache
@@ -35,7 +37,7 @@ from revgen_common.clock import Clock, system_clock
 TABLES = (health.table, pages.table, client_pages.table, lead_pages.table, live.table, escalation_pages.table,
           report_pages.table,
           billing_pages.table, operator_pages.table, docs.table, auth.table, clients.table, billing.table,
-          messaging.table, leads.table, escalation.table, operations.table)
+          messaging.table, leads.table, escalation.table, operations.table, lead_command_pages.table, lead_commands.table)
 
 
 @dataclass(frozen=True)
