@@ -14,6 +14,14 @@ from tests.support.running import eventually
 ZONE = ZoneInfo("America/New_York")  # the client's (with_profile keeps the default)
 
 
+async def row_shown(page, url: str, row: str) -> None:
+    """`url` shows a row named `row` (it comes from another service's events: look again until it does)."""
+    async def shown():
+        await page.goto(url)
+        return await page.get_by_role("row", name=row).count()
+    await eventually(shown, timeout=30, interval=0.3)
+
+
 async def test_a_person_marks_a_lead_do_not_contact_sends_follow_ups_to_chosen_leads_and_schedules_a_callback(
         page, system, world):
     refused = watch_csp(page)
@@ -68,19 +76,13 @@ async def test_a_person_marks_a_lead_do_not_contact_sends_follow_ups_to_chosen_l
     await accessible(page)
     await page.shot("4-callback-and-message-scheduled")
 
-    async def callback_listed():
-        await page.goto(f"{system.url}/clients/{a}/escalations")
-        return await page.get_by_role("row", name="call back: wants a boiler quote").count()
-    await eventually(callback_listed, timeout=30, interval=0.3)
+    await row_shown(page, f"{system.url}/clients/{a}/escalations", "call back: wants a boiler quote")
     due = page.get_by_role("row", name="call back: wants a boiler quote").locator("time").first
     assert (await due.get_attribute("datetime"))[:16] == tomorrow.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
     await accessible(page)
     await page.shot("5-callback-in-the-queue")
 
-    async def audited():
-        await page.goto(f"{system.url}/clients/{a}/audit")
-        return await page.get_by_role("row", name="Olive Owner mark do-not-contact lead").count()
-    await eventually(audited, timeout=30, interval=0.3)
+    await row_shown(page, f"{system.url}/clients/{a}/audit", "Olive Owner mark do-not-contact lead")
     await accessible(page)
     await page.shot("6-audit-log")
 

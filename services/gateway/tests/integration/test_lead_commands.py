@@ -20,13 +20,18 @@ async def leads_of(system, client_id: str, headers: dict, count: int) -> dict[st
     return await eventually(listed, timeout=30, interval=0.1)
 
 
+async def a_lead(system, world, who: str, says: str) -> tuple[str, str, dict]:
+    """A new lead texting client A: (its phone, its id, `who`'s API headers)."""
+    number, phone = await with_profile(system, world), new_number()
+    await text_in(system, number, phone, says)
+    headers = bearer(await log_in(system, world.phones[who]))
+    return phone, (await leads_of(system, world.a["id"], headers, 1))[phone], headers
+
+
 async def test_do_not_contact_is_set_once_audited_with_who_honoured_by_replies_and_callbacks_and_reaches_escalation(
         system, world):
     a = world.a["id"]
-    number, phone = await with_profile(system, world), new_number()
-    await text_in(system, number, phone, "Hi, can you quote a new boiler?")
-    admin = bearer(await log_in(system, world.phones["a_admin"]))
-    lead = (await leads_of(system, a, admin, 1))[phone]
+    phone, lead, admin = await a_lead(system, world, "a_admin", "Hi, can you quote a new boiler?")
     base = f"/api/v1/clients/{a}/leads/{lead}"
 
     answers = [await system.api.put(f"{base}/do-not-contact", json={"do_not_contact": True}, headers=admin)
@@ -66,10 +71,7 @@ async def test_do_not_contact_is_set_once_audited_with_who_honoured_by_replies_a
 
 async def test_a_callback_becomes_an_escalation_due_when_asked_once_however_often_it_is_sent(system, world):
     a = world.a["id"]
-    number, phone = await with_profile(system, world), new_number()
-    await text_in(system, number, phone, "Could someone call me tomorrow?")
-    member = bearer(await log_in(system, world.phones["a_member"]))
-    lead = (await leads_of(system, a, member, 1))[phone]
+    phone, lead, member = await a_lead(system, world, "a_member", "Could someone call me tomorrow?")
     due = (system.clock() + timedelta(days=1)).replace(microsecond=0)
     for _ in range(2):
         asked = await system.api.post(f"/api/v1/clients/{a}/leads/{lead}/callbacks", headers=member, json={
@@ -106,10 +108,7 @@ async def test_follow_ups_for_chosen_leads_count_what_was_scheduled_and_refused_
 
 async def test_a_message_is_scheduled_once_and_listed_and_bad_input_is_a_4xx_that_names_it(system, world):
     a = world.a["id"]
-    number, phone = await with_profile(system, world), new_number()
-    await text_in(system, number, phone, "Hi")
-    admin = bearer(await log_in(system, world.phones["a_admin"]))
-    lead = (await leads_of(system, a, admin, 1))[phone]
+    _, lead, admin = await a_lead(system, world, "a_admin", "Hi")
     base = f"/api/v1/clients/{a}/leads/{lead}"
     due = (system.clock() + timedelta(hours=3)).isoformat()
     for _ in range(2):
