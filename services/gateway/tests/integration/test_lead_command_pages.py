@@ -1,8 +1,9 @@
 """What a person does about leads in the browser (headless Chromium against the real services):
 marks a lead do-not-contact from its page (and the audit log names them), sends follow-ups to
-the leads ticked on the list and is told how many were scheduled and refused, schedules a
-callback (it shows in the escalation queue with its time) and a message, in the client's own
-zone; a time that is not one is a 422 page naming the field. axe-core and the CSP on every
+the leads ticked on the list (the ticks survive the list updating itself) and is told how
+many were scheduled and refused, schedules a callback (it shows in the escalation queue with
+its time) and a message, in the client's own zone; a time that is not one is a 422 page
+naming the field. axe-core and the CSP on every
 page (browsing.py). Screenshots: .revgen/screenshots/<test>/."""
 from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
@@ -46,8 +47,15 @@ async def test_a_person_marks_a_lead_do_not_contact_sends_follow_ups_to_chosen_l
     await page.shot("1-lead-marked-do-not-contact")
 
     await page.goto(f"{system.url}/clients/{a}/leads")
+    await page.locator('[data-live][data-live-state="open"]').wait_for(timeout=15_000)
     for phone in phones:
         await page.get_by_label(f"Choose {phone}").check()
+    later = new_number()  # a lead texting while the list is open: the list is drawn again, the ticks stay
+    await text_in(system, number, later, "Me too!")
+    await page.get_by_role("link", name=later).wait_for(timeout=30_000)
+    for phone in phones:
+        assert await page.get_by_label(f"Choose {phone}").is_checked()
+    assert not await page.get_by_label(f"Choose {later}").is_checked()
     await page.get_by_label("Text ({name} and {business} are filled in)").fill("Hi {name}, it's {business}: still keen?")
     await accessible(page)
     await page.shot("2-leads-chosen")
