@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 import billing.bootstrap
 import messaging.bootstrap
 from escalation.service_layer.escalations import Escalations, handlers as escalation_handlers
+from identity.service_layer import audited_elsewhere
 from ingress.domain.form_webhooks import client_form_secret, sign_form, verify_form
 from ingress.domain.twilio_webhooks import MultiValues, inbound_message, message_status
 from revgen_common import ExactlyOnceConsumer, OwnTransactions
@@ -103,7 +104,8 @@ def _handler_tables():
     service = messaging.bootstrap.build(engine, None, None, "+15550000000")
     escalations = Escalations(engine, "https://claim.example", None, system_clock)
     return {BILLING_GROUP: billing.bootstrap.build(engine, None).handlers(),
-            ESCALATION_GROUP: escalation_handlers(escalations), IDENTITY_GROUP: identity_alerts.handlers(),
+            ESCALATION_GROUP: escalation_handlers(escalations),
+            IDENTITY_GROUP: {**identity_alerts.handlers(), **audited_elsewhere.handlers()},
             MESSAGING_GROUP: service.handlers(), MESSAGING_SENDER_GROUP: service.twilio_handlers(),
             VOICE_GROUP: voice_handlers()}
 

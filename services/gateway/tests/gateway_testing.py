@@ -108,7 +108,7 @@ async def running_system(infra, migrated_database, clock, **gateway_overrides):
     bootstrap = infra.bootstrap_servers
     # Services deployed now: what earlier tests left on the shared topics is not theirs.
     for group, topics in [*GROUPS.items(), ("billing", [STRIPE_WEBHOOKS, IDENTITY_EVENTS, MESSAGING_EVENTS]),
-                          ("escalation", [MESSAGING_EVENTS, IDENTITY_EVENTS])]:
+                          ("escalation", [MESSAGING_EVENTS, IDENTITY_EVENTS]), ("identity", [MESSAGING_EVENTS])]:
         await start_group_at_end(bootstrap, group, [t.name for t in topics])
     twilio = twilio_fake.TwilioState(clock=clock)
     stripe = stripe_fake.StripeState(clock=lambda: int(clock().timestamp()))

@@ -41,7 +41,7 @@ def tenants(identity_engine):
 
 @pytest.fixture
 async def api(infra, all_topics, identity_db, clock):
-    """The whole service on a port (API and outbox relay); yields an HTTP client for it."""
+    """The whole service on a port (API, outbox relay, consumer); yields an HTTP client for it."""
     settings = settings_for(identity_db, infra.bootstrap_servers, free_port())
     async with serve(settings, clock) as client:
         yield client

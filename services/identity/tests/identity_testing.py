@@ -1,6 +1,7 @@
 """Helpers for identity tests (on the test path)."""
 from __future__ import annotations
 
+import contextlib
 import json
 
 from sqlalchemy import text
@@ -8,7 +9,9 @@ from sqlalchemy import text
 from identity.bootstrap import create_app
 from identity.settings import IdentitySettings
 from revgen_common.testing.internal_api import TEST_API_HEADERS, TEST_API_TOKEN
+from revgen_common.topics import IDENTITY_GROUP
 from revgen_devstack.testing import serve_app
+from tests.support.kafka_io import start_group_at_end
 from tests.support.running import eventually
 
 PEPPER = "pepper-9c1e7a3f5b2d8c4e6a0f1b3d"
@@ -19,8 +22,14 @@ def settings_for(database_url: str, bootstrap: str, port: int, **overrides) -> I
                             otp_pepper=PEPPER, identity_api_token=TEST_API_TOKEN, port=port, **overrides)
 
 
-def serve(settings: IdentitySettings, clock):
-    return serve_app(create_app(settings, clock), settings.port, headers=TEST_API_HEADERS)
+@contextlib.asynccontextmanager
+async def serve(settings: IdentitySettings, clock):
+    """The service on its port; its consumer starts where the shared topics end now (what
+    earlier tests published is not its to audit)."""
+    await start_group_at_end(settings.kafka_bootstrap_servers, IDENTITY_GROUP.name,
+                             [t.name for t in IDENTITY_GROUP.topics])
+    async with serve_app(create_app(settings, clock), settings.port, headers=TEST_API_HEADERS) as client:
+        yield client
 
 
 async def sent_codes(engine, identifier: str | None = None) -> list[str]:

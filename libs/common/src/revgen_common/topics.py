@@ -104,7 +104,8 @@ BILLING_GROUP = ConsumerGroup("billing", "billing", (STRIPE_WEBHOOKS, IDENTITY_E
                               ("StripeEventReceived", "ClientDeleted", "LeadOutcomeRecorded"))
 ESCALATION_GROUP = ConsumerGroup("escalation", "escalation", (MESSAGING_EVENTS, IDENTITY_EVENTS, VOICE_EVENTS),
                                  ("EscalationRequested", "MemberAdded", "MemberRoleChanged", "MemberDeactivated",
-                                  "BusinessHoursSet", "ClientDeleted", "LeadOptedOut", "LeadOptedIn", "CallAnswered"))
+                                  "BusinessHoursSet", "ClientDeleted", "LeadOptedOut", "LeadOptedIn", "CallAnswered",
+                                  "LeadDoNotContactChanged"))
 # Voice's read model for answering calls without asking anyone: numbers, hours, the team.
 VOICE_GROUP = ConsumerGroup("voice", "voice", (MESSAGING_EVENTS, IDENTITY_EVENTS),
                             ("BusinessHoursSet", "NumberReleased", "MemberAdded", "MemberRoleChanged",
@@ -123,10 +124,11 @@ MESSAGING_GROUP = ConsumerGroup("messaging", "messaging", (TWILIO_MESSAGES, TWIL
 MESSAGING_SENDER_GROUP = ConsumerGroup("messaging-sender", "messaging", (MESSAGING_SENDS, MESSAGING_NUMBER_RELEASES),
                                        ("SendRequested", "ReleaseNumber"))
 
-# Alerts to people: identity knows who they are and how each wants to be told.
+# Identity alerts people (it knows who they are and how each wants to be told) and keeps the
+# audit log, so the changes people make in other services reach it as events.
 IDENTITY_GROUP = ConsumerGroup("identity", "identity", (BILLING_EVENTS, MESSAGING_EVENTS, DEAD_LETTERS),
                                ("DisputeOpened", "PaymentFailed", "PaymentActionRequired", "BillingDriftDetected",
-                                "NumberReleaseRefused", "MessageDeadLettered"))
+                                "NumberReleaseRefused", "MessageDeadLettered", "LeadDoNotContactChanged"))
 
 CONSUMER_GROUPS: tuple[ConsumerGroup, ...] = (BILLING_GROUP, ESCALATION_GROUP, IDENTITY_GROUP, MESSAGING_GROUP,
                                               MESSAGING_SENDER_GROUP, VOICE_GROUP)

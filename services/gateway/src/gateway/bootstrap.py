@@ -18,14 +18,15 @@ from gateway.adapters.live_events import LiveFeed
 from gateway.adapters.services import Refused, ServiceClient
 from gateway.domain.csrf import origin_of
 from gateway.domain.rate_limits import Limits
-from gateway.entrypoints.api import accounts, auth, billing, clients, docs, escalation, leads, messaging, operations
+from gateway.entrypoints.api import (accounts, auth, billing, clients, docs, escalation, lead_commands, leads, messaging,
+                                     operations)
 from gateway.entrypoints.errors import install_error_handlers
 from gateway.entrypoints import health
 from gateway.entrypoints.protection import BodyLimit, SecurityHeaders
 from gateway.entrypoints.route_table import unruled
 from gateway.entrypoints.ui import (account_pages, billing_pages, client_pages, coupon_pages, escalation_pages,
-                                    lead_pages, live, operator_pages, pages, report_pages, subscription_pages,
-                                    team_pages)
+                                    lead_command_pages, lead_pages, live, operator_pages, pages, report_pages,
+                                    subscription_pages, team_pages)
 from gateway.entrypoints.ui.render import STATIC
 from gateway.service_layer.access import Access
 from gateway.service_layer.decision_cache import DecisionCache
@@ -37,7 +38,8 @@ TABLES = (health.table, pages.table, client_pages.table, lead_pages.table, live.
           report_pages.table,
           billing_pages.table, operator_pages.table, docs.table, auth.table, clients.table, billing.table,
           messaging.table, leads.table, escalation.table, operations.table,
-          team_pages.table, subscription_pages.table, coupon_pages.table, account_pages.table, accounts.table)
+          team_pages.table, subscription_pages.table, coupon_pages.table, account_pages.table, accounts.table,
+          lead_command_pages.table, lead_commands.table)
 
 
 @dataclass(frozen=True)

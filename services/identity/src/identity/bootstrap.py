@@ -1,5 +1,5 @@
 """The composition root: the app, its database engine, its outbox relay and the consumer of
-the events that alert people."""
+the events that alert people or are audited here (service_layer/alerts.py, audited_elsewhere.py)."""
 from __future__ import annotations
 
 import contextlib
@@ -8,7 +8,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from identity.entrypoints.http import install_error_handlers, router
-from identity.service_layer import alerts
+from identity.service_layer import alerts, audited_elsewhere
 from identity.service_layer.login import Login
 from identity.service_layer.tenants import Tenants
 from identity.settings import IdentitySettings
@@ -29,7 +29,8 @@ def create_app(settings: IdentitySettings, clock: Clock = system_clock) -> FastA
                                     timedelta(minutes=settings.session_ttl_minutes), clock)
             app.state.tenants = Tenants(engine)
             runtime.start(ExactlyOnceConsumer(name=IDENTITY_GROUP.name, topics=IDENTITY_GROUP.topics,
-                                              handlers=alerts.handlers(), engine=engine, clock=clock,
+                                              handlers={**alerts.handlers(), **audited_elsewhere.handlers()},
+                                              engine=engine, clock=clock,
                                               bootstrap_servers=settings.kafka_bootstrap_servers,
                                               group_instance_id=runtime.slot.instance_id(IDENTITY_GROUP.name)).run)
             try:

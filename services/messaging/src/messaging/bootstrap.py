@@ -16,9 +16,10 @@ from messaging.adapters.twilio_sender import TwilioSender
 from messaging.domain.answer_deadline import AnswerDeadline
 from messaging.domain.fair_share import FairShare
 from messaging.domain.pacing import Pacer
-from messaging.entrypoints import leads
+from messaging.entrypoints import lead_commands, leads
 from messaging.entrypoints.http import install_error_handlers, router
 from messaging.service_layer import delivery
+from messaging.service_layer.lead_commands import LeadCommands
 from messaging.service_layer.lead_views import LeadViews
 from messaging.service_layer.automations import Automations
 from messaging.service_layer.call_log import CallLog
@@ -70,6 +71,7 @@ class Messaging:
     summaries: Summaries
     number_releases: NumberReleases
     lead_views: LeadViews
+    lead_commands: LeadCommands
     service: ServiceStates
     clock: Clock
 
@@ -105,8 +107,8 @@ def build(engine: AsyncEngine, twilio: TwilioSender, ai: AIResponder, platform_n
                      commands=Commands(platform_number), sender=Sender(engine, twilio, clock, service),
                      clients=Clients(engine, clock), scheduler=Scheduler(engine, clock),
                      automations=Automations(engine, clock), summaries=Summaries(engine, platform_number, clock),
-                     number_releases=NumberReleases(twilio, engine), lead_views=LeadViews(engine), service=service,
-                     clock=clock)
+                     number_releases=NumberReleases(twilio, engine), lead_views=LeadViews(engine),
+                     lead_commands=LeadCommands(engine, clock), service=service, clock=clock)
 
 
 def consumers(messaging: Messaging, settings: MessagingSettings,
@@ -169,5 +171,5 @@ def create_app(settings: MessagingSettings, clock: Clock = system_clock) -> Fast
             runtime.every(3600, messaging.summaries.run_due)
             yield
 
-    return service_app("messaging", lifespan, [router, leads.router], install_error_handlers,
+    return service_app("messaging", lifespan, [router, leads.router, lead_commands.router], install_error_handlers,
                        settings.messaging_api_token)

@@ -76,6 +76,22 @@ class LeadOptedIn(LeadConsentChanged):
     pass
 
 
+class LeadDoNotContactChanged(Event, topic=MESSAGING_EVENTS):
+    """A person acting for the client marked a lead do-not-contact, or cleared the mark (D7).
+    Announced only when the mark changes. While it is set no service may have the lead
+    contacted: escalation stops sending the team after them; identity audits who and when."""
+
+    client_id: str
+    lead_id: str
+    lead_phone: str
+    do_not_contact: bool
+    changed_by: str  # the person's id (the gateway has authorized them)
+    changed_at: datetime
+
+    def key(self) -> str:
+        return f"{self.client_id}|{self.lead_phone}"
+
+
 class MessageReceived(Event, topic=MESSAGING_EVENTS):
     """Messaging recorded a lead's SMS (once per MessageSid): the admin UI's open
     conversation shows it at once (the gateway follows messaging.events)."""

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from escalation import SERVICE
+from escalation.adapters import contact_bans
 from revgen_common.business_hours import on_duty
 from escalation.domain.steps import OWNER_ROLES, Step
 from revgen_common.clock import Clock
@@ -80,7 +81,6 @@ _CLAIM_BY_CALL = text("""
       AND EXISTS (SELECT 1 FROM team_members m WHERE m.client_id = e.client_id AND m.person_id = :person AND m.active)
     RETURNING e.id, e.client_id, e.request_id, e.lead_phone, e.lead_name, CAST(:person AS text) AS person_id""")
 
-_OPTED_OUT = text("SELECT 1 FROM opted_out_leads WHERE client_id = :c AND lead_phone = :p")
 _WITHDRAW = text("""
     UPDATE escalations e SET status = 'withdrawn'
     WHERE e.client_id = :c AND e.lead_phone = :p AND e.status IN ('pending', 'claimed')
@@ -128,8 +128,8 @@ class Escalations:
         db = uow.connection
         if await db.scalar(text("SELECT 1 FROM deleted_clients WHERE client_id = :c"), {"c": p["client_id"]}):
             return  # a deleted client's leads are not escalated to anyone
-        if await db.scalar(_OPTED_OUT, {"c": p["client_id"], "p": p["lead_phone"]}):
-            return  # the lead asked not to be contacted: nobody is sent to contact them
+        if await contact_bans.off_limits(db, p["client_id"], p["lead_phone"]):
+            return  # the lead asked not to be contacted (or is marked so): nobody is sent to contact them
         now = self.clock()
         due_at = datetime.fromisoformat(p["due_at"]) if p.get("due_at") else None
         escalation = await db.scalar(_CREATE, {
@@ -295,11 +295,23 @@ class Escalations:
         await db.execute(text("""INSERT INTO opted_out_leads (client_id, lead_phone, opted_out_at) VALUES (:c, :p, :at)
                                  ON CONFLICT DO NOTHING"""), {"c": p["client_id"], "p": p["lead_phone"],
                                                               "at": datetime.fromisoformat(p["changed_at"])})
-        withdrawn = (await db.execute(_WITHDRAW, {"c": p["client_id"], "p": p["lead_phone"]})).all()
+        await self._withdraw(uow, p["client_id"], p["lead_phone"], "asked not to be contacted any more")
+
+    async def lead_do_not_contact_changed(self, event: Envelope, uow: Transaction) -> None:
+        """A person marked the lead do-not-contact: as for an opt-out, their open escalations are
+        withdrawn and whoever had one is told once; cleared, new requests escalate again."""
+        p = event.payload
+        newest = await contact_bans.mark_do_not_contact(uow.connection, p["client_id"], p["lead_phone"],
+                                                        p["do_not_contact"], datetime.fromisoformat(p["changed_at"]))
+        if newest and p["do_not_contact"]:
+            await self._withdraw(uow, p["client_id"], p["lead_phone"], "is marked do-not-contact")
+
+    async def _withdraw(self, uow: Transaction, client_id: str, lead_phone: str, why: str) -> None:
+        withdrawn = (await uow.connection.execute(_WITHDRAW, {"c": client_id, "p": lead_phone})).all()
         for row in withdrawn:
             if row.claimed_by is not None and row.owner_phone is not None:
                 self._send(uow, row._asdict(), row.owner_phone, "escalation_alert",
-                           f"{row.lead_name or row.lead_phone} asked not to be contacted any more: "
+                           f"{row.lead_name or row.lead_phone} {why}: "
                            "please do not call or text them. The escalation is closed.")
             self._outcome(uow, "EscalationWithdrawn", row._asdict(), person=row.claimed_by)
 
@@ -363,4 +375,5 @@ def handlers(escalations: Escalations) -> Handlers:
         messaging.LeadOptedOut: escalations.lead_opted_out,
         messaging.LeadOptedIn: escalations.lead_opted_in,
         voice.CallAnswered: escalations.call_answered,
+        messaging.LeadDoNotContactChanged: escalations.lead_do_not_contact_changed,
     }

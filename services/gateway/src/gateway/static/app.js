@@ -70,7 +70,15 @@
           var fresh = new DOMParser().parseFromString(html, "text/html");
           document.querySelectorAll("[data-live-region]").forEach(function (region) {
             var replacement = fresh.getElementById(region.id);
-            if (replacement) region.innerHTML = replacement.innerHTML;
+            if (!replacement) return;
+            // leads ticked for follow-ups stay ticked when the list is drawn again
+            var ticked = Array.prototype.map.call(region.querySelectorAll("input[type=checkbox]:checked"),
+                                                  function (box) { return box.id; });
+            region.innerHTML = replacement.innerHTML;
+            ticked.forEach(function (id) {
+              var box = document.getElementById(id);
+              if (box) box.checked = true;
+            });
           });
           localTimes();
           marker.setAttribute("data-refreshed", String(Number(marker.getAttribute("data-refreshed") || 0) + 1));

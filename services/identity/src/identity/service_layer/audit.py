@@ -1,5 +1,6 @@
 """Who changed what about a client, when, with the before-image: the audit rows identity
-writes with each change (the client itself and its team), newest first, a page at a time."""
+writes with each change (the client itself and its team) and those it is told of (its leads'
+do-not-contact marks, service_layer/audited_elsewhere.py), newest first, a page at a time."""
 from __future__ import annotations
 
 import uuid
@@ -15,7 +16,7 @@ _CLIENT_AUDIT = text("""
     SELECT a.id, a.at, a.action, a.entity, a.entity_id, a.before, a.after, a.actor_id, p.name AS actor_name
     FROM audit_log a LEFT JOIN people p ON p.id = a.actor_id
     WHERE ((a.entity = 'client' AND a.entity_id = :client)
-           OR (a.entity = 'client_membership' AND a.entity_id LIKE :client || '/%'))
+           OR (a.entity IN ('client_membership', 'lead') AND a.entity_id LIKE :client || '/%'))
       AND (CAST(:before_id AS bigint) IS NULL OR a.id < :before_id)
     ORDER BY a.id DESC LIMIT :limit""")
 

@@ -2,7 +2,6 @@
 its event in the same transaction (D13, B3, B7); deletion is soft."""
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
@@ -10,6 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from identity import SERVICE
+from identity.adapters import audit_log
 from identity.domain.identifiers import normalise_identifier
 from identity.domain.roles import AGENCY_ROLES, CLIENT_ROLES, PLATFORM_ROLES, Permission, permissions_of, roles_granting
 from identity.service_layer.access import NotFound, require, require_in_agency, require_within
@@ -62,11 +62,7 @@ def _row(row) -> dict[str, Any]:
 
 async def _audit(db: AsyncConnection, actor: uuid.UUID | None, action: str, entity: str, entity_id: Any,
                  before: dict | None = None, after: dict | None = None) -> None:
-    await db.execute(text("""INSERT INTO audit_log (actor_id, action, entity, entity_id, before, after)
-                             VALUES (:actor, :action, :entity, :id, CAST(:before AS jsonb), CAST(:after AS jsonb))"""),
-                     {"actor": actor, "action": action, "entity": entity, "id": str(entity_id),
-                      "before": json.dumps(before, default=str) if before else None,
-                      "after": json.dumps(after, default=str) if after else None})
+    await audit_log.record(db, actor, action, entity, entity_id, before, after)
 
 
 async def _person_for(db: AsyncConnection, identifier: str, name: str) -> uuid.UUID:

@@ -115,9 +115,11 @@ async def run_automation(client_id: ClientId, kind: Literal["win-back", "no-show
         queued = await automations.win_back(client_id, body.run_id, body.template, body.inactive_days)
     elif kind == "no-show":
         queued = await automations.no_show(client_id, body.run_id, body.template, list(map(str, body.lead_ids)))
-    else:
-        queued = await automations.schedule_follow_ups(client_id, body.run_id, body.template,
-                                                       list(map(str, body.lead_ids)), body.due_at or messaging.clock())
+    else:  # the chosen leads: refused ones named, a repeat of the run counted apart
+        done = await automations.schedule_follow_ups(client_id, body.run_id, body.template,
+                                                     list(map(str, body.lead_ids)), body.due_at or messaging.clock())
+        return {"run_id": body.run_id, "queued": done.scheduled, "already_queued": done.already,
+                "refused": done.refused, "unknown": done.unknown}
     return {"run_id": body.run_id, "queued": queued}
 
 

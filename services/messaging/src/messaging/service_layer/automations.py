@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging import SERVICE
+from messaging.adapters import lead_store
 from messaging.service_layer.sends import PLATFORM, Outgoing, enqueue
 from revgen_common.clock import Clock
 from revgen_common.unit_of_work import UnitOfWork
@@ -46,20 +47,14 @@ class Automations:
                                [uuid.UUID(i) for i in lead_ids])
 
     async def schedule_follow_ups(self, client_id: str, run_id: str, template: str, lead_ids: list[str],
-                                  due_at: datetime) -> int:
-        """"Trigger follow-ups for these leads": scheduled rows, claimed later by the scheduler."""
+                                  due_at: datetime) -> lead_store.FollowUps:
+        """"Trigger follow-ups for these leads": scheduled rows, claimed later by the scheduler;
+        leads who opted out or are marked do-not-contact are refused (adapters/lead_store.py)."""
         async with UnitOfWork(self.engine, SERVICE) as uow:
-            count = await uow.connection.scalar(text("""
-                WITH added AS (
-                    INSERT INTO scheduled_messages (id, source_key, client_id, lead_id, body, purpose, due_at)
-                    SELECT gen_random_uuid(), :run || ':' || l.id, l.client_id, l.id,
-                           replace(:template, '{name}', COALESCE(l.name, 'there')), 'follow_up', :due
-                    FROM leads l WHERE l.client_id = :client AND l.id = ANY(CAST(:ids AS uuid[]))
-                    ON CONFLICT (source_key) DO NOTHING RETURNING 1)
-                SELECT count(*) FROM added"""), {"run": f"follow-up:{run_id}", "template": template, "due": due_at,
-                                                 "client": client_id, "ids": [uuid.UUID(i) for i in lead_ids]})
+            done = await lead_store.schedule_follow_ups(uow.connection, client_id, f"follow-up:{run_id}", template,
+                                                        [uuid.UUID(i) for i in lead_ids], due_at)
             await uow.commit()
-        return count
+        return done
 
     async def _run(self, client_id: str, run_id: str, purpose: str, template: str, statuses: list[str],
                    inactive_since: datetime, lead_ids: list[uuid.UUID] | None) -> int:
