@@ -20,6 +20,7 @@ from messaging.service_layer.sends import PLATFORM, Outgoing, enqueue
 from messaging.service_layer.service_states import ServiceStates
 from revgen_common.clock import Clock
 from revgen_common.contracts.messaging import EscalationRequested, MessageReceived
+from revgen_common.db import reading
 from revgen_common.envelope import Envelope
 from revgen_common.errors import NotYet
 from revgen_common.unit_of_work import Transaction
@@ -130,7 +131,7 @@ class Conversations:
             phone = normalize(raw["From"])
         except InvalidPhone:
             return None
-        async with self.engine.connect() as db:
+        async with reading(self.engine) as db:
             found = (await db.execute(_CONVERSATION, {"number": raw["To"], "phone": phone,
                                                       "sid": raw["MessageSid"]})).first()
             if (found is None or found.seen or found.do_not_contact or found.opted_out
