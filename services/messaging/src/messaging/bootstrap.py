@@ -138,6 +138,12 @@ def sender_consumer(messaging: Messaging, settings: MessagingSettings, slot: Pro
                                                        max_concurrent_preparations=settings.send_concurrency))
 
 
+def consumers(messaging: Messaging, settings: MessagingSettings,
+              slot: ProcessSlot | None = None) -> list[ExactlyOnceConsumer]:
+    """Both groups, as one process runs them (without SENDER_IN_OWN_PROCESS)."""
+    return [inbound_consumer(messaging, settings, slot), sender_consumer(messaging, settings, slot)]
+
+
 def _twilio(settings: MessagingSettings, runtime: ServiceRuntime) -> TwilioSender:
     twilio = TwilioSender(settings.twilio_account_sid, settings.twilio_auth_token.get_secret_value(),
                           str(settings.twilio_api_base), str(settings.status_callback_url),
@@ -164,9 +170,9 @@ def create_app(settings: MessagingSettings, clock: Clock = system_clock) -> Fast
             messaging = build(engine, twilio, ai, settings.platform_number, clock, deadline,
                               timedelta(days=settings.past_due_grace_days))
             app.state.messaging = messaging
-            runtime.start(inbound_consumer(messaging, settings, runtime.slot).run)
-            if not settings.sender_in_own_process:
-                runtime.start(sender_consumer(messaging, settings, runtime.slot).run)
+            runtime.start(*(consumer.run for consumer in (
+                [inbound_consumer(messaging, settings, runtime.slot)] if settings.sender_in_own_process
+                else consumers(messaging, settings, runtime.slot))))
             runtime.every(settings.scheduler_interval_seconds, messaging.scheduler.run_once)
             runtime.every(OVERDUE_CHECK_SECONDS, messaging.service.suspend_overdue)
             runtime.every(3600, messaging.clients.release_quiet_numbers)
