@@ -257,8 +257,9 @@ async def _start(module: str, port: int, env: dict[str, str]) -> subprocess.Pope
     python = os.environ.get("BENCH_PYTHON", sys.executable)
     process = subprocess.Popen([python, "-m", module],
                                env={**os.environ, **env, "PORT": str(port), "LOG_LEVEL": "WARNING"})
+    deadline = time.monotonic() + 120  # a start-up on a box loaded by others took over 30 s
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-        for _ in range(600):
+        while time.monotonic() < deadline:
             with contextlib.suppress(httpx.TransportError):
                 if (await http.get("/readyz")).status_code == 200:
                     return process
