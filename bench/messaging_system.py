@@ -196,10 +196,10 @@ class System:
                  "STRIPE_WEBHOOK_SECRET": "whsec_bench_4f1a9c", "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
                  "FORM_WEBHOOK_SECRET": "bench-form-secret", "PUBLIC_BASE_URL": PUBLIC_URL, "INGRESS_WORKERS": "1"})
             self.messaging_port = free_port()
-            await self.start_messaging()
-            if self.sender_in_own_process:
-                self.sender = await _start("messaging.sender_main", free_port(), self._messaging_env())
-            try:
+            try:  # ingress is stopped even when messaging never becomes ready
+                await self.start_messaging()
+                if self.sender_in_own_process:
+                    self.sender = await _start("messaging.sender_main", free_port(), self._messaging_env())
                 yield self
             finally:
                 for process in (self.messaging, self.sender, self.ingress):
