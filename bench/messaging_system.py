@@ -165,7 +165,7 @@ def _part(process: psutil.Process, me: psutil.Process) -> str:
 class System:
     def __init__(self, infra, env: dict[str, str], sender_in_own_process: bool = True):
         self.infra, self.env = infra, env
-        self.sender_in_own_process = sender_in_own_process  # as ./dev up runs it (ADR 0013)
+        self.sender_in_own_process = sender_in_own_process  # as ./dev up runs it (ADR 0017)
         self.sender: subprocess.Popen | None = None
         self.twilio = twilio_fake.TwilioState(send_callbacks=False)
         self.arrivals = Arrivals(self.twilio)

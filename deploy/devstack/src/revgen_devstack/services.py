@@ -55,7 +55,7 @@ SERVICES: list[Service] = [
                    "PLATFORM_NUMBER": "+15005550006", "SENDER_IN_OWN_PROCESS": "true"},
     ),
     # Messaging's sender group (every call to Twilio) in a process of its own, on messaging's
-    # database (ADR 0013); its port serves health and metrics only.
+    # database (ADR 0017); its port serves health and metrics only.
     Service(
         name="messaging-sender",
         command=[sys.executable, "-m", "messaging.sender_main"],

@@ -1,5 +1,5 @@
 """The composition root: the API, the event consumer, the sender (a consumer of its own
-send and number-release queues; in its own process when SENDER_IN_OWN_PROCESS, ADR 0013),
+send and number-release queues; in its own process when SENDER_IN_OWN_PROCESS, ADR 0017),
 the outbox relay, the scheduler and the hourly summary job, over one database."""
 from __future__ import annotations
 
@@ -184,7 +184,7 @@ def create_app(settings: MessagingSettings, clock: Clock = system_clock) -> Fast
 
 
 def create_sender_app(settings: MessagingSettings, clock: Clock = system_clock) -> FastAPI:
-    """The sender group in a process of its own (`SENDER_IN_OWN_PROCESS`, ADR 0013): its
+    """The sender group in a process of its own (`SENDER_IN_OWN_PROCESS`, ADR 0017): its
     own event loop and core, so the inbound side's work never delays a claimed reply. Its
     slots are numbered apart from messaging's (kind "sender"), so its static member ids stay
     its own across restarts of either. Its API: health and metrics only."""

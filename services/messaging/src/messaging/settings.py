@@ -32,7 +32,7 @@ class MessagingSettings(ServiceSettings):
     # a send on Twilio, so throughput is about concurrency / provider latency.
     inbound_concurrency: int = Field(default=64, ge=1)
     send_concurrency: int = Field(default=64, ge=1)
-    # The sender group runs in `revgen-messaging-sender` instead of here (ADR 0013): what
+    # The sender group runs in `revgen-messaging-sender` instead of here (ADR 0017): what
     # `./dev up` and docker-compose do. Off, this process runs both groups.
     sender_in_own_process: bool = False
     host: str = "127.0.0.1"

@@ -1,4 +1,4 @@
-"""The deployed shape (ADR 0013): messaging run with SENDER_IN_OWN_PROCESS records an inbound
+"""The deployed shape (ADR 0017): messaging run with SENDER_IN_OWN_PROCESS records an inbound
 SMS and queues its reply but calls Twilio for nothing; the sender's own app sends it, once."""
 import uuid
 
