@@ -4,7 +4,7 @@ backlog draining, and a win-back run.
 
     uv run python -m bench.messaging_leads [--rates 20,50,100] [--seconds 20]
         [--faults none,hang,429,kill9] [--together 50] [--pacing] [--at-rate-seconds 60]
-        [--outage-seconds 0] [--win-back 0] [--ai-latency 0] [--per-number-rate 1]
+        [--outage-seconds 0] [--win-back 0] [--ai-latency 0] [--per-number-rate 1] [--sender own-process|inline]
 
 Real broker + PostgreSQL (test_infra), fresh migrated databases, ingress (one worker) and
 messaging as processes, the fakes in this process (see messaging_system). Phases:
@@ -103,7 +103,7 @@ async def answers(system: System, numbers: list[str], leads: list[str], rate: fl
               "webhook_answers": dict(collections.Counter(str(s) for s in statuses)), **summary(latencies),
               "messaging_cpu_s": round(system.messaging_cpu() - cpu_before, 1) if fault != "kill9" else None,
               "after_webhook": await after_webhook(system, leads, [at + wall_offset for at in schedule]),
-              "load": load.report()}
+              "load": load.report(len(leads))}
     if fault == "kill9":
         after = [first[0] for first in firsts if first and first[0] > restart["ready_at"]]
         result["restart"] = {"ready_after_s": round(restart["ready_s"], 2),
@@ -242,12 +242,18 @@ async def main(args) -> None:
     report: dict = {"machine": {"cpus": psutil.cpu_count(), "python": platform.python_version()}, "args": vars(args)}
     env = {"SENDS_PER_ACCOUNT_PER_SECOND": "500", "SENDS_PER_NUMBER_PER_SECOND": str(args.per_number_rate)}
     with test_infra() as infra:
-        system = System(infra, env)
+        system = System(infra, env, sender_in_own_process=args.sender == "own-process")
         system.ai.latency = args.ai_latency
         async with system.running():
             numbers = await system.add_clients(CLIENTS, NUMBERS_EACH)
             leads = Leads()
             await answers(system, numbers, leads.take(50), 10, "none")  # warm-up: groups joined, pools filled
+            if args.idle_seconds > 0:  # what each part costs with nothing to do (polls, heartbeats, timers)
+                await asyncio.sleep(3)
+                idle = Load()
+                await asyncio.sleep(args.idle_seconds)
+                report["idle"] = idle.report()
+                print(json.dumps({"idle": report["idle"]}), flush=True)
             report["answers"] = []
             for fault in args.faults.split(","):
                 for rate in [float(r) for r in args.rates.split(",") if args.seconds > 0]:
@@ -288,4 +294,7 @@ if __name__ == "__main__":
     parser.add_argument("--outage-seconds", type=float, default=0)
     parser.add_argument("--outage-rate", type=float, default=10)
     parser.add_argument("--win-back", type=int, default=0)
+    parser.add_argument("--idle-seconds", type=float, default=10)
+    parser.add_argument("--sender", choices=("own-process", "inline"), default="own-process",
+                        help="messaging's sender group in revgen-messaging-sender (as ./dev up runs it) or in messaging")
     asyncio.run(main(parser.parse_args()))

@@ -111,7 +111,9 @@ class Load:
     ours: dict[int, tuple[str, float]] = field(default_factory=lambda: _our_cpu())
     loadavg_before: tuple = field(default_factory=os.getloadavg)
 
-    def report(self) -> dict:
+    def report(self, leads: int | None = None) -> dict:
+        """Cores used over the phase; with `leads`, also each part's CPU milliseconds per
+        lead, a figure the other engineers' load on the box does not change."""
         seconds = time.monotonic() - self.started
         machine = _busy(psutil.cpu_times()) - self.machine
         now = {**{pid: cpu for pid, cpu in DEPARTED.items() if pid in self.ours}, **_our_cpu()}
@@ -122,6 +124,8 @@ class Load:
         return {"seconds": round(seconds, 1), "cores_busy": round(machine / seconds, 2),
                 "cores_ours": round(ours / seconds, 2), "cores_others": round(max(0.0, machine - ours) / seconds, 2),
                 "cores_by_part": {part: round(cpu / seconds, 2) for part, cpu in sorted(parts.items())},
+                **({"cpu_ms_per_lead": {part: round(1000 * cpu / leads, 2) for part, cpu in sorted(parts.items())}}
+                   if leads else {}),
                 "loadavg_before": [round(x, 2) for x in self.loadavg_before],
                 "loadavg_after": [round(x, 2) for x in os.getloadavg()]}
 
@@ -150,6 +154,8 @@ def _part(process: psutil.Process, me: psutil.Process) -> str:
         return "postgresql"
     for ancestor in [process, *process.parents()]:
         command = " ".join(ancestor.cmdline())
+        if "messaging.sender_main" in command:
+            return "messaging-sender"
         for service in ("messaging", "ingress"):
             if f"{service}.main" in command:
                 return service
@@ -157,8 +163,10 @@ def _part(process: psutil.Process, me: psutil.Process) -> str:
 
 
 class System:
-    def __init__(self, infra, env: dict[str, str]):
+    def __init__(self, infra, env: dict[str, str], sender_in_own_process: bool = True):
         self.infra, self.env = infra, env
+        self.sender_in_own_process = sender_in_own_process  # as ./dev up runs it (ADR 0017)
+        self.sender: subprocess.Popen | None = None
         self.twilio = twilio_fake.TwilioState(send_callbacks=False)
         self.arrivals = Arrivals(self.twilio)
         self.ai = openai_fake.OpenAIState(api_keys={"sk-bench"}, responder=lambda m: "answer to " + m[-1]["content"])
@@ -188,26 +196,32 @@ class System:
                  "STRIPE_WEBHOOK_SECRET": "whsec_bench_4f1a9c", "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
                  "FORM_WEBHOOK_SECRET": "bench-form-secret", "PUBLIC_BASE_URL": PUBLIC_URL, "INGRESS_WORKERS": "1"})
             self.messaging_port = free_port()
-            await self.start_messaging()
-            try:
+            try:  # ingress is stopped even when messaging never becomes ready
+                await self.start_messaging()
+                if self.sender_in_own_process:
+                    self.sender = await _start("messaging.sender_main", free_port(), self._messaging_env())
                 yield self
             finally:
-                for process in (self.messaging, self.ingress):
-                    process.terminate()
-                    process.wait(30)
+                for process in (self.messaging, self.sender, self.ingress):
+                    if process is not None:
+                        process.terminate()
+                        process.wait(30)
 
     async def start_messaging(self) -> float:
         """Starts messaging; returns the seconds it took to answer /readyz."""
         started = time.monotonic()
-        self.messaging = await _start("messaging.main", self.messaging_port, {
-            "KAFKA_BOOTSTRAP_SERVERS": self.infra.bootstrap_servers, "MESSAGING_DATABASE_URL": self.messaging_url,
-            "TWILIO_ACCOUNT_SID": self.twilio.account_sid, "TWILIO_AUTH_TOKEN": self.twilio.auth_token,
-            "PLATFORM_NUMBER": "+15005550006", "OPENAI_API_KEY": "sk-bench", "MESSAGING_API_TOKEN": API_TOKEN,
-            **self.env})
+        self.messaging = await _start("messaging.main", self.messaging_port, self._messaging_env())
         return time.monotonic() - started
 
+    def _messaging_env(self) -> dict[str, str]:
+        return {"KAFKA_BOOTSTRAP_SERVERS": self.infra.bootstrap_servers, "MESSAGING_DATABASE_URL": self.messaging_url,
+                "TWILIO_ACCOUNT_SID": self.twilio.account_sid, "TWILIO_AUTH_TOKEN": self.twilio.auth_token,
+                "PLATFORM_NUMBER": "+15005550006", "OPENAI_API_KEY": "sk-bench", "MESSAGING_API_TOKEN": API_TOKEN,
+                "SENDER_IN_OWN_PROCESS": str(self.sender_in_own_process).lower(), **self.env}
+
     def kill_messaging(self) -> None:
-        DEPARTED[self.messaging.pid] = ("messaging", self.messaging_cpu())
+        times = psutil.Process(self.messaging.pid).cpu_times()
+        DEPARTED[self.messaging.pid] = ("messaging", times.user + times.system)
         self.messaging.kill()  # SIGKILL: no drain, no commit, no LeaveGroup
         self.messaging.wait(30)
 
@@ -216,8 +230,13 @@ class System:
                                  headers=internal_headers(API_TOKEN))
 
     def messaging_cpu(self) -> float:
-        times = psutil.Process(self.messaging.pid).cpu_times()
-        return times.user + times.system
+        """CPU seconds of messaging's processes (its sender's too, when it has its own)."""
+        total = 0.0
+        for process in (self.messaging, self.sender):
+            if process is not None:
+                times = psutil.Process(process.pid).cpu_times()
+                total += times.user + times.system
+        return total
 
     async def add_clients(self, clients: int, numbers_each: int, first: int = 0) -> list[str]:
         """Clients with numbers and no quiet hours; returns every number."""
@@ -238,8 +257,9 @@ async def _start(module: str, port: int, env: dict[str, str]) -> subprocess.Pope
     python = os.environ.get("BENCH_PYTHON", sys.executable)
     process = subprocess.Popen([python, "-m", module],
                                env={**os.environ, **env, "PORT": str(port), "LOG_LEVEL": "WARNING"})
+    deadline = time.monotonic() + 120  # a start-up on a box loaded by others took over 30 s
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-        for _ in range(600):
+        while time.monotonic() < deadline:
             with contextlib.suppress(httpx.TransportError):
                 if (await http.get("/readyz")).status_code == 200:
                     return process

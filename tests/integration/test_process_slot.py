@@ -20,6 +20,19 @@ async def test_each_live_process_holds_its_own_slot_and_a_freed_one_is_taken_by_
     await replacement.release()
 
 
+async def test_processes_of_another_kind_number_their_slots_apart_so_neither_takes_the_others_after_a_restart(engine):
+    service = await ProcessSlot.claim(engine)
+    sender = await ProcessSlot.claim(engine, kind="sender")
+    assert (service.number, sender.number) == (0, 0)
+
+    await service.release()  # messaging restarts while its sender runs on...
+    restarted = await ProcessSlot.claim(engine)
+
+    assert restarted.number == 0  # ...and gets its slot back, not the next one after the sender's
+    await sender.release()
+    await restarted.release()
+
+
 async def test_a_slot_whose_connection_was_cut_is_taken_again_when_no_one_else_has_it(engine):
     taken: list[bool] = []
     slot = await ProcessSlot.claim(engine, on_taken=lambda: taken.append(True))

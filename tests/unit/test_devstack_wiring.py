@@ -10,6 +10,7 @@ from revgen_devstack.services import FAKES, SERVICES
 
 SETTINGS = {"ingress": "ingress.settings.IngressSettings", "identity": "identity.settings.IdentitySettings",
             "escalation": "escalation.settings.EscalationSettings", "messaging": "messaging.settings.MessagingSettings",
+            "messaging-sender": "messaging.settings.MessagingSettings",
             "billing": "billing.settings.BillingSettings", "gateway": "gateway.settings.GatewaySettings",
             "voice": "voice.settings.VoiceSettings",
             "lag-exporter": "revgen_ops.exporter.LagExporterSettings"}

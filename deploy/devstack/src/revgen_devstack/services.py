@@ -52,7 +52,17 @@ SERVICES: list[Service] = [
         migrate_command=[sys.executable, "-m", "messaging.migrate"],
         local_secrets=("MESSAGING_API_TOKEN",),
         local_env={"PORT": "8084", "STATUS_CALLBACK_URL": "http://127.0.0.1:8080/webhooks/twilio/status",
+                   "PLATFORM_NUMBER": "+15005550006", "SENDER_IN_OWN_PROCESS": "true"},
+    ),
+    # Messaging's sender group (every call to Twilio) in a process of its own, on messaging's
+    # database (ADR 0017); its port serves health and metrics only.
+    Service(
+        name="messaging-sender",
+        command=[sys.executable, "-m", "messaging.sender_main"],
+        local_secrets=("MESSAGING_API_TOKEN",),
+        local_env={"PORT": "8087", "STATUS_CALLBACK_URL": "http://127.0.0.1:8080/webhooks/twilio/status",
                    "PLATFORM_NUMBER": "+15005550006"},
+        has_database=False,
     ),
     Service(
         name="billing",

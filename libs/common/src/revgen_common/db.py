@@ -5,13 +5,15 @@ created by that service's migrations from `runtime_metadata`.
 """
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import (
     BigInteger, Column, DateTime, Index, Integer, LargeBinary, MetaData, String, Table, Text, func, text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 OUTBOX_CHANNEL = "revgen_outbox"
 
@@ -58,3 +60,12 @@ def create_engine(url: str, *, pool_size: int = 10, connect_args: dict[str, Any]
     disconnect (a transient error), and SQLAlchemy then replaces every older connection."""
     return create_async_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=pre_ping,
                                connect_args=connect_args or {})
+
+
+@contextlib.asynccontextmanager
+async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for reads outside any transaction. Under READ COMMITTED each statement
+    sees its own snapshot either way, so this reads the same as a transaction would, without
+    its BEGIN and ROLLBACK: two round trips fewer on a hot path's read."""
+    async with engine.connect() as connection:
+        yield await connection.execution_options(isolation_level="AUTOCOMMIT")

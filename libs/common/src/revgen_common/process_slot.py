@@ -18,6 +18,7 @@ import asyncio
 import logging
 import os
 import signal
+import zlib
 from collections.abc import Callable
 
 from sqlalchemy import text
@@ -37,28 +38,39 @@ class NoFreeSlot(RuntimeError):
     pass
 
 
+def lock_space(kind: str = "") -> int:
+    """The key space of one kind of process: a service's processes that run different work
+    (messaging and its sender) number their slots apart, so neither takes the other's slot,
+    hence its instance ids, when one of them restarts."""
+    return SLOT_LOCK_SPACE if not kind else (SLOT_LOCK_SPACE + zlib.crc32(kind.encode())) % 2**31
+
+
 def _shut_down() -> None:
     os.kill(os.getpid(), signal.SIGTERM)  # a graceful stop: batches in flight finish first
 
 
 class ProcessSlot:
     def __init__(self, engine: AsyncEngine, number: int, connection: AsyncConnection,
-                 on_taken: Callable[[], None] = _shut_down):
+                 on_taken: Callable[[], None] = _shut_down, space: int = SLOT_LOCK_SPACE):
         self.engine = engine
         self.number = number
         self._connection = connection
         self._on_taken = on_taken
+        self._space = space
 
     @classmethod
-    async def claim(cls, engine: AsyncEngine, on_taken: Callable[[], None] = _shut_down) -> ProcessSlot:
-        """The lowest free slot, held until `release` (or the end of the process). `on_taken`
-        runs if another process holds it after this one lost its lock."""
+    async def claim(cls, engine: AsyncEngine, on_taken: Callable[[], None] = _shut_down,
+                    kind: str = "") -> ProcessSlot:
+        """The lowest free slot among processes of this `kind`, held until `release` (or the
+        end of the process). `on_taken` runs if another process holds it after this one lost
+        its lock."""
+        space = lock_space(kind)
         connection = await _autocommit(engine)
         try:
             for number in range(MAX_SLOTS):
-                if await connection.scalar(_TRY_LOCK, {"space": SLOT_LOCK_SPACE, "slot": number}):
-                    log.info("process slot %d claimed", number)
-                    return cls(engine, number, connection, on_taken)
+                if await connection.scalar(_TRY_LOCK, {"space": space, "slot": number}):
+                    log.info("process slot %d%s claimed", number, f" ({kind})" if kind else "")
+                    return cls(engine, number, connection, on_taken, space)
         except BaseException:
             await connection.close()
             raise
@@ -90,7 +102,7 @@ class ProcessSlot:
         except Exception as error:  # the database is away: try again at the next check
             log.warning("process slot %d: database unreachable (%r)", self.number, error)
             return
-        if await connection.scalar(_TRY_LOCK, {"space": SLOT_LOCK_SPACE, "slot": self.number}):
+        if await connection.scalar(_TRY_LOCK, {"space": self._space, "slot": self.number}):
             self._connection = connection
             return
         await connection.close()

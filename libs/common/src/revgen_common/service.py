@@ -64,9 +64,11 @@ class ServiceRuntime:
 
 
 @contextlib.asynccontextmanager
-async def running_service(name: str, engine: AsyncEngine, bootstrap_servers: str) -> AsyncIterator[ServiceRuntime]:
-    """The service's process slot and outbox relay, running until the block is left."""
-    runtime = ServiceRuntime(engine, await ProcessSlot.claim(engine), asyncio.Event())
+async def running_service(name: str, engine: AsyncEngine, bootstrap_servers: str,
+                          kind: str = "") -> AsyncIterator[ServiceRuntime]:
+    """The service's process slot and outbox relay, running until the block is left. `kind`
+    numbers the slots of a service's process that runs other work apart (ProcessSlot)."""
+    runtime = ServiceRuntime(engine, await ProcessSlot.claim(engine, kind=kind), asyncio.Event())
     runtime.start(runtime.slot.keep, OutboxRelay(name=name, engine=engine, bootstrap_servers=bootstrap_servers).run)
     try:
         yield runtime

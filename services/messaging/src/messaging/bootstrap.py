@@ -1,6 +1,6 @@
 """The composition root: the API, the event consumer, the sender (a consumer of its own
-send and number-release queues), the outbox relay, the scheduler and the hourly summary
-job, over one database."""
+send and number-release queues; in its own process when SENDER_IN_OWN_PROCESS, ADR 0017),
+the outbox relay, the scheduler and the hourly summary job, over one database."""
 from __future__ import annotations
 
 import contextlib
@@ -34,7 +34,7 @@ from messaging.service_layer.summaries import Summaries
 from messaging.settings import DEFAULT_GRACE_DAYS, MessagingSettings
 from revgen_common import ExactlyOnceConsumer, OwnTransactions, Staged
 from revgen_common.clock import Clock, system_clock
-from revgen_common.service import running_service, service_app
+from revgen_common.service import ServiceRuntime, running_service, service_app
 from revgen_common.consumer import ConsumerOptions, Handlers
 from revgen_common.contracts import identity, voice, webhooks
 from revgen_common.contracts.commands import SendMessage
@@ -111,36 +111,51 @@ def build(engine: AsyncEngine, twilio: TwilioSender, ai: AIResponder, platform_n
                      lead_commands=LeadCommands(engine, clock), service=service, clock=clock)
 
 
+def inbound_consumer(messaging: Messaging, settings: MessagingSettings, slot: ProcessSlot | None = None) -> ExactlyOnceConsumer:
+    """Inbound messages, commands and other services' events. A static member named by the
+    process slot: a restarted process takes its partitions back at once (without a slot, a
+    dynamic member)."""
+    return ExactlyOnceConsumer(name="messaging", topics=GROUPS["messaging"],
+                               handlers=messaging.handlers(), engine=messaging.engine,
+                               bootstrap_servers=settings.kafka_bootstrap_servers,
+                               group_instance_id=slot.instance_id(MESSAGING_GROUP.name) if slot else None,
+                               # A batch's replies are published when it commits; its messages wait
+                               # on the assistant together, before the transaction (Staged). The fair
+                               # share, not this bound, limits calls to OpenAI: capped at its capacity,
+                               # prepares held by a hanging assistant kept every other message (and
+                               # client) from even asking, a whole deadline per round.
+                               options=ConsumerOptions(max_batch=INBOUND_POLL_RECORDS,
+                                                       max_partitions_in_flight=settings.inbound_concurrency,
+                                                       max_concurrent_preparations=settings.inbound_concurrency))
+
+
+def sender_consumer(messaging: Messaging, settings: MessagingSettings, slot: ProcessSlot | None = None) -> ExactlyOnceConsumer:
+    """Everything that calls Twilio, in a group of its own so a Twilio outage pauses only
+    that (inbound messages keep being recorded and answered; their sends wait in
+    `messaging.sends`)."""
+    return ExactlyOnceConsumer(name="messaging-sender", topics=GROUPS["messaging-sender"],
+                               handlers=messaging.twilio_handlers(), producer=SERVICE,
+                               engine=messaging.engine, bootstrap_servers=settings.kafka_bootstrap_servers,
+                               group_instance_id=slot.instance_id(MESSAGING_SENDER_GROUP.name) if slot else None,
+                               # Every partition at once; the sends of a batch go to Twilio together.
+                               options=ConsumerOptions(max_batch=SENDS_POLL_RECORDS,
+                                                       max_partitions_in_flight=sum(
+                                                           t.partitions for t in GROUPS["messaging-sender"]),
+                                                       max_concurrent_preparations=settings.send_concurrency))
+
+
 def consumers(messaging: Messaging, settings: MessagingSettings,
               slot: ProcessSlot | None = None) -> list[ExactlyOnceConsumer]:
-    """Two groups, so a Twilio outage pauses only what calls Twilio: inbound messages keep
-    being recorded and answered (their sends wait in `messaging.sends`). Static members of
-    both, named by the process slot: a restarted process takes its partitions back at once
-    (without a slot, dynamic members)."""
-    member = slot.instance_id if slot else lambda group: None
-    return [
-        ExactlyOnceConsumer(name="messaging", topics=GROUPS["messaging"],
-                            handlers=messaging.handlers(), engine=messaging.engine,
-                            bootstrap_servers=settings.kafka_bootstrap_servers,
-                            group_instance_id=member(MESSAGING_GROUP.name),
-                            # A batch's replies are published when it commits; its messages wait
-                            # on the assistant together, before the transaction (Staged). The fair
-                            # share, not this bound, limits calls to OpenAI: capped at its capacity,
-                            # prepares held by a hanging assistant kept every other message (and
-                            # client) from even asking, a whole deadline per round.
-                            options=ConsumerOptions(max_batch=INBOUND_POLL_RECORDS,
-                                                    max_partitions_in_flight=settings.inbound_concurrency,
-                                                    max_concurrent_preparations=settings.inbound_concurrency)),
-        ExactlyOnceConsumer(name="messaging-sender", topics=GROUPS["messaging-sender"], handlers=messaging.twilio_handlers(),
-                            producer=SERVICE,
-                            engine=messaging.engine, bootstrap_servers=settings.kafka_bootstrap_servers,
-                            group_instance_id=member(MESSAGING_SENDER_GROUP.name),
-                            # Every partition at once; the sends of a batch go to Twilio together.
-                            options=ConsumerOptions(max_batch=SENDS_POLL_RECORDS,
-                                                    max_partitions_in_flight=sum(
-                                                        t.partitions for t in GROUPS["messaging-sender"]),
-                                                    max_concurrent_preparations=settings.send_concurrency)),
-    ]
+    """Both groups, as one process runs them (without SENDER_IN_OWN_PROCESS)."""
+    return [inbound_consumer(messaging, settings, slot), sender_consumer(messaging, settings, slot)]
+
+
+def _twilio(settings: MessagingSettings, runtime: ServiceRuntime) -> TwilioSender:
+    twilio = TwilioSender(settings.twilio_account_sid, settings.twilio_auth_token.get_secret_value(),
+                          str(settings.twilio_api_base), str(settings.status_callback_url),
+                          Pacer(settings.sends_per_number_per_second, settings.sends_per_account_per_second))
+    runtime.close_on_stop(twilio.close)
+    return twilio
 
 
 def create_app(settings: MessagingSettings, clock: Clock = system_clock) -> FastAPI:
@@ -153,18 +168,17 @@ def create_app(settings: MessagingSettings, clock: Clock = system_clock) -> Fast
                                pool_size=settings.inbound_concurrency + settings.send_concurrency + 8)
         async with running_service("messaging", engine, settings.kafka_bootstrap_servers) as runtime:
             app.state.engine = engine
-            twilio = TwilioSender(settings.twilio_account_sid, settings.twilio_auth_token.get_secret_value(),
-                                  str(settings.twilio_api_base), str(settings.status_callback_url),
-                                  Pacer(settings.sends_per_number_per_second, settings.sends_per_account_per_second))
+            twilio = _twilio(settings, runtime)
             ai = AIResponder(settings.openai_api_key.get_secret_value(), str(settings.openai_base_url),
                              FairShare(settings.openai_concurrency), model=settings.openai_model)
-            runtime.close_on_stop(twilio.close)
             runtime.close_on_stop(ai.close)
             deadline = AnswerDeadline(settings.answer_deadline_seconds, settings.openai_try_timeout_seconds)
             messaging = build(engine, twilio, ai, settings.platform_number, clock, deadline,
                               timedelta(days=settings.past_due_grace_days))
             app.state.messaging = messaging
-            runtime.start(*(c.run for c in consumers(messaging, settings, runtime.slot)))
+            runtime.start(*(consumer.run for consumer in (
+                [inbound_consumer(messaging, settings, runtime.slot)] if settings.sender_in_own_process
+                else consumers(messaging, settings, runtime.slot))))
             runtime.every(settings.scheduler_interval_seconds, messaging.scheduler.run_once)
             runtime.every(OVERDUE_CHECK_SECONDS, messaging.service.suspend_overdue)
             runtime.every(3600, messaging.clients.release_quiet_numbers)
@@ -173,3 +187,22 @@ def create_app(settings: MessagingSettings, clock: Clock = system_clock) -> Fast
 
     return service_app("messaging", lifespan, [router, leads.router, lead_commands.router], install_error_handlers,
                        settings.messaging_api_token)
+
+
+def create_sender_app(settings: MessagingSettings, clock: Clock = system_clock) -> FastAPI:
+    """The sender group in a process of its own (`SENDER_IN_OWN_PROCESS`, ADR 0017): its
+    own event loop and core, so the inbound side's work never delays a claimed reply. Its
+    slots are numbered apart from messaging's (kind "sender"), so its static member ids stay
+    its own across restarts of either. Its API: health and metrics only."""
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        engine = create_engine(settings.messaging_database_url, pre_ping=False, pool_size=settings.send_concurrency + 4)
+        async with running_service("messaging-sender", engine, settings.kafka_bootstrap_servers, kind="sender") as runtime:
+            app.state.engine = engine
+            # The sender asks no assistant.
+            messaging = build(engine, _twilio(settings, runtime), None, settings.platform_number, clock,  # type: ignore[arg-type]
+                              grace=timedelta(days=settings.past_due_grace_days))
+            runtime.start(sender_consumer(messaging, settings, runtime.slot).run)
+            yield
+
+    return service_app("messaging-sender", lifespan, [], install_error_handlers, settings.messaging_api_token)

@@ -32,6 +32,9 @@ class MessagingSettings(ServiceSettings):
     # a send on Twilio, so throughput is about concurrency / provider latency.
     inbound_concurrency: int = Field(default=64, ge=1)
     send_concurrency: int = Field(default=64, ge=1)
+    # The sender group runs in `revgen-messaging-sender` instead of here (ADR 0017): what
+    # `./dev up` and docker-compose do. Off, this process runs both groups.
+    sender_in_own_process: bool = False
     host: str = "127.0.0.1"
     port: int = Field(default=8084, ge=0, le=65535)
     scheduler_interval_seconds: float = Field(default=1.0, gt=0)

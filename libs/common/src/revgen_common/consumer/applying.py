@@ -28,6 +28,11 @@ class BatchApplication(ConsumerState):
         while batch:
             started = time.perf_counter()
             try:
+                # A batch whose first message waits (a paced send, an assistant to ask again)
+                # applies nothing: no transaction is opened, and no inbox row rolled back, to
+                # find that out.
+                if (unready := _unready(batch[0], asyncio.get_running_loop().time())) is not None:
+                    raise MessageFailed(0, unready)
                 async with UnitOfWork(self.engine, self.producer, self.clock) as uow:
                     await self._apply_all(uow, batch)
                     self._checkpoint("before_db_commit")
@@ -69,10 +74,8 @@ class BatchApplication(ConsumerState):
             try:
                 if item.error is not None:
                     raise item.error
-                if item.not_before > now:
-                    raise NotYet(f"waiting: {item.failed or 'its backoff'}", retry_after=item.not_before - now)
-                if item.failed is not None:
-                    raise item.failed
+                if (unready := _unready(item, now)) is not None:
+                    raise unready
                 await self._handle(uow, item)
             except Exception as error:
                 raise MessageFailed(position, error) from error
@@ -92,3 +95,11 @@ class BatchApplication(ConsumerState):
             elif handler.apply is not None:
                 await handler.apply(envelope, HandlerContext(uow), item.prepared)
         self._count(item, "applied")
+
+
+def _unready(item: Received, now: float) -> Exception | None:
+    """Why `item` cannot be applied now, whatever the database holds: it is waiting, or its
+    preparation failed."""
+    if item.not_before > now:
+        return NotYet(f"waiting: {item.failed or 'its backoff'}", retry_after=item.not_before - now)
+    return item.failed

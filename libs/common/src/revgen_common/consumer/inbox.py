@@ -9,6 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from revgen_common.consumer.received import Received
+from revgen_common.db import reading
 from revgen_common.topics import ALL_TOPICS
 
 # A message can come again for as long as a topic keeps it (an operator's replay from the
@@ -46,7 +47,7 @@ async def claim(connection: AsyncConnection, consumer: str, batch: list[Received
 
 
 async def already_applied(engine: AsyncEngine, consumer: str, event_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
-    async with engine.connect() as db:
+    async with reading(engine) as db:
         return set((await db.execute(_ALREADY_APPLIED, {"consumer": consumer, "event_ids": list(event_ids)})).scalars())
 
 

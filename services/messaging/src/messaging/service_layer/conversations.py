@@ -21,6 +21,7 @@ from messaging.service_layer.sends import PLATFORM, Outgoing, enqueue
 from messaging.service_layer.service_states import ServiceStates
 from revgen_common.clock import Clock
 from revgen_common.contracts.messaging import EscalationRequested, MessageReceived
+from revgen_common.db import reading
 from revgen_common.envelope import Envelope
 from revgen_common.errors import NotYet
 from revgen_common.unit_of_work import Transaction
@@ -63,6 +64,13 @@ _NUMBER = text(f"""SELECT n.client_id, p.business_name, p.persona, p.knowledge, 
                           st.since AS service_since
                    FROM numbers n JOIN profiles p ON p.client_id = n.client_id {_SERVICE}
                    WHERE n.number = :number AND n.released_at IS NULL AND p.deleted_at IS NULL""")
+# An inbound SMS's client, and whether the sender opted out of it, in one round trip: keywords
+# and answers both need it.
+_INBOUND = text(f"""SELECT n.client_id, p.business_name, p.persona, p.knowledge, st.status AS service_status,
+                           st.since AS service_since,
+                           EXISTS (SELECT 1 FROM opt_outs o WHERE o.scope = n.client_id AND o.phone = :phone) AS opted_out
+                    FROM numbers n JOIN profiles p ON p.client_id = n.client_id {_SERVICE}
+                    WHERE n.number = :number AND n.released_at IS NULL AND p.deleted_at IS NULL""")
 _CONVERSATION = text(f"""
     SELECT n.client_id, p.persona, p.knowledge, l.id AS lead_id, COALESCE(l.do_not_contact, false) AS do_not_contact,
            EXISTS (SELECT 1 FROM opt_outs o WHERE o.scope = n.client_id AND o.phone = :phone) AS opted_out,
@@ -140,7 +148,7 @@ class Conversations:
             phone = normalize(raw["From"])
         except InvalidPhone:
             return None
-        async with self.engine.connect() as db:
+        async with reading(self.engine) as db:
             found = (await db.execute(_CONVERSATION, {"number": raw["To"], "phone": phone,
                                                       "sid": raw["MessageSid"]})).first()
             if (found is None or found.seen or found.do_not_contact or found.opted_out
@@ -178,7 +186,7 @@ class Conversations:
     async def message_received(self, message: Envelope, uow: Transaction, draft: Draft | None = None) -> None:
         raw = message.payload["raw"]
         db = uow.connection
-        client = (await db.execute(_NUMBER, {"number": raw["To"]})).first()
+        client = (await db.execute(_INBOUND, {"number": raw["To"], "phone": _phone_or_raw(raw["From"])})).first()
         if client is None:
             if raw["To"] == self.platform_number:
                 await self._keyword(uow, PLATFORM, raw, None, "RevGen", await _opted_out(uow, PLATFORM, raw["From"]))
@@ -194,10 +202,9 @@ class Conversations:
         if recorded is None:
             return  # the same MessageSid again
         _received(uow, client.client_id, lead, raw["MessageSid"])
-        opted_out = await _opted_out(uow, client.client_id, lead.phone)  # asked once: keywords and answers need it
-        if await self._keyword(uow, client.client_id, raw, lead, client.business_name, opted_out):
+        if await self._keyword(uow, client.client_id, raw, lead, client.business_name, client.opted_out):
             return
-        if lead.do_not_contact or opted_out or not self.service.served(client.service_status, client.service_since):
+        if lead.do_not_contact or client.opted_out or not self.service.served(client.service_status, client.service_since):
             return  # recorded, and not answered
         await self._answer(uow, client, lead, raw, draft, message.occurred_at)
 
@@ -250,6 +257,15 @@ class Conversations:
             "id": uuid.uuid4(), "client": client_id, "phone": phone, "name": name, "source": source,
             "number": client_number, "inbound": now if inbound else None, "now": now})).first()
         return Lead(row.id, client_id, phone, row.name, row.is_new, row.do_not_contact)
+
+
+def _phone_or_raw(raw_phone: str) -> str:
+    """The E.164 form opt-outs are kept under; an invalid number is left as it is (no lead is
+    made of it)."""
+    try:
+        return normalize(raw_phone)
+    except InvalidPhone:
+        return raw_phone
 
 
 async def _opted_out(uow: Transaction, scope: str, phone: str) -> bool:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from types import SimpleNamespace
 
 from sqlalchemy import text
@@ -88,12 +87,38 @@ _FACTS = text("""
     FROM sends s LEFT JOIN leads l ON l.id = s.lead_id LEFT JOIN profiles p ON p.client_id = s.client_id
     LEFT JOIN service_states st ON st.client_id = s.client_id
     WHERE s.id = :id FOR UPDATE OF s""")
-# D7 and D9: the month is part of the key, and the limit is checked in the same statement.
-# The month is the client's own: a New York client's December starts at 05:00 UTC.
-_RESERVE_USAGE = text("""
-    INSERT INTO usage (client_id, month, sent) VALUES (:client, :month, 1)
-    ON CONFLICT (client_id, month) DO UPDATE SET sent = usage.sent + 1 WHERE usage.sent < :limit
-    RETURNING sent""")
+# D7 and D9: the month is part of the key, and the limit is checked in the same statement,
+# which claims the send only if the month had room. The month is the client's own: a New
+# York client's December starts at 05:00 UTC.
+_RESERVE_AND_CLAIM = text("""
+    WITH reserved AS (
+        INSERT INTO usage (client_id, month, sent) VALUES (:client, :month, 1)
+        ON CONFLICT (client_id, month) DO UPDATE SET sent = usage.sent + 1 WHERE usage.sent < :limit
+        RETURNING sent)
+    UPDATE sends SET status = 'claimed', claimed_at = :now, usage_month = :month
+    WHERE id = :id AND EXISTS (SELECT 1 FROM reserved)
+    RETURNING id""")
+_CLAIM = text("UPDATE sends SET status = 'claimed', claimed_at = :now, usage_month = NULL WHERE id = :id")
+# Twilio's answer: the send's sid and status (a delivery status that came first wins), the
+# conversation's outgoing message, and the lead answered by its first one (the daily figures
+# count these), in one round trip.
+_RECORD = text("""
+    WITH sent AS (
+        UPDATE sends SET twilio_sid = :sid,
+            status = CASE WHEN delivery_rank(COALESCE(d.status, 'queued')) > delivery_rank('queued')
+                          THEN d.status ELSE 'queued' END,
+            error_code = d.error_code
+        FROM (SELECT CAST(:sid AS text) AS sid) AS x LEFT JOIN delivery_statuses d ON d.twilio_sid = x.sid
+        WHERE sends.id = :id
+        RETURNING sends.id),
+    conversation AS (
+        INSERT INTO messages (client_id, lead_id, direction, body, client_number, send_id, created_at)
+        SELECT CAST(:client AS text), CAST(:lead AS uuid), 'out', CAST(:body AS text), CAST(:number AS text),
+               CAST(:id AS uuid), CAST(:now AS timestamptz)
+        WHERE CAST(:lead AS uuid) IS NOT NULL),
+    answered AS (
+        UPDATE leads SET answered_at = :now WHERE id = CAST(:lead AS uuid) AND answered_at IS NULL)
+    SELECT count(*) FROM sent""")
 _GIVE_BACK_USAGE = text("""UPDATE usage SET sent = sent - 1 FROM sends s
                            WHERE s.id = :id AND usage.client_id = s.client_id AND usage.month = s.usage_month""")
 LEAD_FACING = frozenset({"reply", "speed_to_lead", "reminder", "follow_up", "win_back", "no_show", "other"})
@@ -150,15 +175,13 @@ class Sender:
             if not decision.allowed:
                 await self._finish(claim, row, "blocked", reason=decision.blocked_reason)
                 return None
-            month = None
             if row.client_id and row.purpose in LEAD_FACING and row.monthly_limit is not None:
-                month = local_month(now, row.timezone)
-                if await db.scalar(_RESERVE_USAGE, {"client": row.client_id, "month": month,
-                                                    "limit": row.monthly_limit}) is None:
+                if await db.scalar(_RESERVE_AND_CLAIM, {"client": row.client_id, "month": local_month(now, row.timezone),
+                                                        "limit": row.monthly_limit, "now": now, "id": row.id}) is None:
                     await self._finish(claim, row, "blocked", reason="monthly_limit")
                     return None
-            await db.execute(text("UPDATE sends SET status = 'claimed', claimed_at = :now, usage_month = :m WHERE id = :id"),
-                             {"now": now, "m": month, "id": row.id})
+            else:
+                await db.execute(_CLAIM, {"now": now, "id": row.id})
             await claim.commit()
         row.claimed_at = now
         return row, False
@@ -190,21 +213,9 @@ class Sender:
         return None
 
     async def _record(self, uow: Transaction, row, accepted: Accepted) -> None:
-        db = uow.connection
-        await db.execute(text("""
-            UPDATE sends SET twilio_sid = :sid,
-                status = CASE WHEN delivery_rank(COALESCE(d.status, 'queued')) > delivery_rank('queued')
-                              THEN d.status ELSE 'queued' END,
-                error_code = d.error_code
-            FROM (SELECT CAST(:sid AS text) AS sid) AS x LEFT JOIN delivery_statuses d ON d.twilio_sid = x.sid
-            WHERE sends.id = :id"""), {"sid": accepted.sid, "id": row.id})
-        if row.lead_id is not None:
-            now = self.clock()
-            await db.execute(text("""
-                INSERT INTO messages (client_id, lead_id, direction, body, client_number, send_id, created_at)
-                VALUES (:c, :l, 'out', :b, :n, :send, :now)"""),
-                {"c": row.client_id, "l": row.lead_id, "b": row.body, "n": row.from_number, "send": row.id, "now": now})
-            await mark_answered(uow, row.lead_id, now)
+        await uow.connection.execute(_RECORD, {
+            "sid": accepted.sid, "id": row.id, "client": row.client_id, "lead": row.lead_id, "body": row.body,
+            "number": row.from_number, "now": self.clock()})
         _outcome(uow, "MessageSent", row, twilio_sid=accepted.sid)
 
     async def _finish(self, uow: Transaction, row, status: str, reason: str) -> None:
@@ -227,12 +238,6 @@ class Sender:
             await db.execute(_GIVE_BACK_USAGE, {"id": row.id})
             await db.execute(text("""UPDATE sends SET status = 'pending', claimed_at = NULL, usage_month = NULL
                                      WHERE id = :id AND status = 'claimed'"""), {"id": row.id})
-
-
-async def mark_answered(uow: Transaction, lead_id: uuid.UUID, now: datetime) -> None:
-    """The first message a lead gets answers it (the daily figures count these)."""
-    await uow.connection.execute(text("UPDATE leads SET answered_at = :now WHERE id = :lead AND answered_at IS NULL"),
-                                 {"now": now, "lead": lead_id})
 
 
 def _outcome(uow: Transaction, type: str, row, **extra) -> None:
