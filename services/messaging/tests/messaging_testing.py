@@ -20,6 +20,8 @@ from revgen_common.unit_of_work import UnitOfWork
 
 OPENAI_KEY = "sk-test"
 PLATFORM_NUMBER = "+15005550006"
+RESEND_KEY = "re_test"
+EMAIL_FROM = "RevGen <login@revgen.example>"
 
 
 @dataclass
@@ -41,7 +43,8 @@ def service_settings(infra, engine, twilio: Fake, openai: Fake, **overrides):
         messaging_database_url=engine.url.render_as_string(hide_password=False),
         twilio_account_sid=twilio.state.account_sid, twilio_auth_token=twilio.state.auth_token,
         twilio_api_base=twilio.url, status_callback_url="https://ingress.revgen.example/webhooks/twilio/status",
-        platform_number=PLATFORM_NUMBER, openai_api_key=OPENAI_KEY, openai_base_url=openai.url, **overrides)
+        platform_number=PLATFORM_NUMBER, openai_api_key=OPENAI_KEY, openai_base_url=openai.url,
+        **{"resend_api_key": RESEND_KEY, "email_from": EMAIL_FROM, "resend_api_base": "http://127.0.0.1:9", **overrides})
 
 
 def unique_number(prefix: str = "+1212555") -> str:
@@ -105,6 +108,33 @@ async def outbox(engine, topic: str, type: str | None = None) -> list[dict]:
         rows = await db.execute(text("SELECT value FROM outbox WHERE topic = :t ORDER BY id"), {"t": topic})
         messages = [json.loads(r.value) for r in rows]
     return [m for m in messages if type is None or m["type"] == type]
+
+
+@dataclass
+class Ticks:
+    """A monotonic clock a test moves (the pacers' kind of clock)."""
+    now: float = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class EmailQueue:
+    """Plays the e-mail consumer over the outbox's `messaging.emails` rows, in order, once each."""
+
+    def __init__(self, messaging):
+        self.messaging = messaging
+        self.done = 0
+
+    async def drain(self) -> int:
+        requests = await outbox(self.messaging.engine, "messaging.emails", "EmailRequested")
+        pending, self.done = requests[self.done:], len(requests)
+        for request in pending:
+            await self.messaging.emails.send(Envelope.model_validate(request))
+        return len(pending)
 
 
 class SendQueue:

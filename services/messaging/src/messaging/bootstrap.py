@@ -1,6 +1,6 @@
 """The composition root: the API, the event consumer, the sender (a consumer of its own
-send and number-release queues), the outbox relay, the scheduler and the hourly summary
-job, over one database."""
+send and number-release queues), the e-mail sender (of its own queue), the outbox relay,
+the scheduler and the hourly summary job, over one database."""
 from __future__ import annotations
 
 import contextlib
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging import SERVICE
 from messaging.adapters.ai_responder import AIResponder
+from messaging.adapters.resend_sender import ResendSender
 from messaging.adapters.twilio_sender import TwilioSender
 from messaging.domain.answer_deadline import AnswerDeadline
 from messaging.domain.fair_share import FairShare
@@ -24,6 +25,8 @@ from messaging.service_layer.automations import Automations
 from messaging.service_layer.clients import Clients
 from messaging.service_layer.commands import Commands
 from messaging.service_layer.conversations import Conversations
+from messaging.service_layer.email_events import resend_event
+from messaging.service_layer.emails import EmailSender
 from messaging.service_layer.number_releases import NumberReleases
 from messaging.service_layer.scheduler import Scheduler
 from messaging.service_layer.sends import Sender
@@ -36,10 +39,10 @@ from revgen_common.service import running_service, service_app
 from revgen_common.consumer import ConsumerOptions, Handlers
 from revgen_common.contracts import identity, webhooks
 from revgen_common.contracts.commands import SendMessage
-from revgen_common.contracts.messaging import ReleaseNumber, SendRequested
+from revgen_common.contracts.messaging import EmailRequested, ReleaseNumber, SendRequested
 from revgen_common.db import create_engine
 from revgen_common.process_slot import ProcessSlot
-from revgen_common.topics import MESSAGING_GROUP, MESSAGING_SENDER_GROUP
+from revgen_common.topics import MESSAGING_EMAIL_GROUP, MESSAGING_GROUP, MESSAGING_SENDER_GROUP
 
 # Records per poll, across partitions (aiokafka cannot cap one partition's share). A
 # partition's batch waits on the assistant or Twilio once — its calls run together — so a
@@ -50,8 +53,11 @@ INBOUND_POLL_RECORDS = 64
 # pauses only what calls Twilio (sends and number releases). A third group for the rare
 # releases cost ~0.1 s of reply p50 at 50 SMS/s (bench/messaging_leads), so the sender's
 # group takes them too.
-GROUPS = {group.name: list(group.topics) for group in (MESSAGING_GROUP, MESSAGING_SENDER_GROUP)}
+GROUPS = {group.name: list(group.topics) for group in (MESSAGING_GROUP, MESSAGING_SENDER_GROUP, MESSAGING_EMAIL_GROUP)}
 SENDS_POLL_RECORDS = 500
+# Resend takes 2 requests/s unless raised: a small poll is plenty, and keeps a backlog's
+# e-mails on Kafka (visible as lag) rather than in a batch waiting on its turns.
+EMAILS_POLL_RECORDS = 20
 # How often past-due clients whose grace ran out are looked for (their owners told): the
 # rules read the grace themselves, so this only delays the notice.
 OVERDUE_CHECK_SECONDS = 60
@@ -71,6 +77,7 @@ class Messaging:
     lead_views: LeadViews
     service: ServiceStates
     clock: Clock
+    emails: EmailSender | None = None  # None in tests that send no e-mail
 
     def handlers(self) -> Handlers:
         """The main consumer's routes by event type."""
@@ -85,6 +92,7 @@ class Messaging:
             identity.ClientDeleted: self.clients.client_deleted,
             # Service follows billing (ADR 0012).
             **{event: self.service.billing_event for event in FOLLOWED},
+            webhooks.ResendEventReceived: resend_event,  # bounces and complaints (ADR 0013)
         }
 
     def twilio_handlers(self) -> Handlers:
@@ -92,17 +100,23 @@ class Messaging:
         return {SendRequested: OwnTransactions(self.sender.send),
                 ReleaseNumber: OwnTransactions(self.number_releases.release)}
 
+    def email_handlers(self) -> Handlers:
+        """E-mail's own group (ADR 0013): everything that calls Resend."""
+        if self.emails is None:
+            raise RuntimeError("built without a Resend sender")
+        return {EmailRequested: OwnTransactions(self.emails.send)}
+
 
 def build(engine: AsyncEngine, twilio: TwilioSender, ai: AIResponder, platform_number: str,
           clock: Clock = system_clock, deadline: AnswerDeadline = AnswerDeadline(),
-          grace: timedelta = timedelta(days=DEFAULT_GRACE_DAYS)) -> Messaging:
+          grace: timedelta = timedelta(days=DEFAULT_GRACE_DAYS), resend: ResendSender | None = None) -> Messaging:
     service = ServiceStates(engine, clock, grace)
     return Messaging(engine=engine, conversations=Conversations(engine, ai, platform_number, clock, service, deadline),
                      commands=Commands(platform_number), sender=Sender(engine, twilio, clock, service),
                      clients=Clients(engine, clock), scheduler=Scheduler(engine, clock),
                      automations=Automations(engine, clock), summaries=Summaries(engine, platform_number, clock),
                      number_releases=NumberReleases(twilio), lead_views=LeadViews(engine), service=service,
-                     clock=clock)
+                     clock=clock, emails=EmailSender(engine, resend, clock, service) if resend else None)
 
 
 def consumers(messaging: Messaging, settings: MessagingSettings,
@@ -134,7 +148,18 @@ def consumers(messaging: Messaging, settings: MessagingSettings,
                                                     max_partitions_in_flight=sum(
                                                         t.partitions for t in GROUPS["messaging-sender"]),
                                                     max_concurrent_preparations=settings.send_concurrency)),
+        *([email_consumer(messaging, settings, member(MESSAGING_EMAIL_GROUP.name))] if messaging.emails else []),
     ]
+
+
+def email_consumer(messaging: Messaging, settings: MessagingSettings, member: str | None) -> ExactlyOnceConsumer:
+    """Its own group, so Resend's pace and outages hold up only e-mails (ADR 0013)."""
+    return ExactlyOnceConsumer(name=MESSAGING_EMAIL_GROUP.name, topics=GROUPS[MESSAGING_EMAIL_GROUP.name],
+                               handlers=messaging.email_handlers(), producer=SERVICE, engine=messaging.engine,
+                               bootstrap_servers=settings.kafka_bootstrap_servers, group_instance_id=member,
+                               options=ConsumerOptions(max_batch=EMAILS_POLL_RECORDS,
+                                                       max_partitions_in_flight=MESSAGING_EMAIL_GROUP.topics[0].partitions,
+                                                       max_concurrent_preparations=EMAILS_POLL_RECORDS))
 
 
 def create_app(settings: MessagingSettings, clock: Clock = system_clock) -> FastAPI:
@@ -152,11 +177,15 @@ def create_app(settings: MessagingSettings, clock: Clock = system_clock) -> Fast
                                   Pacer(settings.sends_per_number_per_second, settings.sends_per_account_per_second))
             ai = AIResponder(settings.openai_api_key.get_secret_value(), str(settings.openai_base_url),
                              FairShare(settings.openai_concurrency), model=settings.openai_model)
+            resend = ResendSender(settings.resend_api_key.get_secret_value(), str(settings.resend_api_base),
+                                  settings.email_from,
+                                  Pacer(settings.resend_requests_per_second, settings.resend_requests_per_second))
             runtime.close_on_stop(twilio.close)
+            runtime.close_on_stop(resend.close)
             runtime.close_on_stop(ai.close)
             deadline = AnswerDeadline(settings.answer_deadline_seconds, settings.openai_try_timeout_seconds)
             messaging = build(engine, twilio, ai, settings.platform_number, clock, deadline,
-                              timedelta(days=settings.past_due_grace_days))
+                              timedelta(days=settings.past_due_grace_days), resend)
             app.state.messaging = messaging
             runtime.start(*(c.run for c in consumers(messaging, settings, runtime.slot)))
             runtime.every(settings.scheduler_interval_seconds, messaging.scheduler.run_once)

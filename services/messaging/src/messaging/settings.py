@@ -32,6 +32,12 @@ class MessagingSettings(ServiceSettings):
     # a send on Twilio, so throughput is about concurrency / provider latency.
     inbound_concurrency: int = Field(default=64, ge=1)
     send_concurrency: int = Field(default=64, ge=1)
+    # E-mail (ADR 0013): the official SDK, aimed at a fake through RESEND_API_BASE.
+    resend_api_key: Secret
+    resend_api_base: AnyHttpUrl = AnyHttpUrl("https://api.resend.com")
+    email_from: Required  # "RevGen <login@example.com>", on a domain verified at Resend
+    # Resend's per-team limit (2/s unless raised): e-mails wait their turn rather than draw 429s.
+    resend_requests_per_second: float = Field(default=2.0, gt=0)
     host: str = "127.0.0.1"
     port: int = Field(default=8084, ge=0, le=65535)
     scheduler_interval_seconds: float = Field(default=1.0, gt=0)
