@@ -27,7 +27,8 @@ SERVICES: list[Service] = [
         name="ingress",
         command=[sys.executable, "-m", "ingress.main"],
         migrate_command=[sys.executable, "-m", "ingress.migrate"],
-        local_secrets=("STRIPE_WEBHOOK_SECRET", "TWILIO_AUTH_TOKEN", "FORM_WEBHOOK_SECRET"),
+        # RESEND_WEBHOOK_SECRET: hex is base64 too, so svix takes the generated one as it is.
+        local_secrets=("STRIPE_WEBHOOK_SECRET", "TWILIO_AUTH_TOKEN", "FORM_WEBHOOK_SECRET", "RESEND_WEBHOOK_SECRET"),
         local_env={"PUBLIC_BASE_URL": "http://127.0.0.1:8080", "PORT": "8080"},
     ),
     Service(
@@ -52,7 +53,7 @@ SERVICES: list[Service] = [
         migrate_command=[sys.executable, "-m", "messaging.migrate"],
         local_secrets=("MESSAGING_API_TOKEN",),
         local_env={"PORT": "8084", "STATUS_CALLBACK_URL": "http://127.0.0.1:8080/webhooks/twilio/status",
-                   "PLATFORM_NUMBER": "+15005550006"},
+                   "PLATFORM_NUMBER": "+15005550006", "EMAIL_FROM": "RevGen <login@revgen.localhost>"},
     ),
     Service(
         name="billing",
@@ -110,5 +111,12 @@ FAKES: list[LocalFake] = [
         command=[sys.executable, "-m", "revgen_fakes.openai", "--port", "12113"],
         real_if_set="OPENAI_API_KEY",
         env={"OPENAI_BASE_URL": "http://127.0.0.1:12113/v1", "OPENAI_API_KEY": "sk-revgen-local-fake"},
+    ),
+    # What it sent (login codes): GET http://127.0.0.1:12114/_fake/emails
+    LocalFake(
+        name="resend",
+        command=[sys.executable, "-m", "revgen_fakes.resend", "--port", "12114"],
+        real_if_set="RESEND_API_KEY",
+        env={"RESEND_API_BASE": "http://127.0.0.1:12114", "RESEND_API_KEY": "re_revgen_local_fake"},
     ),
 ]
