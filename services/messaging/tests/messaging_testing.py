@@ -122,34 +122,34 @@ class Ticks:
         self.now += seconds
 
 
-class EmailQueue:
-    """Plays the e-mail consumer over the outbox's `messaging.emails` rows, in order, once each."""
+class QueuePlayer:
+    """Plays a consumer over one of messaging's own queues (its outbox rows), in order, once each."""
 
-    def __init__(self, messaging):
+    def __init__(self, messaging, topic: str, type: str, run):
         self.messaging = messaging
+        self.topic, self.type, self.run = topic, type, run
         self.done = 0
 
     async def drain(self) -> int:
-        requests = await outbox(self.messaging.engine, "messaging.emails", "EmailRequested")
+        requests = await outbox(self.messaging.engine, self.topic, self.type)
         pending, self.done = requests[self.done:], len(requests)
         for request in pending:
-            await self.messaging.emails.send(Envelope.model_validate(request))
+            await self.run(Envelope.model_validate(request))
         return len(pending)
 
 
-class SendQueue:
-    """Plays the sender consumer over the outbox's `messaging.sends` rows, in order, once each."""
+class SendQueue(QueuePlayer):
+    """The sender over `messaging.sends`."""
 
     def __init__(self, messaging):
-        self.messaging = messaging
-        self.done = 0
+        super().__init__(messaging, "messaging.sends", "SendRequested", messaging.sender.send)
 
-    async def drain(self) -> int:
-        requests = await outbox(self.messaging.engine, "messaging.sends", "SendRequested")
-        pending, self.done = requests[self.done:], len(requests)
-        for request in pending:
-            await self.messaging.sender.send(Envelope.model_validate(request))
-        return len(pending)
+
+class EmailQueue(QueuePlayer):
+    """The e-mail sender over `messaging.emails`."""
+
+    def __init__(self, messaging):
+        super().__init__(messaging, "messaging.emails", "EmailRequested", messaging.emails.send)
 
 
 async def scalar(engine, sql: str, **params):

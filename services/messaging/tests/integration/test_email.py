@@ -130,9 +130,7 @@ async def test_a_bounce_or_complaint_suppresses_the_address_once_and_a_later_ema
     assert (suppressed["address"], suppressed["reason"], suppressed["email_id"]) == ("ada@example.com", reason, sent.id)
     assert await scalar(emailing.engine, "SELECT status FROM email_sends") == reason
     await command(emailing, "ADA@example.com", purpose="alert", subject="A dispute opened")
-    queue = EmailQueue(emailing)
-    queue.done = 1
-    await queue.drain()
+    await EmailQueue(emailing).drain()  # the first again (sent: nothing happens), then the second
     assert len(resend.state.emails) == 1
     [blocked] = await events(emailing, "MessageBlocked")
     assert (blocked["to"], blocked["reason"], blocked["purpose"]) == ("ada@example.com", "suppressed", "alert")
