@@ -104,6 +104,7 @@ def test_its_webhooks_verify_with_the_svix_package_and_a_changed_byte_does_not()
     Webhook(state.webhook_secret).verify(body, headers)
     with pytest.raises(WebhookVerificationError):
         Webhook(state.webhook_secret).verify(body.replace(b"bounced", b"bouncex"), headers)
+    # wall clock: svix checks the signed timestamp against the system clock
     stale, stale_headers = state.webhook(sent, "email.delivered", at=datetime.now(UTC) - timedelta(minutes=10))
     with pytest.raises(WebhookVerificationError):
         Webhook(state.webhook_secret).verify(stale, stale_headers)

@@ -3,7 +3,6 @@ under the send's id as its Idempotency-Key, paced to the account's limit and hel
 Retry-After; a refusal is recorded and said; a bounce or complaint suppresses the address."""
 import json
 import uuid
-from datetime import UTC, datetime
 
 import pytest
 
@@ -34,11 +33,11 @@ async def events(messaging, type: str) -> list[dict]:
     return [m["payload"] for m in await outbox(messaging.engine, "messaging.events", type)]
 
 
-def webhook(resend, email, type: str, **options) -> Envelope:
-    """What ingress publishes for Resend's webhook about `email` (a fresh envelope each time,
-    as if its dedup had been bypassed: the handler must absorb copies itself)."""
-    body, headers = resend.state.webhook(email, type, **options)
-    event = ResendEventReceived(provider_id=headers["svix-id"], received_at=datetime.now(UTC),
+def webhook(resend, clock, email, type: str, **options) -> Envelope:
+    """What ingress publishes for Resend's webhook about `email`, received now (a fresh envelope
+    each time, as if its dedup had been bypassed: the handler must absorb copies itself)."""
+    body, headers = resend.state.webhook(email, type, at=clock.now, **options)
+    event = ResendEventReceived(provider_id=headers["svix-id"], received_at=clock.now,
                                 raw=json.loads(body), resend_type=type)
     return Envelope.of(event, "ingress")
 
@@ -119,12 +118,12 @@ async def test_an_address_resend_refuses_is_recorded_as_failed_and_said_once_wit
 
 @pytest.mark.parametrize(("type", "reason"), [("email.bounced", "bounced"), ("email.complained", "complained")])
 async def test_a_bounce_or_complaint_suppresses_the_address_once_and_a_later_email_to_it_is_blocked(
-        emailing, resend, type, reason):
+        emailing, resend, clock, type, reason):
     await command(emailing, "ada@example.com")
     await EmailQueue(emailing).drain()
     [sent] = resend.state.emails
     for _ in range(2):  # two copies of the webhook
-        await apply(emailing.engine, resend_event, webhook(resend, sent, type))
+        await apply(emailing.engine, resend_event, webhook(resend, clock, sent, type))
 
     [suppressed] = await events(emailing, "EmailAddressSuppressed")
     assert (suppressed["address"], suppressed["reason"], suppressed["email_id"]) == ("ada@example.com", reason, sent.id)
@@ -136,14 +135,14 @@ async def test_a_bounce_or_complaint_suppresses_the_address_once_and_a_later_ema
     assert (blocked["to"], blocked["reason"], blocked["purpose"]) == ("ada@example.com", "suppressed", "alert")
 
 
-async def test_a_transient_bounce_suppresses_nothing_and_a_delivery_never_hides_a_bounce(emailing, resend):
+async def test_a_transient_bounce_suppresses_nothing_and_a_delivery_never_hides_a_bounce(emailing, resend, clock):
     await command(emailing, "ada@example.com")
     await EmailQueue(emailing).drain()
     [sent] = resend.state.emails
-    await apply(emailing.engine, resend_event, webhook(resend, sent, "email.bounced", bounce_type="Transient"))
+    await apply(emailing.engine, resend_event, webhook(resend, clock, sent, "email.bounced", bounce_type="Transient"))
     assert await scalar(emailing.engine, "SELECT count(*) FROM email_suppressions") == 0
-    await apply(emailing.engine, resend_event, webhook(resend, sent, "email.bounced"))
-    await apply(emailing.engine, resend_event, webhook(resend, sent, "email.delivered"))  # late, out of order
+    await apply(emailing.engine, resend_event, webhook(resend, clock, sent, "email.bounced"))
+    await apply(emailing.engine, resend_event, webhook(resend, clock, sent, "email.delivered"))  # late, out of order
     assert await scalar(emailing.engine, "SELECT status FROM email_sends") == "bounced"
 
 

@@ -87,8 +87,9 @@ class ResendState:
 
     def accept(self, api_key: str, body: dict, idempotency_key: str | None) -> SentEmail:
         to = body["to"] if isinstance(body["to"], list) else [body["to"]]
+        created = datetime.now(UTC)  # wall clock: Resend stamps an e-mail with its own time, not the caller's
         email = SentEmail(str(uuid.uuid4()), api_key, body["from"], tuple(to), body["subject"], body.get("text"),
-                          body.get("html"), datetime.now(UTC), idempotency_key)
+                          body.get("html"), created, idempotency_key)
         self.emails.append(email)
         return email
 
@@ -96,6 +97,7 @@ class ResendState:
                 svix_id: str | None = None, at: datetime | None = None) -> tuple[bytes, dict[str, str]]:
         """The body and svix headers Resend would POST about `email` (`email.delivered`,
         `email.bounced`, `email.complained`, …), signed with `webhook_secret`."""
+        # wall clock: svix's verifier checks the signed timestamp against the system clock
         at = at or datetime.now(UTC)
         data: dict = {"email_id": email.id, "from": email.from_, "to": list(email.to), "subject": email.subject,
                       "created_at": email.created_at.isoformat()}
