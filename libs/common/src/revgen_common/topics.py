@@ -63,7 +63,7 @@ MESSAGING_SENDS = TopicSpec("messaging.sends", key="recipient number", partition
 # Messaging's own queue of numbers to release at Twilio: rare, and apart from the events so
 # their consumer does not read (and record) every other event to find them.
 MESSAGING_NUMBER_RELEASES = TopicSpec("messaging.number-releases", key="phone number", partitions=3)
-# Messaging's own queue of e-mails (ADR 0013): apart from the SMS sends, so a Resend outage or
+# Messaging's own queue of e-mails (ADR 0018): apart from the SMS sends, so a Resend outage or
 # its 2 requests/s never hold up a text, nor Twilio an e-mail.
 MESSAGING_EMAILS = TopicSpec("messaging.emails", key="recipient address", partitions=6)
 # Dead letters wait for an operator: kept long, keyed by the consumer that gave up.
@@ -124,7 +124,7 @@ MESSAGING_GROUP = ConsumerGroup("messaging", "messaging", (TWILIO_MESSAGES, TWIL
 MESSAGING_SENDER_GROUP = ConsumerGroup("messaging-sender", "messaging", (MESSAGING_SENDS, MESSAGING_NUMBER_RELEASES),
                                        ("SendRequested", "ReleaseNumber"))
 
-# E-mail's own group (ADR 0013): Resend's pace and outages pause only e-mails.
+# E-mail's own group (ADR 0018): Resend's pace and outages pause only e-mails.
 MESSAGING_EMAIL_GROUP = ConsumerGroup("messaging-email", "messaging", (MESSAGING_EMAILS,), ("EmailRequested",))
 
 CONSUMER_GROUPS: tuple[ConsumerGroup, ...] = (BILLING_GROUP, ESCALATION_GROUP, MESSAGING_GROUP, MESSAGING_SENDER_GROUP,

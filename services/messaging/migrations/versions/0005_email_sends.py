@@ -1,4 +1,4 @@
-"""E-mail (ADR 0013): `email_sends`, one row per e-mail to send, unique by what caused it,
+"""E-mail (ADR 0018): `email_sends`, one row per e-mail to send, unique by what caused it,
 its Resend id once accepted and the furthest state Resend reported; `email_suppressions`,
 the addresses that bounced for good or complained, which get nothing more.
 

@@ -92,7 +92,7 @@ class Messaging:
             identity.ClientDeleted: self.clients.client_deleted,
             # Service follows billing (ADR 0012).
             **{event: self.service.billing_event for event in FOLLOWED},
-            webhooks.ResendEventReceived: resend_event,  # bounces and complaints (ADR 0013)
+            webhooks.ResendEventReceived: resend_event,  # bounces and complaints (ADR 0018)
         }
 
     def twilio_handlers(self) -> Handlers:
@@ -101,7 +101,7 @@ class Messaging:
                 ReleaseNumber: OwnTransactions(self.number_releases.release)}
 
     def email_handlers(self) -> Handlers:
-        """E-mail's own group (ADR 0013): everything that calls Resend."""
+        """E-mail's own group (ADR 0018): everything that calls Resend."""
         if self.emails is None:
             raise RuntimeError("built without a Resend sender")
         return {EmailRequested: OwnTransactions(self.emails.send)}
@@ -153,7 +153,7 @@ def consumers(messaging: Messaging, settings: MessagingSettings,
 
 
 def email_consumer(messaging: Messaging, settings: MessagingSettings, member: str | None) -> ExactlyOnceConsumer:
-    """Its own group, so Resend's pace and outages hold up only e-mails (ADR 0013)."""
+    """Its own group, so Resend's pace and outages hold up only e-mails (ADR 0018)."""
     return ExactlyOnceConsumer(name=MESSAGING_EMAIL_GROUP.name, topics=GROUPS[MESSAGING_EMAIL_GROUP.name],
                                handlers=messaging.email_handlers(), producer=SERVICE, engine=messaging.engine,
                                bootstrap_servers=settings.kafka_bootstrap_servers, group_instance_id=member,

@@ -32,7 +32,7 @@ class MessagingSettings(ServiceSettings):
     # a send on Twilio, so throughput is about concurrency / provider latency.
     inbound_concurrency: int = Field(default=64, ge=1)
     send_concurrency: int = Field(default=64, ge=1)
-    # E-mail (ADR 0013): the official SDK, aimed at a fake through RESEND_API_BASE.
+    # E-mail (ADR 0018): the official SDK, aimed at a fake through RESEND_API_BASE.
     resend_api_key: Secret
     resend_api_base: AnyHttpUrl = AnyHttpUrl("https://api.resend.com")
     email_from: Required  # "RevGen <login@example.com>", on a domain verified at Resend

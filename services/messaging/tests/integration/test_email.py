@@ -1,4 +1,4 @@
-"""E-mail beside SMS (ADR 0013): a SendMessage to an address goes out once through Resend,
+"""E-mail beside SMS (ADR 0018): a SendMessage to an address goes out once through Resend,
 under the send's id as its Idempotency-Key, paced to the account's limit and held by a 429's
 Retry-After; a refusal is recorded and said; a bounce or complaint suppresses the address."""
 import json

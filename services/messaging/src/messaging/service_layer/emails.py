@@ -1,4 +1,4 @@
-"""E-mail, beside SMS (ADR 0013): a `SendMessage` to an address is queued once per command in
+"""E-mail, beside SMS (ADR 0018): a `SendMessage` to an address is queued once per command in
 `email_sends` and on `messaging.emails`; its own consumer decides (suppressed address,
 suspended client), claims, and sends through Resend with the send's id as the
 Idempotency-Key, so a retry after a lost answer is the same e-mail, never a second one."""
