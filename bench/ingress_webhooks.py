@@ -213,6 +213,7 @@ async def start_ingress(infra, workers: int) -> tuple[subprocess.Popen, int]:
     port = free_port()
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": infra.bootstrap_servers, "INGRESS_DATABASE_URL": database,
            "STRIPE_WEBHOOK_SECRET": STRIPE_SECRET, "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "FORM_WEBHOOK_SECRET": "bench",
+           "RESEND_WEBHOOK_SECRET": "whsec_YmVuY2gtcmVzZW5kLXNlY3JldA==",
            "PUBLIC_BASE_URL": PUBLIC_URL, "PORT": str(port), "HOST": "127.0.0.1", "LOG_LEVEL": "WARNING",
            "INGRESS_WORKERS": str(workers)}
     server = subprocess.Popen([sys.executable, "-m", "ingress.main"], env=env)

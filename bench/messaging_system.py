@@ -194,7 +194,8 @@ class System:
                 "ingress.main", self.ingress_port,
                 {"KAFKA_BOOTSTRAP_SERVERS": self.infra.bootstrap_servers, "INGRESS_DATABASE_URL": self.ingress_url,
                  "STRIPE_WEBHOOK_SECRET": "whsec_bench_4f1a9c", "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
-                 "FORM_WEBHOOK_SECRET": "bench-form-secret", "PUBLIC_BASE_URL": PUBLIC_URL, "INGRESS_WORKERS": "1"})
+                 "FORM_WEBHOOK_SECRET": "bench-form-secret", "RESEND_WEBHOOK_SECRET": "whsec_YmVuY2gtcmVzZW5kLXNlY3JldA==",
+                 "PUBLIC_BASE_URL": PUBLIC_URL, "INGRESS_WORKERS": "1"})
             self.messaging_port = free_port()
             try:  # ingress is stopped even when messaging never becomes ready
                 await self.start_messaging()
@@ -217,6 +218,7 @@ class System:
         return {"KAFKA_BOOTSTRAP_SERVERS": self.infra.bootstrap_servers, "MESSAGING_DATABASE_URL": self.messaging_url,
                 "TWILIO_ACCOUNT_SID": self.twilio.account_sid, "TWILIO_AUTH_TOKEN": self.twilio.auth_token,
                 "PLATFORM_NUMBER": "+15005550006", "OPENAI_API_KEY": "sk-bench", "MESSAGING_API_TOKEN": API_TOKEN,
+                "RESEND_API_KEY": "re_bench", "RESEND_API_BASE": "http://127.0.0.1:9", "EMAIL_FROM": "RevGen <b@bench.example>",
                 "SENDER_IN_OWN_PROCESS": str(self.sender_in_own_process).lower(), **self.env}
 
     def kill_messaging(self) -> None:

@@ -1,5 +1,6 @@
 """The whole system in one process: ingress, messaging, billing, identity and escalation served on free ports
-over fresh databases, the Twilio, Stripe and OpenAI fakes, and a Kafka broker of its own,
+over fresh databases (the gateway too, for the tests that log in), the Twilio, Stripe, OpenAI
+and Resend fakes, and a Kafka broker of its own,
 so "replay from the earliest offset" means this test's traffic and nothing else."""
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from escalation.settings import EscalationSettings
 from identity.bootstrap import create_app as identity_app
 from identity.migrate import upgrade_database as upgrade_identity
 from identity.settings import IdentitySettings
+from gateway.bootstrap import create_app as gateway_app
 from ingress.bootstrap import create_app as ingress_app
 from ingress.migrate import upgrade_database as upgrade_ingress
 from ingress.settings import IngressSettings
@@ -41,6 +43,7 @@ from revgen_devstack import free_port
 from revgen_devstack.kafka_broker import KafkaBroker
 from revgen_devstack.testing import serve_app
 from revgen_fakes import openai as openai_fake
+from revgen_fakes import resend as resend_fake
 from revgen_fakes import stripe as stripe_fake
 from revgen_fakes import twilio as twilio_fake
 from revgen_fakes.twilio.webhooks import inbound_sms_request
@@ -54,6 +57,7 @@ STRIPE_WEBHOOK_SECRET = "whsec_e2e_6a1c9e4b7d3f5a0c2e8b8d2f"
 OPENAI_KEY = "sk-e2e"
 PLATFORM_NUMBER = "+15005550006"
 CLAIM_BASE_URL = "https://app.revgen.example"  # the gateway, whose /claim/{token} page the links open
+RESEND_KEY = "re_e2e"
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +76,7 @@ class System:
     stripe: Any
     openai: Any
     settings: dict[str, Any]
+    resend: Any = None
     stripe_events: list[dict] = field(default_factory=list)
     clients: dict[str, Any] = field(default_factory=dict)  # service -> httpx client while it runs
 
@@ -121,21 +126,24 @@ async def system(own_kafka, migrated_database):
     stripe_state = stripe_fake.StripeState()
     openai_state = openai_fake.OpenAIState(api_keys={OPENAI_KEY})
     openai_state.responder = lambda messages: "Happy to help! When suits you?"
+    resend_state = resend_fake.ResendState(api_keys={RESEND_KEY})
     ports = {name: free_port() for name in ("ingress", "messaging", "billing", "identity", "escalation", "twilio",
-                                            "stripe", "openai")}
+                                            "stripe", "openai", "resend")}
     ingress_url = f"http://127.0.0.1:{ports['ingress']}"
     settings = {
         "ingress": IngressSettings(
             kafka_bootstrap_servers=own_kafka, ingress_database_url=urls["ingress"], public_base_url=ingress_url,
             port=ports["ingress"], stripe_webhook_secret=STRIPE_WEBHOOK_SECRET,
-            twilio_auth_token=twilio_state.auth_token, form_webhook_secret="form-e2e-3c9e1a7f5b2d8c4e6a0f"),
+            twilio_auth_token=twilio_state.auth_token, form_webhook_secret="form-e2e-3c9e1a7f5b2d8c4e6a0f",
+            resend_webhook_secret=resend_state.webhook_secret),
         "messaging": MessagingSettings(
             kafka_bootstrap_servers=own_kafka, messaging_database_url=urls["messaging"], port=ports["messaging"],
             twilio_account_sid=twilio_state.account_sid, twilio_auth_token=twilio_state.auth_token,
             twilio_api_base=f"http://127.0.0.1:{ports['twilio']}",
             status_callback_url=f"{ingress_url}/webhooks/twilio/status", platform_number=PLATFORM_NUMBER,
             openai_api_key=OPENAI_KEY, openai_base_url=f"http://127.0.0.1:{ports['openai']}/v1",
-            sends_per_number_per_second=50, messaging_api_token=TEST_API_TOKEN),
+            sends_per_number_per_second=50, messaging_api_token=TEST_API_TOKEN, resend_api_key=RESEND_KEY,
+            resend_api_base=f"http://127.0.0.1:{ports['resend']}", email_from="RevGen <login@revgen.example>"),
         "billing": BillingSettings(
             kafka_bootstrap_servers=own_kafka, billing_database_url=urls["billing"], port=ports["billing"],
             stripe_api_key=STRIPE_KEY, stripe_api_base=f"http://127.0.0.1:{ports['stripe']}",
@@ -147,19 +155,21 @@ async def system(own_kafka, migrated_database):
             kafka_bootstrap_servers=own_kafka, escalation_database_url=urls["escalation"], port=ports["escalation"],
             escalation_api_token=TEST_API_TOKEN, claim_base_url=CLAIM_BASE_URL),
     }
-    found = System(own_kafka, urls, ingress_url, twilio_state, stripe_state, openai_state, settings)
+    found = System(own_kafka, urls, ingress_url, twilio_state, stripe_state, openai_state, settings, resend_state)
     stripe_state.subscribe(found.stripe_events.append)
     async with contextlib.AsyncExitStack() as stack:
         await stack.enter_async_context(serve_app(twilio_fake.faulty_app(twilio_state), ports["twilio"]))
         await stack.enter_async_context(serve_app(stripe_fake.faulty_app(stripe_state), ports["stripe"]))
         await stack.enter_async_context(serve_app(openai_fake.faulty_app(openai_state), ports["openai"]))
+        await stack.enter_async_context(serve_app(resend_fake.faulty_app(resend_state), ports["resend"]))
         found.clients["ingress"] = await stack.enter_async_context(
             serve_app(ingress_app(settings["ingress"]), ports["ingress"]))
         yield found
     await twilio_state.aclose()
 
 
-APPS = {"messaging": messaging_app, "billing": billing_app, "identity": identity_app, "escalation": escalation_app}
+APPS = {"messaging": messaging_app, "billing": billing_app, "identity": identity_app, "escalation": escalation_app,
+        "gateway": gateway_app}
 
 
 @contextlib.asynccontextmanager

@@ -13,10 +13,8 @@ to escalation's API as the gateway does for `/claim/{token}`.
 (3) A dispute opened at Stripe reaches the people who answer for the client's billing, once
 each, by the channel they have: Stripe's webhook through ingress (delivered three times, as
 Stripe does when it does not hear our answer) to billing, billing's DisputeOpened to
-identity, identity's SendMessage commands to messaging. The e-mail is asserted where it
-leaves identity's hands: the SendMessage addressed to the e-mail on `messaging.commands`.
-E-mail delivery (Resend, in messaging) is being built beside this change; once it is merged,
-this test should follow the e-mail to the Resend fake."""
+identity, identity's SendMessage commands to messaging, which texts one owner at the Twilio
+fake and e-mails the other at the Resend fake (its e-mail channel, ADR 0018)."""
 from __future__ import annotations
 
 import re
@@ -25,11 +23,10 @@ import uuid
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from identity.service_layer.tenants import Tenants
-from revgen_common.envelope import Envelope
-from revgen_common.topics import (BILLING_GROUP, ESCALATION_GROUP, IDENTITY_EVENTS, IDENTITY_GROUP, MESSAGING_COMMANDS,
-                                  MESSAGING_GROUP, MESSAGING_SENDER_GROUP)
+from revgen_common.topics import (BILLING_GROUP, ESCALATION_GROUP, IDENTITY_EVENTS, IDENTITY_GROUP,
+                                  MESSAGING_EMAIL_GROUP, MESSAGING_GROUP, MESSAGING_SENDER_GROUP)
 from tests.e2e.conftest import CLAIM_BASE_URL, System, serving
-from tests.support.kafka_io import group_caught_up, read_all
+from tests.support.kafka_io import group_caught_up
 from tests.support.running import eventually
 
 LEAD = "+16465550501"
@@ -86,14 +83,14 @@ async def test_a_dispute_delivered_three_times_tells_the_owners_once_by_sms_and_
         opened = await system.deliver_stripe_events(times=3)
         assert [e["type"] for e in opened] == ["charge.dispute.created"]
         await eventually(lambda: texted(system, AGENCY_OWNER), timeout=60, interval=0.5)
-        await eventually(lambda: emails_commanded(system), timeout=60, interval=0.5)
-        await eventually(lambda: system.caught_up(BILLING_GROUP, IDENTITY_GROUP, MESSAGING_GROUP, MESSAGING_SENDER_GROUP),
-                         timeout=60, interval=1.0)
+        await eventually(lambda: emailed(system, CLIENT_OWNER), timeout=60, interval=0.5)
+        await eventually(lambda: system.caught_up(BILLING_GROUP, IDENTITY_GROUP, MESSAGING_GROUP, MESSAGING_SENDER_GROUP,
+                                                  MESSAGING_EMAIL_GROUP), timeout=60, interval=1.0)
 
     [sms] = system.twilio.sent_to(AGENCY_OWNER)
     assert "disputed" in sms.body and "99.00 USD" in sms.body and "Ace Plumbing" in sms.body
-    [email] = await emails_commanded(system)
-    assert email["subject"] == "Payment disputed for Ace Plumbing" and email["purpose"] == "alert"
+    [email] = system.resend.sent_to(CLIENT_OWNER)  # through messaging's e-mail channel, at the Resend fake
+    assert email.subject == "Payment disputed for Ace Plumbing" and "99.00 USD" in email.text
     assert system.twilio.sent_to(CLIENT_OWNER) == []
 
 
@@ -120,8 +117,5 @@ def links_to(system: System, phone: str) -> list[str]:
     return [m.group(1) for sms in system.twilio.sent_to(phone) if (m := LINK.search(sms.body))]
 
 
-async def emails_commanded(system: System) -> list[dict]:
-    """The SendMessage payloads addressed to the client owner's e-mail on messaging.commands."""
-    records = await read_all(system.bootstrap_servers, MESSAGING_COMMANDS.name, idle_seconds=0.3)
-    payloads = [Envelope.from_bytes(r.value).payload for r in records]
-    return [p for p in payloads if p["to"] == CLIENT_OWNER]
+async def emailed(system: System, address: str) -> list:
+    return system.resend.sent_to(address)

@@ -43,3 +43,11 @@ def test_the_gateway_reaches_each_service_on_the_port_that_service_listens_on():
     for name in ("identity", "billing", "messaging", "escalation"):
         assert gateway[f"{name.upper()}_URL"] == f"http://127.0.0.1:{ports[name]}"
     assert gateway["GATEWAY_PUBLIC_URL"].endswith(":" + ports["gateway"])
+
+
+def test_no_two_processes_up_runs_listen_on_the_same_port():
+    """Two branches once gave voice and messaging's sender 8086, and the ElevenLabs and Resend
+    fakes 12114, on the same day: the second process would fail to bind under `./dev up`."""
+    ports = [s.local_env["PORT"] for s in SERVICES if "PORT" in s.local_env]
+    ports += [fake.command[fake.command.index("--port") + 1] for fake in FAKES]
+    assert len(ports) == len(set(ports)), sorted(ports)

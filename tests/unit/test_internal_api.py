@@ -38,7 +38,8 @@ def apps():
         "messaging": (messaging_app(MessagingSettings(
             **COMMON, messaging_database_url=DB, twilio_account_sid="AC123", twilio_auth_token="tok-0123456789",
             status_callback_url="https://x.example/s", platform_number="+15005550006", openai_api_key="sk-abc123",
-            messaging_api_token=TOKEN)), "PUT", "/clients/c1/profile"),
+            messaging_api_token=TOKEN, resend_api_key="re_abc123", email_from="RevGen <login@x.example>")),
+            "PUT", "/clients/c1/profile"),
         "escalation": (escalation_app(EscalationSettings(**COMMON, escalation_database_url=DB,
                                                          claim_base_url="https://x.example", escalation_api_token=TOKEN)),
                        "POST", "/claim/some-token"),

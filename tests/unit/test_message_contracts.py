@@ -29,8 +29,10 @@ from gateway.adapters.live_events import LiveFeed
 from gateway.service_layer.decision_cache import DecisionCache
 from gateway.service_layer.live import Hub
 from identity.service_layer import alerts as identity_alerts
+from messaging.adapters.resend_sender import ResendSender
+from messaging.domain.pacing import Pacer
 from revgen_common.topics import (ALL_TOPICS, BILLING_GROUP, ESCALATION_GROUP, FOLLOWERS, IDENTITY_GROUP,
-                                  MESSAGING_GROUP, MESSAGING_SENDER_GROUP, VOICE_GROUP)
+                                  MESSAGING_EMAIL_GROUP, MESSAGING_GROUP, MESSAGING_SENDER_GROUP, VOICE_GROUP)
 from revgen_common.unit_of_work import UnitOfWork
 from voice.service_layer.read_model import handlers as voice_handlers
 
@@ -101,13 +103,14 @@ def test_a_form_submission_is_keyed_and_attributed_to_its_client():
 
 def _handler_tables():
     engine = create_async_engine("postgresql+asyncpg://nobody@localhost/nothing")  # never connected
-    service = messaging.bootstrap.build(engine, None, None, "+15550000000")
+    resend = ResendSender("re_never_used", "http://127.0.0.1:9", "RevGen <a@revgen.example>", Pacer(1, 1))
+    service = messaging.bootstrap.build(engine, None, None, "+15550000000", resend=resend)
     escalations = Escalations(engine, "https://claim.example", None, system_clock)
     return {BILLING_GROUP: billing.bootstrap.build(engine, None).handlers(),
             ESCALATION_GROUP: escalation_handlers(escalations),
             IDENTITY_GROUP: {**identity_alerts.handlers(), **audited_elsewhere.handlers()},
             MESSAGING_GROUP: service.handlers(), MESSAGING_SENDER_GROUP: service.twilio_handlers(),
-            VOICE_GROUP: voice_handlers()}
+            MESSAGING_EMAIL_GROUP: service.email_handlers(), VOICE_GROUP: voice_handlers()}
 
 
 def test_each_consumer_group_declares_the_messages_its_handlers_apply():

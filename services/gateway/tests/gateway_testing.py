@@ -129,14 +129,17 @@ async def running_system(infra, migrated_database, clock, **gateway_overrides):
             twilio_api_base=f"http://127.0.0.1:{ports['twilio']}",
             status_callback_url=f"{ingress_url}/webhooks/twilio/status",
             platform_number=PLATFORM_NUMBER, openai_api_key=OPENAI_KEY,
-            openai_base_url=f"http://127.0.0.1:{ports['openai']}/v1", port=ports["messaging"]), clock),
+            openai_base_url=f"http://127.0.0.1:{ports['openai']}/v1", port=ports["messaging"],
+            resend_api_key="re_test", email_from="RevGen <login@revgen.example>",
+            resend_api_base="http://127.0.0.1:9"), clock),
         "escalation": escalation_app(EscalationSettings(
             **common, escalation_database_url=urls["escalation"], escalation_api_token=TEST_API_TOKEN,
             claim_base_url=public, port=ports["escalation"]), clock),
         "ingress": ingress_app(IngressSettings(
             **common, ingress_database_url=urls["ingress"], public_base_url=ingress_url, port=ports["ingress"],
             stripe_webhook_secret=STRIPE_WEBHOOK_SECRET, twilio_auth_token=twilio.auth_token,
-            form_webhook_secret="form-secret-for-gateway-tests-7c2e")),
+            form_webhook_secret="form-secret-for-gateway-tests-7c2e",
+            resend_webhook_secret="whsec_Z2F0ZXdheS10ZXN0cy1yZXNlbmQtc2VjcmV0")),
     }
     gateway_settings = GatewaySettings(
         **common, gateway_public_url=public, csrf_secret=CSRF_SECRET, port=ports["gateway"],

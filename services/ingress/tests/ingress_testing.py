@@ -14,6 +14,7 @@ SECRETS = {
     "stripe_webhook_secret": "whsec_test_8d2f6a1c9e4b7d3f5a0c2e8b",
     "twilio_auth_token": "5e0c3a9f7b1d2e4c6a8f0b3d5e7c9a1f",
     "form_webhook_secret": "form-master-3c9e1a7f5b2d8c4e6a0f",
+    "resend_webhook_secret": "whsec_cmV2Z2VuLWluZ3Jlc3MtdGVzdHMtcmVzZW5kLWtleQ==",
 }
 
 

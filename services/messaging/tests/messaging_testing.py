@@ -20,6 +20,8 @@ from revgen_common.unit_of_work import UnitOfWork
 
 OPENAI_KEY = "sk-test"
 PLATFORM_NUMBER = "+15005550006"
+RESEND_KEY = "re_test"
+EMAIL_FROM = "RevGen <login@revgen.example>"
 
 
 @dataclass
@@ -41,7 +43,8 @@ def service_settings(infra, engine, twilio: Fake, openai: Fake, **overrides):
         messaging_database_url=engine.url.render_as_string(hide_password=False),
         twilio_account_sid=twilio.state.account_sid, twilio_auth_token=twilio.state.auth_token,
         twilio_api_base=twilio.url, status_callback_url="https://ingress.revgen.example/webhooks/twilio/status",
-        platform_number=PLATFORM_NUMBER, openai_api_key=OPENAI_KEY, openai_base_url=openai.url, **overrides)
+        platform_number=PLATFORM_NUMBER, openai_api_key=OPENAI_KEY, openai_base_url=openai.url,
+        **{"resend_api_key": RESEND_KEY, "email_from": EMAIL_FROM, "resend_api_base": "http://127.0.0.1:9", **overrides})
 
 
 def unique_number(prefix: str = "+1212555") -> str:
@@ -107,19 +110,46 @@ async def outbox(engine, topic: str, type: str | None = None) -> list[dict]:
     return [m for m in messages if type is None or m["type"] == type]
 
 
-class SendQueue:
-    """Plays the sender consumer over the outbox's `messaging.sends` rows, in order, once each."""
+@dataclass
+class Ticks:
+    """A monotonic clock a test moves (the pacers' kind of clock)."""
+    now: float = 1000.0
 
-    def __init__(self, messaging):
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class QueuePlayer:
+    """Plays a consumer over one of messaging's own queues (its outbox rows), in order, once each."""
+
+    def __init__(self, messaging, topic: str, type: str, run):
         self.messaging = messaging
+        self.topic, self.type, self.run = topic, type, run
         self.done = 0
 
     async def drain(self) -> int:
-        requests = await outbox(self.messaging.engine, "messaging.sends", "SendRequested")
+        requests = await outbox(self.messaging.engine, self.topic, self.type)
         pending, self.done = requests[self.done:], len(requests)
         for request in pending:
-            await self.messaging.sender.send(Envelope.model_validate(request))
+            await self.run(Envelope.model_validate(request))
         return len(pending)
+
+
+class SendQueue(QueuePlayer):
+    """The sender over `messaging.sends`."""
+
+    def __init__(self, messaging):
+        super().__init__(messaging, "messaging.sends", "SendRequested", messaging.sender.send)
+
+
+class EmailQueue(QueuePlayer):
+    """The e-mail sender over `messaging.emails`."""
+
+    def __init__(self, messaging):
+        super().__init__(messaging, "messaging.emails", "EmailRequested", messaging.emails.send)
 
 
 async def scalar(engine, sql: str, **params):

@@ -27,7 +27,8 @@ SERVICES: list[Service] = [
         name="ingress",
         command=[sys.executable, "-m", "ingress.main"],
         migrate_command=[sys.executable, "-m", "ingress.migrate"],
-        local_secrets=("STRIPE_WEBHOOK_SECRET", "TWILIO_AUTH_TOKEN", "FORM_WEBHOOK_SECRET"),
+        # RESEND_WEBHOOK_SECRET: hex is base64 too, so svix takes the generated one as it is.
+        local_secrets=("STRIPE_WEBHOOK_SECRET", "TWILIO_AUTH_TOKEN", "FORM_WEBHOOK_SECRET", "RESEND_WEBHOOK_SECRET"),
         local_env={"PUBLIC_BASE_URL": "http://127.0.0.1:8080", "PORT": "8080"},
     ),
     Service(
@@ -52,7 +53,8 @@ SERVICES: list[Service] = [
         migrate_command=[sys.executable, "-m", "messaging.migrate"],
         local_secrets=("MESSAGING_API_TOKEN",),
         local_env={"PORT": "8084", "STATUS_CALLBACK_URL": "http://127.0.0.1:8080/webhooks/twilio/status",
-                   "PLATFORM_NUMBER": "+15005550006", "SENDER_IN_OWN_PROCESS": "true"},
+                   "PLATFORM_NUMBER": "+15005550006", "SENDER_IN_OWN_PROCESS": "true",
+                   "EMAIL_FROM": "RevGen <login@revgen.localhost>"},
     ),
     # Messaging's sender group (every call to Twilio) in a process of its own, on messaging's
     # database (ADR 0017); its port serves health and metrics only.
@@ -61,7 +63,9 @@ SERVICES: list[Service] = [
         command=[sys.executable, "-m", "messaging.sender_main"],
         local_secrets=("MESSAGING_API_TOKEN",),
         local_env={"PORT": "8087", "STATUS_CALLBACK_URL": "http://127.0.0.1:8080/webhooks/twilio/status",
-                   "PLATFORM_NUMBER": "+15005550006"},
+                   "PLATFORM_NUMBER": "+15005550006",
+                   # the same settings as messaging's (it sends no e-mail)
+                   "EMAIL_FROM": "RevGen <login@revgen.localhost>"},
         has_database=False,
     ),
     Service(
@@ -134,5 +138,12 @@ FAKES: list[LocalFake] = [
         command=[sys.executable, "-m", "revgen_fakes.elevenlabs", "--port", "12114"],
         real_if_set="ELEVENLABS_API_KEY",
         env={"ELEVENLABS_BASE_URL": "http://127.0.0.1:12114", "ELEVENLABS_API_KEY": "el-revgen-local-fake"},
+    ),
+    # What it sent (login codes): GET http://127.0.0.1:12115/_fake/emails
+    LocalFake(
+        name="resend",
+        command=[sys.executable, "-m", "revgen_fakes.resend", "--port", "12115"],
+        real_if_set="RESEND_API_KEY",
+        env={"RESEND_API_BASE": "http://127.0.0.1:12115", "RESEND_API_KEY": "re_revgen_local_fake"},
     ),
 ]

@@ -50,6 +50,8 @@ TWILIO_MESSAGES = TopicSpec("webhooks.twilio.messages", key="client number + lea
 TWILIO_CALLS = TopicSpec("webhooks.twilio.calls", key="client number + lead number")
 TWILIO_MESSAGE_STATUS = TopicSpec("webhooks.twilio.message-status", key="client number + lead number")
 FORM_SUBMISSIONS = TopicSpec("webhooks.forms", key="client id")
+# Resend's delivery, bounce and complaint events: one recipient's stay in order.
+RESEND_WEBHOOKS = TopicSpec("webhooks.resend", key="recipient address, else the e-mail's id")
 IDENTITY_EVENTS = TopicSpec("identity.events", key="client id (a session's or platform role's events: the person id)",
                             retention_ms=30 * DAY_MS)
 BILLING_EVENTS = TopicSpec("billing.events", key="client id", retention_ms=30 * DAY_MS)
@@ -62,6 +64,9 @@ MESSAGING_SENDS = TopicSpec("messaging.sends", key="recipient number", partition
 # Messaging's own queue of numbers to release at Twilio: rare, and apart from the events so
 # their consumer does not read (and record) every other event to find them.
 MESSAGING_NUMBER_RELEASES = TopicSpec("messaging.number-releases", key="phone number", partitions=3)
+# Messaging's own queue of e-mails (ADR 0018): apart from the SMS sends, so a Resend outage or
+# its 2 requests/s never hold up a text, nor Twilio an e-mail.
+MESSAGING_EMAILS = TopicSpec("messaging.emails", key="recipient address", partitions=6)
 # Dead letters wait for an operator: kept long, keyed by the consumer that gave up.
 DEAD_LETTERS = TopicSpec("revgen.dead-letters", key="consumer name", partitions=3, retention_ms=30 * DAY_MS)
 # What operators did to the system (offset resets, re-drives, parked rows retried or dropped):
@@ -75,6 +80,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     TWILIO_CALLS,
     TWILIO_MESSAGE_STATUS,
     FORM_SUBMISSIONS,
+    RESEND_WEBHOOKS,
     IDENTITY_EVENTS,
     BILLING_EVENTS,
     MESSAGING_EVENTS,
@@ -83,6 +89,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     MESSAGING_COMMANDS,
     MESSAGING_SENDS,
     MESSAGING_NUMBER_RELEASES,
+    MESSAGING_EMAILS,
     DEAD_LETTERS,
     OPERATIONS_AUDIT,
 )
@@ -112,14 +119,15 @@ VOICE_GROUP = ConsumerGroup("voice", "voice", (MESSAGING_EVENTS, IDENTITY_EVENTS
                              "MemberDeactivated", "ClientDeleted"))
 MESSAGING_GROUP = ConsumerGroup("messaging", "messaging", (TWILIO_MESSAGES, TWILIO_CALLS, TWILIO_MESSAGE_STATUS,
                                                            FORM_SUBMISSIONS, MESSAGING_COMMANDS, IDENTITY_EVENTS,
-                                                           BILLING_EVENTS, VOICE_EVENTS),
+                                                           BILLING_EVENTS, VOICE_EVENTS, RESEND_WEBHOOKS),
                                 ("TwilioMessageReceived", "TwilioCallStatusReceived", "TwilioMessageStatusReceived",
                                  "FormSubmitted", "SendMessage", "ClientCreated", "ClientDeleted",
                                  "CallEnded", "VoicemailRecorded",  # calls in the lead's conversation (voice)
                                  # service follows billing (ADR 0012)
                                  "SubscriptionActivated", "SubscriptionChanged", "SubscriptionPaused",
                                  "SubscriptionResumed", "SubscriptionCanceled", "PaymentSucceeded", "PaymentFailed",
-                                 "PaymentActionRequired"))
+                                 "PaymentActionRequired",
+                                 "ResendEventReceived"))  # bounces and complaints suppress an address
 # Apart from the inbound group, so a Twilio outage pauses only what calls Twilio.
 MESSAGING_SENDER_GROUP = ConsumerGroup("messaging-sender", "messaging", (MESSAGING_SENDS, MESSAGING_NUMBER_RELEASES),
                                        ("SendRequested", "ReleaseNumber"))
@@ -130,8 +138,11 @@ IDENTITY_GROUP = ConsumerGroup("identity", "identity", (BILLING_EVENTS, MESSAGIN
                                ("DisputeOpened", "PaymentFailed", "PaymentActionRequired", "BillingDriftDetected",
                                 "NumberReleaseRefused", "MessageDeadLettered", "LeadDoNotContactChanged"))
 
+# E-mail's own group (ADR 0018): Resend's pace and outages pause only e-mails.
+MESSAGING_EMAIL_GROUP = ConsumerGroup("messaging-email", "messaging", (MESSAGING_EMAILS,), ("EmailRequested",))
+
 CONSUMER_GROUPS: tuple[ConsumerGroup, ...] = (BILLING_GROUP, ESCALATION_GROUP, IDENTITY_GROUP, MESSAGING_GROUP,
-                                              MESSAGING_SENDER_GROUP, VOICE_GROUP)
+                                              MESSAGING_SENDER_GROUP, MESSAGING_EMAIL_GROUP, VOICE_GROUP)
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,12 @@
 """Alerts to people: how each person wants to be told (`people.alert_channels`), and one row
 per alert's cause, so a cause is told once however often its event comes.
 
-Revision ID: 0003_alerts
+Revision ID: 0003
 Revises: 0002
 """
 from alembic import op
 
-revision = "0003_alerts"
+revision = "0003"
 down_revision = "0002"
 
 SCHEMA = [

@@ -1,5 +1,6 @@
 """OTP login: single-use under any race, capped, limited, and blind to who exists."""
 import asyncio
+import json
 import uuid
 
 import pytest
@@ -118,3 +119,18 @@ async def test_unicode_digit_variants_of_one_number_are_one_identity_and_share_i
     for variant in variants:
         await login.request_code(variant, None)
     assert len(await sent_codes(identity_engine, number)) == 3  # one identity, one limit
+
+
+async def test_a_code_for_an_email_identifier_goes_out_with_a_subject_and_a_texted_one_without(login, identity_engine):
+    address = f"ada.{uuid.uuid4().hex[:8]}@example.com"
+    (number,) = await people(identity_engine, 1, start=9000)
+    async with identity_engine.begin() as db:
+        await db.execute(text("INSERT INTO people (id, email, name) VALUES (gen_random_uuid(), :e, 'Ada')"),
+                         {"e": address})
+    await login.request_code(address.upper(), None)
+    await login.request_code(number, None)
+    async with identity_engine.connect() as db:
+        rows = await db.execute(text("SELECT value FROM outbox WHERE topic = 'messaging.commands' ORDER BY id"))
+        commands = [json.loads(r.value)["payload"] for r in rows]
+    assert [(c["to"], c["subject"], c["purpose"]) for c in commands] == [
+        (address, "Your RevGen login code", "otp"), (number, None, "otp")]

@@ -8,6 +8,7 @@ from prometheus_client import make_asgi_app
 from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.types import ASGIApp
+from svix.webhooks import Webhook
 
 from ingress import metrics
 from ingress.adapters.kafka_publisher import KafkaPublisher
@@ -20,10 +21,12 @@ from ingress.service_layer.marks import PublishedMarks
 from ingress.settings import IngressSettings
 from revgen_common.clock import Clock, system_clock
 from revgen_common.periodic import every
-from revgen_common.topics import FORM_SUBMISSIONS, STRIPE_WEBHOOKS, TWILIO_CALLS, TWILIO_MESSAGE_STATUS, TWILIO_MESSAGES
+from revgen_common.topics import (FORM_SUBMISSIONS, RESEND_WEBHOOKS, STRIPE_WEBHOOKS, TWILIO_CALLS, TWILIO_MESSAGE_STATUS,
+                                  TWILIO_MESSAGES)
 from revgen_common.tracing import configure_tracing
 
-TOPICS = [t.name for t in (STRIPE_WEBHOOKS, TWILIO_MESSAGES, TWILIO_CALLS, TWILIO_MESSAGE_STATUS, FORM_SUBMISSIONS)]
+TOPICS = [t.name for t in (STRIPE_WEBHOOKS, TWILIO_MESSAGES, TWILIO_CALLS, TWILIO_MESSAGE_STATUS, FORM_SUBMISSIONS,
+                           RESEND_WEBHOOKS)]
 MAINTENANCE_SECONDS = 3600  # a failed round is retried next hour: partitions exist two days ahead
 
 
@@ -55,4 +58,5 @@ def create_app(settings: IngressSettings, clock: Clock = system_clock) -> ASGIAp
     routes = [*ROUTES, Mount("/metrics", make_asgi_app(metrics.scrape_registry()))]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={Rejected: rejected})
     app.state.settings = settings
+    app.state.resend_verifier = Webhook(settings.resend_webhook_secret.get_secret_value())
     return InFlightLimit(app, limit=settings.max_in_flight)  # outermost: refusing costs next to nothing

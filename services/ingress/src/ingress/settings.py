@@ -8,6 +8,7 @@ class IngressSettings(ServiceSettings):
     stripe_webhook_secret: Secret
     twilio_auth_token: Secret
     form_webhook_secret: Secret
+    resend_webhook_secret: Secret  # Resend's endpoint signing secret, "whsec_" + base64 (svix)
     # The URL Twilio calls, as Twilio sees it (https behind a TLS-terminating proxy):
     # its signature covers it, so it cannot be read from the request.
     public_base_url: AnyHttpUrl

@@ -1,12 +1,12 @@
 """Calls in a lead's conversation (voice's CallEnded and VoicemailRecorded): one row per
 call, its outcome and the voicemail's recording.
 
-Revision ID: 0005_voice_calls
+Revision ID: 0005
 Revises: 0004
 """
 from alembic import op
 
-revision = "0005_voice_calls"
+revision = "0005"
 down_revision = "0004"
 
 

@@ -1,6 +1,7 @@
 """The composition root: the API, the event consumer, the sender (a consumer of its own
 send and number-release queues; in its own process when SENDER_IN_OWN_PROCESS, ADR 0017),
-the outbox relay, the scheduler and the hourly summary job, over one database."""
+the e-mail sender (of its own queue, ADR 0018), the outbox relay, the scheduler and the hourly
+summary job, over one database."""
 from __future__ import annotations
 
 import contextlib
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging import SERVICE
 from messaging.adapters.ai_responder import AIResponder
+from messaging.adapters.resend_sender import ResendSender
 from messaging.adapters.twilio_sender import TwilioSender
 from messaging.domain.answer_deadline import AnswerDeadline
 from messaging.domain.fair_share import FairShare
@@ -26,6 +28,8 @@ from messaging.service_layer.call_log import CallLog
 from messaging.service_layer.clients import Clients
 from messaging.service_layer.commands import Commands
 from messaging.service_layer.conversations import Conversations
+from messaging.service_layer.email_events import resend_event
+from messaging.service_layer.emails import EmailSender
 from messaging.service_layer.number_releases import NumberReleases
 from messaging.service_layer.scheduler import Scheduler
 from messaging.service_layer.sends import Sender
@@ -38,10 +42,10 @@ from revgen_common.service import ServiceRuntime, running_service, service_app
 from revgen_common.consumer import ConsumerOptions, Handlers
 from revgen_common.contracts import identity, voice, webhooks
 from revgen_common.contracts.commands import SendMessage
-from revgen_common.contracts.messaging import ReleaseNumber, SendRequested
+from revgen_common.contracts.messaging import EmailRequested, ReleaseNumber, SendRequested
 from revgen_common.db import create_engine
 from revgen_common.process_slot import ProcessSlot
-from revgen_common.topics import MESSAGING_GROUP, MESSAGING_SENDER_GROUP
+from revgen_common.topics import MESSAGING_EMAIL_GROUP, MESSAGING_GROUP, MESSAGING_SENDER_GROUP
 
 # Records per poll, across partitions (aiokafka cannot cap one partition's share). A
 # partition's batch waits on the assistant or Twilio once — its calls run together — so a
@@ -52,8 +56,11 @@ INBOUND_POLL_RECORDS = 64
 # pauses only what calls Twilio (sends and number releases). A third group for the rare
 # releases cost ~0.1 s of reply p50 at 50 SMS/s (bench/messaging_leads), so the sender's
 # group takes them too.
-GROUPS = {group.name: list(group.topics) for group in (MESSAGING_GROUP, MESSAGING_SENDER_GROUP)}
+GROUPS = {group.name: list(group.topics) for group in (MESSAGING_GROUP, MESSAGING_SENDER_GROUP, MESSAGING_EMAIL_GROUP)}
 SENDS_POLL_RECORDS = 500
+# Resend takes 2 requests/s unless raised: a small poll is plenty, and keeps a backlog's
+# e-mails on Kafka (visible as lag) rather than in a batch waiting on its turns.
+EMAILS_POLL_RECORDS = 20
 # How often past-due clients whose grace ran out are looked for (their owners told): the
 # rules read the grace themselves, so this only delays the notice.
 OVERDUE_CHECK_SECONDS = 60
@@ -74,6 +81,7 @@ class Messaging:
     lead_commands: LeadCommands
     service: ServiceStates
     clock: Clock
+    emails: EmailSender | None = None  # None in tests that send no e-mail
 
     def handlers(self) -> Handlers:
         """The main consumer's routes by event type."""
@@ -91,6 +99,7 @@ class Messaging:
             voice.VoicemailRecorded: calls.voicemail_recorded,
             # Service follows billing (ADR 0012).
             **{event: self.service.billing_event for event in FOLLOWED},
+            webhooks.ResendEventReceived: resend_event,  # bounces and complaints (ADR 0018)
         }
 
     def twilio_handlers(self) -> Handlers:
@@ -98,17 +107,24 @@ class Messaging:
         return {SendRequested: OwnTransactions(self.sender.send),
                 ReleaseNumber: OwnTransactions(self.number_releases.release)}
 
+    def email_handlers(self) -> Handlers:
+        """E-mail's own group (ADR 0018): everything that calls Resend."""
+        if self.emails is None:
+            raise RuntimeError("built without a Resend sender")
+        return {EmailRequested: OwnTransactions(self.emails.send)}
+
 
 def build(engine: AsyncEngine, twilio: TwilioSender, ai: AIResponder, platform_number: str,
           clock: Clock = system_clock, deadline: AnswerDeadline = AnswerDeadline(),
-          grace: timedelta = timedelta(days=DEFAULT_GRACE_DAYS)) -> Messaging:
+          grace: timedelta = timedelta(days=DEFAULT_GRACE_DAYS), resend: ResendSender | None = None) -> Messaging:
     service = ServiceStates(engine, clock, grace)
     return Messaging(engine=engine, conversations=Conversations(engine, ai, platform_number, clock, service, deadline),
                      commands=Commands(platform_number), sender=Sender(engine, twilio, clock, service),
                      clients=Clients(engine, clock), scheduler=Scheduler(engine, clock),
                      automations=Automations(engine, clock), summaries=Summaries(engine, platform_number, clock),
                      number_releases=NumberReleases(twilio, engine), lead_views=LeadViews(engine),
-                     lead_commands=LeadCommands(engine, clock), service=service, clock=clock)
+                     lead_commands=LeadCommands(engine, clock), service=service, clock=clock,
+                     emails=EmailSender(engine, resend, clock, service) if resend else None)
 
 
 def inbound_consumer(messaging: Messaging, settings: MessagingSettings, slot: ProcessSlot | None = None) -> ExactlyOnceConsumer:
@@ -144,10 +160,14 @@ def sender_consumer(messaging: Messaging, settings: MessagingSettings, slot: Pro
                                                        max_concurrent_preparations=settings.send_concurrency))
 
 
-def consumers(messaging: Messaging, settings: MessagingSettings,
-              slot: ProcessSlot | None = None) -> list[ExactlyOnceConsumer]:
-    """Both groups, as one process runs them (without SENDER_IN_OWN_PROCESS)."""
-    return [inbound_consumer(messaging, settings, slot), sender_consumer(messaging, settings, slot)]
+def consumers(messaging: Messaging, settings: MessagingSettings, slot: ProcessSlot | None = None,
+              with_sender: bool = True) -> list[ExactlyOnceConsumer]:
+    """The groups one process runs: inbound, e-mail (when it has an e-mail sender) and, unless
+    the sender runs in a process of its own (SENDER_IN_OWN_PROCESS, ADR 0017), the sender."""
+    member = slot.instance_id if slot else lambda group: None
+    return [inbound_consumer(messaging, settings, slot),
+            *([email_consumer(messaging, settings, member(MESSAGING_EMAIL_GROUP.name))] if messaging.emails else []),
+            *([sender_consumer(messaging, settings, slot)] if with_sender else [])]
 
 
 def _twilio(settings: MessagingSettings, runtime: ServiceRuntime) -> TwilioSender:
@@ -156,6 +176,16 @@ def _twilio(settings: MessagingSettings, runtime: ServiceRuntime) -> TwilioSende
                           Pacer(settings.sends_per_number_per_second, settings.sends_per_account_per_second))
     runtime.close_on_stop(twilio.close)
     return twilio
+
+
+def email_consumer(messaging: Messaging, settings: MessagingSettings, member: str | None) -> ExactlyOnceConsumer:
+    """Its own group, so Resend's pace and outages hold up only e-mails (ADR 0018)."""
+    return ExactlyOnceConsumer(name=MESSAGING_EMAIL_GROUP.name, topics=GROUPS[MESSAGING_EMAIL_GROUP.name],
+                               handlers=messaging.email_handlers(), producer=SERVICE, engine=messaging.engine,
+                               bootstrap_servers=settings.kafka_bootstrap_servers, group_instance_id=member,
+                               options=ConsumerOptions(max_batch=EMAILS_POLL_RECORDS,
+                                                       max_partitions_in_flight=MESSAGING_EMAIL_GROUP.topics[0].partitions,
+                                                       max_concurrent_preparations=EMAILS_POLL_RECORDS))
 
 
 def create_app(settings: MessagingSettings, clock: Clock = system_clock) -> FastAPI:
@@ -171,14 +201,17 @@ def create_app(settings: MessagingSettings, clock: Clock = system_clock) -> Fast
             twilio = _twilio(settings, runtime)
             ai = AIResponder(settings.openai_api_key.get_secret_value(), str(settings.openai_base_url),
                              FairShare(settings.openai_concurrency), model=settings.openai_model)
+            resend = ResendSender(settings.resend_api_key.get_secret_value(), str(settings.resend_api_base),
+                                  settings.email_from,
+                                  Pacer(settings.resend_requests_per_second, settings.resend_requests_per_second))
+            runtime.close_on_stop(resend.close)
             runtime.close_on_stop(ai.close)
             deadline = AnswerDeadline(settings.answer_deadline_seconds, settings.openai_try_timeout_seconds)
             messaging = build(engine, twilio, ai, settings.platform_number, clock, deadline,
-                              timedelta(days=settings.past_due_grace_days))
+                              timedelta(days=settings.past_due_grace_days), resend)
             app.state.messaging = messaging
-            runtime.start(*(consumer.run for consumer in (
-                [inbound_consumer(messaging, settings, runtime.slot)] if settings.sender_in_own_process
-                else consumers(messaging, settings, runtime.slot))))
+            runtime.start(*(consumer.run for consumer in consumers(
+                messaging, settings, runtime.slot, with_sender=not settings.sender_in_own_process)))
             runtime.every(settings.scheduler_interval_seconds, messaging.scheduler.run_once)
             runtime.every(OVERDUE_CHECK_SECONDS, messaging.service.suspend_overdue)
             runtime.every(3600, messaging.clients.release_quiet_numbers)

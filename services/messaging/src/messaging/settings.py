@@ -35,6 +35,12 @@ class MessagingSettings(ServiceSettings):
     # The sender group runs in `revgen-messaging-sender` instead of here (ADR 0017): what
     # `./dev up` and docker-compose do. Off, this process runs both groups.
     sender_in_own_process: bool = False
+    # E-mail (ADR 0018): the official SDK, aimed at a fake through RESEND_API_BASE.
+    resend_api_key: Secret
+    resend_api_base: AnyHttpUrl = AnyHttpUrl("https://api.resend.com")
+    email_from: Required  # "RevGen <login@example.com>", on a domain verified at Resend
+    # Resend's per-team limit (2/s unless raised): e-mails wait their turn rather than draw 429s.
+    resend_requests_per_second: float = Field(default=2.0, gt=0)
     host: str = "127.0.0.1"
     port: int = Field(default=8084, ge=0, le=65535)
     scheduler_interval_seconds: float = Field(default=1.0, gt=0)

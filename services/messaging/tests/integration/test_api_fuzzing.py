@@ -17,7 +17,7 @@ async def test_no_example_gets_a_5xx_or_an_undocumented_answer(infra, all_topics
         twilio_account_sid=twilio.state.account_sid, twilio_auth_token=twilio.state.auth_token,
         twilio_api_base=twilio.url, status_callback_url="https://ingress.revgen.example/webhooks/twilio/status",
         platform_number=PLATFORM_NUMBER, openai_api_key=OPENAI_KEY, openai_base_url=openai.url,
-        messaging_api_token=TEST_API_TOKEN)
+        messaging_api_token=TEST_API_TOKEN, resend_api_key="re_test", email_from="RevGen <login@revgen.example>")
     client_id, number = f"client-{uuid.uuid4().hex[:8]}", "+14155550142"
     async with serve_app(create_app(settings), settings.port, headers=TEST_API_HEADERS) as api:
         assert (await api.put(f"/clients/{client_id}/profile", json={

@@ -15,9 +15,9 @@ from revgen_common.settings import EXIT_BAD_SETTINGS
 
 def test_messaging_refuses_to_start_naming_every_missing_or_placeholder_setting():
     names = ("MESSAGING_DATABASE_URL", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "STATUS_CALLBACK_URL",
-             "PLATFORM_NUMBER", "OPENAI_API_KEY", "MESSAGING_API_TOKEN")
+             "PLATFORM_NUMBER", "OPENAI_API_KEY", "MESSAGING_API_TOKEN", "RESEND_API_KEY", "EMAIL_FROM")
     env = {k: v for k, v in os.environ.items() if k not in names}
-    env.update(KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:9", TWILIO_AUTH_TOKEN="changeme", OPENAI_API_KEY="")
+    env.update(KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:9", TWILIO_AUTH_TOKEN="changeme", OPENAI_API_KEY="", RESEND_API_KEY="")
     result = subprocess.run([sys.executable, "-m", "messaging.main"], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == EXIT_BAD_SETTINGS
     for name in names:

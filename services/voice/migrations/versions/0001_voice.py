@@ -1,7 +1,7 @@
 """Voice: the read model calls are answered from (numbers, hours, team, settings), the
 greeting audio cache, calls, their statuses and recordings, inbox/outbox.
 
-Revision ID: 0001_voice
+Revision ID: 0001
 Revises:
 """
 from alembic import op
@@ -9,7 +9,7 @@ from alembic import op
 from revgen_common.db import runtime_metadata
 from revgen_common.migrations import UPDATED_AT_FUNCTION, updated_at_trigger
 
-revision = "0001_voice"
+revision = "0001"
 down_revision = None
 
 SCHEMA = [

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field
 
 from revgen_common.contracts.base import Command, Event
-from revgen_common.topics import MESSAGING_EVENTS, MESSAGING_NUMBER_RELEASES, MESSAGING_SENDS
+from revgen_common.topics import MESSAGING_EMAILS, MESSAGING_EVENTS, MESSAGING_NUMBER_RELEASES, MESSAGING_SENDS
 
 PRODUCED_BY = ("messaging",)  # the services that publish these (the AsyncAPI document says so)
 
@@ -154,6 +154,12 @@ class MessageSent(SendOutcome):
     twilio_sid: str
 
 
+class EmailSent(SendOutcome):
+    """An e-mail Resend accepted (`to` is the address); `email_id` is Resend's id for it."""
+
+    email_id: str
+
+
 class MessageBlocked(SendOutcome):
     reason: str
 
@@ -174,6 +180,29 @@ class SendRequested(Command, topic=MESSAGING_SENDS):
 
     def key(self) -> str:
         return self.to
+
+
+class EmailRequested(Command, topic=MESSAGING_EMAILS):
+    """Messaging's own queue: send the `email_sends` row `send_id` (its e-mail sender consumes it)."""
+
+    send_id: uuid.UUID
+    to: str  # the key: one recipient's e-mails stay in order
+
+    def key(self) -> str:
+        return self.to
+
+
+class EmailAddressSuppressed(Event, topic=MESSAGING_EVENTS):
+    """An address bounced for good or its owner marked our e-mail as spam: nothing more is
+    e-mailed to it (MessageBlocked, reason `suppressed`)."""
+
+    address: str
+    reason: Literal["bounced", "complained"]
+    email_id: str | None = None  # the e-mail Resend reported it for
+    suppressed_at: datetime
+
+    def key(self) -> str:
+        return f"platform|{self.address}"
 
 
 class ReleaseNumber(Command, topic=MESSAGING_NUMBER_RELEASES):

@@ -26,6 +26,8 @@ UNCONSUMED_BECAUSE = {
     "MessageStatusChanged": "for open pages; messaging already holds the delivery state",
     "MessageBlocked": "for open pages and traces; the sender's block is final and needs no one",
     "MessageCanceled": "for open pages and traces; cancelled by messaging itself",
+    "EmailSent": "for traces; messaging records Resend's answer itself",
+    "EmailAddressSuppressed": "for traces; messaging itself refuses the address from then on",
     "EscalationCreated": "for open pages; escalation itself texts the team",
     "EscalationClaimed": "for open pages; escalation itself tells the winner and the others",
     "EscalationReleased": "for open pages; escalation itself re-notifies the team",

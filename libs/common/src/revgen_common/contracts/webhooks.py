@@ -10,7 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from revgen_common.contracts.base import Event
-from revgen_common.topics import FORM_SUBMISSIONS, STRIPE_WEBHOOKS, TWILIO_CALLS, TWILIO_MESSAGE_STATUS, TWILIO_MESSAGES
+from revgen_common.topics import (FORM_SUBMISSIONS, RESEND_WEBHOOKS, STRIPE_WEBHOOKS, TWILIO_CALLS, TWILIO_MESSAGE_STATUS,
+                                  TWILIO_MESSAGES)
 
 PRODUCED_BY = ("ingress",)  # the services that publish these (the AsyncAPI document says so)
 
@@ -85,3 +86,23 @@ class FormSubmitted(ProviderWebhookReceived, topic=FORM_SUBMISSIONS):
 
     def client(self) -> str | None:
         return self.form_client_id
+
+
+class ResendEventReceived(ProviderWebhookReceived, topic=RESEND_WEBHOOKS):
+    """A Resend webhook (svix-signed): `email.delivered`, `email.bounced`, `email.complained`,
+    … with `data.email_id` and `data.to`; `provider_id` is its svix-id."""
+
+    resend_type: str
+
+    @classmethod
+    def key_of(cls, raw: Mapping[str, Any], **extra: Any) -> str:
+        """The first recipient, lower-cased (what a suppression is keyed by), else the e-mail's id."""
+        data = raw.get("data")
+        if isinstance(data, dict):
+            to = data.get("to")
+            first = to[0] if isinstance(to, list) and to else to
+            if isinstance(first, str) and first:
+                return first.strip().lower()
+            if isinstance(data.get("email_id"), str) and data["email_id"]:
+                return str(data["email_id"])
+        return str(extra.get("resend_type") or "resend")

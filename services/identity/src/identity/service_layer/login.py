@@ -21,6 +21,7 @@ from revgen_common.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 GLOBAL_SEND_LOCK = 0x6F74_7073  # "otps": serialises the global send budget check
+LOGIN_CODE_SUBJECT = "Your RevGen login code"  # an e-mail needs one; a text has none
 
 _PERSON = text("SELECT id FROM people WHERE phone = :identifier OR email = :identifier")
 _SENT_SINCE = text("""SELECT
@@ -113,7 +114,7 @@ class Login:
                 "ip": requested_from, "now": now, "expires": now + otp.CODE_TTL,
                 "max_attempts": otp.MAX_ATTEMPTS_PER_CODE})
             command = SendMessage(to=identifier, body=f"Your RevGen login code is {code}. It expires in 10 minutes.",
-                                  purpose="otp")
+                                  subject=LOGIN_CODE_SUBJECT if "@" in identifier else None, purpose="otp")
             uow.publish(command)
             await uow.commit()
 

@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from ingress import metrics
 from ingress.domain.form_webhooks import verify_form
+from ingress.domain.resend_webhooks import verify_resend
 from ingress.domain.stripe_webhooks import verify_stripe
 from ingress.domain.twilio_webhooks import MultiValues, call_status, inbound_message, message_status, verify_twilio
 from ingress.domain.webhooks import Malformed, Rejected, VerifiedWebhook
@@ -102,6 +103,13 @@ async def form_submission(request: Request) -> Response:
     return await answer(gateway(request), webhook, JSONResponse({"event_id": str(webhook.event_id)}, status_code=202))
 
 
+async def resend_webhook(request: Request) -> Response:
+    """POST /webhooks/resend: Resend's e-mail events (delivered, bounced, complained, …), svix-signed."""
+    body = await read_body(request)
+    webhook = verify_resend(body, request.headers, request.app.state.resend_verifier)
+    return await answer(gateway(request), webhook, JSONResponse({"received": True}))
+
+
 async def healthz(request: Request) -> Response:
     """The process is alive."""
     return JSONResponse({"status": "ok"})
@@ -129,6 +137,7 @@ ROUTES = [
     Route("/webhooks/twilio/voice", twilio_voice, methods=["POST"]),
     Route("/webhooks/twilio/status", twilio_status, methods=["POST"]),
     Route("/webhooks/forms/{client_id}", form_submission, methods=["POST"]),
+    Route("/webhooks/resend", resend_webhook, methods=["POST"]),
     Route("/healthz", healthz),
     Route("/readyz", readyz),
 ]

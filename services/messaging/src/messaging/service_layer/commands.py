@@ -1,10 +1,13 @@
 """`SendMessage` commands from other services (escalation alerts, receipts, login codes):
-queued once per command id, through the same gateway as every other message."""
+queued once per command id, through the same gateway as every other message; those to an
+e-mail address go to e-mail's own queue (service_layer/emails)."""
 from __future__ import annotations
 
 from sqlalchemy import text
 
 from revgen_common.phones import InvalidPhone, normalize
+from messaging.domain.emails import is_email
+from messaging.service_layer import emails
 from messaging.service_layer.sends import Outgoing, enqueue
 from revgen_common.contracts.commands import SendMessage
 from revgen_common.envelope import Envelope
@@ -18,6 +21,9 @@ class Commands:
 
     async def send_message(self, message: Envelope, uow: Transaction) -> None:
         command = SendMessage.model_validate(message.payload)
+        if is_email(command.to):
+            await emails.enqueue(uow, f"command:{message.event_id}", command)
+            return
         try:
             to = normalize(command.to)
         except InvalidPhone as error:

@@ -1,12 +1,12 @@
 """Leads a person marked do-not-contact (messaging's LeadDoNotContactChanged): the newest
 change per lead, so a late older one cannot undo a newer one.
 
-Revision ID: 0003_s20_ui_do_not_contact_leads
+Revision ID: 0003
 Revises: 0002
 """
 from alembic import op
 
-revision = "0003_s20_ui_do_not_contact_leads"
+revision = "0003"
 down_revision = "0002"
 
 
