@@ -9,7 +9,6 @@ from billing.bootstrap import build, create_app
 from billing.migrate import upgrade_database
 from billing.settings import BillingSettings
 from billing_testing import STRIPE_KEY, StripeFake
-from revgen_common.testing.clock import FakeClock
 from revgen_devstack import free_port
 from revgen_devstack.testing import serve_app
 from revgen_fakes.stripe import StripeState, faulty_app
@@ -22,11 +21,6 @@ async def billing_engine(migrated_database):
     engine = create_async_engine(url, pool_size=30, max_overflow=30)
     yield engine
     await engine.dispose()
-
-
-@pytest.fixture
-def clock(clock_start):
-    return FakeClock(clock_start)
 
 
 @pytest.fixture

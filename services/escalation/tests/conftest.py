@@ -7,7 +7,6 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from escalation.migrate import upgrade_database
 from escalation.service_layer.escalations import Escalations
 from escalation_testing import CLAIM_BASE
-from revgen_common.testing.clock import FakeClock
 
 
 @pytest.fixture
@@ -16,11 +15,6 @@ async def escalation_engine(migrated_database):
     engine = create_async_engine(url, pool_size=25, max_overflow=25)
     yield engine
     await engine.dispose()
-
-
-@pytest.fixture
-def clock(clock_start):
-    return FakeClock(clock_start)
 
 
 @pytest.fixture

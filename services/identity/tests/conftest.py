@@ -8,7 +8,6 @@ from identity.migrate import upgrade_database
 from identity.service_layer.login import Login
 from identity.service_layer.tenants import Tenants
 from identity_testing import PEPPER, serve, settings_for
-from revgen_common.testing.clock import FakeClock
 from revgen_devstack import free_port
 
 
@@ -22,11 +21,6 @@ async def identity_engine(identity_db):
     engine = create_async_engine(identity_db, pool_size=30, max_overflow=30)
     yield engine
     await engine.dispose()
-
-
-@pytest.fixture
-def clock(clock_start):
-    return FakeClock(clock_start)
 
 
 @pytest.fixture

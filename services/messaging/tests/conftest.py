@@ -10,7 +10,6 @@ from messaging.domain.fair_share import FairShare
 from messaging.domain.pacing import Pacer
 from messaging.migrate import upgrade_database
 from messaging_testing import EMAIL_FROM, OPENAI_KEY, PLATFORM_NUMBER, RESEND_KEY, Fake, Ticks
-from revgen_common.testing.clock import FakeClock
 from revgen_devstack import free_port
 from revgen_devstack.testing import serve_app
 from revgen_fakes import openai as openai_fake
@@ -43,11 +42,6 @@ async def openai():
     port = free_port()
     async with serve_app(injector, port):
         yield Fake(state, injector, f"http://127.0.0.1:{port}/v1")
-
-
-@pytest.fixture
-def clock(clock_start):
-    return FakeClock(clock_start)
 
 
 @pytest.fixture

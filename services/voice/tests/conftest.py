@@ -2,7 +2,6 @@
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from revgen_common.testing.clock import FakeClock
 from revgen_devstack import free_port
 from revgen_devstack.testing import serve_app
 from revgen_fakes import elevenlabs as elevenlabs_fake
@@ -16,11 +15,6 @@ async def voice_engine(migrated_database):
     engine = create_async_engine(url, pool_size=10, max_overflow=10)
     yield engine
     await engine.dispose()
-
-
-@pytest.fixture
-def clock(clock_start):
-    return FakeClock(clock_start)
 
 
 @pytest.fixture

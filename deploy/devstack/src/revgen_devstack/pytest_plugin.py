@@ -9,7 +9,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from revgen_common.db import runtime_metadata
-from revgen_common.testing.clock import CALENDAR_EDGES, DEFAULT_START
+from revgen_common.testing.clock import CALENDAR_EDGES, DEFAULT_START, FakeClock
 from revgen_common.topics import ALL_TOPICS, DEAD_LETTERS, TopicSpec, ensure_topics
 from revgen_devstack.testing import create_database, test_infra
 
@@ -27,6 +27,12 @@ def pytest_generate_tests(metafunc):
 def clock_start():
     """Where a test's FakeClock starts: a fixed instant, never the wall clock's."""
     return DEFAULT_START
+
+
+@pytest.fixture
+def clock(clock_start):
+    """The one clock a test gives the service under test (and its fakes)."""
+    return FakeClock(clock_start)
 
 
 @pytest.fixture(scope="session")
