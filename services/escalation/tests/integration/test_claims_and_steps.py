@@ -176,3 +176,21 @@ async def test_a_deleted_clients_leads_are_escalated_to_no_one(escalation_engine
 async def test_resolving_with_a_link_nobody_was_sent_is_an_unknown_link_like_claiming_with_one(escalations):
     with pytest.raises(UnknownLink):
         await escalations.resolve("a-link-nobody-was-sent")
+
+
+async def test_a_member_known_only_by_email_is_emailed_the_claim_link_and_told_who_won(escalation_engine, escalations):
+    c = client()
+    [texted] = await team(escalation_engine, escalations, c, 1)
+    emailed = {"person_id": f"p-{uuid.uuid4().hex[:8]}", "name": "Erin", "email": "erin@ace-plumbing.example",
+               "role": "client_member"}
+    await apply(escalation_engine, escalations.member_added, event("MemberAdded", c, **emailed))
+
+    await apply(escalation_engine, escalations.request, requested(c, lead_name="Jo"))
+    tokens = claim_tokens(await sent(escalation_engine, c))
+    assert set(tokens) == {texted["phone"], emailed["email"]}
+    await escalations.claim(tokens[texted["phone"]])
+
+    to_erin = [m for m in await sent(escalation_engine, c) if m["to"] == emailed["email"]]
+    assert [m["subject"] for m in to_erin] == ["Hot lead Jo", "Hot lead Jo"]
+    assert "/claim/" in to_erin[0]["body"] and to_erin[1]["body"] == "Member 0 is handling Jo."
+    assert all(m["subject"] is None for m in await sent(escalation_engine, c) if m["to"] == texted["phone"])

@@ -29,8 +29,9 @@ _CREATE = text("""
                              due_at, created_at)
     VALUES (:id, :request_id, :client_id, :lead_phone, :lead_name, :reason, 'pending', :next_step_at, :due_at, :now)
     ON CONFLICT (request_id) DO NOTHING RETURNING id""")
-_TEAM = text("""SELECT person_id, name, phone, role FROM team_members
-                WHERE client_id = :client AND active AND phone IS NOT NULL AND role = ANY(:roles)
+# A member is texted, or e-mailed when identity knows no phone for them (#15).
+_TEAM = text("""SELECT person_id, name, COALESCE(phone, email) AS contact, role FROM team_members
+                WHERE client_id = :client AND active AND COALESCE(phone, email) IS NOT NULL AND role = ANY(:roles)
                 ORDER BY person_id""")
 _HOURS = text("SELECT hours, timezone FROM business_hours WHERE client_id = :client")
 # THE claim (D3): only a pending escalation can be taken, and only by an active member.
@@ -85,8 +86,8 @@ _WITHDRAW = text("""
     UPDATE escalations e SET status = 'withdrawn'
     WHERE e.client_id = :c AND e.lead_phone = :p AND e.status IN ('pending', 'claimed')
     RETURNING e.id, e.client_id, e.request_id, e.lead_phone, e.lead_name, e.claimed_by,
-              (SELECT m.phone FROM team_members m WHERE m.client_id = e.client_id AND m.person_id = e.claimed_by)
-              AS owner_phone""")
+              (SELECT COALESCE(m.phone, m.email) FROM team_members m
+               WHERE m.client_id = e.client_id AND m.person_id = e.claimed_by) AS owner_contact""")
 
 
 class ClaimRefused(Exception):
@@ -256,9 +257,11 @@ class Escalations:
     async def member_added(self, event: Envelope, uow: Transaction) -> None:
         p = event.payload
         await uow.connection.execute(text("""
-            INSERT INTO team_members (client_id, person_id, name, phone, role) VALUES (:c, :p, :n, :ph, :r)
-            ON CONFLICT (client_id, person_id) DO UPDATE SET name = :n, phone = :ph, role = :r, active = true"""),
-            {"c": p["client_id"], "p": p["person_id"], "n": p["name"], "ph": p.get("phone"), "r": p["role"]})
+            INSERT INTO team_members (client_id, person_id, name, phone, email, role) VALUES (:c, :p, :n, :ph, :em, :r)
+            ON CONFLICT (client_id, person_id) DO UPDATE SET name = :n, phone = :ph, email = :em, role = :r,
+                active = true"""),
+            {"c": p["client_id"], "p": p["person_id"], "n": p["name"], "ph": p.get("phone"), "em": p.get("email"),
+             "r": p["role"]})
 
     async def member_role_changed(self, event: Envelope, uow: Transaction) -> None:
         p = event.payload
@@ -309,8 +312,8 @@ class Escalations:
     async def _withdraw(self, uow: Transaction, client_id: str, lead_phone: str, why: str) -> None:
         withdrawn = (await uow.connection.execute(_WITHDRAW, {"c": client_id, "p": lead_phone})).all()
         for row in withdrawn:
-            if row.claimed_by is not None and row.owner_phone is not None:
-                self._send(uow, row._asdict(), row.owner_phone, "escalation_alert",
+            if row.claimed_by is not None and row.owner_contact is not None:
+                self._send(uow, row._asdict(), row.owner_contact, "escalation_alert",
                            f"{row.lead_name or row.lead_phone} {why}: "
                            "please do not call or text them. The escalation is closed.")
             self._outcome(uow, "EscalationWithdrawn", row._asdict(), person=row.claimed_by)
@@ -337,26 +340,29 @@ class Escalations:
             token = new_token(24)
             await db.execute(text("INSERT INTO claim_links (token_hash, escalation_id, person_id) VALUES (:h, :e, :p)"),
                              {"h": token_hash(token), "e": row["id"], "p": member.person_id})
-            self._send(uow, row, member.phone, "escalation_alert",
+            self._send(uow, row, member.contact, "escalation_alert",
                        f"Hot lead {lead}: {row['reason']}. Claim it: {self.claim_base_url}/claim/{token}")
 
     async def _tell_team_who_won(self, uow: Transaction, won) -> None:
         notified = (await uow.connection.execute(text("""
-            SELECT DISTINCT m.person_id, m.name, m.phone FROM claim_links l
+            SELECT DISTINCT m.person_id, m.name, COALESCE(m.phone, m.email) AS contact FROM claim_links l
             JOIN team_members m ON m.person_id = l.person_id AND m.client_id = :client
-            WHERE l.escalation_id = :e AND m.phone IS NOT NULL"""), {"e": won.id, "client": won.client_id})).all()
+            WHERE l.escalation_id = :e AND COALESCE(m.phone, m.email) IS NOT NULL"""),
+            {"e": won.id, "client": won.client_id})).all()
         winner = next((m for m in notified if m.person_id == won.person_id), None)
         row = won._asdict() | {"id": won.id}
         lead = won.lead_name or won.lead_phone
         for member in notified:
             if member.person_id == won.person_id:
-                self._send(uow, row, member.phone, "escalation_alert", f"It's yours: call {lead} at {won.lead_phone}.")
+                self._send(uow, row, member.contact, "escalation_alert", f"It's yours: call {lead} at {won.lead_phone}.")
             else:
-                self._send(uow, row, member.phone, "escalation_alert",
+                self._send(uow, row, member.contact, "escalation_alert",
                            f"{winner.name if winner else 'A teammate'} is handling {lead}.")
 
     def _send(self, uow: Transaction, row: dict, to: str, purpose: str, body: str) -> None:
-        uow.publish(SendMessage(client_id=row["client_id"], to=to, body=body, purpose=purpose))
+        """A text, or an e-mail (`to` an address) whose subject names the lead."""
+        subject = f"Hot lead {row.get('lead_name') or row['lead_phone']}" if "@" in to else None
+        uow.publish(SendMessage(client_id=row["client_id"], to=to, body=body, purpose=purpose, subject=subject))
 
     def _outcome(self, uow: Transaction, type: str, row: dict, person: str | None = None) -> None:
         uow.publish(contract_for(type)(escalation_id=str(row["id"]), client_id=row["client_id"],
