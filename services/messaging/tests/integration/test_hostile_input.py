@@ -44,6 +44,8 @@ async def test_lead_ids_that_are_not_uuids_are_refused_by_name(api, messaging):
     ({"persona": "friendly\u0000"}, "body.persona"),
     ({"timezone": "../../etc/passwd"}, "body.timezone"),
     ({"nickname": "Ace"}, "body.nickname"),
+    ({"owner_email": "not an address"}, "body.owner_email"),
+    ({"owner_email": "o@" + "x" * 260 + ".example"}, "body.owner_email"),
 ])
 async def test_odd_profile_fields_are_refused_by_name(api, profile, field):
     response = await api.put("/clients/c-odd/profile", json={"business_name": "Ace", **profile})

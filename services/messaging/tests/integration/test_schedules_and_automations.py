@@ -91,6 +91,24 @@ async def test_the_daily_summary_is_sent_once_per_client_even_when_the_job_runs_
     assert len(summaries) == 3 and len(owners) == 3
 
 
+async def test_an_owner_known_only_by_an_address_gets_the_daily_summary_by_email_once(messaging):
+    client_id, _ = await client(messaging, owner_email="Owner@Ace-Plumbing.example")
+    runs = await asyncio.gather(messaging.summaries.run_due(), messaging.summaries.run_due())
+    assert sum(runs) >= 1
+    rows = await scalar_rows(messaging.engine, """SELECT to_address, subject, purpose FROM email_sends
+                                                 WHERE source_key LIKE :k""", k=f"summary:{client_id}:%")
+    assert [(r.to_address, r.purpose) for r in rows] == [("owner@ace-plumbing.example", "summary")]
+    assert rows[0].subject.startswith("Your RevGen summary for ")
+    assert await scalar(messaging.engine, "SELECT count(*) FROM sends WHERE client_id = :c", c=client_id) == 0
+    assert [e for e in await outbox(messaging.engine, "messaging.emails", "EmailRequested")
+            if e["payload"]["to"] == "owner@ace-plumbing.example"]
+
+
+async def scalar_rows(engine, sql: str, **params):
+    async with engine.connect() as db:
+        return (await db.execute(text(sql), params)).all()
+
+
 async def test_a_number_with_a_recent_conversation_cannot_be_released(messaging, clock):
     client_id, [busy, quiet] = await client(messaging, numbers=2)
     await apply(messaging.engine, messaging.conversations.message_received, inbound_sms(busy, "+12125550147", "hi"))

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from pydantic import AfterValidator, Field, field_validator
 from sqlalchemy import text
 
+from messaging.domain.emails import normalize_address
 from messaging.service_layer.clients import NumberInUse, Profile, UnknownClient
 from messaging.service_layer.lead_views import UnknownLead
 from messaging.service_layer.figures import figures, local_day
@@ -59,7 +60,13 @@ class ProfileIn(InputModel):
     knowledge: Text(20000) = ""
     monthly_limit: Annotated[Int32, Field(ge=0)] = 2000
     owner_phone: E164 | None = None
+    owner_email: Annotated[str, Field(max_length=254)] | None = None
     numbers: Annotated[list[E164], Field(max_length=100)] = Field(default_factory=list)
+
+    @field_validator("owner_email")
+    @classmethod
+    def _an_address(cls, value: str | None) -> str | None:
+        return normalize_address(value) if value is not None else None  # InvalidAddress is a ValueError: 422
 
     @field_validator("timezone")
     @classmethod

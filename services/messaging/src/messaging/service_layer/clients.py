@@ -37,17 +37,18 @@ class Profile:
     knowledge: str = ""
     monthly_limit: int = 2000
     owner_phone: str | None = None
+    owner_email: str | None = None  # the summary goes here when there is no owner phone
     numbers: list[str] = field(default_factory=list)
 
 
 _UPSERT_PROFILE = text("""
     INSERT INTO profiles (client_id, business_name, timezone, business_hours, quiet_start, quiet_end, persona, knowledge,
-                          monthly_limit, owner_phone)
-    VALUES (:c, :name, :tz, CAST(:hours AS jsonb), :qs, :qe, :persona, :knowledge, :limit, :owner)
+                          monthly_limit, owner_phone, owner_email)
+    VALUES (:c, :name, :tz, CAST(:hours AS jsonb), :qs, :qe, :persona, :knowledge, :limit, :owner, :owner_email)
     ON CONFLICT (client_id) DO UPDATE SET business_name = EXCLUDED.business_name, timezone = EXCLUDED.timezone,
         business_hours = EXCLUDED.business_hours, quiet_start = EXCLUDED.quiet_start, quiet_end = EXCLUDED.quiet_end,
         persona = EXCLUDED.persona, knowledge = EXCLUDED.knowledge, monthly_limit = EXCLUDED.monthly_limit,
-        owner_phone = EXCLUDED.owner_phone
+        owner_phone = EXCLUDED.owner_phone, owner_email = EXCLUDED.owner_email
     WHERE profiles.deleted_at IS NULL
     RETURNING client_id""")
 
@@ -66,7 +67,7 @@ class Clients:
                     "c": client_id, "name": profile.business_name, "tz": profile.timezone,
                     "hours": json.dumps(profile.business_hours), "qs": profile.quiet_start, "qe": profile.quiet_end,
                     "persona": profile.persona, "knowledge": profile.knowledge, "limit": profile.monthly_limit,
-                    "owner": profile.owner_phone}) is None:
+                    "owner": profile.owner_phone, "owner_email": profile.owner_email}) is None:
                 raise UnknownClient(f"client {client_id!r} was deleted")
             for number in profile.numbers:
                 taken = await db.scalar(text("""

@@ -48,7 +48,7 @@ _UNSENT = text("""
     ORDER BY s.created_at DESC, s.id LIMIT 20""")
 _PROFILE = text("""
     SELECT client_id, business_name, timezone, business_hours, quiet_start, quiet_end, persona, knowledge,
-           monthly_limit, owner_phone,
+           monthly_limit, owner_phone, owner_email,
            ARRAY(SELECT number FROM numbers n WHERE n.client_id = p.client_id AND n.released_at IS NULL
                  ORDER BY number) AS numbers
     FROM profiles p WHERE client_id = :c AND deleted_at IS NULL""")

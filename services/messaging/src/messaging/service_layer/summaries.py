@@ -12,9 +12,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging import SERVICE
+from messaging.service_layer import emails
 from messaging.service_layer.figures import figures, local_day
 from messaging.service_layer.sends import Outgoing, enqueue
 from revgen_common.clock import Clock, local_date
+from revgen_common.contracts.commands import SendMessage
 from revgen_common.unit_of_work import UnitOfWork
 
 BODY = ("RevGen daily summary for {day}: {new_leads} new leads, {inbound} messages in, {outbound} out, "
@@ -41,7 +43,8 @@ class Summaries:
     async def _summarize_each(self, day_in: Callable[[str], date | None]) -> int:
         async with self.engine.connect() as db:
             clients = (await db.execute(text("""SELECT client_id, timezone FROM profiles
-                                                WHERE owner_phone IS NOT NULL AND deleted_at IS NULL
+                                                WHERE COALESCE(owner_phone, owner_email) IS NOT NULL
+                                                  AND deleted_at IS NULL
                                                 ORDER BY client_id"""))).all()
         sent = 0
         for client in clients:
@@ -55,14 +58,19 @@ class Summaries:
             if await db.scalar(text("""INSERT INTO daily_summaries (client_id, day) VALUES (:c, :d)
                                        ON CONFLICT DO NOTHING RETURNING day"""), {"c": client_id, "d": day}) is None:
                 return 0  # another run did this one
-            profile = (await db.execute(text("SELECT owner_phone, timezone FROM profiles WHERE client_id = :c"),
+            profile = (await db.execute(text("SELECT owner_phone, owner_email, timezone FROM profiles WHERE client_id = :c"),
                                         {"c": client_id})).first()
             day_figures = await figures(db, client_id, *local_day(day, profile.timezone))
             latency = (f", first reply in {day_figures.first_reply_seconds:.0f} s on average"
                        if day_figures.first_reply_seconds is not None else "")
             body = BODY.format(day=day.isoformat(), new_leads=day_figures.new_leads, inbound=day_figures.inbound,
                                outbound=day_figures.outbound, answered=day_figures.answered, latency=latency)
-            await enqueue(uow, [Outgoing(f"summary:{client_id}:{day.isoformat()}", profile.owner_phone,
-                                         self.platform_number, body, "other", None, None)])
+            source = f"summary:{client_id}:{day.isoformat()}"
+            if profile.owner_phone:
+                await enqueue(uow, [Outgoing(source, profile.owner_phone, self.platform_number, body, "other", None, None)])
+            else:  # an owner known only by an address: the e-mail channel (ADR 0018)
+                await emails.enqueue(uow, source, SendMessage(client_id=client_id, to=profile.owner_email, body=body,
+                                                              subject=f"Your RevGen summary for {day.isoformat()}",
+                                                              purpose="summary"))
             await uow.commit()
         return 1

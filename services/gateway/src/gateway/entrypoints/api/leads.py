@@ -80,6 +80,7 @@ class SavedProfile(BaseModel):
     knowledge: str
     monthly_limit: int
     owner_phone: str | None
+    owner_email: str | None = None
     numbers: list[str]
 
 

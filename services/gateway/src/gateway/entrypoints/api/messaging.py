@@ -34,6 +34,8 @@ class Profile(BaseModel):
     knowledge: str = Field(default="", max_length=20000)
     monthly_limit: int = Field(default=2000, ge=0, le=10_000_000)
     owner_phone: E164 | None = None
+    owner_email: str | None = Field(default=None, max_length=254,
+                                    description="the daily summary goes here when there is no owner phone")
     numbers: list[E164] = Field(default_factory=list, max_length=100)
 
 

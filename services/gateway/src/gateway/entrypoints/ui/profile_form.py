@@ -14,6 +14,7 @@ class ProfileForm:
     timezone: str = "America/New_York"
     numbers: str = ""
     owner_phone: str = ""
+    owner_email: str = ""
     quiet_start: str = "21:00"
     quiet_end: str = "08:00"
     monthly_limit: str = "2000"
@@ -31,7 +32,8 @@ def form_of(profile: dict) -> ProfileForm:
     hours = profile.get("business_hours") or {}
     return ProfileForm(
         business_name=profile["business_name"], timezone=profile["timezone"], numbers="\n".join(profile["numbers"]),
-        owner_phone=profile.get("owner_phone") or "", quiet_start=profile["quiet_start"][:5],
+        owner_phone=profile.get("owner_phone") or "", owner_email=profile.get("owner_email") or "",
+        quiet_start=profile["quiet_start"][:5],
         quiet_end=profile["quiet_end"][:5], monthly_limit=str(profile["monthly_limit"]),
         persona=profile.get("persona", ""), knowledge=profile.get("knowledge", ""),
         hours=[", ".join(f"{s[:5]}-{e[:5]}" for s, e in hours.get(str(day), hours.get(day, []))) for day in range(7)])
@@ -51,6 +53,7 @@ def profile_of(form: ProfileForm) -> dict:
             hours[day] = parsed
     return {"business_name": form.business_name.strip(), "timezone": form.timezone.strip(),
             "numbers": [n.strip() for n in form.numbers.splitlines() if n.strip()],
-            "owner_phone": form.owner_phone.strip() or None, "quiet_start": form.quiet_start.strip(),
+            "owner_phone": form.owner_phone.strip() or None, "owner_email": form.owner_email.strip() or None,
+            "quiet_start": form.quiet_start.strip(),
             "quiet_end": form.quiet_end.strip(), "monthly_limit": form.monthly_limit.strip(),
             "persona": form.persona, "knowledge": form.knowledge, "business_hours": hours}
