@@ -5,6 +5,7 @@ import asyncio
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import CoordinatorLoadInProgressError, CoordinatorNotAvailableError, NotCoordinatorError
 
 from revgen_common.envelope import Envelope
 from revgen_common.kafka_config import producer_config
@@ -54,8 +55,12 @@ async def _committed_and_ends(bootstrap_servers: str, group: str, topic: str) ->
 
 
 async def group_caught_up(bootstrap_servers: str, group: str, topic: str) -> bool:
-    """True once the group's committed offsets reach the end of every partition of `topic`."""
-    offsets = await _committed_and_ends(bootstrap_servers, group, topic)
+    """True once the group's committed offsets reach the end of every partition of `topic`;
+    False while a fresh broker has no group coordinator yet (it answers "not available")."""
+    try:
+        offsets = await _committed_and_ends(bootstrap_servers, group, topic)
+    except (CoordinatorNotAvailableError, CoordinatorLoadInProgressError, NotCoordinatorError):
+        return False
     return bool(offsets) and all(committed >= end for committed, end in offsets)
 
 
