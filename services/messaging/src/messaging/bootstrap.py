@@ -164,9 +164,8 @@ def consumers(messaging: Messaging, settings: MessagingSettings, slot: ProcessSl
               with_sender: bool = True) -> list[ExactlyOnceConsumer]:
     """The groups one process runs: inbound, e-mail (when it has an e-mail sender) and, unless
     the sender runs in a process of its own (SENDER_IN_OWN_PROCESS, ADR 0017), the sender."""
-    member = slot.instance_id if slot else lambda group: None
     return [inbound_consumer(messaging, settings, slot),
-            *([email_consumer(messaging, settings, member(MESSAGING_EMAIL_GROUP.name))] if messaging.emails else []),
+            *([email_consumer(messaging, settings, slot)] if messaging.emails else []),
             *([sender_consumer(messaging, settings, slot)] if with_sender else [])]
 
 
@@ -178,11 +177,12 @@ def _twilio(settings: MessagingSettings, runtime: ServiceRuntime) -> TwilioSende
     return twilio
 
 
-def email_consumer(messaging: Messaging, settings: MessagingSettings, member: str | None) -> ExactlyOnceConsumer:
+def email_consumer(messaging: Messaging, settings: MessagingSettings, slot: ProcessSlot | None = None) -> ExactlyOnceConsumer:
     """Its own group, so Resend's pace and outages hold up only e-mails (ADR 0018)."""
     return ExactlyOnceConsumer(name=MESSAGING_EMAIL_GROUP.name, topics=GROUPS[MESSAGING_EMAIL_GROUP.name],
                                handlers=messaging.email_handlers(), producer=SERVICE, engine=messaging.engine,
-                               bootstrap_servers=settings.kafka_bootstrap_servers, group_instance_id=member,
+                               bootstrap_servers=settings.kafka_bootstrap_servers,
+                               group_instance_id=slot.instance_id(MESSAGING_EMAIL_GROUP.name) if slot else None,
                                options=ConsumerOptions(max_batch=EMAILS_POLL_RECORDS,
                                                        max_partitions_in_flight=MESSAGING_EMAIL_GROUP.topics[0].partitions,
                                                        max_concurrent_preparations=EMAILS_POLL_RECORDS))

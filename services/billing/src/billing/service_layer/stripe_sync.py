@@ -18,7 +18,7 @@ from sqlalchemy import text
 from billing.adapters.stripe_gateway import StripeGateway
 from billing.domain.subscription_state import Stored, SubscriptionState, outcomes
 from revgen_common.contracts import contract_for
-from billing.service_layer.stripe_reads import StripeReads, lock_object
+from billing.service_layer.stripe_reads import StripeReads
 from revgen_common.unit_of_work import Transaction
 
 _CLIENT_OF_CUSTOMER = text("SELECT client_id FROM billing_accounts WHERE stripe_customer_id = :c")
@@ -94,12 +94,12 @@ async def as_stored(uow: Transaction, state: SubscriptionState) -> Stored:
 
 
 async def sync_subscription(uow: Transaction, obj: dict[str, Any], command_id: str | None = None) -> list[str]:
-    """Store Stripe's subscription; returns the outcome events published."""
+    """Store Stripe's subscription; returns the outcome events published. Called by `refresh`,
+    which holds the subscription's lock (and bumped its version) for the read it passes."""
     state = SubscriptionState.from_stripe(obj)
     db = uow.connection
     client_id = await client_of(uow, state.customer, state.metadata)
     await db.execute(_ACCOUNT_IF_NEW, {"c": client_id, "cus": state.customer})
-    await lock_object(uow, state.id)
     before = await stored(uow, state.id)
     if before is not None and before.status == "canceled" and state.status != "canceled":
         return []  # canceled is final at Stripe; an older snapshot never resurrects it
