@@ -32,7 +32,7 @@ from revgen_common.topics import ALL_TOPICS, IDENTITY_EVENTS, MESSAGING_EVENTS, 
 from revgen_devstack import free_port
 from revgen_devstack.testing import create_database, test_infra
 from revgen_fakes.twilio.webhooks import signed
-from tests.support.kafka_io import publish
+from revgen_testing.kafka_io import publish
 from voice.migrate import upgrade_database
 
 TOKEN, KEY, API_TOKEN = "bench-twilio-token-5c1d", "el-bench-key-8b2f", "bench-voice-api-token-3e9a"

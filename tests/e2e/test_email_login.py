@@ -13,7 +13,7 @@ from revgen_common.testing.internal_api import TEST_API_TOKEN
 from revgen_devstack import free_port
 
 from tests.e2e.conftest import System, serving
-from tests.support.running import eventually
+from revgen_testing.running import eventually
 
 
 def with_gateway(system: System) -> None:

@@ -6,7 +6,7 @@ from revgen_common.api_errors import install_error_handling
 from revgen_common.api_input import InputModel, Line
 from revgen_devstack import free_port
 from revgen_devstack.testing import serve_app
-from tests.support.raw_http import Sent, on_one_connection
+from revgen_testing.raw_http import Sent, on_one_connection
 
 
 class Thing(InputModel):

@@ -45,8 +45,8 @@ from revgen_fakes import openai as openai_fake
 from revgen_fakes import stripe as stripe_fake
 from revgen_fakes import twilio as twilio_fake
 from revgen_fakes.twilio.webhooks import inbound_sms_request
-from tests.support.kafka_io import start_group_at_end
-from tests.support.running import eventually
+from revgen_testing.kafka_io import start_group_at_end
+from revgen_testing.running import eventually
 
 PEPPER = "pepper-for-gateway-tests-3c9e1f"
 CSRF_SECRET = "csrf-secret-for-gateway-tests-8a2d4f"

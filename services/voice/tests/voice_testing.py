@@ -21,8 +21,8 @@ from revgen_devstack.testing import serve_app
 from revgen_fakes.elevenlabs import ElevenLabsState
 from revgen_fakes.faults import FaultInjector
 from revgen_fakes.twilio import VoiceCalls
-from tests.support.kafka_io import publish
-from tests.support.running import eventually
+from revgen_testing.kafka_io import publish
+from revgen_testing.running import eventually
 from voice.adapters.elevenlabs_speech import ElevenLabsSpeech
 from voice.bootstrap import create_app
 from voice.settings import VoiceSettings

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from browsing import accessible, log_in, watch_csp
 from gateway_testing import bearer, log_in as api_log_in, new_number
 from revgen_devstack.browser import screenshot_dir
-from tests.support.running import eventually
+from revgen_testing.running import eventually
 
 
 async def test_a_clients_owner_invites_a_member_changes_a_role_and_removes_the_new_member(page, system, world):

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from browsing import accessible, log_in, watch_csp
 from gateway_testing import new_number, text_in, with_profile
 from revgen_devstack.browser import screenshot_dir
-from tests.support.running import eventually
+from revgen_testing.running import eventually
 
 async def streaming(page) -> None:
     """The page's live stream is subscribed (its `ready` event arrived)."""

@@ -14,8 +14,8 @@ from revgen_common.contracts.messaging import NumberReleaseRefused
 from revgen_common.envelope import Envelope
 from revgen_common.kafka_config import producer_config
 from revgen_common.topics import BILLING_EVENTS, DEAD_LETTERS, MESSAGING_EVENTS
-from tests.support.kafka_io import group_caught_up, publish
-from tests.support.running import eventually
+from revgen_testing.kafka_io import group_caught_up, publish
+from revgen_testing.running import eventually
 
 OWNER, ADMIN_EMAIL, STAFF, CLIENT_OWNER = "+14155550600", "ops@agency.example", "+14155550601", "+14155550602"
 OPERATOR = "+14155550609"

@@ -9,8 +9,8 @@ from identity_testing import log_in, serve, settings_for
 from revgen_common.envelope import Envelope
 from revgen_common.topics import IDENTITY_EVENTS
 from revgen_devstack import free_port
-from tests.support.kafka_io import read_all
-from tests.support.running import eventually
+from revgen_testing.kafka_io import read_all
+from revgen_testing.running import eventually
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import uuid
 from revgen_common.contracts.identity import ClientDeleted, MemberAdded, MemberDeactivated, MemberRoleChanged
 from revgen_common.contracts.messaging import BusinessHoursSet, NumberReleased
 from revgen_common.envelope import Envelope
-from tests.support.message_fuzzing import draw, hostile_messages, through_a_consumer
+from revgen_testing.message_fuzzing import draw, hostile_messages, through_a_consumer
 from voice.service_layer.read_model import handlers
 
 
