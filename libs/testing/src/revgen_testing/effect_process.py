@@ -52,6 +52,7 @@ async def run_runtime(args) -> None:
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     checkpoint = crash_hook(args.crash_at, args.report, args.group, args.topic)
     slot = await ProcessSlot.claim(engine)  # as every service does at start-up
+    print(f"{os.getpid()} holds slot {slot.number}", flush=True)  # started: the takeover test times from here
     components = [ExactlyOnceConsumer(
         name=args.group, topics=[args.topic], handlers=make_handlers(args.group, forward_to=args.forward_to),
         engine=engine, bootstrap_servers=args.bootstrap, checkpoint=checkpoint,
