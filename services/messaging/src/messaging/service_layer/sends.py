@@ -234,10 +234,11 @@ class Sender:
             await self._finish(uow, row, status, reason)
 
     async def _release(self, row) -> None:
-        async with self.engine.begin() as db:
-            await db.execute(_GIVE_BACK_USAGE, {"id": row.id})
-            await db.execute(text("""UPDATE sends SET status = 'pending', claimed_at = NULL, usage_month = NULL
-                                     WHERE id = :id AND status = 'claimed'"""), {"id": row.id})
+        async with UnitOfWork(self.engine, SERVICE) as uow:
+            await uow.connection.execute(_GIVE_BACK_USAGE, {"id": row.id})
+            await uow.connection.execute(text("""UPDATE sends SET status = 'pending', claimed_at = NULL, usage_month = NULL
+                                                 WHERE id = :id AND status = 'claimed'"""), {"id": row.id})
+            await uow.commit()
 
 
 def _outcome(uow: Transaction, type: str, row, **extra) -> None:
