@@ -121,4 +121,4 @@ async def _keep_an_owner(db: AsyncConnection, agency: uuid.UUID, person: uuid.UU
     be neither demoted nor removed (another owner first)."""
     if before["active"] and before["role"] == "agency_owner" and role != "agency_owner" and \
             not await members.other_active_owners(db, agency, person):
-        raise Refused("the agency's last owner cannot be removed or demoted: make someone else owner first")
+        raise Refused("the agency's last owner cannot be removed or demoted (make someone else owner first)")
