@@ -110,7 +110,7 @@ class ConsumerGroup:
 
 
 BILLING_GROUP = ConsumerGroup("billing", "billing", (STRIPE_WEBHOOKS, IDENTITY_EVENTS, MESSAGING_EVENTS),
-                              ("StripeEventReceived", "ClientDeleted", "LeadOutcomeRecorded"))
+                              ("StripeEventReceived", "ClientCreated", "ClientDeleted", "LeadOutcomeRecorded"))
 ESCALATION_GROUP = ConsumerGroup("escalation", "escalation", (MESSAGING_EVENTS, IDENTITY_EVENTS, VOICE_EVENTS),
                                  ("EscalationRequested", "MemberAdded", "MemberRoleChanged", "MemberDeactivated",
                                   "BusinessHoursSet", "ClientDeleted", "LeadOptedOut", "LeadOptedIn", "CallAnswered",
