@@ -49,11 +49,15 @@ async def test_an_owner_invites_by_phone_and_email_changes_a_role_and_removes_wi
     assert [(m["name"], m["role"], m["active"]) for m in listed] == [
         ("Abe Admin", "agency_admin", True), ("Mo Mail", "agency_admin", True), ("Pat Phone", "agency_admin", False),
         ("Sue Staff", "agency_staff", True), ("Xena Owner", "agency_owner", True)]
-    async with identity_engine.connect() as db:
-        audit = (await db.execute(text("SELECT action, before, after FROM audit_log WHERE entity = 'agency_membership' "
-                                       "AND entity_id = :id ORDER BY id"), {"id": f"{x}/{pat}"})).all()
-    assert [(a.action, (a.before or {}).get("role"), (a.after or {}).get("role")) for a in audit] == [
-        ("add", None, "agency_staff"), ("update", "agency_staff", "agency_admin"), ("deactivate", "agency_admin", None)]
+    newest = (await api.get(f"/agencies/{x}/audit", params={"limit": 3}, headers=owner)).json()
+    assert [(e["action"], e["entity_id"], (e["before"] or {}).get("role"), (e["after"] or {}).get("role"),
+             e["actor_name"]) for e in newest["data"]] == [
+        ("deactivate", f"{x}/{pat}", "agency_admin", None, "Xena Owner"),
+        ("update", f"{x}/{pat}", "agency_staff", "agency_admin", "Xena Owner"),
+        ("add", f"{x}/{by_mail.json()['person_id']}", None, "agency_admin", "Xena Owner")]
+    older = (await api.get(f"/agencies/{x}/audit", params={"cursor": newest["next"]}, headers=owner)).json()
+    assert ("add", f"{x}/{pat}") in [(e["action"], e["entity_id"]) for e in older["data"]]
+    assert (await api.get(f"/agencies/{x}/audit", headers=agency["sessions"]["staff"])).status_code == 403
     assert await published(identity_engine, pat) == [
         "AgencyMemberAdded", "AgencyMemberRoleChanged", "AgencyMemberDeactivated"]
 

@@ -1,5 +1,5 @@
-"""/api/v1 an agency's own team (identity's, ADR 0022): its members' roles reach every client
-of the agency. The same rules as a client's team: roles within the caller's own (ADR 0013),
+"""/api/v1 an agency's own team (identity's, ADR 0022) and its audit log: its members' roles
+reach every client of the agency. The same rules as a client's team: roles within the caller's own (ADR 0013),
 and an agency keeps an owner (409)."""
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.domain.rules import InAgency
+from gateway.entrypoints.api.clients import AuditEntry
 from gateway.entrypoints.dependencies import DEFAULT_PAGE, CallerDep, Cursor, GatewayDep, Limit
 from gateway.entrypoints.route_table import RouteTable
 from revgen_common.api_errors import documented
@@ -73,3 +74,11 @@ async def remove_agency_member(agency_id: uuid.UUID, person_id: uuid.UUID, gw: G
     request; their open claims go back to the team."""
     await gw.identity.as_person(caller.token, "DELETE", f"/agencies/{agency_id}/members/{person_id}")
     return Response(status_code=204)
+
+
+@table.get("/agencies/{agency_id}/audit", rule=MANAGE, response_model=Page[AuditEntry])
+async def agency_audit(agency_id: uuid.UUID, gw: GatewayDep, caller: CallerDep, limit: Limit = DEFAULT_PAGE,
+                       cursor: Cursor = None):
+    """Who changed the agency's own team, when, with the before-image; newest first."""
+    return await gw.identity.as_person(caller.token, "GET", f"/agencies/{agency_id}/audit",
+                                       params={"limit": limit, "cursor": cursor})

@@ -1,6 +1,7 @@
 """An agency's own team, for those who may manage it (members:manage in the agency: its owner
 and admins): invite someone by phone or e-mail with an agency role, change a member's role,
-remove one (which also ends their places on the agency's clients' teams, ADR 0022). Identity
+remove one (which also ends their places on the agency's clients' teams, ADR 0022); and who
+changed the team, with the before-image (its audit log). Identity
 decides; what it refuses (a role beyond the caller's own, the last owner, an unreadable phone
 number) is shown on the page with its status."""
 from __future__ import annotations
@@ -31,6 +32,14 @@ _WHY = {403: "you may give, or act on someone holding, only roles within your ow
 async def agency_team_page(request: Request, agency_id: uuid.UUID, gw: GatewayDep, caller: CallerDep,
                            cursor: Cursor = None, outcome: str | None = None):
     return await _team(request, gw, caller, agency_id, cursor, outcome=outcome)
+
+
+@table.get("/agencies/{agency_id}/audit", rule=MANAGE)
+async def agency_audit_page(request: Request, agency_id: uuid.UUID, gw: GatewayDep, caller: CallerDep,
+                            cursor: Cursor = None):
+    me, entries = await asyncio.gather(gw.identity.me(caller.token), gw.identity.as_person(
+        caller.token, "GET", f"/agencies/{agency_id}/audit", params={"limit": 50, "cursor": cursor}))
+    return render(request, "agency_audit.html", agency=_agency(me, agency_id), entries=entries)
 
 
 @table.post("/agencies/{agency_id}/team/invite", rule=MANAGE)
@@ -71,5 +80,9 @@ async def _act(request: Request, gw, caller, agency_id: uuid.UUID, method: str, 
 async def _team(request: Request, gw, caller, agency_id: uuid.UUID, cursor: str | None, status: int = 200, **context):
     me, members = await asyncio.gather(gw.identity.me(caller.token), gw.identity.as_person(
         caller.token, "GET", f"/agencies/{agency_id}/members", params={"limit": 50, "cursor": cursor}))
-    agency = next(a for a in me["agencies"] if a["agency_id"] == str(agency_id))
-    return render(request, "agency_team.html", status=status, agency=agency, members=members, roles=ROLES, **context)
+    return render(request, "agency_team.html", status=status, agency=_agency(me, agency_id), members=members,
+                  roles=ROLES, **context)
+
+
+def _agency(me: dict, agency_id: uuid.UUID) -> dict:
+    return next(a for a in me["agencies"] if a["agency_id"] == str(agency_id))
