@@ -31,6 +31,7 @@ from ingress.migrate import upgrade_database as ingress_migrations
 from ingress.settings import IngressSettings
 from identity.bootstrap import create_app as identity_app
 from identity.migrate import upgrade_database as identity_migrations
+from identity.service_layer.agency_team import AgencyTeam
 from identity.service_layer.tenants import Tenants
 from identity.settings import IdentitySettings
 from messaging.bootstrap import GROUPS, create_app as messaging_app
@@ -221,7 +222,8 @@ async def make_world(system: System) -> World:
     tenants = Tenants(system.engines["identity"])
     x, x_owner = await tenants.create_agency("Agency X", phones["x_owner"], "Xavier Owner")
     y, y_owner = await tenants.create_agency("Agency Y", phones["y_owner"], "Yuri Owner")
-    x_staff = await tenants.add_agency_member(x_owner, x, phones["x_staff"], "Stella Staff", "agency_staff")
+    x_staff = (await AgencyTeam(system.engines["identity"]).add_member(
+        x_owner, x, phones["x_staff"], "Stella Staff", "agency_staff"))["person_id"]
     a = await tenants.create_client(x_owner, x, "Alpha Plumbing")
     b = await tenants.create_client(x_owner, x, "Bravo Roofing")
     c = await tenants.create_client(y_owner, y, "Charlie Remodel")

@@ -52,7 +52,9 @@ TWILIO_MESSAGE_STATUS = TopicSpec("webhooks.twilio.message-status", key="client 
 FORM_SUBMISSIONS = TopicSpec("webhooks.forms", key="client id")
 # Resend's delivery, bounce and complaint events: one recipient's stay in order.
 RESEND_WEBHOOKS = TopicSpec("webhooks.resend", key="recipient address, else the e-mail's id")
-IDENTITY_EVENTS = TopicSpec("identity.events", key="client id (a session's or platform role's events: the person id)",
+IDENTITY_EVENTS = TopicSpec("identity.events",
+                            key="client id (an agency team's events: the agency id; a session's or platform "
+                                "role's: the person id)",
                             retention_ms=30 * DAY_MS)
 BILLING_EVENTS = TopicSpec("billing.events", key="client id", retention_ms=30 * DAY_MS)
 MESSAGING_EVENTS = TopicSpec("messaging.events", key="client id + lead", retention_ms=30 * DAY_MS)
@@ -108,7 +110,7 @@ class ConsumerGroup:
 
 
 BILLING_GROUP = ConsumerGroup("billing", "billing", (STRIPE_WEBHOOKS, IDENTITY_EVENTS, MESSAGING_EVENTS),
-                              ("StripeEventReceived", "ClientDeleted", "LeadOutcomeRecorded"))
+                              ("StripeEventReceived", "ClientCreated", "ClientDeleted", "LeadOutcomeRecorded"))
 ESCALATION_GROUP = ConsumerGroup("escalation", "escalation", (MESSAGING_EVENTS, IDENTITY_EVENTS, VOICE_EVENTS),
                                  ("EscalationRequested", "MemberAdded", "MemberRoleChanged", "MemberDeactivated",
                                   "BusinessHoursSet", "ClientDeleted", "LeadOptedOut", "LeadOptedIn", "CallAnswered",

@@ -28,6 +28,8 @@ from gateway.entrypoints.ui import (account_pages, billing_pages, client_pages, 
                                     lead_command_pages, lead_pages, live, operator_pages, pages, report_pages,
                                     subscription_pages, team_pages)
 from gateway.entrypoints.ui.render import STATIC
+from gateway.entrypoints.api import agency_disputes, agency_team, subscription_coupons
+from gateway.entrypoints.ui import agency_dispute_pages, agency_team_pages, subscription_coupon_pages
 from gateway.service_layer.access import Access
 from gateway.service_layer.decision_cache import DecisionCache
 from gateway.service_layer.live import Hub
@@ -39,7 +41,9 @@ TABLES = (health.table, pages.table, client_pages.table, lead_pages.table, live.
           billing_pages.table, operator_pages.table, docs.table, auth.table, clients.table, billing.table,
           messaging.table, leads.table, escalation.table, operations.table,
           team_pages.table, subscription_pages.table, coupon_pages.table, account_pages.table, accounts.table,
-          lead_command_pages.table, lead_commands.table)
+          lead_command_pages.table, lead_commands.table,
+          agency_team.table, agency_team_pages.table, subscription_coupons.table, subscription_coupon_pages.table,
+          agency_disputes.table, agency_dispute_pages.table)
 
 
 @dataclass(frozen=True)

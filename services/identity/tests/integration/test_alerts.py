@@ -40,10 +40,10 @@ def dispute(client_id: str, dispute_id: str) -> DisputeOpened:
 
 
 async def test_a_dispute_delivered_three_times_and_reported_twice_tells_each_billing_person_once_per_channel(
-        api, tenants, identity_engine, infra):
+        api, tenants, agency_team, identity_engine, infra):
     agency, owner = await tenants.create_agency("Acme Agency", OWNER, "Ada Owner")
-    await tenants.add_agency_member(owner, agency, ADMIN_EMAIL, "Bo Admin", "agency_admin")
-    await tenants.add_agency_member(owner, agency, STAFF, "Sam Staff", "agency_staff")  # cannot act on billing
+    await agency_team.add_member(owner, agency, ADMIN_EMAIL, "Bo Admin", "agency_admin")
+    await agency_team.add_member(owner, agency, STAFF, "Sam Staff", "agency_staff")  # cannot act on billing
     client = (await tenants.create_client(owner, agency, "Ace Plumbing"))["id"]
     await tenants.add_member(owner, uuid.UUID(client), CLIENT_OWNER, "Cleo Client", "client_owner")
     await tenants.grant_platform_role(OPERATOR, "Olga Operator", "operator")  # not told a client's billing

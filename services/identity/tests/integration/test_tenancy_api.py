@@ -21,11 +21,11 @@ async def api(infra, all_topics, identity_db, clock):
 
 
 @pytest.fixture
-async def world(api, tenants, identity_engine):
+async def world(api, tenants, agency_team, identity_engine):
     """Agency X with clients A and B; agency Y with client C; people in every role."""
     x, x_owner = await tenants.create_agency("Agency X", "+14155550100", "X Owner")
     y, y_owner = await tenants.create_agency("Agency Y", "+14155550200", "Y Owner")
-    await tenants.add_agency_member(x_owner, x, "+14155550101", "X Staff", "agency_staff")
+    await agency_team.add_member(x_owner, x, "+14155550101", "X Staff", "agency_staff")
     a = await tenants.create_client(x_owner, x, "Alpha Plumbing")
     b = await tenants.create_client(x_owner, x, "Bravo Roofing")
     await tenants.create_client(y_owner, y, "Charlie Remodel")

@@ -21,7 +21,7 @@ from billing.adapters.stripe_gateway import StripeRefused
 from billing.service_layer.catalog import NewCoupon, NewPlan
 from billing.service_layer.subscribe import CreateSubscription
 from revgen_common.api_errors import INPUT_ERRORS, documented, error_response, install_error_handling
-from revgen_common.api_input import Flag, InputModel, Int32, Line, Number
+from revgen_common.api_input import Flag, InputModel, Int32, IsoDateTime, Line, Number
 from revgen_common.errors import PermanentError, TransientError
 from revgen_common.pagination import InvalidCursor
 
@@ -62,6 +62,7 @@ class CouponIn(InputModel):
     duration: Literal["once", "forever", "repeating"] = "once"
     duration_in_months: Annotated[Int32, Field(ge=1, le=120)] | None = None
     max_redemptions: Annotated[Int32, Field(gt=0)] | None = None
+    redeem_by: IsoDateTime | None = None  # its last moment: redeemable before it, never after
 
     @model_validator(mode="after")
     def _one_discount(self) -> "CouponIn":
@@ -87,6 +88,10 @@ class SubscriptionIn(InputModel):
 
 class PlanChangeIn(InputModel):
     plan_id: PlanId
+
+
+class CouponApplicationIn(InputModel):
+    coupon_id: CouponId
 
 
 class CancelIn(InputModel):
@@ -175,6 +180,14 @@ async def _one(billing, query: str, id, what: str) -> JSONResponse:
 @router.post("/subscriptions/{subscription_id}/change-plan", responses=ON_A_SUBSCRIPTION)
 async def change_plan(subscription_id: SubscriptionId, body: PlanChangeIn, key: IdempotencyKey, billing: Billing) -> dict:
     return await billing.changes.change_plan(subscription_id, body.plan_id, key)
+
+
+@router.post("/subscriptions/{subscription_id}/coupon", responses={**ON_A_SUBSCRIPTION, **documented(422)})
+async def apply_coupon(subscription_id: SubscriptionId, body: CouponApplicationIn, key: IdempotencyKey,
+                       billing: Billing) -> dict:
+    """Apply a coupon to a live subscription (replacing its discount at Stripe), once per key;
+    refused (409) when the coupon is inactive, expired, fully redeemed or already applied."""
+    return await billing.changes.apply_coupon(subscription_id, body.coupon_id, key)
 
 
 @router.post("/subscriptions/{subscription_id}/pause", responses=ON_A_SUBSCRIPTION)

@@ -3,6 +3,7 @@ redemptions keep pointing at them (foreign keys RESTRICT deletes)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import text
@@ -10,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billing.adapters.stripe_gateway import StripeGateway
 from billing.domain.subscription_state import HOLDS_PLAN
-from revgen_common.errors import NotFound, Refused
+from revgen_common.clock import Clock, system_clock
+from revgen_common.errors import NotFound, Refused, Unprocessable
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class NewCoupon:
     duration: str = "once"
     duration_in_months: int | None = None  # how long a "repeating" coupon applies (required for it)
     max_redemptions: int | None = None
+    redeem_by: datetime | None = None  # after it, the coupon is refused (here and at Stripe)
 
 
 _PLAN_HELD = text("""
@@ -40,9 +43,10 @@ _PLAN_HELD = text("""
 
 
 class Catalog:
-    def __init__(self, engine: AsyncEngine, stripe: StripeGateway):
+    def __init__(self, engine: AsyncEngine, stripe: StripeGateway, clock: Clock = system_clock):
         self.engine = engine
         self.stripe = stripe
+        self.clock = clock
 
     async def create_plan(self, plan: NewPlan) -> dict:
         if existing := await self._row("plans", plan.id):
@@ -82,11 +86,15 @@ class Catalog:
     async def create_coupon(self, coupon: NewCoupon) -> dict:
         if existing := await self._row("coupons", coupon.id):
             return existing
+        if coupon.redeem_by is not None and coupon.redeem_by <= self.clock():
+            raise Unprocessable(f"redeem_by {coupon.redeem_by.isoformat()} has passed: give a moment to come")
         # The redemption limit is kept here, not at Stripe: a compensated saga gives its
         # redemption back locally, which Stripe's own counter never would.
         params: dict = {"id": coupon.id, "duration": coupon.duration, "metadata": {"coupon_id": coupon.id}}
         if coupon.duration_in_months is not None:
             params["duration_in_months"] = coupon.duration_in_months
+        if coupon.redeem_by is not None:
+            params["redeem_by"] = int(coupon.redeem_by.timestamp())
         if coupon.percent_off is not None:
             params["percent_off"] = float(coupon.percent_off)
         else:
@@ -95,12 +103,12 @@ class Catalog:
         async with self.engine.begin() as db:
             await db.execute(text("""
                 INSERT INTO coupons (id, stripe_coupon_id, percent_off, amount_off_cents, currency, duration,
-                                     duration_in_months, max_redemptions)
-                VALUES (:id, :stripe_id, :percent, :amount, :currency, :duration, :months, :max)
+                                     duration_in_months, max_redemptions, redeem_by)
+                VALUES (:id, :stripe_id, :percent, :amount, :currency, :duration, :months, :max, :redeem_by)
                 ON CONFLICT (id) DO NOTHING"""), {
                 "id": coupon.id, "stripe_id": created["id"], "percent": coupon.percent_off,
                 "amount": coupon.amount_off_cents, "currency": coupon.currency, "duration": coupon.duration,
-                "months": coupon.duration_in_months, "max": coupon.max_redemptions})
+                "months": coupon.duration_in_months, "max": coupon.max_redemptions, "redeem_by": coupon.redeem_by})
         return await self._row("coupons", coupon.id)
 
     async def deactivate_coupon(self, coupon_id: str) -> dict:

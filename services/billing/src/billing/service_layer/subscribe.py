@@ -84,6 +84,7 @@ _LIVE_SUBSCRIPTION = text("""SELECT 1 FROM subscriptions WHERE client_id = :clie
 _REDEEM = text("""
     WITH c AS (UPDATE coupons SET redeemed = redeemed + 1
                WHERE id = :coupon AND active AND (max_redemptions IS NULL OR redeemed < max_redemptions)
+                 AND (redeem_by IS NULL OR redeem_by > :now)
                RETURNING id)
     INSERT INTO coupon_redemptions (command_id, coupon_id, client_id) SELECT :command, id, :client FROM c
     RETURNING coupon_id""")
@@ -147,8 +148,8 @@ class SubscribeSaga:
                 await self._known(db, command)
                 return
             if command.coupon_id and await db.scalar(_REDEEM, {"coupon": command.coupon_id, "command": command.command_id,
-                                                               "client": command.client_id}) is None:
-                raise Refused(f"coupon {command.coupon_id!r} is inactive or fully redeemed")
+                                                               "client": command.client_id, "now": self.clock()}) is None:
+                raise Refused(f"coupon {command.coupon_id!r} is inactive, expired or fully redeemed")
             await uow.commit()
         self.checkpoint("command_persisted")
 

@@ -1,5 +1,6 @@
 """The audit log's one writer: who (the actor), what (action, entity, its id), the before- and
-after-images, and when (now, unless the change happened elsewhere earlier)."""
+after-images, and when (now, unless the change happened elsewhere earlier); and the agency's
+page of it (its own team's changes, newest first)."""
 from __future__ import annotations
 
 import json
@@ -20,3 +21,17 @@ async def record(db: AsyncConnection, actor: uuid.UUID | None, action: str, enti
     await db.execute(_RECORD, {"actor": actor, "action": action, "entity": entity, "id": str(entity_id),
                                "before": json.dumps(before, default=str) if before else None,
                                "after": json.dumps(after, default=str) if after else None, "at": at})
+
+
+# Keyset pages by row id, newest first: the agency itself and its own team's memberships.
+_AGENCY_PAGE = text("""
+    SELECT a.id, a.at, a.action, a.entity, a.entity_id, a.before, a.after, a.actor_id, p.name AS actor_name
+    FROM audit_log a LEFT JOIN people p ON p.id = a.actor_id
+    WHERE ((a.entity = 'agency' AND a.entity_id = :agency)
+           OR (a.entity = 'agency_membership' AND a.entity_id LIKE :agency || '/%'))
+      AND (CAST(:before_id AS bigint) IS NULL OR a.id < :before_id)
+    ORDER BY a.id DESC LIMIT :limit""")
+
+
+async def agency_page(db: AsyncConnection, agency: uuid.UUID, before_id: int | None, limit: int) -> list:
+    return (await db.execute(_AGENCY_PAGE, {"agency": str(agency), "before_id": before_id, "limit": limit})).all()

@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from identity import SERVICE
 from identity.adapters import audit_log
+from identity.adapters.people import person_for
 from identity.domain.identifiers import normalise_identifier
-from identity.domain.roles import AGENCY_ROLES, CLIENT_ROLES, PLATFORM_ROLES, Permission, permissions_of, roles_granting
+from identity.domain.roles import CLIENT_ROLES, PLATFORM_ROLES, Permission, permissions_of, roles_granting
 from identity.service_layer.access import NotFound, require, require_in_agency, require_within
 from revgen_common.contracts import identity as events
 from revgen_common.pagination import decode_cursor, decode_keyset, next_cursor
@@ -65,14 +66,6 @@ async def _audit(db: AsyncConnection, actor: uuid.UUID | None, action: str, enti
     await audit_log.record(db, actor, action, entity, entity_id, before, after)
 
 
-async def _person_for(db: AsyncConnection, identifier: str, name: str) -> uuid.UUID:
-    column = "email" if "@" in identifier else "phone"
-    return await db.scalar(text(f"""
-        INSERT INTO people (id, {column}, name) VALUES (:id, :identifier, :name)
-        ON CONFLICT ({column}) DO UPDATE SET name = people.name RETURNING id"""),
-        {"id": uuid.uuid4(), "identifier": identifier, "name": name})
-
-
 class Tenants:
     def __init__(self, engine: AsyncEngine):
         self.engine = engine
@@ -84,34 +77,19 @@ class Tenants:
         async with UnitOfWork(self.engine, SERVICE) as uow:
             db = uow.connection
             await db.execute(text("INSERT INTO agencies (id, name) VALUES (:id, :name)"), {"id": agency, "name": name})
-            owner = await _person_for(db, normalise_identifier(owner_identifier), owner_name)
+            owner = await person_for(db, normalise_identifier(owner_identifier), owner_name)
             await db.execute(text("INSERT INTO agency_memberships (person_id, agency_id, role) "
                                   "VALUES (:p, :a, 'agency_owner')"), {"p": owner, "a": agency})
             await _audit(db, None, "create", "agency", agency, after={"name": name, "owner": owner})
             await uow.commit()
         return agency, owner
 
-    async def add_agency_member(self, actor: uuid.UUID, agency: uuid.UUID, identifier: str, name: str,
-                                role: str) -> uuid.UUID:
-        if role not in AGENCY_ROLES:
-            raise ValueError(f"unknown agency role {role}")
-        async with UnitOfWork(self.engine, SERVICE) as uow:
-            db = uow.connection
-            await require_in_agency(db, actor, Permission.MEMBERS_MANAGE, agency)
-            person = await _person_for(db, normalise_identifier(identifier), name)
-            await db.execute(text("""INSERT INTO agency_memberships (person_id, agency_id, role) VALUES (:p, :a, :r)
-                                     ON CONFLICT (person_id, agency_id) DO UPDATE SET role = :r, active = true"""),
-                             {"p": person, "a": agency, "r": role})
-            await _audit(db, actor, "add", "agency_membership", f"{agency}/{person}", after={"role": role})
-            await uow.commit()
-        return person
-
     async def grant_platform_role(self, identifier: str, name: str, role: str) -> uuid.UUID:
         if role not in PLATFORM_ROLES:
             raise ValueError(f"unknown platform role {role}")
         async with UnitOfWork(self.engine, SERVICE) as uow:
             db = uow.connection
-            person = await _person_for(db, normalise_identifier(identifier), name)
+            person = await person_for(db, normalise_identifier(identifier), name)
             await db.execute(text("""INSERT INTO platform_memberships (person_id, role) VALUES (:p, :r)
                                      ON CONFLICT (person_id, role) DO UPDATE SET active = true"""),
                              {"p": person, "r": role})
@@ -207,7 +185,7 @@ class Tenants:
             db = uow.connection
             await require(db, actor, Permission.MEMBERS_MANAGE, client)
             await require_within(db, actor, client, role)
-            person = await _person_for(db, normalise_identifier(identifier), name)
+            person = await person_for(db, normalise_identifier(identifier), name)
             await db.execute(text("""INSERT INTO client_memberships (person_id, client_id, role) VALUES (:p, :c, :r)
                                      ON CONFLICT (person_id, client_id) DO UPDATE SET role = :r, active = true"""),
                              {"p": person, "c": client, "r": role})
