@@ -11,8 +11,8 @@ from datetime import time
 import httpx
 from sqlalchemy import text
 
-from revgen_common.contracts.identity import MemberAdded
-from revgen_common.contracts.messaging import BusinessHoursSet
+from revgen_common.contracts.identity import ClientCreated, MemberAdded
+from revgen_common.contracts.messaging import BusinessHoursSet, EscalationRequested
 from revgen_common.envelope import Envelope
 from revgen_common.testing.internal_api import TEST_API_HEADERS, TEST_API_TOKEN
 from revgen_common.topics import IDENTITY_EVENTS, MESSAGING_EVENTS
@@ -81,25 +81,31 @@ async def running_voice(infra, engine, elevenlabs_url: str, clock):
                                                      status_callback_url=f"{base}/twilio/voice/status"))
 
 
-async def known_client(infra, engine, team_size: int = 2, hours=NINE_TO_FIVE) -> Client:
-    """A client with a number, business hours and a team, told to voice the way it learns
-    them in production: messaging's and identity's events on Kafka."""
+async def known_client(infra, engine, team_size: int = 2, hours=NINE_TO_FIVE, name: str | None = None,
+                       leads: dict[str, str] | None = None) -> Client:
+    """A client with a number, business hours and a team (and its `name`, and `leads` it
+    knows by name: phone → name), told to voice the way it learns them in production:
+    messaging's and identity's events on Kafka."""
     client_id = f"client-{uuid.uuid4().hex[:8]}"
     number = f"+1555{uuid.uuid4().int % 10**7:07d}"
     team = [MemberAdded(client_id=client_id, person_id=f"p{i}-{uuid.uuid4().hex[:6]}", role="client_member",
                         name=f"Tech {i}", phone=f"+1666{uuid.uuid4().int % 10**7:07d}") for i in range(team_size)]
-    await publish(infra.bootstrap_servers, MESSAGING_EVENTS.name, [Envelope.of(
-        BusinessHoursSet(client_id=client_id, timezone=ZONE, hours=hours, numbers=[number]), "messaging")])
-    await publish(infra.bootstrap_servers, IDENTITY_EVENTS.name, [Envelope.of(m, "identity") for m in team])
-    await eventually(lambda: _team_known(engine, client_id, team_size), timeout=60)
+    named = [ClientCreated(client_id=client_id, agency_id="agency-1", name=name)] if name else []
+    escalated = [EscalationRequested(request_id=f"r-{uuid.uuid4().hex[:8]}", client_id=client_id, lead_phone=phone,
+                                     reason="lead asked for a person", lead_name=lead)
+                 for phone, lead in (leads or {}).items()]
+    await publish(infra.bootstrap_servers, MESSAGING_EVENTS.name, [Envelope.of(m, "messaging") for m in (
+        BusinessHoursSet(client_id=client_id, timezone=ZONE, hours=hours, numbers=[number]), *escalated)])
+    await publish(infra.bootstrap_servers, IDENTITY_EVENTS.name, [Envelope.of(m, "identity") for m in (*named, *team)])
+    await eventually(lambda: _known(engine, client_id, team_size, len(named), len(escalated)), timeout=60)
     return Client(client_id, number, team)
 
 
-async def _team_known(engine, client_id: str, size: int) -> bool:
+async def _known(engine, client_id: str, size: int, names: int, leads: int) -> bool:
+    counts = {f"SELECT count(*) FROM {table} WHERE client_id = :c": expected for table, expected in (
+        ("team_members", size), ("client_numbers", 1), ("client_names", names), ("lead_names", leads))}
     async with engine.connect() as db:
-        members = await db.scalar(text("SELECT count(*) FROM team_members WHERE client_id = :c"), {"c": client_id})
-        number = await db.scalar(text("SELECT count(*) FROM client_numbers WHERE client_id = :c"), {"c": client_id})
-    return members == size and number == 1
+        return all([await db.scalar(text(sql), {"c": client_id}) == expected for sql, expected in counts.items()])
 
 
 async def rows(engine, sql: str, **params) -> list[dict]:

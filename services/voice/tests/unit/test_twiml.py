@@ -30,3 +30,9 @@ def test_every_line_rings_at_once_and_each_answered_leg_names_its_member():
     assert [(n.text, n.get("url")) for n in dial] == [
         ("+15550000001", "https://v/member-answered?member=business"),
         ("+15550000002", "https://v/member-answered?member=p+1%26x")]
+
+
+def test_the_member_who_takes_the_call_hears_the_whisper_played_when_cached_and_said_otherwise():
+    assert [(v.tag, v.text) for v in ET.fromstring(twiml.whisper("https://v/greetings/2", "Call for A"))] == [
+        ("Play", "https://v/greetings/2")]
+    assert [(v.tag, v.text) for v in ET.fromstring(twiml.whisper(None, "Call for A"))] == [("Say", "Call for A")]

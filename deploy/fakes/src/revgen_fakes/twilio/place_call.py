@@ -32,7 +32,8 @@ async def place(args: argparse.Namespace) -> None:
         call = await voice.call(f"{args.voice}/twilio/voice/incoming", from_=args.from_, to=args.to, phones=phones,
                                 voicemail_seconds=args.voicemail)
     print(f"call {call.call_sid}: rang {call.dialed or 'nobody'}, connected {call.connected or 'nobody'}, "
-          f"hung up on {call.refused or 'nobody'}; said {call.said}; played {len(call.played)} audio file(s); "
+          f"hung up on {call.refused or 'nobody'}; whispered to {list(call.whispers) or 'nobody'}; "
+          f"said {call.said}; played {len(call.played)} audio file(s); "
           f"voicemail {call.recording_sid or 'none'}; our answers {call.webhook_statuses}")
 
 

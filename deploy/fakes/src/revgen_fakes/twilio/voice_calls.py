@@ -2,8 +2,9 @@
 signed incoming-call webhook, runs the TwiML it gets back verb by verb — <Say>, <Play>
 (the audio fetched like Twilio fetches it), <Dial> with simultaneous <Number>s (each phone
 that picks up runs its <Number url> on the answered leg: the first leg whose document does
-not hang up is bridged), the <Dial> action, <Record> with its action and recording status
-callback, <Connect><Stream>, <Hangup> — and ends with the call's status callback.
+not hang up hears that document's <Say>/<Play> — the whisper — and is bridged), the
+<Dial> action, <Record> with its action and recording status callback, <Connect><Stream>,
+<Hangup> — and ends with the call's status callback.
 
     voice = VoiceCalls(http, auth_token=..., account_sid=..., status_callback_url=...)
     call = await voice.call(incoming_url, from_="+15550001111", to="+15559998888",
@@ -34,6 +35,7 @@ class VoiceCall:
     dialed: list[str] = field(default_factory=list)
     connected: list[str] = field(default_factory=list)  # Twilio bridges one; more would be our bug
     refused: list[str] = field(default_factory=list)  # answered legs told to hang up
+    whispers: dict[str, list[str | bytes]] = field(default_factory=dict)  # what each bridged leg heard first
     recording_sid: str | None = None
     streamed_to: str | None = None
     webhook_statuses: list[int] = field(default_factory=list)  # every answer our side gave
@@ -104,6 +106,8 @@ class VoiceCalls:
                    "Direction": "outbound-dial", "ApiVersion": API_VERSION}
             document = await self._fetch(call, url, *signed(url, leg, self.auth_token))
             hangs_up = document is not None and ET.fromstring(document).find("Hangup") is not None
+            if not hangs_up and document is not None:
+                call.whispers[number] = await self._heard(ET.fromstring(document))
             (call.refused if hangs_up else call.connected).append(number)
 
         await asyncio.gather(*(answer(number, url, phones[number]) for number, url in numbers
@@ -115,6 +119,18 @@ class VoiceCalls:
         return await self._fetch(call, action, *signed(action, {
             "CallSid": call.call_sid, **self._base, "CallStatus": "in-progress", "DialCallStatus": status,
             "DialCallSid": new_sid("CA"), "DialCallDuration": "30" if call.connected else "0"}, self.auth_token))
+
+    async def _heard(self, document: ET.Element) -> list[str | bytes]:
+        """A leg's whisper: the text of each <Say>, the audio each <Play> fetched."""
+        heard: list[str | bytes] = []
+        for verb in document:
+            if verb.tag == "Say":
+                heard.append(verb.text or "")
+            elif verb.tag == "Play":
+                played = await self.http.get(verb.text or "")
+                assert played.status_code == 200, f"whisper <Play> {verb.text} answered {played.status_code}"
+                heard.append(played.content)
+        return heard
 
     async def _record(self, call: VoiceCall, record: ET.Element, seconds: int) -> str | None:
         if seconds <= 0:

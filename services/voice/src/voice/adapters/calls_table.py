@@ -9,13 +9,17 @@ from sqlalchemy import text
 
 
 async def open_call(db: Any, call_sid: str, client_id: str, client_number: str, lead_phone: str, route: str,
-                    status: str, now: datetime) -> str:
-    """The call's route: the one just recorded, or the one a first delivery recorded."""
+                    status: str, now: datetime, whisper: tuple[str, str] | None = None) -> str:
+    """The call's route: the one just recorded, or the one a first delivery recorded.
+    `whisper`: (voice, text) the answerer of a rung-through call hears."""
+    voice, spoken = whisper or (None, None)
     await db.execute(text("""
-        INSERT INTO calls (call_sid, client_id, client_number, lead_phone, route, status, created_at)
-        VALUES (:sid, :client, :number, :lead, :route, :status, :now) ON CONFLICT (call_sid) DO NOTHING"""),
+        INSERT INTO calls (call_sid, client_id, client_number, lead_phone, route, status, created_at, whisper,
+                           whisper_voice)
+        VALUES (:sid, :client, :number, :lead, :route, :status, :now, :whisper, :voice)
+        ON CONFLICT (call_sid) DO NOTHING"""),
         {"sid": call_sid, "client": client_id, "number": client_number, "lead": lead_phone, "route": route,
-         "status": status, "now": now})
+         "status": status, "now": now, "whisper": spoken, "voice": voice})
     return str(await db.scalar(text("SELECT route FROM calls WHERE call_sid = :sid"), {"sid": call_sid}))
 
 
@@ -29,12 +33,14 @@ async def take(db: Any, call_sid: str, member: str, now: datetime) -> Any:
     won = (await db.execute(text("""
         UPDATE calls SET answered_by = :member, answered_at = :now, status = 'in-progress'
         WHERE call_sid = :sid AND answered_by IS NULL
-        RETURNING call_sid, client_id, client_number, lead_phone, answered_by, answered_at, true AS first"""),
+        RETURNING call_sid, client_id, client_number, lead_phone, answered_by, answered_at, whisper, whisper_voice,
+                  true AS first"""),
         {"sid": call_sid, "member": member, "now": now})).first()
     if won is not None:
         return won
     return (await db.execute(text("""
-        SELECT call_sid, client_id, client_number, lead_phone, answered_by, answered_at, false AS first FROM calls
+        SELECT call_sid, client_id, client_number, lead_phone, answered_by, answered_at, whisper, whisper_voice,
+               false AS first FROM calls
         WHERE call_sid = :sid AND answered_by = :member"""), {"sid": call_sid, "member": member})).first()
 
 

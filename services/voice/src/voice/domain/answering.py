@@ -38,6 +38,8 @@ class CallSetup:
     ai_stream_url: str | None
     ring_seconds: int
     greeting_audio: uuid.UUID | None  # the cached synthesis of (voice_id, greeting), if any
+    business_name: str | None = None  # for the whisper
+    caller_name: str | None = None  # the caller, when the client has them as a named lead
 
 
 def lines_to_ring(setup: CallSetup, team: list[tuple[str, str]]) -> list[Line]:

@@ -45,6 +45,17 @@ def bridge() -> str:
     return empty()
 
 
+def whisper(audio_url: str | None, text: str) -> str:
+    """The answered leg is the one: it hears whose call it is (ElevenLabs' audio when cached,
+    Twilio's own voice otherwise), then Twilio bridges it at the document's end."""
+    response = VoiceResponse()
+    if audio_url:
+        response.play(audio_url)
+    else:
+        response.say(text)
+    return str(response)
+
+
 def empty() -> str:
     """Nothing to do (what a status callback is answered with)."""
     return str(VoiceResponse())
