@@ -1,12 +1,14 @@
-"""Voice over a fresh, migrated database, with the ElevenLabs fake behind a fault injector."""
+"""Voice over a fresh, migrated database, with the ElevenLabs fake behind a fault injector
+(and the OpenAI fake, for the AI voice's tests)."""
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from revgen_devstack import free_port
 from revgen_devstack.testing import serve_app
 from revgen_fakes import elevenlabs as elevenlabs_fake
+from revgen_fakes import openai as openai_fake
 from voice.migrate import upgrade_database
-from voice_testing import ELEVENLABS_KEY, ElevenLabsFake
+from voice_testing import ELEVENLABS_KEY, OPENAI_KEY, ElevenLabsFake, OpenAIFake
 
 
 @pytest.fixture
@@ -24,3 +26,11 @@ async def elevenlabs():
     port = free_port()
     async with serve_app(injector, port):
         yield ElevenLabsFake(state, injector, f"http://127.0.0.1:{port}")
+
+
+@pytest.fixture
+async def openai():
+    state = openai_fake.OpenAIState(api_keys={OPENAI_KEY})
+    port = free_port()
+    async with serve_app(openai_fake.create_app(state), port):
+        yield OpenAIFake(state, f"http://127.0.0.1:{port}/v1")

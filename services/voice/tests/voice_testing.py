@@ -20,6 +20,7 @@ from revgen_devstack import free_port
 from revgen_devstack.testing import serve_app
 from revgen_fakes.elevenlabs import ElevenLabsState
 from revgen_fakes.faults import FaultInjector
+from revgen_fakes.openai import OpenAIState
 from revgen_fakes.twilio import VoiceCalls
 from tests.support.kafka_io import publish
 from tests.support.running import eventually
@@ -28,6 +29,8 @@ from voice.bootstrap import create_app
 from voice.settings import VoiceSettings
 
 ELEVENLABS_KEY = "el-revgen-test-key"
+OPENAI_KEY = "sk-revgen-voice-test"
+UNREACHABLE_OPENAI = "http://127.0.0.1:9/v1"  # tests of the AI voice give the OpenAI fake's address
 TWILIO_AUTH_TOKEN = "twilio-voice-test-token"
 ACCOUNT_SID = "AC" + "7" * 32
 ZONE = "America/New_York"
@@ -40,6 +43,12 @@ CLOSED = time(20, 0)
 class ElevenLabsFake:
     state: ElevenLabsState
     faults: FaultInjector
+    url: str
+
+
+@dataclass
+class OpenAIFake:
+    state: OpenAIState
     url: str
 
 
@@ -66,13 +75,14 @@ def settings_for(infra, engine, port: int, elevenlabs_url: str, **overrides) -> 
                          voice_database_url=engine.url.render_as_string(hide_password=False),
                          voice_api_token=TEST_API_TOKEN, twilio_auth_token=TWILIO_AUTH_TOKEN,
                          elevenlabs_api_key=ELEVENLABS_KEY, elevenlabs_base_url=elevenlabs_url,
-                         public_base_url=f"http://127.0.0.1:{port}", **overrides)
+                         openai_api_key=OPENAI_KEY, public_base_url=f"http://127.0.0.1:{port}",
+                         **{"openai_base_url": UNREACHABLE_OPENAI, **overrides})
 
 
 @contextlib.asynccontextmanager
-async def running_voice(infra, engine, elevenlabs_url: str, clock):
+async def running_voice(infra, engine, elevenlabs_url: str, clock, **overrides):
     port = free_port()
-    settings = settings_for(infra, engine, port, elevenlabs_url)
+    settings = settings_for(infra, engine, port, elevenlabs_url, **overrides)
     speech = ElevenLabsSpeech(ELEVENLABS_KEY, elevenlabs_url, settings.elevenlabs_model, first_backoff=0.05)
     async with serve_app(create_app(settings, clock, speech), port, headers=TEST_API_HEADERS) as api:
         base = f"http://127.0.0.1:{port}"

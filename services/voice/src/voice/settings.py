@@ -13,5 +13,11 @@ class VoiceSettings(ServiceSettings):
     public_base_url: AnyHttpUrl
     elevenlabs_base_url: str | None = None  # None: ElevenLabs itself; a fake's address in tests and ./dev up
     elevenlabs_model: str = "eleven_multilingual_v2"
+    openai_api_key: Secret  # the AI voice's assistant (mode "ai", ADR 0021)
+    openai_base_url: AnyHttpUrl = AnyHttpUrl("https://api.openai.com/v1")
+    openai_model: str = "gpt-4o-mini"
+    # How long a caller listens to silence while the assistant answers: Twilio waits up to
+    # 15 s for TwiML, a caller hangs up far sooner. Past it they hear the holding line.
+    ai_answer_seconds: float = Field(default=4.0, gt=0, le=10)
     host: str = "127.0.0.1"
     port: int = Field(default=8086, ge=0, le=65535)

@@ -1,5 +1,5 @@
 """`python -m revgen_fakes.twilio.place_call --to NUMBER [--from CALLER] [--answer PHONE=SECONDS ...]
-[--voicemail SECONDS]`: an inbound call played against voice under `./dev up`, as Twilio
+[--voicemail SECONDS] [--says WORDS]`: an inbound call played against voice under `./dev up`, as Twilio
 would run it (signed with TWILIO_AUTH_TOKEN from the environment or .revgen/local.env); prints
 what the caller heard and who took the call."""
 from __future__ import annotations
@@ -30,7 +30,7 @@ async def place(args: argparse.Namespace) -> None:
         voice = VoiceCalls(http, auth_token=_auth_token(), account_sid=os.environ.get("TWILIO_ACCOUNT_SID", "AC" + "0" * 32),
                            status_callback_url=f"{args.voice}/twilio/voice/status")
         call = await voice.call(f"{args.voice}/twilio/voice/incoming", from_=args.from_, to=args.to, phones=phones,
-                                voicemail_seconds=args.voicemail)
+                                voicemail_seconds=args.voicemail, says=args.says)
     print(f"call {call.call_sid}: rang {call.dialed or 'nobody'}, connected {call.connected or 'nobody'}, "
           f"hung up on {call.refused or 'nobody'}; whispered to {list(call.whispers) or 'nobody'}; "
           f"said {call.said}; played {len(call.played)} audio file(s); "
@@ -44,6 +44,7 @@ def main() -> None:
     parser.add_argument("--from", dest="from_", default="+15550001111", help="the caller")
     parser.add_argument("--answer", action="append", default=[], help="PHONE=SECONDS: that phone picks up then")
     parser.add_argument("--voicemail", type=int, default=0, help="seconds of message the caller leaves")
+    parser.add_argument("--says", help="what the caller says when the AI voice listens")
     asyncio.run(place(parser.parse_args()))
 
 

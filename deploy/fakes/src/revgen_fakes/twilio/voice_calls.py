@@ -3,8 +3,10 @@ signed incoming-call webhook, runs the TwiML it gets back verb by verb — <Say>
 (the audio fetched like Twilio fetches it), <Dial> with simultaneous <Number>s (each phone
 that picks up runs its <Number url> on the answered leg: the first leg whose document does
 not hang up hears that document's <Say>/<Play> — the whisper — and is bridged), the
-<Dial> action, <Record> with its action and recording status callback, <Connect><Stream>,
-<Hangup> — and ends with the call's status callback.
+<Dial> action, <Record> with its action and recording status callback, <Gather
+input="speech"> (its nested <Say>/<Play>, then what the caller `says` posted to its action as
+SpeechResult; a silent caller falls through to the next verb), <Connect><Stream>, <Hangup> —
+and ends with the call's status callback.
 
     voice = VoiceCalls(http, auth_token=..., account_sid=..., status_callback_url=...)
     call = await voice.call(incoming_url, from_="+15550001111", to="+15559998888",
@@ -56,9 +58,11 @@ class VoiceCalls:
                             "ApiVersion": API_VERSION, "FromCountry": "US", "ToCountry": "US"}, self.auth_token)
 
     async def call(self, incoming_url: str, *, from_: str, to: str, phones: dict[str, float | None] | None = None,
-                   voicemail_seconds: int = 0, talk_seconds: int = 30) -> VoiceCall:
-        """`phones`: seconds after the <Dial> starts at which each number picks up (None: never)."""
+                   voicemail_seconds: int = 0, talk_seconds: int = 30, says: str | None = None) -> VoiceCall:
+        """`phones`: seconds after the <Dial> starts at which each number picks up (None: never).
+        `says`: what the caller says when a <Gather input="speech"> listens (None: silence)."""
         call = VoiceCall(new_sid("CA"))
+        self._says = says
         self._base = {"AccountSid": self.account_sid, "From": from_, "To": to, "ApiVersion": API_VERSION}
         params, headers = self.incoming_request(incoming_url, from_, to, call.call_sid)
         document = await self._fetch(call, incoming_url, params, headers)
@@ -74,12 +78,13 @@ class VoiceCalls:
                    voicemail_seconds: int) -> str | None:
         """Runs one document; the next one to run (an action's), or None when the call ends."""
         for verb in ET.fromstring(document):
-            if verb.tag == "Say":
-                call.said.append(verb.text or "")
-            elif verb.tag == "Play":
-                played = await self.http.get(verb.text or "")
-                assert played.status_code == 200, f"<Play> {verb.text} answered {played.status_code}"
-                call.played.append(played.content)
+            if verb.tag in ("Say", "Play"):
+                await self._speak(call, verb)
+            elif verb.tag == "Gather":
+                for spoken in verb:
+                    await self._speak(call, spoken)
+                if self._says is not None and verb.get("action"):
+                    return await self._gathered(call, verb)
             elif verb.tag == "Dial":
                 return await self._dial(call, verb, phones)
             elif verb.tag == "Record":
@@ -91,6 +96,20 @@ class VoiceCalls:
             elif verb.tag == "Hangup":
                 return None
         return None
+
+    async def _speak(self, call: VoiceCall, verb: ET.Element) -> None:
+        if verb.tag == "Say":
+            call.said.append(verb.text or "")
+        elif verb.tag == "Play":
+            played = await self.http.get(verb.text or "")
+            assert played.status_code == 200, f"<Play> {verb.text} answered {played.status_code}"
+            call.played.append(played.content)
+
+    async def _gathered(self, call: VoiceCall, gather: ET.Element) -> str | None:
+        action = gather.get("action") or ""
+        return await self._fetch(call, action, *signed(action, {
+            "CallSid": call.call_sid, **self._base, "CallStatus": "in-progress", "SpeechResult": self._says or "",
+            "Confidence": "0.92", "Language": gather.get("language", "en-US")}, self.auth_token))
 
     async def _dial(self, call: VoiceCall, dial: ET.Element, phones: dict[str, float | None]) -> str | None:
         numbers = [(n.text or "", n.get("url")) for n in dial.findall("Number")]

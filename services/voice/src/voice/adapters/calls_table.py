@@ -44,6 +44,13 @@ async def take(db: Any, call_sid: str, member: str, now: datetime) -> Any:
         WHERE call_sid = :sid AND answered_by = :member"""), {"sid": call_sid, "member": member})).first()
 
 
+async def keep_ai_turn(db: Any, call_sid: str, heard: str, answer: str) -> str:
+    """The AI voice's answer to the call: this one, or the one a first delivery kept."""
+    await db.execute(text("UPDATE calls SET ai_heard = :h, ai_answer = :a WHERE call_sid = :sid AND ai_answer IS NULL"),
+                     {"sid": call_sid, "h": heard, "a": answer})
+    return str(await db.scalar(text("SELECT ai_answer FROM calls WHERE call_sid = :sid"), {"sid": call_sid}))
+
+
 async def set_status(db: Any, call_sid: str, status: str) -> None:
     await db.execute(text("UPDATE calls SET status = :s WHERE call_sid = :sid AND ended_at IS NULL"),
                      {"sid": call_sid, "s": status})
@@ -75,6 +82,7 @@ async def add_recording(db: Any, recording_sid: str, call_sid: str, url: str, du
 async def recent_calls(db: Any, client_id: str, limit: int) -> list[dict[str, Any]]:
     rows = await db.execute(text("""
         SELECT call_sid, lead_phone, client_number, route, status, answered_by, answered_at, ended_at, duration_seconds,
-               created_at FROM calls WHERE client_id = :c ORDER BY created_at DESC, call_sid LIMIT :limit"""),
+               ai_heard, ai_answer, created_at
+        FROM calls WHERE client_id = :c ORDER BY created_at DESC, call_sid LIMIT :limit"""),
         {"c": client_id, "limit": limit})
     return [r._asdict() for r in rows]

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from voice.domain.answering import CallSetup
 
 _SETUP = text("""
-    SELECT n.client_id, h.timezone, h.hours, s.business_phone, s.greeting, s.voice_id, s.mode, s.ai_stream_url,
+    SELECT n.client_id, h.timezone, h.hours, s.business_phone, s.greeting, s.voice_id, s.mode,
            s.ring_seconds, g.id AS greeting_audio, c.name AS business_name, l.name AS caller_name
     FROM client_numbers n
     LEFT JOIN business_hours h ON h.client_id = n.client_id
@@ -33,7 +33,7 @@ async def setup_for(db: Any, number: str, defaults: dict[str, Any], caller: str 
     if row is None:
         return None
     values = {k: v for k, v in row._asdict().items() if v is not None}
-    return CallSetup(**{"timezone": None, "hours": None, "business_phone": None, "ai_stream_url": None,
+    return CallSetup(**{"timezone": None, "hours": None, "business_phone": None,
                         "greeting_audio": None, "business_name": None, "caller_name": None, **defaults, **values})
 
 
@@ -92,14 +92,14 @@ async def delete_client(db: Any, client_id: str) -> None:
 
 async def save_settings(db: Any, client_id: str, settings: dict[str, Any]) -> None:
     await db.execute(text("""
-        INSERT INTO voice_settings (client_id, business_phone, greeting, voice_id, mode, ai_stream_url, ring_seconds)
-        VALUES (:client_id, :business_phone, :greeting, :voice_id, :mode, :ai_stream_url, :ring_seconds)
+        INSERT INTO voice_settings (client_id, business_phone, greeting, voice_id, mode, ring_seconds)
+        VALUES (:client_id, :business_phone, :greeting, :voice_id, :mode, :ring_seconds)
         ON CONFLICT (client_id) DO UPDATE SET business_phone = EXCLUDED.business_phone, greeting = EXCLUDED.greeting,
-            voice_id = EXCLUDED.voice_id, mode = EXCLUDED.mode, ai_stream_url = EXCLUDED.ai_stream_url,
+            voice_id = EXCLUDED.voice_id, mode = EXCLUDED.mode,
             ring_seconds = EXCLUDED.ring_seconds"""), {"client_id": client_id, **settings})
 
 
 async def settings_of(db: Any, client_id: str) -> dict[str, Any] | None:
-    row = (await db.execute(text("""SELECT business_phone, greeting, voice_id, mode, ai_stream_url, ring_seconds
+    row = (await db.execute(text("""SELECT business_phone, greeting, voice_id, mode, ring_seconds
                                     FROM voice_settings WHERE client_id = :c"""), {"c": client_id})).first()
     return row._asdict() if row else None

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import Response
-from pydantic import AnyHttpUrl, Field
+from pydantic import Field
 
 from revgen_common.api_errors import INPUT_ERRORS, documented, error_response, install_error_handling
 from revgen_common.api_input import InputModel, Line, Text
@@ -23,8 +23,7 @@ class VoiceSettingsIn(InputModel):
     business_phone: E164 | None = None  # rung with the team in business hours
     greeting: Text(1000, min_length=1)
     voice_id: Line(100) = DEFAULT_VOICE  # an ElevenLabs voice
-    mode: Literal["voicemail", "ai"] = "voicemail"  # after the greeting
-    ai_stream_url: AnyHttpUrl | None = None  # the AI voice's media stream (wss://), for mode "ai"
+    mode: Literal["voicemail", "ai"] = "voicemail"  # after the greeting: voicemail, or the AI voice then voicemail
     ring_seconds: Annotated[int, Field(strict=True, ge=5, le=60)] = DEFAULT_RING_SECONDS
 
 
@@ -36,7 +35,6 @@ class NoSettings(LookupError):
 async def put_settings(client_id: ClientId, body: VoiceSettingsIn, request: Request) -> dict:
     """Replace the client's voice settings; the greeting is synthesised in the background."""
     settings = body.model_dump()
-    settings["ai_stream_url"] = str(body.ai_stream_url) if body.ai_stream_url else None
     await request.app.state.voice_settings.save(client_id, settings)
     return {"client_id": client_id, **settings}
 

@@ -161,4 +161,4 @@ class Calls:
             self.greetings.prepare(setup.voice_id, setup.greeting)
         audio_url = self.urls.greeting_audio(setup.greeting_audio) if setup.greeting_audio else None
         return twiml.greeting(audio_url, setup.greeting, self.urls.webhook("recorded"), self.urls.webhook("recording"),
-                              setup.ai_stream_url if setup.mode == "ai" else None)
+                              self.urls.webhook("ai-heard") if setup.mode == "ai" else None)
