@@ -7,8 +7,9 @@ from revgen_devstack import free_port
 from revgen_devstack.testing import serve_app
 from revgen_fakes import elevenlabs as elevenlabs_fake
 from revgen_fakes import openai as openai_fake
+from revgen_fakes import twilio as twilio_fake
 from voice.migrate import upgrade_database
-from voice_testing import ELEVENLABS_KEY, OPENAI_KEY, ElevenLabsFake, OpenAIFake
+from voice_testing import ACCOUNT_SID, ELEVENLABS_KEY, OPENAI_KEY, TWILIO_AUTH_TOKEN, ElevenLabsFake, OpenAIFake, TwilioFake
 
 
 @pytest.fixture
@@ -34,3 +35,12 @@ async def openai():
     port = free_port()
     async with serve_app(openai_fake.create_app(state), port):
         yield OpenAIFake(state, f"http://127.0.0.1:{port}/v1")
+
+
+@pytest.fixture
+async def twilio():
+    """Twilio's REST side: the voicemail audio voice fetches."""
+    state = twilio_fake.TwilioState(account_sid=ACCOUNT_SID, auth_token=TWILIO_AUTH_TOKEN)
+    port = free_port()
+    async with serve_app(twilio_fake.faulty_app(state), port):
+        yield TwilioFake(state, f"http://127.0.0.1:{port}")

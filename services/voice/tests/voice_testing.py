@@ -21,7 +21,7 @@ from revgen_devstack.testing import serve_app
 from revgen_fakes.elevenlabs import ElevenLabsState
 from revgen_fakes.faults import FaultInjector
 from revgen_fakes.openai import OpenAIState
-from revgen_fakes.twilio import VoiceCalls
+from revgen_fakes.twilio import TwilioState, VoiceCalls
 from tests.support.kafka_io import publish
 from tests.support.running import eventually
 from voice.adapters.elevenlabs_speech import ElevenLabsSpeech
@@ -43,6 +43,12 @@ CLOSED = time(20, 0)
 class ElevenLabsFake:
     state: ElevenLabsState
     faults: FaultInjector
+    url: str
+
+
+@dataclass
+class TwilioFake:
+    state: TwilioState
     url: str
 
 
@@ -76,19 +82,22 @@ def settings_for(infra, engine, port: int, elevenlabs_url: str, **overrides) -> 
                          voice_api_token=TEST_API_TOKEN, twilio_auth_token=TWILIO_AUTH_TOKEN,
                          elevenlabs_api_key=ELEVENLABS_KEY, elevenlabs_base_url=elevenlabs_url,
                          openai_api_key=OPENAI_KEY, public_base_url=f"http://127.0.0.1:{port}",
+                         twilio_account_sid=ACCOUNT_SID,
                          **{"openai_base_url": UNREACHABLE_OPENAI, **overrides})
 
 
 @contextlib.asynccontextmanager
-async def running_voice(infra, engine, elevenlabs_url: str, clock, **overrides):
+async def running_voice(infra, engine, elevenlabs_url: str, clock, twilio_url: str = "https://api.twilio.com",
+                        **overrides):
     port = free_port()
-    settings = settings_for(infra, engine, port, elevenlabs_url, **overrides)
+    settings = settings_for(infra, engine, port, elevenlabs_url, twilio_api_base=twilio_url, **overrides)
     speech = ElevenLabsSpeech(ELEVENLABS_KEY, elevenlabs_url, settings.elevenlabs_model, first_backoff=0.05)
     async with serve_app(create_app(settings, clock, speech), port, headers=TEST_API_HEADERS) as api:
         base = f"http://127.0.0.1:{port}"
         async with httpx.AsyncClient(timeout=20) as twilio_side:
             yield RunningVoice(api, base, VoiceCalls(twilio_side, auth_token=TWILIO_AUTH_TOKEN, account_sid=ACCOUNT_SID,
-                                                     status_callback_url=f"{base}/twilio/voice/status"))
+                                                     status_callback_url=f"{base}/twilio/voice/status",
+                                                     api_base=twilio_url))
 
 
 async def known_client(infra, engine, team_size: int = 2, hours=NINE_TO_FIVE, name: str | None = None,

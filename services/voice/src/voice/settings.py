@@ -6,7 +6,9 @@ from revgen_common import Required, Secret, ServiceSettings
 class VoiceSettings(ServiceSettings):
     voice_database_url: Required
     voice_api_token: Secret  # callers (the gateway) present it: revgen_common.internal_api
-    twilio_auth_token: Secret  # verifies X-Twilio-Signature on every voice webhook
+    twilio_auth_token: Secret  # verifies X-Twilio-Signature on every voice webhook; fetches voicemail audio
+    twilio_account_sid: Required  # with the auth token: the voicemail audio's Basic auth
+    twilio_api_base: AnyHttpUrl = AnyHttpUrl("https://api.twilio.com")  # voicemail audio is fetched only from here
     elevenlabs_api_key: Secret
     # Where Twilio reaches this service: signatures cover it, TwiML's action URLs and the
     # greeting audio Twilio <Play>s are built on it.

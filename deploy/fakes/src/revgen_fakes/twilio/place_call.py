@@ -28,7 +28,8 @@ async def place(args: argparse.Namespace) -> None:
     phones = {phone: float(after) for phone, _, after in (a.partition("=") for a in args.answer)}
     async with httpx.AsyncClient(timeout=20) as http:
         voice = VoiceCalls(http, auth_token=_auth_token(), account_sid=os.environ.get("TWILIO_ACCOUNT_SID", "AC" + "0" * 32),
-                           status_callback_url=f"{args.voice}/twilio/voice/status")
+                           status_callback_url=f"{args.voice}/twilio/voice/status",
+                           api_base=os.environ.get("TWILIO_API_BASE", "http://127.0.0.1:12112"))
         call = await voice.call(f"{args.voice}/twilio/voice/incoming", from_=args.from_, to=args.to, phones=phones,
                                 voicemail_seconds=args.voicemail, says=args.says)
     print(f"call {call.call_sid}: rang {call.dialed or 'nobody'}, connected {call.connected or 'nobody'}, "

@@ -19,6 +19,8 @@ timeout; the answers themselves happen at their real offsets (0.1 s apart is 0.1
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
@@ -26,6 +28,16 @@ import httpx
 
 from revgen_fakes.twilio.messages import API_VERSION, new_sid
 from revgen_fakes.twilio.webhooks import signed
+
+
+def fake_recording(recording_sid: str) -> bytes:
+    """A voicemail's audio as the fake serves it: an MP3 frame header and bytes derived from
+    the sid, so a test can tell which recording it was given."""
+    return b"ID3\x04\x00\x00\x00\x00\x00\x00\xff\xfb\x90\x64" + hashlib.sha256(recording_sid.encode()).digest() * 32
+
+
+def is_recording_sid(sid: str) -> bool:
+    return re.fullmatch(r"RE[0-9a-f]{32}", sid) is not None
 
 
 @dataclass
@@ -44,8 +56,10 @@ class VoiceCall:
 
 
 class VoiceCalls:
-    def __init__(self, http: httpx.AsyncClient, *, auth_token: str, account_sid: str, status_callback_url: str):
+    def __init__(self, http: httpx.AsyncClient, *, auth_token: str, account_sid: str, status_callback_url: str,
+                 api_base: str = "https://api.twilio.com"):
         self.http = http
+        self.api_base = api_base  # where a voicemail's RecordingUrl points: the Twilio fake's port, in tests
         self.auth_token = auth_token
         self.account_sid = account_sid
         self.status_callback_url = status_callback_url
@@ -155,7 +169,7 @@ class VoiceCalls:
         if seconds <= 0:
             return None  # the caller hung up at the beep
         call.recording_sid = new_sid("RE")
-        url = f"https://api.twilio.com/{API_VERSION}/Accounts/{self.account_sid}/Recordings/{call.recording_sid}"
+        url = f"{self.api_base}/{API_VERSION}/Accounts/{self.account_sid}/Recordings/{call.recording_sid}"
         recorded = {"CallSid": call.call_sid, **self._base, "RecordingSid": call.recording_sid,
                     "RecordingUrl": url, "RecordingDuration": str(seconds), "Digits": "hangup"}
         callback = record.get("recordingStatusCallback")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import Field
 
@@ -53,6 +53,18 @@ async def recent_calls(client_id: ClientId, request: Request,
     """The client's latest calls, newest first: route, status, who answered."""
     async with request.app.state.engine.connect() as db:
         return {"data": await calls_table.recent_calls(db, client_id, limit)}
+
+
+@router.get("/clients/{client_id}/calls/{call_sid}/recording", responses=documented(404))
+async def voicemail(client_id: ClientId, call_sid: Annotated[str, Path(pattern=r"^CA[0-9a-f]{32}$")],
+                    request: Request) -> Response:
+    """The call's voicemail audio, kept here (404 while there is none, or not yet fetched)."""
+    async with request.app.state.engine.connect() as db:
+        found = await calls_table.voicemail_audio(db, client_id, call_sid)
+    if found is None:
+        raise NoSettings(call_sid)
+    content_type, audio = found
+    return Response(audio, media_type=content_type, headers={"Cache-Control": "private, max-age=3600"})
 
 
 @router.get("/greetings/{greeting_id}", responses=documented(404))

@@ -18,6 +18,7 @@ from voice.domain import answering, twiml
 from voice.domain.answering import BUSINESS_LINE, ENDED, MISSED_DIAL, CallSetup
 from voice.domain.whispers import whisper_text
 from voice.service_layer.greetings import Greetings
+from voice.service_layer.recordings import Recordings
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +54,11 @@ class Urls:
 
 
 class Calls:
-    def __init__(self, engine: AsyncEngine, greetings: Greetings, public_base_url: str, clock: Clock):
+    def __init__(self, engine: AsyncEngine, greetings: Greetings, public_base_url: str, clock: Clock,
+                 recordings: Recordings):
         self.engine = engine
         self.greetings = greetings
+        self.recordings = recordings
         self.urls = Urls(public_base_url.rstrip("/"))
         self.clock = clock
 
@@ -155,6 +158,7 @@ class Calls:
                                           client_number=found.client_number, recording_sid=recording_sid,
                                           recording_url=url, duration_seconds=duration, recorded_at=self.clock()))
             await uow.commit()
+        self.recordings.keep_soon(recording_sid, url)  # the first delivery only: a repeat returned above
 
     def _greeting(self, setup: CallSetup) -> str:
         if setup.greeting_audio is None:
