@@ -86,3 +86,17 @@ async def _voice_knows(system, client_id: str) -> bool:
 async def _voicemail_kept(system) -> bool:
     async with system.engines["voice"].connect() as db:
         return await db.scalar(text("SELECT count(*) FROM recordings WHERE audio IS NOT NULL")) == 1
+
+
+async def test_voice_settings_voice_cannot_read_come_back_as_a_400_naming_the_field_and_nothing_is_saved(system, world):
+    a = world.a["id"]
+    token = await api_log_in(system, world.phones["a_owner"])
+    form = {"csrf_token": system.csrf(token), "greeting": "Hi", "voice_id": "v1", "mode": "voicemail", "ring_seconds": "20"}
+    bad_phone = await system.api.post(f"/clients/{a}/voice", headers=system.as_cookie(token),
+                                      data={**form, "business_phone": "call me maybe"})
+    too_short = await system.api.post(f"/clients/{a}/voice", headers=system.as_cookie(token),
+                                      data={**form, "ring_seconds": "false"})
+    assert bad_phone.status_code == 400 and "business_phone" in bad_phone.text
+    assert too_short.status_code == 422 and "ring_seconds" in too_short.text
+    async with system.engines["voice"].connect() as db:
+        assert await db.scalar(text("SELECT count(*) FROM voice_settings WHERE client_id = :c"), {"c": a}) == 0

@@ -14,6 +14,7 @@ from voice import SERVICE
 from voice.adapters import calls_table, read_model
 from voice.adapters.phone_assistant import NoAnswer, PhoneAssistant
 from voice.domain import ai_voice, twiml
+from voice.domain.answering import CallSetup
 from voice.service_layer.calls import DEFAULTS, Urls, required
 
 log = logging.getLogger(__name__)
@@ -38,21 +39,21 @@ class AiVoice:
             return twiml.hang_up()
         if found.ai_answer is not None:
             return self._answer(found.ai_answer)  # Twilio asked again: the same words
-        spoken = await self._ask(setup.client_id, ai_voice.prompt(
-            setup.business_name, ai_voice.facts(setup.business_name, setup.timezone, setup.hours), heard)) \
-            if heard else ai_voice.NO_SPEECH
+        spoken = await self._ask(setup, heard) if heard else ai_voice.NO_SPEECH
         async with UnitOfWork(self.engine, SERVICE) as uow:
-            kept = await calls_table.keep_ai_turn(uow.connection, call_sid, heard,
-                                                  spoken or ai_voice.holding_line(setup.business_name))
+            kept = await calls_table.keep_ai_turn(uow.connection, call_sid, heard, spoken)
             await uow.commit()
         return self._answer(kept)
 
-    async def _ask(self, client_id: str, messages: list[dict[str, str]]) -> str | None:
+    async def _ask(self, setup: CallSetup, heard: str) -> str:
+        """The assistant's answer, or the holding line when it gave none in time."""
+        known = ai_voice.facts(setup.business_name, setup.timezone, setup.hours)
         try:
-            return await self.assistant.answer(client_id, messages, self.deadline)
+            return await self.assistant.answer(setup.client_id, ai_voice.prompt(setup.business_name, known, heard),
+                                               self.deadline)
         except NoAnswer as error:
             log.warning("AI voice: the caller hears the holding line: %s", error)
-            return None
+            return ai_voice.holding_line(setup.business_name)
 
     def _answer(self, spoken: str) -> str:
         return twiml.spoken_then_voicemail(spoken, self.urls.webhook("recorded"), self.urls.webhook("recording"))
