@@ -37,7 +37,7 @@ async def test_after_hours_the_assistant_answers_the_callers_question_then_they_
 async def test_an_assistant_slower_than_the_deadline_gives_the_caller_the_holding_line_then_voicemail(
         infra, all_topics, voice_engine, elevenlabs, openai, clock):
     clock.next_local(ZONE, CLOSED)
-    openai.state.latency = 3.0
+    openai.state.latency = 1.0  # past the 0.3 s deadline; short, so the stopped fake does not wait long
     async with running_voice(infra, voice_engine, elevenlabs.url, clock, openai_base_url=openai.url,
                              ai_answer_seconds=0.3) as voice:
         client = await known_client(infra, voice_engine, name="Acme Plumbing")
