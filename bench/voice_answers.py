@@ -54,6 +54,8 @@ async def start(infra) -> tuple[list[subprocess.Popen], str]:
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": infra.bootstrap_servers, "VOICE_DATABASE_URL": database,
            "VOICE_API_TOKEN": API_TOKEN, "TWILIO_AUTH_TOKEN": TOKEN, "ELEVENLABS_API_KEY": KEY,
            "ELEVENLABS_BASE_URL": f"http://127.0.0.1:{fake_port}", "PUBLIC_BASE_URL": base, "PORT": str(port),
+           # required, unused here: no call reaches the AI voice or leaves a voicemail
+           "OPENAI_API_KEY": "sk-bench-unused", "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
            "LOG_LEVEL": "WARNING"}
     processes = [subprocess.Popen([sys.executable, "-m", "revgen_fakes.elevenlabs", "--port", str(fake_port)], env=env),
                  subprocess.Popen([sys.executable, "-m", "voice.main"], env=env)]

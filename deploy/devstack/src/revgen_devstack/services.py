@@ -97,7 +97,8 @@ SERVICES: list[Service] = [
         local_secrets=("CSRF_SECRET",),
         local_env={"PORT": "8085", "GATEWAY_PUBLIC_URL": "http://127.0.0.1:8085",
                    "IDENTITY_URL": "http://127.0.0.1:8081", "ESCALATION_URL": "http://127.0.0.1:8082",
-                   "BILLING_URL": "http://127.0.0.1:8083", "MESSAGING_URL": "http://127.0.0.1:8084"},
+                   "BILLING_URL": "http://127.0.0.1:8083", "MESSAGING_URL": "http://127.0.0.1:8084",
+                   "VOICE_URL": "http://127.0.0.1:8086"},
         has_database=False,
     ),
 ]

@@ -115,10 +115,12 @@ ESCALATION_GROUP = ConsumerGroup("escalation", "escalation", (MESSAGING_EVENTS, 
                                  ("EscalationRequested", "MemberAdded", "MemberRoleChanged", "MemberDeactivated",
                                   "BusinessHoursSet", "ClientDeleted", "LeadOptedOut", "LeadOptedIn", "CallAnswered",
                                   "LeadDoNotContactChanged"))
-# Voice's read model for answering calls without asking anyone: numbers, hours, the team.
+# Voice's read model for answering calls without asking anyone: numbers, hours, the team,
+# and the names its whispers say (the client's; a lead's, known from an escalation).
 VOICE_GROUP = ConsumerGroup("voice", "voice", (MESSAGING_EVENTS, IDENTITY_EVENTS),
                             ("BusinessHoursSet", "NumberReleased", "MemberAdded", "MemberRoleChanged",
-                             "MemberDeactivated", "ClientDeleted"))
+                             "MemberDeactivated", "ClientDeleted", "ClientCreated", "ClientUpdated",
+                             "EscalationRequested"))
 MESSAGING_GROUP = ConsumerGroup("messaging", "messaging", (TWILIO_MESSAGES, TWILIO_CALLS, TWILIO_MESSAGE_STATUS,
                                                            FORM_SUBMISSIONS, MESSAGING_COMMANDS, IDENTITY_EVENTS,
                                                            BILLING_EVENTS, VOICE_EVENTS, RESEND_WEBHOOKS),

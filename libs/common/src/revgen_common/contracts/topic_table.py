@@ -20,7 +20,6 @@ UNCONSUMED_BECAUSE = {
     "AgencyMemberRoleChanged": "for the gateway's decision cache (a follower); agency roles are decided by identity alone",
     "AgencyMemberDeactivated": "for the gateway's decision cache (a follower); the client teams the person leaves "
                                "with it each have their MemberDeactivated",
-    "ClientUpdated": "no service keeps a client's name or acts on its status yet",
     "PlatformRoleGranted": "for the gateway's decision cache (a follower), no service keeps operators",
     "SessionRevoked": "for the gateway's decision cache (a follower), no service keeps sessions",
     "DisputeClosed": "its opening alerted the people who answer it; they follow its outcome at Stripe",
