@@ -1,11 +1,11 @@
-from pydantic import AfterValidator, Field, SecretStr
 from typing import Annotated
 
-from revgen_common import Required, Secret, ServiceSettings
-from reputation.adapters.token_box import valid_key
+from pydantic import AfterValidator, Field
 
-# Fernet: 32 bytes, url-safe base64 (`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key())"`).
-TokenKey = Annotated[SecretStr, AfterValidator(valid_key)]
+from reputation.adapters.token_box import valid_key
+from revgen_common import Required, Secret, ServiceSettings
+
+TokenKey = Annotated[Secret, AfterValidator(valid_key)]  # e.g. `openssl rand -hex 32`
 
 
 class ReputationSettings(ServiceSettings):
@@ -19,7 +19,7 @@ class ReputationSettings(ServiceSettings):
     openai_api_key: Secret  # drafts replies
     openai_base_url: str | None = None  # None: OpenAI itself; the fake's in tests and ./dev up
     openai_model: str = "gpt-4o-mini"
-    # None: Google's and Facebook's own endpoints; the fakes' in tests and ./dev up.
+    # Google's and Facebook's own endpoints by default; the fakes' in tests and ./dev up.
     google_auth_uri: str = "https://accounts.google.com/o/oauth2/v2/auth"
     google_token_uri: str = "https://oauth2.googleapis.com/token"
     google_reviews_base_url: str = "https://mybusiness.googleapis.com/v4"

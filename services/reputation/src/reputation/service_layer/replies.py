@@ -43,8 +43,9 @@ class Replies:
         if self.drafter is None:
             return None
         async with self.engine.connect() as db:
-            if await reviews_table.has_draft(db, event.source, event.review_id):
-                return None
+            if await reviews_table.has_draft(db, event.source, event.review_id) \
+                    or await reviews_table.review(db, event.source, event.review_id) is None:
+                return None  # drafted already (a replay), or not a review of ours
         return await self.drafter.draft(event.client_id, Review(event.review_id, event.review_id, event.rating,
                                                                 event.author, event.text, event.reviewed_at))
 
