@@ -30,7 +30,8 @@ class ReputationSettings(ServiceSettings):
     poll_interval_seconds: float = Field(default=900.0, gt=0)
     poll_tick_seconds: float = Field(default=30.0, gt=0)
     # Pacing per source (Google's Business Profile quota is per project and per location;
-    # Facebook's per page): requests per second for one client, and for all of them.
+    # Facebook's per page): requests per second for one client, and for all of them. The
+    # Pacer lets a second's worth go at once, so keep each at half the source's limit.
     google_per_client_per_second: float = Field(default=0.2, gt=0)
     google_per_second: float = Field(default=5.0, gt=0)
     facebook_per_client_per_second: float = Field(default=0.2, gt=0)
