@@ -47,9 +47,9 @@ async def google_consent(client_id: ClientId, body: GoogleConsentIn, request: Re
 
 
 @router.get("/oauth/google/callback", responses=documented(400))
-async def google_callback(request: Request, state: Annotated[str, Query(min_length=1, max_length=200)],
-                          code: Annotated[str | None, Query(max_length=2000)] = None,
-                          error: Annotated[str | None, Query(max_length=200)] = None) -> dict:
+async def google_callback(request: Request, state: Annotated[str, Query(pattern=r"^[A-Za-z0-9_-]{1,200}$")],
+                          code: Annotated[str | None, Query(pattern=r"^[\x21-\x7e]{1,2000}$")] = None,
+                          error: Annotated[str | None, Query(pattern=r"^[a-z_]{1,100}$")] = None) -> dict:
     """Where Google sends the owner back: the state must be a consent we started, unused."""
     return await request.app.state.connecting.google_callback(state, code, error)
 
