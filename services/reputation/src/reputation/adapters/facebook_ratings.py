@@ -7,9 +7,9 @@ from datetime import datetime
 
 import httpx
 
-from reputation.adapters.source_errors import GrantRevoked, Throttled, TokenRejected, retry_after
+from reputation.adapters.source_errors import GrantRevoked, Throttled, TokenRejected, call_source, retry_after
 from reputation.domain.reviews import Access, Page, Review
-from revgen_common.errors import PermanentError, TransientError
+from revgen_common.errors import PermanentError
 
 FIELDS = "created_time,recommendation_type,review_text,rating,reviewer{id,name},open_graph_story{id}"
 PAGE_SIZE = 50
@@ -44,18 +44,8 @@ class FacebookRatings:
         await self._call("POST", f"/{ref}/comments", access, data={"message": text})
 
     async def _call(self, method: str, path: str, access: Access, **kwargs) -> dict:
-        try:
-            answer = await self._http.request(method, self._base + path,
-                                              headers={"Authorization": f"Bearer {access.token}"}, **kwargs)
-        except httpx.TransportError as error:
-            raise TransientError(f"facebook unreachable: {error}") from error
-        if answer.status_code == 429:
-            raise Throttled("facebook: 429", retry_after=retry_after(answer.headers))
-        if answer.status_code >= 500:
-            raise TransientError(f"facebook answered {answer.status_code}")
-        if answer.status_code >= 400:
-            raise _refusal(answer, method, path)
-        return answer.json()
+        return await call_source(self._http, "facebook", method, self._base + path, access.token,
+                                 lambda answer: _refusal(answer, method, path), **kwargs)
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -6,9 +6,9 @@ from datetime import datetime
 
 import httpx
 
-from reputation.adapters.source_errors import Throttled, TokenRejected, retry_after
+from reputation.adapters.source_errors import TokenRejected, call_source
 from reputation.domain.reviews import Access, Page, Review
-from revgen_common.errors import PermanentError, TransientError
+from revgen_common.errors import PermanentError
 
 STARS = {"ONE": 1, "TWO": 2, "THREE": 3, "FOUR": 4, "FIVE": 5}
 PAGE_SIZE = 50  # the API's most
@@ -33,20 +33,12 @@ class GoogleReviews:
         await self._call("PUT", f"/{ref}/reply", access, json={"comment": text})
 
     async def _call(self, method: str, path: str, access: Access, **kwargs) -> dict:
-        try:
-            answer = await self._http.request(method, self._base + path,
-                                              headers={"Authorization": f"Bearer {access.token}"}, **kwargs)
-        except httpx.TransportError as error:
-            raise TransientError(f"google unreachable: {error}") from error
-        if answer.status_code == 429:
-            raise Throttled("google: 429", retry_after=retry_after(answer.headers))
-        if answer.status_code == 401:
-            raise TokenRejected("google refused the access token")
-        if answer.status_code >= 500:
-            raise TransientError(f"google answered {answer.status_code}")
-        if answer.status_code >= 400:
-            raise PermanentError(f"google refused {method} {path}: {answer.status_code} {answer.text[:300]}")
-        return answer.json()
+        def refusal(answer: httpx.Response) -> Exception:
+            if answer.status_code == 401:
+                return TokenRejected("google refused the access token")
+            return PermanentError(f"google refused {method} {path}: {answer.status_code} {answer.text[:300]}")
+
+        return await call_source(self._http, "google", method, self._base + path, access.token, refusal, **kwargs)
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -4,6 +4,9 @@ exchanged), Facebook by its page's access token. Tokens are sealed before they a
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from reputation.adapters import connections_table, reviews_table
 from reputation.adapters.google_oauth import GoogleOAuth
@@ -23,16 +26,15 @@ class ConsentDenied(Refused):
     """The owner did not grant access at Google (e.g. `access_denied`)."""
 
 
+@dataclass
 class Connecting:
-    def __init__(self, engine, box: TokenBox, oauth: GoogleOAuth, auth_uri: str, google_client_id: str,
-                 redirect_uri: str, clock: Clock):
-        self.engine = engine
-        self.box = box
-        self.oauth = oauth
-        self.auth_uri = auth_uri
-        self.google_client_id = google_client_id
-        self.redirect_uri = redirect_uri
-        self.clock = clock
+    engine: AsyncEngine
+    box: TokenBox
+    oauth: GoogleOAuth
+    auth_uri: str
+    google_client_id: str
+    redirect_uri: str
+    clock: Clock
 
     async def google_consent(self, client_id: str, location: str, requested_by: str) -> dict:
         state, now = new_state(), self.clock()

@@ -6,6 +6,7 @@ retry storm); the event about it is published by the handler, once (polling.appl
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -20,12 +21,12 @@ from revgen_common.clock import Clock
 REFRESH_MARGIN = timedelta(minutes=5)
 
 
+@dataclass
 class Grants:
-    def __init__(self, engine: AsyncEngine, box: TokenBox, oauth: GoogleOAuth, clock: Clock):
-        self.engine = engine
-        self.box = box
-        self.oauth = oauth
-        self.clock = clock
+    engine: AsyncEngine
+    box: TokenBox
+    oauth: GoogleOAuth
+    clock: Clock
 
     async def connection(self, client_id: str, source: str) -> Any:
         async with self.engine.connect() as db:

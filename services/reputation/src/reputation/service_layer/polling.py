@@ -9,6 +9,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from reputation.adapters import connections_table, reviews_table
 from reputation.adapters.source_errors import GrantRevoked, TokenRejected
 from reputation.domain.reviews import Page, ReviewSource, excerpt, is_low, more_pages
@@ -35,16 +37,15 @@ class Fetched:
     page: Page
 
 
+@dataclass
 class Polling:
-    def __init__(self, engine, grants: Grants, sources: dict[str, ReviewSource], pace: SourcePace, clock: Clock,
-                 interval: timedelta, low_rating_threshold: int):
-        self.engine = engine
-        self.grants = grants
-        self.sources = sources
-        self.pace = pace
-        self.clock = clock
-        self.interval = interval
-        self.low_rating_threshold = low_rating_threshold
+    engine: AsyncEngine
+    grants: Grants
+    sources: dict[str, ReviewSource]
+    pace: SourcePace
+    clock: Clock
+    interval: timedelta
+    low_rating_threshold: int
 
     async def schedule(self) -> int:
         """The timer's round: a PollReviews for each connection due one. Lost connections are never due."""

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from reputation.adapters import reviews_table
 from reputation.adapters.reply_drafter import ReplyDrafter
@@ -27,15 +30,14 @@ log = logging.getLogger(__name__)
 POSTED = "posted"
 
 
+@dataclass
 class Replies:
-    def __init__(self, engine, drafter: ReplyDrafter | None, grants: Grants, sources: dict[str, ReviewSource],
-                 pace: SourcePace, clock: Clock):
-        self.engine = engine
-        self.drafter = drafter  # None: drafting is off (settings.draft_replies)
-        self.grants = grants
-        self.sources = sources
-        self.pace = pace
-        self.clock = clock
+    engine: AsyncEngine
+    drafter: ReplyDrafter | None  # None: drafting is off (settings.draft_replies)
+    grants: Grants
+    sources: dict[str, ReviewSource]
+    pace: SourcePace
+    clock: Clock
 
     # The AI's draft (Staged on ReviewReceived)
     async def draft(self, message: Envelope) -> str | None:
