@@ -37,6 +37,7 @@ UNCONSUMED_BECAUSE = {
     "EscalationResolved": "for open pages; no service acts on a lead being handled (no lead outcome follows yet)",
     "EscalationExpired": "for open pages; nobody claimed it and no further step exists",
     "EscalationWithdrawn": "for open pages; escalation itself told whoever had claimed it",
+    "ReplyPosted": "for traces and pages to come; reputation records the post itself",
 }
 
 
