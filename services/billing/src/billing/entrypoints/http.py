@@ -26,12 +26,12 @@ from revgen_common.errors import PermanentError, TransientError
 from revgen_common.pagination import InvalidCursor
 
 router = APIRouter(responses=INPUT_ERRORS)
-IdempotencyKey = Annotated[Line(200, min_length=8), Header(alias="Idempotency-Key")]
+IdempotencyKey = Annotated[str, Line(200, min_length=8), Header(alias="Idempotency-Key")]
 Limit = Annotated[int, Query(ge=1, le=100)]  # S4: pages, never everything
 PlanId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,63}$")]
 CouponId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{1,63}$")]
-ClientId = Line(100)
-SubscriptionId = Line(255)
+ClientId = Annotated[str, Line(100)]
+SubscriptionId = Annotated[str, Line(255)]
 Currency = Annotated[str, Field(pattern=r"^[a-z]{3}$")]
 # Stripe's largest unit amount (8 digits): refused here, before any Stripe call, not after.
 Cents = Annotated[Int32, Field(gt=0, le=99_999_999)]
@@ -47,7 +47,7 @@ Billing = Annotated[object, Depends(services)]
 
 class PlanIn(InputModel):
     id: PlanId
-    name: Line(200)
+    name: Annotated[str, Line(200)]
     amount_cents: Annotated[Int32, Field(ge=0, le=99_999_999)]
     currency: Currency = "usd"
     interval: Literal["month", "year"] = "month"
@@ -81,7 +81,7 @@ class SubscriptionIn(InputModel):
     client_id: ClientId
     plan_id: PlanId
     coupon_id: CouponId | None = None
-    email: Line(320) | None = None
+    email: Annotated[str, Line(320)] | None = None
     phone: Annotated[str, Field(pattern=r"^\+[1-9]\d{6,14}$")] | None = None
 
 

@@ -16,7 +16,7 @@ from revgen_common.api_input import InputModel, Line
 from revgen_common.pagination import DEFAULT_LIMIT, MAX_CURSOR_CHARS, MAX_LIMIT, InvalidCursor
 
 router = APIRouter(responses=INPUT_ERRORS)
-Token = Line(100)
+Token = Annotated[str, Line(100)]
 
 
 async def escalations(request: Request) -> Escalations:
@@ -31,14 +31,14 @@ async def queue_views(request: Request) -> QueueViews:
 
 
 ViewsDep = Annotated[QueueViews, Depends(queue_views)]
-ClientId = Line(100)
+ClientId = Annotated[str, Line(100)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Cursor = Annotated[str | None, Query(max_length=MAX_CURSOR_CHARS)]
 
 
 class AsPerson(InputModel):
     """Who acts: the gateway has already asked identity that they may."""
-    person_id: Line(100)
+    person_id: Annotated[str, Line(100)]
 
 
 class ClaimRefusal(BaseModel):
