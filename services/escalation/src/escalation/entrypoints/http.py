@@ -3,7 +3,7 @@ person the gateway has authorized), and health."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
@@ -100,6 +100,10 @@ def install_error_handlers(app: FastAPI) -> None:
         UnknownEscalation: lambda e: error_response(404, "no such escalation"),
         NotOnTheTeam: lambda e: error_response(403, str(e)),
         InvalidCursor: lambda e: error_response(400, "invalid request", [("query.cursor", str(e))]),
-        ClaimRefused: lambda e: JSONResponse({"error": str(e), "owner": e.owner_name, "status": e.status},
-                                             status_code=409),
+        ClaimRefused: _claim_refused,
     })
+
+
+def _claim_refused(e: Exception) -> JSONResponse:
+    refused = cast(ClaimRefused, e)  # the table above sends only ClaimRefused here
+    return JSONResponse({"error": str(refused), "owner": refused.owner_name, "status": refused.status}, status_code=409)
