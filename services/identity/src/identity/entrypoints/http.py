@@ -129,9 +129,9 @@ async def authorize(person: PersonDep, request: Request, permission: Permission 
     answer = {"person_id": str(person), "session_expires_at": request.state.session.expires_at.isoformat()}
     try:
         async with request.app.state.engine.connect() as db:
-            if client_id:
+            if client_id and permission:  # (a permission always comes with them: refused above)
                 await require(db, person, permission, client_id)
-            elif agency_id:
+            elif agency_id and permission:
                 await require_in_agency(db, person, permission, agency_id)
             elif permission:
                 await require_on_platform(db, person, permission)
