@@ -143,6 +143,11 @@ def pause_subscription(state: StripeState, params: dict, id: str) -> dict:
 
 def resume_subscription(state: StripeState, params: dict, id: str) -> dict:
     p.reject_unknown(params, {"billing_cycle_anchor", "proration_behavior", "proration_date"})
+    if "billing_cycle_anchor" in params:  # an object since API 2026-09-30.endive: {type: now | unchanged}
+        anchor = p.hash_param(params, "billing_cycle_anchor")
+        with p.within("billing_cycle_anchor"):
+            p.reject_unknown(anchor, {"type"})
+            p.choice(anchor, "type", ("now", "unchanged"), required=True)  # (both resume as `now` here)
     subscription = state.get("subscription", id)
     billing_cycle.set_paused(state, subscription, False)
     return subscription
