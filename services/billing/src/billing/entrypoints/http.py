@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.encoders import jsonable_encoder
@@ -38,11 +38,17 @@ Cents = Annotated[Int32, Field(gt=0, le=99_999_999)]
 AT_STRIPE = documented(402, 503)
 
 
-def services(request: Request):
+if TYPE_CHECKING:  # bootstrap imports this module, so at run time it cannot be imported back
+    from billing.bootstrap import Billing as _Services
+else:
+    _Services = object
+
+
+def services(request: Request) -> _Services:
     return request.app.state.billing
 
 
-Billing = Annotated[object, Depends(services)]
+Billing = Annotated[_Services, Depends(services)]
 
 
 class PlanIn(InputModel):
