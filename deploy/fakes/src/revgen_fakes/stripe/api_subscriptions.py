@@ -78,6 +78,7 @@ def _item_change(state: StripeState, subscription: dict, spec, index: int):
         if deleted:
             items.remove(item)
         elif item is None:
+            assert price is not None  # required for a new item (checked above)
             period = (items[0]["current_period_start"], items[0]["current_period_end"])
             items.append(objects.subscription_item(state.new_id("si"), state.clock(), subscription["id"],
                                                    copy.deepcopy(price), quantity or 1, period))

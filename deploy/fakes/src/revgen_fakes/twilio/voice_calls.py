@@ -106,8 +106,8 @@ class VoiceCalls:
             hangs_up = document is not None and ET.fromstring(document).find("Hangup") is not None
             (call.refused if hangs_up else call.connected).append(number)
 
-        await asyncio.gather(*(answer(number, url, phones[number]) for number, url in numbers
-                               if phones.get(number) is not None))
+        await asyncio.gather(*(answer(number, url, after) for number, url in numbers
+                               if (after := phones.get(number)) is not None))
         action = dial.get("action")
         if action is None:
             return None
