@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, cast
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.encoders import jsonable_encoder
@@ -225,5 +225,10 @@ def install_error_handlers(app: FastAPI) -> None:
         StripeRefused: 402,
         InvalidCursor: lambda e: error_response(400, "invalid request", [("query.cursor", str(e))]),
         PermanentError: 409,  # e.g. an object Stripe no longer has: nothing a retry would change
-        TransientError: lambda e: error_response(503, str(e), headers={"Retry-After": str(int(e.retry_after or 5))}),
+        TransientError: _unavailable,
     })
+
+
+def _unavailable(e: Exception) -> JSONResponse:
+    retry_after = cast(TransientError, e).retry_after  # the table above sends only TransientError here
+    return error_response(503, str(e), headers={"Retry-After": str(int(retry_after or 5))})

@@ -269,7 +269,7 @@ class SubscribeSaga:
             # commit (and then cancels the subscription it finds) or we see the deletion here.
             account = (await uow.connection.execute(
                 text("SELECT deleted_at FROM billing_accounts WHERE client_id = :c FOR SHARE"),
-                {"c": command["client_id"]})).first()
+                {"c": command["client_id"]})).one()  # written when the command started
             if account.deleted_at is not None:
                 raise PermanentError("the client was deleted while subscribing")
             # Stripe's current subscription, not the create response: that may be a replay
