@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 
 import openai
+from openai.types.chat import ChatCompletionMessageParam
 
 from messaging.domain.fair_share import FairShare
 from revgen_common.errors import NotYet, PermanentError, TransientError
@@ -36,6 +37,8 @@ class AIReply:
 
 class OverFairShare(NotYet):
     """This client already uses its share of the OpenAI concurrency; OpenAI was not called."""
+
+    retry_after: float  # always given (NotYet requires it)
 
 
 class AIUnavailable(TransientError):
@@ -83,10 +86,15 @@ class AIResponder:
         await self._client.close()
 
 
-def prompt(persona: str, knowledge: str, history: list[tuple[str, str]]) -> list[dict[str, str]]:
+def prompt(persona: str, knowledge: str, history: list[tuple[str, str]]) -> list[ChatCompletionMessageParam]:
     system = f'{persona}\n\n{INSTRUCTIONS}\n\nKnowledge:\n"""\n{knowledge}\n"""'
-    return [{"role": "system", "content": system}] + [{"role": ROLES[role], "content": text}
-                                                      for role, text in history]
+    return [{"role": "system", "content": system}, *(_turn(role, text) for role, text in history)]
+
+
+def _turn(role: str, text: str) -> ChatCompletionMessageParam:
+    if ROLES[role] == "user":
+        return {"role": "user", "content": text}
+    return {"role": "assistant", "content": text}
 
 
 def parse(content: str | None) -> AIReply:

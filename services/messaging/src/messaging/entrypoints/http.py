@@ -5,7 +5,7 @@ from __future__ import annotations
 import string
 import uuid
 from datetime import date, time
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
@@ -42,11 +42,17 @@ def _placeholders_known(template: str) -> str:
     return template
 
 
-def services(request: Request):
+if TYPE_CHECKING:  # bootstrap imports this module, so at run time it cannot be imported back
+    from messaging.bootstrap import Messaging as _Services
+else:
+    _Services = object
+
+
+def services(request: Request) -> _Services:
     return request.app.state.messaging
 
 
-Messaging = Annotated[object, Depends(services)]
+Messaging = Annotated[_Services, Depends(services)]
 
 
 class ProfileIn(InputModel):
