@@ -25,7 +25,7 @@ class FacebookState:
     def add_rating(self, page_id: str, recommendation: str, text: str, author: str, created_time: str,
                    rating: int | None = None) -> dict:
         story = f"{page_id}_{next(_ids)}"
-        raw = {"created_time": created_time, "recommendation_type": recommendation, "review_text": text,
+        raw: dict[str, object] = {"created_time": created_time, "recommendation_type": recommendation, "review_text": text,
                "reviewer": {"id": str(next(_ids)), "name": author}, "open_graph_story": {"id": story}}
         if rating is not None:
             raw["rating"] = rating

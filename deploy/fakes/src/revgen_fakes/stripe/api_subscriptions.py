@@ -78,6 +78,7 @@ def _item_change(state: StripeState, subscription: dict, spec, index: int):
         if deleted:
             items.remove(item)
         elif item is None:
+            assert price is not None  # required for a new item (checked above)
             period = (items[0]["current_period_start"], items[0]["current_period_end"])
             items.append(objects.subscription_item(state.new_id("si"), state.clock(), subscription["id"],
                                                    copy.deepcopy(price), quantity or 1, period))
@@ -173,6 +174,11 @@ def pause_subscription(state: StripeState, params: dict, id: str) -> dict:
 
 def resume_subscription(state: StripeState, params: dict, id: str) -> dict:
     p.reject_unknown(params, {"billing_cycle_anchor", "proration_behavior", "proration_date"})
+    if "billing_cycle_anchor" in params:  # an object since API 2026-09-30.endive: {type: now | unchanged}
+        anchor = p.hash_param(params, "billing_cycle_anchor")
+        with p.within("billing_cycle_anchor"):
+            p.reject_unknown(anchor, {"type"})
+            p.choice(anchor, "type", ("now", "unchanged"), required=True)  # (both resume as `now` here)
     subscription = state.get("subscription", id)
     billing_cycle.set_paused(state, subscription, False)
     return subscription

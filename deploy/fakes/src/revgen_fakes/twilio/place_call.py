@@ -25,7 +25,7 @@ def _auth_token() -> str:
 
 
 async def place(args: argparse.Namespace) -> None:
-    phones = {phone: float(after) for phone, _, after in (a.partition("=") for a in args.answer)}
+    phones: dict[str, float | None] = {phone: float(after) for phone, _, after in (a.partition("=") for a in args.answer)}
     async with httpx.AsyncClient(timeout=20) as http:
         voice = VoiceCalls(http, auth_token=_auth_token(), account_sid=os.environ.get("TWILIO_ACCOUNT_SID", "AC" + "0" * 32),
                            status_callback_url=f"{args.voice}/twilio/voice/status",

@@ -143,8 +143,8 @@ class VoiceCalls:
                 call.whispers[number] = await self._heard(ET.fromstring(document))
             (call.refused if hangs_up else call.connected).append(number)
 
-        await asyncio.gather(*(answer(number, url, phones[number]) for number, url in numbers
-                               if phones.get(number) is not None))
+        await asyncio.gather(*(answer(number, url, after) for number, url in numbers
+                               if (after := phones.get(number)) is not None))
         action = dial.get("action")
         if action is None:
             return None

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from stripe.params import CouponCreateParams
 
 from billing.adapters.stripe_gateway import StripeGateway
 from billing.domain.subscription_state import HOLDS_PLAN
@@ -66,7 +67,7 @@ class Catalog:
                 "id": plan.id, "name": plan.name, "product": product["id"], "price": price["id"],
                 "amount": plan.amount_cents, "currency": plan.currency, "interval": plan.interval,
                 "trial": plan.trial_days})
-        return await self._row("plans", plan.id)
+        return await self._saved("plans", plan.id)
 
     async def deactivate_plan(self, plan_id: str) -> dict:
         """B1: refused while anyone is subscribed to it (or being subscribed).
@@ -81,7 +82,7 @@ class Catalog:
             if await db.scalar(_PLAN_HELD, {"id": plan_id, "holding": list(HOLDS_PLAN)}):
                 raise Refused(f"plan {plan_id!r} has active or trialing subscriptions; move them first")
             await db.execute(text("UPDATE plans SET active = false WHERE id = :id"), {"id": plan_id})
-        return await self._row("plans", plan_id)
+        return await self._saved("plans", plan_id)
 
     async def create_coupon(self, coupon: NewCoupon) -> dict:
         if existing := await self._row("coupons", coupon.id):
@@ -90,14 +91,14 @@ class Catalog:
             raise Unprocessable(f"redeem_by {coupon.redeem_by.isoformat()} has passed: give a moment to come")
         # The redemption limit is kept here, not at Stripe: a compensated saga gives its
         # redemption back locally, which Stripe's own counter never would.
-        params: dict = {"id": coupon.id, "duration": coupon.duration, "metadata": {"coupon_id": coupon.id}}
+        params: CouponCreateParams = {"id": coupon.id, "duration": coupon.duration, "metadata": {"coupon_id": coupon.id}}
         if coupon.duration_in_months is not None:
             params["duration_in_months"] = coupon.duration_in_months
         if coupon.redeem_by is not None:
             params["redeem_by"] = int(coupon.redeem_by.timestamp())
         if coupon.percent_off is not None:
             params["percent_off"] = float(coupon.percent_off)
-        else:
+        elif coupon.amount_off_cents is not None:  # one of the two, the API checks
             params |= {"amount_off": coupon.amount_off_cents, "currency": coupon.currency or "usd"}
         created = await self.stripe.call(self.stripe.v1.coupons.create_async(params, self.stripe.keyed(f"coupon:{coupon.id}")))
         async with self.engine.begin() as db:
@@ -109,13 +110,19 @@ class Catalog:
                 "id": coupon.id, "stripe_id": created["id"], "percent": coupon.percent_off,
                 "amount": coupon.amount_off_cents, "currency": coupon.currency, "duration": coupon.duration,
                 "months": coupon.duration_in_months, "max": coupon.max_redemptions, "redeem_by": coupon.redeem_by})
-        return await self._row("coupons", coupon.id)
+        return await self._saved("coupons", coupon.id)
 
     async def deactivate_coupon(self, coupon_id: str) -> dict:
         async with self.engine.begin() as db:
             if await db.scalar(text("UPDATE coupons SET active = false WHERE id = :id RETURNING id"), {"id": coupon_id}) is None:
                 raise NotFound(f"no coupon {coupon_id!r}")
-        return await self._row("coupons", coupon_id)
+        return await self._saved("coupons", coupon_id)
+
+    async def _saved(self, table: str, id: str) -> dict:
+        """A row just written (plans and coupons are deactivated, never deleted)."""
+        if (row := await self._row(table, id)) is None:
+            raise LookupError(f"{table} {id!r} vanished after it was written")
+        return row
 
     async def _row(self, table: str, id: str) -> dict | None:
         async with self.engine.connect() as db:

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from stripe.params import CustomerCreateParams, SubscriptionCreateParams
 
 from billing import SERVICE
 from billing.adapters.stripe_gateway import StripeGateway
@@ -220,14 +221,17 @@ class SubscribeSaga:
         async with self.engine.connect() as db:
             account = (await db.execute(text("""SELECT stripe_customer_id, email, phone FROM billing_accounts
                                                 WHERE client_id = :c"""),
-                                        {"c": command["client_id"]})).first()
+                                        {"c": command["client_id"]})).one()  # written when the command started
         customer_id, created = account.stripe_customer_id, False
         if customer_id is None and command["beyond_key_horizon"]:
             found = await self.stripe.search_one(self.stripe.v1.customers, "client_id", command["client_id"])
             customer_id = found["id"] if found else None
         if customer_id is None:
-            params = {"metadata": {"client_id": command["client_id"], "command_id": command["id"]}}
-            params |= {k: v for k, v in (("email", account.email), ("phone", account.phone)) if v}
+            params: CustomerCreateParams = {"metadata": {"client_id": command["client_id"], "command_id": command["id"]}}
+            if account.email:
+                params["email"] = account.email
+            if account.phone:
+                params["phone"] = account.phone
             customer = await self.stripe.call(self.stripe.v1.customers.create_async(
                 params, self.stripe.keyed(f"{command['id']}:customer")))
             customer_id, created = customer["id"], True
@@ -250,7 +254,7 @@ class SubscribeSaga:
         async with self.engine.connect() as db:
             price = await db.scalar(text("SELECT stripe_price_id FROM plans WHERE id = :p"), {"p": command["plan_id"]})
             coupon = await db.scalar(text("SELECT stripe_coupon_id FROM coupons WHERE id = :c"), {"c": command["coupon_id"]})
-        params: dict[str, Any] = {
+        params: SubscriptionCreateParams = {
             "customer": command["stripe_customer_id"], "items": [{"price": price, "quantity": 1}],
             "metadata": {"client_id": command["client_id"], "command_id": command["id"], "plan_id": command["plan_id"]}}
         if command["trial_days"]:
@@ -266,7 +270,7 @@ class SubscribeSaga:
             # commit (and then cancels the subscription it finds) or we see the deletion here.
             account = (await uow.connection.execute(
                 text("SELECT deleted_at FROM billing_accounts WHERE client_id = :c FOR SHARE"),
-                {"c": command["client_id"]})).first()
+                {"c": command["client_id"]})).one()  # written when the command started
             if account.deleted_at is not None:
                 raise PermanentError("the client was deleted while subscribing")
             # Stripe's current subscription, not the create response: that may be a replay

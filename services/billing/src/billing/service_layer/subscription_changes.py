@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from stripe.params import SubscriptionUpdateParams
 
 from billing import SERVICE
 from billing.adapters import coupon_applications as applications
@@ -50,7 +51,7 @@ class SubscriptionChanges:
         current = await self._stripe_subscription(subscription_id)
         if current["status"] == "paused":  # paused by Stripe at trial end: its own resume call
             await self.stripe.call(self.stripe.v1.subscriptions.resume_async(
-                subscription_id, {"billing_cycle_anchor": "now"}, self.stripe.keyed(f"{key}:resume")))
+                subscription_id, {"billing_cycle_anchor": {"type": "now"}}, self.stripe.keyed(f"{key}:resume")))
             return await self._refreshed(subscription_id)
         return await self._update(subscription_id, {"pause_collection": ""}, f"{key}:resume")
 
@@ -118,7 +119,7 @@ class SubscriptionChanges:
                        count(*) FILTER (WHERE outcome = 'won') AS won,
                        count(*) FILTER (WHERE outcome = 'won' AND job_value_cents IS NOT NULL) AS won_with_value,
                        coalesce(sum(job_value_cents) FILTER (WHERE outcome = 'won'), 0) AS won_value
-                FROM lead_outcomes WHERE client_id = :c"""), {"c": client_id})).first()
+                FROM lead_outcomes WHERE client_id = :c"""), {"c": client_id})).one()
             offer = retention_offer(stats.decided, stats.won, int(stats.won_value), sub.unit_amount_cents, sub.interval,
                                     won_with_value=stats.won_with_value)
             request_id = uuid.uuid4()
@@ -159,7 +160,7 @@ class SubscriptionChanges:
             raise Refused(f"subscription {subscription_id!r} is missing at Stripe")
         return current
 
-    async def _update(self, subscription_id: str, params: dict, key: str) -> dict:
+    async def _update(self, subscription_id: str, params: SubscriptionUpdateParams, key: str) -> dict:
         await self.stripe.call(self.stripe.v1.subscriptions.update_async(subscription_id, params, self.stripe.keyed(key)))
         return await self._refreshed(subscription_id)
 
@@ -168,5 +169,5 @@ class SubscriptionChanges:
             await refresh(uow, self.stripe, subscription_id)
             await uow.commit()
         async with self.engine.connect() as db:
-            row = (await db.execute(text("SELECT * FROM subscriptions WHERE id = :id"), {"id": subscription_id})).first()
+            row = (await db.execute(text("SELECT * FROM subscriptions WHERE id = :id"), {"id": subscription_id})).one()
         return row._asdict()

@@ -17,8 +17,8 @@ from revgen_common.business_hours import on_duty
 from escalation.domain.steps import OWNER_ROLES, Step
 from revgen_common.clock import Clock
 from revgen_common.consumer import Handlers
-from revgen_common.contracts import contract_for, identity, messaging, voice
-from revgen_common.contracts.commands import SendMessage
+from revgen_common.contracts import escalation as events, identity, messaging, voice
+from revgen_common.contracts.commands import Purpose, SendMessage
 from revgen_common.envelope import Envelope
 from revgen_common.tokens import new_token, token_hash
 from revgen_common.unit_of_work import Transaction, UnitOfWork
@@ -142,7 +142,7 @@ class Escalations:
         row = {"id": escalation, "client_id": p["client_id"], "request_id": p["request_id"],
                "lead_phone": p["lead_phone"], "lead_name": p.get("lead_name"), "reason": p["reason"]}
         await self._notify(uow, row, roles=None, now=now)
-        self._outcome(uow, "EscalationCreated", row)
+        self._outcome(uow, events.EscalationCreated, row)
 
     async def call_answered(self, event: Envelope, uow: Transaction) -> None:
         """Voice: a member answered the lead's call (the first of the team to pick up). It is
@@ -162,7 +162,7 @@ class Escalations:
                                                  "person": p["person_id"], "now": now})).all()
         for row in won:
             await self._tell_team_who_won(uow, row)
-            self._outcome(uow, "EscalationClaimed", row._asdict() | {"id": row.id}, person=row.person_id)
+            self._outcome(uow, events.EscalationClaimed, row._asdict() | {"id": row.id}, person=row.person_id)
 
     # -- claims (HTTP) -----------------------------------------------------------------
 
@@ -196,12 +196,12 @@ class Escalations:
                 if await self._state(uow, client_id, escalation_id, person_id) is None:
                     raise UnknownEscalation()
                 raise ClaimRefused(None, "not yours to resolve")
-            self._outcome(uow, "EscalationResolved", {**row._asdict(), "id": row.id}, person=person_id)
+            self._outcome(uow, events.EscalationResolved, {**row._asdict(), "id": row.id}, person=person_id)
             await uow.commit()
 
     async def _won(self, uow: UnitOfWork, won) -> Claimed:
         await self._tell_team_who_won(uow, won)
-        self._outcome(uow, "EscalationClaimed", won._asdict() | {"id": won.id}, person=won.person_id)
+        self._outcome(uow, events.EscalationClaimed, won._asdict() | {"id": won.id}, person=won.person_id)
         await uow.commit()
         return Claimed(won.id, won.lead_phone)
 
@@ -228,7 +228,7 @@ class Escalations:
                 if (await uow.connection.execute(_LINK, {"token_hash": token_hash(token)})).first() is None:
                     raise UnknownLink()  # as for a claim: a link nobody was sent
                 raise ClaimRefused(None, "not yours to resolve")
-            self._outcome(uow, "EscalationResolved", {**row._asdict(), "id": row.id}, person=row.person_id)
+            self._outcome(uow, events.EscalationResolved, {**row._asdict(), "id": row.id}, person=row.person_id)
             await uow.commit()
 
     # -- the timer -------------------------------------------------------------------------
@@ -248,7 +248,7 @@ class Escalations:
                 elif step is Step.OWNERS:
                     await self._notify(uow, row._asdict(), roles=OWNER_ROLES, now=now)
                 else:
-                    self._outcome(uow, "EscalationExpired", row._asdict())
+                    self._outcome(uow, events.EscalationExpired, row._asdict())
             await uow.commit()
         return len(rows)
 
@@ -279,7 +279,7 @@ class Escalations:
                                                 "every": self.unclaimed_after.total_seconds()})).all()
         for row in released:
             await self._notify(uow, row._asdict(), roles=None, now=now)
-            self._outcome(uow, "EscalationReleased", row._asdict(), person=p["person_id"])
+            self._outcome(uow, events.EscalationReleased, row._asdict(), person=p["person_id"])
 
     async def business_hours_set(self, event: Envelope, uow: Transaction) -> None:
         p = event.payload
@@ -316,7 +316,7 @@ class Escalations:
                 self._send(uow, row._asdict(), row.owner_contact, "escalation_alert",
                            f"{row.lead_name or row.lead_phone} {why}: "
                            "please do not call or text them. The escalation is closed.")
-            self._outcome(uow, "EscalationWithdrawn", row._asdict(), person=row.claimed_by)
+            self._outcome(uow, events.EscalationWithdrawn, row._asdict(), person=row.claimed_by)
 
     async def lead_opted_in(self, event: Envelope, uow: Transaction) -> None:
         await uow.connection.execute(text("DELETE FROM opted_out_leads WHERE client_id = :c AND lead_phone = :p"),
@@ -359,13 +359,14 @@ class Escalations:
                 self._send(uow, row, member.contact, "escalation_alert",
                            f"{winner.name if winner else 'A teammate'} is handling {lead}.")
 
-    def _send(self, uow: Transaction, row: dict, to: str, purpose: str, body: str) -> None:
+    def _send(self, uow: Transaction, row: dict, to: str, purpose: Purpose, body: str) -> None:
         """A text, or an e-mail (`to` an address) whose subject names the lead."""
         subject = f"Hot lead {row.get('lead_name') or row['lead_phone']}" if "@" in to else None
         uow.publish(SendMessage(client_id=row["client_id"], to=to, body=body, purpose=purpose, subject=subject))
 
-    def _outcome(self, uow: Transaction, type: str, row: dict, person: str | None = None) -> None:
-        uow.publish(contract_for(type)(escalation_id=str(row["id"]), client_id=row["client_id"],
+    def _outcome(self, uow: Transaction, outcome: type[events.EscalationOutcome], row: dict,
+                 person: str | None = None) -> None:
+        uow.publish(outcome(escalation_id=str(row["id"]), client_id=row["client_id"],
                                        request_id=row["request_id"], person_id=person))
 
 

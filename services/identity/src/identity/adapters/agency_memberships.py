@@ -44,8 +44,8 @@ def _row(row) -> dict[str, Any]:
 
 async def page(db: AsyncConnection, agency: uuid.UUID, limit: int, after_name: str | None,
                after_id: uuid.UUID | None) -> list:
-    return (await db.execute(_MEMBERS, {"agency": agency, "limit": limit, "after_name": after_name,
-                                        "after_id": after_id})).all()
+    return list((await db.execute(_MEMBERS, {"agency": agency, "limit": limit, "after_name": after_name,
+                                             "after_id": after_id})).all())
 
 
 async def one(db: AsyncConnection, agency: uuid.UUID, person: uuid.UUID, for_change: bool = False) -> dict | None:

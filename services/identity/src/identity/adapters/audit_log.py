@@ -34,4 +34,4 @@ _AGENCY_PAGE = text("""
 
 
 async def agency_page(db: AsyncConnection, agency: uuid.UUID, before_id: int | None, limit: int) -> list:
-    return (await db.execute(_AGENCY_PAGE, {"agency": str(agency), "before_id": before_id, "limit": limit})).all()
+    return list((await db.execute(_AGENCY_PAGE, {"agency": str(agency), "before_id": before_id, "limit": limit})).all())

@@ -106,6 +106,7 @@ def _place(event: dead_letters.MessageDeadLettered) -> str:
 def channels_for(preference: str, phone: str | None, email: str | None) -> list[tuple[Channel, str]]:
     """Where to tell a person: the channels they chose among the contacts they have; if they
     chose one they have no contact for, whatever they have (an alert is never dropped)."""
-    have: list[tuple[Channel, str]] = [(c, to) for c, to in (("sms", phone), ("email", email)) if to]
+    contacts: tuple[tuple[Channel, str | None], ...] = (("sms", phone), ("email", email))
+    have = [(c, to) for c, to in contacts if to]
     wanted = [(c, to) for c, to in have if preference in (c, "both")]
     return wanted or have

@@ -47,7 +47,7 @@ class AgencyTeam:
                 await _require_within(db, actor, agency, before["role"])  # no demoting an owner by re-inviting
                 await _keep_an_owner(db, agency, person, before, role)
             await members.put(db, agency, person, role)
-            after = await members.one(db, agency, person)
+            after = await _member(db, agency, person)  # just written
             await audit_log.record(db, actor, "add", "agency_membership", f"{agency}/{person}", before, after)
             uow.publish(events.AgencyMemberAdded(agency_id=str(agency), person_id=str(person), role=role))
             await uow.commit()
@@ -65,7 +65,7 @@ class AgencyTeam:
                 raise Refused(f"{before['name']} was removed: invite them again to give them a role")
             await _keep_an_owner(db, agency, person, before, role)
             await members.set_role(db, agency, person, role)
-            after = await members.one(db, agency, person)
+            after = await _member(db, agency, person)  # just written
             await audit_log.record(db, actor, "update", "agency_membership", f"{agency}/{person}", before, after)
             uow.publish(events.AgencyMemberRoleChanged(agency_id=str(agency), person_id=str(person), role=role))
             await uow.commit()

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import openai
+from openai.types.chat import ChatCompletionMessageParam
 
 from messaging.adapters.fair_turns import FairTurns
 from messaging.domain.fair_share import FairShare
@@ -40,6 +41,8 @@ class AIReply:
 
 class OverFairShare(NotYet):
     """This client already uses its share of the OpenAI concurrency; OpenAI was not called."""
+
+    retry_after: float  # always given (NotYet requires it)
 
 
 class AIUnavailable(TransientError):
@@ -101,10 +104,15 @@ class AIResponder:
         await self._client.close()
 
 
-def prompt(persona: str, knowledge: str, history: list[tuple[str, str]]) -> list[dict[str, str]]:
+def prompt(persona: str, knowledge: str, history: list[tuple[str, str]]) -> list[ChatCompletionMessageParam]:
     system = f'{persona}\n\n{INSTRUCTIONS}\n\nKnowledge:\n"""\n{knowledge}\n"""'
-    return [{"role": "system", "content": system}] + [{"role": ROLES[role], "content": text}
-                                                      for role, text in history]
+    return [{"role": "system", "content": system}, *(_turn(role, text) for role, text in history)]
+
+
+def _turn(role: str, text: str) -> ChatCompletionMessageParam:
+    if ROLES[role] == "user":
+        return {"role": "user", "content": text}
+    return {"role": "assistant", "content": text}
 
 
 def parse(content: str | None) -> AIReply:

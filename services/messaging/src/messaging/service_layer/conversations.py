@@ -232,6 +232,7 @@ class Conversations:
         if draft.handoff is not None:
             _escalate(uow, client.client_id, lead, raw["MessageSid"], draft.handoff)
             reply = reply or HOLDING_REPLY.format(business=business)
+        assert reply is not None  # a draft without text always hands off
         await enqueue(uow, [Outgoing(f"reply:{raw['MessageSid']}", lead.phone, raw["To"], reply, "reply",
                                      client.client_id, lead.id)])
 

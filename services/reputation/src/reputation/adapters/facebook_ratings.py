@@ -8,7 +8,7 @@ from datetime import datetime
 import httpx
 
 from reputation.adapters.source_errors import GrantRevoked, Throttled, TokenRejected, call_source, retry_after
-from reputation.domain.reviews import Access, Page, Review
+from reputation.domain.reviews import Access, Page, Review, Source
 from revgen_common.errors import PermanentError
 
 FIELDS = "created_time,recommendation_type,review_text,rating,reviewer{id,name},open_graph_story{id}"
@@ -21,7 +21,7 @@ RECOMMENDATION_STARS = {"positive": 5, "negative": 1}
 
 
 class FacebookRatings:
-    name = "facebook"
+    name: Source = "facebook"
 
     def __init__(self, base_url: str, timeout: float = 10.0):
         self._base = base_url.rstrip("/")

@@ -7,7 +7,7 @@ from datetime import datetime
 import httpx
 
 from reputation.adapters.source_errors import TokenRejected, call_source
-from reputation.domain.reviews import Access, Page, Review
+from reputation.domain.reviews import Access, Page, Review, Source
 from revgen_common.errors import PermanentError
 
 STARS = {"ONE": 1, "TWO": 2, "THREE": 3, "FOUR": 4, "FIVE": 5}
@@ -15,7 +15,7 @@ PAGE_SIZE = 50  # the API's most
 
 
 class GoogleReviews:
-    name = "google"
+    name: Source = "google"
 
     def __init__(self, base_url: str, timeout: float = 10.0):
         self._base = base_url.rstrip("/")

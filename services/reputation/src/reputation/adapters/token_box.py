@@ -3,6 +3,8 @@ REPUTATION_TOKEN_KEY (HKDF-SHA256), so a copy of the database alone gives no acc
 client's Google or Facebook. Any high-entropy secret of 32 characters or more will do."""
 from __future__ import annotations
 
+from typing import overload
+
 import base64
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -25,6 +27,10 @@ class TokenBox:
                        info=b"revgen reputation tokens").derive(secret.encode())
         self._fernet = Fernet(base64.urlsafe_b64encode(derived))
 
+    @overload
+    def seal(self, token: str) -> bytes: ...
+    @overload
+    def seal(self, token: None) -> None: ...
     def seal(self, token: str | None) -> bytes | None:
         return self._fernet.encrypt(token.encode()) if token is not None else None
 

@@ -15,8 +15,8 @@ from reputation.adapters import connections_table, reviews_table
 from reputation.service_layer.connecting import ConsentDenied, ForgedCallback
 
 router = APIRouter(responses=INPUT_ERRORS)
-ClientId = Line(100)
-PersonId = Line(100)
+ClientId = Annotated[str, Line(100)]
+PersonId = Annotated[str, Line(100)]
 # Google Business Profile's name of a location: accounts/{account}/locations/{location}.
 Location = Annotated[str, Field(pattern=r"^accounts/[0-9]{1,30}/locations/[0-9]{1,30}$")]
 
@@ -28,12 +28,12 @@ class GoogleConsentIn(InputModel):
 
 class FacebookPageIn(InputModel):
     page_id: Annotated[str, Field(pattern=r"^[0-9]{1,30}$")]
-    page_access_token: Line(1000)
+    page_access_token: Annotated[str, Line(1000)]
 
 
 class ApprovalIn(InputModel):
     person_id: PersonId
-    text: Text(4000, min_length=1) | None = None  # the reply as edited; None: the draft as it is
+    text: Annotated[str, Text(4000, min_length=1)] | None = None  # the reply as edited; None: the draft as it is
 
 
 class RejectionIn(InputModel):

@@ -58,7 +58,7 @@ class Polling:
         return len(due)
 
     async def read(self, message: Envelope) -> Lost | Fetched | None:
-        command = message.contract()
+        command = message.contract_as(PollReviews)
         row = await self.grants.connection(command.client_id, command.source)
         if row is None:
             return None
@@ -80,7 +80,7 @@ class Polling:
         return Fetched(row.connection_id, page)
 
     async def record(self, message: Envelope, ctx: HandlerContext, outcome: object) -> None:
-        command = message.contract()
+        command = message.contract_as(PollReviews)
         db, now = ctx.connection, self.clock()
         if isinstance(outcome, Lost):
             lost = await connections_table.announce_lost(db, outcome.connection_id, now)

@@ -20,7 +20,7 @@ from reputation.domain.reviews import Review, ReviewSource
 from reputation.service_layer.grants import Grants
 from reputation.service_layer.pacing import SourcePace
 from revgen_common.clock import Clock
-from revgen_common.contracts.reputation import PostReply, ReplyPosted
+from revgen_common.contracts.reputation import PostReply, ReplyPosted, ReviewReceived
 from revgen_common.envelope import Envelope
 from revgen_common.errors import NotFound, Refused
 from revgen_common.handler_context import HandlerContext
@@ -41,7 +41,7 @@ class Replies:
 
     # The AI's draft (Staged on ReviewReceived)
     async def draft(self, message: Envelope) -> str | None:
-        event = message.contract()
+        event = message.contract_as(ReviewReceived)
         if self.drafter is None:
             return None
         async with self.engine.connect() as db:
@@ -52,7 +52,7 @@ class Replies:
                                                                 event.author, event.text, event.reviewed_at))
 
     async def keep_draft(self, message: Envelope, ctx: HandlerContext, drafted: object) -> None:
-        event = message.contract()
+        event = message.contract_as(ReviewReceived)
         if isinstance(drafted, str):
             await reviews_table.add_draft(ctx.connection, event.client_id, event.source, event.review_id, drafted,
                                           self.clock())
@@ -90,7 +90,7 @@ class Replies:
 
     # Posting (Staged on PostReply)
     async def post(self, message: Envelope) -> str | None:
-        command = message.contract()
+        command = message.contract_as(PostReply)
         async with self.engine.connect() as db:
             draft = await reviews_table.draft(db, command.client_id, uuid.UUID(command.draft_id))
         if draft is None or draft["status"] != "approved":
@@ -116,7 +116,7 @@ class Replies:
     async def record_post(self, message: Envelope, ctx: HandlerContext, outcome: object) -> None:
         if outcome != POSTED:
             return
-        done = await reviews_table.posted(ctx.connection, uuid.UUID(message.contract().draft_id), self.clock())
+        done = await reviews_table.posted(ctx.connection, uuid.UUID(message.contract_as(PostReply).draft_id), self.clock())
         if done is not None:
             ctx.publish(ReplyPosted(client_id=done.client_id, source=done.source, review_id=done.review_id,
                                     draft_id=str(done.draft_id), posted_at=done.posted_at))

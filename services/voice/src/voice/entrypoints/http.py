@@ -16,13 +16,13 @@ from voice.adapters import calls_table
 from voice.domain.answering import DEFAULT_RING_SECONDS, DEFAULT_VOICE
 
 router = APIRouter(responses=INPUT_ERRORS)
-ClientId = Line(100)
+ClientId = Annotated[str, Line(100)]
 
 
 class VoiceSettingsIn(InputModel):
     business_phone: E164 | None = None  # rung with the team in business hours
-    greeting: Text(1000, min_length=1)
-    voice_id: Line(100) = DEFAULT_VOICE  # an ElevenLabs voice
+    greeting: Annotated[str, Text(1000, min_length=1)]
+    voice_id: Annotated[str, Line(100)] = DEFAULT_VOICE  # an ElevenLabs voice
     mode: Literal["voicemail", "ai"] = "voicemail"  # after the greeting: voicemail, or the AI voice then voicemail
     ring_seconds: Annotated[int, Field(strict=True, ge=5, le=60)] = DEFAULT_RING_SECONDS
 
