@@ -13,7 +13,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import Form, Query, Request
-from fastapi.responses import RedirectResponse
 
 from gateway.adapters.services import Refused
 from gateway.domain.rules import OnClient, SignedIn
@@ -42,13 +41,14 @@ async def reviews_page(request: Request, client_id: uuid.UUID, gw: GatewayDep, c
 @table.post("/clients/{client_id}/reviews/google", rule=DECIDE)
 async def connect_google(request: Request, client_id: uuid.UUID, gw: GatewayDep, caller: CallerDep,
                          location: Annotated[str, Form(max_length=100)]):
-    """Off to Google's consent; it comes back to /oauth/google/callback."""
+    """The consent started: a link on to Google (a redirect would break the CSP's form-action
+    'self'), which comes back to /oauth/google/callback."""
     if not _is_location(location.strip()):
         return await _page(request, gw, caller, client_id, status=400,
                            error="Google was not connected: the location must read accounts/<number>/locations/<number>.")
     _, consent = await gw.reputation.json("POST", f"/clients/{client_id}/google/consent",
                                           json={"location": location.strip(), "requested_by": caller.person_id})
-    return RedirectResponse(consent["url"], status_code=303)
+    return await _page(request, gw, caller, client_id, consent_url=consent["url"])
 
 
 @table.get("/oauth/google/callback", rule=SignedIn())
