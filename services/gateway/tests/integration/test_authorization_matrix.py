@@ -113,7 +113,7 @@ def request_for(system, route: APIRoute, params: dict, token: str | None) -> dic
 
 
 def options_query(route) -> list[str]:
-    return [p.alias for p in route.dependant.query_params if p.required]
+    return [p.alias for p in route.dependant.query_params if p.field_info.is_required()]
 
 
 async def fingerprint(system) -> dict:

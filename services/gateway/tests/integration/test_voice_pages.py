@@ -136,6 +136,15 @@ async def test_the_owner_connects_google_and_approves_a_drafted_reply_edited_whi
     await eventually(lambda: _posted(system, a), timeout=60)
     assert system.google.replies == {f"{location}/reviews/{REVIEW_ID}": EDITED}
     assert system.google.requests.count("PUT") == 1
+    owner = bearer(await api_log_in(system, world.phones["a_owner"]))
+    [posted] = (await system.api.get(f"/api/v1/clients/{a}/reply-drafts", params={"status": "posted"},
+                                     headers=owner)).json()["data"]
+    assert posted["text"] == EDITED and posted["decided_by"] == world.person_ids["a_owner"]
+    drafts = f"/api/v1/clients/{a}/reply-drafts/{posted['draft_id']}"
+    assert (await system.api.post(f"{drafts}/reject", headers=owner)).status_code == 409  # decided before
+    assert (await system.api.post(f"{drafts}/approve", json={"text": ""}, headers=owner)).status_code == 422
+    forged = await system.api.get(f"/api/v1/clients/{a}/reviews", params={"cursor": "bm90LWEtY3Vyc29y"}, headers=owner)
+    assert forged.status_code == 400 and "cursor" in forged.text
     await page.reload()
     assert await page.get_by_text("No reply is waiting.").count() == 1
     await accessible(page)
