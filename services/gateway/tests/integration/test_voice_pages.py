@@ -112,6 +112,8 @@ async def test_the_owner_connects_google_and_approves_a_drafted_reply_edited_whi
     location = f"accounts/{uuid.UUID(a).int % 10**9}/locations/7"  # the fake's reviews are per location
     system.google.add_review(location, REVIEW_ID, 2, "The plumber came late and left a mess.", "Cy Reviewer",
                              "2026-11-20T10:00:00Z")
+    # Logged in before the review arrives: its low-rating alert is texted to the owner too.
+    owner = bearer(await api_log_in(system, world.phones["a_owner"]))
     await log_in(page, system, world.phones["a_owner"])
     await page.goto(f"{system.url}/clients/{a}/reviews")
     await page.get_by_label("Google Business Profile location").fill(location)
@@ -136,7 +138,6 @@ async def test_the_owner_connects_google_and_approves_a_drafted_reply_edited_whi
     await eventually(lambda: _posted(system, a), timeout=60)
     assert system.google.replies == {f"{location}/reviews/{REVIEW_ID}": EDITED}
     assert system.google.requests.count("PUT") == 1
-    owner = bearer(await api_log_in(system, world.phones["a_owner"]))
     [posted] = (await system.api.get(f"/api/v1/clients/{a}/reply-drafts", params={"status": "posted"},
                                      headers=owner)).json()["data"]
     assert posted["text"] == EDITED and posted["decided_by"] == world.person_ids["a_owner"]

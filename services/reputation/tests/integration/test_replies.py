@@ -88,7 +88,9 @@ async def test_reviews_and_drafts_come_in_keyset_pages_and_a_forged_cursor_is_a_
         for path, key in ((f"/clients/{client}/reviews", "review_id"), (f"/clients/{client}/reply-drafts", "draft_id")):
             seen, cursor = [], None
             while True:
-                page = (await reputation.api.get(path, params={"limit": 2, "cursor": cursor})).json()
+                answer = await reputation.api.get(path, params={"limit": 2} | ({"cursor": cursor} if cursor else {}))
+                assert answer.status_code == 200, answer.text
+                page = answer.json()
                 seen += [item[key] for item in page["data"]]
                 if not (cursor := page["next"]):
                     break
