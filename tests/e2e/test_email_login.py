@@ -23,8 +23,9 @@ def with_gateway(system: System) -> None:
         csrf_secret="csrf-e2e-9d1f3b5a7c2e4a6c8e0b",
         **{f"{s}_url": f"http://127.0.0.1:{system.settings[s].port}"
            for s in ("identity", "billing", "messaging", "escalation")},
-        **{f"{s}_api_token": TEST_API_TOKEN for s in ("identity", "billing", "messaging", "escalation", "voice")},
-        voice_url="http://127.0.0.1:9")  # no call of this story reaches voice
+        **{f"{s}_api_token": TEST_API_TOKEN for s in ("identity", "billing", "messaging", "escalation", "voice",
+                                                        "reputation")},
+        voice_url="http://127.0.0.1:9", reputation_url="http://127.0.0.1:9")  # no call of this story reaches them
 
 
 async def test_an_email_only_person_logs_in_with_a_code_emailed_through_resend(system: System):

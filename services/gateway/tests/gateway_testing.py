@@ -1,7 +1,7 @@
 """The whole front door for tests: the gateway in front of identity, billing, messaging,
-escalation and voice (each its real app on a port of its own, as the other services' end-to-end tests
+escalation, voice and reputation (each its real app on a port of its own, as the other services' end-to-end tests
 run them), with ingress taking the providers' signed webhooks, over the session's Kafka and
-fresh PostgreSQL databases, with the Twilio, OpenAI, Stripe and ElevenLabs fakes (Twilio's delivery
+fresh PostgreSQL databases, with the Twilio, OpenAI, Stripe, ElevenLabs and Google fakes (Twilio's delivery
 callbacks go to ingress, as the real ones would). Everything shares one FakeClock."""
 from __future__ import annotations
 
@@ -26,6 +26,9 @@ from escalation.settings import EscalationSettings
 from gateway.bootstrap import create_app as gateway_app
 from gateway.domain.csrf import csrf_token
 from gateway.settings import GatewaySettings
+from reputation.bootstrap import create_app as reputation_app
+from reputation.migrate import upgrade_database as reputation_migrations
+from reputation.settings import ReputationSettings
 from ingress.bootstrap import create_app as ingress_app
 from ingress.migrate import upgrade_database as ingress_migrations
 from ingress.settings import IngressSettings
@@ -39,10 +42,11 @@ from messaging.migrate import upgrade_database as messaging_migrations
 from messaging.settings import MessagingSettings
 from revgen_common.testing.internal_api import TEST_API_TOKEN
 from revgen_common.testing.provider_signatures import stripe_signature_header
-from revgen_common.topics import IDENTITY_EVENTS, MESSAGING_EVENTS, STRIPE_WEBHOOKS
+from revgen_common.topics import IDENTITY_EVENTS, MESSAGING_EVENTS, REPUTATION_EVENTS, STRIPE_WEBHOOKS
 from revgen_devstack import free_port
 from revgen_devstack.testing import serve_app
 from revgen_fakes import elevenlabs as elevenlabs_fake
+from revgen_fakes import google as google_fake
 from revgen_fakes import openai as openai_fake
 from revgen_fakes import stripe as stripe_fake
 from revgen_fakes import twilio as twilio_fake
@@ -60,6 +64,7 @@ OPENAI_KEY = "sk-gateway-tests"
 ELEVENLABS_KEY = "el-gateway-tests"
 STRIPE_KEY = "sk_test_gateway_tests"
 STRIPE_WEBHOOK_SECRET = "whsec_gateway_tests_5e1a9c3b7d2f4a6c"
+SERVICES = ("identity", "billing", "messaging", "escalation", "voice", "reputation")  # behind the gateway
 GENEROUS = {"login_per_address_per_minute": 10_000, "login_per_identifier_per_minute": 10_000,
             "writes_per_address_per_minute": 10_000, "writes_per_person_per_minute": 10_000}
 
@@ -76,6 +81,8 @@ class System:
     twilio: Any
     stripe: Any
     ingress: httpx.AsyncClient
+    google: Any  # the Google fake's state (OAuth consent, reviews, replies)
+    reputation: Any  # reputation's app: tests make its polling rounds themselves (`.state.polling.schedule()`)
     stripe_events: list[dict] = field(default_factory=list)  # what the Stripe fake emitted, not yet delivered
 
     async def deliver_stripe_events(self) -> int:
@@ -105,19 +112,24 @@ def bearer(token: str) -> dict[str, str]:
 async def running_system(infra, migrated_database, clock, **gateway_overrides):
     urls = {name: await migrated_database(name, upgrade) for name, upgrade in [
         ("identity", identity_migrations), ("billing", billing_migrations), ("messaging", messaging_migrations),
-        ("escalation", escalation_migrations), ("ingress", ingress_migrations), ("voice", voice_migrations)]}
+        ("escalation", escalation_migrations), ("ingress", ingress_migrations), ("voice", voice_migrations),
+        ("reputation", reputation_migrations)]}
     engines = {name: create_async_engine(url, pool_size=5) for name, url in urls.items()}
     ports = {name: free_port() for name in ("identity", "billing", "messaging", "escalation", "gateway", "twilio",
-                                            "openai", "stripe", "ingress", "voice", "elevenlabs")}
+                                            "openai", "stripe", "ingress", "voice", "elevenlabs", "reputation",
+                                            "google")}
     public = f"http://127.0.0.1:{ports['gateway']}"
     ingress_url = f"http://127.0.0.1:{ports['ingress']}"
     bootstrap = infra.bootstrap_servers
     # Services deployed now: what earlier tests left on the shared topics is not theirs.
     for group, topics in [*GROUPS.items(), ("billing", [STRIPE_WEBHOOKS, IDENTITY_EVENTS, MESSAGING_EVENTS]),
-                          ("escalation", [MESSAGING_EVENTS, IDENTITY_EVENTS]), ("identity", [MESSAGING_EVENTS]),
-                          ("voice", [MESSAGING_EVENTS, IDENTITY_EVENTS])]:
+                          ("escalation", [MESSAGING_EVENTS, IDENTITY_EVENTS]),
+                          ("identity", [MESSAGING_EVENTS, REPUTATION_EVENTS]),
+                          ("voice", [MESSAGING_EVENTS, IDENTITY_EVENTS]), ("reputation", [REPUTATION_EVENTS])]:
         await start_group_at_end(bootstrap, group, [t.name for t in topics])
     twilio = twilio_fake.TwilioState(clock=clock)
+    google = google_fake.GoogleState()
+    google_url = f"http://127.0.0.1:{ports['google']}"
     stripe = stripe_fake.StripeState(clock=lambda: int(clock().timestamp()))
     common = {"kafka_bootstrap_servers": bootstrap}
     apps = {
@@ -154,19 +166,28 @@ async def running_system(infra, migrated_database, clock, **gateway_overrides):
             twilio_account_sid=twilio.account_sid, twilio_api_base=f"http://127.0.0.1:{ports['twilio']}",
             elevenlabs_api_key=ELEVENLABS_KEY, elevenlabs_base_url=f"http://127.0.0.1:{ports['elevenlabs']}",
             openai_api_key=OPENAI_KEY, openai_base_url=f"http://127.0.0.1:{ports['openai']}/v1"), clock),
+        "google": google_fake.faulty_app(google),
+        "reputation": reputation_app(ReputationSettings(
+            **common, reputation_database_url=urls["reputation"], reputation_api_token=TEST_API_TOKEN,
+            reputation_token_key="gateway-tests-reputation-token-key-0123456789", port=ports["reputation"],
+            google_client_id=google.client_id, google_client_secret=google.client_secret,
+            google_redirect_uri=f"{public}/oauth/google/callback", google_auth_uri=f"{google_url}/o/oauth2/v2/auth",
+            google_token_uri=f"{google_url}/token", google_reviews_base_url=f"{google_url}/v4",
+            facebook_graph_base_url="http://127.0.0.1:9", openai_api_key=OPENAI_KEY,
+            openai_base_url=f"http://127.0.0.1:{ports['openai']}/v1",
+            poll_tick_seconds=3600), clock),  # tests make the polling rounds themselves
     }
     gateway_settings = GatewaySettings(
         **common, gateway_public_url=public, csrf_secret=CSRF_SECRET, port=ports["gateway"],
-        **{f"{s}_url": f"http://127.0.0.1:{ports[s]}" for s in ("identity", "billing", "messaging", "escalation",
-                                                               "voice")},
-        **{f"{s}_api_token": TEST_API_TOKEN for s in ("identity", "billing", "messaging", "escalation", "voice")},
+        **{f"{s}_url": f"http://127.0.0.1:{ports[s]}" for s in SERVICES},
+        **{f"{s}_api_token": TEST_API_TOKEN for s in SERVICES},
         **{**GENEROUS, **gateway_overrides})
     front = gateway_app(gateway_settings, clock)
     async with contextlib.AsyncExitStack() as stack:
         served = {name: await stack.enter_async_context(serve_app(app, ports[name])) for name, app in apps.items()}
         api = await stack.enter_async_context(serve_app(front, ports["gateway"]))
         system = System(public, api, front, front.state.gateway, engines, ports, clock, twilio, stripe,
-                        served["ingress"])
+                        served["ingress"], google, apps["reputation"])
         stripe.subscribe(system.stripe_events.append)
         await eventually(_ready(api), timeout=60, interval=0.1)  # identity.events followed: the cache is on
         try:

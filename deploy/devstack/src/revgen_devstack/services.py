@@ -89,7 +89,7 @@ SERVICES: list[Service] = [
         command=[sys.executable, "-m", "reputation.main"],
         migrate_command=[sys.executable, "-m", "reputation.migrate"],
         local_secrets=("REPUTATION_API_TOKEN", "REPUTATION_TOKEN_KEY"),
-        local_env={"PORT": "8088", "GOOGLE_REDIRECT_URI": "http://127.0.0.1:8088/oauth/google/callback"},
+        local_env={"PORT": "8088", "GOOGLE_REDIRECT_URI": "http://127.0.0.1:8085/oauth/google/callback"},
     ),
     # Consumer lag measured from outside the groups (revgen_ops.exporter), on :8089/metrics.
     Service(
@@ -106,7 +106,7 @@ SERVICES: list[Service] = [
         local_env={"PORT": "8085", "GATEWAY_PUBLIC_URL": "http://127.0.0.1:8085",
                    "IDENTITY_URL": "http://127.0.0.1:8081", "ESCALATION_URL": "http://127.0.0.1:8082",
                    "BILLING_URL": "http://127.0.0.1:8083", "MESSAGING_URL": "http://127.0.0.1:8084",
-                   "VOICE_URL": "http://127.0.0.1:8086"},
+                   "VOICE_URL": "http://127.0.0.1:8086", "REPUTATION_URL": "http://127.0.0.1:8088"},
         has_database=False,
     ),
 ]

@@ -26,9 +26,9 @@ from gateway.entrypoints.protection import BodyLimit, SecurityHeaders
 from gateway.entrypoints.route_table import unruled
 from gateway.entrypoints.ui import (account_pages, billing_pages, client_pages, coupon_pages, escalation_pages,
                                     lead_command_pages, lead_pages, live, operator_pages, pages, report_pages,
-                                    subscription_pages, team_pages, voice_pages)
+                                    subscription_pages, team_pages, voice_pages, review_pages)
 from gateway.entrypoints.ui.render import STATIC
-from gateway.entrypoints.api import agency_disputes, agency_team, subscription_coupons
+from gateway.entrypoints.api import agency_disputes, agency_team, reviews, subscription_coupons
 from gateway.entrypoints.ui import agency_dispute_pages, agency_team_pages, subscription_coupon_pages
 from gateway.service_layer.access import Access
 from gateway.service_layer.decision_cache import DecisionCache
@@ -43,7 +43,7 @@ TABLES = (health.table, pages.table, client_pages.table, lead_pages.table, live.
           team_pages.table, subscription_pages.table, coupon_pages.table, account_pages.table, accounts.table,
           lead_command_pages.table, lead_commands.table,
           agency_team.table, agency_team_pages.table, subscription_coupons.table, subscription_coupon_pages.table,
-          agency_disputes.table, agency_dispute_pages.table, voice_pages.table)
+          agency_disputes.table, agency_dispute_pages.table, voice_pages.table, review_pages.table, reviews.table)
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,7 @@ class Gateway:
     messaging: ServiceClient
     escalation: ServiceClient
     voice: ServiceClient
+    reputation: ServiceClient
     limits: Limits
     hub: Hub
     live_feed: LiveFeed
@@ -64,7 +65,7 @@ class Gateway:
     clock: Clock
 
     def services(self) -> list[ServiceClient]:
-        return [self.identity, self.billing, self.messaging, self.escalation, self.voice]
+        return [self.identity, self.billing, self.messaging, self.escalation, self.voice, self.reputation]
 
 
 def build(settings: GatewaySettings, clock: Clock = system_clock) -> Gateway:
@@ -85,6 +86,8 @@ def build(settings: GatewaySettings, clock: Clock = system_clock) -> Gateway:
         escalation=ServiceClient("escalation", str(settings.escalation_url),
                                  settings.escalation_api_token.get_secret_value(), timeout),
         voice=ServiceClient("voice", str(settings.voice_url), settings.voice_api_token.get_secret_value(), timeout),
+        reputation=ServiceClient("reputation", str(settings.reputation_url),
+                                 settings.reputation_api_token.get_secret_value(), timeout),
         hub=hub, live_feed=LiveFeed(settings.kafka_bootstrap_servers, hub),
         limits=Limits.per_minute(settings.login_per_address_per_minute, settings.login_per_identifier_per_minute,
                                  settings.writes_per_address_per_minute, settings.writes_per_person_per_minute),

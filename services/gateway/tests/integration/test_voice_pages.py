@@ -3,8 +3,11 @@ real services (voice among them): the owner sets how calls are answered (the AI 
 hours), calls come in through the Twilio voice fake — one after hours to the AI voice and a
 voicemail, one in business hours that a member picks up after the whisper — and the calls
 page shows each, who answered, what the AI voice was asked, and plays the voicemail streamed
-through the gateway. Every page is checked by axe-core and may raise no CSP violation.
+through the gateway. And the client's reviews (reputation, in the same running system): the
+owner connects Google through its consent and approves an AI-drafted reply, edited, which
+Google receives once. Every page is checked by axe-core and may raise no CSP violation.
 Screenshots: .revgen/screenshots/<test>/."""
+import uuid
 from datetime import time
 
 import httpx
@@ -100,3 +103,67 @@ async def test_voice_settings_voice_cannot_read_come_back_as_a_400_naming_the_fi
     assert too_short.status_code == 422 and "ring_seconds" in too_short.text
     async with system.engines["voice"].connect() as db:
         assert await db.scalar(text("SELECT count(*) FROM voice_settings WHERE client_id = :c"), {"c": a}) == 0
+
+
+async def test_the_owner_connects_google_and_approves_a_drafted_reply_edited_which_google_receives_once(
+        page, system, world):
+    refused = watch_csp(page)
+    a = world.a["id"]
+    location = f"accounts/{uuid.UUID(a).int % 10**9}/locations/7"  # the fake's reviews are per location
+    system.google.add_review(location, REVIEW_ID, 2, "The plumber came late and left a mess.", "Cy Reviewer",
+                             "2026-11-20T10:00:00Z")
+    # Logged in before the review arrives: its low-rating alert is texted to the owner too.
+    owner = bearer(await api_log_in(system, world.phones["a_owner"]))
+    await log_in(page, system, world.phones["a_owner"])
+    await page.goto(f"{system.url}/clients/{a}/reviews")
+    await page.get_by_label("Google Business Profile location").fill(location)
+    async with page.expect_navigation():
+        await page.get_by_role("button", name="Connect Google").click()
+    async with page.expect_navigation(url=f"**/clients/{a}/reviews?outcome=connected"):
+        await page.get_by_role("link", name="Continue to Google").click()  # the fake consents at once
+    await page.get_by_role("status").filter(has_text="Google is connected").wait_for()
+    assert await page.get_by_role("listitem").filter(has_text=location).filter(has_text="connected").count() == 1
+
+    await system.reputation.state.polling.schedule()  # the round the timer would make
+    await eventually(lambda: _drafted(system, a), timeout=60)
+    await page.goto(f"{system.url}/clients/{a}/reviews")
+    reply = page.get_by_label("Reply (edit it before approving; it is posted publicly)")
+    assert await reply.input_value()  # the AI's draft, waiting
+    await accessible(page)
+    await page.shot("3-reviews-draft-waiting")
+    await reply.fill(EDITED)
+    async with page.expect_navigation():
+        await page.get_by_role("button", name="Approve and post").click()
+    await page.get_by_role("status").filter(has_text="Approved").wait_for()
+    await eventually(lambda: _posted(system, a), timeout=60)
+    assert system.google.replies == {f"{location}/reviews/{REVIEW_ID}": EDITED}
+    assert system.google.requests.count("PUT") == 1
+    [posted] = (await system.api.get(f"/api/v1/clients/{a}/reply-drafts", params={"status": "posted"},
+                                     headers=owner)).json()["data"]
+    assert posted["text"] == EDITED and posted["decided_by"] == world.person_ids["a_owner"]
+    drafts = f"/api/v1/clients/{a}/reply-drafts/{posted['draft_id']}"
+    assert (await system.api.post(f"{drafts}/reject", headers=owner)).status_code == 409  # decided before
+    assert (await system.api.post(f"{drafts}/approve", json={"text": ""}, headers=owner)).status_code == 422
+    forged = await system.api.get(f"/api/v1/clients/{a}/reviews", params={"cursor": "bm90LWEtY3Vyc29y"}, headers=owner)
+    assert forged.status_code == 400 and "cursor" in forged.text
+    await page.reload()
+    assert await page.get_by_text("No reply is waiting.").count() == 1
+    await accessible(page)
+    await page.shot("4-reviews-reply-approved")
+    assert refused == []
+
+
+REVIEW_ID = "ChdDSUhNMG9nS0VJQ0FnSUR4"
+EDITED = "We are sorry, Cy: that is not how we work. Please call us and we will make it right."
+
+
+async def _drafted(system, client_id) -> bool:
+    async with system.engines["reputation"].connect() as db:
+        return await db.scalar(text("SELECT count(*) FROM reply_drafts WHERE client_id = :c AND status = 'drafted'"),
+                               {"c": str(client_id)}) == 1
+
+
+async def _posted(system, client_id) -> bool:
+    async with system.engines["reputation"].connect() as db:
+        return await db.scalar(text("SELECT count(*) FROM reply_drafts WHERE client_id = :c AND status = 'posted'"),
+                               {"c": str(client_id)}) == 1

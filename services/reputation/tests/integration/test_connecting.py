@@ -68,3 +68,17 @@ def test_reputation_will_not_start_without_its_token_key_and_names_it():
     done = subprocess.run([sys.executable, "-m", "reputation.main"], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 78
     assert "REPUTATION_TOKEN_KEY" in done.stderr
+
+
+async def test_a_consent_brought_back_by_another_person_than_who_asked_is_refused_and_exchanges_no_code(
+        infra, reputation_engine, google, clock):
+    client = new_client()
+    async with running_reputation(infra, reputation_engine, clock, google=google) as reputation:
+        consent = await reputation.api.post(f"/clients/{client}/google/consent",
+                                            json={"location": LOCATION, "requested_by": "person-1"})
+        state = parse_qs(urlparse(consent.json()["url"]).query)["state"][0]
+        other = await reputation.api.get("/oauth/google/callback", params={
+            "state": state, "code": google.state.grant(), "requested_by": "person-2"})
+        assert other.status_code == 400 and "another person" in other.text
+    assert await rows(reputation_engine, "SELECT * FROM connections") == []
+    assert google.state.requests.count("POST", "/token") == 0

@@ -74,3 +74,33 @@ async def test_a_facebook_reply_whose_answer_was_lost_is_not_posted_again(
     story = rating["open_graph_story"]["id"]
     assert [c["message"] for c in facebook.state.comments[story]] == [draft["text"]]
     assert facebook.state.requests.count("POST") == 1
+
+
+async def test_reviews_and_drafts_come_in_keyset_pages_and_a_forged_cursor_is_a_400(
+        infra, all_topics, reputation_engine, google, openai, clock):
+    client = new_client()
+    for n in range(3):
+        google.state.add_review(LOCATION, f"k{n}", 5, f"Great {n}", "Ann", f"2026-11-2{n}T10:00:00Z")
+    async with running_reputation(infra, reputation_engine, clock, google=google, openai=openai) as reputation:
+        await connect_google(reputation, client, LOCATION)
+        await reputation.polling.schedule()
+        await eventually(lambda: _drafts_count(reputation, client, 3), timeout=60)
+        for path, key in ((f"/clients/{client}/reviews", "review_id"), (f"/clients/{client}/reply-drafts", "draft_id")):
+            seen, cursor = [], None
+            while True:
+                answer = await reputation.api.get(path, params={"limit": 2} | ({"cursor": cursor} if cursor else {}))
+                assert answer.status_code == 200, answer.text
+                page = answer.json()
+                seen += [item[key] for item in page["data"]]
+                if not (cursor := page["next"]):
+                    break
+            assert len(seen) == len(set(seen)) == 3
+        newest_first = (await reputation.api.get(f"/clients/{client}/reviews")).json()["data"]
+        assert [r["review_id"] for r in newest_first] == ["k2", "k1", "k0"]
+        forged = await reputation.api.get(f"/clients/{client}/reviews", params={"cursor": "bm90LWEtY3Vyc29y"})
+    assert forged.status_code == 400 and "cursor" in forged.text
+
+
+async def _drafts_count(reputation, client: str, n: int) -> bool:
+    answer = await reputation.api.get(f"/clients/{client}/reply-drafts", params={"limit": 100})
+    return len(answer.json()["data"]) == n

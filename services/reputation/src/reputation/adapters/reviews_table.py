@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import text
 
 from reputation.domain.reviews import Review
+from revgen_common.pagination import decode_keyset, next_cursor
 
 
 async def add_review(db: Any, client_id: str, source: str, review: Review, now: datetime) -> bool:
@@ -25,11 +26,17 @@ async def review(db: Any, source: str, review_id: str) -> Any:
                              {"s": source, "r": review_id})).first()
 
 
-async def recent_reviews(db: Any, client_id: str, limit: int) -> list[dict[str, Any]]:
-    rows = await db.execute(text("""
+async def recent_reviews(db: Any, client_id: str, limit: int, cursor: str | None = None) -> dict[str, Any]:
+    """A keyset page of the client's reviews, newest first."""
+    at, after = decode_keyset(cursor, datetime.fromisoformat, str)
+    rows = (await db.execute(text("""
         SELECT source, review_id, rating, author, body AS text, reviewed_at, received_at FROM reviews
-        WHERE client_id = :c ORDER BY reviewed_at DESC, review_id LIMIT :limit"""), {"c": client_id, "limit": limit})
-    return [r._asdict() for r in rows]
+        WHERE client_id = :c AND (CAST(:at AS timestamptz) IS NULL OR reviewed_at < :at
+                                  OR (reviewed_at = :at AND review_id > :after))
+        ORDER BY reviewed_at DESC, review_id LIMIT :limit"""),
+        {"c": client_id, "limit": limit + 1, "at": at, "after": after})).all()
+    return {"data": [r._asdict() for r in rows[:limit]],
+            "next": next_cursor(rows, limit, lambda r: (r.reviewed_at.isoformat(), r.review_id))}
 
 
 async def has_draft(db: Any, source: str, review_id: str) -> bool:
@@ -48,12 +55,17 @@ _DRAFT_COLUMNS = """d.draft_id, d.client_id, d.source, d.review_id, d.body AS te
     d.decided_at, d.posted_at, d.created_at, r.rating, r.author, r.body AS review_text"""
 
 
-async def drafts(db: Any, client_id: str, status: str, limit: int) -> list[dict[str, Any]]:
-    rows = await db.execute(text(f"""
+async def drafts(db: Any, client_id: str, status: str, limit: int, cursor: str | None = None) -> dict[str, Any]:
+    """A keyset page of the client's drafts in `status`, oldest first."""
+    at, after = decode_keyset(cursor, datetime.fromisoformat, uuid.UUID)
+    rows = (await db.execute(text(f"""
         SELECT {_DRAFT_COLUMNS} FROM reply_drafts d JOIN reviews r USING (source, review_id)
-        WHERE d.client_id = :c AND d.status = :status ORDER BY d.created_at, d.draft_id LIMIT :limit"""),
-        {"c": client_id, "status": status, "limit": limit})
-    return [r._asdict() for r in rows]
+        WHERE d.client_id = :c AND d.status = :status
+          AND (CAST(:at AS timestamptz) IS NULL OR (d.created_at, d.draft_id) > (:at, :after))
+        ORDER BY d.created_at, d.draft_id LIMIT :limit"""),
+        {"c": client_id, "status": status, "limit": limit + 1, "at": at, "after": after})).all()
+    return {"data": [r._asdict() for r in rows[:limit]],
+            "next": next_cursor(rows, limit, lambda r: (r.created_at.isoformat(), str(r.draft_id)))}
 
 
 async def draft(db: Any, client_id: str, draft_id: uuid.UUID) -> dict[str, Any] | None:

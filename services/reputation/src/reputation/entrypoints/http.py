@@ -9,8 +9,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, FastAPI, Query, Request
 from pydantic import Field
 
-from revgen_common.api_errors import INPUT_ERRORS, documented, install_error_handling
+from revgen_common.api_errors import INPUT_ERRORS, documented, error_response, install_error_handling
 from revgen_common.api_input import InputModel, Line, Text
+from revgen_common.pagination import DEFAULT_LIMIT, MAX_CURSOR_CHARS, MAX_LIMIT, InvalidCursor
 from reputation.adapters import connections_table, reviews_table
 from reputation.service_layer.connecting import ConsentDenied, ForgedCallback
 
@@ -18,6 +19,8 @@ router = APIRouter(responses=INPUT_ERRORS)
 ClientId = Annotated[str, Line(100)]
 PersonId = Annotated[str, Line(100)]
 # Google Business Profile's name of a location: accounts/{account}/locations/{location}.
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
+Cursor = Annotated[str | None, Query(max_length=MAX_CURSOR_CHARS)]
 Location = Annotated[str, Field(pattern=r"^accounts/[0-9]{1,30}/locations/[0-9]{1,30}$")]
 
 
@@ -49,9 +52,11 @@ async def google_consent(client_id: ClientId, body: GoogleConsentIn, request: Re
 @router.get("/oauth/google/callback", responses=documented(400))
 async def google_callback(request: Request, state: Annotated[str, Query(pattern=r"^[A-Za-z0-9_-]{1,200}$")],
                           code: Annotated[str | None, Query(pattern=r"^[\x21-\x7e]{1,2000}$")] = None,
-                          error: Annotated[str | None, Query(pattern=r"^[a-z_]{1,100}$")] = None) -> dict:
-    """Where Google sends the owner back: the state must be a consent we started, unused."""
-    return await request.app.state.connecting.google_callback(state, code, error)
+                          error: Annotated[str | None, Query(pattern=r"^[a-z_]{1,100}$")] = None,
+                          requested_by: Annotated[str | None, Query(min_length=1, max_length=100)] = None) -> dict:
+    """Where Google sends the owner back: the state must be a consent we started, unused
+    (and, when the gateway names who came back, started by that person)."""
+    return await request.app.state.connecting.google_callback(state, code, error, requested_by)
 
 
 @router.put("/clients/{client_id}/facebook")
@@ -68,18 +73,18 @@ async def connections(client_id: ClientId, request: Request) -> dict:
 
 
 @router.get("/clients/{client_id}/reviews")
-async def reviews(client_id: ClientId, request: Request, limit: Annotated[int, Query(ge=1, le=100)] = 50) -> dict:
-    """The client's latest reviews, newest first."""
+async def reviews(client_id: ClientId, request: Request, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> dict:
+    """The client's latest reviews, newest first, a keyset page at a time."""
     async with request.app.state.engine.connect() as db:
-        return {"data": await reviews_table.recent_reviews(db, client_id, limit)}
+        return await reviews_table.recent_reviews(db, client_id, limit, cursor)
 
 
 @router.get("/clients/{client_id}/reply-drafts")
 async def drafts(client_id: ClientId, request: Request,
                  status: Literal["drafted", "approved", "rejected", "posted"] = "drafted",
-                 limit: Annotated[int, Query(ge=1, le=100)] = 50) -> dict:
+                 limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> dict:
     """Replies the AI drafted, oldest first: those waiting for a person by default."""
-    return {"data": await request.app.state.replies.drafts(client_id, status, limit)}
+    return await request.app.state.replies.drafts(client_id, status, limit, cursor)
 
 
 @router.post("/clients/{client_id}/reply-drafts/{draft_id}/approve", responses=documented(404, 409))
@@ -95,4 +100,5 @@ async def reject(client_id: ClientId, draft_id: uuid.UUID, body: RejectionIn, re
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    install_error_handling(app, {ForgedCallback: 400, ConsentDenied: 400})
+    install_error_handling(app, {ForgedCallback: 400, ConsentDenied: 400,
+                                 InvalidCursor: lambda e: error_response(400, "invalid request", [("query.cursor", str(e))])})

@@ -45,19 +45,22 @@ class Connecting:
         return {"url": consent_url(self.auth_uri, self.google_client_id, self.redirect_uri, state),
                 "expires_at": now + STATE_LIFETIME}
 
-    async def google_callback(self, state: str, code: str | None, error: str | None) -> dict:
+    async def google_callback(self, state: str, code: str | None, error: str | None,
+                              came_back: str | None = None) -> dict:
         async with UnitOfWork(self.engine, "reputation", self.clock) as uow:  # the state is used up first
             consent = await connections_table.use_state(uow.connection, state, self.clock())
             await uow.commit()
         if consent is None:
             raise ForgedCallback("the consent's state is unknown, expired or already used")
+        if came_back is not None and came_back != consent.requested_by:  # a consent link sent to someone else
+            raise ForgedCallback("the consent was started by another person")
         if error or not code:
             raise ConsentDenied(f"google did not grant access: {error or 'no code'}")
         tokens = await self.oauth.exchange(code)
         connection_id = await self._connect(consent.client_id, "google", consent.location, tokens.access_token,
                                             tokens.refresh_token, tokens.expires_at)
         return {"client_id": consent.client_id, "source": "google", "connection_id": connection_id,
-                "status": "connected"}
+                "status": "connected", "location": consent.location}
 
     async def facebook_page(self, client_id: str, page_id: str, page_token: str) -> dict:
         connection_id = await self._connect(client_id, "facebook", page_id, page_token, None, None)

@@ -58,9 +58,9 @@ class Replies:
                                           self.clock())
 
     # A person's decision (the internal API)
-    async def drafts(self, client_id: str, status: str, limit: int) -> list[dict[str, Any]]:
+    async def drafts(self, client_id: str, status: str, limit: int, cursor: str | None = None) -> dict[str, Any]:
         async with self.engine.connect() as db:
-            return await reviews_table.drafts(db, client_id, status, limit)
+            return await reviews_table.drafts(db, client_id, status, limit, cursor)
 
     async def approve(self, client_id: str, draft_id: uuid.UUID, person: str, text: str | None) -> dict[str, Any]:
         async with UnitOfWork(self.engine, "reputation", self.clock) as uow:
