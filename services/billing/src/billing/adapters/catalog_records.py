@@ -14,7 +14,7 @@ _PLAN_OF_PRICE = text("SELECT id FROM plans WHERE stripe_price_id = :p")
 _STRIPE_COUPON = text("SELECT stripe_coupon_id FROM coupons WHERE id = :c")
 
 
-async def plan_shared(db: AsyncConnection, plan_id: str) -> Row[Any] | None:
+async def plan_shared(db: AsyncConnection, plan_id: str) -> Row[Any, Any] | None:
     """Whether the plan is offered and its trial days, the row locked FOR SHARE (a deactivation waits)."""
     return (await db.execute(select(plans.c.active, plans.c.trial_days).where(plans.c.id == plan_id)
                              .with_for_update(read=True))).first()
@@ -49,7 +49,7 @@ async def plan_of_price(db: AsyncConnection, price_id: str | None) -> str | None
     return plan
 
 
-async def plan_for_change(db: AsyncConnection, plan_id: str) -> Row[Any] | None:
+async def plan_for_change(db: AsyncConnection, plan_id: str) -> Row[Any, Any] | None:
     """Its Stripe price and whether it is offered."""
     return (await db.execute(select(plans.c.stripe_price_id, plans.c.active).where(plans.c.id == plan_id))).first()
 
