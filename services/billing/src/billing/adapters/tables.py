@@ -1,13 +1,6 @@
-"""The billing database's tables, declared once: plans, coupons, subscriptions and their sagas,
-invoices, the Stripe ledger and reconciliation.
-
-The migrations (services/billing/migrations) are the truth; these declarations say what they
-create, and tests/integration/test_schema_matches_metadata.py fails when the two drift
-(`alembic check` against a freshly migrated database, plus CHECK constraints and partial
-index predicates, which Alembic does not compare).
-
-The inbox and outbox live in `revgen_common.db.runtime_metadata`; triggers and functions
-stay in the migrations (Alembic does not compare them).
+"""The billing database's tables as its migrations create them (ADR 0020): plans, coupons,
+subscriptions and their sagas, invoices, the Stripe ledger and reconciliation.
+The inbox and outbox are in revgen_common.db.runtime_metadata.
 """
 from sqlalchemy import (
     BigInteger, Boolean, CheckConstraint, Column, DateTime, ForeignKeyConstraint, Index, Integer,

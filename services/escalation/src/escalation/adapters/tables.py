@@ -1,14 +1,7 @@
-"""The escalation database's tables, declared once: escalations and claim links, and the read
-models of identity's team roster, business hours and deleted clients and of messaging's opted-out
-and do-not-contact leads.
-
-The migrations (services/escalation/migrations) are the truth; these declarations say what they
-create, and tests/integration/test_schema_matches_metadata.py fails when the two drift
-(`alembic check` against a freshly migrated database, plus CHECK constraints and partial
-index predicates, which Alembic does not compare).
-
-The inbox and outbox live in `revgen_common.db.runtime_metadata`; triggers and functions
-stay in the migrations (Alembic does not compare them).
+"""The escalation database's tables as its migrations create them (ADR 0020): escalations and
+claim links, and the read models of identity's team roster, business hours and deleted clients
+and of messaging's opted-out and do-not-contact leads.
+The inbox and outbox are in revgen_common.db.runtime_metadata.
 """
 from sqlalchemy import (
     Boolean, CheckConstraint, Column, DateTime, ForeignKeyConstraint, Index, Integer, LargeBinary,

@@ -1,13 +1,6 @@
-"""The identity database's tables, declared once: agencies, clients, people, memberships, OTPs,
-sessions, the audit log and alerts.
-
-The migrations (services/identity/migrations) are the truth; these declarations say what they
-create, and tests/integration/test_schema_matches_metadata.py fails when the two drift
-(`alembic check` against a freshly migrated database, plus CHECK constraints and partial
-index predicates, which Alembic does not compare).
-
-The inbox and outbox live in `revgen_common.db.runtime_metadata`; triggers and functions
-stay in the migrations (Alembic does not compare them).
+"""The identity database's tables as its migrations create them (ADR 0020): agencies, clients,
+people, memberships, OTPs, sessions, the audit log and alerts.
+The inbox and outbox are in revgen_common.db.runtime_metadata.
 """
 from sqlalchemy import (
     BigInteger, Boolean, CheckConstraint, Column, DateTime, ForeignKeyConstraint, Index, Integer,

@@ -1,9 +1,5 @@
-"""The ingress database's tables, declared once: the webhook dedup ledger.
-
-The migrations (services/ingress/migrations) are the truth; these declarations say what they
-create, and tests/integration/test_schema_matches_metadata.py fails when the two drift
-(`alembic check` against a freshly migrated database, plus CHECK constraints and partial
-index predicates, which Alembic does not compare).
+"""The ingress database's tables as its migrations create them (ADR 0020): the webhook dedup
+ledger.
 """
 from sqlalchemy import (
     CheckConstraint, Column, Date, DateTime, Integer, MetaData, Table, text, Text,
