@@ -23,9 +23,9 @@ from revgen_common.db import create_engine, runtime_metadata
 from revgen_common.kafka_config import consumer_config, producer_config
 from revgen_common.topics import TopicSpec, ensure_topics
 from revgen_devstack.testing import create_database, test_infra
-from tests.support.effects import applied_count, create_effects_table, effect_requests, make_handlers
-from tests.support.kafka_io import publish
-from tests.support.contracts import EffectRequested
+from revgen_testing.effects import applied_count, create_effects_table, effect_requests, make_handlers
+from revgen_testing.kafka_io import publish
+from revgen_testing.contracts import EffectRequested
 
 
 async def prepare(infra, args):
@@ -122,7 +122,7 @@ def cpu_seconds() -> dict[str, float]:
 
 
 LIBRARIES = ("sqlalchemy", "asyncpg", "aiokafka", "asyncio", "pydantic", "greenlet", "prometheus_client",
-             "revgen_common", "tests/support", "socket", "epoll", "uuid", "json")
+             "revgen_common", "revgen_testing", "socket", "epoll", "uuid", "json")
 
 
 def cpu_by_library(stats: pstats.Stats) -> dict[str, float]:

@@ -42,7 +42,7 @@ from revgen_common.testing.provider_signatures import stripe_signature_header, t
 from revgen_common.topics import ALL_TOPICS, STRIPE_WEBHOOKS, TWILIO_MESSAGES, ensure_topics
 from revgen_devstack import free_port
 from revgen_devstack.testing import create_database, test_infra
-from tests.support.kafka_io import read_all
+from revgen_testing.kafka_io import read_all
 
 STRIPE_SECRET, TWILIO_TOKEN, PUBLIC_URL = "whsec_bench_4f1a9c", "bench-twilio-token-7d2e", "https://hooks.revgen.example"
 LENGTH = re.compile(rb"(?i)\r\ncontent-length:\s*(\d+)")

@@ -44,7 +44,7 @@ from revgen_common.envelope import Envelope
 from revgen_common.kafka_config import producer_config
 from revgen_common.topics import MESSAGING_COMMANDS, MESSAGING_SENDS
 from revgen_devstack.testing import test_infra
-from tests.support.kafka_io import group_lag
+from revgen_testing.kafka_io import group_lag
 
 RESULTS = Path(__file__).parent / "results"
 CLIENTS, NUMBERS_EACH = 10, 20

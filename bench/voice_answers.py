@@ -32,7 +32,7 @@ from revgen_common.topics import ALL_TOPICS, IDENTITY_EVENTS, MESSAGING_EVENTS, 
 from revgen_devstack import free_port
 from revgen_devstack.testing import create_database, test_infra
 from revgen_fakes.twilio.webhooks import signed
-from tests.support.kafka_io import publish
+from revgen_testing.kafka_io import publish
 from voice.migrate import upgrade_database
 
 TOKEN, KEY, API_TOKEN = "bench-twilio-token-5c1d", "el-bench-key-8b2f", "bench-voice-api-token-3e9a"
@@ -54,6 +54,8 @@ async def start(infra) -> tuple[list[subprocess.Popen], str]:
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": infra.bootstrap_servers, "VOICE_DATABASE_URL": database,
            "VOICE_API_TOKEN": API_TOKEN, "TWILIO_AUTH_TOKEN": TOKEN, "ELEVENLABS_API_KEY": KEY,
            "ELEVENLABS_BASE_URL": f"http://127.0.0.1:{fake_port}", "PUBLIC_BASE_URL": base, "PORT": str(port),
+           # required, unused here: no call reaches the AI voice or leaves a voicemail
+           "OPENAI_API_KEY": "sk-bench-unused", "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
            "LOG_LEVEL": "WARNING"}
     processes = [subprocess.Popen([sys.executable, "-m", "revgen_fakes.elevenlabs", "--port", str(fake_port)], env=env),
                  subprocess.Popen([sys.executable, "-m", "voice.main"], env=env)]

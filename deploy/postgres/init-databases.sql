@@ -7,3 +7,4 @@ CREATE DATABASE messaging;
 CREATE DATABASE escalation;
 CREATE DATABASE identity;
 CREATE DATABASE voice;
+CREATE DATABASE reputation;

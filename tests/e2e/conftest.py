@@ -49,7 +49,7 @@ from revgen_fakes import twilio as twilio_fake
 from revgen_fakes.twilio.webhooks import inbound_sms_request
 from revgen_ops.lag import observe
 
-from tests.support.running import running
+from revgen_testing.running import running
 from revgen_common.testing.internal_api import TEST_API_HEADERS, TEST_API_TOKEN
 
 STRIPE_KEY = "sk_test_revgen_e2e"

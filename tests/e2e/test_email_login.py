@@ -13,7 +13,7 @@ from revgen_common.testing.internal_api import TEST_API_TOKEN
 from revgen_devstack import free_port
 
 from tests.e2e.conftest import System, serving
-from tests.support.running import eventually
+from revgen_testing.running import eventually
 
 
 def with_gateway(system: System) -> None:
@@ -23,7 +23,8 @@ def with_gateway(system: System) -> None:
         csrf_secret="csrf-e2e-9d1f3b5a7c2e4a6c8e0b",
         **{f"{s}_url": f"http://127.0.0.1:{system.settings[s].port}"
            for s in ("identity", "billing", "messaging", "escalation")},
-        **{f"{s}_api_token": TEST_API_TOKEN for s in ("identity", "billing", "messaging", "escalation")})
+        **{f"{s}_api_token": TEST_API_TOKEN for s in ("identity", "billing", "messaging", "escalation", "voice")},
+        voice_url="http://127.0.0.1:9")  # no call of this story reaches voice
 
 
 async def test_an_email_only_person_logs_in_with_a_code_emailed_through_resend(system: System):

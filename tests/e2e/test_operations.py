@@ -21,7 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.e2e.conftest import System, consumers_only, serving
-from tests.support.running import eventually
+from revgen_testing.running import eventually
 
 GROUPS = (MESSAGING_GROUP, MESSAGING_SENDER_GROUP, BILLING_GROUP)
 CUSTOMER_PHONE = "+16465557777"

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.e2e.conftest import System, serving
 from tests.e2e.test_operations import all_caught_up
-from tests.support.running import eventually
+from revgen_testing.running import eventually
 
 LEAD = "+16465550123"
 OWNER = "+16465550199"

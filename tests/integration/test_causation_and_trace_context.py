@@ -15,9 +15,9 @@ from revgen_common.tracing import context_headers, tracer
 from sqlalchemy import func, select
 
 from tests.integration.test_consumer_exactly_once import consumer
-from tests.support.kafka_io import read_all
-from tests.support.running import eventually, running
-from tests.support.contracts import Forwarded, WebhookReceived
+from revgen_testing.kafka_io import read_all
+from revgen_testing.running import eventually, running
+from revgen_testing.contracts import Forwarded, WebhookReceived
 
 _SPANS = InMemorySpanExporter()
 

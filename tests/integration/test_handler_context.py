@@ -11,10 +11,10 @@ from sqlalchemy import insert, select
 from revgen_common import ConsumerOptions, ExactlyOnceConsumer, OwnTransactions, Staged, UnitOfWork
 from revgen_common.db import inbox, outbox
 from revgen_common.topics import DEAD_LETTERS
-from tests.support.contracts import EffectRequested
-from tests.support.effects import applied, create_effects_table, effect_requests, effects, make_handlers
-from tests.support.kafka_io import publish
-from tests.support.running import eventually, running
+from revgen_testing.contracts import EffectRequested
+from revgen_testing.effects import applied, create_effects_table, effect_requests, effects, make_handlers
+from revgen_testing.kafka_io import publish
+from revgen_testing.running import eventually, running
 
 
 def _misbehaving(name, engine, misuse):

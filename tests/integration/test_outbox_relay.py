@@ -6,8 +6,8 @@ from sqlalchemy import select, text
 
 from revgen_common import Envelope, OutboxRelay, UnitOfWork
 from revgen_common.db import outbox
-from tests.support.kafka_io import read_all
-from tests.support.running import eventually, running
+from revgen_testing.kafka_io import read_all
+from revgen_testing.running import eventually, running
 
 
 async def write_rows(engine, topic, count, first=0):

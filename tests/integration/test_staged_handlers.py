@@ -9,10 +9,10 @@ from sqlalchemy import insert
 
 from revgen_common import Envelope, PermanentError, Staged, TransientError
 from tests.integration.test_consumer_exactly_once import _inbox_count, consumer
-from tests.support.effects import applied, create_effects_table, effect_requests, effects
-from tests.support.kafka_io import publish
-from tests.support.running import eventually, running
-from tests.support.contracts import EffectRequested
+from revgen_testing.effects import applied, create_effects_table, effect_requests, effects
+from revgen_testing.kafka_io import publish
+from revgen_testing.running import eventually, running
+from revgen_testing.contracts import EffectRequested
 
 
 def _apply_as(name):

@@ -8,7 +8,7 @@ import pytest
 
 from revgen_common.settings import EXIT_BAD_SETTINGS
 from revgen_devstack import free_port
-from tests.support.processes import REPO_ROOT
+from revgen_testing.processes import REPO_ROOT
 
 GOOD = {
     "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9092",
@@ -21,7 +21,7 @@ GOOD = {
 def start(env: dict[str, str], port: int) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in GOOD}
     return subprocess.run(
-        [sys.executable, "-m", "tests.support.settings_process"], cwd=REPO_ROOT, capture_output=True, text=True,
+        [sys.executable, "-m", "revgen_testing.settings_process"], cwd=REPO_ROOT, capture_output=True, text=True,
         env={**clean, **env, "METRICS_PORT": str(port)}, timeout=60,
     )
 

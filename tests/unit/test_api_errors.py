@@ -1,16 +1,18 @@
 """revgen_common.api_errors: a bug is a 500 the server does not hang up after; refused
 input names its fields without echoing them; oversized bodies are a 413."""
+from typing import Annotated
+
 from fastapi import FastAPI
 
 from revgen_common.api_errors import install_error_handling
 from revgen_common.api_input import InputModel, Line
 from revgen_devstack import free_port
 from revgen_devstack.testing import serve_app
-from tests.support.raw_http import Sent, on_one_connection
+from revgen_testing.raw_http import Sent, on_one_connection
 
 
 class Thing(InputModel):
-    name: Line(20)
+    name: Annotated[str, Line(20)]
 
 
 def app() -> FastAPI:

@@ -40,7 +40,7 @@ FILE_REFERENCE = re.compile(r"`((?:docs|services|libs|tests|bench|deploy)/[\w./-
 ISSUE = re.compile(r"issues? #\d+")
 SOURCE_ROOTS = {"revgen_common": "libs/common/src",
                 **{name: f"services/{name}/src" for name in ("ingress", "identity", "escalation", "billing", "messaging",
-                                                                    "voice")}}
+                                                                    "voice", "reputation")}}
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ SETTINGS = {"ingress": "ingress.settings.IngressSettings", "identity": "identity
             "escalation": "escalation.settings.EscalationSettings", "messaging": "messaging.settings.MessagingSettings",
             "messaging-sender": "messaging.settings.MessagingSettings",
             "billing": "billing.settings.BillingSettings", "gateway": "gateway.settings.GatewaySettings",
-            "voice": "voice.settings.VoiceSettings",
+            "voice": "voice.settings.VoiceSettings", "reputation": "reputation.settings.ReputationSettings",
             "lag-exporter": "revgen_ops.exporter.LagExporterSettings"}
 
 

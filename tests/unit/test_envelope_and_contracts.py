@@ -76,3 +76,14 @@ def test_placeholders_are_recognised(value):
 @pytest.mark.parametrize("value", ["whsec_5f3a9c1e", "sk_live_51Habc", "127.0.0.1:9092"])
 def test_real_values_are_not_placeholders(value):
     assert not is_placeholder(value)
+
+
+def test_a_handler_reads_its_message_as_the_contract_it_expects_and_no_other():
+    from revgen_common.contracts.reputation import PollReviews, PostReply
+
+    message = Envelope.of(PollReviews(client_id="client-1", source="google"), producer="reputation")
+
+    command = message.contract_as(PollReviews)
+    assert (command.client_id, command.source) == ("client-1", "google")
+    with pytest.raises(UnknownMessageType):
+        message.contract_as(PostReply)

@@ -21,6 +21,8 @@ from messaging.bootstrap import create_app as messaging_app
 from messaging.settings import MessagingSettings
 from revgen_common.internal_api import HEADER, InternalCredential
 from revgen_common.settings import EXIT_BAD_SETTINGS
+from voice.bootstrap import create_app as voice_app
+from voice.settings import VoiceSettings
 
 TOKEN = "a-real-looking-internal-token-42"
 DB = "postgresql+asyncpg://u@127.0.0.1:9/x"
@@ -43,10 +45,15 @@ def apps():
         "escalation": (escalation_app(EscalationSettings(**COMMON, escalation_database_url=DB,
                                                          claim_base_url="https://x.example", escalation_api_token=TOKEN)),
                        "POST", "/claim/some-token"),
+        "voice": (voice_app(VoiceSettings(**COMMON, voice_database_url=DB, voice_api_token=TOKEN,
+                                          twilio_auth_token="tok-0123456789", twilio_account_sid="AC123",
+                                          elevenlabs_api_key="el-abc123", openai_api_key="sk-abc123",
+                                          public_base_url="https://voice.example")),
+                  "GET", "/clients/c1/calls/CA" + "0" * 32 + "/recording"),  # a voicemail: the gateway's only
     }
 
 
-@pytest.mark.parametrize("service", ["identity", "billing", "messaging", "escalation"])
+@pytest.mark.parametrize("service", ["identity", "billing", "messaging", "escalation", "voice"])
 async def test_a_call_without_the_services_credential_is_401_and_health_stays_open(service):
     app, method, path = apps()[service]
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://svc") as client:

@@ -32,9 +32,12 @@ from identity.service_layer import alerts as identity_alerts
 from messaging.adapters.resend_sender import ResendSender
 from messaging.domain.pacing import Pacer
 from revgen_common.topics import (ALL_TOPICS, BILLING_GROUP, ESCALATION_GROUP, FOLLOWERS, IDENTITY_GROUP,
-                                  MESSAGING_EMAIL_GROUP, MESSAGING_GROUP, MESSAGING_SENDER_GROUP, VOICE_GROUP)
+                                  MESSAGING_EMAIL_GROUP, MESSAGING_GROUP, MESSAGING_SENDER_GROUP, REPUTATION_GROUP,
+                                  VOICE_GROUP)
 from revgen_common.unit_of_work import UnitOfWork
 from voice.service_layer.read_model import handlers as voice_handlers
+from reputation import bootstrap as reputation_bootstrap
+from reputation_testing import settings_for as reputation_settings
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 AT = datetime(2026, 11, 28, 15, tzinfo=UTC)
@@ -110,7 +113,9 @@ def _handler_tables():
             ESCALATION_GROUP: escalation_handlers(escalations),
             IDENTITY_GROUP: {**identity_alerts.handlers(), **audited_elsewhere.handlers()},
             MESSAGING_GROUP: service.handlers(), MESSAGING_SENDER_GROUP: service.twilio_handlers(),
-            MESSAGING_EMAIL_GROUP: service.email_handlers(), VOICE_GROUP: voice_handlers()}
+            MESSAGING_EMAIL_GROUP: service.email_handlers(), VOICE_GROUP: voice_handlers(),
+            REPUTATION_GROUP: reputation_bootstrap.handlers(reputation_bootstrap.build(
+                engine, reputation_settings("127.0.0.1:9", "postgresql+asyncpg://nobody@localhost/nothing", 0, {})))}
 
 
 def test_each_consumer_group_declares_the_messages_its_handlers_apply():

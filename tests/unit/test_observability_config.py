@@ -58,7 +58,7 @@ def test_prometheus_scrapes_every_service_compose_runs_on_the_port_it_listens_on
     scraped = {target for job in config["scrape_configs"] for group in job["static_configs"]
                for target in group["targets"]}
     assert listening == {"ingress:8080", "identity:8081", "escalation:8082", "billing:8083", "messaging:8084",
-                         "voice:8086", "messaging-sender:8087", "lag-exporter:8089", "gateway:8085"}
+                         "voice:8086", "reputation:8088", "messaging-sender:8087", "lag-exporter:8089", "gateway:8085"}
     assert scraped == listening
     assert {job["metrics_path"] for job in config["scrape_configs"]} == {"/metrics/"}
 

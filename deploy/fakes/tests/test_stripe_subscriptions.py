@@ -113,6 +113,28 @@ async def test_coupon_redemptions_are_counted_and_refused_beyond_max_redemptions
     assert len(fake.state.subscriptions) == subscriptions_before
 
 
+async def test_an_update_with_discounts_replaces_the_subscriptions_discount_and_refuses_a_coupon_past_its_redeem_by(
+        fake, catalog):
+    customer, price = catalog
+    first = await fake.client.v1.coupons.create_async(params={"id": "FIRST", "percent_off": 10, "duration": "once"})
+    later = await fake.client.v1.coupons.create_async(params={
+        "id": "LATER", "percent_off": 30, "duration": "forever", "redeem_by": fake.clock.now + 3600})
+    subscription = await subscribe(fake, customer, price, discounts=[{"coupon": first.id}])
+    updated = await fake.client.v1.subscriptions.update_async(subscription.id, params={
+        "discounts": [{"coupon": later.id}]})
+    (discount,) = updated.discounts
+    assert discount != subscription.discounts[0] and fake.state.discounts[discount]["coupon"]["id"] == "LATER"
+    kept = await fake.client.v1.subscriptions.update_async(subscription.id, params={
+        "discounts": [{"discount": discount}]})
+    assert kept.discounts == [discount] and fake.state.coupons["LATER"]["times_redeemed"] == 1
+    fake.clock.advance(3600)
+    other = await subscribe(fake, customer, price)
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        await fake.client.v1.subscriptions.update_async(other.id, params={"discounts": [{"coupon": "LATER"}]})
+    assert refused.value.code == "coupon_expired" and refused.value.param == "discounts[0][coupon]"
+    assert (await fake.client.v1.subscriptions.retrieve_async(other.id)).discounts == []
+
+
 async def test_search_finds_subscriptions_and_customers_by_metadata(fake, catalog):
     customer, price = catalog
     wanted = await subscribe(fake, customer, price, metadata={"command_id": "x"})

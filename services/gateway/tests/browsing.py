@@ -6,7 +6,7 @@ from axe_playwright_python.async_playwright import Axe
 from sqlalchemy import text
 
 from gateway_testing import code_sent_to
-from tests.support.running import eventually
+from revgen_testing.running import eventually
 
 AXE = Axe()
 

@@ -1,7 +1,7 @@
-"""The whole front door for tests: the gateway in front of identity, billing, messaging and
-escalation (each its real app on a port of its own, as the other services' end-to-end tests
+"""The whole front door for tests: the gateway in front of identity, billing, messaging,
+escalation and voice (each its real app on a port of its own, as the other services' end-to-end tests
 run them), with ingress taking the providers' signed webhooks, over the session's Kafka and
-fresh PostgreSQL databases, with the Twilio, OpenAI and Stripe fakes (Twilio's delivery
+fresh PostgreSQL databases, with the Twilio, OpenAI, Stripe and ElevenLabs fakes (Twilio's delivery
 callbacks go to ingress, as the real ones would). Everything shares one FakeClock."""
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from ingress.migrate import upgrade_database as ingress_migrations
 from ingress.settings import IngressSettings
 from identity.bootstrap import create_app as identity_app
 from identity.migrate import upgrade_database as identity_migrations
+from identity.service_layer.agency_team import AgencyTeam
 from identity.service_layer.tenants import Tenants
 from identity.settings import IdentitySettings
 from messaging.bootstrap import GROUPS, create_app as messaging_app
@@ -41,17 +42,22 @@ from revgen_common.testing.provider_signatures import stripe_signature_header
 from revgen_common.topics import IDENTITY_EVENTS, MESSAGING_EVENTS, STRIPE_WEBHOOKS
 from revgen_devstack import free_port
 from revgen_devstack.testing import serve_app
+from revgen_fakes import elevenlabs as elevenlabs_fake
 from revgen_fakes import openai as openai_fake
 from revgen_fakes import stripe as stripe_fake
 from revgen_fakes import twilio as twilio_fake
 from revgen_fakes.twilio.webhooks import inbound_sms_request
-from tests.support.kafka_io import start_group_at_end
-from tests.support.running import eventually
+from revgen_testing.kafka_io import start_group_at_end
+from revgen_testing.running import eventually
+from voice.bootstrap import create_app as voice_app
+from voice.migrate import upgrade_database as voice_migrations
+from voice.settings import VoiceSettings
 
 PEPPER = "pepper-for-gateway-tests-3c9e1f"
 CSRF_SECRET = "csrf-secret-for-gateway-tests-8a2d4f"
 PLATFORM_NUMBER = "+15005550006"
 OPENAI_KEY = "sk-gateway-tests"
+ELEVENLABS_KEY = "el-gateway-tests"
 STRIPE_KEY = "sk_test_gateway_tests"
 STRIPE_WEBHOOK_SECRET = "whsec_gateway_tests_5e1a9c3b7d2f4a6c"
 GENEROUS = {"login_per_address_per_minute": 10_000, "login_per_identifier_per_minute": 10_000,
@@ -99,16 +105,17 @@ def bearer(token: str) -> dict[str, str]:
 async def running_system(infra, migrated_database, clock, **gateway_overrides):
     urls = {name: await migrated_database(name, upgrade) for name, upgrade in [
         ("identity", identity_migrations), ("billing", billing_migrations), ("messaging", messaging_migrations),
-        ("escalation", escalation_migrations), ("ingress", ingress_migrations)]}
+        ("escalation", escalation_migrations), ("ingress", ingress_migrations), ("voice", voice_migrations)]}
     engines = {name: create_async_engine(url, pool_size=5) for name, url in urls.items()}
     ports = {name: free_port() for name in ("identity", "billing", "messaging", "escalation", "gateway", "twilio",
-                                            "openai", "stripe", "ingress")}
+                                            "openai", "stripe", "ingress", "voice", "elevenlabs")}
     public = f"http://127.0.0.1:{ports['gateway']}"
     ingress_url = f"http://127.0.0.1:{ports['ingress']}"
     bootstrap = infra.bootstrap_servers
     # Services deployed now: what earlier tests left on the shared topics is not theirs.
     for group, topics in [*GROUPS.items(), ("billing", [STRIPE_WEBHOOKS, IDENTITY_EVENTS, MESSAGING_EVENTS]),
-                          ("escalation", [MESSAGING_EVENTS, IDENTITY_EVENTS]), ("identity", [MESSAGING_EVENTS])]:
+                          ("escalation", [MESSAGING_EVENTS, IDENTITY_EVENTS]), ("identity", [MESSAGING_EVENTS]),
+                          ("voice", [MESSAGING_EVENTS, IDENTITY_EVENTS])]:
         await start_group_at_end(bootstrap, group, [t.name for t in topics])
     twilio = twilio_fake.TwilioState(clock=clock)
     stripe = stripe_fake.StripeState(clock=lambda: int(clock().timestamp()))
@@ -140,11 +147,19 @@ async def running_system(infra, migrated_database, clock, **gateway_overrides):
             stripe_webhook_secret=STRIPE_WEBHOOK_SECRET, twilio_auth_token=twilio.auth_token,
             form_webhook_secret="form-secret-for-gateway-tests-7c2e",
             resend_webhook_secret="whsec_Z2F0ZXdheS10ZXN0cy1yZXNlbmQtc2VjcmV0")),
+        "elevenlabs": elevenlabs_fake.create_app(elevenlabs_fake.ElevenLabsState(api_keys={ELEVENLABS_KEY})),
+        "voice": voice_app(VoiceSettings(
+            **common, voice_database_url=urls["voice"], voice_api_token=TEST_API_TOKEN, port=ports["voice"],
+            public_base_url=f"http://127.0.0.1:{ports['voice']}", twilio_auth_token=twilio.auth_token,
+            twilio_account_sid=twilio.account_sid, twilio_api_base=f"http://127.0.0.1:{ports['twilio']}",
+            elevenlabs_api_key=ELEVENLABS_KEY, elevenlabs_base_url=f"http://127.0.0.1:{ports['elevenlabs']}",
+            openai_api_key=OPENAI_KEY, openai_base_url=f"http://127.0.0.1:{ports['openai']}/v1"), clock),
     }
     gateway_settings = GatewaySettings(
         **common, gateway_public_url=public, csrf_secret=CSRF_SECRET, port=ports["gateway"],
-        **{f"{s}_url": f"http://127.0.0.1:{ports[s]}" for s in ("identity", "billing", "messaging", "escalation")},
-        **{f"{s}_api_token": TEST_API_TOKEN for s in ("identity", "billing", "messaging", "escalation")},
+        **{f"{s}_url": f"http://127.0.0.1:{ports[s]}" for s in ("identity", "billing", "messaging", "escalation",
+                                                               "voice")},
+        **{f"{s}_api_token": TEST_API_TOKEN for s in ("identity", "billing", "messaging", "escalation", "voice")},
         **{**GENEROUS, **gateway_overrides})
     front = gateway_app(gateway_settings, clock)
     async with contextlib.AsyncExitStack() as stack:
@@ -221,7 +236,8 @@ async def make_world(system: System) -> World:
     tenants = Tenants(system.engines["identity"])
     x, x_owner = await tenants.create_agency("Agency X", phones["x_owner"], "Xavier Owner")
     y, y_owner = await tenants.create_agency("Agency Y", phones["y_owner"], "Yuri Owner")
-    x_staff = await tenants.add_agency_member(x_owner, x, phones["x_staff"], "Stella Staff", "agency_staff")
+    x_staff = (await AgencyTeam(system.engines["identity"]).add_member(
+        x_owner, x, phones["x_staff"], "Stella Staff", "agency_staff"))["person_id"]
     a = await tenants.create_client(x_owner, x, "Alpha Plumbing")
     b = await tenants.create_client(x_owner, x, "Bravo Roofing")
     c = await tenants.create_client(y_owner, y, "Charlie Remodel")

@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from identity.migrate import upgrade_database
+from identity.service_layer.agency_team import AgencyTeam
 from identity.service_layer.login import Login
 from identity.service_layer.tenants import Tenants
 from identity_testing import PEPPER, serve, settings_for
@@ -31,6 +32,11 @@ def login(identity_engine, clock):
 @pytest.fixture
 def tenants(identity_engine):
     return Tenants(identity_engine)
+
+
+@pytest.fixture
+def agency_team(identity_engine):
+    return AgencyTeam(identity_engine)
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from identity.settings import IdentitySettings
 from revgen_common.testing.internal_api import TEST_API_HEADERS, TEST_API_TOKEN
 from revgen_common.topics import IDENTITY_GROUP
 from revgen_devstack.testing import serve_app
-from tests.support.kafka_io import start_group_at_end
-from tests.support.running import eventually
+from revgen_testing.kafka_io import start_group_at_end
+from revgen_testing.running import eventually
 
 PEPPER = "pepper-9c1e7a3f5b2d8c4e6a0f1b3d"
 

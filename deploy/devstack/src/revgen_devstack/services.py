@@ -83,6 +83,14 @@ SERVICES: list[Service] = [
         local_secrets=("VOICE_API_TOKEN", "TWILIO_AUTH_TOKEN"),
         local_env={"PORT": "8086", "PUBLIC_BASE_URL": "http://127.0.0.1:8086"},
     ),
+    # Review sources (ADR 0019): Google's OAuth consent comes back to GOOGLE_REDIRECT_URI.
+    Service(
+        name="reputation",
+        command=[sys.executable, "-m", "reputation.main"],
+        migrate_command=[sys.executable, "-m", "reputation.migrate"],
+        local_secrets=("REPUTATION_API_TOKEN", "REPUTATION_TOKEN_KEY"),
+        local_env={"PORT": "8088", "GOOGLE_REDIRECT_URI": "http://127.0.0.1:8088/oauth/google/callback"},
+    ),
     # Consumer lag measured from outside the groups (revgen_ops.exporter), on :8089/metrics.
     Service(
         name="lag-exporter",
@@ -97,7 +105,8 @@ SERVICES: list[Service] = [
         local_secrets=("CSRF_SECRET",),
         local_env={"PORT": "8085", "GATEWAY_PUBLIC_URL": "http://127.0.0.1:8085",
                    "IDENTITY_URL": "http://127.0.0.1:8081", "ESCALATION_URL": "http://127.0.0.1:8082",
-                   "BILLING_URL": "http://127.0.0.1:8083", "MESSAGING_URL": "http://127.0.0.1:8084"},
+                   "BILLING_URL": "http://127.0.0.1:8083", "MESSAGING_URL": "http://127.0.0.1:8084",
+                   "VOICE_URL": "http://127.0.0.1:8086"},
         has_database=False,
     ),
 ]
@@ -145,5 +154,23 @@ FAKES: list[LocalFake] = [
         command=[sys.executable, "-m", "revgen_fakes.resend", "--port", "12115"],
         real_if_set="RESEND_API_KEY",
         env={"RESEND_API_BASE": "http://127.0.0.1:12115", "RESEND_API_KEY": "re_revgen_local_fake"},
+    ),
+    # Google's OAuth and Business Profile reviews; consent says yes at once. Reviews appear
+    # with POST http://127.0.0.1:12116/_fake/reviews.
+    LocalFake(
+        name="google",
+        command=[sys.executable, "-m", "revgen_fakes.google", "--port", "12116"],
+        real_if_set="GOOGLE_CLIENT_ID",
+        env={"GOOGLE_CLIENT_ID": "revgen-local.apps.googleusercontent.com", "GOOGLE_CLIENT_SECRET": "revgen-local-fake",
+             "GOOGLE_AUTH_URI": "http://127.0.0.1:12116/o/oauth2/v2/auth",
+             "GOOGLE_TOKEN_URI": "http://127.0.0.1:12116/token",
+             "GOOGLE_REVIEWS_BASE_URL": "http://127.0.0.1:12116/v4"},
+    ),
+    # Facebook page ratings; a page and its token appear with POST http://127.0.0.1:12117/_fake/ratings.
+    LocalFake(
+        name="facebook",
+        command=[sys.executable, "-m", "revgen_fakes.facebook", "--port", "12117"],
+        real_if_set="FACEBOOK_GRAPH_BASE_URL",
+        env={"FACEBOOK_GRAPH_BASE_URL": "http://127.0.0.1:12117/v19.0"},
     ),
 ]

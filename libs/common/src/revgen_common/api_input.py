@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 from decimal import Decimal
-from collections.abc import Callable
-from typing import Annotated, Any
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated, ClassVar
 
+from annotated_types import GroupedMetadata
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
 INT32_MAX = 2**31 - 1
@@ -37,15 +39,25 @@ def _refusing(pattern: re.Pattern[str]) -> AfterValidator:
     return AfterValidator(check)
 
 
-def Line(max_length: int, min_length: int = 1) -> Any:
-    """One line of text: a name, an identifier, a key."""
-    return Annotated[str, Strict(), Field(min_length=min_length, max_length=max_length), _refusing(_CONTROL)]
+@dataclass(frozen=True)
+class Line(GroupedMetadata):
+    """One line of text: a name, an identifier, a key. Used as `Annotated[str, Line(100)]`
+    (metadata, not a type, so that mypy can read the annotation)."""
+    max_length: int
+    min_length: int = 1
+    refused: ClassVar[re.Pattern[str]] = _CONTROL
+
+    def __iter__(self) -> Iterator[object]:
+        yield Strict()
+        yield Field(min_length=self.min_length, max_length=self.max_length)
+        yield _refusing(self.refused)
 
 
-def Text(max_length: int, min_length: int = 0) -> Any:
+@dataclass(frozen=True)
+class Text(Line):
     """Free text that may span lines (tabs and line breaks allowed, other controls not)."""
-    return Annotated[str, Strict(), Field(min_length=min_length, max_length=max_length),
-                     _refusing(_CONTROL_BUT_WHITESPACE)]
+    min_length: int = 0
+    refused: ClassVar[re.Pattern[str]] = _CONTROL_BUT_WHITESPACE
 
 
 Int32 = Annotated[int, Strict(), Field(ge=-INT32_MAX - 1, le=INT32_MAX)]  # an `integer` column

@@ -7,6 +7,7 @@ by the next (consumer inboxes key on `event_id`).
 """
 from __future__ import annotations
 
+import builtins
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +15,7 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from revgen_common.clock import system_clock
-from revgen_common.contracts.base import Contract, contract_for
+from revgen_common.contracts.base import C, Contract, contract_for
 
 # Fixed namespace so the same provider id maps to the same event id in every process.
 PROVIDER_ID_NAMESPACE = uuid.UUID("6f1c0c6e-6c0e-4b53-9d0e-2f7a5d0c9a11")
@@ -60,6 +61,12 @@ class Envelope(BaseModel):
         """The payload validated into its contract (pydantic's ValidationError if it does not fit;
         UnknownMessageType if no contract has this type)."""
         return contract_for(self.type).model_validate(self.payload)
+
+    def contract_as(self, kind: builtins.type[C]) -> C:  # (`type` is a field here)
+        """`contract()` for a handler that knows what it was given (UnknownMessageType if the
+        message is not a `kind`), so that its fields are typed."""
+        registered: builtins.type[C] = contract_for(self.type, kind)
+        return registered.model_validate(self.payload)
 
     def to_bytes(self) -> bytes:
         return self.model_dump_json().encode()

@@ -14,7 +14,7 @@ import contextlib
 import contextvars
 import uuid
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -54,7 +54,9 @@ class HandlerContext:
 
     def __init__(self, uow: UnitOfWork):
         self._uow = uow
-        self.connection = _BatchConnection(uow.connection)
+        # Typed as the connection it stands in for, so adapters taking an AsyncConnection take
+        # it too; only the calls that would end the batch's transaction refuse (HandlerMisuse).
+        self.connection = cast(AsyncConnection, _BatchConnection(uow.connection))
 
     @property
     def producer(self) -> str | None:

@@ -52,12 +52,17 @@ TWILIO_MESSAGE_STATUS = TopicSpec("webhooks.twilio.message-status", key="client 
 FORM_SUBMISSIONS = TopicSpec("webhooks.forms", key="client id")
 # Resend's delivery, bounce and complaint events: one recipient's stay in order.
 RESEND_WEBHOOKS = TopicSpec("webhooks.resend", key="recipient address, else the e-mail's id")
-IDENTITY_EVENTS = TopicSpec("identity.events", key="client id (a session's or platform role's events: the person id)",
+IDENTITY_EVENTS = TopicSpec("identity.events",
+                            key="client id (an agency team's events: the agency id; a session's or platform "
+                                "role's: the person id)",
                             retention_ms=30 * DAY_MS)
 BILLING_EVENTS = TopicSpec("billing.events", key="client id", retention_ms=30 * DAY_MS)
 MESSAGING_EVENTS = TopicSpec("messaging.events", key="client id + lead", retention_ms=30 * DAY_MS)
 ESCALATION_EVENTS = TopicSpec("escalation.events", key="client id", retention_ms=30 * DAY_MS)
 VOICE_EVENTS = TopicSpec("voice.events", key="client id + caller", retention_ms=30 * DAY_MS)
+# Reputation's reviews and connections, and its own commands (polls, replies to post), in
+# order per client: a client's polls and posts go one at a time, paced per client (ADR 0019).
+REPUTATION_EVENTS = TopicSpec("reputation.events", key="client id", retention_ms=30 * DAY_MS)
 MESSAGING_COMMANDS = TopicSpec("messaging.commands", key="client id + recipient")
 # Messaging's own queue of sends: a Twilio outage leaves the backlog here, visible as lag.
 MESSAGING_SENDS = TopicSpec("messaging.sends", key="recipient number", partitions=32)
@@ -86,6 +91,7 @@ ALL_TOPICS: tuple[TopicSpec, ...] = (
     MESSAGING_EVENTS,
     ESCALATION_EVENTS,
     VOICE_EVENTS,
+    REPUTATION_EVENTS,
     MESSAGING_COMMANDS,
     MESSAGING_SENDS,
     MESSAGING_NUMBER_RELEASES,
@@ -108,15 +114,17 @@ class ConsumerGroup:
 
 
 BILLING_GROUP = ConsumerGroup("billing", "billing", (STRIPE_WEBHOOKS, IDENTITY_EVENTS, MESSAGING_EVENTS),
-                              ("StripeEventReceived", "ClientDeleted", "LeadOutcomeRecorded"))
+                              ("StripeEventReceived", "ClientCreated", "ClientDeleted", "LeadOutcomeRecorded"))
 ESCALATION_GROUP = ConsumerGroup("escalation", "escalation", (MESSAGING_EVENTS, IDENTITY_EVENTS, VOICE_EVENTS),
                                  ("EscalationRequested", "MemberAdded", "MemberRoleChanged", "MemberDeactivated",
                                   "BusinessHoursSet", "ClientDeleted", "LeadOptedOut", "LeadOptedIn", "CallAnswered",
                                   "LeadDoNotContactChanged"))
-# Voice's read model for answering calls without asking anyone: numbers, hours, the team.
+# Voice's read model for answering calls without asking anyone: numbers, hours, the team,
+# and the names its whispers say (the client's; a lead's, known from an escalation).
 VOICE_GROUP = ConsumerGroup("voice", "voice", (MESSAGING_EVENTS, IDENTITY_EVENTS),
                             ("BusinessHoursSet", "NumberReleased", "MemberAdded", "MemberRoleChanged",
-                             "MemberDeactivated", "ClientDeleted"))
+                             "MemberDeactivated", "ClientDeleted", "ClientCreated", "ClientUpdated",
+                             "EscalationRequested"))
 MESSAGING_GROUP = ConsumerGroup("messaging", "messaging", (TWILIO_MESSAGES, TWILIO_CALLS, TWILIO_MESSAGE_STATUS,
                                                            FORM_SUBMISSIONS, MESSAGING_COMMANDS, IDENTITY_EVENTS,
                                                            BILLING_EVENTS, VOICE_EVENTS, RESEND_WEBHOOKS),
@@ -134,15 +142,22 @@ MESSAGING_SENDER_GROUP = ConsumerGroup("messaging-sender", "messaging", (MESSAGI
 
 # Identity alerts people (it knows who they are and how each wants to be told) and keeps the
 # audit log, so the changes people make in other services reach it as events.
-IDENTITY_GROUP = ConsumerGroup("identity", "identity", (BILLING_EVENTS, MESSAGING_EVENTS, DEAD_LETTERS),
+IDENTITY_GROUP = ConsumerGroup("identity", "identity", (BILLING_EVENTS, MESSAGING_EVENTS, DEAD_LETTERS,
+                                                         REPUTATION_EVENTS),
                                ("DisputeOpened", "PaymentFailed", "PaymentActionRequired", "BillingDriftDetected",
-                                "NumberReleaseRefused", "MessageDeadLettered", "LeadDoNotContactChanged"))
+                                "NumberReleaseRefused", "MessageDeadLettered", "LeadDoNotContactChanged",
+                                "ReviewSourceDisconnected", "LowRatingReceived"))
+
+# Reputation reads its own topic: polls to make, new reviews to draft replies to, replies to post.
+REPUTATION_GROUP = ConsumerGroup("reputation", "reputation", (REPUTATION_EVENTS,),
+                                 ("PollReviews", "ReviewReceived", "PostReply"))
 
 # E-mail's own group (ADR 0018): Resend's pace and outages pause only e-mails.
 MESSAGING_EMAIL_GROUP = ConsumerGroup("messaging-email", "messaging", (MESSAGING_EMAILS,), ("EmailRequested",))
 
 CONSUMER_GROUPS: tuple[ConsumerGroup, ...] = (BILLING_GROUP, ESCALATION_GROUP, IDENTITY_GROUP, MESSAGING_GROUP,
-                                              MESSAGING_SENDER_GROUP, MESSAGING_EMAIL_GROUP, VOICE_GROUP)
+                                              MESSAGING_SENDER_GROUP, MESSAGING_EMAIL_GROUP, VOICE_GROUP,
+                                              REPUTATION_GROUP)
 
 
 @dataclass(frozen=True)

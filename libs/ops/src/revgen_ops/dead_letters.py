@@ -120,6 +120,8 @@ async def redrive(engine: AsyncEngine, bootstrap_servers: str, consumer: str, le
 
 def _letter(record) -> DeadLetter:
     headers = {k: v.decode(errors="replace") for k, v in (record.headers or ())}
+    event_id: uuid.UUID | None
+    event_type: str | None
     try:
         envelope = Envelope.from_bytes(record.value)
         event_id, event_type = envelope.event_id, envelope.type

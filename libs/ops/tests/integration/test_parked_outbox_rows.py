@@ -8,8 +8,8 @@ from revgen_ops import audit
 from revgen_ops.parked_outbox import drop, parked, retry
 from sqlalchemy import text
 
-from tests.support.kafka_io import read_all
-from tests.support.running import eventually, running
+from revgen_testing.kafka_io import read_all
+from revgen_testing.running import eventually, running
 
 
 async def _park(engine, topic: str) -> int:

@@ -10,8 +10,8 @@ from revgen_ops.exporter import Exporter
 from revgen_ops.lag_rules import Status, Window
 from revgen_ops.topics import describe
 
-from tests.support.effects import effect_requests
-from tests.support.kafka_io import publish, start_group_at_end
+from revgen_testing.effects import effect_requests
+from revgen_testing.kafka_io import publish, start_group_at_end
 
 
 async def test_topics_show_partitions_retention_size_and_offsets(infra, make_topic, dead_letter_topic):

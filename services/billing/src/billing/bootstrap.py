@@ -23,7 +23,7 @@ from revgen_common import ExactlyOnceConsumer
 from revgen_common.clock import Clock, system_clock
 from revgen_common.service import running_service, service_app
 from revgen_common.consumer import ConsumerOptions, Handlers
-from revgen_common.contracts.identity import ClientDeleted
+from revgen_common.contracts.identity import ClientCreated, ClientDeleted
 from revgen_common.contracts.messaging import LeadOutcomeRecorded
 from revgen_common.contracts.webhooks import StripeEventReceived
 from revgen_common.db import create_engine
@@ -46,6 +46,7 @@ class Billing:
         """What the consumer routes by event type."""
         return {
             StripeEventReceived: self.stripe_events.received(),
+            ClientCreated: self.client_events.client_created,
             ClientDeleted: self.client_events.client_deleted,
             LeadOutcomeRecorded: self.client_events.lead_outcome,
         }
@@ -55,7 +56,7 @@ def build(engine: AsyncEngine, stripe: StripeGateway, saga_lease: timedelta = ti
           event_grace: timedelta = EVENT_GRACE, clock: Clock = system_clock) -> Billing:
     stripe_events = StripeEvents(engine, stripe)
     return Billing(engine=engine, saga=SubscribeSaga(engine, stripe, saga_lease, clock=clock),
-                   catalog=Catalog(engine, stripe), changes=SubscriptionChanges(engine, stripe, clock),
+                   catalog=Catalog(engine, stripe, clock), changes=SubscriptionChanges(engine, stripe, clock),
                    stripe_events=stripe_events,
                    client_events=ClientEvents(stripe_events),
                    reconciliation=Reconciliation(engine, stripe_events, event_grace, clock), clock=clock)

@@ -7,7 +7,7 @@ from billing.entrypoints import account_views
 from billing.entrypoints.http import install_error_handlers
 from billing_testing import coupon, unique
 from revgen_common.pagination import encode_cursor
-from tests.support.routers import router_client
+from revgen_testing.routers import router_client
 
 
 @pytest.fixture

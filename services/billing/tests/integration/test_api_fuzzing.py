@@ -1,7 +1,7 @@
 """Billing's API fuzzed through its OpenAPI document: no 5xx, no undocumented answer."""
 import uuid
 
-from tests.support.api_fuzzing import Target, fuzz
+from revgen_testing.api_fuzzing import Target, fuzz
 
 
 async def test_no_example_gets_a_5xx_or_an_undocumented_answer(served_billing):

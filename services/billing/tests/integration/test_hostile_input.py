@@ -6,7 +6,7 @@ import pytest
 
 from billing_testing import plan
 from revgen_common.testing.internal_api import TEST_API_HEADERS
-from tests.support.raw_http import Sent, on_one_connection
+from revgen_testing.raw_http import Sent, on_one_connection
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ and the valid message behind them all still gets through (no stuck partition).""
 import uuid
 
 from revgen_common.envelope import Envelope
-from tests.support.message_fuzzing import draw, hostile_messages, through_a_consumer
+from revgen_testing.message_fuzzing import draw, hostile_messages, through_a_consumer
 
 
 def lead_outcome(client_id: str) -> Envelope:

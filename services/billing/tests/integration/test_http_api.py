@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from billing.entrypoints.http import install_error_handlers, router
 from billing_testing import plan, scalar, unique
-from tests.support.routers import router_client
+from revgen_testing.routers import router_client
 
 
 @pytest.fixture

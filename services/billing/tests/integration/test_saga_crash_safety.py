@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from billing_testing import customers_of, plan, scalar
-from tests.support.processes import was_killed
+from revgen_testing.processes import was_killed
 
 SAGA_PROCESS = Path(__file__).resolve().parents[1] / "saga_process.py"
 

@@ -11,8 +11,8 @@ from revgen_common.topics import BILLING_EVENTS, IDENTITY_EVENTS, MESSAGING_COMM
 from revgen_common.testing.internal_api import TEST_API_HEADERS, TEST_API_TOKEN
 from revgen_devstack import free_port
 from revgen_devstack.testing import serve_app
-from tests.support.kafka_io import publish, read_all
-from tests.support.running import eventually
+from revgen_testing.kafka_io import publish, read_all
+from revgen_testing.running import eventually
 
 
 async def messages_for(infra, topic: str, client_id: str) -> list[dict]:

@@ -15,8 +15,8 @@ from billing_testing import STRIPE_KEY, command, outbox, plan, scalar, stripe_ev
 from revgen_common.testing.internal_api import TEST_API_TOKEN
 from revgen_common.topics import STRIPE_WEBHOOKS
 from revgen_common.unit_of_work import UnitOfWork
-from tests.support.kafka_io import publish
-from tests.support.running import eventually, running
+from revgen_testing.kafka_io import publish
+from revgen_testing.running import eventually, running
 
 
 async def subscription_made_at_stripe(billing, gateway, stripe_fake) -> tuple[str, dict]:

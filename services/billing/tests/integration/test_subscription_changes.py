@@ -8,6 +8,7 @@ import pytest
 from billing import SERVICE
 from revgen_common.errors import Refused
 from billing_testing import command, outbox, plan, scalar
+from revgen_fakes.stripe import billing_cycle
 from revgen_common.envelope import Envelope
 from revgen_common.unit_of_work import UnitOfWork
 
@@ -110,3 +111,13 @@ async def test_a_change_to_a_plan_no_longer_offered_is_refused_before_stripe_is_
                 if r.path == f"/v1/subscriptions/{sub}" and r.method == "POST"]) == updates
     assert stripe_fake.state.subscriptions[sub]["items"]["data"][0]["price"]["unit_amount"] == 4900
     assert await scalar(billing.engine, "SELECT plan_id FROM subscriptions WHERE id = :s", s=sub) == basic
+
+
+async def test_resuming_a_subscription_stripe_paused_sends_the_billing_cycle_anchor_as_the_object_stripe_now_takes(
+        billing, stripe_fake):
+    sub = (await billing.saga.create(command(await plan(billing)))).subscription_id
+    billing_cycle.set_paused(stripe_fake.state, stripe_fake.state.subscriptions[sub], True)  # as at a trial's end
+
+    resumed = await billing.changes.resume(sub, key="r1")
+
+    assert resumed["status"] == "active" and stripe_fake.state.subscriptions[sub]["status"] == "active"

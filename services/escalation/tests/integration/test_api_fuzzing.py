@@ -4,7 +4,7 @@ from escalation.settings import EscalationSettings
 from escalation_testing import CLAIM_BASE, apply, claim_tokens, event, requested, sent
 from revgen_devstack import free_port
 from revgen_devstack.testing import serve_app
-from tests.support.api_fuzzing import Target, fuzz
+from revgen_testing.api_fuzzing import Target, fuzz
 from revgen_common.testing.internal_api import TEST_API_HEADERS, TEST_API_TOKEN
 
 

@@ -5,7 +5,7 @@ import uuid
 
 from escalation.service_layer.escalations import handlers
 from escalation_testing import event, requested
-from tests.support.message_fuzzing import draw, hostile_messages, through_a_consumer
+from revgen_testing.message_fuzzing import draw, hostile_messages, through_a_consumer
 
 
 async def test_every_hostile_message_is_handled_or_dead_lettered_with_a_reason_and_the_partition_flows(

@@ -11,8 +11,8 @@ from revgen_common.topics import IDENTITY_EVENTS, MESSAGING_EVENTS
 from revgen_common.testing.internal_api import TEST_API_HEADERS, TEST_API_TOKEN
 from revgen_devstack import free_port
 from revgen_devstack.testing import serve_app
-from tests.support.kafka_io import publish
-from tests.support.running import eventually
+from revgen_testing.kafka_io import publish
+from revgen_testing.running import eventually
 
 
 async def test_events_from_kafka_become_one_escalation_and_claim_links_answer_200_then_409(

@@ -26,8 +26,10 @@ from gateway.entrypoints.protection import BodyLimit, SecurityHeaders
 from gateway.entrypoints.route_table import unruled
 from gateway.entrypoints.ui import (account_pages, billing_pages, client_pages, coupon_pages, escalation_pages,
                                     lead_command_pages, lead_pages, live, operator_pages, pages, report_pages,
-                                    subscription_pages, team_pages)
+                                    subscription_pages, team_pages, voice_pages)
 from gateway.entrypoints.ui.render import STATIC
+from gateway.entrypoints.api import agency_disputes, agency_team, subscription_coupons
+from gateway.entrypoints.ui import agency_dispute_pages, agency_team_pages, subscription_coupon_pages
 from gateway.service_layer.access import Access
 from gateway.service_layer.decision_cache import DecisionCache
 from gateway.service_layer.live import Hub
@@ -39,7 +41,9 @@ TABLES = (health.table, pages.table, client_pages.table, lead_pages.table, live.
           billing_pages.table, operator_pages.table, docs.table, auth.table, clients.table, billing.table,
           messaging.table, leads.table, escalation.table, operations.table,
           team_pages.table, subscription_pages.table, coupon_pages.table, account_pages.table, accounts.table,
-          lead_command_pages.table, lead_commands.table)
+          lead_command_pages.table, lead_commands.table,
+          agency_team.table, agency_team_pages.table, subscription_coupons.table, subscription_coupon_pages.table,
+          agency_disputes.table, agency_dispute_pages.table, voice_pages.table)
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,7 @@ class Gateway:
     billing: ServiceClient
     messaging: ServiceClient
     escalation: ServiceClient
+    voice: ServiceClient
     limits: Limits
     hub: Hub
     live_feed: LiveFeed
@@ -59,7 +64,7 @@ class Gateway:
     clock: Clock
 
     def services(self) -> list[ServiceClient]:
-        return [self.identity, self.billing, self.messaging, self.escalation]
+        return [self.identity, self.billing, self.messaging, self.escalation, self.voice]
 
 
 def build(settings: GatewaySettings, clock: Clock = system_clock) -> Gateway:
@@ -79,6 +84,7 @@ def build(settings: GatewaySettings, clock: Clock = system_clock) -> Gateway:
                                 settings.messaging_api_token.get_secret_value(), timeout),
         escalation=ServiceClient("escalation", str(settings.escalation_url),
                                  settings.escalation_api_token.get_secret_value(), timeout),
+        voice=ServiceClient("voice", str(settings.voice_url), settings.voice_api_token.get_secret_value(), timeout),
         hub=hub, live_feed=LiveFeed(settings.kafka_bootstrap_servers, hub),
         limits=Limits.per_minute(settings.login_per_address_per_minute, settings.login_per_identifier_per_minute,
                                  settings.writes_per_address_per_minute, settings.writes_per_person_per_minute),

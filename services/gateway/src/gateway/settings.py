@@ -12,10 +12,12 @@ class GatewaySettings(ServiceSettings):
     billing_url: AnyHttpUrl
     messaging_url: AnyHttpUrl
     escalation_url: AnyHttpUrl
+    voice_url: AnyHttpUrl
     identity_api_token: Secret
     billing_api_token: Secret
     messaging_api_token: Secret
     escalation_api_token: Secret
+    voice_api_token: Secret
     csrf_secret: Secret  # keys the per-session CSRF tokens
     host: str = "127.0.0.1"
     port: int = Field(default=8085, ge=0, le=65535)

@@ -2,7 +2,7 @@
 session and real ids: no 5xx, no undocumented status, every body as its schema says (each
 route's answers pass through the services behind it, so this fuzzes their edges too)."""
 from gateway_testing import bearer, log_in
-from tests.support.api_fuzzing import Target, fuzz
+from revgen_testing.api_fuzzing import Target, fuzz
 
 
 async def test_no_example_gets_a_5xx_or_an_undocumented_answer(system, world):

@@ -82,7 +82,8 @@ async def matrix(system, world):
     params = {"client_id": a, "agency_id": world.agency_x, "person_id": world.person_ids["a_member"],
               "subscription_id": subscribed.json()["subscription_id"], "request_id": offer.json()["id"],
               "plan_id": plan_id, "coupon_id": coupon_id, "lead_id": str(uuid.uuid4()), "kind": "win-back",
-              "escalation_id": str(uuid.uuid4()), "token": "not-a-claim-token-of-anyone"}
+              "escalation_id": str(uuid.uuid4()), "token": "not-a-claim-token-of-anyone",
+              "call_sid": "CA" + "0" * 32}
     tokens = {"no session": None, "expired session": expired, "another agency's owner": sessions["y_owner"],
               "a member of another client": sessions["b_member"]}
     return {"sessions": sessions, "tokens": tokens, "params": params}
@@ -116,7 +117,8 @@ async def fingerprint(system) -> dict:
               "billing": ["plans", "coupons", "subscriptions", "cancellation_requests", "subscription_commands",
                           "outbox"],
               "messaging": ["profiles", "leads", "sends", "scheduled_messages", "outbox"],
-              "escalation": ["escalations", "outbox"]}
+              "escalation": ["escalations", "outbox"],
+              "voice": ["voice_settings", "calls", "outbox"]}
     prints = {}
     for service, names in tables.items():
         async with system.engines[service].connect() as db:

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from browsing import accessible, log_in, watch_csp
 from gateway_testing import new_number, text_in, with_profile
 from revgen_devstack.browser import screenshot_dir
-from tests.support.running import eventually
+from revgen_testing.running import eventually
 
 async def streaming(page) -> None:
     """The page's live stream is subscribed (its `ready` event arrived)."""
@@ -129,6 +129,13 @@ async def test_a_signed_inbound_sms_makes_the_lead_and_its_messages_appear_on_th
     assert [await c.inner_text() for c in await today.get_by_role("cell").all()][1:3] == ["1", "1"]  # new, answered
     await accessible(page)
     await page.shot("5-report")
+    first_day = await today.get_by_role("cell").first.inner_text()
+    async with page.expect_navigation():
+        await page.get_by_role("link", name="Older days").click()  # the report pages back, a week at a time
+    week_before = [await r.get_by_role("cell").first.inner_text() for r in (await page.get_by_role("row").all())[1:]]
+    assert week_before[0] < first_day and len(week_before) == 7 and week_before == sorted(week_before, reverse=True)
+    assert await page.get_by_role("link", name="Newer days").is_visible()
+    assert (await page.goto(f"{page.url.split('?')[0]}?before=0")).status == 422  # 0 is no date
     assert refused == []
 
 

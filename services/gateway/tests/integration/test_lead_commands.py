@@ -18,7 +18,7 @@ from sqlalchemy import text
 
 from browsing import accessible, log_in as log_in_browser, watch_csp
 from gateway_testing import bearer, log_in, new_number, text_in, with_profile
-from tests.support.running import eventually
+from revgen_testing.running import eventually
 
 
 async def leads_of(system, client_id: str, headers: dict, count: int) -> dict[str, str]:

@@ -76,3 +76,15 @@ async def test_an_expired_session_is_refused_though_its_answer_was_cached(system
     system.clock.advance(minutes=60, seconds=1)  # identity's SESSION_TTL_MINUTES is 60
     expired = await system.api.get(usage, headers=bearer(token))
     assert expired.status_code == 401 and "expired" in expired.json()["error"]
+
+
+async def test_a_removed_agency_member_is_refused_within_a_second_on_the_agency_and_its_clients(system, world):
+    staff = bearer(await log_in(system, world.phones["x_staff"]))
+    owner = bearer(await log_in(system, world.phones["x_owner"]))
+    team, usage = f"/api/v1/agencies/{world.agency_x}/members", f"/api/v1/clients/{world.a['id']}/usage"
+    for path in (team, usage):
+        await warm(system, path, staff)
+    removed = await system.api.delete(f"{team}/{world.person_ids['x_staff']}", headers=owner)
+    assert removed.status_code == 204
+    assert await seconds_until_refused(system, team, staff, 404) < 1.0
+    assert (await system.api.get(usage, headers=staff)).status_code == 404

@@ -91,8 +91,8 @@ def test_behind_https_the_session_cookie_is_secure_and_it_is_always_httponly_and
     from gateway.entrypoints.ui.render import with_session_cookie
     from gateway.settings import GatewaySettings
 
-    urls = {f"{s}_url": f"http://{s}.internal" for s in ("identity", "billing", "messaging", "escalation")}
-    tokens = {f"{s}_api_token": f"token-of-{s}" for s in ("identity", "billing", "messaging", "escalation")}
+    urls = {f"{s}_url": f"http://{s}.internal" for s in ("identity", "billing", "messaging", "escalation", "voice")}
+    tokens = {f"{s}_api_token": f"token-of-{s}" for s in ("identity", "billing", "messaging", "escalation", "voice")}
     for public, secure in (("https://admin.revgen.example", True), ("http://127.0.0.1:8085", False)):
         gateway = build(GatewaySettings(kafka_bootstrap_servers="k:9092", gateway_public_url=public,
                                         csrf_secret="csrf-secret-value", **urls, **tokens))

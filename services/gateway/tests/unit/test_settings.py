@@ -7,7 +7,7 @@ from revgen_common.settings import EXIT_BAD_SETTINGS
 
 REQUIRED = ("KAFKA_BOOTSTRAP_SERVERS", "GATEWAY_PUBLIC_URL", "IDENTITY_URL", "BILLING_URL", "MESSAGING_URL",
             "ESCALATION_URL", "IDENTITY_API_TOKEN", "BILLING_API_TOKEN", "MESSAGING_API_TOKEN", "ESCALATION_API_TOKEN",
-            "CSRF_SECRET")
+            "VOICE_URL", "VOICE_API_TOKEN", "CSRF_SECRET")
 
 
 def test_the_gateway_refuses_to_start_naming_every_missing_or_placeholder_variable():

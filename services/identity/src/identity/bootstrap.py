@@ -7,8 +7,10 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 
+from identity.entrypoints import agency_http
 from identity.entrypoints.http import install_error_handlers, router
 from identity.service_layer import alerts, audited_elsewhere
+from identity.service_layer.agency_team import AgencyTeam
 from identity.service_layer.login import Login
 from identity.service_layer.tenants import Tenants
 from identity.settings import IdentitySettings
@@ -28,6 +30,7 @@ def create_app(settings: IdentitySettings, clock: Clock = system_clock) -> FastA
             app.state.login = Login(engine, settings.otp_pepper.get_secret_value().encode(),
                                     timedelta(minutes=settings.session_ttl_minutes), clock)
             app.state.tenants = Tenants(engine)
+            app.state.agency_team = AgencyTeam(engine)
             runtime.start(ExactlyOnceConsumer(name=IDENTITY_GROUP.name, topics=IDENTITY_GROUP.topics,
                                               handlers={**alerts.handlers(), **audited_elsewhere.handlers()},
                                               engine=engine, clock=clock,
@@ -38,6 +41,6 @@ def create_app(settings: IdentitySettings, clock: Clock = system_clock) -> FastA
             finally:
                 await app.state.login.drain()  # what it still has to write goes out with the relay
 
-    app = service_app("identity", lifespan, router, install_error_handlers, settings.identity_api_token)
+    app = service_app("identity", lifespan, [router, agency_http.router], install_error_handlers, settings.identity_api_token)
     app.state.settings = settings
     return app

@@ -11,11 +11,12 @@ from sqlalchemy import text
 from identity_testing import log_in
 from revgen_common.contracts.billing import DisputeOpened, PaymentFailed
 from revgen_common.contracts.messaging import NumberReleaseRefused
+from revgen_common.contracts.reputation import LowRatingReceived, ReviewSourceDisconnected
 from revgen_common.envelope import Envelope
 from revgen_common.kafka_config import producer_config
-from revgen_common.topics import BILLING_EVENTS, DEAD_LETTERS, MESSAGING_EVENTS
-from tests.support.kafka_io import group_caught_up, publish
-from tests.support.running import eventually
+from revgen_common.topics import BILLING_EVENTS, DEAD_LETTERS, MESSAGING_EVENTS, REPUTATION_EVENTS
+from revgen_testing.kafka_io import group_caught_up, publish
+from revgen_testing.running import eventually
 
 OWNER, ADMIN_EMAIL, STAFF, CLIENT_OWNER = "+14155550600", "ops@agency.example", "+14155550601", "+14155550602"
 OPERATOR = "+14155550609"
@@ -40,10 +41,10 @@ def dispute(client_id: str, dispute_id: str) -> DisputeOpened:
 
 
 async def test_a_dispute_delivered_three_times_and_reported_twice_tells_each_billing_person_once_per_channel(
-        api, tenants, identity_engine, infra):
+        api, tenants, agency_team, identity_engine, infra):
     agency, owner = await tenants.create_agency("Acme Agency", OWNER, "Ada Owner")
-    await tenants.add_agency_member(owner, agency, ADMIN_EMAIL, "Bo Admin", "agency_admin")
-    await tenants.add_agency_member(owner, agency, STAFF, "Sam Staff", "agency_staff")  # cannot act on billing
+    await agency_team.add_member(owner, agency, ADMIN_EMAIL, "Bo Admin", "agency_admin")
+    await agency_team.add_member(owner, agency, STAFF, "Sam Staff", "agency_staff")  # cannot act on billing
     client = (await tenants.create_client(owner, agency, "Ace Plumbing"))["id"]
     await tenants.add_member(owner, uuid.UUID(client), CLIENT_OWNER, "Cleo Client", "client_owner")
     await tenants.grant_platform_role(OPERATOR, "Olga Operator", "operator")  # not told a client's billing
@@ -97,6 +98,27 @@ async def test_platform_troubles_reach_the_operators_once_and_a_dead_letter_of_a
     sent = await alerts_sent(identity_engine)
     assert [to for to, _, _ in sent] == [OPERATOR, OPERATOR]
     assert sorted(body.split()[1] for _, _, body in sent) == ["Twilio", "consumer"]
+
+
+async def test_a_lost_review_source_tells_the_clients_owner_once_and_a_low_rating_its_whole_team_once(
+        api, tenants, identity_engine, infra):
+    agency, owner = await tenants.create_agency("Gamma Agency", OWNER, "Ada Owner")  # the agency: not told
+    client = (await tenants.create_client(owner, agency, "Gamma Dental"))["id"]
+    await tenants.add_member(owner, uuid.UUID(client), CLIENT_OWNER, "Cleo Client", "client_owner")
+    await tenants.add_member(owner, uuid.UUID(client), STAFF, "Sam Tech", "client_member")
+    lost = Envelope.of(ReviewSourceDisconnected(client_id=client, source="google", connection_id="c-1",
+                                                reason="Token has been expired or revoked."), "reputation")
+    low = Envelope.of(LowRatingReceived(client_id=client, source="facebook", review_id="77_1", rating=1, author="Dee",
+                                        excerpt="Never again"), "reputation")
+    await publish(infra.bootstrap_servers, REPUTATION_EVENTS.name, [lost, lost, low, low])
+    await eventually(lambda: told(identity_engine, "low_rating:facebook:77_1"), timeout=30, interval=0.1)
+    await eventually(lambda: told(identity_engine, "source_lost:c-1"), timeout=30, interval=0.1)
+    await caught_up_with(infra, REPUTATION_EVENTS.name)
+
+    sent = await alerts_sent(identity_engine)
+    assert sorted((to, body.split(":")[1].split()[0]) for to, _, body in sent) == sorted([
+        (CLIENT_OWNER, "Google"), (CLIENT_OWNER, "Dee"), (STAFF, "Dee")])  # the agency's owner: neither
+    assert all("Gamma Dental" in body for _, _, body in sent)
 
 
 async def dead_letter(infra, consumer: str, topic: str, value: bytes, copies: int = 1) -> None:

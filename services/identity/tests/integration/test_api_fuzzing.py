@@ -3,7 +3,7 @@ import uuid
 
 
 from identity_testing import log_in
-from tests.support.api_fuzzing import Target, fuzz
+from revgen_testing.api_fuzzing import Target, fuzz
 
 OWNER = "+14155550800"
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from identity_testing import log_in
 from revgen_common.contracts.messaging import LeadDoNotContactChanged
 from revgen_common.envelope import Envelope
-from tests.support.kafka_io import group_caught_up, publish
-from tests.support.running import eventually
+from revgen_testing.kafka_io import group_caught_up, publish
+from revgen_testing.running import eventually
 
 
 async def test_a_do_not_contact_mark_is_audited_once_with_who_and_when_even_delivered_twice(

@@ -7,7 +7,7 @@ import pytest
 
 from identity_testing import log_in
 from revgen_common.testing.internal_api import TEST_API_HEADERS
-from tests.support.raw_http import Sent, on_one_connection
+from revgen_testing.raw_http import Sent, on_one_connection
 
 OWNER = "+14155550700"
 

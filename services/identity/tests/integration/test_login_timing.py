@@ -10,7 +10,7 @@ import time
 
 from sqlalchemy import text
 
-from tests.support.running import eventually
+from revgen_testing.running import eventually
 
 SAMPLES = 300  # of each kind
 WARM_UP = 30

@@ -9,8 +9,8 @@ from identity_testing import log_in, serve, settings_for
 from revgen_common.envelope import Envelope
 from revgen_common.topics import IDENTITY_EVENTS
 from revgen_devstack import free_port
-from tests.support.kafka_io import read_all
-from tests.support.running import eventually
+from revgen_testing.kafka_io import read_all
+from revgen_testing.running import eventually
 
 
 @pytest.fixture
@@ -21,11 +21,11 @@ async def api(infra, all_topics, identity_db, clock):
 
 
 @pytest.fixture
-async def world(api, tenants, identity_engine):
+async def world(api, tenants, agency_team, identity_engine):
     """Agency X with clients A and B; agency Y with client C; people in every role."""
     x, x_owner = await tenants.create_agency("Agency X", "+14155550100", "X Owner")
     y, y_owner = await tenants.create_agency("Agency Y", "+14155550200", "Y Owner")
-    await tenants.add_agency_member(x_owner, x, "+14155550101", "X Staff", "agency_staff")
+    await agency_team.add_member(x_owner, x, "+14155550101", "X Staff", "agency_staff")
     a = await tenants.create_client(x_owner, x, "Alpha Plumbing")
     b = await tenants.create_client(x_owner, x, "Bravo Roofing")
     await tenants.create_client(y_owner, y, "Charlie Remodel")

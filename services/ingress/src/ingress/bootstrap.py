@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import cast
 
 from prometheus_client import make_asgi_app
 from starlette.applications import Starlette
 from starlette.routing import Mount
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, ExceptionHandler
 from svix.webhooks import Webhook
 
 from ingress import metrics
@@ -56,7 +57,8 @@ def create_app(settings: IngressSettings, clock: Clock = system_clock) -> ASGIAp
                 pool.terminate()
 
     routes = [*ROUTES, Mount("/metrics", make_asgi_app(metrics.scrape_registry()))]
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={Rejected: rejected})
+    # Starlette types a handler as taking any Exception; it calls this one with Rejected only.
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={Rejected: cast(ExceptionHandler, rejected)})
     app.state.settings = settings
     app.state.resend_verifier = Webhook(settings.resend_webhook_secret.get_secret_value())
     return InFlightLimit(app, limit=settings.max_in_flight)  # outermost: refusing costs next to nothing

@@ -6,6 +6,7 @@ import shutil
 import signal
 import sys
 import tempfile
+from typing import Any
 
 import uvicorn
 
@@ -18,7 +19,7 @@ from revgen_common.logs import configure_logging
 # A worker must answer the supervisor within timeout_worker_healthcheck of starting, or it
 # is killed and started again: uvicorn's 5 s is less than a worker's imports take on a
 # loaded 2-core host (4-8 s measured at load average 9-13), which made a restart loop.
-SERVER_OPTIONS = {"log_config": None, "proxy_headers": False, "timeout_graceful_shutdown": 15,
+SERVER_OPTIONS: dict[str, Any] = {"log_config": None, "proxy_headers": False, "timeout_graceful_shutdown": 15,
                   "timeout_worker_healthcheck": 30}
 
 

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from ingress_testing import SECRETS, form_headers
 from revgen_common.testing.provider_signatures import stripe_signature_header, twilio_signature
-from tests.support.message_fuzzing import draw
-from tests.support.running import eventually
+from revgen_testing.message_fuzzing import draw
+from revgen_testing.running import eventually
 
 PUBLIC = "https://hooks.revgen.example"
 _ODD = ["\x00", "\x07", "\x85", "\u202e", "\uffff", "é", "a", "1", "+", " ", "/"]

@@ -13,7 +13,7 @@ from ingress_testing import SECRETS, deliver, stripe_event
 from revgen_common.envelope import Envelope, event_id_from
 from revgen_common.testing.provider_signatures import stripe_signature_header
 from revgen_common.topics import STRIPE_WEBHOOKS
-from tests.support.kafka_io import partitions_of, read_all
+from revgen_testing.kafka_io import partitions_of, read_all
 
 SECRET = SECRETS["stripe_webhook_secret"]
 

@@ -11,7 +11,7 @@ from ingress_testing import SECRETS
 from revgen_common.envelope import Envelope
 from revgen_common.topics import RESEND_WEBHOOKS
 from revgen_fakes.resend import sign_svix
-from tests.support.kafka_io import read_all
+from revgen_testing.kafka_io import read_all
 
 SECRET = SECRETS["resend_webhook_secret"]
 

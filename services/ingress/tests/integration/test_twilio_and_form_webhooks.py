@@ -10,7 +10,7 @@ from ingress_testing import form_headers
 from revgen_common.envelope import Envelope
 from revgen_common.testing.provider_signatures import twilio_signature
 from revgen_common.topics import FORM_SUBMISSIONS, TWILIO_CALLS, TWILIO_MESSAGE_STATUS, TWILIO_MESSAGES
-from tests.support.kafka_io import read_all
+from revgen_testing.kafka_io import read_all
 
 TOKEN = "5e0c3a9f7b1d2e4c6a8f0b3d5e7c9a1f"
 PUBLIC = "https://hooks.revgen.example"

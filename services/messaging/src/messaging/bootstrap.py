@@ -206,7 +206,8 @@ def create_app(settings: MessagingSettings, clock: Clock = system_clock) -> Fast
                                   Pacer(settings.resend_requests_per_second, settings.resend_requests_per_second))
             runtime.close_on_stop(resend.close)
             runtime.close_on_stop(ai.close)
-            deadline = AnswerDeadline(settings.answer_deadline_seconds, settings.openai_try_timeout_seconds)
+            deadline = AnswerDeadline(settings.answer_deadline_seconds, settings.openai_try_timeout_seconds,
+                                      settings.answer_send_reserve_seconds)
             messaging = build(engine, twilio, ai, settings.platform_number, clock, deadline,
                               timedelta(days=settings.past_due_grace_days), resend)
             app.state.messaging = messaging

@@ -26,6 +26,9 @@ class MessagingSettings(ServiceSettings):
     # each try on the shorter timeout; when it comes, the holding reply goes out instead.
     answer_deadline_seconds: float = Field(default=8.0, gt=0)
     openai_try_timeout_seconds: float = Field(default=3.0, gt=0)
+    # Of the deadline, what the answer's own way out is given (its transaction, the relay, the
+    # sender, Twilio): the tries end this much earlier, so a holding reply is sent by the deadline.
+    answer_send_reserve_seconds: float = Field(default=0.5, ge=0)
     sends_per_number_per_second: float = Field(default=1.0, gt=0)  # carriers filter bursts
     sends_per_account_per_second: float = Field(default=30.0, gt=0)
     # Partitions each consumer works on at once: an inbound message waits on the assistant,

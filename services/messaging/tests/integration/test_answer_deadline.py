@@ -15,8 +15,8 @@ from revgen_common.errors import NotYet
 from revgen_common.testing.internal_api import TEST_API_HEADERS
 from revgen_common.topics import TWILIO_MESSAGES
 from revgen_devstack.testing import serve_app
-from tests.support.kafka_io import publish, start_group_at_end
-from tests.support.running import eventually
+from revgen_testing.kafka_io import publish, start_group_at_end
+from revgen_testing.running import eventually
 from revgen_common.contracts.webhooks import TwilioMessageReceived
 
 LEAD = "+12125550160"

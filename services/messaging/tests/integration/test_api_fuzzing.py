@@ -6,7 +6,7 @@ from messaging.settings import MessagingSettings
 from messaging_testing import OPENAI_KEY, PLATFORM_NUMBER
 from revgen_devstack import free_port
 from revgen_devstack.testing import serve_app
-from tests.support.api_fuzzing import Target, fuzz
+from revgen_testing.api_fuzzing import Target, fuzz
 from revgen_common.testing.internal_api import TEST_API_HEADERS, TEST_API_TOKEN
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from messaging.entrypoints.http import install_error_handlers, router
 from messaging_testing import client
-from tests.support.routers import router_client
+from revgen_testing.routers import router_client
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import uuid
 
 from messaging_testing import client, inbound_sms, twilio_event
 from revgen_common.envelope import Envelope
-from tests.support.message_fuzzing import draw, hostile_messages, through_a_consumer
+from revgen_testing.message_fuzzing import draw, hostile_messages, through_a_consumer
 
 LEAD = "+12125550171"
 

@@ -12,8 +12,8 @@ from revgen_common.envelope import Envelope
 from revgen_common.topics import MESSAGING_COMMANDS, MESSAGING_SENDS, TWILIO_MESSAGES
 from revgen_common.testing.internal_api import TEST_API_HEADERS
 from revgen_devstack.testing import serve_app
-from tests.support.kafka_io import group_caught_up, group_lag, publish, start_group_at_end
-from tests.support.running import eventually
+from revgen_testing.kafka_io import group_caught_up, group_lag, publish, start_group_at_end
+from revgen_testing.running import eventually
 
 LEAD = "+12125550199"
 MESSAGES_PATH = "/2010-04-01/Accounts/"

@@ -10,10 +10,17 @@ RECEIVED = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
 
 
 def test_the_deadline_counts_from_the_webhooks_receipt():
-    deadline = AnswerDeadline(seconds=8, try_timeout=3)
+    deadline = AnswerDeadline(seconds=8, try_timeout=3, send_reserve=0)
 
     assert deadline.left(RECEIVED, RECEIVED + timedelta(seconds=2.5)) == pytest.approx(5.5)
     assert deadline.left(RECEIVED, RECEIVED + timedelta(seconds=9)) == pytest.approx(-1)
+
+
+def test_the_send_reserve_comes_off_the_assistants_time_so_the_holding_reply_is_sent_by_the_deadline():
+    deadline = AnswerDeadline(seconds=8, try_timeout=3, send_reserve=0.5)
+
+    assert deadline.left(RECEIVED, RECEIVED + timedelta(seconds=2.5)) == pytest.approx(5.0)
+    assert deadline.timeout(deadline.left(RECEIVED, RECEIVED + timedelta(seconds=7.1))) is None  # 0.4 s left
 
 
 def test_a_try_takes_its_timeout_or_what_is_left_and_none_fits_in_less_than_the_shortest_try():
@@ -58,3 +65,5 @@ def test_the_deadline_and_the_try_timeout_must_be_positive():
         AnswerDeadline(seconds=0, try_timeout=3)
     with pytest.raises(ValueError):
         AnswerDeadline(seconds=8, try_timeout=-1)
+    with pytest.raises(ValueError):
+        AnswerDeadline(seconds=8, try_timeout=3, send_reserve=8)

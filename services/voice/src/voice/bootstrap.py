@@ -13,9 +13,13 @@ from revgen_common.db import create_engine
 from revgen_common.service import running_service, service_app
 from revgen_common.topics import VOICE_GROUP
 from voice.adapters.elevenlabs_speech import ElevenLabsSpeech
+from voice.adapters.phone_assistant import PhoneAssistant
+from voice.adapters.twilio_recordings import TwilioRecordings
 from voice.entrypoints import http, twilio
+from voice.service_layer.ai_voice import AiVoice
 from voice.service_layer.calls import Calls
 from voice.service_layer.greetings import Greetings
+from voice.service_layer.recordings import SWEEP_SECONDS, Recordings
 from voice.service_layer.read_model import handlers
 from voice.service_layer.voice_settings import VoiceSettingsStore
 from voice.settings import VoiceSettings
@@ -35,7 +39,16 @@ def create_app(settings: VoiceSettings, clock: Clock = system_clock,
             runtime.close_on_stop(greetings.aclose)
             app.state.engine = engine
             app.state.greetings = greetings
-            app.state.calls = Calls(engine, greetings, public_base_url, clock)
+            recordings = Recordings(engine, TwilioRecordings(
+                settings.twilio_account_sid, settings.twilio_auth_token.get_secret_value(),
+                str(settings.twilio_api_base)), clock)
+            runtime.close_on_stop(recordings.aclose)
+            runtime.every(SWEEP_SECONDS, recordings.sweep)
+            app.state.calls = Calls(engine, greetings, public_base_url, clock, recordings)
+            assistant = PhoneAssistant(settings.openai_api_key.get_secret_value(), str(settings.openai_base_url),
+                                       settings.openai_model)
+            runtime.close_on_stop(assistant.aclose)
+            app.state.ai_voice = AiVoice(engine, assistant, app.state.calls.urls, settings.ai_answer_seconds)
             app.state.voice_settings = VoiceSettingsStore(engine, greetings)
             runtime.start(ExactlyOnceConsumer(name=VOICE_GROUP.name, topics=VOICE_GROUP.topics, handlers=handlers(),
                                               engine=engine, bootstrap_servers=settings.kafka_bootstrap_servers,

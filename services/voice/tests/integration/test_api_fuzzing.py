@@ -2,7 +2,7 @@
 (Its Twilio webhooks are not in the document: they are exercised signed, and forged, by
 test_calls.py.) 20 examples of each kind per operation, not the usual 40: each valid settings
 example also starts a synthesis, and the suite's time is shared."""
-from tests.support.api_fuzzing import Target, fuzz
+from revgen_testing.api_fuzzing import Target, fuzz
 from voice_testing import running_voice
 
 

@@ -14,7 +14,7 @@ from revgen_devstack.testing import serve_app
 from revgen_fakes.elevenlabs import fake_audio
 from revgen_fakes.twilio.messages import new_sid
 from revgen_fakes.twilio.webhooks import signed
-from tests.support.running import eventually
+from revgen_testing.running import eventually
 from voice_testing import CLOSED, OPEN, ZONE, known_client, published, rows, running_voice
 
 GREETING = "Thanks for calling Acme Plumbing. Leave us a message and we'll call you right back."

@@ -3,10 +3,11 @@ hypothesis-generated hostile messages: each is handled or dead-lettered with its
 and the valid message behind them all still gets through (no stuck partition)."""
 import uuid
 
-from revgen_common.contracts.identity import ClientDeleted, MemberAdded, MemberDeactivated, MemberRoleChanged
-from revgen_common.contracts.messaging import BusinessHoursSet, NumberReleased
+from revgen_common.contracts.identity import (ClientCreated, ClientDeleted, ClientUpdated, MemberAdded,
+                                              MemberDeactivated, MemberRoleChanged)
+from revgen_common.contracts.messaging import BusinessHoursSet, EscalationRequested, NumberReleased
 from revgen_common.envelope import Envelope
-from tests.support.message_fuzzing import draw, hostile_messages, through_a_consumer
+from revgen_testing.message_fuzzing import draw, hostile_messages, through_a_consumer
 from voice.service_layer.read_model import handlers
 
 
@@ -20,6 +21,9 @@ async def test_every_hostile_message_is_handled_or_dead_lettered_with_a_reason_a
         MemberAdded(client_id=c, person_id="p1", name="Tech", phone="+15552000001", role="client_member"),
         MemberRoleChanged(client_id=c, person_id="p1", role="client_admin"),
         MemberDeactivated(client_id=c, person_id="p1"),
+        ClientCreated(client_id=c, agency_id="a1", name="Acme Plumbing"),
+        ClientUpdated(client_id=c, name="Acme Plumbing & Heating", status="active"),
+        EscalationRequested(request_id="r1", client_id=c, lead_phone="+15550001111", reason="asked", lead_name="Jane"),
         ClientDeleted(client_id=c, deleted_by="p0"),
     )]
     valid = Envelope.of(MemberAdded(client_id=c, person_id="p2", name="Tech 2", role="client_member"), "test")

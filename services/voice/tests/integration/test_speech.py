@@ -38,10 +38,12 @@ async def test_a_refused_key_is_not_retried(elevenlabs):
 
 
 def test_voice_will_not_start_without_an_elevenlabs_key_and_names_it():
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ELEVENLABS_", "VOICE_", "TWILIO_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ELEVENLABS_", "VOICE_", "TWILIO_", "OPENAI_"))}
     env.update(KAFKA_BOOTSTRAP_SERVERS="127.0.0.1:9", VOICE_DATABASE_URL="postgresql+asyncpg://u@127.0.0.1/v",
                VOICE_API_TOKEN="a-real-looking-token-1234", TWILIO_AUTH_TOKEN="a-real-looking-token-5678",
-               PUBLIC_BASE_URL="https://voice.revgen.example", ELEVENLABS_API_KEY="")
+               TWILIO_ACCOUNT_SID="AC0123456789abcdef",
+               PUBLIC_BASE_URL="https://voice.revgen.example", ELEVENLABS_API_KEY="",
+               OPENAI_API_KEY="sk-a-real-looking-key-9012")
     done = subprocess.run([sys.executable, "-m", "voice.main"], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 78
     assert "ELEVENLABS_API_KEY is empty" in done.stderr

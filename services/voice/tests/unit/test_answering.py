@@ -9,7 +9,7 @@ HOURS = {str(day): [["09:00", "17:00"]] for day in range(5)}  # weekdays
 
 def setup(business_phone: str | None = "+15557770000", hours=HOURS, timezone="America/Los_Angeles") -> CallSetup:
     return CallSetup(client_id="c1", timezone=timezone, hours=hours, business_phone=business_phone, greeting="Hi",
-                     voice_id="v", mode="voicemail", ai_stream_url=None, ring_seconds=20, greeting_audio=None)
+                     voice_id="v", mode="voicemail", ring_seconds=20, greeting_audio=None)
 
 
 def test_the_business_line_rings_first_and_a_number_shared_with_a_member_rings_once():

@@ -14,7 +14,9 @@ def app():
     """The real app, never started: the doors stand before any database is needed."""
     return create_app(VoiceSettings(kafka_bootstrap_servers="127.0.0.1:9", voice_database_url="postgresql+asyncpg://u@x/v",
                                     voice_api_token=TOKEN, twilio_auth_token="tok-0123456789",
-                                    elevenlabs_api_key="el-0123456789", public_base_url="https://voice.example"))
+                                    elevenlabs_api_key="el-0123456789", openai_api_key="sk-0123456789",
+                                    twilio_account_sid="AC0123456789",
+                                    public_base_url="https://voice.example"))
 
 
 async def test_the_settings_api_needs_the_internal_credential():

@@ -42,10 +42,8 @@ def create_app(state: OpenAIState | None = None) -> FastAPI:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException):
         if error.status_code in (404, 405):  # OpenAI answers an unknown route like this
-            error = OpenAIApiError(404, f"Invalid URL ({request.method} {request.url.path})")
-        else:
-            error = OpenAIApiError(error.status_code, str(error.detail))
-        return error_response(error)
+            return error_response(OpenAIApiError(404, f"Invalid URL ({request.method} {request.url.path})"))
+        return error_response(OpenAIApiError(error.status_code, str(error.detail)))
 
     @app.post("/v1/chat/completions")
     async def create_chat_completion(request: Request):

@@ -57,8 +57,9 @@ def chat_completion(body: dict, reply: str) -> dict:
         reply, finish_reason = reply[:limit * 4], "length"
     prompt_tokens = sum(approx_tokens(text_of(m.get("content"))) + PER_MESSAGE_TOKENS for m in body["messages"])
     completion_tokens = approx_tokens(reply)
-    choices = [{"index": index, "message": {"role": "assistant", "content": reply, "refusal": None, "annotations": []},
-                "logprobs": None, "finish_reason": finish_reason} for index in range(body.get("n") or 1)]
+    choices: list[dict] = [
+        {"index": index, "message": {"role": "assistant", "content": reply, "refusal": None, "annotations": []},
+         "logprobs": None, "finish_reason": finish_reason} for index in range(body.get("n") or 1)]
     return {
         "id": "chatcmpl-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(29)),
         "object": "chat.completion",

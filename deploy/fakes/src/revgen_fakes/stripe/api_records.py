@@ -70,6 +70,7 @@ def _charge_to_refund(state: StripeState, charge_id: str | None, payment_intent_
                           param="charge")
     if charge_id is not None:
         return state.get("charge", charge_id, "charge")
+    assert payment_intent_id is not None  # exactly one of the two (checked above)
     charge = next((c for c in state.charges.values()
                    if c["payment_intent"] == payment_intent_id and c["status"] == "succeeded"), None)
     if charge is None:
@@ -119,7 +120,8 @@ def list_events(state: StripeState, params: dict) -> dict:
     bounds = created if isinstance(created, dict) else {"eq": created} if created else {}
     compare = {"gt": int.__gt__, "gte": int.__ge__, "lt": int.__lt__, "lte": int.__le__, "eq": int.__eq__}
     with p.within("created"):
-        limits = [(compare[op], p.integer(bounds, op)) for op in bounds if op in compare]
+        limits = [(compare[op], value) for op in bounds  # an empty bound is unset, as at Stripe
+                  if op in compare and (value := p.integer(bounds, op)) is not None]
 
     def wanted(event: dict) -> bool:
         return ((pattern is None or fnmatch.fnmatchcase(event["type"], pattern))

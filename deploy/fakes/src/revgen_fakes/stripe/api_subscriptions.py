@@ -78,6 +78,7 @@ def _item_change(state: StripeState, subscription: dict, spec, index: int):
         if deleted:
             items.remove(item)
         elif item is None:
+            assert price is not None  # required for a new item (checked above)
             period = (items[0]["current_period_start"], items[0]["current_period_end"])
             items.append(objects.subscription_item(state.new_id("si"), state.clock(), subscription["id"],
                                                    copy.deepcopy(price), quantity or 1, period))
@@ -100,14 +101,44 @@ def _pause_collection(params: dict, current):
                 "resumes_at": p.integer(settings, "resumes_at")}
 
 
+def _discounts_change(state: StripeState, subscription: dict, params: dict):
+    """`discounts` replaces the subscription's discounts: an entry keeps one it has
+    (`{discount}`) or redeems a coupon (`{coupon}`); `discounts=""` removes them all.
+    Validated now (an expired coupon refuses the whole update); returns what applies it."""
+    if "discounts" not in params:
+        return lambda: None
+    keep, coupons = [], []
+    for index, entry in enumerate([] if params["discounts"] == "" else p.list_param(params, "discounts")):
+        with p.within(f"discounts[{index}]"):
+            if not isinstance(entry, dict):
+                raise bad_param("coupon", "Invalid object")
+            p.reject_unknown(entry, {"coupon", "discount"})
+            if discount_id := p.text(entry, "discount"):
+                if discount_id not in subscription["discounts"]:
+                    raise no_such("discount", discount_id, f"discounts[{index}][discount]")
+                keep.append(discount_id)
+                continue
+            coupon_id = p.text(entry, "coupon", required=True)
+        billing_cycle.check_coupon_redeemable(state, coupon_id, f"discounts[{index}][coupon]")
+        coupons.append((index, coupon_id))
+
+    def apply() -> None:
+        subscription["discounts"] = keep + [
+            billing_cycle.redeem_coupon(state, coupon_id, f"discounts[{index}][coupon]", subscription)
+            for index, coupon_id in coupons]
+
+    return apply
+
+
 def update_subscription(state: StripeState, params: dict, id: str) -> dict:
     p.reject_unknown(params, {"items", "cancel_at_period_end", "pause_collection", "metadata", "description",
-                              "cancellation_details", "payment_behavior"} | ACCEPTED_AND_IGNORED)
+                              "cancellation_details", "payment_behavior", "discounts"} | ACCEPTED_AND_IGNORED)
     subscription = state.get("subscription", id)
     if subscription["status"] == "canceled" and set(params) - {"metadata", "cancellation_details", "expand"}:
         raise StripeError(400, "A canceled subscription can only update its cancellation_details and metadata.")
     changes = [_item_change(state, subscription, spec, index)
                for index, spec in enumerate(p.list_param(params, "items"))]
+    changes.append(_discounts_change(state, subscription, params))
     cancel_at_period_end = p.boolean(params, "cancel_at_period_end", subscription["cancel_at_period_end"])
     pause = _pause_collection(params, subscription["pause_collection"])
     metadata = p.metadata(params, subscription["metadata"])
@@ -143,6 +174,11 @@ def pause_subscription(state: StripeState, params: dict, id: str) -> dict:
 
 def resume_subscription(state: StripeState, params: dict, id: str) -> dict:
     p.reject_unknown(params, {"billing_cycle_anchor", "proration_behavior", "proration_date"})
+    if "billing_cycle_anchor" in params:  # an object since API 2026-09-30.endive: {type: now | unchanged}
+        anchor = p.hash_param(params, "billing_cycle_anchor")
+        with p.within("billing_cycle_anchor"):
+            p.reject_unknown(anchor, {"type"})
+            p.choice(anchor, "type", ("now", "unchanged"), required=True)  # (both resume as `now` here)
     subscription = state.get("subscription", id)
     billing_cycle.set_paused(state, subscription, False)
     return subscription

@@ -78,6 +78,7 @@ async def _handle(state: StripeState, request: Request, request_id: str) -> Resp
         saved = state.idempotency.begin(api_key, key, fingerprint(method, path, params))
         if saved is not None:
             replayed = True
+            assert saved.status is not None  # begin() replays finished responses only
             return Response(saved.body, saved.status, media_type="application/json",
                             headers={"Idempotent-Replayed": "true", "Original-Request": saved.request_id})
         if state.latency_seconds:

@@ -48,7 +48,10 @@ def redeem_coupon(store: Store, coupon_id: str, param: str, subscription: dict) 
 
 
 def check_coupon_redeemable(store: Store, coupon_id: str, param: str) -> None:
-    if not store.get("coupon", coupon_id, param)["valid"]:
+    coupon = store.get("coupon", coupon_id, param)
+    if coupon["redeem_by"] is not None and store.clock() >= coupon["redeem_by"]:
+        coupon["valid"] = False  # Stripe marks it so once its redeem_by has passed
+    if not coupon["valid"]:
         raise StripeError(400, f"Coupon expired: {coupon_id}", code="coupon_expired", param=param)
 
 

@@ -3,6 +3,7 @@ offending parameter (clients log and assert on `param`)."""
 from __future__ import annotations
 
 import contextlib
+from typing import Literal, overload
 
 from revgen_fakes.stripe.errors import StripeError, bad_param
 
@@ -15,6 +16,13 @@ def reject_unknown(params: dict, allowed: set[str] | frozenset[str]) -> None:
             raise StripeError(400, f"Received unknown parameter: {name}", code="parameter_unknown", param=name)
 
 
+# A required parameter, or one with a default, is never None: the overloads say so.
+@overload
+def text(params: dict, name: str, required: Literal[True], default: str | None = None) -> str: ...
+@overload
+def text(params: dict, name: str, required: bool = False, *, default: str) -> str: ...
+@overload
+def text(params: dict, name: str, required: bool = False, default: str | None = None) -> str | None: ...
 def text(params: dict, name: str, required: bool = False, default: str | None = None) -> str | None:
     value = params.get(name)
     if value is None or value == "":
@@ -26,6 +34,15 @@ def text(params: dict, name: str, required: bool = False, default: str | None = 
     return value
 
 
+@overload
+def integer(params: dict, name: str, required: Literal[True], default: int | None = None,
+            minimum: int | None = None, maximum: int | None = None) -> int: ...
+@overload
+def integer(params: dict, name: str, required: bool = False, *, default: int,
+            minimum: int | None = None, maximum: int | None = None) -> int: ...
+@overload
+def integer(params: dict, name: str, required: bool = False, default: int | None = None,
+            minimum: int | None = None, maximum: int | None = None) -> int | None: ...
 def integer(params: dict, name: str, required: bool = False, default: int | None = None,
             minimum: int | None = None, maximum: int | None = None) -> int | None:
     raw = text(params, name, required)
@@ -48,6 +65,10 @@ def number(params: dict, name: str) -> float | None:
         raise bad_param(name, f"Invalid decimal: {raw}") from None
 
 
+@overload
+def boolean(params: dict, name: str, default: bool) -> bool: ...
+@overload
+def boolean(params: dict, name: str, default: None = None) -> bool | None: ...
 def boolean(params: dict, name: str, default: bool | None = None) -> bool | None:
     raw = text(params, name)
     if raw is None:
@@ -57,6 +78,14 @@ def boolean(params: dict, name: str, default: bool | None = None) -> bool | None
     return raw == "true"
 
 
+@overload
+def choice(params: dict, name: str, options: tuple[str, ...], default: str, required: bool = False) -> str: ...
+@overload
+def choice(params: dict, name: str, options: tuple[str, ...], default: str | None = None, *,
+           required: Literal[True]) -> str: ...
+@overload
+def choice(params: dict, name: str, options: tuple[str, ...], default: str | None = None,
+           required: bool = False) -> str | None: ...
 def choice(params: dict, name: str, options: tuple[str, ...], default: str | None = None,
            required: bool = False) -> str | None:
     value = text(params, name, required, default)

@@ -66,11 +66,11 @@ class StripeState(Store):
         past_due). Returns the invoice, or None when cancel_at_period_end ended the subscription."""
         return billing_cycle.renew(self, self.get("subscription", subscription_id), "paid" if paid else "failed")
 
-    def require_action(self, subscription_id: str) -> dict:
+    def require_action(self, subscription_id: str) -> dict | None:
         """The next period's payment needs the customer (3-D Secure): past_due."""
         return billing_cycle.renew(self, self.get("subscription", subscription_id), "action_required")
 
-    def fail_finalization(self, subscription_id: str) -> dict:
+    def fail_finalization(self, subscription_id: str) -> dict | None:
         """The next period's invoice cannot be finalized and stays a draft."""
         return billing_cycle.renew(self, self.get("subscription", subscription_id), "finalization_failed")
 

@@ -87,7 +87,7 @@ class Store:
         data = {"object": copy.deepcopy(obj)}
         if previous_attributes is not None:
             data["previous_attributes"] = copy.deepcopy(previous_attributes)
-        event = {"id": self.new_id("evt"), "object": "event", "api_version": API_VERSION, "created": self.clock(),
+        event: dict = {"id": self.new_id("evt"), "object": "event", "api_version": API_VERSION, "created": self.clock(),
                  "data": data, "livemode": False, "pending_webhooks": 1, "request": dict(self.request_context),
                  "type": event_type}
         self.events.append(event)

@@ -1,4 +1,5 @@
-"""The Twilio fake's HTTP surface: the 2010-04-01 Messages and IncomingPhoneNumbers APIs, behind HTTP Basic auth."""
+"""The Twilio fake's HTTP surface: the 2010-04-01 Messages and IncomingPhoneNumbers APIs and
+a recording's audio (`Recordings/{sid}.mp3`), behind HTTP Basic auth."""
 from __future__ import annotations
 
 import asyncio
@@ -17,6 +18,7 @@ from revgen_fakes.twilio.numbers import number_page
 from revgen_fakes.request_log import RecordingFaultInjector, RecordRequests
 from revgen_fakes.twilio.sending import new_outbound_message
 from revgen_fakes.twilio.state import TwilioState
+from revgen_fakes.twilio.voice_calls import fake_recording, is_recording_sid
 
 ACCOUNT = f"/{API_VERSION}/Accounts/{{account_sid}}"
 
@@ -88,6 +90,15 @@ def create_app(state: TwilioState | None = None) -> FastAPI:
         if message is None:
             raise not_found(request.url.path)
         return message.to_json()
+
+    @app.get(ACCOUNT + "/Recordings/{sid}.mp3")
+    async def recording_audio(request: Request, account_sid: str, sid: str, fake: TwilioState = Account):
+        """A voicemail's audio, as `RecordingUrl` + `.mp3` serves it (every well-formed sid
+        has audio here: the voice fake's calls are not kept in this state)."""
+        if not is_recording_sid(sid):
+            raise not_found(request.url.path)
+        fake.recording_fetches.append(sid)
+        return Response(fake_recording(sid), media_type="audio/mpeg")
 
     @app.get(ACCOUNT + "/IncomingPhoneNumbers.json")
     async def list_numbers(request: Request, account_sid: str, fake: TwilioState = Account):

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from revgen_fakes.twilio.state import TwilioState
 
 # Descriptions Twilio gives its most common delivery errors.
-ERROR_MESSAGES = {
+ERROR_MESSAGES: dict[int | None, str] = {
     30003: "Unreachable destination handset",
     30004: "Message blocked",
     30005: "Unknown destination handset",
@@ -147,6 +147,7 @@ class Courier:
 
     async def _post(self, message: Message, status: str) -> None:
         url = message.status_callback
+        assert url is not None  # only messages with a callback have their statuses posted
         params = callback_params(message, status)
         headers = {"Content-Type": "application/x-www-form-urlencoded", "User-Agent": "TwilioProxy/1.1",
                    "X-Twilio-Signature": twilio_signature(self.state.auth_token, url, params),

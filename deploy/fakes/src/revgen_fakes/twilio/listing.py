@@ -29,10 +29,9 @@ def _bound(raw: str, name: str) -> datetime | date:
 
 def _compare(sent: datetime, bound: datetime | date) -> int:
     if isinstance(bound, datetime):
-        left, right = sent, bound
-    else:
-        left, right = sent.date(), bound
-    return (left > right) - (left < right)
+        return (sent > bound) - (sent < bound)
+    day = sent.date()
+    return (day > bound) - (day < bound)
 
 
 def _matches(message: Message, query: Mapping[str, str]) -> bool:
@@ -45,6 +44,7 @@ def _matches(message: Message, query: Mapping[str, str]) -> bool:
     if date_filters and message.date_sent is None:
         return False  # not sent yet: no DateSent to match
     for name, bound in date_filters:
+        assert message.date_sent is not None  # (refused above)
         order = _compare(message.date_sent, bound)
         if (name == "DateSent" and order != 0) or (name == "DateSent<" and order > 0) \
                 or (name == "DateSent>" and order < 0):
@@ -83,7 +83,7 @@ def message_page(all_messages: list[Message], account_sid: str, query: Mapping[s
 
     def uri(page_number: int, page_token: str | None = None) -> str:
         paging = [("PageSize", page_size), ("Page", page_number)] + ([("PageToken", page_token)] if page_token else [])
-        return f"{base}?{urlencode(filters + paging)}"
+        return f"{base}?{urlencode([*filters, *paging])}"
 
     has_next = start + len(records) < len(matching)
     return {

@@ -5,6 +5,7 @@ import math
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import overload
 from email.utils import format_datetime
 
 API_VERSION = "2010-04-01"
@@ -19,6 +20,10 @@ def new_sid(prefix: str) -> str:
     return prefix + uuid.uuid4().hex
 
 
+@overload
+def rfc2822(moment: datetime) -> str: ...
+@overload
+def rfc2822(moment: datetime | None) -> str | None: ...
 def rfc2822(moment: datetime | None) -> str | None:
     return format_datetime(moment) if moment else None
 

@@ -1,5 +1,5 @@
 """`python -m revgen_fakes.twilio.place_call --to NUMBER [--from CALLER] [--answer PHONE=SECONDS ...]
-[--voicemail SECONDS]`: an inbound call played against voice under `./dev up`, as Twilio
+[--voicemail SECONDS] [--says WORDS]`: an inbound call played against voice under `./dev up`, as Twilio
 would run it (signed with TWILIO_AUTH_TOKEN from the environment or .revgen/local.env); prints
 what the caller heard and who took the call."""
 from __future__ import annotations
@@ -25,14 +25,16 @@ def _auth_token() -> str:
 
 
 async def place(args: argparse.Namespace) -> None:
-    phones = {phone: float(after) for phone, _, after in (a.partition("=") for a in args.answer)}
+    phones: dict[str, float | None] = {phone: float(after) for phone, _, after in (a.partition("=") for a in args.answer)}
     async with httpx.AsyncClient(timeout=20) as http:
         voice = VoiceCalls(http, auth_token=_auth_token(), account_sid=os.environ.get("TWILIO_ACCOUNT_SID", "AC" + "0" * 32),
-                           status_callback_url=f"{args.voice}/twilio/voice/status")
+                           status_callback_url=f"{args.voice}/twilio/voice/status",
+                           api_base=os.environ.get("TWILIO_API_BASE", "http://127.0.0.1:12112"))
         call = await voice.call(f"{args.voice}/twilio/voice/incoming", from_=args.from_, to=args.to, phones=phones,
-                                voicemail_seconds=args.voicemail)
+                                voicemail_seconds=args.voicemail, says=args.says)
     print(f"call {call.call_sid}: rang {call.dialed or 'nobody'}, connected {call.connected or 'nobody'}, "
-          f"hung up on {call.refused or 'nobody'}; said {call.said}; played {len(call.played)} audio file(s); "
+          f"hung up on {call.refused or 'nobody'}; whispered to {list(call.whispers) or 'nobody'}; "
+          f"said {call.said}; played {len(call.played)} audio file(s); "
           f"voicemail {call.recording_sid or 'none'}; our answers {call.webhook_statuses}")
 
 
@@ -43,6 +45,7 @@ def main() -> None:
     parser.add_argument("--from", dest="from_", default="+15550001111", help="the caller")
     parser.add_argument("--answer", action="append", default=[], help="PHONE=SECONDS: that phone picks up then")
     parser.add_argument("--voicemail", type=int, default=0, help="seconds of message the caller leaves")
+    parser.add_argument("--says", help="what the caller says when the AI voice listens")
     asyncio.run(place(parser.parse_args()))
 
 

@@ -40,6 +40,7 @@ class TwilioState:
     requests: RequestLog = field(default_factory=RequestLog)  # every request that reached the port
     # Numbers with an emergency address registered: Twilio refuses to release them until it is removed.
     emergency_addresses: set[str] = field(default_factory=set)
+    recording_fetches: list[str] = field(default_factory=list)  # the sid of each recording's audio served
     _unsubscribed: set[tuple[str, str | None]] = field(default_factory=set, repr=False)
     _outcomes: dict[str, Outcome] = field(default_factory=dict, repr=False)
     _courier: Courier = field(init=False, repr=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -15,7 +16,7 @@ from revgen_common.tracing import handling
 
 
 class Preparations:
-    def __init__(self, consumer: str, handlers: Mapping[str, Handler | Staged], engine: AsyncEngine, concurrency: int):
+    def __init__(self, consumer: str, handlers: Mapping[str, Handler | Staged[Any]], engine: AsyncEngine, concurrency: int):
         self.consumer = consumer
         self.handlers = handlers
         self.engine = engine

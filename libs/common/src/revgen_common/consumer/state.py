@@ -2,7 +2,7 @@
 another. applying.py, failures.py and progress.py each extend it with one concern."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -22,7 +22,7 @@ class ConsumerState:
     producer: str
     clock: Clock
     engine: AsyncEngine
-    handlers: dict[str, Handler | Staged]
+    handlers: dict[str, Handler | Staged[Any]]
     options: ConsumerOptions
     _checkpoint: Checkpoint
     _consumer: AIOKafkaConsumer

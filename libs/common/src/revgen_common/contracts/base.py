@@ -14,7 +14,7 @@ validated into it before a handler runs.
 from __future__ import annotations
 
 import sys
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar, overload
 
 from pydantic import BaseModel, ConfigDict
 
@@ -74,8 +74,20 @@ class Command(Contract, abstract=True):
     """A request to another service: named in the imperative (`SendMessage`)."""
 
 
-def contract_for(message_type: str) -> type[Contract]:
+C = TypeVar("C", bound="Contract")
+
+
+@overload
+def contract_for(message_type: str) -> type[Contract]: ...
+@overload
+def contract_for(message_type: str, kind: type[C]) -> type[C]: ...
+def contract_for(message_type: str, kind: type[Contract] = Contract) -> type[Contract]:
+    """The contract registered as `message_type`; with `kind`, one of that family (so that
+    its fields are known), or UnknownMessageType."""
     try:
-        return Contract.registry[message_type]
+        contract = Contract.registry[message_type]
     except KeyError:
         raise UnknownMessageType(message_type) from None
+    if not issubclass(contract, kind):
+        raise UnknownMessageType(f"{message_type} is not a {kind.__name__}")
+    return contract

@@ -10,6 +10,11 @@ from revgen_common.topics import MESSAGING_COMMANDS
 
 PRODUCED_BY: tuple[str, ...] = ()  # each command names its senders
 
+# account_notice: RevGen to a client's owner about the client's account (service suspended);
+# alert: RevGen to the people who must act (a dispute, a failed payment, drift, dead letters)
+Purpose = Literal["escalation_alert", "payment_receipt", "otp", "reply", "reminder", "account_notice", "alert",
+                  "summary", "other"]
+
 
 class SendMessage(Command, topic=MESSAGING_COMMANDS):
     """Text or e-mail someone: messaging decides (opt-outs, quiet hours, suppressed
@@ -22,10 +27,7 @@ class SendMessage(Command, topic=MESSAGING_COMMANDS):
     to: str = Field(min_length=1)
     body: str = Field(min_length=1, max_length=1600)
     subject: str | None = Field(default=None, min_length=1, max_length=200)  # e-mail only
-    # account_notice: RevGen to a client's owner about the client's account (service suspended);
-    # alert: RevGen to the people who must act (a dispute, a failed payment, drift, dead letters)
-    purpose: Literal["escalation_alert", "payment_receipt", "otp", "reply", "reminder", "account_notice", "alert",
-                     "summary", "other"]
+    purpose: Purpose
 
     def key(self) -> str:
         return f"{self.client_id or 'platform'}|{self.to}"

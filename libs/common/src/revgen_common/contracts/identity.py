@@ -45,6 +45,30 @@ class MemberDeactivated(ClientEvent):
     person_id: str
 
 
+class AgencyEvent(Event, abstract=True, topic=IDENTITY_EVENTS):
+    """About an agency's own team, whose roles reach every client of the agency: keyed by
+    the agency. A person removed from the agency leaves its clients' teams too, each with its
+    own MemberDeactivated (ADR 0022)."""
+
+    agency_id: str
+    person_id: str
+
+    def key(self) -> str:
+        return self.agency_id
+
+
+class AgencyMemberAdded(AgencyEvent):
+    role: str
+
+
+class AgencyMemberRoleChanged(AgencyEvent):
+    role: str
+
+
+class AgencyMemberDeactivated(AgencyEvent):
+    pass
+
+
 class PersonEvent(Event, abstract=True, topic=IDENTITY_EVENTS):
     """About a person, not a client: keyed by the person."""
 

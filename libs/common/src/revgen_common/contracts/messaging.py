@@ -25,13 +25,16 @@ class BusinessHoursSet(Event, topic=MESSAGING_EVENTS):
         return self.client_id
 
 
+LeadOutcome = Literal["open", "won", "lost"]
+
+
 class LeadOutcomeRecorded(Event, topic=MESSAGING_EVENTS):
     """A lead decided: open, won (with the job's value) or lost. One lead, one row
     downstream, so a replay never inflates a conversion rate."""
 
     client_id: str
     lead_id: str
-    outcome: Literal["open", "won", "lost"]
+    outcome: LeadOutcome
     job_value_cents: int | None = None
     decided_at: datetime
 

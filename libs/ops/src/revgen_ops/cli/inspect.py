@@ -39,11 +39,12 @@ def _retention(ms: int | None) -> str:
 def _size(size: int | None) -> str:
     if size is None:
         return "?"
+    scaled = float(size)
     for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size:,.0f} {unit}" if unit == "B" else f"{size:,.1f} {unit}"
-        size /= 1024
-    return str(size)
+        if scaled < 1024 or unit == "GiB":
+            return f"{scaled:,.0f} {unit}" if unit == "B" else f"{scaled:,.1f} {unit}"
+        scaled /= 1024
+    return str(scaled)
 
 
 def trace(reference: Annotated[str, typer.Argument(help="a Twilio MessageSid or CallSid, a Stripe evt_…, "

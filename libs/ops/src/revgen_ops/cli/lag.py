@@ -44,7 +44,7 @@ def lag(
         pass
 
 
-def render(observed: list[GroupLag], every_partition: bool) -> Group:
+def render(observed: list[GroupLag], every_partition: bool) -> Group | Table:
     groups = Table(title="Consumer groups (read from the brokers)", title_justify="left")
     for column in ("group", "state", "members", "status", "lag", "time lag", "partitions"):
         groups.add_column(column, justify="right" if column in ("members", "lag", "time lag", "partitions") else "left")

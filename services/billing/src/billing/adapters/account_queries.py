@@ -1,6 +1,6 @@
 """The read side the gateway's billing pages ask for: plans, coupons, subscriptions and
-cancellation requests, a client's invoices and disputes, the discrepancies reconciliation
-recorded, and a client's conversions. Keyset pages
+cancellation requests, a client's invoices and disputes (or every client's of an agency), the
+discrepancies reconciliation recorded, and a client's conversions. Keyset pages
 (revgen_common.pagination), so a deep page costs what the first does (S4)."""
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ _SUBSCRIPTION = text("SELECT * FROM subscriptions WHERE id = :id")
 _CANCELLATION = text("SELECT id, client_id, subscription_id, status, offer FROM cancellation_requests WHERE id = :id")
 _COUPONS = text("""
     SELECT id, percent_off, amount_off_cents, currency, duration, duration_in_months, max_redemptions, redeemed,
-           active, created_at FROM coupons
+           redeem_by, active, created_at FROM coupons
     WHERE (CAST(:active_only AS boolean) IS FALSE OR active) AND (CAST(:after AS text) IS NULL OR id > :after)
     ORDER BY id LIMIT :limit""")
 _DISPUTES = text("""
@@ -40,6 +40,13 @@ _DISPUTES = text("""
     WHERE client_id = :client
       AND (CAST(:after_at AS timestamptz) IS NULL OR (created_at, id) < (:after_at, :after_id))
     ORDER BY created_at DESC, id DESC LIMIT :limit""")
+# Every client the agency ever had, deleted ones too: their disputes are still the agency's to answer.
+_AGENCY_DISPUTES = text("""
+    SELECT d.id, d.client_id, d.charge_id, d.amount, d.currency, d.status, d.reason, d.created_at, d.updated_at
+    FROM disputes d JOIN client_agencies a ON a.client_id = d.client_id
+    WHERE a.agency_id = :agency
+      AND (CAST(:after_at AS timestamptz) IS NULL OR (d.created_at, d.id) < (:after_at, :after_id))
+    ORDER BY d.created_at DESC, d.id DESC LIMIT :limit""")
 _DISCREPANCIES = text("""
     SELECT id, kind, object_id, detail, repaired, found_at FROM discrepancies
     WHERE (CAST(:before AS bigint) IS NULL OR id < :before)
@@ -102,10 +109,17 @@ async def coupons(engine: AsyncEngine, active_only: bool, limit: int, cursor: st
 
 
 async def disputes(engine: AsyncEngine, client_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    return await _disputes(engine, _DISPUTES, {"client": client_id}, limit, cursor)
+
+
+async def agency_disputes(engine: AsyncEngine, agency_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    return await _disputes(engine, _AGENCY_DISPUTES, {"agency": agency_id}, limit, cursor)
+
+
+async def _disputes(engine: AsyncEngine, query, whose: dict, limit: int, cursor: str | None) -> dict[str, Any]:
     after_at, after_id = decode_keyset(cursor, datetime.fromisoformat, str)
     async with engine.connect() as db:
-        rows = (await db.execute(_DISPUTES, {"client": client_id, "after_at": after_at, "after_id": after_id,
-                                             "limit": limit + 1})).all()
+        rows = (await db.execute(query, {**whose, "after_at": after_at, "after_id": after_id, "limit": limit + 1})).all()
     return _page(rows, limit, lambda r: (r.created_at.isoformat(), r.id))
 
 

@@ -26,8 +26,9 @@ async def open_account(db: AsyncConnection, client_id: str, email: str | None, p
     return bool(deleted)
 
 
-async def account(db: AsyncConnection, client_id: str) -> Row[Any] | None:
-    return (await db.execute(_ACCOUNT, {"c": client_id})).first()
+async def account(db: AsyncConnection, client_id: str) -> Row[Any]:
+    """The client's account; one exists for a client being subscribed (the saga writes it first)."""
+    return (await db.execute(_ACCOUNT, {"c": client_id})).one()
 
 
 async def set_customer_if_none(db: AsyncConnection, client_id: str, customer_id: str) -> None:
@@ -38,9 +39,9 @@ async def clear_customer(db: AsyncConnection, client_id: str, customer_id: str) 
     await db.execute(_CLEAR_CUSTOMER, {"c": client_id, "cus": customer_id})
 
 
-async def deletion_shared(db: AsyncConnection, client_id: str) -> Row[Any] | None:
+async def deletion_shared(db: AsyncConnection, client_id: str) -> Row[Any]:
     """Its `deleted_at`, the row locked FOR SHARE (ClientDeleted locks it to mark it)."""
-    return (await db.execute(_DELETED_SHARED, {"c": client_id})).first()
+    return (await db.execute(_DELETED_SHARED, {"c": client_id})).one()
 
 
 # ClientDeleted: the first deletion time stays.

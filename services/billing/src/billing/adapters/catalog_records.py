@@ -2,6 +2,7 @@
 changes read."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, select, text, update
@@ -20,8 +21,9 @@ async def plan_shared(db: AsyncConnection, plan_id: str) -> Row[Any, Any] | None
                              .with_for_update(read=True))).first()
 
 
-async def stripe_price(db: AsyncConnection, plan_id: str) -> str | None:
-    price: str | None = await db.scalar(select(plans.c.stripe_price_id).where(plans.c.id == plan_id))
+async def stripe_price(db: AsyncConnection, plan_id: str) -> str:
+    """The plan's Stripe price; the plan exists (a command's plan_id is a RESTRICT foreign key)."""
+    price: str = (await db.execute(select(plans.c.stripe_price_id).where(plans.c.id == plan_id))).scalar_one()
     return price
 
 
@@ -39,8 +41,8 @@ _ADD_PLAN = text("""
     ON CONFLICT (id) DO NOTHING""")
 _ADD_COUPON = text("""
     INSERT INTO coupons (id, stripe_coupon_id, percent_off, amount_off_cents, currency, duration,
-                         duration_in_months, max_redemptions)
-    VALUES (:id, :stripe_id, :percent, :amount, :currency, :duration, :months, :max)
+                         duration_in_months, max_redemptions, redeem_by)
+    VALUES (:id, :stripe_id, :percent, :amount, :currency, :duration, :months, :max, :redeem_by)
     ON CONFLICT (id) DO NOTHING""")
 
 
@@ -77,11 +79,12 @@ async def deactivate_plan(db: AsyncConnection, plan_id: str) -> None:
 
 async def add_coupon(db: AsyncConnection, *, id: str, stripe_id: str, percent_off: Any, amount_off_cents: int | None,
                      currency: str | None, duration: str, duration_in_months: int | None,
-                     max_redemptions: int | None) -> None:
+                     max_redemptions: int | None, redeem_by: datetime | None) -> None:
     """Kept as it is when a coupon with this id exists."""
     await db.execute(_ADD_COUPON, {"id": id, "stripe_id": stripe_id, "percent": percent_off,
                                    "amount": amount_off_cents, "currency": currency, "duration": duration,
-                                   "months": duration_in_months, "max": max_redemptions})
+                                   "months": duration_in_months, "max": max_redemptions,
+                                   "redeem_by": redeem_by})
 
 
 async def deactivate_coupon(db: AsyncConnection, coupon_id: str) -> bool:

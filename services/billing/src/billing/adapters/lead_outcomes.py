@@ -27,6 +27,6 @@ async def record(db: AsyncConnection, client_id: str, lead_id: str, outcome: str
     await db.execute(_RECORD, {"c": client_id, "l": lead_id, "o": outcome, "v": job_value_cents, "t": decided_at})
 
 
-async def figures(db: AsyncConnection, client_id: str) -> Row[Any] | None:
-    """Leads decided, won, won with a job value, and the value won."""
-    return (await db.execute(_FIGURES, {"c": client_id})).first()
+async def figures(db: AsyncConnection, client_id: str) -> Row[Any]:
+    """Leads decided, won, won with a job value, and the value won (one row, zeros for none)."""
+    return (await db.execute(_FIGURES, {"c": client_id})).one()

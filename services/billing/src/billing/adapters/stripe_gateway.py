@@ -67,7 +67,7 @@ class StripeGateway:
             return None
 
     @staticmethod
-    def keyed(key: str) -> dict[str, str]:
+    def keyed(key: str) -> stripe.RequestOptions:
         return {"idempotency_key": key}
 
     # -- the calls billing makes --------------------------------------------------------

@@ -2,6 +2,7 @@
 saga's memory — its step, its lease, what it made at Stripe — and its coupon redemption."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, text
@@ -34,6 +35,7 @@ _LIVE_SUBSCRIPTION = text("""SELECT 1 FROM subscriptions WHERE client_id = :clie
 _REDEEM = text("""
     WITH c AS (UPDATE coupons SET redeemed = redeemed + 1
                WHERE id = :coupon AND active AND (max_redemptions IS NULL OR redeemed < max_redemptions)
+                 AND (redeem_by IS NULL OR redeem_by > :now)
                RETURNING id)
     INSERT INTO coupon_redemptions (command_id, coupon_id, client_id) SELECT :command, id, :client FROM c
     RETURNING coupon_id""")
@@ -102,10 +104,12 @@ async def has_live_subscription(db: AsyncConnection, client_id: str) -> bool:
     return bool(await db.scalar(_LIVE_SUBSCRIPTION, {"client": client_id}))
 
 
-async def redeem_coupon(db: AsyncConnection, coupon_id: str, command_id: str, client_id: str) -> str | None:
-    """The coupon's id when redeemed for the command; None when inactive or fully redeemed."""
+async def redeem_coupon(db: AsyncConnection, coupon_id: str, command_id: str, client_id: str,
+                        now: datetime) -> str | None:
+    """The coupon's id when redeemed for the command; None when inactive, past its redeem_by or
+    fully redeemed."""
     redeemed: str | None = await db.scalar(_REDEEM, {"coupon": coupon_id, "command": command_id,
-                                                     "client": client_id})
+                                                     "client": client_id, "now": now})
     return redeemed
 
 

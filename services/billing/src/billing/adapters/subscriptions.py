@@ -67,5 +67,6 @@ async def status(db: AsyncConnection, subscription_id: str) -> Row[Any] | None:
     return (await db.execute(_STATUS, {"id": subscription_id})).first()
 
 
-async def row(db: AsyncConnection, subscription_id: str) -> Row[Any] | None:
-    return (await db.execute(_ROW, {"id": subscription_id})).first()
+async def row(db: AsyncConnection, subscription_id: str) -> Row[Any]:
+    """A subscription just refreshed from Stripe (so stored)."""
+    return (await db.execute(_ROW, {"id": subscription_id})).one()

@@ -31,6 +31,13 @@ async def list_disputes(client_id: ClientId, billing: Billing, limit: Limit = DE
     return await account_queries.disputes(billing.engine, client_id, limit, cursor)
 
 
+@router.get("/agencies/{agency_id}/disputes")
+async def list_agency_disputes(agency_id: ClientId, billing: Billing, limit: Limit = DEFAULT_LIMIT,
+                               cursor: Cursor = None) -> dict:
+    """Every disputed charge of the agency's clients, newest first, each with its client."""
+    return await account_queries.agency_disputes(billing.engine, agency_id, limit, cursor)
+
+
 @router.get("/discrepancies")
 async def list_discrepancies(billing: Billing, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> dict:
     """Every drift reconciliation found between Stripe and billing, newest first (once each)."""

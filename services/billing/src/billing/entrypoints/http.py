@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, cast
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.encoders import jsonable_encoder
@@ -21,33 +21,39 @@ from billing.adapters.stripe_gateway import StripeRefused
 from billing.service_layer.catalog import NewCoupon, NewPlan
 from billing.service_layer.subscribe import CreateSubscription
 from revgen_common.api_errors import INPUT_ERRORS, documented, error_response, install_error_handling
-from revgen_common.api_input import Flag, InputModel, Int32, Line, Number
+from revgen_common.api_input import Flag, InputModel, Int32, IsoDateTime, Line, Number
 from revgen_common.errors import PermanentError, TransientError
 from revgen_common.pagination import InvalidCursor
 
 router = APIRouter(responses=INPUT_ERRORS)
-IdempotencyKey = Annotated[Line(200, min_length=8), Header(alias="Idempotency-Key")]
+IdempotencyKey = Annotated[str, Line(200, min_length=8), Header(alias="Idempotency-Key")]
 Limit = Annotated[int, Query(ge=1, le=100)]  # S4: pages, never everything
 PlanId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{1,63}$")]
 CouponId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{1,63}$")]
-ClientId = Line(100)
-SubscriptionId = Line(255)
+ClientId = Annotated[str, Line(100)]
+SubscriptionId = Annotated[str, Line(255)]
 Currency = Annotated[str, Field(pattern=r"^[a-z]{3}$")]
 # Stripe's largest unit amount (8 digits): refused here, before any Stripe call, not after.
 Cents = Annotated[Int32, Field(gt=0, le=99_999_999)]
 AT_STRIPE = documented(402, 503)
 
 
-def services(request: Request):
+if TYPE_CHECKING:  # bootstrap imports this module, so at run time it cannot be imported back
+    from billing.bootstrap import Billing as _Services
+else:
+    _Services = object
+
+
+def services(request: Request) -> _Services:
     return request.app.state.billing
 
 
-Billing = Annotated[object, Depends(services)]
+Billing = Annotated[_Services, Depends(services)]
 
 
 class PlanIn(InputModel):
     id: PlanId
-    name: Line(200)
+    name: Annotated[str, Line(200)]
     amount_cents: Annotated[Int32, Field(ge=0, le=99_999_999)]
     currency: Currency = "usd"
     interval: Literal["month", "year"] = "month"
@@ -62,6 +68,7 @@ class CouponIn(InputModel):
     duration: Literal["once", "forever", "repeating"] = "once"
     duration_in_months: Annotated[Int32, Field(ge=1, le=120)] | None = None
     max_redemptions: Annotated[Int32, Field(gt=0)] | None = None
+    redeem_by: IsoDateTime | None = None  # its last moment: redeemable before it, never after
 
     @model_validator(mode="after")
     def _one_discount(self) -> "CouponIn":
@@ -81,12 +88,16 @@ class SubscriptionIn(InputModel):
     client_id: ClientId
     plan_id: PlanId
     coupon_id: CouponId | None = None
-    email: Line(320) | None = None
+    email: Annotated[str, Line(320)] | None = None
     phone: Annotated[str, Field(pattern=r"^\+[1-9]\d{6,14}$")] | None = None
 
 
 class PlanChangeIn(InputModel):
     plan_id: PlanId
+
+
+class CouponApplicationIn(InputModel):
+    coupon_id: CouponId
 
 
 class CancelIn(InputModel):
@@ -168,6 +179,14 @@ async def change_plan(subscription_id: SubscriptionId, body: PlanChangeIn, key: 
     return await billing.changes.change_plan(subscription_id, body.plan_id, key)
 
 
+@router.post("/subscriptions/{subscription_id}/coupon", responses={**ON_A_SUBSCRIPTION, **documented(422)})
+async def apply_coupon(subscription_id: SubscriptionId, body: CouponApplicationIn, key: IdempotencyKey,
+                       billing: Billing) -> dict:
+    """Apply a coupon to a live subscription (replacing its discount at Stripe), once per key;
+    refused (409) when the coupon is inactive, expired, fully redeemed or already applied."""
+    return await billing.changes.apply_coupon(subscription_id, body.coupon_id, key)
+
+
 @router.post("/subscriptions/{subscription_id}/pause", responses=ON_A_SUBSCRIPTION)
 async def pause(subscription_id: SubscriptionId, key: IdempotencyKey, billing: Billing) -> dict:
     return await billing.changes.pause(subscription_id, key)
@@ -210,5 +229,10 @@ def install_error_handlers(app: FastAPI) -> None:
         StripeRefused: 402,
         InvalidCursor: lambda e: error_response(400, "invalid request", [("query.cursor", str(e))]),
         PermanentError: 409,  # e.g. an object Stripe no longer has: nothing a retry would change
-        TransientError: lambda e: error_response(503, str(e), headers={"Retry-After": str(int(e.retry_after or 5))}),
+        TransientError: _unavailable,
     })
+
+
+def _unavailable(e: Exception) -> JSONResponse:
+    retry_after = cast(TransientError, e).retry_after  # the table above sends only TransientError here
+    return error_response(503, str(e), headers={"Retry-After": str(int(retry_after or 5))})

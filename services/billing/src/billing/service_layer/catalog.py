@@ -3,14 +3,17 @@ redemptions keep pointing at them (foreign keys RESTRICT deletes)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncEngine
+from stripe.params import CouponCreateParams
 
 from billing.adapters import catalog_records
 from billing.adapters.stripe_gateway import StripeGateway
 from billing.domain.subscription_state import HOLDS_PLAN
-from revgen_common.errors import NotFound, Refused
+from revgen_common.clock import Clock, system_clock
+from revgen_common.errors import NotFound, Refused, Unprocessable
 
 
 @dataclass(frozen=True)
@@ -32,12 +35,14 @@ class NewCoupon:
     duration: str = "once"
     duration_in_months: int | None = None  # how long a "repeating" coupon applies (required for it)
     max_redemptions: int | None = None
+    redeem_by: datetime | None = None  # after it, the coupon is refused (here and at Stripe)
 
 
 class Catalog:
-    def __init__(self, engine: AsyncEngine, stripe: StripeGateway):
+    def __init__(self, engine: AsyncEngine, stripe: StripeGateway, clock: Clock = system_clock):
         self.engine = engine
         self.stripe = stripe
+        self.clock = clock
 
     async def create_plan(self, plan: NewPlan) -> dict:
         if existing := await self._row("plans", plan.id):
@@ -53,7 +58,7 @@ class Catalog:
             await catalog_records.add_plan(db, id=plan.id, name=plan.name, product=product["id"], price=price["id"],
                                            amount_cents=plan.amount_cents, currency=plan.currency,
                                            interval=plan.interval, trial_days=plan.trial_days)
-        return await self._row("plans", plan.id)
+        return await self._saved("plans", plan.id)
 
     async def deactivate_plan(self, plan_id: str) -> dict:
         """B1: refused while anyone is subscribed to it (or being subscribed).
@@ -68,33 +73,44 @@ class Catalog:
             if await catalog_records.plan_held(db, plan_id, list(HOLDS_PLAN)):
                 raise Refused(f"plan {plan_id!r} has active or trialing subscriptions; move them first")
             await catalog_records.deactivate_plan(db, plan_id)
-        return await self._row("plans", plan_id)
+        return await self._saved("plans", plan_id)
 
     async def create_coupon(self, coupon: NewCoupon) -> dict:
         if existing := await self._row("coupons", coupon.id):
             return existing
+        if coupon.redeem_by is not None and coupon.redeem_by <= self.clock():
+            raise Unprocessable(f"redeem_by {coupon.redeem_by.isoformat()} has passed: give a moment to come")
         # The redemption limit is kept here, not at Stripe: a compensated saga gives its
         # redemption back locally, which Stripe's own counter never would.
-        params: dict = {"id": coupon.id, "duration": coupon.duration, "metadata": {"coupon_id": coupon.id}}
+        params: CouponCreateParams = {"id": coupon.id, "duration": coupon.duration, "metadata": {"coupon_id": coupon.id}}
         if coupon.duration_in_months is not None:
             params["duration_in_months"] = coupon.duration_in_months
+        if coupon.redeem_by is not None:
+            params["redeem_by"] = int(coupon.redeem_by.timestamp())
         if coupon.percent_off is not None:
             params["percent_off"] = float(coupon.percent_off)
-        else:
+        elif coupon.amount_off_cents is not None:  # one of the two, the API checks
             params |= {"amount_off": coupon.amount_off_cents, "currency": coupon.currency or "usd"}
         created = await self.stripe.call(self.stripe.v1.coupons.create_async(params, self.stripe.keyed(f"coupon:{coupon.id}")))
         async with self.engine.begin() as db:
             await catalog_records.add_coupon(
                 db, id=coupon.id, stripe_id=created["id"], percent_off=coupon.percent_off,
                 amount_off_cents=coupon.amount_off_cents, currency=coupon.currency, duration=coupon.duration,
-                duration_in_months=coupon.duration_in_months, max_redemptions=coupon.max_redemptions)
-        return await self._row("coupons", coupon.id)
+                duration_in_months=coupon.duration_in_months, max_redemptions=coupon.max_redemptions,
+                redeem_by=coupon.redeem_by)
+        return await self._saved("coupons", coupon.id)
 
     async def deactivate_coupon(self, coupon_id: str) -> dict:
         async with self.engine.begin() as db:
             if not await catalog_records.deactivate_coupon(db, coupon_id):
                 raise NotFound(f"no coupon {coupon_id!r}")
-        return await self._row("coupons", coupon_id)
+        return await self._saved("coupons", coupon_id)
+
+    async def _saved(self, table: str, id: str) -> dict:
+        """A row just written (plans and coupons are deactivated, never deleted)."""
+        if (row := await self._row(table, id)) is None:
+            raise LookupError(f"{table} {id!r} vanished after it was written")
+        return row
 
     async def _row(self, table: str, id: str) -> dict | None:
         async with self.engine.connect() as db:

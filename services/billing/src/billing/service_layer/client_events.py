@@ -1,10 +1,12 @@
-"""Other services' events billing acts on: a deleted client (identity) and lead outcomes
-(messaging), the latter feeding the retention offer's real numbers (B6)."""
+"""Other services' events billing acts on: a client created (its agency, for agency-wide lists)
+or deleted (identity), and lead outcomes (messaging), the latter feeding the retention offer's
+real numbers (B6)."""
 from __future__ import annotations
 
-from billing.adapters import billing_accounts, lead_outcomes, subscription_commands, subscriptions
+from billing.adapters import billing_accounts, client_agencies, lead_outcomes, subscription_commands, subscriptions
 from billing.service_layer.stripe_events import StripeEvents
 from billing.service_layer.stripe_sync import refresh
+from revgen_common.contracts.identity import ClientCreated
 from revgen_common.contracts.messaging import LeadOutcomeRecorded
 from revgen_common.envelope import Envelope
 from revgen_common.unit_of_work import Transaction
@@ -14,6 +16,10 @@ class ClientEvents:
     def __init__(self, stripe_events: StripeEvents):
         self.stripe_events = stripe_events
         self.stripe = stripe_events.stripe
+
+    async def client_created(self, message: Envelope, uow: Transaction) -> None:
+        p = ClientCreated.model_validate(message.payload)  # a malformed one is dead-lettered
+        await client_agencies.record(uow.connection, p.client_id, p.agency_id)
 
     async def client_deleted(self, message: Envelope, uow: Transaction) -> None:
         """B3: the client's Stripe subscription is canceled, and stays canceled (D7).

@@ -181,7 +181,7 @@ class StripeEvents:
         snapshot = event["data"]["object"]
         dispute = await uow.reads.locked(uow, "dispute", snapshot["id"]) or snapshot
         charge = await uow.reads.unlocked("charge", dispute["charge"])  # only for its customer, which never changes
-        if not (charge or {}).get("customer"):
+        if charge is None or not charge.get("customer"):
             raise UnknownClient(f"charge {dispute['charge']} has no customer")
         client_id = await client_of(uow, charge["customer"])
         db = uow.connection

@@ -17,6 +17,7 @@ from billing.adapters import billing_accounts, catalog_records, subscriptions
 from billing.adapters.stripe_gateway import StripeGateway
 from billing.domain.subscription_state import Stored, SubscriptionState, outcomes
 from revgen_common.contracts import contract_for
+from revgen_common.contracts.billing import SubscriptionOutcome
 from billing.service_layer.stripe_reads import StripeReads
 from revgen_common.unit_of_work import Transaction
 
@@ -88,7 +89,7 @@ async def sync_subscription(uow: Transaction, obj: dict[str, Any], command_id: s
         "canceled_at": state.canceled_at})
     found = outcomes(before, after)
     for name in found:
-        uow.publish(contract_for(name)(
+        uow.publish(contract_for(name, SubscriptionOutcome)(
             client_id=client_id, subscription_id=state.id, plan_id=after.plan_id, status=state.status,
             paused=state.paused, cancel_at_period_end=state.cancel_at_period_end,
             previous_plan_id=before.plan_id if before else None))

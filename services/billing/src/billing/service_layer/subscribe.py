@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from stripe.params import CustomerCreateParams, SubscriptionCreateParams
 
 from billing import SERVICE
 from billing.adapters import billing_accounts, catalog_records, subscription_commands as commands
@@ -102,8 +103,8 @@ class SubscribeSaga:
                 await self._known(db, command)
                 return
             if command.coupon_id and await commands.redeem_coupon(db, command.coupon_id, command.command_id,
-                                                                  command.client_id) is None:
-                raise Refused(f"coupon {command.coupon_id!r} is inactive or fully redeemed")
+                                                                  command.client_id, self.clock()) is None:
+                raise Refused(f"coupon {command.coupon_id!r} is inactive, expired or fully redeemed")
             await uow.commit()
         self.checkpoint("command_persisted")
 
@@ -170,14 +171,17 @@ class SubscribeSaga:
 
     async def _ensure_customer(self, command: dict[str, Any]) -> None:
         async with self.engine.connect() as db:
-            account = await billing_accounts.account(db, command["client_id"])
+            account = await billing_accounts.account(db, command["client_id"])  # written when the command started
         customer_id, created = account.stripe_customer_id, False
         if customer_id is None and command["beyond_key_horizon"]:
             found = await self.stripe.search_one(self.stripe.v1.customers, "client_id", command["client_id"])
             customer_id = found["id"] if found else None
         if customer_id is None:
-            params = {"metadata": {"client_id": command["client_id"], "command_id": command["id"]}}
-            params |= {k: v for k, v in (("email", account.email), ("phone", account.phone)) if v}
+            params: CustomerCreateParams = {"metadata": {"client_id": command["client_id"], "command_id": command["id"]}}
+            if account.email:
+                params["email"] = account.email
+            if account.phone:
+                params["phone"] = account.phone
             customer = await self.stripe.call(self.stripe.v1.customers.create_async(
                 params, self.stripe.keyed(f"{command['id']}:customer")))
             customer_id, created = customer["id"], True
@@ -193,7 +197,7 @@ class SubscribeSaga:
         async with self.engine.connect() as db:
             price = await catalog_records.stripe_price(db, command["plan_id"])
             coupon = await catalog_records.stripe_coupon(db, command["coupon_id"])
-        params: dict[str, Any] = {
+        params: SubscriptionCreateParams = {
             "customer": command["stripe_customer_id"], "items": [{"price": price, "quantity": 1}],
             "metadata": {"client_id": command["client_id"], "command_id": command["id"], "plan_id": command["plan_id"]}}
         if command["trial_days"]:

@@ -8,16 +8,20 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from stripe.params import SubscriptionUpdateParams
 
 from billing import SERVICE
 from billing.adapters import cancellation_requests, catalog_records, lead_outcomes, subscriptions
+from billing.adapters import coupon_applications as applications
 from billing.adapters.stripe_gateway import StripeGateway
+from billing.domain.coupons import why_not_redeemable
 from billing.domain.retention import retention_offer
 from billing.service_layer.stripe_sync import refresh
 from revgen_common.clock import Clock, system_clock
 from revgen_common.unit_of_work import UnitOfWork
-from revgen_common.errors import NotFound, Refused
+from revgen_common.errors import NotFound, PermanentError, Refused, Unprocessable
 
 
 class SubscriptionChanges:
@@ -46,7 +50,7 @@ class SubscriptionChanges:
         current = await self._stripe_subscription(subscription_id)
         if current["status"] == "paused":  # paused by Stripe at trial end: its own resume call
             await self.stripe.call(self.stripe.v1.subscriptions.resume_async(
-                subscription_id, {"billing_cycle_anchor": "now"}, self.stripe.keyed(f"{key}:resume")))
+                subscription_id, {"billing_cycle_anchor": {"type": "now"}}, self.stripe.keyed(f"{key}:resume")))
             return await self._refreshed(subscription_id)
         return await self._update(subscription_id, {"pause_collection": ""}, f"{key}:resume")
 
@@ -57,6 +61,47 @@ class SubscriptionChanges:
         await self.stripe.call(self.stripe.v1.subscriptions.cancel_async(
             subscription_id, None, self.stripe.keyed(f"{key}:cancel")))
         return await self._refreshed(subscription_id)
+
+    async def apply_coupon(self, subscription_id: str, coupon_id: str, key: str) -> dict:
+        """Redeem the coupon locally (its limit and last day checked in the same statement), then
+        set it as the subscription's discount at Stripe, replacing any other; if Stripe refuses,
+        the redemption is given back. The same key again replays, never redeems twice."""
+        try:
+            stripe_coupon = await self._redeemed(subscription_id, coupon_id, key)
+        except IntegrityError:  # the same key, or the same coupon, committed meanwhile: judged again
+            stripe_coupon = await self._redeemed(subscription_id, coupon_id, key)
+        try:
+            await self.stripe.call(self.stripe.v1.subscriptions.update_async(
+                subscription_id, {"discounts": [{"coupon": stripe_coupon}]}, self.stripe.keyed(f"{key}:coupon")))
+        except PermanentError:  # StripeRefused included: nothing changed at Stripe
+            async with self.engine.begin() as db:
+                await applications.give_back(db, key)
+            raise
+        return await self._refreshed(subscription_id)
+
+    async def _redeemed(self, subscription_id: str, coupon_id: str, key: str) -> str:
+        async with self.engine.begin() as db:
+            known = await applications.by_key(db, key)
+            coupon = await applications.coupon(db, coupon_id)
+            if known is not None and (known.subscription_id, known.coupon_id) != (subscription_id, coupon_id):
+                raise Unprocessable("this Idempotency-Key already applied another coupon or to another subscription")
+            if coupon is None:
+                raise NotFound(f"no coupon {coupon_id!r}")
+            if known is not None:
+                return coupon.stripe_coupon_id  # a retry: Stripe's call below is keyed, it replays too
+            subscription = await applications.subscription(db, subscription_id)
+            if subscription is None:
+                raise NotFound(f"no subscription {subscription_id!r}")
+            if subscription.status == "canceled":
+                raise Refused("the subscription is canceled")
+            if await applications.already_applied(db, subscription_id, coupon_id):
+                raise Refused(f"coupon {coupon_id!r} was already applied to this subscription")
+            if not await applications.redeem(db, key, subscription_id, coupon_id, subscription.client_id,
+                                             self.clock()):
+                why = why_not_redeemable(coupon.active, coupon.redeemed, coupon.max_redemptions, coupon.redeem_by,
+                                         self.clock()) or "cannot be redeemed now"
+                raise Refused(f"coupon {coupon_id!r} {why}")
+        return coupon.stripe_coupon_id
 
     # -- the retention flow (B5, B6) ----------------------------------------------------
 
@@ -102,7 +147,7 @@ class SubscriptionChanges:
             raise Refused(f"subscription {subscription_id!r} is missing at Stripe")
         return current
 
-    async def _update(self, subscription_id: str, params: dict, key: str) -> dict:
+    async def _update(self, subscription_id: str, params: SubscriptionUpdateParams, key: str) -> dict:
         await self.stripe.call(self.stripe.v1.subscriptions.update_async(subscription_id, params, self.stripe.keyed(key)))
         return await self._refreshed(subscription_id)
 

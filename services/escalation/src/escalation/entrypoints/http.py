@@ -3,7 +3,7 @@ person the gateway has authorized), and health."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
@@ -16,7 +16,7 @@ from revgen_common.api_input import InputModel, Line
 from revgen_common.pagination import DEFAULT_LIMIT, MAX_CURSOR_CHARS, MAX_LIMIT, InvalidCursor
 
 router = APIRouter(responses=INPUT_ERRORS)
-Token = Line(100)
+Token = Annotated[str, Line(100)]
 
 
 async def escalations(request: Request) -> Escalations:
@@ -31,14 +31,14 @@ async def queue_views(request: Request) -> QueueViews:
 
 
 ViewsDep = Annotated[QueueViews, Depends(queue_views)]
-ClientId = Line(100)
+ClientId = Annotated[str, Line(100)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Cursor = Annotated[str | None, Query(max_length=MAX_CURSOR_CHARS)]
 
 
 class AsPerson(InputModel):
     """Who acts: the gateway has already asked identity that they may."""
-    person_id: Line(100)
+    person_id: Annotated[str, Line(100)]
 
 
 class ClaimRefusal(BaseModel):
@@ -100,6 +100,10 @@ def install_error_handlers(app: FastAPI) -> None:
         UnknownEscalation: lambda e: error_response(404, "no such escalation"),
         NotOnTheTeam: lambda e: error_response(403, str(e)),
         InvalidCursor: lambda e: error_response(400, "invalid request", [("query.cursor", str(e))]),
-        ClaimRefused: lambda e: JSONResponse({"error": str(e), "owner": e.owner_name, "status": e.status},
-                                             status_code=409),
+        ClaimRefused: _claim_refused,
     })
+
+
+def _claim_refused(e: Exception) -> JSONResponse:
+    refused = cast(ClaimRefused, e)  # the table above sends only ClaimRefused here
+    return JSONResponse({"error": str(refused), "owner": refused.owner_name, "status": refused.status}, status_code=409)

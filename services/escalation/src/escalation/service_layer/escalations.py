@@ -16,7 +16,7 @@ from escalation.domain.steps import OWNER_ROLES, Step
 from escalation.service_layer.notices import notify, outcome, send, tell_team_who_won
 from revgen_common.clock import Clock
 from revgen_common.consumer import Handlers
-from revgen_common.contracts import identity, messaging, voice
+from revgen_common.contracts import escalation as events, identity, messaging, voice
 from revgen_common.envelope import Envelope
 from revgen_common.tokens import token_hash
 from revgen_common.unit_of_work import Transaction, UnitOfWork
@@ -74,7 +74,7 @@ class Escalations:
         row = {"id": escalation, "client_id": p["client_id"], "request_id": p["request_id"],
                "lead_phone": p["lead_phone"], "lead_name": p.get("lead_name"), "reason": p["reason"]}
         await notify(uow, row, None, now, self.claim_base_url)
-        outcome(uow, "EscalationCreated", row)
+        outcome(uow, events.EscalationCreated, row)
 
     async def call_answered(self, event: Envelope, uow: Transaction) -> None:
         """Voice: a member answered the lead's call (the first of the team to pick up). It is
@@ -92,7 +92,7 @@ class Escalations:
             next_step_at=now + self.unclaimed_after, due_at=None, now=now)
         for row in await escalations.claim_by_call(db, p["client_id"], p["lead_phone"], p["person_id"], now):
             await tell_team_who_won(uow, row)
-            outcome(uow, "EscalationClaimed", row._asdict() | {"id": row.id}, person=row.person_id)
+            outcome(uow, events.EscalationClaimed, row._asdict() | {"id": row.id}, person=row.person_id)
 
     # -- claims (HTTP) -----------------------------------------------------------------
 
@@ -124,12 +124,12 @@ class Escalations:
                 if await escalations.state(uow.connection, escalation_id, client_id, person_id) is None:
                     raise UnknownEscalation()
                 raise ClaimRefused(None, "not yours to resolve")
-            outcome(uow, "EscalationResolved", {**row._asdict(), "id": row.id}, person=person_id)
+            outcome(uow, events.EscalationResolved, {**row._asdict(), "id": row.id}, person=person_id)
             await uow.commit()
 
     async def _won(self, uow: UnitOfWork, won) -> Claimed:
         await tell_team_who_won(uow, won)
-        outcome(uow, "EscalationClaimed", won._asdict() | {"id": won.id}, person=won.person_id)
+        outcome(uow, events.EscalationClaimed, won._asdict() | {"id": won.id}, person=won.person_id)
         await uow.commit()
         return Claimed(won.id, won.lead_phone)
 
@@ -148,7 +148,7 @@ class Escalations:
                 if await escalations.link(uow.connection, token_hash(token)) is None:
                     raise UnknownLink()  # as for a claim: a link nobody was sent
                 raise ClaimRefused(None, "not yours to resolve")
-            outcome(uow, "EscalationResolved", {**row._asdict(), "id": row.id}, person=row.person_id)
+            outcome(uow, events.EscalationResolved, {**row._asdict(), "id": row.id}, person=row.person_id)
             await uow.commit()
 
     # -- the timer -------------------------------------------------------------------------
@@ -167,7 +167,7 @@ class Escalations:
                 elif step is Step.OWNERS:
                     await notify(uow, row._asdict(), OWNER_ROLES, now, self.claim_base_url)
                 else:
-                    outcome(uow, "EscalationExpired", row._asdict())
+                    outcome(uow, events.EscalationExpired, row._asdict())
             await uow.commit()
         return len(rows)
 
@@ -191,7 +191,7 @@ class Escalations:
                                                         self.unclaimed_after.total_seconds())
         for row in released:
             await notify(uow, row._asdict(), None, now, self.claim_base_url)
-            outcome(uow, "EscalationReleased", row._asdict(), person=p["person_id"])
+            outcome(uow, events.EscalationReleased, row._asdict(), person=p["person_id"])
 
     async def business_hours_set(self, event: Envelope, uow: Transaction) -> None:
         p = event.payload
@@ -225,7 +225,7 @@ class Escalations:
                 send(uow, row._asdict(), row.owner_contact, "escalation_alert",
                      f"{row.lead_name or row.lead_phone} {why}: "
                      "please do not call or text them. The escalation is closed.")
-            outcome(uow, "EscalationWithdrawn", row._asdict(), person=row.claimed_by)
+            outcome(uow, events.EscalationWithdrawn, row._asdict(), person=row.claimed_by)
 
     async def lead_opted_in(self, event: Envelope, uow: Transaction) -> None:
         await contact_bans.clear_opt_out(uow.connection, event.payload["client_id"], event.payload["lead_phone"])

@@ -8,8 +8,8 @@ from typing import Any
 from escalation.adapters import escalations, team
 from escalation.domain.steps import OWNER_ROLES
 from revgen_common.business_hours import on_duty
-from revgen_common.contracts import contract_for
-from revgen_common.contracts.commands import SendMessage
+from revgen_common.contracts import escalation as events
+from revgen_common.contracts.commands import Purpose, SendMessage
 from revgen_common.tokens import new_token, token_hash
 from revgen_common.unit_of_work import Transaction
 
@@ -45,12 +45,13 @@ async def tell_team_who_won(uow: Transaction, won: Any) -> None:
                  f"{winner.name if winner else 'A teammate'} is handling {lead}.")
 
 
-def send(uow: Transaction, row: dict[str, Any], to: str, purpose: str, body: str) -> None:
+def send(uow: Transaction, row: dict[str, Any], to: str, purpose: Purpose, body: str) -> None:
     """A text, or an e-mail (`to` an address) whose subject names the lead."""
     subject = f"Hot lead {row.get('lead_name') or row['lead_phone']}" if "@" in to else None
     uow.publish(SendMessage(client_id=row["client_id"], to=to, body=body, purpose=purpose, subject=subject))
 
 
-def outcome(uow: Transaction, type: str, row: dict[str, Any], person: str | None = None) -> None:
-    uow.publish(contract_for(type)(escalation_id=str(row["id"]), client_id=row["client_id"],
-                                   request_id=row["request_id"], person_id=person))
+def outcome(uow: Transaction, contract: type[events.EscalationOutcome], row: dict[str, Any],
+            person: str | None = None) -> None:
+    uow.publish(contract(escalation_id=str(row["id"]), client_id=row["client_id"],
+                         request_id=row["request_id"], person_id=person))

@@ -115,7 +115,8 @@ async def _admit(request: Request, rule: Rule, gw) -> Caller:
     if decision.outcome is Outcome.NOT_FOUND:
         raise Refusal(404, "not found")
     if decision.outcome is Outcome.FORBIDDEN:
-        raise Refusal(403, f"you may not do this here: it needs {rule.permission.value}")
+        needs = "" if isinstance(rule, SignedIn) else f": it needs {rule.permission.value}"
+        raise Refusal(403, f"you may not do this here{needs}")
     if writes:
         take(gw.limits.writes_by_person, session.person_id, "changes from you")
     return Caller(address, token, via, session.person_id, client_id,

@@ -4,6 +4,8 @@ of ours is a 500 (logged), and it says nothing of the request."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -82,8 +84,10 @@ def install_error_handlers(app: FastAPI) -> None:
         log.exception("unexpected error answering %s %s", request.method, request.url.path)
         return answer(request, 500, "internal error")
 
-    for kind, handler in ((Refusal, refusal), (Refused, refused), (Unavailable, unavailable),
-                          (Unauthenticated, unauthenticated), (RequestValidationError, invalid_input),
-                          (InvalidCursor, invalid_cursor), (BodyTooLarge, too_large), (HTTPException, http_error),
-                          (Exception, bug)):
+    handlers: tuple[tuple[type[Exception], Callable[[Request, Any], Awaitable[Response]]], ...] = (
+        (Refusal, refusal), (Refused, refused), (Unavailable, unavailable),
+        (Unauthenticated, unauthenticated), (RequestValidationError, invalid_input),
+        (InvalidCursor, invalid_cursor), (BodyTooLarge, too_large), (HTTPException, http_error),
+        (Exception, bug))
+    for kind, handler in handlers:
         app.add_exception_handler(kind, handler)

@@ -79,4 +79,4 @@ def api_routes(app: FastAPI) -> list[APIRoute]:
 
 def unruled(app: FastAPI) -> list[str]:
     """Routes declared without a rule (a plain @router.get): the app must not start with any."""
-    return [f"{sorted(r.methods)} {r.path}" for r in api_routes(app) if rule_of(r) is None]
+    return [f"{sorted(r.methods or ())} {r.path}" for r in api_routes(app) if rule_of(r) is None]

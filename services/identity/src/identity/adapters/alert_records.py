@@ -26,6 +26,11 @@ _CLIENT_PEOPLE = text("""
                    WHERE c.id = :client AND m.active AND m.role = ANY(:roles))
        OR p.id IN (SELECT person_id FROM client_memberships WHERE client_id = :client AND active AND role = ANY(:roles))
     ORDER BY p.id""")
+# A client's own people: its owners alone, or its whole active team.
+_CLIENT_MEMBERS = text("""
+    SELECT p.id AS person_id, p.phone, p.email, p.alert_channels
+    FROM client_memberships m JOIN people p ON p.id = m.person_id
+    WHERE m.client_id = :client AND m.active AND m.role = ANY(:roles) ORDER BY p.id""")
 _OPERATORS = text("""
     SELECT p.id AS person_id, p.phone, p.email, p.alert_channels
     FROM platform_memberships m JOIN people p ON p.id = m.person_id
@@ -50,6 +55,13 @@ async def client_billing_people(db: AsyncConnection, client_id: str | None) -> l
         return []
     rows = await db.execute(_CLIENT_PEOPLE, {"client": client, "roles": roles_granting(Permission.BILLING_MANAGE)})
     return [Recipient(**r._mapping) for r in rows]
+
+
+async def client_members(db: AsyncConnection, client_id: str | None, roles: list[str]) -> list[Recipient]:
+    client = _client_uuid(client_id)
+    if client is None:
+        return []
+    return [Recipient(**r._mapping) for r in await db.execute(_CLIENT_MEMBERS, {"client": client, "roles": roles})]
 
 
 async def operators(db: AsyncConnection) -> list[Recipient]:

@@ -1,5 +1,6 @@
 """The audit log's one writer: who (the actor), what (action, entity, its id), the before- and
-after-images, and when (now, unless the change happened elsewhere earlier)."""
+after-images, and when (now, unless the change happened elsewhere earlier); and its pages,
+newest first: a client's and an agency's (its own team's changes)."""
 from __future__ import annotations
 
 import json
@@ -30,6 +31,21 @@ async def record(db: AsyncConnection, actor: uuid.UUID | None, action: str, enti
                                "after": json.dumps(after, default=str) if after else None, "at": at})
 
 
+# Keyset pages by row id, newest first: the agency itself and its own team's memberships.
+_AGENCY_PAGE = text("""
+    SELECT a.id, a.at, a.action, a.entity, a.entity_id, a.before, a.after, a.actor_id, p.name AS actor_name
+    FROM audit_log a LEFT JOIN people p ON p.id = a.actor_id
+    WHERE ((a.entity = 'agency' AND a.entity_id = :agency)
+           OR (a.entity = 'agency_membership' AND a.entity_id LIKE :agency || '/%'))
+      AND (CAST(:before_id AS bigint) IS NULL OR a.id < :before_id)
+    ORDER BY a.id DESC LIMIT :limit""")
+
+
 async def client_page(db: AsyncConnection, client: str, before_id: int | None, limit: int) -> list[Row[Any]]:
     """Up to `limit` of the client's rows older than `before_id`, newest first, with the actor's name."""
     return list((await db.execute(_CLIENT_AUDIT, {"client": client, "before_id": before_id, "limit": limit})).all())
+
+
+async def agency_page(db: AsyncConnection, agency: uuid.UUID, before_id: int | None, limit: int) -> list[Row[Any]]:
+    """Up to `limit` of the agency's rows older than `before_id`, newest first, with the actor's name."""
+    return list((await db.execute(_AGENCY_PAGE, {"agency": str(agency), "before_id": before_id, "limit": limit})).all())

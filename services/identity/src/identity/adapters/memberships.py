@@ -1,4 +1,5 @@
-"""Who belongs where, with which role: agency, client (a client's team) and platform memberships.
+"""Who belongs where, with which role: client (a client's team) and platform memberships, and a
+person's agencies (an agency's own team is agency_memberships.py).
 A membership is deactivated, never deleted; adding it again revives it."""
 from __future__ import annotations
 
@@ -27,18 +28,12 @@ _MY_CLIENTS = text("""
     SELECT c.id AS client_id, c.agency_id, c.name, c.status, m.role
     FROM client_memberships m JOIN clients c ON c.id = m.client_id
     WHERE m.person_id = :person AND m.active AND c.deleted_at IS NULL ORDER BY c.name, c.id""")
-_ADD_AGENCY_MEMBER = text("""INSERT INTO agency_memberships (person_id, agency_id, role) VALUES (:p, :a, :r)
-                             ON CONFLICT (person_id, agency_id) DO UPDATE SET role = :r, active = true""")
 _GRANT_PLATFORM_ROLE = text("""INSERT INTO platform_memberships (person_id, role) VALUES (:p, :r)
                                ON CONFLICT (person_id, role) DO UPDATE SET active = true""")
 _ADD_CLIENT_MEMBER = text("""INSERT INTO client_memberships (person_id, client_id, role) VALUES (:p, :c, :r)
                              ON CONFLICT (person_id, client_id) DO UPDATE SET role = :r, active = true""")
 _SET_CLIENT_ROLE = text("UPDATE client_memberships SET role = :r WHERE client_id = :c AND person_id = :p")
 _DEACTIVATE_CLIENT_MEMBER = text("UPDATE client_memberships SET active = false WHERE client_id = :c AND person_id = :p")
-
-
-async def add_agency_member(db: AsyncConnection, agency: uuid.UUID, person: uuid.UUID, role: str) -> None:
-    await db.execute(_ADD_AGENCY_MEMBER, {"p": person, "a": agency, "r": role})
 
 
 async def grant_platform_role(db: AsyncConnection, person: uuid.UUID, role: str) -> None:

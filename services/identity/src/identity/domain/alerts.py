@@ -7,19 +7,20 @@ Who hears it: the people who can act. A client's billing (disputes, failed payme
 payment waiting for its payer's authentication) goes to whoever holds `billing:manage` on
 the client — its agency's owners and admins and the client's owner; the platform's own
 troubles (drift between our books and Stripe, a number Twilio will not take back, a
-consumer giving up on a message) to RevGen's operators. An alert nobody would hear goes to
-the operators.
+consumer giving up on a message) to RevGen's operators. A client's review sources: a lost
+Google or Facebook connection to the client's owner (only they can connect it again), a low
+rating to the client's whole team. An alert nobody would hear goes to the operators.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
 
-from revgen_common.contracts import billing, dead_letters, messaging
+from revgen_common.contracts import billing, dead_letters, messaging, reputation
 from revgen_common.contracts.base import Contract
 from revgen_common.topics import DEAD_LETTERS
 
-Audience = Literal["client_billing", "operators"]
+Audience = Literal["client_billing", "client_owner", "client_team", "operators"]
 Channel = Literal["sms", "email"]
 # What a person chose (people.alert_channels); "both" by default (the column's): an alert is
 # rare and must be seen, so by every contact a person gave.
@@ -76,6 +77,18 @@ def alert_for(event: Contract, client_name: str | None = None) -> Alert | None:
             return _platform(f"number_release_refused:{event.number}", f"Twilio refused to release {event.number}",
                              f"Twilio refused to release {event.number} ({event.reason[:300]}). It may still cost "
                              "money: release it by hand.", event.client_id)
+        case reputation.ReviewSourceDisconnected():
+            source = event.source.capitalize()
+            return Alert(f"source_lost:{event.connection_id}", "client_owner", event.client_id,
+                         f"Reconnect {source} for {who}",
+                         f"RevGen: {source} no longer lets RevGen read {who}'s reviews ({event.reason[:200]}). "
+                         f"Connect {source} again in RevGen; until then no reviews are read or answered there.")
+        case reputation.LowRatingReceived():
+            source = event.source.capitalize()
+            return Alert(f"low_rating:{event.source}:{event.review_id}", "client_team", event.client_id,
+                         f"{event.rating}-star review for {who}",
+                         f"RevGen: {event.author} left {who} {event.rating} star{'s' if event.rating > 1 else ''} on "
+                         f"{source}: \"{event.excerpt}\" A drafted reply waits for your approval.")
         case dead_letters.MessageDeadLettered() if event.original_topic != DEAD_LETTERS.name:
             # (a dead letter of a dead letter is not alerted: failing to alert it would loop)
             message = f"{event.original_type or 'an unreadable message'} from {event.original_topic}"
@@ -93,6 +106,7 @@ def _place(event: dead_letters.MessageDeadLettered) -> str:
 def channels_for(preference: str, phone: str | None, email: str | None) -> list[tuple[Channel, str]]:
     """Where to tell a person: the channels they chose among the contacts they have; if they
     chose one they have no contact for, whatever they have (an alert is never dropped)."""
-    have: list[tuple[Channel, str]] = [(c, to) for c, to in (("sms", phone), ("email", email)) if to]
+    contacts: tuple[tuple[Channel, str | None], ...] = (("sms", phone), ("email", email))
+    have = [(c, to) for c, to in contacts if to]
     wanted = [(c, to) for c, to in have if preference in (c, "both")]
     return wanted or have

@@ -60,7 +60,7 @@ class Unauthenticated(Exception):
     pass
 
 
-Identifier = Line(320)
+Identifier = Annotated[str, Line(320)]
 
 
 class CodeRequest(InputModel):
@@ -129,9 +129,9 @@ async def authorize(person: PersonDep, request: Request, permission: Permission 
     answer = {"person_id": str(person), "session_expires_at": request.state.session.expires_at.isoformat()}
     try:
         async with request.app.state.engine.connect() as db:
-            if client_id:
+            if client_id and permission:  # (a permission always comes with them: refused above)
                 await require(db, person, permission, client_id)
-            elif agency_id:
+            elif agency_id and permission:
                 await require_in_agency(db, person, permission, agency_id)
             elif permission:
                 await require_on_platform(db, person, permission)
@@ -174,13 +174,13 @@ Cursor = Annotated[str | None, Query(max_length=512)]
 
 @router.get("/clients", responses=SIGNED_IN)
 async def list_clients(person: PersonDep, tenants: TenantsDep, limit: Limit = DEFAULT_LIMIT,
-                       cursor: Cursor = None, q: Annotated[Line(200) | None, Query()] = None) -> dict:
+                       cursor: Cursor = None, q: Annotated[Annotated[str, Line(200)] | None, Query()] = None) -> dict:
     """The clients the caller can see, by name, a page at a time (revgen_common.pagination);
     `q` keeps those whose name contains it."""
     return await tenants.list_clients(person, limit, cursor, q)
 
 
-Name = Line(200)
+Name = Annotated[str, Line(200)]
 ClientRole = Literal["client_owner", "client_admin", "client_member"]
 
 

@@ -8,8 +8,9 @@ import uuid
 
 from identity.adapters import alert_records
 from identity.domain.alerts import Alert, channels_for, alert_for
+from identity.domain.roles import CLIENT_ROLES
 from revgen_common.consumer import Handlers
-from revgen_common.contracts import billing, dead_letters, messaging
+from revgen_common.contracts import billing, dead_letters, messaging, reputation
 from revgen_common.contracts.commands import SendMessage
 from revgen_common.envelope import Envelope
 from revgen_common.handler_context import HandlerContext
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 # The id of each message an alert sends follows from its cause, person and channel: the same
 # alert written twice would be refused by the outbox, and absorbed by messaging's inbox.
 ALERT_NAMESPACE = uuid.UUID("3d0c5f7e-9b1a-4c2e-8f6d-1a7b3c5e9d20")
+AUDIENCE_ROLES = {"client_owner": ["client_owner"], "client_team": list(CLIENT_ROLES)}
 
 
 async def tell(message: Envelope, ctx: HandlerContext) -> None:
@@ -27,8 +29,7 @@ async def tell(message: Envelope, ctx: HandlerContext) -> None:
     alert = alert_for(event, await alert_records.client_name(db, event.client()))
     if alert is None:
         return
-    people = await alert_records.client_billing_people(db, alert.client_id) \
-        if alert.audience == "client_billing" else []
+    people = await _audience(db, alert)
     people = people or await alert_records.operators(db)  # nobody to act on it: the operators are
     if not await alert_records.first_telling(db, alert.cause, alert.kind, alert.client_id, len(people)):
         return
@@ -38,6 +39,14 @@ async def tell(message: Envelope, ctx: HandlerContext) -> None:
         for channel, to in channels_for(person.alert_channels, person.phone, person.email):
             ctx.publish(_message(alert, channel, to), event_id=uuid.uuid5(
                 ALERT_NAMESPACE, f"{alert.cause}|{person.person_id}|{channel}"))
+
+
+async def _audience(db, alert: Alert) -> list[alert_records.Recipient]:
+    if alert.audience == "client_billing":
+        return await alert_records.client_billing_people(db, alert.client_id)
+    if alert.audience in AUDIENCE_ROLES:
+        return await alert_records.client_members(db, alert.client_id, AUDIENCE_ROLES[alert.audience])
+    return []
 
 
 def _message(alert: Alert, channel: str, to: str) -> SendMessage:
@@ -50,4 +59,5 @@ def handlers() -> Handlers:
     """What identity's consumer routes (topics.IDENTITY_GROUP): the events that alert people."""
     return {contract: tell for contract in (
         billing.DisputeOpened, billing.PaymentFailed, billing.PaymentActionRequired, billing.BillingDriftDetected,
-        messaging.NumberReleaseRefused, dead_letters.MessageDeadLettered)}
+        messaging.NumberReleaseRefused, dead_letters.MessageDeadLettered,
+        reputation.ReviewSourceDisconnected, reputation.LowRatingReceived)}

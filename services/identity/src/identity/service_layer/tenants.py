@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from identity import SERVICE
-from identity.adapters import audit_log, clients, memberships, people
+from identity.adapters import agency_memberships, audit_log, clients, memberships, people
 from identity.domain.identifiers import normalise_identifier
-from identity.domain.roles import AGENCY_ROLES, CLIENT_ROLES, PLATFORM_ROLES, Permission, permissions_of, roles_granting
+from identity.domain.roles import CLIENT_ROLES, PLATFORM_ROLES, Permission, permissions_of, roles_granting
 from identity.service_layer.access import NotFound, require, require_in_agency, require_within
 from revgen_common.contracts import identity as events
 from revgen_common.pagination import decode_cursor, decode_keyset, next_cursor
@@ -42,23 +42,10 @@ class Tenants:
             db = uow.connection
             await clients.add_agency(db, agency, name)
             owner = await people.person_for(db, normalise_identifier(owner_identifier), owner_name)
-            await memberships.add_agency_member(db, agency, owner, "agency_owner")
+            await agency_memberships.put(db, agency, owner, "agency_owner")
             await _audit(db, None, "create", "agency", agency, after={"name": name, "owner": owner})
             await uow.commit()
         return agency, owner
-
-    async def add_agency_member(self, actor: uuid.UUID, agency: uuid.UUID, identifier: str, name: str,
-                                role: str) -> uuid.UUID:
-        if role not in AGENCY_ROLES:
-            raise ValueError(f"unknown agency role {role}")
-        async with UnitOfWork(self.engine, SERVICE) as uow:
-            db = uow.connection
-            await require_in_agency(db, actor, Permission.MEMBERS_MANAGE, agency)
-            person = await people.person_for(db, normalise_identifier(identifier), name)
-            await memberships.add_agency_member(db, agency, person, role)
-            await _audit(db, actor, "add", "agency_membership", f"{agency}/{person}", after={"role": role})
-            await uow.commit()
-        return person
 
     async def grant_platform_role(self, identifier: str, name: str, role: str) -> uuid.UUID:
         if role not in PLATFORM_ROLES:

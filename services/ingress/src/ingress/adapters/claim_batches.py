@@ -40,7 +40,7 @@ class ClaimRow(NamedTuple):
     claim: str
     received_on: date | None
     attempt_at: datetime | None
-    kafka_partition: int | None
+    kafka_partition: int  # NOT NULL in the ledger
 
 
 class ClaimBatches:

@@ -42,9 +42,9 @@ class Claim(enum.Enum):
 @dataclass(frozen=True)
 class ClaimResult:
     claim: Claim
-    received_on: date | None = None
-    attempt_at: datetime | None = None
-    partition: int | None = None  # where the first attempt was sent: where to look for it
+    received_on: date | None
+    attempt_at: datetime | None
+    partition: int  # where the first attempt was sent: where to look for it (NOT NULL in the ledger)
 
 
 @dataclass(frozen=True)

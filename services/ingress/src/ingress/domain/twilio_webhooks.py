@@ -15,7 +15,7 @@ class MultiValues(Mapping):
 
     def __init__(self, pairs: list[tuple[str, str]]):
         self._pairs = pairs
-        self._first = {}
+        self._first: dict[str, str] = {}
         for name, value in pairs:
             self._first.setdefault(name, value)
 

@@ -4,17 +4,22 @@ as an SMS or handed off to a person.
 One call is one try, bounded by the timeout its caller gives (what is left of the message's
 answer deadline decides it, and whether another try fits), so the SDK's own retries are off.
 A failure becomes ours: AIUnavailable (transient, with the provider's retry-after; AITimedOut
-when no answer came in time) or AIRefused (permanent). Nothing here sleeps: waiting is the
-consumer's backpressure, driven by TransientError.retry_after.
+when no answer came in time) or AIRefused (permanent). Nothing here sleeps: a pause between
+tries is the consumer's backpressure, driven by TransientError.retry_after; the one wait here
+is for a fair-share slot (`turn`), which ends the moment one frees.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import openai
+from openai.types.chat import ChatCompletionMessageParam
 
+from messaging.adapters.fair_turns import FairTurns
 from messaging.domain.fair_share import FairShare
 from revgen_common.errors import NotYet, PermanentError, TransientError
 
@@ -37,6 +42,8 @@ class AIReply:
 class OverFairShare(NotYet):
     """This client already uses its share of the OpenAI concurrency; OpenAI was not called."""
 
+    retry_after: float  # always given (NotYet requires it)
+
 
 class AIUnavailable(TransientError):
     """OpenAI failed in a way that waiting can fix (rate limit, 5xx, timeout, network)."""
@@ -53,16 +60,32 @@ class AIRefused(PermanentError):
 class AIResponder:
     def __init__(self, api_key: str, base_url: str, fair_share: FairShare, model: str = "gpt-4o-mini"):
         self._client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0)
-        self._fair_share = fair_share
+        self._turns = FairTurns(fair_share)
         self._model = model
 
     async def reply(self, *, client_id: str, persona: str, knowledge: str,
                     history: list[tuple[str, str]], timeout: float) -> AIReply:
-        """One try of at most `timeout` seconds. `history` is [(role "lead" | "business",
-        text)], oldest first."""
-        wait = self._fair_share.try_acquire(client_id)
-        if wait > 0:
-            raise OverFairShare("fair share", retry_after=wait)
+        """One try of at most `timeout` seconds, if the client's fair share allows one now
+        (OverFairShare otherwise). `history` is [(role "lead" | "business", text)], oldest first."""
+        async with self.turn(client_id):
+            return await self.complete(client_id=client_id, persona=persona, knowledge=knowledge,
+                                       history=history, timeout=timeout)
+
+    @contextlib.asynccontextmanager
+    async def turn(self, client_id: str, wait: float = 0.0) -> AsyncIterator[None]:
+        """One slot of the client's fair share of the concurrency, for one try: waits at most
+        `wait` seconds for it, woken when one frees (OverFairShare when none came)."""
+        refused = await self._turns.acquire(client_id, wait)
+        if refused > 0:
+            raise OverFairShare("fair share", retry_after=refused)
+        try:
+            yield
+        finally:
+            self._turns.release(client_id)
+
+    async def complete(self, *, client_id: str, persona: str, knowledge: str,
+                       history: list[tuple[str, str]], timeout: float) -> AIReply:
+        """One try of at most `timeout` seconds, within a `turn` of the client's."""
         try:
             # The SDK's timeout bounds each read, not the whole request: ours bounds the try.
             async with asyncio.timeout(timeout):
@@ -75,18 +98,21 @@ class AIResponder:
             raise AITimedOut(f"openai gave no answer within {timeout:.1f}s") from error
         except openai.APIError as error:
             raise translate(error) from error
-        finally:
-            self._fair_share.release(client_id)
         return parse(completion.choices[0].message.content if completion.choices else None)
 
     async def close(self) -> None:
         await self._client.close()
 
 
-def prompt(persona: str, knowledge: str, history: list[tuple[str, str]]) -> list[dict[str, str]]:
+def prompt(persona: str, knowledge: str, history: list[tuple[str, str]]) -> list[ChatCompletionMessageParam]:
     system = f'{persona}\n\n{INSTRUCTIONS}\n\nKnowledge:\n"""\n{knowledge}\n"""'
-    return [{"role": "system", "content": system}] + [{"role": ROLES[role], "content": text}
-                                                      for role, text in history]
+    return [{"role": "system", "content": system}, *(_turn(role, text) for role, text in history)]
+
+
+def _turn(role: str, text: str) -> ChatCompletionMessageParam:
+    if ROLES[role] == "user":
+        return {"role": "user", "content": text}
+    return {"role": "assistant", "content": text}
 
 
 def parse(content: str | None) -> AIReply:

@@ -1,6 +1,8 @@
 """When an inbound SMS must have its answer: one deadline per message, counted from the
 webhook's receipt. The assistant is tried within it, each try on a shorter timeout; once a
 try no longer fits, the holding reply goes out instead (and a person is asked to step in).
+The deadline is when the answer is sent, so the tries end `send_reserve` before it: the
+answer's own way out (its transaction, the relay, the sender, Twilio) takes time too.
 
 Pure: the caller passes the times.
 """
@@ -20,14 +22,18 @@ SHORTEST_TRY = 0.5
 class AnswerDeadline:
     seconds: float = 8.0  # from the webhook's receipt to the answer (or the holding reply)
     try_timeout: float = 3.0  # one try of the assistant
+    send_reserve: float = 0.5  # of `seconds`, kept for sending the answer
 
     def __post_init__(self) -> None:
         if self.seconds <= 0 or self.try_timeout <= 0:
             raise ValueError("the deadline and the try timeout must be positive")
+        if not 0 <= self.send_reserve < self.seconds:
+            raise ValueError("the send reserve must be at least 0 and shorter than the deadline")
 
     def left(self, received_at: datetime, now: datetime) -> float:
-        """Seconds left before the holding reply is due (0 or less: it is due)."""
-        return self.seconds - (now - received_at).total_seconds()
+        """Seconds left for the assistant before the holding reply is due (0 or less: it is
+        due): the deadline less the time since the webhook and the send reserve."""
+        return self.seconds - self.send_reserve - (now - received_at).total_seconds()
 
     def timeout(self, left: float) -> float | None:
         """How long the next try may take; None when no try fits any more."""

@@ -2,7 +2,8 @@
 exhaust the shared limit for everyone else.
 
 A client may hold at most max(1, capacity // active_clients) slots, where a client is
-active while it holds a slot or has asked within the last `active_window` seconds. A lone
+active while it holds a slot, waits for one, or has asked within the last `active_window`
+seconds. A lone
 client may therefore use everything, and as soon as others ask, each is guaranteed its
 share: slots a surging client gives back are kept for the newcomers, not re-taken.
 
@@ -31,6 +32,7 @@ class FairShare:
         self._active_window = active_window
         self._held: dict[str, deque[float]] = {}  # client -> acquire times of the slots it holds
         self._last_asked: dict[str, float] = {}
+        self._waiting: dict[str, int] = {}  # client -> callers waiting for a slot (adapters/fair_turns.py)
         self._typical_hold = INITIAL_HOLD_ESTIMATE
 
     def try_acquire(self, client_id: str) -> float:
@@ -42,8 +44,13 @@ class FairShare:
         if held < share and in_use < self.capacity:
             self._held.setdefault(client_id, deque()).append(now)
             return 0.0
+        return self.suggested_wait(client_id)
+
+    def suggested_wait(self, client_id: str) -> float:
+        """How long a refused client should wait before asking again (> 0)."""
+        held = self.held_by(client_id)
         # At its share, only its own releases help; otherwise any release does.
-        return self._wait_for_one_of(held if held >= share else in_use)
+        return self._wait_for_one_of(held if held >= self.share() else self.in_use)
 
     def release(self, client_id: str) -> None:
         """Gives one slot back. Releasing a slot the client does not hold raises: a double
@@ -56,6 +63,18 @@ class FairShare:
         self._typical_hold += SMOOTHING * (duration - self._typical_hold)
         if not acquired:
             del self._held[client_id]
+
+    def waits(self, client_id: str) -> None:
+        """One more caller of `client_id` waits for a slot: the client stays active meanwhile,
+        so its share is kept for it however long it waits."""
+        self._waiting[client_id] = self._waiting.get(client_id, 0) + 1
+
+    def stops_waiting(self, client_id: str) -> None:
+        left = self._waiting[client_id] - 1
+        if left:
+            self._waiting[client_id] = left
+        else:
+            del self._waiting[client_id]
 
     def held_by(self, client_id: str) -> int:
         return len(self._held.get(client_id, ()))
@@ -72,7 +91,7 @@ class FairShare:
         horizon = now - self._active_window
         for client_id in [c for c, at in self._last_asked.items() if at < horizon]:
             del self._last_asked[client_id]  # forget idle clients so the map stays small
-        return len(self._last_asked.keys() | self._held.keys())
+        return len(self._last_asked.keys() | self._held.keys() | self._waiting.keys())
 
     def _wait_for_one_of(self, slots: int) -> float:
         # A client is only active while it keeps asking, so it must be told to come back

@@ -5,7 +5,7 @@ from __future__ import annotations
 import string
 import uuid
 from datetime import date, time
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
@@ -23,8 +23,8 @@ from revgen_common.pagination import InvalidCursor
 from revgen_common.phones import E164, InvalidPhone, normalize
 
 router = APIRouter(responses=INPUT_ERRORS)
-RunId = Line(100)
-ClientId = Line(100)
+RunId = Annotated[str, Line(100)]
+ClientId = Annotated[str, Line(100)]
 Weekday = Annotated[int, Field(ge=0, le=6)]  # 0 = Monday; JSON object keys, so "0" counts too
 Day = Annotated[IsoDate, Field(ge=date(2000, 1, 1), le=date(2999, 12, 31))]  # a day after it must exist
 
@@ -42,22 +42,28 @@ def _placeholders_known(template: str) -> str:
     return template
 
 
-def services(request: Request):
+if TYPE_CHECKING:  # bootstrap imports this module, so at run time it cannot be imported back
+    from messaging.bootstrap import Messaging as _Services
+else:
+    _Services = object
+
+
+def services(request: Request) -> _Services:
     return request.app.state.messaging
 
 
-Messaging = Annotated[object, Depends(services)]
+Messaging = Annotated[_Services, Depends(services)]
 
 
 class ProfileIn(InputModel):
-    business_name: Line(200)
-    timezone: Line(64) = "America/New_York"
+    business_name: Annotated[str, Line(200)]
+    timezone: Annotated[str, Line(64)] = "America/New_York"
     business_hours: dict[Weekday, Annotated[list[tuple[IsoTime, IsoTime]], Field(max_length=8)]] = Field(
         default_factory=dict)
     quiet_start: IsoTime = time(21, 0)
     quiet_end: IsoTime = time(8, 0)
-    persona: Text(4000) = ""
-    knowledge: Text(20000) = ""
+    persona: Annotated[str, Text(4000)] = ""
+    knowledge: Annotated[str, Text(20000)] = ""
     monthly_limit: Annotated[Int32, Field(ge=0)] = 2000
     owner_phone: E164 | None = None
     owner_email: Annotated[str, Field(max_length=254)] | None = None
@@ -85,7 +91,7 @@ class OutcomeIn(InputModel):
 
 class RunIn(InputModel):
     run_id: RunId
-    template: Annotated[Text(1600, min_length=1), AfterValidator(_placeholders_known)]
+    template: Annotated[str, Text(1600, min_length=1), AfterValidator(_placeholders_known)]
     inactive_days: Annotated[Int32, Field(ge=0, le=3650)] = 90
     lead_ids: Annotated[list[uuid.UUID], Field(max_length=10000)] = Field(default_factory=list)
     due_at: IsoDateTime | None = None
@@ -101,7 +107,7 @@ async def set_profile(client_id: ClientId, body: ProfileIn, messaging: Messaging
 
 
 @router.post("/numbers/{number}/release", responses=documented(404, 409))
-async def release_number(number: Line(32), messaging: Messaging) -> dict:
+async def release_number(number: Annotated[str, Line(32)], messaging: Messaging) -> dict:
     """Release a number; 409 while it had conversations in the last 30 days."""
     await messaging.clients.release_number(normalize(number))
     return {"number": number, "status": "released"}

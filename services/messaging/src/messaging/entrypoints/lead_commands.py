@@ -13,23 +13,23 @@ from revgen_common.api_errors import INPUT_ERRORS, documented
 from revgen_common.api_input import Flag, InputModel, IsoDateTime, Line, Text
 
 router = APIRouter(responses=INPUT_ERRORS)
-CallerId = Annotated[Line(100), Field(pattern=r"^[A-Za-z0-9_-]+$")]
+CallerId = Annotated[str, Line(100), Field(pattern=r"^[A-Za-z0-9_-]+$")]
 
 
 class DoNotContactIn(InputModel):
     do_not_contact: Flag
-    person_id: Line(100)  # who set or cleared it: the audit names them
+    person_id: Annotated[str, Line(100)]  # who set or cleared it: the audit names them
 
 
 class CallbackIn(InputModel):
     callback_id: CallerId
     due_at: IsoDateTime
-    note: Text(500) = ""
+    note: Annotated[str, Text(500)] = ""
 
 
 class ScheduledIn(InputModel):
     schedule_id: CallerId
-    body: Text(1600, min_length=1)
+    body: Annotated[str, Text(1600, min_length=1)]
     due_at: IsoDateTime
 
 

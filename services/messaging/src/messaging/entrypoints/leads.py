@@ -16,12 +16,12 @@ from revgen_common.pagination import DEFAULT_LIMIT, MAX_CURSOR_CHARS, MAX_LIMIT
 router = APIRouter(responses=INPUT_ERRORS)
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Cursor = Annotated[str | None, Query(max_length=MAX_CURSOR_CHARS)]
-ReplyId = Annotated[Line(100), Field(pattern=r"^[A-Za-z0-9_-]+$")]
+ReplyId = Annotated[str, Line(100), Field(pattern=r"^[A-Za-z0-9_-]+$")]
 
 
 class ReplyIn(InputModel):
     reply_id: ReplyId
-    body: Text(1600, min_length=1)
+    body: Annotated[str, Text(1600, min_length=1)]
 
 
 @router.get("/clients/{client_id}/profile", responses=documented(404))

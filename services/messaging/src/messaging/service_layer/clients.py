@@ -143,7 +143,8 @@ class Clients:
         for lead_id in lost:
             publish_outcome(uow, client_id, lead_id, "lost", None, self.clock())
 
-    async def record_outcome(self, client_id: str, lead_id: str, outcome: str, job_value_cents: int | None) -> None:
+    async def record_outcome(self, client_id: str, lead_id: str, outcome: events.LeadOutcome,
+                             job_value_cents: int | None) -> None:
         async with UnitOfWork(self.engine, SERVICE) as uow:
             if await uow.connection.scalar(text("""UPDATE leads SET status = :o, job_value_cents = :v
                                                    WHERE id = CAST(:l AS uuid) AND client_id = :c RETURNING id"""),
@@ -153,6 +154,7 @@ class Clients:
             await uow.commit()
 
 
-def publish_outcome(uow: Transaction, client_id: str, lead_id, outcome: str, value: int | None, at: datetime) -> None:
+def publish_outcome(uow: Transaction, client_id: str, lead_id, outcome: events.LeadOutcome, value: int | None,
+                    at: datetime) -> None:
     uow.publish(events.LeadOutcomeRecorded(client_id=client_id, lead_id=str(lead_id), outcome=outcome,
                                            job_value_cents=value, decided_at=at))

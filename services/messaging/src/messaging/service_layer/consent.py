@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from messaging.domain.compliance import PLATFORM
 from revgen_common.contracts import contract_for
+from revgen_common.contracts.messaging import LeadConsentChanged
 from revgen_common.unit_of_work import Transaction
 
 Source = Literal["message", "carrier"]
@@ -38,5 +39,5 @@ def _announce(uow: Transaction, type: str, scope: str, phone: str, source: Sourc
               message_sid: str | None) -> None:
     if scope == PLATFORM:
         return  # the platform's own number (login codes) concerns no client
-    uow.publish(contract_for(type)(client_id=scope, lead_phone=phone, source=source, message_sid=message_sid,
+    uow.publish(contract_for(type, LeadConsentChanged)(client_id=scope, lead_phone=phone, source=source, message_sid=message_sid,
                                    changed_at=now))

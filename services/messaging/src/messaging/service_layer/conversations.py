@@ -159,29 +159,41 @@ class Conversations:
                                message.occurred_at)
 
     async def _ask(self, client_id: str, persona: str, knowledge: str, history: list[tuple[str, str]],
-                   received_at: datetime) -> Draft:
-        """One try of the assistant within what is left of the message's deadline. When the
-        next try must wait (fair share, a Retry-After) a NotYet says how long, as long as a try
-        still fits after it; once none does, the draft of the holding reply."""
-        left = self.deadline.left(received_at, self.clock())
-        timeout = self.deadline.timeout(left)
-        if timeout is None:
-            return Draft(None, f"no answer within {self.deadline.seconds:g}s of the message")
-        try:
-            answer = await self.ai.reply(client_id=client_id, persona=persona, knowledge=knowledge, history=history,
-                                         timeout=timeout)
-        except OverFairShare as refused:  # comes back while a try still fits, at the latest
-            raise OverFairShare(str(refused), retry_after=self.deadline.wait_for_a_try(left, refused.retry_after)) from refused
-        except AIUnavailable as error:
-            pause = self.deadline.pause(self.deadline.left(received_at, self.clock()), error.retry_after,
-                                        timed_out=isinstance(error, AITimedOut))
-            if pause is None:
-                return Draft(None, f"the assistant is unavailable ({error})")
-            raise NotYet(f"the assistant is unavailable ({error}); trying again in {pause:.1f}s",
-                         retry_after=pause) from error
-        if answer.handoff:
-            return Draft(answer.text or None, "the assistant was not sure")
-        return Draft(answer.text) if answer.text else Draft(None, "the assistant gave no answer")
+                   received_at: datetime, *, patient: bool = True) -> Draft:
+        """Tries of the assistant within what is left of the message's deadline, each on a
+        shorter timeout. A patient ask (before the transaction) waits for the client's fair
+        share of the assistant, woken when a slot frees, and follows a try that timed out at
+        once; a pause (a Retry-After, a fast failure) is a NotYet, the consumer's wait, as long
+        as a try still fits after it. Once none does, the draft of the holding reply."""
+        while True:
+            left = self.deadline.left(received_at, self.clock())
+            if self.deadline.timeout(left) is None:
+                return Draft(None, f"no answer within {self.deadline.seconds:g}s of the message")
+            try:
+                async with self.ai.turn(client_id, wait=self.deadline.wait_for_a_try(left, left) if patient else 0.0):
+                    left = self.deadline.left(received_at, self.clock())  # after waiting for the slot
+                    timeout = self.deadline.timeout(left)
+                    if timeout is None:
+                        continue
+                    answer = await self.ai.complete(client_id=client_id, persona=persona, knowledge=knowledge,
+                                                    history=history, timeout=timeout)
+            except OverFairShare as refused:
+                if patient:  # it waited for a slot as long as a try could still fit after it
+                    return Draft(None, f"the assistant was busy with other leads for {self.deadline.seconds:g}s")
+                wait = self.deadline.wait_for_a_try(left, refused.retry_after)
+                raise OverFairShare(str(refused), retry_after=wait) from refused
+            except AIUnavailable as error:
+                pause = self.deadline.pause(self.deadline.left(received_at, self.clock()), error.retry_after,
+                                            timed_out=isinstance(error, AITimedOut))
+                if pause is None:
+                    return Draft(None, f"the assistant is unavailable ({error})")
+                if pause > 0 or not patient:
+                    raise NotYet(f"the assistant is unavailable ({error}); trying again in {pause:.1f}s",
+                                 retry_after=pause) from error
+                continue  # it timed out: the next try at once, on what is left
+            if answer.handoff:
+                return Draft(answer.text or None, "the assistant was not sure")
+            return Draft(answer.text) if answer.text else Draft(None, "the assistant gave no answer")
 
     async def message_received(self, message: Envelope, uow: Transaction, draft: Draft | None = None) -> None:
         raw = message.payload["raw"]
@@ -214,12 +226,13 @@ class Conversations:
         if asks_for_a_person(body):
             draft = Draft(None, "the lead asked for a person")
         elif draft is None:  # not drafted before the transaction: ask now
-            draft = await self._ask(client.client_id, client.persona, client.knowledge,
-                                    await _history(uow.connection, lead.id), received_at)
+            draft = await self._ask(client.client_id, client.persona, client.knowledge,  # rare: it changed since
+                                    await _history(uow.connection, lead.id), received_at, patient=False)
         reply = draft.text
         if draft.handoff is not None:
             _escalate(uow, client.client_id, lead, raw["MessageSid"], draft.handoff)
             reply = reply or HOLDING_REPLY.format(business=business)
+        assert reply is not None  # a draft without text always hands off
         await enqueue(uow, [Outgoing(f"reply:{raw['MessageSid']}", lead.phone, raw["To"], reply, "reply",
                                      client.client_id, lead.id)])
 

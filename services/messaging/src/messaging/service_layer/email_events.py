@@ -3,6 +3,8 @@ row forward; a hard bounce or a complaint suppresses the address, once, whatever
 or number of copies, and says so (EmailAddressSuppressed)."""
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from messaging.adapters import email_sends
 from messaging.domain.emails import InvalidAddress, normalize_address
 from revgen_common.contracts.messaging import EmailAddressSuppressed
@@ -11,12 +13,13 @@ from revgen_common.envelope import Envelope
 from revgen_common.unit_of_work import Transaction
 
 STATES = {"email.delivered": "delivered", "email.bounced": "bounced", "email.complained": "complained"}
-SUPPRESSING = {"email.bounced": "bounced", "email.complained": "complained"}
+SUPPRESSING: dict[str, Literal["bounced", "complained"]] = {"email.bounced": "bounced", "email.complained": "complained"}
 
 
 async def resend_event(message: Envelope, uow: Transaction) -> None:
     event = ResendEventReceived.model_validate(message.payload)
-    data = event.raw.get("data") if isinstance(event.raw.get("data"), dict) else {}
+    raw_data = event.raw.get("data")
+    data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
     email_id = data.get("email_id") if isinstance(data.get("email_id"), str) else None
     bounce = data.get("bounce")
     if event.resend_type == "email.bounced" and isinstance(bounce, dict) and bounce.get("type") == "Transient":

@@ -39,6 +39,6 @@ def local_day(day: date, timezone: str) -> tuple[datetime, datetime]:
 
 
 async def figures(db: AsyncConnection, client_id: str, start: datetime, end: datetime) -> Figures:
-    row = (await db.execute(_FIGURES, {"c": client_id, "start": start, "end": end})).first()
+    row = (await db.execute(_FIGURES, {"c": client_id, "start": start, "end": end})).one()
     seconds = float(row.first_reply_seconds) if row.first_reply_seconds is not None else None
     return Figures(row.inbound, row.outbound, row.new_leads, row.answered, seconds)

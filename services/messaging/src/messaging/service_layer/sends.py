@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -26,7 +27,7 @@ from messaging.service_layer import consent
 from messaging.service_layer.service_states import ServiceStates
 from revgen_common.clock import Clock, local_month
 from revgen_common.contracts import contract_for
-from revgen_common.contracts.messaging import SendRequested
+from revgen_common.contracts.messaging import SendOutcome, SendRequested
 from revgen_common.envelope import Envelope
 from revgen_common.errors import NotYet, TransientError
 from revgen_common.unit_of_work import Transaction, UnitOfWork
@@ -155,7 +156,7 @@ class Sender:
         now = self.clock()
         async with UnitOfWork(self.engine, SERVICE) as claim:
             db = claim.connection
-            row = (await db.execute(_FACTS, {"id": send_id, "platform": PLATFORM})).first()
+            row: Any = (await db.execute(_FACTS, {"id": send_id, "platform": PLATFORM})).first()
             if row is None or row.status not in ("pending", "claimed"):
                 return None
             row = SimpleNamespace(**row._asdict())
@@ -173,6 +174,7 @@ class Sender:
                 await claim.commit()
                 return None
             if not decision.allowed:
+                assert decision.blocked_reason is not None  # a refusal always names its reason
                 await self._finish(claim, row, "blocked", reason=decision.blocked_reason)
                 return None
             if row.client_id and row.purpose in LEAD_FACING and row.monthly_limit is not None:
@@ -218,7 +220,7 @@ class Sender:
             "number": row.from_number, "now": self.clock()})
         _outcome(uow, "MessageSent", row, twilio_sid=accepted.sid)
 
-    async def _finish(self, uow: Transaction, row, status: str, reason: str) -> None:
+    async def _finish(self, uow: UnitOfWork, row, status: str, reason: str) -> None:
         await uow.connection.execute(text("UPDATE sends SET status = :s, blocked_reason = :r WHERE id = :id"),
                                      {"s": status, "r": reason, "id": row.id})
         _outcome(uow, "MessageBlocked" if status == "blocked" else "MessageCanceled", row, reason=reason)
@@ -234,12 +236,13 @@ class Sender:
             await self._finish(uow, row, status, reason)
 
     async def _release(self, row) -> None:
-        async with self.engine.begin() as db:
-            await db.execute(_GIVE_BACK_USAGE, {"id": row.id})
-            await db.execute(text("""UPDATE sends SET status = 'pending', claimed_at = NULL, usage_month = NULL
-                                     WHERE id = :id AND status = 'claimed'"""), {"id": row.id})
+        async with UnitOfWork(self.engine, SERVICE) as uow:
+            await uow.connection.execute(_GIVE_BACK_USAGE, {"id": row.id})
+            await uow.connection.execute(text("""UPDATE sends SET status = 'pending', claimed_at = NULL, usage_month = NULL
+                                                 WHERE id = :id AND status = 'claimed'"""), {"id": row.id})
+            await uow.commit()
 
 
 def _outcome(uow: Transaction, type: str, row, **extra) -> None:
-    uow.publish(contract_for(type)(send_id=str(row.id), client_id=row.client_id, to=row.to_number, purpose=row.purpose,
-                                   **extra))
+    uow.publish(contract_for(type, SendOutcome)(send_id=str(row.id), client_id=row.client_id, to=row.to_number,
+                                                purpose=row.purpose, **extra))

@@ -59,7 +59,7 @@ class Summaries:
                                        ON CONFLICT DO NOTHING RETURNING day"""), {"c": client_id, "d": day}) is None:
                 return 0  # another run did this one
             profile = (await db.execute(text("SELECT owner_phone, owner_email, timezone FROM profiles WHERE client_id = :c"),
-                                        {"c": client_id})).first()
+                                        {"c": client_id})).one()
             day_figures = await figures(db, client_id, *local_day(day, profile.timezone))
             latency = (f", first reply in {day_figures.first_reply_seconds:.0f} s on average"
                        if day_figures.first_reply_seconds is not None else "")

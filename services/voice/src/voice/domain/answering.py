@@ -1,6 +1,6 @@
 """How a call is answered, decided from the read model and the clock alone (no I/O): in the
 client's business hours ring the business line and the on-duty team together; otherwise
-(or with nobody to ring) the greeting, then voicemail or the AI voice."""
+(or with nobody to ring) the greeting, then voicemail, or the AI voice's one answer then voicemail."""
 from __future__ import annotations
 
 import uuid
@@ -35,9 +35,10 @@ class CallSetup:
     greeting: str
     voice_id: str
     mode: Literal["voicemail", "ai"]
-    ai_stream_url: str | None
     ring_seconds: int
     greeting_audio: uuid.UUID | None  # the cached synthesis of (voice_id, greeting), if any
+    business_name: str | None = None  # for the whisper
+    caller_name: str | None = None  # the caller, when the client has them as a named lead
 
 
 def lines_to_ring(setup: CallSetup, team: list[tuple[str, str]]) -> list[Line]:

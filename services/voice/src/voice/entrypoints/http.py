@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, Path, Query, Request
 from fastapi.responses import Response
-from pydantic import AnyHttpUrl, Field
+from pydantic import Field
 
 from revgen_common.api_errors import INPUT_ERRORS, documented, error_response, install_error_handling
 from revgen_common.api_input import InputModel, Line, Text
@@ -16,15 +16,14 @@ from voice.adapters import calls_table
 from voice.domain.answering import DEFAULT_RING_SECONDS, DEFAULT_VOICE
 
 router = APIRouter(responses=INPUT_ERRORS)
-ClientId = Line(100)
+ClientId = Annotated[str, Line(100)]
 
 
 class VoiceSettingsIn(InputModel):
     business_phone: E164 | None = None  # rung with the team in business hours
-    greeting: Text(1000, min_length=1)
-    voice_id: Line(100) = DEFAULT_VOICE  # an ElevenLabs voice
-    mode: Literal["voicemail", "ai"] = "voicemail"  # after the greeting
-    ai_stream_url: AnyHttpUrl | None = None  # the AI voice's media stream (wss://), for mode "ai"
+    greeting: Annotated[str, Text(1000, min_length=1)]
+    voice_id: Annotated[str, Line(100)] = DEFAULT_VOICE  # an ElevenLabs voice
+    mode: Literal["voicemail", "ai"] = "voicemail"  # after the greeting: voicemail, or the AI voice then voicemail
     ring_seconds: Annotated[int, Field(strict=True, ge=5, le=60)] = DEFAULT_RING_SECONDS
 
 
@@ -36,7 +35,6 @@ class NoSettings(LookupError):
 async def put_settings(client_id: ClientId, body: VoiceSettingsIn, request: Request) -> dict:
     """Replace the client's voice settings; the greeting is synthesised in the background."""
     settings = body.model_dump()
-    settings["ai_stream_url"] = str(body.ai_stream_url) if body.ai_stream_url else None
     await request.app.state.voice_settings.save(client_id, settings)
     return {"client_id": client_id, **settings}
 
@@ -55,6 +53,18 @@ async def recent_calls(client_id: ClientId, request: Request,
     """The client's latest calls, newest first: route, status, who answered."""
     async with request.app.state.engine.connect() as db:
         return {"data": await calls_table.recent_calls(db, client_id, limit)}
+
+
+@router.get("/clients/{client_id}/calls/{call_sid}/recording", responses=documented(404))
+async def voicemail(client_id: ClientId, call_sid: Annotated[str, Path(pattern=r"^CA[0-9a-f]{32}$")],
+                    request: Request) -> Response:
+    """The call's voicemail audio, kept here (404 while there is none, or not yet fetched)."""
+    async with request.app.state.engine.connect() as db:
+        found = await calls_table.voicemail_audio(db, client_id, call_sid)
+    if found is None:
+        raise NoSettings(call_sid)
+    content_type, audio = found
+    return Response(audio, media_type=content_type, headers={"Cache-Control": "private, max-age=3600"})
 
 
 @router.get("/greetings/{greeting_id}", responses=documented(404))

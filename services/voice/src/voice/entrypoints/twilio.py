@@ -76,6 +76,12 @@ async def dial_ended(request: Request) -> Response:
     return await _answer(request, Calls.dial_ended)
 
 
+@router.post("/ai-heard")
+async def ai_heard(request: Request) -> Response:
+    """The AI voice's <Gather> action: what the caller said; the answer, then voicemail."""
+    return await _answer(request, lambda _calls, params: request.app.state.ai_voice.heard(params))
+
+
 @router.post("/recorded")
 async def recorded(request: Request) -> Response:
     """The <Record> action: the caller finished the message; nothing more to say."""

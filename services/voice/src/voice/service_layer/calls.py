@@ -13,10 +13,12 @@ from revgen_common.clock import Clock
 from revgen_common.contracts.voice import CallAnswered, CallEnded, VoicemailRecorded
 from revgen_common.unit_of_work import UnitOfWork
 from voice import SERVICE
-from voice.adapters import calls_table, read_model
+from voice.adapters import calls_table, greeting_cache, read_model
 from voice.domain import answering, twiml
 from voice.domain.answering import BUSINESS_LINE, ENDED, MISSED_DIAL, CallSetup
+from voice.domain.whispers import whisper_text
 from voice.service_layer.greetings import Greetings
+from voice.service_layer.recordings import Recordings
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +54,11 @@ class Urls:
 
 
 class Calls:
-    def __init__(self, engine: AsyncEngine, greetings: Greetings, public_base_url: str, clock: Clock):
+    def __init__(self, engine: AsyncEngine, greetings: Greetings, public_base_url: str, clock: Clock,
+                 recordings: Recordings):
         self.engine = engine
         self.greetings = greetings
+        self.recordings = recordings
         self.urls = Urls(public_base_url.rstrip("/"))
         self.clock = clock
 
@@ -62,22 +66,28 @@ class Calls:
         call_sid, to, caller = required(params, "CallSid", "To", "From")
         async with UnitOfWork(self.engine, SERVICE) as uow:
             db = uow.connection
-            setup = await read_model.setup_for(db, to, DEFAULTS)
+            setup = await read_model.setup_for(db, to, DEFAULTS, caller)
             if setup is None:
                 log.warning("call %s to %s: no client has this number", call_sid, to)
                 return twiml.not_in_service()
             lines = answering.lines_to_ring(setup, await read_model.team_on_call(db, setup.client_id))
             decided = answering.route(setup, lines, self.clock())
+            whisper = (setup.voice_id, whisper_text(setup.business_name, setup.caller_name, caller))
             route = await calls_table.open_call(db, call_sid, setup.client_id, to, caller, decided,
-                                                params.get("CallStatus") or "ringing", self.clock())
+                                                params.get("CallStatus") or "ringing", self.clock(),
+                                                whisper if decided == "ring" else None)
             await uow.commit()
         if route == "ring":
+            # Synthesised while the phones ring, so whoever answers seconds later hears it
+            # from the cache; an answer before it is ready gets <Say> (never a wait).
+            self.greetings.prepare(*whisper)
             return twiml.ring(lines, setup.ring_seconds, self.urls.webhook("dial-ended"),
                               self.urls.webhook("member-answered"))
         return self._greeting(setup)
 
     async def member_answered(self, params: dict[str, str], member: str | None) -> str:
-        """An answered leg asks whether it takes the call: the first does, the others hang up."""
+        """An answered leg asks whether it takes the call: the first does, hears the whisper
+        and is put through; the others hang up."""
         parent_sid = required(params, "ParentCallSid")[0]
         if not member:
             raise MissingParameter("the member query parameter is missing")
@@ -89,8 +99,11 @@ class Calls:
                 uow.publish(CallAnswered(client_id=won.client_id, call_sid=won.call_sid, lead_phone=won.lead_phone,
                                          client_number=won.client_number, person_id=member,
                                          answered_at=won.answered_at))
+            audio = await greeting_cache.cached(uow.connection, won.whisper_voice, won.whisper) if won.whisper else None
             await uow.commit()
-        return twiml.bridge()
+        if not won.whisper:
+            return twiml.bridge()  # a call rung before whispers were kept
+        return twiml.whisper(self.urls.greeting_audio(audio) if audio else None, won.whisper)
 
     async def dial_ended(self, params: dict[str, str]) -> str:
         """The <Dial> is over: hang up after a conversation; otherwise greeting and voicemail."""
@@ -145,10 +158,11 @@ class Calls:
                                           client_number=found.client_number, recording_sid=recording_sid,
                                           recording_url=url, duration_seconds=duration, recorded_at=self.clock()))
             await uow.commit()
+        self.recordings.keep_soon(recording_sid, url)  # the first delivery only: a repeat returned above
 
     def _greeting(self, setup: CallSetup) -> str:
         if setup.greeting_audio is None:
             self.greetings.prepare(setup.voice_id, setup.greeting)
         audio_url = self.urls.greeting_audio(setup.greeting_audio) if setup.greeting_audio else None
         return twiml.greeting(audio_url, setup.greeting, self.urls.webhook("recorded"), self.urls.webhook("recording"),
-                              setup.ai_stream_url if setup.mode == "ai" else None)
+                              self.urls.webhook("ai-heard") if setup.mode == "ai" else None)

@@ -1,4 +1,4 @@
-"""Greetings: each (voice, text) synthesised once and kept, so every later call <Play>s the
+"""Greetings (and whispers): each (voice, text) synthesised once and kept, so every later call <Play>s the
 same audio. Synthesis never runs on a call's answer path: a call whose greeting is not
 cached yet gets Twilio's <Say> at once and asks for the synthesis in the background; saving
 the settings asks for it ahead of the first call."""

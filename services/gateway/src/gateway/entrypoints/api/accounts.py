@@ -29,6 +29,7 @@ class CouponListed(BaseModel):
     duration_in_months: int | None
     max_redemptions: int | None
     redeemed: int
+    redeem_by: datetime | None = Field(description="after it, the coupon is refused")
     active: bool
     created_at: datetime
 

@@ -18,6 +18,7 @@ from gateway.adapters.services import Refused, reason_of
 from gateway.domain.rules import OnClient, OnClientOf, OnPlatform, SignedIn
 from gateway.entrypoints.dependencies import DEFAULT_PAGE, CallerDep, Cursor, GatewayDep, Limit
 from gateway.entrypoints.route_table import RouteTable
+from revgen_common.api_input import IsoDateTime
 from revgen_common.contracts.permissions import Permission
 from revgen_common.pagination import Page, decode_cursor, encode_cursor
 
@@ -59,6 +60,7 @@ class NewCoupon(BaseModel):
     duration: Literal["once", "forever", "repeating"] = "once"
     duration_in_months: int | None = Field(default=None, ge=1, le=120)
     max_redemptions: int | None = Field(default=None, gt=0, le=1_000_000_000)
+    redeem_by: IsoDateTime | None = Field(default=None, description="its last moment (ISO 8601 with a zone)")
 
     @model_validator(mode="after")
     def _one_discount_and_months_when_repeating(self) -> "NewCoupon":
@@ -76,6 +78,7 @@ class Coupon(BaseModel):
     duration: str
     max_redemptions: int | None
     redeemed: int
+    redeem_by: datetime | None = None
     active: bool
 
 

@@ -102,7 +102,7 @@ async def delete_client(client_id: uuid.UUID, gw: GatewayDep, caller: CallerDep)
 class AuditEntry(BaseModel):
     at: datetime
     action: str = Field(description="create, update, delete, add, deactivate …")
-    entity: str = Field(description="client or client_membership")
+    entity: str = Field(description="client, client_membership or lead (an agency's: agency_membership)")
     entity_id: str
     actor_id: uuid.UUID | None
     actor_name: str | None

@@ -16,7 +16,8 @@ from revgen_common.contracts.permissions import Permission
 
 table = RouteTable(include_in_schema=False)
 CATALOG = OnPlatform(Permission.CATALOG_MANAGE)
-FIELDS = ("id", "percent_off", "amount_off_cents", "currency", "duration", "duration_in_months", "max_redemptions")
+FIELDS = ("id", "percent_off", "amount_off_cents", "currency", "duration", "duration_in_months", "max_redemptions",
+          "redeem_by")
 
 
 @table.get("/coupons", rule=CATALOG)
@@ -28,8 +29,9 @@ async def coupons_page(request: Request, gw: GatewayDep, cursor: Cursor = None):
 async def create_coupon(request: Request, gw: GatewayDep):
     form = await request.form()
     given = {k: str(form.get(k, "")).strip() for k in FIELDS}
+    last_day = {"redeem_by": f"{given['redeem_by']}T23:59:59+00:00"} if given["redeem_by"] else {}  # a date field
     try:  # an empty field is one not given: "" is no number
-        coupon = NewCoupon.model_validate({k: v for k, v in given.items() if v})
+        coupon = NewCoupon.model_validate({**{k: v for k, v in given.items() if v}, **last_day})
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'coupon'}: {e['msg']}" for e in error.errors())
         return await _coupons(request, gw, None, status=422, given=given, error=problems)

@@ -75,9 +75,9 @@ async def follow_ups(request: Request, client_id: uuid.UUID, gw: GatewayDep, cal
     form = await request.form()
     due = str(form.get("due") or "")
     try:
-        chosen = FollowUps(request_id=str(form.get("request_id", "")), template=str(form.get("template", "")),
-                           lead_ids=form.getlist("lead_id"),
-                           due_at=await _instant(gw, client_id, "due", due) if due else None)
+        chosen = FollowUps.model_validate({
+            "request_id": str(form.get("request_id", "")), "template": str(form.get("template", "")),
+            "lead_ids": form.getlist("lead_id"), "due_at": await _instant(gw, client_id, "due", due) if due else None})
     except ValidationError as error:
         raise Refused(422, "invalid request", {"problems": [
             {"field": ".".join(map(str, e["loc"])), "problem": _plain(e)} for e in error.errors()]}) from None

@@ -1,5 +1,6 @@
-"""What happened at a client: the report (the last seven days where the client is: leads,
-leads answered, first reply time, texts in and out, from messaging's daily figures) and the
+"""What happened at a client: the report (seven days at a time where the client is, the last
+first, older ones a page back: leads, leads answered, first reply time, texts in and out, from
+messaging's daily figures) and the
 audit log (identity's: who changed the client or its team, when, with the before-image).
 Conversions and return on spend (B6) are account_pages': they weigh what the client paid."""
 from __future__ import annotations
@@ -7,8 +8,9 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import date, timedelta
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Query, Request
 
 from gateway.adapters.services import Refused
 from gateway.domain.rules import OnClient
@@ -16,6 +18,7 @@ from gateway.entrypoints.dependencies import CallerDep, Cursor, GatewayDep
 from gateway.entrypoints.route_table import RouteTable
 from gateway.entrypoints.ui.client_context import client_context
 from gateway.entrypoints.ui.render import render
+from revgen_common.api_input import IsoDate
 from revgen_common.contracts.permissions import Permission
 
 table = RouteTable(include_in_schema=False)
@@ -23,7 +26,8 @@ DAYS = 7
 
 
 @table.get("/clients/{client_id}/reports", rule=OnClient(Permission.LEADS_READ))
-async def report_page(request: Request, client_id: uuid.UUID, gw: GatewayDep, caller: CallerDep):
+async def report_page(request: Request, client_id: uuid.UUID, gw: GatewayDep, caller: CallerDep,
+                      before: Annotated[IsoDate | None, Query(description="the seven days before this day")] = None):
     here = await client_context(gw, caller, client_id)
     usage = f"/clients/{client_id}/usage"
     try:
@@ -32,11 +36,14 @@ async def report_page(request: Request, client_id: uuid.UUID, gw: GatewayDep, ca
         if refused.status != 404:
             raise
         return render(request, "reports.html", here=here, client=here.client, today=None, days=[])
-    first = date.fromisoformat(today["day"])
+    current = date.fromisoformat(today["day"])
+    # A page is seven days, newest first; `before` pages back (a day is its own key: page 100 costs page 1's).
+    first = min(before - timedelta(days=1), current) if before else current
     earlier = await asyncio.gather(*(gw.messaging.json("GET", usage, params={"day": (first - timedelta(days=n)).isoformat()})
-                                     for n in range(1, DAYS)))
-    return render(request, "reports.html", here=here, client=here.client, today=today,
-                  days=[today, *(answer for _, answer in earlier)])
+                                     for n in range(0 if first < current else 1, DAYS)))
+    days = [*([today] if first == current else []), *(answer for _, answer in earlier)]
+    return render(request, "reports.html", here=here, client=here.client, today=today, days=days,
+                  newer=(first + timedelta(days=DAYS + 1)).isoformat() if first < current else None)
 
 
 @table.get("/clients/{client_id}/audit", rule=OnClient(Permission.CLIENT_UPDATE))

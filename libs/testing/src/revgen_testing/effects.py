@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from revgen_common.envelope import Envelope
 from revgen_common.errors import PermanentError
 from revgen_common.unit_of_work import UnitOfWork
-from tests.support.contracts import EffectRecorded, EffectRequested, RuleBroken
+from revgen_testing.contracts import EffectRecorded, EffectRequested, RuleBroken
 
 metadata = MetaData()
 effects = Table(

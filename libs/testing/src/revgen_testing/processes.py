@@ -1,4 +1,4 @@
-"""Start, await and kill test processes (python -m tests.support.<module>)."""
+"""Start, await and kill test processes (python -m revgen_testing.<module>)."""
 from __future__ import annotations
 
 import asyncio

@@ -20,8 +20,8 @@ from revgen_common import ConsumerOptions, ExactlyOnceConsumer
 from revgen_common.envelope import Envelope
 from revgen_common.errors import Backoff
 from revgen_common.topics import DEAD_LETTERS
-from tests.support.kafka_io import publish, publish_raw
-from tests.support.running import eventually, running
+from revgen_testing.kafka_io import publish, publish_raw
+from revgen_testing.running import eventually, running
 
 _ODD_TEXT = st.text(alphabet=st.sampled_from(["\x00", "\ud800", "\x07", "\u202e", "é", "a", " ", "+", "1"]),
                     min_size=1, max_size=12)

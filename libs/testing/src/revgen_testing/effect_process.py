@@ -1,4 +1,4 @@
-"""A consumer process for crash tests: `python -m tests.support.effect_process ...`.
+"""A consumer process for crash tests: `python -m revgen_testing.effect_process ...`.
 
 `--crash-at POINT:K` SIGKILLs the process on the K-th time it reaches that checkpoint of
 the commit protocol. `--naive` swaps the runtime for the textbook mistake (auto-commit,
@@ -21,7 +21,7 @@ from revgen_common import ConsumerOptions, Envelope, ExactlyOnceConsumer, Outbox
 from revgen_common.kafka_config import consumer_config
 from revgen_common.metrics import EVENTS_CONSUMED
 from revgen_common.process_slot import ProcessSlot
-from tests.support.effects import effects, make_handlers
+from revgen_testing.effects import effects, make_handlers
 
 # What the naive runtime needs to fail over fast; the real one takes its partitions back as
 # a static member (its process slot), whatever the session timeout.
@@ -52,6 +52,7 @@ async def run_runtime(args) -> None:
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     checkpoint = crash_hook(args.crash_at, args.report, args.group, args.topic)
     slot = await ProcessSlot.claim(engine)  # as every service does at start-up
+    print(f"{os.getpid()} holds slot {slot.number}", flush=True)  # started: the takeover test times from here
     components = [ExactlyOnceConsumer(
         name=args.group, topics=[args.topic], handlers=make_handlers(args.group, forward_to=args.forward_to),
         engine=engine, bootstrap_servers=args.bootstrap, checkpoint=checkpoint,

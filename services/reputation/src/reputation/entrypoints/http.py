@@ -1,0 +1,98 @@
+"""Reputation's internal API (through the gateway): connecting a client's sources, its
+reviews, and the replies the AI drafted, to approve (maybe edited) or reject. Google's OAuth
+callback is public: the browser comes back to it from Google, and its `state` is the credential."""
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from pydantic import Field
+
+from revgen_common.api_errors import INPUT_ERRORS, documented, install_error_handling
+from revgen_common.api_input import InputModel, Line, Text
+from reputation.adapters import connections_table, reviews_table
+from reputation.service_layer.connecting import ConsentDenied, ForgedCallback
+
+router = APIRouter(responses=INPUT_ERRORS)
+ClientId = Annotated[str, Line(100)]
+PersonId = Annotated[str, Line(100)]
+# Google Business Profile's name of a location: accounts/{account}/locations/{location}.
+Location = Annotated[str, Field(pattern=r"^accounts/[0-9]{1,30}/locations/[0-9]{1,30}$")]
+
+
+class GoogleConsentIn(InputModel):
+    location: Location
+    requested_by: PersonId  # the person sent to Google (the gateway's session)
+
+
+class FacebookPageIn(InputModel):
+    page_id: Annotated[str, Field(pattern=r"^[0-9]{1,30}$")]
+    page_access_token: Annotated[str, Line(1000)]
+
+
+class ApprovalIn(InputModel):
+    person_id: PersonId
+    text: Annotated[str, Text(4000, min_length=1)] | None = None  # the reply as edited; None: the draft as it is
+
+
+class RejectionIn(InputModel):
+    person_id: PersonId
+
+
+@router.post("/clients/{client_id}/google/consent")
+async def google_consent(client_id: ClientId, body: GoogleConsentIn, request: Request) -> dict:
+    """The URL to send the client's owner to, to let RevGen read and answer the location's reviews."""
+    return await request.app.state.connecting.google_consent(client_id, body.location, body.requested_by)
+
+
+@router.get("/oauth/google/callback", responses=documented(400))
+async def google_callback(request: Request, state: Annotated[str, Query(pattern=r"^[A-Za-z0-9_-]{1,200}$")],
+                          code: Annotated[str | None, Query(pattern=r"^[\x21-\x7e]{1,2000}$")] = None,
+                          error: Annotated[str | None, Query(pattern=r"^[a-z_]{1,100}$")] = None) -> dict:
+    """Where Google sends the owner back: the state must be a consent we started, unused."""
+    return await request.app.state.connecting.google_callback(state, code, error)
+
+
+@router.put("/clients/{client_id}/facebook")
+async def facebook_page(client_id: ClientId, body: FacebookPageIn, request: Request) -> dict:
+    """Connect the client's Facebook page by its page access token."""
+    return await request.app.state.connecting.facebook_page(client_id, body.page_id, body.page_access_token)
+
+
+@router.get("/clients/{client_id}/connections")
+async def connections(client_id: ClientId, request: Request) -> dict:
+    """The client's sources: connected, or waiting for the owner to connect them again."""
+    async with request.app.state.engine.connect() as db:
+        return {"data": await connections_table.of_client(db, client_id)}
+
+
+@router.get("/clients/{client_id}/reviews")
+async def reviews(client_id: ClientId, request: Request, limit: Annotated[int, Query(ge=1, le=100)] = 50) -> dict:
+    """The client's latest reviews, newest first."""
+    async with request.app.state.engine.connect() as db:
+        return {"data": await reviews_table.recent_reviews(db, client_id, limit)}
+
+
+@router.get("/clients/{client_id}/reply-drafts")
+async def drafts(client_id: ClientId, request: Request,
+                 status: Literal["drafted", "approved", "rejected", "posted"] = "drafted",
+                 limit: Annotated[int, Query(ge=1, le=100)] = 50) -> dict:
+    """Replies the AI drafted, oldest first: those waiting for a person by default."""
+    return {"data": await request.app.state.replies.drafts(client_id, status, limit)}
+
+
+@router.post("/clients/{client_id}/reply-drafts/{draft_id}/approve", responses=documented(404, 409))
+async def approve(client_id: ClientId, draft_id: uuid.UUID, body: ApprovalIn, request: Request) -> dict:
+    """Approve the draft (with the text as edited): it is posted to its source, once."""
+    return await request.app.state.replies.approve(client_id, draft_id, body.person_id, body.text)
+
+
+@router.post("/clients/{client_id}/reply-drafts/{draft_id}/reject", responses=documented(404, 409))
+async def reject(client_id: ClientId, draft_id: uuid.UUID, body: RejectionIn, request: Request) -> dict:
+    """Reject the draft: nothing is posted."""
+    return await request.app.state.replies.reject(client_id, draft_id, body.person_id)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    install_error_handling(app, {ForgedCallback: 400, ConsentDenied: 400})
