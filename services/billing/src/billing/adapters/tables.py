@@ -1,5 +1,6 @@
 """The billing database's tables as its migrations create them (ADR 0020): plans, coupons,
-subscriptions and their sagas, invoices, the Stripe ledger and reconciliation.
+subscriptions and their sagas, coupons applied to live subscriptions, invoices, the Stripe
+ledger and reconciliation, and which agency each client belongs to.
 The inbox and outbox are in revgen_common.db.runtime_metadata.
 """
 from sqlalchemy import (
@@ -52,6 +53,26 @@ charges = Table(
     ForeignKeyConstraint(["client_id"], ["billing_accounts.client_id"], name="charges_client_id_fkey", ondelete="RESTRICT"),
 )
 
+client_agencies = Table(
+    "client_agencies", metadata,
+    Column("client_id", Text, primary_key=True),
+    Column("agency_id", Text, nullable=False),
+)
+Index("client_agencies_by_agency", client_agencies.c.agency_id, client_agencies.c.client_id)
+
+coupon_applications = Table(
+    "coupon_applications", metadata,
+    Column("idempotency_key", Text, primary_key=True),
+    Column("subscription_id", Text, nullable=False),
+    Column("coupon_id", Text, nullable=False),
+    Column("client_id", Text, nullable=False),
+    Column("applied_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    ForeignKeyConstraint(["subscription_id"], ["subscriptions.id"],
+                         name="coupon_applications_subscription_id_fkey", ondelete="RESTRICT"),
+    ForeignKeyConstraint(["coupon_id"], ["coupons.id"], name="coupon_applications_coupon_id_fkey", ondelete="RESTRICT"),
+    UniqueConstraint("subscription_id", "coupon_id", name="coupon_applications_subscription_id_coupon_id_key"),
+)
+
 coupon_redemptions = Table(
     "coupon_redemptions", metadata,
     Column("command_id", Text, primary_key=True),
@@ -77,6 +98,7 @@ coupons = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
     Column("duration_in_months", Integer),
+    Column("redeem_by", DateTime(timezone=True)),
     UniqueConstraint("stripe_coupon_id", name="coupons_stripe_coupon_id_key"),
     CheckConstraint('max_redemptions IS NULL OR redeemed <= max_redemptions', name="coupons_check"),
     CheckConstraint('(percent_off IS NULL) <> (amount_off_cents IS NULL)', name="coupons_check1"),
@@ -111,6 +133,7 @@ disputes = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
     ForeignKeyConstraint(["client_id"], ["billing_accounts.client_id"], name="disputes_client_id_fkey", ondelete="RESTRICT"),
 )
+Index("disputes_newest_first", disputes.c.created_at.desc(), disputes.c.id.desc())
 
 invoices = Table(
     "invoices", metadata,

@@ -34,6 +34,7 @@ agency_memberships = Table(
         name="agency_memberships_role_check",
     ),
 )
+Index("agency_memberships_by_agency", agency_memberships.c.agency_id, agency_memberships.c.person_id)
 
 alerts = Table(
     "alerts", metadata,

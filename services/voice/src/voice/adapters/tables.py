@@ -1,5 +1,5 @@
 """The voice database's tables as its migrations create them (ADR 0020): calls, recordings, voice
-settings, greetings and the read model of numbers, hours and teams.
+settings, greetings and the read model of numbers, hours, teams and the names whispers are made of.
 The inbox and outbox are in revgen_common.db.runtime_metadata.
 """
 from sqlalchemy import (
@@ -41,9 +41,19 @@ calls = Table(
     Column("duration_seconds", Integer),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
+    Column("whisper", Text),
+    Column("whisper_voice", Text),
+    Column("ai_heard", Text),
+    Column("ai_answer", Text),
     CheckConstraint("route = ANY (ARRAY['ring'::text, 'greeting'::text])", name="calls_route_check"),
 )
 Index("calls_by_client", calls.c.client_id, calls.c.created_at)
+
+client_names = Table(
+    "client_names", metadata,
+    Column("client_id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+)
 
 client_numbers = Table(
     "client_numbers", metadata,
@@ -68,6 +78,13 @@ greetings = Table(
     UniqueConstraint("voice_id", "text_hash", name="greetings_voice_id_text_hash_key"),
 )
 
+lead_names = Table(
+    "lead_names", metadata,
+    Column("client_id", Text, primary_key=True),
+    Column("phone", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+)
+
 recordings = Table(
     "recordings", metadata,
     Column("recording_sid", Text, primary_key=True),
@@ -75,8 +92,13 @@ recordings = Table(
     Column("url", Text, nullable=False),
     Column("duration_seconds", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("content_type", Text),
+    Column("audio", LargeBinary),
+    Column("fetched_at", DateTime(timezone=True)),
+    Column("fetch_tries", Integer, nullable=False, server_default=text("0")),
     ForeignKeyConstraint(["call_sid"], ["calls.call_sid"], name="recordings_call_sid_fkey"),
 )
+Index("recordings_to_fetch", recordings.c.created_at, postgresql_where=text("(audio IS NULL)"))
 
 team_members = Table(
     "team_members", metadata,
@@ -96,7 +118,6 @@ voice_settings = Table(
     Column("greeting", Text, nullable=False),
     Column("voice_id", Text, nullable=False),
     Column("mode", Text, nullable=False),
-    Column("ai_stream_url", Text),
     Column("ring_seconds", Integer, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=text("now()")),
     CheckConstraint('length(greeting) >= 1 AND length(greeting) <= 1000', name="voice_settings_greeting_check"),
