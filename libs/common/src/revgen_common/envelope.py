@@ -60,7 +60,7 @@ class Envelope(BaseModel):
     def contract(self) -> Contract:
         """The payload validated into its contract (pydantic's ValidationError if it does not fit;
         UnknownMessageType if no contract has this type)."""
-        return contract_for(self.type).model_validate(self.payload)
+        return self.contract_as(Contract)
 
     def contract_as(self, kind: builtins.type[C]) -> C:  # (`type` is a field here)
         """`contract()` for a handler that knows what it was given (UnknownMessageType if the

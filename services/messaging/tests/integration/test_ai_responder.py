@@ -36,8 +36,10 @@ async def responder_against(state: OpenAIState, fair_share: FairShare | None = N
 
 
 async def ask(responder: AIResponder, client_id: str = "client-1", timeout: float = 5.0):
-    return await responder.reply(client_id=client_id, persona=PERSONA, knowledge=KNOWLEDGE, history=HISTORY,
-                                 timeout=timeout)
+    """One try as messaging makes it: a fair-share turn taken at once (or refused), then the call."""
+    async with responder.turn(client_id):
+        return await responder.complete(client_id=client_id, persona=PERSONA, knowledge=KNOWLEDGE, history=HISTORY,
+                                        timeout=timeout)
 
 
 async def test_a_plain_answer_is_the_reply_and_not_a_handoff():

@@ -63,14 +63,6 @@ class AIResponder:
         self._turns = FairTurns(fair_share)
         self._model = model
 
-    async def reply(self, *, client_id: str, persona: str, knowledge: str,
-                    history: list[tuple[str, str]], timeout: float) -> AIReply:
-        """One try of at most `timeout` seconds, if the client's fair share allows one now
-        (OverFairShare otherwise). `history` is [(role "lead" | "business", text)], oldest first."""
-        async with self.turn(client_id):
-            return await self.complete(client_id=client_id, persona=persona, knowledge=knowledge,
-                                       history=history, timeout=timeout)
-
     @contextlib.asynccontextmanager
     async def turn(self, client_id: str, wait: float = 0.0) -> AsyncIterator[None]:
         """One slot of the client's fair share of the concurrency, for one try: waits at most
