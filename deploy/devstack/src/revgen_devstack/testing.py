@@ -117,7 +117,16 @@ async def serve_app(app, port: int, headers: dict[str, str] | None = None):
 
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
                                            proxy_headers=False))
-    task = asyncio.create_task(server.serve())
+
+    async def serve():
+        # uvicorn exits the process (SystemExit) when it cannot bind; in a fixture that
+        # escapes pytest's error caching and breaks every later use of the fixture.
+        try:
+            await server.serve()
+        except SystemExit as exited:
+            raise RuntimeError(f"uvicorn could not serve on 127.0.0.1:{port} (see its log)") from exited
+
+    task = asyncio.create_task(serve())
     deadline = time.monotonic() + 30
     while not server.started:
         if task.done() or time.monotonic() > deadline:
