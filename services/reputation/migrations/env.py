@@ -1,4 +1,6 @@
 """Alembic environment of the reputation database (run by `revgen-reputation-migrate`)."""
+from reputation.adapters.tables import metadata
+from revgen_common.db import runtime_metadata
 from revgen_common.migrations import run_alembic_env
 
-run_alembic_env()
+run_alembic_env(metadata, runtime_metadata)

@@ -1,18 +1,35 @@
-"""The read side the gateway's billing pages ask for: coupons, a client's disputes (or every
-client's of an agency), the
+"""The read side the gateway's billing pages ask for: plans, coupons, subscriptions and
+cancellation requests, a client's invoices and disputes (or every client's of an agency), the
 discrepancies reconciliation recorded, and a client's conversions. Keyset pages
 (revgen_common.pagination), so a deep page costs what the first does (S4)."""
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
 from fastapi.encoders import jsonable_encoder
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from revgen_common.pagination import decode_keyset, next_cursor
 
+_PLANS = text("""
+    SELECT id, name, amount_cents, currency, interval, trial_days, active FROM plans
+    WHERE (CAST(:active_only AS boolean) IS FALSE OR active)
+      AND (CAST(:after AS text) IS NULL OR id > :after)
+    ORDER BY id LIMIT :limit""")
+_INVOICES = text("""
+    SELECT id, subscription_id, status, amount_due, amount_paid, currency, attempt_count, created_at FROM invoices
+    WHERE client_id = :client
+      AND (CAST(:after_at AS timestamptz) IS NULL OR (created_at, id) < (:after_at, :after_id))
+    ORDER BY created_at DESC, id DESC LIMIT :limit""")
+_SUBSCRIPTIONS = text("""
+    SELECT * FROM subscriptions WHERE (CAST(:after AS text) IS NULL OR id > :after)
+      AND (CAST(:client AS text) IS NULL OR client_id = :client)
+    ORDER BY id LIMIT :limit""")
+_SUBSCRIPTION = text("SELECT * FROM subscriptions WHERE id = :id")
+_CANCELLATION = text("SELECT id, client_id, subscription_id, status, offer FROM cancellation_requests WHERE id = :id")
 _COUPONS = text("""
     SELECT id, percent_off, amount_off_cents, currency, duration, duration_in_months, max_redemptions, redeemed,
            redeem_by, active, created_at FROM coupons
@@ -43,6 +60,45 @@ _CONVERSIONS = text("""
            coalesce(sum(job_value_cents) FILTER (WHERE outcome = 'won'), 0) AS won_value_cents,
            (SELECT coalesce(sum(amount_paid), 0) FROM invoices WHERE client_id = :client) AS paid_cents
     FROM lead_outcomes WHERE client_id = :client""")
+
+
+async def plans(engine: AsyncEngine, active_only: bool, limit: int, cursor: str | None) -> dict[str, Any]:
+    (after,) = decode_keyset(cursor, str)
+    async with engine.connect() as db:
+        rows = (await db.execute(_PLANS, {"active_only": active_only, "after": after, "limit": limit + 1})).all()
+    return {"data": [r._asdict() for r in rows[:limit]], "next": next_cursor(rows, limit, lambda r: (r.id,))}
+
+
+async def invoices(engine: AsyncEngine, client_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    after_at, after_id = decode_keyset(cursor, datetime.fromisoformat, str)
+    async with engine.connect() as db:
+        rows = (await db.execute(_INVOICES, {"client": client_id, "after_at": after_at, "after_id": after_id,
+                                             "limit": limit + 1})).all()
+    return _page(rows, limit, lambda r: (r.created_at.isoformat(), r.id))
+
+
+async def subscriptions(engine: AsyncEngine, starting_after: str | None, client_id: str | None,
+                        limit: int) -> dict[str, Any]:
+    """Subscriptions by id after `starting_after` (Stripe's style of page)."""
+    async with engine.connect() as db:
+        rows = (await db.execute(_SUBSCRIPTIONS, {"after": starting_after, "client": client_id,
+                                                  "limit": limit + 1})).all()
+    page = [r._asdict() for r in rows[:limit]]
+    return {"data": page, "has_more": len(rows) > limit, "next": page[-1]["id"] if len(rows) > limit else None}
+
+
+async def subscription(engine: AsyncEngine, subscription_id: str) -> dict[str, Any] | None:
+    return await _one(engine, _SUBSCRIPTION, subscription_id)
+
+
+async def cancellation(engine: AsyncEngine, request_id: uuid.UUID) -> dict[str, Any] | None:
+    return await _one(engine, _CANCELLATION, request_id)
+
+
+async def _one(engine: AsyncEngine, query: TextClause, id: Any) -> dict[str, Any] | None:
+    async with engine.connect() as db:
+        row = (await db.execute(query, {"id": id})).first()
+    return None if row is None else row._asdict()
 
 
 async def coupons(engine: AsyncEngine, active_only: bool, limit: int, cursor: str | None) -> dict[str, Any]:

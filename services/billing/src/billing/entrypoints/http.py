@@ -15,8 +15,8 @@ from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import Field, model_validator
-from sqlalchemy import text
 
+from billing.adapters import account_queries
 from billing.adapters.stripe_gateway import StripeRefused
 from billing.service_layer.catalog import NewCoupon, NewPlan
 from billing.service_layer.subscribe import CreateSubscription
@@ -150,13 +150,7 @@ async def list_subscriptions(billing: Billing, limit: Limit = 50,
                              starting_after: Annotated[SubscriptionId | None, Query()] = None,
                              client_id: Annotated[ClientId | None, Query()] = None) -> dict:
     """Subscriptions by id, a page at a time (default 50, at most 100)."""
-    async with billing.engine.connect() as db:
-        rows = (await db.execute(text("""
-            SELECT * FROM subscriptions WHERE (CAST(:after AS text) IS NULL OR id > :after)
-              AND (CAST(:client AS text) IS NULL OR client_id = :client)
-            ORDER BY id LIMIT :limit"""), {"after": starting_after, "client": client_id, "limit": limit + 1})).all()
-    page = [r._asdict() for r in rows[:limit]]
-    return {"data": page, "has_more": len(rows) > limit, "next": page[-1]["id"] if len(rows) > limit else None}
+    return await account_queries.subscriptions(billing.engine, starting_after, client_id, limit)
 
 
 ON_A_SUBSCRIPTION = documented(402, 404, 409, 503)
@@ -165,22 +159,19 @@ ON_A_SUBSCRIPTION = documented(402, 404, 409, 503)
 @router.get("/subscriptions/{subscription_id}", responses=documented(404))
 async def get_subscription(subscription_id: SubscriptionId, billing: Billing) -> JSONResponse:
     """One subscription (the gateway reads whose it is before it lets anyone act on it)."""
-    return await _one(billing, "SELECT * FROM subscriptions WHERE id = :id", subscription_id, "subscription")
+    return _found(await account_queries.subscription(billing.engine, subscription_id), subscription_id, "subscription")
 
 
 @router.get("/cancellations/{request_id}", responses=documented(404))
 async def get_cancellation(request_id: uuid.UUID, billing: Billing) -> JSONResponse:
     """One cancellation request and its offer."""
-    return await _one(billing, "SELECT id, client_id, subscription_id, status, offer FROM cancellation_requests "
-                               "WHERE id = :id", request_id, "cancellation request")
+    return _found(await account_queries.cancellation(billing.engine, request_id), request_id, "cancellation request")
 
 
-async def _one(billing, query: str, id, what: str) -> JSONResponse:
-    async with billing.engine.connect() as db:
-        row = (await db.execute(text(query), {"id": id})).first()
+def _found(row: dict | None, id: object, what: str) -> JSONResponse:
     if row is None:
         return error_response(404, f"no {what} {str(id)!r}")
-    return JSONResponse(jsonable_encoder(row._asdict()))
+    return JSONResponse(jsonable_encoder(row))
 
 
 @router.post("/subscriptions/{subscription_id}/change-plan", responses=ON_A_SUBSCRIPTION)

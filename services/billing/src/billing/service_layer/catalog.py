@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from stripe.params import CouponCreateParams
 
+from billing.adapters import catalog_records
 from billing.adapters.stripe_gateway import StripeGateway
 from billing.domain.subscription_state import HOLDS_PLAN
 from revgen_common.clock import Clock, system_clock
@@ -38,11 +38,6 @@ class NewCoupon:
     redeem_by: datetime | None = None  # after it, the coupon is refused (here and at Stripe)
 
 
-_PLAN_HELD = text("""
-    SELECT EXISTS (SELECT 1 FROM subscriptions WHERE plan_id = :id AND status = ANY(:holding))
-        OR EXISTS (SELECT 1 FROM subscription_commands WHERE plan_id = :id AND state IN ('started', 'customer_ready'))""")
-
-
 class Catalog:
     def __init__(self, engine: AsyncEngine, stripe: StripeGateway, clock: Clock = system_clock):
         self.engine = engine
@@ -60,13 +55,9 @@ class Catalog:
             "recurring": {"interval": plan.interval}, "metadata": {"plan_id": plan.id}},
             self.stripe.keyed(f"plan:{plan.id}:price")))
         async with self.engine.begin() as db:
-            await db.execute(text("""
-                INSERT INTO plans (id, name, stripe_product_id, stripe_price_id, amount_cents, currency, interval, trial_days)
-                VALUES (:id, :name, :product, :price, :amount, :currency, :interval, :trial)
-                ON CONFLICT (id) DO NOTHING"""), {
-                "id": plan.id, "name": plan.name, "product": product["id"], "price": price["id"],
-                "amount": plan.amount_cents, "currency": plan.currency, "interval": plan.interval,
-                "trial": plan.trial_days})
+            await catalog_records.add_plan(db, id=plan.id, name=plan.name, product=product["id"], price=price["id"],
+                                           amount_cents=plan.amount_cents, currency=plan.currency,
+                                           interval=plan.interval, trial_days=plan.trial_days)
         return await self._saved("plans", plan.id)
 
     async def deactivate_plan(self, plan_id: str) -> dict:
@@ -77,11 +68,11 @@ class Catalog:
         see that create's command. (Checks inside the UPDATE would use the snapshot taken
         before the wait, and miss it.)"""
         async with self.engine.begin() as db:
-            if (await db.execute(text("SELECT id FROM plans WHERE id = :id FOR UPDATE"), {"id": plan_id})).first() is None:
+            if not await catalog_records.lock_plan(db, plan_id):
                 raise NotFound(f"no plan {plan_id!r}")
-            if await db.scalar(_PLAN_HELD, {"id": plan_id, "holding": list(HOLDS_PLAN)}):
+            if await catalog_records.plan_held(db, plan_id, list(HOLDS_PLAN)):
                 raise Refused(f"plan {plan_id!r} has active or trialing subscriptions; move them first")
-            await db.execute(text("UPDATE plans SET active = false WHERE id = :id"), {"id": plan_id})
+            await catalog_records.deactivate_plan(db, plan_id)
         return await self._saved("plans", plan_id)
 
     async def create_coupon(self, coupon: NewCoupon) -> dict:
@@ -102,19 +93,16 @@ class Catalog:
             params |= {"amount_off": coupon.amount_off_cents, "currency": coupon.currency or "usd"}
         created = await self.stripe.call(self.stripe.v1.coupons.create_async(params, self.stripe.keyed(f"coupon:{coupon.id}")))
         async with self.engine.begin() as db:
-            await db.execute(text("""
-                INSERT INTO coupons (id, stripe_coupon_id, percent_off, amount_off_cents, currency, duration,
-                                     duration_in_months, max_redemptions, redeem_by)
-                VALUES (:id, :stripe_id, :percent, :amount, :currency, :duration, :months, :max, :redeem_by)
-                ON CONFLICT (id) DO NOTHING"""), {
-                "id": coupon.id, "stripe_id": created["id"], "percent": coupon.percent_off,
-                "amount": coupon.amount_off_cents, "currency": coupon.currency, "duration": coupon.duration,
-                "months": coupon.duration_in_months, "max": coupon.max_redemptions, "redeem_by": coupon.redeem_by})
+            await catalog_records.add_coupon(
+                db, id=coupon.id, stripe_id=created["id"], percent_off=coupon.percent_off,
+                amount_off_cents=coupon.amount_off_cents, currency=coupon.currency, duration=coupon.duration,
+                duration_in_months=coupon.duration_in_months, max_redemptions=coupon.max_redemptions,
+                redeem_by=coupon.redeem_by)
         return await self._saved("coupons", coupon.id)
 
     async def deactivate_coupon(self, coupon_id: str) -> dict:
         async with self.engine.begin() as db:
-            if await db.scalar(text("UPDATE coupons SET active = false WHERE id = :id RETURNING id"), {"id": coupon_id}) is None:
+            if not await catalog_records.deactivate_coupon(db, coupon_id):
                 raise NotFound(f"no coupon {coupon_id!r}")
         return await self._saved("coupons", coupon_id)
 
@@ -126,5 +114,4 @@ class Catalog:
 
     async def _row(self, table: str, id: str) -> dict | None:
         async with self.engine.connect() as db:
-            row = (await db.execute(text(f"SELECT * FROM {table} WHERE id = :id"), {"id": id})).first()
-        return row._asdict() if row else None
+            return await (catalog_records.plan if table == "plans" else catalog_records.coupon)(db, id)

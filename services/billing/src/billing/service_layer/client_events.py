@@ -3,9 +3,7 @@ or deleted (identity), and lead outcomes (messaging), the latter feeding the ret
 real numbers (B6)."""
 from __future__ import annotations
 
-from sqlalchemy import text
-
-from billing.adapters import client_agencies
+from billing.adapters import billing_accounts, client_agencies, lead_outcomes, subscription_commands, subscriptions
 from billing.service_layer.stripe_events import StripeEvents
 from billing.service_layer.stripe_sync import refresh
 from revgen_common.contracts.identity import ClientCreated
@@ -32,23 +30,12 @@ class ClientEvents:
         commit is told to compensate now instead of creating anything more at Stripe."""
         client_id = message.payload["client_id"]
         db = uow.connection
-        await db.execute(text("""INSERT INTO billing_accounts (client_id, deleted_at) VALUES (:c, now())
-                                 ON CONFLICT (client_id) DO UPDATE
-                                 SET deleted_at = COALESCE(billing_accounts.deleted_at, now())"""),
-                         {"c": client_id})
-        await db.execute(text("""UPDATE subscription_commands SET state = 'compensating', error = 'the client was deleted'
-                                 WHERE client_id = :c AND state IN ('started', 'customer_ready')"""), {"c": client_id})
-        live = (await db.execute(text("SELECT id FROM subscriptions WHERE client_id = :c AND status <> 'canceled'"),
-                                 {"c": client_id})).scalars().all()
+        await billing_accounts.mark_deleted(db, client_id)
+        await subscription_commands.compensate_open_of(db, client_id)
+        live = await subscriptions.live_of_client(db, client_id)
         for subscription_id in live:
             await refresh(uow, self.stripe, subscription_id)  # cancels it: the client is deleted
 
     async def lead_outcome(self, message: Envelope, uow: Transaction) -> None:
         p = LeadOutcomeRecorded.model_validate(message.payload)  # a malformed one is dead-lettered
-        await uow.connection.execute(text("""
-            INSERT INTO lead_outcomes (client_id, lead_id, outcome, job_value_cents, decided_at)
-            VALUES (:c, :l, :o, :v, :t)
-            ON CONFLICT (client_id, lead_id) DO UPDATE SET outcome = EXCLUDED.outcome,
-                job_value_cents = EXCLUDED.job_value_cents, decided_at = EXCLUDED.decided_at
-            WHERE lead_outcomes.decided_at <= EXCLUDED.decided_at"""),
-            {"c": p.client_id, "l": p.lead_id, "o": p.outcome, "v": p.job_value_cents, "t": p.decided_at})
+        await lead_outcomes.record(uow.connection, p.client_id, p.lead_id, p.outcome, p.job_value_cents, p.decided_at)

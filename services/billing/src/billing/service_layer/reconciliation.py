@@ -12,10 +12,10 @@ from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from billing import SERVICE
+from billing.adapters import subscriptions
 from billing.domain.subscription_state import Stored, SubscriptionState
 from billing.service_layer.stripe_events import StripeEvents, record_drift
 from billing.service_layer.stripe_reads import lock_object
@@ -84,8 +84,7 @@ class Reconciliation:
         async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             await lock_object(uow, subscription_id)
             local = await stored(uow, subscription_id)
-            client_id = await uow.connection.scalar(text("SELECT client_id FROM subscriptions WHERE id = :id"),
-                                                    {"id": subscription_id})
+            client_id = await subscriptions.client_of(uow.connection, subscription_id)
             try:
                 current = await refresh(uow, self.stripe, subscription_id)
             except UnknownClient:
@@ -106,7 +105,7 @@ class Reconciliation:
 
     async def _missing_at_stripe(self, seen: set[str], report: ReconciliationReport) -> None:
         async with self.engine.connect() as db:
-            rows = (await db.execute(text("SELECT id, client_id, status FROM subscriptions WHERE status <> 'canceled'"))).all()
+            rows = await subscriptions.uncanceled(db)
         for row in rows:
             if row.id not in seen:
                 await self._isolated(self._check_missing(row, report), row.id, "lookup", report)

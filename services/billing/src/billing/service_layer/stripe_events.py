@@ -13,9 +13,9 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from billing.adapters import billing_accounts, stripe_records, subscriptions
 from billing.adapters.stripe_gateway import StripeGateway
 from billing.service_layer.stripe_reads import StripeReads, objects_read_by
 from billing.service_layer.stripe_sync import UnknownClient, client_of, refresh
@@ -28,10 +28,6 @@ from revgen_common.unit_of_work import Transaction
 
 log = logging.getLogger(__name__)
 
-_LEDGER = text("""INSERT INTO stripe_events (id, type, stripe_created, source) VALUES (:id, :type, :created, :source)
-                  ON CONFLICT (id) DO NOTHING RETURNING id""")
-_RECORD_DRIFT = text("""INSERT INTO discrepancies (kind, object_id, detail, repaired) VALUES (:kind, :id, :detail, :repaired)
-                        ON CONFLICT (kind, object_id, detail) DO NOTHING RETURNING id""")
 CLOSED_DISPUTE = frozenset({"won", "lost", "warning_closed"})
 
 
@@ -109,8 +105,7 @@ class StripeEvents:
     @staticmethod
     async def _claim(uow: Transaction, event: dict[str, Any], source: str) -> bool:
         created = datetime.fromtimestamp(event.get("created") or 0, UTC)
-        return await uow.connection.scalar(_LEDGER, {"id": event["id"], "type": event["type"], "created": created,
-                                                     "source": source}) is not None
+        return await stripe_records.record_event(uow.connection, event["id"], event["type"], created, source)
 
     # -- subscriptions ------------------------------------------------------------------
 
@@ -127,24 +122,16 @@ class StripeEvents:
         invoice = await uow.reads.locked(uow, "invoice", snapshot["id"]) or snapshot
         subscription_id = _parent_subscription(invoice)
         db = uow.connection
-        if subscription_id and not await db.scalar(text("SELECT 1 FROM subscriptions WHERE id = :s"), {"s": subscription_id}):
+        if subscription_id and not await subscriptions.exists(db, subscription_id):
             await refresh(uow, self.stripe, subscription_id)  # an invoice may arrive before its subscription
         client_id = await client_of(uow, invoice["customer"])
-        before = (await db.execute(text("SELECT status FROM invoices WHERE id = :id"), {"id": invoice["id"]})).first()
+        before = await stripe_records.invoice_status(db, invoice["id"])
         finalization_error = (invoice.get("last_finalization_error") or {}).get("message")
-        await db.execute(text("""
-            INSERT INTO invoices (id, client_id, subscription_id, status, amount_due, amount_paid, currency, attempt_count,
-                                  finalization_error)
-            VALUES (:id, :client, (SELECT id FROM subscriptions WHERE id = :sub), :status, :due, :paid, :currency,
-                    :attempts, :error)
-            ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, amount_due = EXCLUDED.amount_due,
-                amount_paid = EXCLUDED.amount_paid, attempt_count = EXCLUDED.attempt_count,
-                subscription_id = COALESCE(invoices.subscription_id, EXCLUDED.subscription_id),
-                finalization_error = COALESCE(EXCLUDED.finalization_error, invoices.finalization_error)"""), {
-            "id": invoice["id"], "client": client_id, "sub": subscription_id, "status": invoice["status"],
-            "due": invoice.get("amount_due") or 0, "paid": invoice.get("amount_paid") or 0,
-            "currency": invoice.get("currency") or "usd", "attempts": invoice.get("attempt_count") or 0,
-            "error": finalization_error})
+        await stripe_records.upsert_invoice(
+            db, id=invoice["id"], client_id=client_id, subscription_id=subscription_id, status=invoice["status"],
+            amount_due=invoice.get("amount_due") or 0, amount_paid=invoice.get("amount_paid") or 0,
+            currency=invoice.get("currency") or "usd", attempt_count=invoice.get("attempt_count") or 0,
+            finalization_error=finalization_error)
         payment = dict(client_id=client_id, invoice_id=invoice["id"], subscription_id=subscription_id,
                        amount_cents=invoice.get("amount_paid") or invoice.get("amount_due") or 0,
                        currency=invoice.get("currency") or "usd", attempt_count=invoice.get("attempt_count") or 0)
@@ -159,7 +146,7 @@ class StripeEvents:
     async def _receipt(self, uow: _Attempt, client_id: str, invoice: dict[str, Any]) -> None:
         """Exactly one receipt per paid invoice (E4): the paid transition happens once, and
         the command's id comes from the invoice so messaging absorbs any copy."""
-        phone = await uow.connection.scalar(text("SELECT phone FROM billing_accounts WHERE client_id = :c"), {"c": client_id})
+        phone = await billing_accounts.phone(uow.connection, client_id)
         amount = invoice.get("amount_paid") or 0
         if not phone or amount <= 0:
             return
@@ -174,11 +161,7 @@ class StripeEvents:
         session = event["data"]["object"]
         client_id = session.get("client_reference_id") or (session.get("metadata") or {}).get("client_id")
         if client_id and session.get("customer"):
-            await uow.connection.execute(text("""
-                INSERT INTO billing_accounts (client_id, stripe_customer_id) VALUES (:c, :cus)
-                ON CONFLICT (client_id) DO UPDATE
-                SET stripe_customer_id = COALESCE(billing_accounts.stripe_customer_id, EXCLUDED.stripe_customer_id)"""),
-                {"c": client_id, "cus": session["customer"]})
+            await billing_accounts.link_customer(uow.connection, client_id, session["customer"])
         if session.get("subscription"):
             await refresh(uow, self.stripe, session["subscription"], reads=uow.reads)
 
@@ -186,13 +169,9 @@ class StripeEvents:
         snapshot = event["data"]["object"]
         charge = await uow.reads.locked(uow, "charge", snapshot["id"]) or snapshot
         client_id = await client_of(uow, charge["customer"])
-        before = await uow.connection.scalar(text("SELECT amount_refunded FROM charges WHERE id = :id"),
-                                             {"id": charge["id"]})
-        await uow.connection.execute(text("""
-            INSERT INTO charges (id, client_id, amount, amount_refunded, currency) VALUES (:id, :c, :a, :r, :cur)
-            ON CONFLICT (id) DO UPDATE SET amount_refunded = GREATEST(charges.amount_refunded, EXCLUDED.amount_refunded)"""),
-            {"id": charge["id"], "c": client_id, "a": charge["amount"], "r": charge.get("amount_refunded") or 0,
-             "cur": charge.get("currency") or "usd"})
+        before = await stripe_records.charge_refunded(uow.connection, charge["id"])
+        await stripe_records.upsert_charge(uow.connection, charge["id"], client_id, charge["amount"],
+                                           charge.get("amount_refunded") or 0, charge.get("currency") or "usd")
         if (charge.get("amount_refunded") or 0) > (before or 0):
             uow.publish(events.PaymentRefunded(client_id=client_id, charge_id=charge["id"],
                                                amount_refunded_cents=charge["amount_refunded"],
@@ -206,14 +185,10 @@ class StripeEvents:
             raise UnknownClient(f"charge {dispute['charge']} has no customer")
         client_id = await client_of(uow, charge["customer"])
         db = uow.connection
-        before = await db.scalar(text("SELECT status FROM disputes WHERE id = :id"), {"id": dispute["id"]})
-        await db.execute(text("""
-            INSERT INTO disputes (id, charge_id, client_id, amount, currency, status, reason)
-            VALUES (:id, :charge, :c, :amount, :currency, :status, :reason)
-            ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status
-            WHERE disputes.status NOT IN ('won', 'lost', 'warning_closed')"""), {
-            "id": dispute["id"], "charge": dispute["charge"], "c": client_id, "amount": dispute["amount"],
-            "currency": dispute.get("currency") or "usd", "status": dispute["status"], "reason": dispute.get("reason")})
+        before = await stripe_records.dispute_status(db, dispute["id"])
+        await stripe_records.upsert_dispute(
+            db, id=dispute["id"], charge_id=dispute["charge"], client_id=client_id, amount=dispute["amount"],
+            currency=dispute.get("currency") or "usd", status=dispute["status"], reason=dispute.get("reason"))
         outcome = dict(client_id=client_id, dispute_id=dispute["id"], charge_id=dispute["charge"],
                        amount_cents=dispute["amount"], currency=dispute.get("currency") or "usd",
                        status=dispute["status"], reason=dispute.get("reason"))
@@ -227,20 +202,16 @@ class StripeEvents:
         customer = await uow.reads.locked(uow, "customer", snapshot["id"]) or snapshot
         if customer.get("deleted"):
             return  # customer.deleted clears the link; a deleted customer has no contact details
-        await uow.connection.execute(text("""UPDATE billing_accounts SET email = :e, phone = :p
-                                             WHERE stripe_customer_id = :cus"""),
-                                     {"e": customer.get("email"), "p": customer.get("phone"), "cus": customer["id"]})
+        await billing_accounts.set_contacts(uow.connection, customer["id"], customer.get("email"), customer.get("phone"))
 
     async def _customer_deleted(self, uow: _Attempt, event: dict[str, Any]) -> None:
         """The account forgets the customer, so the next create makes a new one instead of
         failing on a customer Stripe no longer has."""
-        await uow.connection.execute(text("""UPDATE billing_accounts SET stripe_customer_id = NULL
-                                             WHERE stripe_customer_id = :cus"""), {"cus": event["data"]["object"]["id"]})
+        await billing_accounts.forget_customer(uow.connection, event["data"]["object"]["id"])
 
     async def _payment_method(self, uow: _Attempt, event: dict[str, Any]) -> None:
         customer = event["data"]["object"].get("customer")
-        await uow.connection.execute(text("UPDATE billing_accounts SET has_payment_method = true WHERE stripe_customer_id = :c"),
-                                     {"c": customer})
+        await billing_accounts.has_payment_method(uow.connection, customer)
 
     async def _nothing_to_change(self, uow: _Attempt, event: dict[str, Any]) -> None:
         log.debug("stripe event %s (%s) recorded; nothing to change", event["id"], event["type"])
@@ -249,8 +220,7 @@ class StripeEvents:
 async def record_drift(uow: Transaction, kind: str, object_id: str, detail: str, *, repaired: bool,
                        client_id: str | None = None) -> bool:
     """One discrepancy row per drift, and one operator alert with it (E2)."""
-    if await uow.connection.scalar(_RECORD_DRIFT, {"kind": kind, "id": object_id, "detail": detail,
-                                                   "repaired": repaired}) is None:
+    if not await stripe_records.record_drift(uow.connection, kind, object_id, detail, repaired):
         return False
     uow.publish(events.BillingDriftDetected(kind=kind, object_id=object_id, detail=detail, repaired=repaired,
                                             client_id=client_id))

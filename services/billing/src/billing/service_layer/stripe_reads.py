@@ -15,19 +15,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from billing.adapters import stripe_object_reads
 from billing.adapters.stripe_gateway import Obj, StripeGateway
 from revgen_common.unit_of_work import Transaction
 
 Kind = Literal["subscription", "invoice", "charge", "dispute", "customer"]
-_LOCK = text("SELECT pg_advisory_xact_lock(hashtext(:id))")
-_BUMP = text("""INSERT INTO stripe_object_reads (object_id, version) VALUES (:id, 1)
-                ON CONFLICT (object_id) DO UPDATE SET version = stripe_object_reads.version + 1 RETURNING version""")
-_VERSIONS = text("SELECT object_id, version FROM stripe_object_reads WHERE object_id = ANY(:ids)")
-
-
 def _retrieve(stripe: StripeGateway, kind: Kind) -> Callable[[str], Awaitable[Obj | None]]:
     v1 = stripe.v1
     return {
@@ -43,8 +37,7 @@ async def lock_object(uow: Transaction, object_id: str) -> int:
     """Until the transaction ends, one transaction at a time handles this Stripe object, even
     before any row for it exists (the saga and a webhook racing to store a new subscription).
     Returns the object's version before this lock bumped it (stripe_reads)."""
-    await uow.connection.execute(_LOCK, {"id": object_id})
-    return int(await uow.connection.scalar(_BUMP, {"id": object_id})) - 1
+    return await stripe_object_reads.lock_and_bump(uow.connection, object_id) - 1
 
 
 def objects_read_by(event: dict[str, Any]) -> list[tuple[Kind, str]]:
@@ -82,8 +75,7 @@ class StripeReads:
     async def prefetch(cls, engine: AsyncEngine, stripe: StripeGateway, wanted: list[tuple[Kind, str]]) -> StripeReads:
         """Outside any transaction: each object's version first, then Stripe, all at once."""
         async with engine.connect() as db:
-            rows = await db.execute(_VERSIONS, {"ids": [object_id for _, object_id in wanted]})
-            versions = {row.object_id: row.version for row in rows}
+            versions = await stripe_object_reads.versions(db, [object_id for _, object_id in wanted])
         objects = await asyncio.gather(*(_retrieve(stripe, kind)(object_id) for kind, object_id in wanted))
         return cls(stripe, {object_id: _Read(versions.get(object_id, 0), obj)
                             for (_, object_id), obj in zip(wanted, objects, strict=True)})

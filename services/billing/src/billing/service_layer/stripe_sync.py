@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import text
-
+from billing.adapters import billing_accounts, catalog_records, subscriptions
 from billing.adapters.stripe_gateway import StripeGateway
 from billing.domain.subscription_state import Stored, SubscriptionState, outcomes
 from revgen_common.contracts import contract_for
@@ -22,44 +21,20 @@ from revgen_common.contracts.billing import SubscriptionOutcome
 from billing.service_layer.stripe_reads import StripeReads
 from revgen_common.unit_of_work import Transaction
 
-_CLIENT_OF_CUSTOMER = text("SELECT client_id FROM billing_accounts WHERE stripe_customer_id = :c")
-_STORED = text("""SELECT status, paused, cancel_at_period_end, plan_id FROM subscriptions WHERE id = :id FOR UPDATE""")
-_PLAN_OF_PRICE = text("SELECT id FROM plans WHERE stripe_price_id = :p")
-# Reads first: an existing account is not touched, so this never waits on a transaction
-# that holds the account row (ClientDeleted) while we hold the subscription's lock.
-_ACCOUNT_IF_NEW = text("""
-    INSERT INTO billing_accounts (client_id, stripe_customer_id)
-    SELECT CAST(:c AS text), CAST(:cus AS text) WHERE NOT EXISTS (SELECT 1 FROM billing_accounts WHERE client_id = :c)
-    ON CONFLICT (client_id) DO NOTHING""")
-_UPSERT = text("""
-    INSERT INTO subscriptions (id, client_id, plan_id, command_id, status, paused, cancel_at_period_end,
-                               unit_amount_cents, currency, interval, current_period_end, trial_end, canceled_at)
-    VALUES (:id, :client_id, :plan_id, (SELECT id FROM subscription_commands WHERE id = :command_id), :status, :paused,
-            :cancel_at_period_end,
-            :unit_amount_cents, :currency, :interval, :current_period_end, :trial_end, :canceled_at)
-    ON CONFLICT (id) DO UPDATE SET plan_id = EXCLUDED.plan_id, status = EXCLUDED.status,
-        paused = EXCLUDED.paused, cancel_at_period_end = EXCLUDED.cancel_at_period_end,
-        unit_amount_cents = EXCLUDED.unit_amount_cents, currency = EXCLUDED.currency,
-        interval = EXCLUDED.interval, current_period_end = EXCLUDED.current_period_end,
-        trial_end = EXCLUDED.trial_end, canceled_at = EXCLUDED.canceled_at,
-        command_id = COALESCE(subscriptions.command_id, EXCLUDED.command_id)""")
-
-
 class UnknownClient(Exception):
     """A Stripe object whose customer belongs to no client we know (reconciliation reports it)."""
 
 
 async def client_of(uow: Transaction, customer_id: str, metadata: dict[str, Any] | None = None) -> str:
-    client_id = (metadata or {}).get("client_id") or await uow.connection.scalar(
-        _CLIENT_OF_CUSTOMER, {"c": customer_id})
+    client_id = (metadata or {}).get("client_id") or await billing_accounts.client_of_customer(
+        uow.connection, customer_id)
     if not client_id:
         raise UnknownClient(f"customer {customer_id} belongs to no client")
     return client_id
 
 
 async def is_deleted(uow: Transaction, client_id: str) -> bool:
-    return bool(await uow.connection.scalar(
-        text("SELECT deleted_at IS NOT NULL FROM billing_accounts WHERE client_id = :c"), {"c": client_id}))
+    return await billing_accounts.is_deleted(uow.connection, client_id)
 
 
 async def refresh(uow: Transaction, stripe: StripeGateway, subscription_id: str,
@@ -84,13 +59,13 @@ async def refresh(uow: Transaction, stripe: StripeGateway, subscription_id: str,
 
 
 async def stored(uow: Transaction, subscription_id: str) -> Stored | None:
-    row = (await uow.connection.execute(_STORED, {"id": subscription_id})).first()
+    row = await subscriptions.stored_for_update(uow.connection, subscription_id)
     return Stored(row.status, row.paused, row.cancel_at_period_end, row.plan_id) if row else None
 
 
 async def as_stored(uow: Transaction, state: SubscriptionState) -> Stored:
     """Stripe's subscription in the terms we store and compare."""
-    plan_id = await uow.connection.scalar(_PLAN_OF_PRICE, {"p": state.price_id})
+    plan_id = await catalog_records.plan_of_price(uow.connection, state.price_id)
     return Stored(state.status, state.paused, state.cancel_at_period_end, plan_id)
 
 
@@ -100,12 +75,12 @@ async def sync_subscription(uow: Transaction, obj: dict[str, Any], command_id: s
     state = SubscriptionState.from_stripe(obj)
     db = uow.connection
     client_id = await client_of(uow, state.customer, state.metadata)
-    await db.execute(_ACCOUNT_IF_NEW, {"c": client_id, "cus": state.customer})
+    await billing_accounts.add_if_new(db, client_id, state.customer)
     before = await stored(uow, state.id)
     if before is not None and before.status == "canceled" and state.status != "canceled":
         return []  # canceled is final at Stripe; an older snapshot never resurrects it
     after = await as_stored(uow, state)
-    await db.execute(_UPSERT, {
+    await subscriptions.upsert(db, {
         "id": state.id, "client_id": client_id, "plan_id": after.plan_id,
         "command_id": command_id or state.metadata.get("command_id"),
         "status": state.status, "paused": state.paused, "cancel_at_period_end": state.cancel_at_period_end,

@@ -17,12 +17,12 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from stripe.params import CustomerCreateParams, SubscriptionCreateParams
 
 from billing import SERVICE
+from billing.adapters import billing_accounts, catalog_records, subscription_commands as commands
 from billing.adapters.stripe_gateway import StripeGateway
 from billing.service_layer.stripe_sync import refresh
 from revgen_common.checkpoints import Checkpoint, no_checkpoint
@@ -58,42 +58,6 @@ class SagaResult:
     subscription_status: str | None = None  # e.g. "incomplete": created, but its first payment failed
 
 
-_COMMAND = text("""SELECT id, client_id, plan_id, coupon_id, trial_days, params_hash, state, stripe_customer_id,
-                          customer_created, stripe_subscription_id, error,
-                          created_at < now() - make_interval(secs => :horizon) AS beyond_key_horizon,
-                          (SELECT status FROM subscriptions s WHERE s.id = stripe_subscription_id) AS subscription_status
-                   FROM subscription_commands WHERE id = :id""")
-_TAKE_LEASE = text("""UPDATE subscription_commands SET lease_until = now() + make_interval(secs => :lease),
-                                                       attempts = attempts + 1
-                      WHERE id = :id AND state IN ('started', 'customer_ready', 'compensating')
-                        AND (lease_until IS NULL OR lease_until < now())
-                      RETURNING id""")
-# Fewest attempts first: commands that keep failing go to the back instead of taking every round.
-_EXPIRED_LEASES = text("""SELECT id FROM subscription_commands
-                          WHERE state IN ('started', 'customer_ready', 'compensating')
-                            AND (lease_until IS NULL OR lease_until < now())
-                          ORDER BY attempts, created_at LIMIT :limit""")
-# B4: a trial only for a client that never had a subscription (one a compensated command
-# left canceled at Stripe does not count).
-_EVER_SUBSCRIBED = text("""
-    SELECT EXISTS (SELECT 1 FROM subscriptions s LEFT JOIN subscription_commands c ON c.id = s.command_id
-                   WHERE s.client_id = :client AND (c.state IS NULL OR c.state = 'completed'))""")
-# `incomplete` counts: its first payment failed but the client can still pay it.
-_LIVE_SUBSCRIPTION = text("""SELECT 1 FROM subscriptions WHERE client_id = :client
-                             AND status IN ('trialing', 'active', 'past_due', 'paused', 'unpaid', 'incomplete')""")
-# D2/D8: the limit check, the counter and the redemption row are one statement.
-_REDEEM = text("""
-    WITH c AS (UPDATE coupons SET redeemed = redeemed + 1
-               WHERE id = :coupon AND active AND (max_redemptions IS NULL OR redeemed < max_redemptions)
-                 AND (redeem_by IS NULL OR redeem_by > :now)
-               RETURNING id)
-    INSERT INTO coupon_redemptions (command_id, coupon_id, client_id) SELECT :command, id, :client FROM c
-    RETURNING coupon_id""")
-_GIVE_BACK = text("""
-    WITH r AS (DELETE FROM coupon_redemptions WHERE command_id = :command RETURNING coupon_id)
-    UPDATE coupons SET redeemed = redeemed - 1 FROM r WHERE coupons.id = r.coupon_id""")
-
-
 class SubscribeSaga:
     def __init__(self, engine: AsyncEngine, stripe: StripeGateway, lease: timedelta = timedelta(seconds=60),
                  checkpoint: Checkpoint = no_checkpoint, clock: Clock = system_clock):
@@ -114,31 +78,21 @@ class SubscribeSaga:
             db = uow.connection
             if await self._known(db, command):
                 return  # the same command again: carry on from wherever it is
-            plan = (await db.execute(text("SELECT active, trial_days FROM plans WHERE id = :p FOR SHARE"),
-                                     {"p": command.plan_id})).first()
+            plan = await catalog_records.plan_shared(db, command.plan_id)
             if plan is None:
                 raise NotFound(f"no plan {command.plan_id!r}")
             if not plan.active:
                 raise Refused(f"plan {command.plan_id!r} is no longer offered")  # D7
-            deleted = await db.scalar(text("""
-                INSERT INTO billing_accounts (client_id, email, phone) VALUES (:c, :e, :p)
-                ON CONFLICT (client_id) DO UPDATE SET email = COALESCE(EXCLUDED.email, billing_accounts.email),
-                                                      phone = COALESCE(EXCLUDED.phone, billing_accounts.phone)
-                RETURNING deleted_at IS NOT NULL"""), {"c": command.client_id, "e": command.email, "p": command.phone})
-            if deleted:
+            if await billing_accounts.open_account(db, command.client_id, command.email, command.phone):
                 raise Refused("the client was deleted")
-            if await db.scalar(_LIVE_SUBSCRIPTION, {"client": command.client_id}):
+            if await commands.has_live_subscription(db, command.client_id):
                 raise Refused("the client already has a subscription; change its plan instead")
-            trial_days = 0 if await db.scalar(_EVER_SUBSCRIBED, {"client": command.client_id}) else plan.trial_days
+            trial_days = 0 if await commands.ever_subscribed(db, command.client_id) else plan.trial_days
             try:
                 async with db.begin_nested():
-                    inserted = await db.scalar(text("""
-                        INSERT INTO subscription_commands (id, client_id, plan_id, coupon_id, trial_days, params_hash,
-                                                           state, lease_until)
-                        VALUES (:id, :client, :plan, :coupon, :trial, :hash, 'started', NULL)
-                        ON CONFLICT (id) DO NOTHING RETURNING id"""), {
-                        "id": command.command_id, "client": command.client_id, "plan": command.plan_id,
-                        "coupon": command.coupon_id, "trial": trial_days, "hash": command.params_hash()})
+                    inserted = await commands.add(
+                        db, command_id=command.command_id, client_id=command.client_id, plan_id=command.plan_id,
+                        coupon_id=command.coupon_id, trial_days=trial_days, params_hash=command.params_hash())
             except IntegrityError as error:
                 if "one_open_command_per_client" in str(error.orig):
                     raise Refused("a subscription is already being created for this client") from None
@@ -148,8 +102,8 @@ class SubscribeSaga:
             if inserted is None:  # a request with the same key committed it meanwhile: this is a replay
                 await self._known(db, command)
                 return
-            if command.coupon_id and await db.scalar(_REDEEM, {"coupon": command.coupon_id, "command": command.command_id,
-                                                               "client": command.client_id, "now": self.clock()}) is None:
+            if command.coupon_id and await commands.redeem_coupon(db, command.coupon_id, command.command_id,
+                                                                  command.client_id, self.clock()) is None:
                 raise Refused(f"coupon {command.coupon_id!r} is inactive, expired or fully redeemed")
             await uow.commit()
         self.checkpoint("command_persisted")
@@ -157,8 +111,7 @@ class SubscribeSaga:
     @staticmethod
     async def _known(db: AsyncConnection, command: CreateSubscription) -> bool:
         """Whether this idempotency key already has its command; refused if that command had other parameters."""
-        existing = await db.scalar(text("SELECT params_hash FROM subscription_commands WHERE id = :id"),
-                                   {"id": command.command_id})
+        existing = await commands.params_hash(db, command.command_id)
         if existing is not None and existing != command.params_hash():
             raise Unprocessable("this idempotency key was used with other parameters")
         return existing is not None
@@ -167,7 +120,7 @@ class SubscribeSaga:
 
     async def run(self, command_id: str) -> SagaResult:
         async with self.engine.begin() as db:
-            leased = await db.scalar(_TAKE_LEASE, {"id": command_id, "lease": self.lease.total_seconds()})
+            leased = await commands.take_lease(db, command_id, self.lease.total_seconds())
         if leased is not None:
             try:
                 await self._advance(command_id)
@@ -181,7 +134,7 @@ class SubscribeSaga:
     async def recover(self, limit: int = 20) -> int:
         """Resume (or finish compensating) every command whose process stopped mid-way."""
         async with self.engine.connect() as db:
-            ids = (await db.execute(_EXPIRED_LEASES, {"limit": limit})).scalars().all()
+            ids = await commands.with_expired_leases(db, limit)
         for command_id in ids:
             try:
                 await self.run(command_id)
@@ -195,7 +148,7 @@ class SubscribeSaga:
 
     async def _load(self, command_id: str) -> dict[str, Any]:
         async with self.engine.connect() as db:
-            row = (await db.execute(_COMMAND, {"id": command_id, "horizon": KEY_HORIZON.total_seconds()})).first()
+            row = await commands.load(db, command_id, KEY_HORIZON.total_seconds())
         if row is None:
             raise NotFound(f"no subscription command {command_id!r}")
         return row._asdict()
@@ -211,17 +164,14 @@ class SubscribeSaga:
             return
         subscription = await self._ensure_subscription(command)
         async with self.engine.begin() as db:  # compensation must know what to cancel
-            await db.execute(text("UPDATE subscription_commands SET stripe_subscription_id = :s WHERE id = :id"),
-                             {"s": subscription["id"], "id": command_id})
+            await commands.set_subscription(db, command_id, subscription["id"])
         self.checkpoint("subscription_created")
         await self._commit(command, subscription["id"])
         self.checkpoint("committed")
 
     async def _ensure_customer(self, command: dict[str, Any]) -> None:
         async with self.engine.connect() as db:
-            account = (await db.execute(text("""SELECT stripe_customer_id, email, phone FROM billing_accounts
-                                                WHERE client_id = :c"""),
-                                        {"c": command["client_id"]})).one()  # written when the command started
+            account = await billing_accounts.account(db, command["client_id"])  # written when the command started
         customer_id, created = account.stripe_customer_id, False
         if customer_id is None and command["beyond_key_horizon"]:
             found = await self.stripe.search_one(self.stripe.v1.customers, "client_id", command["client_id"])
@@ -236,15 +186,8 @@ class SubscribeSaga:
                 params, self.stripe.keyed(f"{command['id']}:customer")))
             customer_id, created = customer["id"], True
         async with self.engine.begin() as db:
-            await db.execute(text("""UPDATE billing_accounts SET stripe_customer_id = :cus
-                                     WHERE client_id = :c AND stripe_customer_id IS NULL"""),
-                             {"cus": customer_id, "c": command["client_id"]})
-            # Recorded even if ClientDeleted turned the command to compensating meanwhile:
-            # compensation must know the customer it has to delete.
-            await db.execute(text("""UPDATE subscription_commands SET stripe_customer_id = :cus, customer_created = :created,
-                                            state = CASE state WHEN 'started' THEN 'customer_ready' ELSE state END
-                                     WHERE id = :id AND state IN ('started', 'compensating')"""),
-                             {"cus": customer_id, "created": created, "id": command["id"]})
+            await billing_accounts.set_customer_if_none(db, command["client_id"], customer_id)
+            await commands.set_customer(db, command["id"], customer_id, created)
 
     async def _ensure_subscription(self, command: dict[str, Any]) -> dict[str, Any]:
         if command["beyond_key_horizon"]:
@@ -252,8 +195,8 @@ class SubscribeSaga:
             if found:
                 return found
         async with self.engine.connect() as db:
-            price = await db.scalar(text("SELECT stripe_price_id FROM plans WHERE id = :p"), {"p": command["plan_id"]})
-            coupon = await db.scalar(text("SELECT stripe_coupon_id FROM coupons WHERE id = :c"), {"c": command["coupon_id"]})
+            price = await catalog_records.stripe_price(db, command["plan_id"])
+            coupon = await catalog_records.stripe_coupon(db, command["coupon_id"])
         params: SubscriptionCreateParams = {
             "customer": command["stripe_customer_id"], "items": [{"price": price, "quantity": 1}],
             "metadata": {"client_id": command["client_id"], "command_id": command["id"], "plan_id": command["plan_id"]}}
@@ -268,26 +211,21 @@ class SubscribeSaga:
         async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             # FOR SHARE: ClientDeleted locks this row to mark it, so it either waits for this
             # commit (and then cancels the subscription it finds) or we see the deletion here.
-            account = (await uow.connection.execute(
-                text("SELECT deleted_at FROM billing_accounts WHERE client_id = :c FOR SHARE"),
-                {"c": command["client_id"]})).one()  # written when the command started
+            account = await billing_accounts.deletion_shared(uow.connection, command["client_id"])
             if account.deleted_at is not None:
                 raise PermanentError("the client was deleted while subscribing")
             # Stripe's current subscription, not the create response: that may be a replay
             # older than what a webhook already stored.
             if await refresh(uow, self.stripe, subscription_id, command_id=command["id"]) is None:
                 raise PermanentError(f"stripe no longer has subscription {subscription_id}")
-            await uow.connection.execute(text("""UPDATE subscription_commands SET state = 'completed', lease_until = NULL
-                                                 WHERE id = :id"""), {"id": command["id"]})
+            await commands.complete(uow.connection, command["id"])
             await uow.commit()
 
     # -- compensation ------------------------------------------------------------------------
 
     async def _compensate(self, command_id: str, reason: str) -> None:
         async with self.engine.begin() as db:
-            await db.execute(text("""UPDATE subscription_commands SET state = 'compensating', error = :e
-                                     WHERE id = :id AND state IN ('started', 'customer_ready')"""),
-                             {"id": command_id, "e": reason})
+            await commands.start_compensating(db, command_id, reason)
         command = await self._load(command_id)
         if command["state"] != "compensating":
             return
@@ -297,12 +235,9 @@ class SubscribeSaga:
             await self.stripe.find(self.stripe.v1.customers.delete_async(command["stripe_customer_id"]))
         async with self.engine.begin() as db:
             if command["customer_created"]:
-                await db.execute(text("""UPDATE billing_accounts SET stripe_customer_id = NULL
-                                         WHERE client_id = :c AND stripe_customer_id = :cus"""),
-                                 {"c": command["client_id"], "cus": command["stripe_customer_id"]})
-            await db.execute(_GIVE_BACK, {"command": command_id})
-            await db.execute(text("""UPDATE subscription_commands SET state = 'compensated', lease_until = NULL
-                                     WHERE id = :id AND state = 'compensating'"""), {"id": command_id})
+                await billing_accounts.clear_customer(db, command["client_id"], command["stripe_customer_id"])
+            await commands.give_back_coupon(db, command_id)
+            await commands.compensated(db, command_id)
 
     async def _undo_subscription(self, command_id: str, subscription_id: str) -> None:
         """Cancel before anything else (deleting the customer would cancel it too, but
@@ -336,4 +271,4 @@ class SubscribeSaga:
 
     async def _release(self, command_id: str) -> None:
         async with self.engine.begin() as db:
-            await db.execute(text("UPDATE subscription_commands SET lease_until = NULL WHERE id = :id"), {"id": command_id})
+            await commands.release(db, command_id)

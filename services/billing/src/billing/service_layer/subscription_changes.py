@@ -5,16 +5,15 @@ storing it would undo the newer change. If the local step fails, the webhook and
 reconciliation bring it to the same state: no saga is needed."""
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from stripe.params import SubscriptionUpdateParams
 
 from billing import SERVICE
+from billing.adapters import cancellation_requests, catalog_records, lead_outcomes, subscriptions
 from billing.adapters import coupon_applications as applications
 from billing.adapters.stripe_gateway import StripeGateway
 from billing.domain.coupons import why_not_redeemable
@@ -33,7 +32,7 @@ class SubscriptionChanges:
 
     async def change_plan(self, subscription_id: str, plan_id: str, key: str) -> dict:
         async with self.engine.connect() as db:
-            plan = (await db.execute(text("SELECT stripe_price_id, active FROM plans WHERE id = :p"), {"p": plan_id})).first()
+            plan = await catalog_records.plan_for_change(db, plan_id)
         if plan is None:
             raise NotFound(f"no plan {plan_id!r}")
         if not plan.active:
@@ -108,45 +107,33 @@ class SubscriptionChanges:
 
     async def start_cancellation(self, client_id: str) -> dict:
         async with self.engine.begin() as db:
-            sub = (await db.execute(text("""
-                SELECT id, unit_amount_cents, interval FROM subscriptions WHERE client_id = :c
-                  AND status IN ('trialing', 'active', 'past_due', 'paused', 'unpaid')
-                ORDER BY created_at DESC LIMIT 1"""), {"c": client_id})).first()
+            sub = await subscriptions.cancellable_of_client(db, client_id)
             if sub is None:
                 raise NotFound(f"client {client_id!r} has no subscription to cancel")
-            stats = (await db.execute(text("""
-                SELECT count(*) FILTER (WHERE outcome IN ('won', 'lost')) AS decided,
-                       count(*) FILTER (WHERE outcome = 'won') AS won,
-                       count(*) FILTER (WHERE outcome = 'won' AND job_value_cents IS NOT NULL) AS won_with_value,
-                       coalesce(sum(job_value_cents) FILTER (WHERE outcome = 'won'), 0) AS won_value
-                FROM lead_outcomes WHERE client_id = :c"""), {"c": client_id})).one()
+            stats = await lead_outcomes.figures(db, client_id)
             offer = retention_offer(stats.decided, stats.won, int(stats.won_value), sub.unit_amount_cents, sub.interval,
                                     won_with_value=stats.won_with_value)
             request_id = uuid.uuid4()
-            await db.execute(text("""INSERT INTO cancellation_requests (id, client_id, subscription_id, status, offer)
-                                     VALUES (:id, :c, :s, 'offered', CAST(:offer AS jsonb))"""),
-                             {"id": request_id, "c": client_id, "s": sub.id, "offer": json.dumps(offer.as_dict())})
+            await cancellation_requests.add(db, request_id, client_id, sub.id, offer.as_dict())
         return {"id": str(request_id), "subscription_id": sub.id, "offer": offer.as_dict()}
 
     async def confirm_cancellation(self, request_id: uuid.UUID | str) -> dict:
         """B5: a confirmed request really reaches Stripe (cancel at period end, keyed by the request)."""
         request_id = str(request_id)
         async with self.engine.connect() as db:
-            row = (await db.execute(text("SELECT subscription_id FROM cancellation_requests WHERE id = CAST(:id AS uuid)"),
-                                    {"id": request_id})).first()
+            row = await cancellation_requests.subscription_of(db, request_id)
         if row is None:
             raise NotFound(f"no cancellation request {request_id!r}")
         subscription = await self._update(row.subscription_id, {"cancel_at_period_end": True}, f"cancellation:{request_id}")
         async with self.engine.begin() as db:
-            await db.execute(text("UPDATE cancellation_requests SET status = 'confirmed' WHERE id = CAST(:id AS uuid)"),
-                             {"id": request_id})
+            await cancellation_requests.confirm(db, request_id)
         return subscription
 
     # -- helpers ------------------------------------------------------------------------
 
     async def _local(self, subscription_id: str) -> Any:
         async with self.engine.connect() as db:
-            row = (await db.execute(text("SELECT status FROM subscriptions WHERE id = :id"), {"id": subscription_id})).first()
+            row = await subscriptions.status(db, subscription_id)
         if row is None:
             raise NotFound(f"no subscription {subscription_id!r}")
         if row.status == "canceled":
@@ -169,5 +156,5 @@ class SubscriptionChanges:
             await refresh(uow, self.stripe, subscription_id)
             await uow.commit()
         async with self.engine.connect() as db:
-            row = (await db.execute(text("SELECT * FROM subscriptions WHERE id = :id"), {"id": subscription_id})).one()
+            row = await subscriptions.row(db, subscription_id)
         return row._asdict()

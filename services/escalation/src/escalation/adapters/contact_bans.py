@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import text
+from sqlalchemy import delete, text
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from escalation.adapters.tables import opted_out_leads
 
 _OFF_LIMITS = text("""
     SELECT EXISTS (SELECT 1 FROM opted_out_leads WHERE client_id = :c AND lead_phone = :p)
@@ -26,3 +29,13 @@ async def mark_do_not_contact(db: AsyncConnection, client_id: str, lead_phone: s
                               changed_at: datetime) -> bool:
     """True when this change is now the lead's newest."""
     return bool(await db.scalar(_MARK, {"c": client_id, "p": lead_phone, "v": value, "at": changed_at}))
+
+
+async def record_opt_out(db: AsyncConnection, client_id: str, lead_phone: str, opted_out_at: datetime) -> None:
+    await db.execute(insert(opted_out_leads).values(client_id=client_id, lead_phone=lead_phone,
+                                                    opted_out_at=opted_out_at).on_conflict_do_nothing())
+
+
+async def clear_opt_out(db: AsyncConnection, client_id: str, lead_phone: str) -> None:
+    await db.execute(delete(opted_out_leads).where(opted_out_leads.c.client_id == client_id,
+                                                   opted_out_leads.c.lead_phone == lead_phone))

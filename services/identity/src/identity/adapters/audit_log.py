@@ -1,6 +1,6 @@
 """The audit log's one writer: who (the actor), what (action, entity, its id), the before- and
-after-images, and when (now, unless the change happened elsewhere earlier); and the agency's
-page of it (its own team's changes, newest first)."""
+after-images, and when (now, unless the change happened elsewhere earlier); and its pages,
+newest first: a client's and an agency's (its own team's changes)."""
 from __future__ import annotations
 
 import json
@@ -8,12 +8,20 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 _RECORD = text("""INSERT INTO audit_log (actor_id, action, entity, entity_id, before, after, at)
                   VALUES (:actor, :action, :entity, :id, CAST(:before AS jsonb), CAST(:after AS jsonb),
                           COALESCE(CAST(:at AS timestamptz), now()))""")
+# A client's rows: the client itself, its team's memberships and its leads' marks (`<client>/...`).
+_CLIENT_AUDIT = text("""
+    SELECT a.id, a.at, a.action, a.entity, a.entity_id, a.before, a.after, a.actor_id, p.name AS actor_name
+    FROM audit_log a LEFT JOIN people p ON p.id = a.actor_id
+    WHERE ((a.entity = 'client' AND a.entity_id = :client)
+           OR (a.entity IN ('client_membership', 'lead') AND a.entity_id LIKE :client || '/%'))
+      AND (CAST(:before_id AS bigint) IS NULL OR a.id < :before_id)
+    ORDER BY a.id DESC LIMIT :limit""")
 
 
 async def record(db: AsyncConnection, actor: uuid.UUID | None, action: str, entity: str, entity_id: Any,
@@ -33,5 +41,11 @@ _AGENCY_PAGE = text("""
     ORDER BY a.id DESC LIMIT :limit""")
 
 
-async def agency_page(db: AsyncConnection, agency: uuid.UUID, before_id: int | None, limit: int) -> list:
+async def client_page(db: AsyncConnection, client: str, before_id: int | None, limit: int) -> list[Row[Any]]:
+    """Up to `limit` of the client's rows older than `before_id`, newest first, with the actor's name."""
+    return list((await db.execute(_CLIENT_AUDIT, {"client": client, "before_id": before_id, "limit": limit})).all())
+
+
+async def agency_page(db: AsyncConnection, agency: uuid.UUID, before_id: int | None, limit: int) -> list[Row[Any]]:
+    """Up to `limit` of the agency's rows older than `before_id`, newest first, with the actor's name."""
     return list((await db.execute(_AGENCY_PAGE, {"agency": str(agency), "before_id": before_id, "limit": limit})).all())

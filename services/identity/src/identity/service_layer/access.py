@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from identity.adapters import permissions
 from identity.domain.roles import Permission, roles_granting, within
 
 
@@ -18,27 +18,8 @@ class Forbidden(Exception):
     """The caller sees the object but may not do this to it."""
 
 
-_MAY = text("""
-    SELECT EXISTS (
-        SELECT 1 FROM clients c
-        WHERE c.id = :client AND c.deleted_at IS NULL AND (
-            EXISTS (SELECT 1 FROM agency_memberships m
-                    WHERE m.agency_id = c.agency_id AND m.person_id = :person AND m.active AND m.role = ANY(:roles))
-         OR EXISTS (SELECT 1 FROM client_memberships m
-                    WHERE m.client_id = c.id AND m.person_id = :person AND m.active AND m.role = ANY(:roles))))""")
-_ROLES_ON_CLIENT = text("""
-    SELECT m.role FROM agency_memberships m JOIN clients c ON c.agency_id = m.agency_id
-    WHERE c.id = :client AND m.person_id = :person AND m.active
-    UNION SELECT role FROM client_memberships WHERE client_id = :client AND person_id = :person AND active""")
-_MAY_IN_AGENCY = text("""
-    SELECT EXISTS (SELECT 1 FROM agency_memberships
-                   WHERE agency_id = :agency AND person_id = :person AND active AND role = ANY(:roles))""")
-_MAY_ON_PLATFORM = text("""
-    SELECT EXISTS (SELECT 1 FROM platform_memberships WHERE person_id = :person AND active AND role = ANY(:roles))""")
-
-
 async def may(db: AsyncConnection, person: uuid.UUID, permission: Permission, client: uuid.UUID) -> bool:
-    return await db.scalar(_MAY, {"client": client, "person": person, "roles": roles_granting(permission)})
+    return await permissions.holds_on_client(db, person, roles_granting(permission), client)
 
 
 async def require(db: AsyncConnection, person: uuid.UUID, permission: Permission, client: uuid.UUID) -> None:
@@ -51,7 +32,7 @@ async def require(db: AsyncConnection, person: uuid.UUID, permission: Permission
 
 async def require_within(db: AsyncConnection, person: uuid.UUID, client: uuid.UUID, role: str) -> None:
     """403 unless `role` grants nothing the person lacks on the client (identity.domain.roles.within)."""
-    held = [r for (r,) in await db.execute(_ROLES_ON_CLIENT, {"client": client, "person": person})]
+    held = await permissions.roles_on_client(db, person, client)
     if not within(role, held):
         raise Forbidden(f"{role} grants more than your own roles here")
 
@@ -59,15 +40,13 @@ async def require_within(db: AsyncConnection, person: uuid.UUID, client: uuid.UU
 async def require_on_platform(db: AsyncConnection, person: uuid.UUID, permission: Permission) -> None:
     """Platform permissions (the catalogue, operations): the platform is no secret, so a
     person without the role is refused (403), never told it is absent."""
-    if not await db.scalar(_MAY_ON_PLATFORM, {"person": person, "roles": roles_granting(permission)}):
+    if not await permissions.holds_on_platform(db, person, roles_granting(permission)):
         raise Forbidden(permission.value)
 
 
 async def require_in_agency(db: AsyncConnection, person: uuid.UUID, permission: Permission,
                             agency: uuid.UUID) -> None:
-    if not await db.scalar(_MAY_IN_AGENCY, {"agency": agency, "person": person,
-                                            "roles": roles_granting(Permission.CLIENT_READ)}):
+    if not await permissions.holds_in_agency(db, person, roles_granting(Permission.CLIENT_READ), agency):
         raise NotFound("agency")
-    if not await db.scalar(_MAY_IN_AGENCY, {"agency": agency, "person": person,
-                                            "roles": roles_granting(permission)}):
+    if not await permissions.holds_in_agency(db, person, roles_granting(permission), agency):
         raise Forbidden(permission.value)

@@ -5,21 +5,12 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from identity.adapters import audit_log
 from identity.domain.roles import Permission
 from identity.service_layer.access import require, require_in_agency
 from revgen_common.pagination import decode_keyset, next_cursor
-
-_CLIENT_AUDIT = text("""
-    SELECT a.id, a.at, a.action, a.entity, a.entity_id, a.before, a.after, a.actor_id, p.name AS actor_name
-    FROM audit_log a LEFT JOIN people p ON p.id = a.actor_id
-    WHERE ((a.entity = 'client' AND a.entity_id = :client)
-           OR (a.entity IN ('client_membership', 'lead') AND a.entity_id LIKE :client || '/%'))
-      AND (CAST(:before_id AS bigint) IS NULL OR a.id < :before_id)
-    ORDER BY a.id DESC LIMIT :limit""")
 
 
 def _row_id(value: str) -> int:
@@ -34,8 +25,7 @@ async def client_audit(engine: AsyncEngine, actor: uuid.UUID, client: uuid.UUID,
     (before_id,) = decode_keyset(cursor, _row_id)
     async with engine.connect() as db:
         await require(db, actor, Permission.CLIENT_UPDATE, client)
-        rows = (await db.execute(_CLIENT_AUDIT, {"client": str(client), "before_id": before_id,
-                                                 "limit": limit + 1})).all()
+        rows = await audit_log.client_page(db, str(client), before_id, limit + 1)
     return _page(rows, limit)
 
 

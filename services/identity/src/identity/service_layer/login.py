@@ -7,10 +7,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from identity import SERVICE
+from identity.adapters import login_records
 from identity.domain import otp
 from identity.domain.identifiers import normalise_identifier
 from revgen_common.clock import Clock
@@ -22,34 +22,6 @@ from revgen_common.unit_of_work import UnitOfWork
 log = logging.getLogger(__name__)
 GLOBAL_SEND_LOCK = 0x6F74_7073  # "otps": serialises the global send budget check
 LOGIN_CODE_SUBJECT = "Your RevGen login code"  # an e-mail needs one; a text has none
-
-_PERSON = text("SELECT id FROM people WHERE phone = :identifier OR email = :identifier")
-_SENT_SINCE = text("""SELECT
-    (SELECT count(*) FROM otp_codes WHERE created_at > :global_since) AS everyone,
-    (SELECT count(*) FROM otp_codes WHERE identifier = :identifier AND created_at > :mine_since) AS mine""")
-_NEW_CODE = text("""
-    INSERT INTO otp_codes (id, identifier, login_attempt_id, code_hash, requested_from, created_at, expires_at,
-                           max_attempts)
-    VALUES (:id, :identifier, :attempt, :hash, :ip, :now, :expires, :max_attempts)""")
-_COUNT_ATTEMPT = text("""
-    INSERT INTO otp_attempt_windows AS w (identifier, hour, attempts) VALUES (:identifier, :hour, 1)
-    ON CONFLICT (identifier, hour) DO UPDATE SET attempts = w.attempts + 1 WHERE w.attempts < :cap
-    RETURNING attempts""")
-# THE verification: counts the attempt and consumes the code in one statement, so two
-# concurrent correct answers cannot both win and wrong ones cannot pass the cap (D4).
-_VERIFY = text("""
-    UPDATE otp_codes SET attempts = attempts + 1,
-                         verified_at = CASE WHEN code_hash = :hash THEN :now END
-    WHERE login_attempt_id = :attempt AND identifier = :identifier
-      AND verified_at IS NULL AND attempts < max_attempts AND expires_at > :now
-    RETURNING id, verified_at IS NOT NULL AS correct""")
-_NEW_SESSION = text("""
-    INSERT INTO sessions (id, token_hash, person_id, otp_code_id, created_at, expires_at)
-    VALUES (:id, :token_hash, :person, :code, :now, :expires)""")
-_SESSION = text("""SELECT id, person_id, expires_at FROM sessions
-                   WHERE token_hash = :token_hash AND revoked_at IS NULL AND expires_at > :now""")
-_REVOKE = text("""UPDATE sessions SET revoked_at = :now WHERE token_hash = :h AND revoked_at IS NULL
-                  RETURNING id, person_id""")
 
 
 @dataclass(frozen=True)
@@ -99,20 +71,19 @@ class Login:
         now = self.clock()
         async with UnitOfWork(self.engine, SERVICE) as uow:
             db = uow.connection
-            if await db.scalar(_PERSON, {"identifier": identifier}) is None:
+            if await login_records.person_with(db, identifier) is None:
                 return
-            await db.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": GLOBAL_SEND_LOCK})
-            sent = (await db.execute(_SENT_SINCE, {
-                "identifier": identifier, "global_since": now - otp.SENDS_GLOBALLY[1],
-                "mine_since": now - otp.SENDS_PER_IDENTIFIER[1]})).one()
+            await login_records.lock(db, GLOBAL_SEND_LOCK)
+            sent = await login_records.codes_sent_since(db, identifier, now - otp.SENDS_GLOBALLY[1],
+                                                        now - otp.SENDS_PER_IDENTIFIER[1])
             if sent.everyone >= otp.SENDS_GLOBALLY[0] or sent.mine >= otp.SENDS_PER_IDENTIFIER[0]:
                 return
             code = otp.new_code()
-            await db.execute(_NEW_CODE, {
-                "id": uuid.uuid4(), "identifier": identifier, "attempt": attempt.login_attempt_id,
-                "hash": otp.code_hash(self.pepper, identifier, attempt.login_attempt_id, code),
-                "ip": requested_from, "now": now, "expires": now + otp.CODE_TTL,
-                "max_attempts": otp.MAX_ATTEMPTS_PER_CODE})
+            await login_records.add_code(
+                db, identifier=identifier, attempt=attempt.login_attempt_id,
+                code_hash=otp.code_hash(self.pepper, identifier, attempt.login_attempt_id, code),
+                requested_from=requested_from, now=now, expires=now + otp.CODE_TTL,
+                max_attempts=otp.MAX_ATTEMPTS_PER_CODE)
             command = SendMessage(to=identifier, body=f"Your RevGen login code is {code}. It expires in 10 minutes.",
                                   subject=LOGIN_CODE_SUBJECT if "@" in identifier else None, purpose="otp")
             uow.publish(command)
@@ -124,34 +95,30 @@ class Login:
         now = self.clock()
         async with UnitOfWork(self.engine, SERVICE) as uow:
             db = uow.connection
-            counted = await db.scalar(_COUNT_ATTEMPT, {
-                "identifier": identifier, "hour": now.replace(minute=0, second=0, microsecond=0),
-                "cap": otp.MAX_FAILURES_PER_IDENTIFIER_PER_HOUR})
+            counted = await login_records.count_attempt(db, identifier, now.replace(minute=0, second=0, microsecond=0),
+                                                        otp.MAX_FAILURES_PER_IDENTIFIER_PER_HOUR)
             verified = None
             if counted is not None:
-                verified = (await db.execute(_VERIFY, {
-                    "hash": otp.code_hash(self.pepper, identifier, login_attempt_id, code), "now": now,
-                    "attempt": login_attempt_id, "identifier": identifier})).first()
+                verified = await login_records.verify(
+                    db, identifier, login_attempt_id, otp.code_hash(self.pepper, identifier, login_attempt_id, code), now)
             if verified is None or not verified.correct:
                 await uow.commit()  # the attempt counts even though it failed
                 return None
-            person = await db.scalar(_PERSON, {"identifier": identifier})
+            person = await login_records.person_with(db, identifier)
             token = new_token()
-            await db.execute(_NEW_SESSION, {
-                "id": uuid.uuid4(), "token_hash": token_hash(token), "person": person, "code": verified.id,
-                "now": now, "expires": now + self.session_ttl})
+            await login_records.add_session(db, token_hash(token), person, verified.id, now, now + self.session_ttl)
             await uow.commit()
         return token
 
     async def authenticate(self, token: str) -> Session | None:
         async with self.engine.connect() as db:
-            row = (await db.execute(_SESSION, {"token_hash": token_hash(token), "now": self.clock()})).first()
+            row = await login_records.live_session(db, token_hash(token), self.clock())
         return Session(row.id, row.person_id, row.expires_at) if row else None
 
     async def logout(self, token: str) -> None:
         """Revoke the session; `SessionRevoked` tells every gateway to forget what it cached."""
         async with UnitOfWork(self.engine, SERVICE) as uow:
-            revoked = (await uow.connection.execute(_REVOKE, {"now": self.clock(), "h": token_hash(token)})).first()
+            revoked = await login_records.revoke(uow.connection, token_hash(token), self.clock())
             if revoked is None:
                 return  # already revoked: announced then
             uow.publish(SessionRevoked(person_id=str(revoked.person_id), session_id=str(revoked.id)))
