@@ -37,12 +37,12 @@ from identity.migrate import upgrade_database as identity_migrations
 from identity.service_layer.agency_team import AgencyTeam
 from identity.service_layer.tenants import Tenants
 from identity.settings import IdentitySettings
-from messaging.bootstrap import GROUPS, create_app as messaging_app
+from messaging.bootstrap import create_app as messaging_app
 from messaging.migrate import upgrade_database as messaging_migrations
 from messaging.settings import MessagingSettings
 from revgen_common.testing.internal_api import TEST_API_TOKEN
 from revgen_common.testing.provider_signatures import stripe_signature_header
-from revgen_common.topics import IDENTITY_EVENTS, MESSAGING_EVENTS, REPUTATION_EVENTS, STRIPE_WEBHOOKS
+from revgen_common.topics import CONSUMER_GROUPS
 from revgen_devstack import free_port
 from revgen_devstack.testing import serve_app
 from revgen_fakes import elevenlabs as elevenlabs_fake
@@ -51,7 +51,7 @@ from revgen_fakes import openai as openai_fake
 from revgen_fakes import stripe as stripe_fake
 from revgen_fakes import twilio as twilio_fake
 from revgen_fakes.twilio.webhooks import inbound_sms_request
-from revgen_testing.kafka_io import start_group_at_end
+from revgen_testing.kafka_io import start_groups_at_end
 from revgen_testing.running import eventually
 from voice.bootstrap import create_app as voice_app
 from voice.migrate import upgrade_database as voice_migrations
@@ -122,11 +122,7 @@ async def running_system(infra, migrated_database, clock, **gateway_overrides):
     ingress_url = f"http://127.0.0.1:{ports['ingress']}"
     bootstrap = infra.bootstrap_servers
     # Services deployed now: what earlier tests left on the shared topics is not theirs.
-    for group, topics in [*GROUPS.items(), ("billing", [STRIPE_WEBHOOKS, IDENTITY_EVENTS, MESSAGING_EVENTS]),
-                          ("escalation", [MESSAGING_EVENTS, IDENTITY_EVENTS]),
-                          ("identity", [MESSAGING_EVENTS, REPUTATION_EVENTS]),
-                          ("voice", [MESSAGING_EVENTS, IDENTITY_EVENTS]), ("reputation", [REPUTATION_EVENTS])]:
-        await start_group_at_end(bootstrap, group, [t.name for t in topics])
+    await start_groups_at_end(bootstrap, CONSUMER_GROUPS)
     twilio = twilio_fake.TwilioState(clock=clock)
     google = google_fake.GoogleState()
     google_url = f"http://127.0.0.1:{ports['google']}"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
@@ -10,6 +11,7 @@ from aiokafka.errors import CoordinatorLoadInProgressError, CoordinatorNotAvaila
 from revgen_common.envelope import Envelope
 from revgen_common.kafka_config import producer_config
 from revgen_common.topic_reading import partitions_of, read_to_end
+from revgen_common.topics import ConsumerGroup
 
 
 async def publish(bootstrap_servers: str, topic: str, messages: list[Envelope]) -> None:
@@ -81,3 +83,10 @@ async def start_group_at_end(bootstrap_servers: str, group: str, topics: list[st
         await consumer.commit(ends)
     finally:
         await consumer.stop()
+
+
+async def start_groups_at_end(bootstrap_servers: str, groups: Iterable[ConsumerGroup]) -> None:
+    """`start_group_at_end` for each group on all its topics: services deployed now, which
+    would otherwise first work through every event the suite's earlier tests published."""
+    for group in groups:
+        await start_group_at_end(bootstrap_servers, group.name, [topic.name for topic in group.topics])
