@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from messaging.adapters import opt_outs
 from messaging.adapters.ai_responder import AIResponder, AITimedOut, AIUnavailable, OverFairShare
 from messaging.domain.answer_deadline import AnswerDeadline
 from messaging.domain.keywords import CONFIRMATIONS, Keyword, asks_for_a_person, keyword_of
@@ -201,7 +202,8 @@ class Conversations:
         client = (await db.execute(_INBOUND, {"number": raw["To"], "phone": _phone_or_raw(raw["From"])})).first()
         if client is None:
             if raw["To"] == self.platform_number:
-                await self._keyword(uow, PLATFORM, raw, None, "RevGen", await _opted_out(uow, PLATFORM, raw["From"]))
+                await self._keyword(uow, PLATFORM, raw, None, "RevGen",
+                                    await opt_outs.opted_out(db, PLATFORM, raw["From"]))
             return
         lead = await self._lead(uow, client.client_id, raw["From"], "sms", client_number=raw["To"], inbound=True)
         if lead is None:
@@ -279,11 +281,6 @@ def _phone_or_raw(raw_phone: str) -> str:
         return normalize(raw_phone)
     except InvalidPhone:
         return raw_phone
-
-
-async def _opted_out(uow: Transaction, scope: str, phone: str) -> bool:
-    return bool(await uow.connection.scalar(text("SELECT 1 FROM opt_outs WHERE scope = :s AND phone = :p"),
-                                            {"s": scope, "p": phone}))
 
 
 async def _history(db: AsyncConnection, lead_id: uuid.UUID) -> list[tuple[str, str]]:
