@@ -2,7 +2,6 @@
 deletion (identity's events)."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
@@ -10,6 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging import SERVICE
+from messaging.adapters import profiles
 from revgen_common.clock import Clock
 from revgen_common.contracts import messaging as events
 from revgen_common.envelope import Envelope
@@ -41,18 +41,6 @@ class Profile:
     numbers: list[str] = field(default_factory=list)
 
 
-_UPSERT_PROFILE = text("""
-    INSERT INTO profiles (client_id, business_name, timezone, business_hours, quiet_start, quiet_end, persona, knowledge,
-                          monthly_limit, owner_phone, owner_email)
-    VALUES (:c, :name, :tz, CAST(:hours AS jsonb), :qs, :qe, :persona, :knowledge, :limit, :owner, :owner_email)
-    ON CONFLICT (client_id) DO UPDATE SET business_name = EXCLUDED.business_name, timezone = EXCLUDED.timezone,
-        business_hours = EXCLUDED.business_hours, quiet_start = EXCLUDED.quiet_start, quiet_end = EXCLUDED.quiet_end,
-        persona = EXCLUDED.persona, knowledge = EXCLUDED.knowledge, monthly_limit = EXCLUDED.monthly_limit,
-        owner_phone = EXCLUDED.owner_phone, owner_email = EXCLUDED.owner_email
-    WHERE profiles.deleted_at IS NULL
-    RETURNING client_id""")
-
-
 class Clients:
     def __init__(self, engine: AsyncEngine, clock: Clock):
         self.engine = engine
@@ -63,11 +51,12 @@ class Clients:
         sees the old hours or the new ones, never none."""
         async with UnitOfWork(self.engine, SERVICE) as uow:
             db = uow.connection
-            if await db.scalar(_UPSERT_PROFILE, {
-                    "c": client_id, "name": profile.business_name, "tz": profile.timezone,
-                    "hours": json.dumps(profile.business_hours), "qs": profile.quiet_start, "qe": profile.quiet_end,
-                    "persona": profile.persona, "knowledge": profile.knowledge, "limit": profile.monthly_limit,
-                    "owner": profile.owner_phone, "owner_email": profile.owner_email}) is None:
+            if not await profiles.replace(
+                    db, client_id, business_name=profile.business_name, timezone=profile.timezone,
+                    business_hours=profile.business_hours, quiet_start=profile.quiet_start,
+                    quiet_end=profile.quiet_end, persona=profile.persona, knowledge=profile.knowledge,
+                    monthly_limit=profile.monthly_limit, owner_phone=profile.owner_phone,
+                    owner_email=profile.owner_email):
                 raise UnknownClient(f"client {client_id!r} was deleted")
             for number in profile.numbers:
                 taken = await db.scalar(text("""
@@ -120,17 +109,14 @@ class Clients:
 
     async def client_created(self, message: Envelope, uow: Transaction) -> None:
         p = message.payload
-        await uow.connection.execute(text("""INSERT INTO profiles (client_id, business_name) VALUES (:c, :n)
-                                             ON CONFLICT (client_id) DO NOTHING"""), {"c": p["client_id"], "n": p["name"]})
+        await profiles.create(uow.connection, p["client_id"], p["name"])
 
     async def client_deleted(self, message: Envelope, uow: Transaction) -> None:
         """B3: nothing more goes out for the client, its numbers are released (per B2) and its
         open leads are lost."""
         client_id = message.payload["client_id"]
         db = uow.connection
-        await db.execute(text("""INSERT INTO profiles (client_id, deleted_at) VALUES (:c, :now)
-                                 ON CONFLICT (client_id) DO UPDATE SET deleted_at = COALESCE(profiles.deleted_at, :now)"""),
-                         {"c": client_id, "now": self.clock()})
+        await profiles.mark_deleted(db, client_id, self.clock())
         await db.execute(text("UPDATE scheduled_messages SET status = 'canceled' WHERE client_id = :c AND status = 'pending'"),
                          {"c": client_id})
         await db.execute(text("""UPDATE sends SET status = 'canceled', blocked_reason = 'client_deleted'

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging import SERVICE
-from messaging.adapters import call_records
+from messaging.adapters import call_records, profiles
 from messaging.service_layer.clients import UnknownClient
 from messaging.service_layer.sends import Outgoing, enqueue
 from revgen_common.pagination import decode_keyset, next_cursor
@@ -46,12 +46,6 @@ _UNSENT = text("""
     WHERE s.lead_id = :l AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.send_id = s.id)
       AND s.status IN ('pending', 'deferred', 'claimed', 'blocked', 'canceled')
     ORDER BY s.created_at DESC, s.id LIMIT 20""")
-_PROFILE = text("""
-    SELECT client_id, business_name, timezone, business_hours, quiet_start, quiet_end, persona, knowledge,
-           monthly_limit, owner_phone, owner_email,
-           ARRAY(SELECT number FROM numbers n WHERE n.client_id = p.client_id AND n.released_at IS NULL
-                 ORDER BY number) AS numbers
-    FROM profiles p WHERE client_id = :c AND deleted_at IS NULL""")
 _SEND_BY_KEY = text("SELECT id, status FROM sends WHERE source_key = :k")
 
 
@@ -77,7 +71,7 @@ class LeadViews:
 
     async def profile(self, client_id: str) -> dict:
         async with self.engine.connect() as db:
-            row = (await db.execute(_PROFILE, {"c": client_id})).first()
+            row = await profiles.with_numbers(db, client_id)
         if row is None:
             raise UnknownClient(f"no messaging profile for client {client_id!r}")
         hours = row.business_hours if isinstance(row.business_hours, dict) else json.loads(row.business_hours)

@@ -20,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging import SERVICE
+from messaging.adapters import usage
 from messaging.adapters.twilio_sender import Accepted, RecipientUnsubscribed, SendOutcomeUnknown, SendRejected, TwilioSender
 from messaging.domain.compliance import PLATFORM, Facts, decide
 from messaging.domain.phones import timezone_of
@@ -120,8 +121,6 @@ _RECORD = text("""
     answered AS (
         UPDATE leads SET answered_at = :now WHERE id = CAST(:lead AS uuid) AND answered_at IS NULL)
     SELECT count(*) FROM sent""")
-_GIVE_BACK_USAGE = text("""UPDATE usage SET sent = sent - 1 FROM sends s
-                           WHERE s.id = :id AND usage.client_id = s.client_id AND usage.month = s.usage_month""")
 LEAD_FACING = frozenset({"reply", "speed_to_lead", "reminder", "follow_up", "win_back", "no_show", "other"})
 
 
@@ -228,7 +227,7 @@ class Sender:
 
     async def _give_up(self, row, status: str, reason: str, code: int, opt_out: bool = False) -> None:
         async with UnitOfWork(self.engine, SERVICE) as uow:
-            await uow.connection.execute(_GIVE_BACK_USAGE, {"id": row.id})
+            await usage.give_back(uow.connection, row.id)
             await uow.connection.execute(text("UPDATE sends SET error_code = :code WHERE id = :id"),
                                          {"code": code, "id": row.id})
             if opt_out:  # Twilio knows of a STOP we never saw: remember it for every path, and say so
@@ -237,7 +236,7 @@ class Sender:
 
     async def _release(self, row) -> None:
         async with UnitOfWork(self.engine, SERVICE) as uow:
-            await uow.connection.execute(_GIVE_BACK_USAGE, {"id": row.id})
+            await usage.give_back(uow.connection, row.id)
             await uow.connection.execute(text("""UPDATE sends SET status = 'pending', claimed_at = NULL, usage_month = NULL
                                                  WHERE id = :id AND status = 'claimed'"""), {"id": row.id})
             await uow.commit()

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging import SERVICE
+from messaging.adapters import profiles
 from messaging.domain.service_state import PAID, PAYMENT_FAILED, Fact, ServiceState, service_state
 from revgen_common.clock import Clock
 from revgen_common.contracts import billing
@@ -39,7 +40,6 @@ _SET_STATE = text("""
 _OVERDUE = text("""SELECT client_id, status, reason, since FROM service_states
                    WHERE status = 'past_due' AND told_suspended_at IS NULL AND since <= :ended
                    ORDER BY since LIMIT 500 FOR UPDATE SKIP LOCKED""")
-_OWNER = text("SELECT owner_phone, business_name FROM profiles WHERE client_id = :c AND deleted_at IS NULL")
 
 
 class ServiceStates:
@@ -96,7 +96,7 @@ class ServiceStates:
 
     async def _notify(self, tx: Transaction, client_id: str, what: str, began: datetime,
                       template: str, **fields: str) -> None:
-        owner = (await tx.connection.execute(_OWNER, {"c": client_id})).first()
+        owner = await profiles.owner(tx.connection, client_id)
         if owner is None or not owner.owner_phone:
             log.warning("service for %s %s; its profile names no owner to tell", client_id, what)
             return
