@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging import SERVICE
-from messaging.adapters import profiles
+from messaging.adapters import messages, numbers, profiles
 from revgen_common.clock import Clock
 from revgen_common.contracts import messaging as events
 from revgen_common.envelope import Envelope
@@ -59,12 +59,7 @@ class Clients:
                     owner_email=profile.owner_email):
                 raise UnknownClient(f"client {client_id!r} was deleted")
             for number in profile.numbers:
-                taken = await db.scalar(text("""
-                    INSERT INTO numbers (number, client_id) VALUES (:n, :c)
-                    ON CONFLICT (number) DO UPDATE SET released_at = NULL, release_pending = false
-                    WHERE numbers.client_id = EXCLUDED.client_id
-                    RETURNING client_id"""), {"n": number, "c": client_id})
-                if taken is None:
+                if not await numbers.take(db, number, client_id):
                     raise NumberInUse(f"{number} belongs to another client")
             uow.publish(events.BusinessHoursSet(client_id=client_id, timezone=profile.timezone,
                                                 hours=profile.business_hours, numbers=profile.numbers))
@@ -80,16 +75,12 @@ class Clients:
 
     async def _release(self, uow: Transaction, number: str, refuse: bool) -> str | None:
         db = uow.connection
-        recent = await db.scalar(text("SELECT 1 FROM messages WHERE client_number = :n AND created_at > :since LIMIT 1"),
-                                 {"n": number, "since": self.clock() - RECENT_CONVERSATION})
-        if recent:
+        if await messages.any_on_number_since(db, number, self.clock() - RECENT_CONVERSATION):
             if refuse:
                 raise NumberInUse(f"{number} had conversations in the last 30 days")
-            await db.execute(text("UPDATE numbers SET release_pending = true WHERE number = :n"), {"n": number})
+            await numbers.release_later(db, number)
             return "pending"
-        client = await db.scalar(text("""UPDATE numbers SET released_at = :now, release_pending = false
-                                         WHERE number = :n AND released_at IS NULL RETURNING client_id"""),
-                                 {"n": number, "now": self.clock()})
+        client = await numbers.release(db, number, self.clock())
         if client is not None:
             uow.publish(events.NumberReleased(client_id=client, number=number))
             # ...and at Twilio too, by messaging's own number-release consumer (number_releases.py).
@@ -99,9 +90,8 @@ class Clients:
     async def release_quiet_numbers(self) -> int:
         """Numbers a deleted client left behind go once they have been quiet for 30 days."""
         async with UnitOfWork(self.engine, SERVICE) as uow:
-            numbers = (await uow.connection.execute(text(
-                "SELECT number FROM numbers WHERE release_pending FOR UPDATE SKIP LOCKED"))).scalars().all()
-            released = [n for n in numbers if await self._release(uow, n, refuse=False) not in (None, "pending")]
+            pending = await numbers.pending_release(uow.connection)
+            released = [n for n in pending if await self._release(uow, n, refuse=False) not in (None, "pending")]
             await uow.commit()
         return len(released)
 
@@ -121,8 +111,7 @@ class Clients:
                          {"c": client_id})
         await db.execute(text("""UPDATE sends SET status = 'canceled', blocked_reason = 'client_deleted'
                                  WHERE client_id = :c AND status IN ('pending', 'deferred')"""), {"c": client_id})
-        for number in (await db.execute(text("SELECT number FROM numbers WHERE client_id = :c AND released_at IS NULL"),
-                                        {"c": client_id})).scalars().all():
+        for number in await numbers.active(db, client_id):
             await self._release(uow, number, refuse=False)
         lost = (await db.execute(text("""UPDATE leads SET status = 'lost' WHERE client_id = :c AND status = 'open'
                                          RETURNING id"""), {"c": client_id})).scalars().all()

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from messaging.adapters import opt_outs
+from messaging.adapters import messages, opt_outs
 from messaging.adapters.ai_responder import AIResponder, AITimedOut, AIUnavailable, OverFairShare
 from messaging.domain.answer_deadline import AnswerDeadline
 from messaging.domain.keywords import CONFIRMATIONS, Keyword, asks_for_a_person, keyword_of
@@ -208,12 +208,8 @@ class Conversations:
         lead = await self._lead(uow, client.client_id, raw["From"], "sms", client_number=raw["To"], inbound=True)
         if lead is None:
             return
-        recorded = await db.scalar(text("""
-            INSERT INTO messages (client_id, lead_id, direction, body, message_sid, client_number, created_at)
-            VALUES (:c, :l, 'in', :b, :sid, :n, :now) ON CONFLICT (message_sid) DO NOTHING RETURNING id"""),
-            {"c": client.client_id, "l": lead.id, "b": raw.get("Body", ""), "sid": raw["MessageSid"], "n": raw["To"],
-             "now": self.clock()})
-        if recorded is None:
+        if not await messages.record_inbound(db, client.client_id, lead.id, raw.get("Body", ""), raw["MessageSid"],
+                                             raw["To"], self.clock()):
             return  # the same MessageSid again
         _received(uow, client.client_id, lead, raw["MessageSid"])
         if await self._keyword(uow, client.client_id, raw, lead, client.business_name, client.opted_out):
@@ -284,9 +280,8 @@ def _phone_or_raw(raw_phone: str) -> str:
 
 
 async def _history(db: AsyncConnection, lead_id: uuid.UUID) -> list[tuple[str, str]]:
-    rows = await db.execute(text("""SELECT direction, body FROM messages WHERE lead_id = :l
-                                                ORDER BY id DESC LIMIT :n"""), {"l": lead_id, "n": HISTORY})
-    return [("lead" if r.direction == "in" else "business", r.body) for r in reversed(rows.all())]
+    rows = await messages.recent(db, lead_id, HISTORY)
+    return [("lead" if r.direction == "in" else "business", r.body) for r in reversed(rows)]
 
 
 def _received(uow: Transaction, client_id: str, lead: Lead, message_sid: str) -> None:

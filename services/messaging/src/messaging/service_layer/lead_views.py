@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging import SERVICE
-from messaging.adapters import call_records, profiles
+from messaging.adapters import call_records, messages, numbers, profiles
 from messaging.service_layer.clients import UnknownClient
 from messaging.service_layer.sends import Outgoing, enqueue
 from revgen_common.pagination import decode_keyset, next_cursor
@@ -33,13 +33,6 @@ _LEAD = text("""
            l.last_inbound_at, l.answered_at, l.created_at,
            EXISTS (SELECT 1 FROM opt_outs o WHERE o.scope = l.client_id AND o.phone = l.phone) AS opted_out
     FROM leads l WHERE l.client_id = :c AND l.id = :l""")
-# The thread in the order it happened (messages.id), newest first; an outbound message's
-# state is its send's, which Twilio's callbacks keep moving forward.
-_MESSAGES = text("""
-    SELECT m.id, m.direction, m.body, m.created_at, s.status, s.error_code
-    FROM messages m LEFT JOIN sends s ON s.id = m.send_id
-    WHERE m.lead_id = :l AND (CAST(:before AS bigint) IS NULL OR m.id < :before)
-    ORDER BY m.id DESC LIMIT :limit""")
 # Sends that never became a message: waiting (quiet hours, the queue), blocked or canceled.
 _UNSENT = text("""
     SELECT s.id, s.body, s.purpose, s.status, s.blocked_reason, s.not_before FROM sends s
@@ -97,8 +90,7 @@ class LeadViews:
         (before,) = decode_keyset(cursor, _message_id)
         await self.lead(client_id, lead_id)
         async with self.engine.connect() as db:
-            rows = (await db.execute(_MESSAGES, {"l": lead_id, "limit": limit + 1,
-                                                 "before": before})).all()
+            rows = await messages.thread(db, lead_id, limit + 1, before)
             unsent = (await db.execute(_UNSENT, {"l": lead_id})).all() if cursor is None else []
             calls = await call_records.calls_of(db, lead_id) if cursor is None else []
         return {"data": [{"id": r.id, "direction": r.direction, "body": r.body, "at": r.created_at.isoformat(),
@@ -115,9 +107,7 @@ class LeadViews:
         lead = await self.lead(client_id, lead_id)
         key = f"manual:{client_id}:{reply_id}"
         async with UnitOfWork(self.engine, SERVICE) as uow:
-            number = lead["client_number"] or await uow.connection.scalar(text(
-                "SELECT number FROM numbers WHERE client_id = :c AND released_at IS NULL ORDER BY number LIMIT 1"),
-                {"c": client_id})
+            number = lead["client_number"] or await numbers.first(uow.connection, client_id)
             if number is None:
                 raise UnknownClient(f"client {client_id!r} has no number to send from")
             await enqueue(uow, [Outgoing(key, lead["phone"], number, body, "reply", client_id, lead_id)])
