@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging import SERVICE
-from messaging.adapters import messages, numbers, profiles
+from messaging.adapters import leads, messages, numbers, profiles, scheduled_messages
 from revgen_common.clock import Clock
 from revgen_common.contracts import messaging as events
 from revgen_common.envelope import Envelope
@@ -107,23 +107,19 @@ class Clients:
         client_id = message.payload["client_id"]
         db = uow.connection
         await profiles.mark_deleted(db, client_id, self.clock())
-        await db.execute(text("UPDATE scheduled_messages SET status = 'canceled' WHERE client_id = :c AND status = 'pending'"),
-                         {"c": client_id})
+        await scheduled_messages.cancel_pending_for_client(db, client_id)
         await db.execute(text("""UPDATE sends SET status = 'canceled', blocked_reason = 'client_deleted'
                                  WHERE client_id = :c AND status IN ('pending', 'deferred')"""), {"c": client_id})
         for number in await numbers.active(db, client_id):
             await self._release(uow, number, refuse=False)
-        lost = (await db.execute(text("""UPDATE leads SET status = 'lost' WHERE client_id = :c AND status = 'open'
-                                         RETURNING id"""), {"c": client_id})).scalars().all()
+        lost = await leads.lose_open(db, client_id)
         for lead_id in lost:
             publish_outcome(uow, client_id, lead_id, "lost", None, self.clock())
 
     async def record_outcome(self, client_id: str, lead_id: str, outcome: events.LeadOutcome,
                              job_value_cents: int | None) -> None:
         async with UnitOfWork(self.engine, SERVICE) as uow:
-            if await uow.connection.scalar(text("""UPDATE leads SET status = :o, job_value_cents = :v
-                                                   WHERE id = CAST(:l AS uuid) AND client_id = :c RETURNING id"""),
-                                           {"o": outcome, "v": job_value_cents, "l": lead_id, "c": client_id}) is None:
+            if not await leads.record_outcome(uow.connection, client_id, lead_id, outcome, job_value_cents):
                 raise UnknownClient(f"no lead {lead_id} for client {client_id}")
             publish_outcome(uow, client_id, lead_id, outcome, job_value_cents, self.clock())
             await uow.commit()

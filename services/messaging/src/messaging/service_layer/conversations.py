@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from messaging.adapters import messages, opt_outs
+from messaging.adapters import leads, messages, opt_outs, scheduled_messages
 from messaging.adapters.ai_responder import AIResponder, AITimedOut, AIUnavailable, OverFairShare
 from messaging.domain.answer_deadline import AnswerDeadline
 from messaging.domain.keywords import CONFIRMATIONS, Keyword, asks_for_a_person, keyword_of
@@ -51,13 +51,6 @@ class Lead:
     do_not_contact: bool
 
 
-_UPSERT_LEAD = text("""
-    INSERT INTO leads (id, client_id, phone, name, source, client_number, last_inbound_at, created_at)
-    VALUES (:id, :client, :phone, :name, :source, :number, :inbound, :now)
-    ON CONFLICT (client_id, phone) DO UPDATE SET name = COALESCE(leads.name, EXCLUDED.name),
-        client_number = COALESCE(EXCLUDED.client_number, leads.client_number),
-        last_inbound_at = COALESCE(EXCLUDED.last_inbound_at, leads.last_inbound_at)
-    RETURNING id, name, do_not_contact, (xmax = 0) AS is_new""")
 # Each read of a client says whether it is served (ADR 0012): a suspended client's leads are
 # recorded, and neither answered nor texted first.
 _SERVICE = "LEFT JOIN service_states st ON st.client_id = n.client_id"
@@ -246,8 +239,7 @@ class Conversations:
             if not await consent.opt_out(uow, scope, phone, "message", self.clock(), raw["MessageSid"]):
                 return True  # confirmed the first time; one confirmation and nothing more (FCC 24-18)
             if lead is not None:
-                await db.execute(text("""UPDATE scheduled_messages SET status = 'canceled'
-                                         WHERE lead_id = :l AND status = 'pending'"""), {"l": lead.id})
+                await scheduled_messages.cancel_pending_for_lead(db, lead.id)
         elif keyword is Keyword.OPT_IN:
             await consent.opt_in(uow, scope, phone, self.clock(), raw["MessageSid"])
         purpose = "compliance" if keyword is Keyword.OPT_OUT else "reply"
@@ -264,9 +256,8 @@ class Conversations:
             log.warning("lead for %s ignored: %r is not a phone number", client_id, raw_phone)
             return None
         now = self.clock()
-        row = (await uow.connection.execute(_UPSERT_LEAD, {
-            "id": uuid.uuid4(), "client": client_id, "phone": phone, "name": name, "source": source,
-            "number": client_number, "inbound": now if inbound else None, "now": now})).first()
+        row = await leads.record(uow.connection, client_id, phone, source, name=name, client_number=client_number,
+                                 inbound_at=now if inbound else None, now=now)
         return Lead(row.id, client_id, phone, row.name, row.is_new, row.do_not_contact)
 
 

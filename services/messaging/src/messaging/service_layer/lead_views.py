@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging import SERVICE
-from messaging.adapters import call_records, messages, numbers, profiles
+from messaging.adapters import call_records, leads, messages, numbers, profiles
 from messaging.service_layer.clients import UnknownClient
 from messaging.service_layer.sends import Outgoing, enqueue
 from revgen_common.pagination import decode_keyset, next_cursor
@@ -23,16 +23,6 @@ class UnknownLead(LookupError):
     pass
 
 
-_LEADS = text("""
-    SELECT id, phone, name, source, status, do_not_contact, last_inbound_at, answered_at, created_at
-    FROM leads WHERE client_id = :c
-      AND (CAST(:after_at AS timestamptz) IS NULL OR (created_at, id) < (:after_at, CAST(:after_id AS uuid)))
-    ORDER BY created_at DESC, id DESC LIMIT :limit""")
-_LEAD = text("""
-    SELECT l.id, l.phone, l.name, l.source, l.status, l.job_value_cents, l.do_not_contact, l.client_number,
-           l.last_inbound_at, l.answered_at, l.created_at,
-           EXISTS (SELECT 1 FROM opt_outs o WHERE o.scope = l.client_id AND o.phone = l.phone) AS opted_out
-    FROM leads l WHERE l.client_id = :c AND l.id = :l""")
 # Sends that never became a message: waiting (quiet hours, the queue), blocked or canceled.
 _UNSENT = text("""
     SELECT s.id, s.body, s.purpose, s.status, s.blocked_reason, s.not_before FROM sends s
@@ -74,14 +64,13 @@ class LeadViews:
     async def leads(self, client_id: str, limit: int, cursor: str | None) -> dict:
         after_at, after_id = decode_keyset(cursor, datetime.fromisoformat, uuid.UUID)
         async with self.engine.connect() as db:
-            rows = (await db.execute(_LEADS, {"c": client_id, "limit": limit + 1, "after_id": after_id,
-                                              "after_at": after_at})).all()
+            rows = await leads.page(db, client_id, limit + 1, after_at, after_id)
         return {"data": [_lead(r) for r in rows[:limit]],
                 "next": next_cursor(rows, limit, lambda r: (r.created_at.isoformat(), str(r.id)))}
 
     async def lead(self, client_id: str, lead_id: uuid.UUID) -> dict:
         async with self.engine.connect() as db:
-            row = (await db.execute(_LEAD, {"c": client_id, "l": lead_id})).first()
+            row = await leads.one(db, client_id, lead_id)
         if row is None:
             raise UnknownLead(f"client {client_id!r} has no lead {str(lead_id)!r}")
         return _lead(row)
