@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging import SERVICE
-from messaging.adapters import leads, messages, numbers, profiles, scheduled_messages
+from messaging.adapters import leads, messages, numbers, profiles, scheduled_messages, sends
 from revgen_common.clock import Clock
 from revgen_common.contracts import messaging as events
 from revgen_common.envelope import Envelope
@@ -108,8 +107,7 @@ class Clients:
         db = uow.connection
         await profiles.mark_deleted(db, client_id, self.clock())
         await scheduled_messages.cancel_pending_for_client(db, client_id)
-        await db.execute(text("""UPDATE sends SET status = 'canceled', blocked_reason = 'client_deleted'
-                                 WHERE client_id = :c AND status IN ('pending', 'deferred')"""), {"c": client_id})
+        await sends.cancel_unsent_of_client(db, client_id)
         for number in await numbers.active(db, client_id):
             await self._release(uow, number, refuse=False)
         lost = await leads.lose_open(db, client_id)

@@ -8,11 +8,10 @@ import json
 import uuid
 from datetime import datetime
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging import SERVICE
-from messaging.adapters import call_records, leads, messages, numbers, profiles
+from messaging.adapters import call_records, leads, messages, numbers, profiles, sends
 from messaging.service_layer.clients import UnknownClient
 from messaging.service_layer.sends import Outgoing, enqueue
 from revgen_common.pagination import decode_keyset, next_cursor
@@ -23,13 +22,6 @@ class UnknownLead(LookupError):
     pass
 
 
-# Sends that never became a message: waiting (quiet hours, the queue), blocked or canceled.
-_UNSENT = text("""
-    SELECT s.id, s.body, s.purpose, s.status, s.blocked_reason, s.not_before FROM sends s
-    WHERE s.lead_id = :l AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.send_id = s.id)
-      AND s.status IN ('pending', 'deferred', 'claimed', 'blocked', 'canceled')
-    ORDER BY s.created_at DESC, s.id LIMIT 20""")
-_SEND_BY_KEY = text("SELECT id, status FROM sends WHERE source_key = :k")
 
 
 def _message_id(value: str) -> int:
@@ -80,7 +72,7 @@ class LeadViews:
         await self.lead(client_id, lead_id)
         async with self.engine.connect() as db:
             rows = await messages.thread(db, lead_id, limit + 1, before)
-            unsent = (await db.execute(_UNSENT, {"l": lead_id})).all() if cursor is None else []
+            unsent = await sends.unsent_to_lead(db, lead_id) if cursor is None else []
             calls = await call_records.calls_of(db, lead_id) if cursor is None else []
         return {"data": [{"id": r.id, "direction": r.direction, "body": r.body, "at": r.created_at.isoformat(),
                           "delivery": r.status if r.direction == "out" else None, "error_code": r.error_code}
@@ -100,6 +92,6 @@ class LeadViews:
             if number is None:
                 raise UnknownClient(f"client {client_id!r} has no number to send from")
             await enqueue(uow, [Outgoing(key, lead["phone"], number, body, "reply", client_id, lead_id)])
-            send = (await uow.connection.execute(_SEND_BY_KEY, {"k": key})).one()
+            send = await sends.by_source(uow.connection, key)
             await uow.commit()
         return {"send_id": str(send.id), "status": send.status}

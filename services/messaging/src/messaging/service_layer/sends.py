@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging import SERVICE
-from messaging.adapters import usage
+from messaging.adapters import sends, usage
 from messaging.adapters.twilio_sender import Accepted, RecipientUnsubscribed, SendOutcomeUnknown, SendRejected, TwilioSender
 from messaging.domain.compliance import PLATFORM, Facts, decide
 from messaging.domain.phones import timezone_of
@@ -46,27 +45,16 @@ class Outgoing:
     lead_id: uuid.UUID | None = None
 
 
-_ENQUEUE = text("""
-    INSERT INTO sends (id, source_key, client_id, lead_id, to_number, from_number, body, purpose, status)
-    SELECT id, source_key, client_id, lead_id, to_number, from_number, body, purpose, 'pending'
-    FROM unnest(CAST(:ids AS uuid[]), CAST(:keys AS text[]), CAST(:clients AS text[]), CAST(:leads AS uuid[]),
-                CAST(:tos AS text[]), CAST(:froms AS text[]), CAST(:bodies AS text[]), CAST(:purposes AS text[]))
-         AS o(id, source_key, client_id, lead_id, to_number, from_number, body, purpose)
-    ON CONFLICT (source_key) DO NOTHING
-    RETURNING id, to_number, from_number""")
-
-
 async def enqueue(uow: Transaction, messages: Iterable[Outgoing]) -> int:
     """Queue messages in the caller's transaction, in one statement however many; the ones
     already queued (same source) are skipped. Returns how many were new."""
     batch = list(messages)
     if not batch:
         return 0
-    rows = (await uow.connection.execute(_ENQUEUE, {
-        "ids": [uuid.uuid4() for _ in batch], "keys": [m.source_key for m in batch],
-        "clients": [m.client_id for m in batch], "leads": [m.lead_id for m in batch],
-        "tos": [m.to for m in batch], "froms": [m.from_ for m in batch], "bodies": [m.body for m in batch],
-        "purposes": [m.purpose for m in batch]})).all()
+    rows = await sends.queue(
+        uow.connection, source_keys=[m.source_key for m in batch], client_ids=[m.client_id for m in batch],
+        lead_ids=[m.lead_id for m in batch], tos=[m.to for m in batch], froms=[m.from_ for m in batch],
+        bodies=[m.body for m in batch], purposes=[m.purpose for m in batch])
     for row in rows:
         request_send(uow, row.id, row.to_number, row.from_number)
     return len(rows)
@@ -77,50 +65,6 @@ def request_send(uow: Transaction, send_id: uuid.UUID, to: str, from_: str) -> N
     uow.publish(SendRequested(send_id=send_id, to=to, from_=from_))
 
 
-_FACTS = text("""
-    SELECT s.id, s.status, s.client_id, s.lead_id, s.to_number, s.from_number, s.body, s.purpose, s.claimed_at,
-           EXISTS (SELECT 1 FROM opt_outs o WHERE o.phone = s.to_number
-                   AND o.scope = COALESCE(s.client_id, :platform)) AS opted_out,
-           COALESCE(l.do_not_contact, false) AS do_not_contact,
-           COALESCE(p.timezone, 'America/New_York') AS timezone,
-           COALESCE(p.quiet_start, TIME '21:00') AS quiet_start, COALESCE(p.quiet_end, TIME '08:00') AS quiet_end,
-           p.monthly_limit, p.deleted_at IS NOT NULL AS client_deleted,
-           st.status AS service_status, st.since AS service_since
-    FROM sends s LEFT JOIN leads l ON l.id = s.lead_id LEFT JOIN profiles p ON p.client_id = s.client_id
-    LEFT JOIN service_states st ON st.client_id = s.client_id
-    WHERE s.id = :id FOR UPDATE OF s""")
-# D7 and D9: the month is part of the key, and the limit is checked in the same statement,
-# which claims the send only if the month had room. The month is the client's own: a New
-# York client's December starts at 05:00 UTC.
-_RESERVE_AND_CLAIM = text("""
-    WITH reserved AS (
-        INSERT INTO usage (client_id, month, sent) VALUES (:client, :month, 1)
-        ON CONFLICT (client_id, month) DO UPDATE SET sent = usage.sent + 1 WHERE usage.sent < :limit
-        RETURNING sent)
-    UPDATE sends SET status = 'claimed', claimed_at = :now, usage_month = :month
-    WHERE id = :id AND EXISTS (SELECT 1 FROM reserved)
-    RETURNING id""")
-_CLAIM = text("UPDATE sends SET status = 'claimed', claimed_at = :now, usage_month = NULL WHERE id = :id")
-# Twilio's answer: the send's sid and status (a delivery status that came first wins), the
-# conversation's outgoing message, and the lead answered by its first one (the daily figures
-# count these), in one round trip.
-_RECORD = text("""
-    WITH sent AS (
-        UPDATE sends SET twilio_sid = :sid,
-            status = CASE WHEN delivery_rank(COALESCE(d.status, 'queued')) > delivery_rank('queued')
-                          THEN d.status ELSE 'queued' END,
-            error_code = d.error_code
-        FROM (SELECT CAST(:sid AS text) AS sid) AS x LEFT JOIN delivery_statuses d ON d.twilio_sid = x.sid
-        WHERE sends.id = :id
-        RETURNING sends.id),
-    conversation AS (
-        INSERT INTO messages (client_id, lead_id, direction, body, client_number, send_id, created_at)
-        SELECT CAST(:client AS text), CAST(:lead AS uuid), 'out', CAST(:body AS text), CAST(:number AS text),
-               CAST(:id AS uuid), CAST(:now AS timestamptz)
-        WHERE CAST(:lead AS uuid) IS NOT NULL),
-    answered AS (
-        UPDATE leads SET answered_at = :now WHERE id = CAST(:lead AS uuid) AND answered_at IS NULL)
-    SELECT count(*) FROM sent""")
 LEAD_FACING = frozenset({"reply", "speed_to_lead", "reminder", "follow_up", "win_back", "no_show", "other"})
 
 
@@ -155,7 +99,7 @@ class Sender:
         now = self.clock()
         async with UnitOfWork(self.engine, SERVICE) as claim:
             db = claim.connection
-            row: Any = (await db.execute(_FACTS, {"id": send_id, "platform": PLATFORM})).first()
+            row: Any = await sends.facts_for_update(db, send_id, PLATFORM)
             if row is None or row.status not in ("pending", "claimed"):
                 return None
             row = SimpleNamespace(**row._asdict())
@@ -168,8 +112,7 @@ class Sender:
                                     timezone_of(row.to_number, row.timezone), row.quiet_start, row.quiet_end,
                                     suspended=not self.service.served(row.service_status, row.service_since)), now)
             if decision.defer_until is not None:
-                await db.execute(text("UPDATE sends SET status = 'deferred', not_before = :t WHERE id = :id"),
-                                 {"t": decision.defer_until, "id": row.id})
+                await sends.defer(db, row.id, decision.defer_until)
                 await claim.commit()
                 return None
             if not decision.allowed:
@@ -177,12 +120,12 @@ class Sender:
                 await self._finish(claim, row, "blocked", reason=decision.blocked_reason)
                 return None
             if row.client_id and row.purpose in LEAD_FACING and row.monthly_limit is not None:
-                if await db.scalar(_RESERVE_AND_CLAIM, {"client": row.client_id, "month": local_month(now, row.timezone),
-                                                        "limit": row.monthly_limit, "now": now, "id": row.id}) is None:
+                if not await sends.reserve_and_claim(db, row.id, row.client_id, local_month(now, row.timezone),
+                                                     row.monthly_limit, now):
                     await self._finish(claim, row, "blocked", reason="monthly_limit")
                     return None
             else:
-                await db.execute(_CLAIM, {"now": now, "id": row.id})
+                await sends.claim(db, row.id, now)
             await claim.commit()
         row.claimed_at = now
         return row, False
@@ -214,22 +157,19 @@ class Sender:
         return None
 
     async def _record(self, uow: Transaction, row, accepted: Accepted) -> None:
-        await uow.connection.execute(_RECORD, {
-            "sid": accepted.sid, "id": row.id, "client": row.client_id, "lead": row.lead_id, "body": row.body,
-            "number": row.from_number, "now": self.clock()})
+        await sends.record_accepted(uow.connection, row.id, accepted.sid, row.client_id, row.lead_id, row.body,
+                                    row.from_number, self.clock())
         _outcome(uow, "MessageSent", row, twilio_sid=accepted.sid)
 
     async def _finish(self, uow: UnitOfWork, row, status: str, reason: str) -> None:
-        await uow.connection.execute(text("UPDATE sends SET status = :s, blocked_reason = :r WHERE id = :id"),
-                                     {"s": status, "r": reason, "id": row.id})
+        await sends.finish(uow.connection, row.id, status, reason)
         _outcome(uow, "MessageBlocked" if status == "blocked" else "MessageCanceled", row, reason=reason)
         await uow.commit()
 
     async def _give_up(self, row, status: str, reason: str, code: int, opt_out: bool = False) -> None:
         async with UnitOfWork(self.engine, SERVICE) as uow:
             await usage.give_back(uow.connection, row.id)
-            await uow.connection.execute(text("UPDATE sends SET error_code = :code WHERE id = :id"),
-                                         {"code": code, "id": row.id})
+            await sends.set_error_code(uow.connection, row.id, code)
             if opt_out:  # Twilio knows of a STOP we never saw: remember it for every path, and say so
                 await consent.opt_out(uow, row.client_id or PLATFORM, row.to_number, "carrier", self.clock())
             await self._finish(uow, row, status, reason)
@@ -237,8 +177,7 @@ class Sender:
     async def _release(self, row) -> None:
         async with UnitOfWork(self.engine, SERVICE) as uow:
             await usage.give_back(uow.connection, row.id)
-            await uow.connection.execute(text("""UPDATE sends SET status = 'pending', claimed_at = NULL, usage_month = NULL
-                                                 WHERE id = :id AND status = 'claimed'"""), {"id": row.id})
+            await sends.release(uow.connection, row.id)
             await uow.commit()
 
 
