@@ -31,9 +31,10 @@ async def record_inbound(db: AsyncConnection, client_id: str, lead_id: uuid.UUID
                                              "n": client_number, "now": now}) is not None
 
 
-async def recent(db: AsyncConnection, lead_id: uuid.UUID, limit: int) -> list[Row[Any]]:
-    """A lead's last messages (direction, body), newest first."""
-    return list((await db.execute(_RECENT, {"l": lead_id, "n": limit})).all())
+async def history(db: AsyncConnection, lead_id: uuid.UUID, limit: int) -> list[tuple[str, str]]:
+    """A lead's last messages, oldest first, each the lead's or the business's."""
+    rows = (await db.execute(_RECENT, {"l": lead_id, "n": limit})).all()
+    return [("lead" if r.direction == "in" else "business", r.body) for r in reversed(rows)]
 
 
 async def any_on_number_since(db: AsyncConnection, number: str, since: datetime) -> bool:
