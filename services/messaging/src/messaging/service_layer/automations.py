@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging import SERVICE
 from messaging.adapters import leads, scheduled_messages
-from messaging.service_layer.sends import PLATFORM, Outgoing, enqueue
+from messaging.domain.compliance import PLATFORM
+from messaging.service_layer.sends import Outgoing, enqueue
 from revgen_common.clock import Clock
 from revgen_common.unit_of_work import UnitOfWork
 

@@ -4,9 +4,10 @@ messages. A "yes" that re-subscribes nobody is an answer, not a keyword."""
 from __future__ import annotations
 
 from messaging.adapters import scheduled_messages
+from messaging.domain.compliance import PLATFORM
 from messaging.domain.keywords import CONFIRMATIONS, Keyword, keyword_of
 from messaging.service_layer import consent
-from messaging.service_layer.sends import PLATFORM, Outgoing, enqueue
+from messaging.service_layer.sends import Outgoing, enqueue
 from messaging.service_layer.speed_to_lead import Lead
 from revgen_common.clock import Clock
 from revgen_common.unit_of_work import Transaction

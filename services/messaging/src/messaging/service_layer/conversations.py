@@ -10,12 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging.adapters import messages, number_owners, opt_outs
 from messaging.adapters.ai_responder import AIResponder, AITimedOut, AIUnavailable, OverFairShare
+from messaging.domain.compliance import PLATFORM
 from messaging.domain.answer_deadline import AnswerDeadline
 from messaging.domain.phones import phone_or_raw
 from messaging.domain.keywords import Keyword, asks_for_a_person, keyword_of
 from revgen_common.phones import InvalidPhone, normalize
 from messaging.service_layer.carrier_keywords import handle_keyword
-from messaging.service_layer.sends import PLATFORM, Outgoing, enqueue
+from messaging.service_layer.sends import Outgoing, enqueue
 from messaging.service_layer.service_states import ServiceStates
 from messaging.service_layer.speed_to_lead import Lead, SpeedToLead
 from revgen_common.clock import Clock
