@@ -79,6 +79,13 @@ def test_a_suspended_clients_automations_are_blocked_while_replies_and_the_owner
     assert decide(facts("account_notice", suspended=True), night).allowed
 
 
+def test_alerts_to_the_business_go_at_night_while_what_it_sends_leads_by_itself_waits_for_morning():
+    night = datetime(2026, 11, 29, 7, 30, tzinfo=UTC)  # 02:30 in New York
+    for to_the_business in ("alert", "escalation_alert", "account_notice"):  # a dispute cannot wait for 08:00
+        assert decide(facts(to_the_business), night).allowed, to_the_business
+    assert decide(facts("reminder"), night).defer_until == datetime(2026, 11, 29, 13, 0, tzinfo=UTC)
+
+
 def test_phone_numbers_are_stored_in_e164_and_nonsense_is_refused():
     assert normalize("(212) 555-0147") == "+12125550147"
     assert timezone_of("+12125550147", "UTC") == "America/New_York"

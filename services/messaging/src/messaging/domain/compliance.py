@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 # Answers to something the recipient just did (texted, called, asked for a code) are not
 # business-initiated, so quiet hours do not hold them back; nor are alerts to the business
 # itself, which must act now (a lead to call back, leads going unanswered while its service is
-# suspended). The opt-out confirmation is the one message an opted-out number still
-# receives: carriers require it.
-RESPONSIVE = frozenset({"reply", "speed_to_lead", "otp", "escalation_alert", "account_notice", "compliance",
+# suspended, identity's alerts: a dispute, a failed payment, a dead letter). The opt-out
+# confirmation is the one message an opted-out number still receives: carriers require it.
+RESPONSIVE = frozenset({"reply", "speed_to_lead", "otp", "escalation_alert", "account_notice", "alert", "compliance",
                         "payment_receipt"})
 CONFIRMS_OPT_OUT = "compliance"
 # What a client's service sends by itself, stopped while the client is suspended (ADR 0012).
