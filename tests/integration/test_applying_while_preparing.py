@@ -59,6 +59,36 @@ async def test_what_is_prepared_before_a_slow_preparation_is_applied_and_committ
     assert prepared == {e.event_id: 1 for e in (a, b, c, d)}  # C and D kept what they prepared meanwhile
 
 
+async def test_a_preparation_that_ends_while_the_prefix_before_it_is_applied_is_applied_next_with_its_result(
+        infra, engine, make_topic):
+    await create_effects_table(engine)
+    topic = await make_topic(partitions=1)
+    name = f"prefix-race-{uuid.uuid4().hex[:6]}"
+    a, b = (Envelope(type="EffectRequested", producer="t", key=f"k{i}", payload={"seq": i}) for i in range(2))
+    prepared, b_may_end = collections.Counter(), asyncio.Event()
+
+    async def prepare(event):
+        prepared[event.event_id] += 1
+        if event.event_id == b.event_id:
+            await b_may_end.wait()
+        return {"seq": event.payload["seq"]}
+
+    stage = _stage(prepare)
+
+    async def apply(event, uow, result):
+        if event.event_id == a.event_id:  # B's preparation ends after B was found running
+            b_may_end.set()
+            await asyncio.sleep(0.1)
+        await stage.apply(event, uow, result)
+
+    await publish(infra.bootstrap_servers, topic, [a, b])
+    async with running(_consumer(name, topic, engine, infra, Staged(prepare=prepare, apply=apply))):
+        await eventually(lambda: _inbox_count(engine, 2), timeout=10)
+
+    assert [row[0] for row in await applied(engine)] == [a.event_id, b.event_id]
+    assert prepared == {a.event_id: 1, b.event_id: 1}
+
+
 async def test_a_preparation_running_when_its_consumer_stops_is_cancelled_and_its_message_applied_once_later(
         infra, engine, make_topic):
     await create_effects_table(engine)

@@ -29,12 +29,14 @@ class Preparations:
     async def prepare(self, tp: TopicPartition, batch: list[Received]) -> None:
         """Starts what needs preparing and returns once the batch's first preparation still
         running is over — at once if that one was running before this call (its end wakes the
-        partition, runtime.py). A message whose preparation runs is never prepared twice."""
-        started = await self._start(tp, batch)
-        first = next((item for item in batch if still_preparing(item)), None)
-        if first is not None and first in started:
-            assert first.preparing is not None
-            await asyncio.wait([first.preparing])
+        partition, runtime.py), or if results prepared earlier wait before it to be applied. A
+        message whose preparation runs is never prepared twice."""
+        started = {id(item) for item in await self._start(tp, batch)}
+        at = next((at for at, item in enumerate(batch) if still_preparing(item)), None)
+        if at is not None and id(batch[at]) in started and all(item.prepared is NOT_PREPARED for item in batch[:at]):
+            running = batch[at].preparing
+            assert running is not None
+            await asyncio.wait([running])
 
     def cancel(self, partitions: Iterable[TopicPartition] | None = None) -> list[asyncio.Task[None]]:
         """Stops the preparations of partitions this member lets go (all when None): they

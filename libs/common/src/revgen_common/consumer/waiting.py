@@ -19,6 +19,7 @@ class Retry:
     due: float  # event-loop time: when the first of them may make progress (inf: when its preparation ends)
     timer: asyncio.TimerHandle | None = None
     armed: bool = False  # once the worker that failed has finished
+    preparing_first: bool = False  # it waits for its first message's preparation to end
 
     @property
     def offset(self) -> int:
@@ -26,13 +27,13 @@ class Retry:
 
     def arm(self, wake: Callable[[], None]) -> None:
         """`wake` when the wait is over — a timer, not a poll, so it ends when it should — or
-        when the first message's preparation ends, if it is still running."""
+        when the preparation the first message waits for ends (at once if it has meanwhile)."""
         self.armed = True
         if self.due != math.inf:
             self.timer = asyncio.get_running_loop().call_at(self.due, wake)
-        if still_preparing(head := self.pending[0]):
-            assert head.preparing is not None
-            head.preparing.add_done_callback(lambda _: wake())
+        if self.preparing_first:  # (called at once if it ended after it was seen running)
+            assert self.pending[0].preparing is not None
+            self.pending[0].preparing.add_done_callback(lambda _: wake())
 
     def cancel(self) -> None:
         if self.timer is not None:
@@ -47,8 +48,10 @@ def waiting(pending: list[Received], attempts: int, delay: float, now: float, *,
     are applied in order. A preparation still running is left alone: it is not started
     again, and its end wakes the partition (runtime.py); behind a first message still being
     prepared, a failure keeps its error until it is applied, and gets its own wait then."""
-    due = now + delay
-    for position, item in enumerate([] if still_preparing(pending[0]) else pending):
+    # An endless delay: the first message was still being prepared when it was tried. Its
+    # preparation may have ended since; it is kept, and it is what wakes the partition.
+    due, preparing_first = now + delay, delay == math.inf
+    for position, item in enumerate([] if preparing_first else pending):
         if still_preparing(item):
             continue
         if position == 0:
@@ -60,4 +63,4 @@ def waiting(pending: list[Received], attempts: int, delay: float, now: float, *,
                 item.not_before = max(item.not_before, due)
             item.prepared, item.failed = NOT_PREPARED, None
     wake = min([due] + [item.not_before for item in pending[1:] if item.not_before > now])
-    return Retry(pending, attempts, wake)
+    return Retry(pending, attempts, wake, preparing_first=preparing_first)
