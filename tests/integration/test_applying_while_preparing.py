@@ -5,21 +5,23 @@ import asyncio
 import collections
 import uuid
 
-from sqlalchemy import insert
-
 from revgen_common import ConsumerOptions, Envelope, ExactlyOnceConsumer, Staged
 from revgen_testing.contracts import EffectRequested
-from revgen_testing.effects import applied, create_effects_table, effects
+from revgen_testing.effects import applied, create_effects_table
 from revgen_testing.kafka_io import group_lag, publish
 from revgen_testing.running import eventually, running
 from tests.integration.test_consumer_exactly_once import _inbox_count
+from tests.integration.test_staged_handlers import _apply_as
 
 
 def _stage(prepare):
-    async def apply(event, uow, prepared):
-        await uow.connection.execute(insert(effects).values(
-            event_id=event.event_id, key=event.key, seq=prepared["seq"], consumer="prefix"))
-    return Staged(prepare=prepare, apply=apply)
+    return Staged(prepare=prepare, apply=_apply_as("prefix"))
+
+
+async def _one_partition(engine, make_topic, kind):
+    """The effects table, a topic of one partition, and a fresh group name."""
+    await create_effects_table(engine)
+    return await make_topic(partitions=1), f"prefix-{kind}-{uuid.uuid4().hex[:6]}"
 
 
 def _consumer(name, topic, engine, infra, stage, **kafka_overrides):
@@ -30,9 +32,7 @@ def _consumer(name, topic, engine, infra, stage, **kafka_overrides):
 
 async def test_what_is_prepared_before_a_slow_preparation_is_applied_and_committed_while_it_runs(
         infra, engine, make_topic):
-    await create_effects_table(engine)
-    topic = await make_topic(partitions=1)
-    name = f"prefix-{uuid.uuid4().hex[:6]}"
+    topic, name = await _one_partition(engine, make_topic, "first")
     a, b, c = (Envelope(type="EffectRequested", producer="t", key="k", payload={"seq": i}) for i in range(3))
     d = Envelope(type="EffectRequested", producer="t", key="other", payload={"seq": 3})
     prepared, b_may_end, b_ended = collections.Counter(), asyncio.Event(), asyncio.Event()
@@ -61,9 +61,7 @@ async def test_what_is_prepared_before_a_slow_preparation_is_applied_and_committ
 
 async def test_a_preparation_that_ends_while_the_prefix_before_it_is_applied_is_applied_next_with_its_result(
         infra, engine, make_topic):
-    await create_effects_table(engine)
-    topic = await make_topic(partitions=1)
-    name = f"prefix-race-{uuid.uuid4().hex[:6]}"
+    topic, name = await _one_partition(engine, make_topic, "race")
     a, b = (Envelope(type="EffectRequested", producer="t", key=f"k{i}", payload={"seq": i}) for i in range(2))
     prepared, b_may_end = collections.Counter(), asyncio.Event()
 
@@ -91,9 +89,7 @@ async def test_a_preparation_that_ends_while_the_prefix_before_it_is_applied_is_
 
 async def test_a_preparation_running_when_its_consumer_stops_is_cancelled_and_its_message_applied_once_later(
         infra, engine, make_topic):
-    await create_effects_table(engine)
-    topic = await make_topic(partitions=1)
-    name = f"prefix-stop-{uuid.uuid4().hex[:6]}"
+    topic, name = await _one_partition(engine, make_topic, "stop")
     message = Envelope(type="EffectRequested", producer="t", key="k", payload={"seq": 1})
     prepare, calls, cancelled = _hanging_first_time()
 
@@ -110,9 +106,7 @@ async def test_a_preparation_running_when_its_consumer_stops_is_cancelled_and_it
 
 async def test_a_preparation_running_when_its_partition_is_revoked_is_cancelled_and_its_message_applied_once(
         infra, engine, make_topic):
-    await create_effects_table(engine)
-    topic = await make_topic(partitions=1)
-    name = f"prefix-revoke-{uuid.uuid4().hex[:6]}"
+    topic, name = await _one_partition(engine, make_topic, "revoke")
     messages = [Envelope(type="EffectRequested", producer="t", key="k", payload={"seq": i}) for i in range(2)]
     prepare, calls, cancelled = _hanging_first_time()
     quick = {"heartbeat_interval_ms": 300}  # the first member hears of the rebalance soon

@@ -49,6 +49,7 @@ class ExactlyOnceConsumer(BatchApplication, FailureHandling, Progress):
         self._retrying: dict[TopicPartition, Retry] = {}
         self._committed: dict[TopicPartition, int] = {}
         self._capacity_paused: set[TopicPartition] = set()
+        self._letting_go: set[TopicPartition] = set()  # being drained before a revoke
         self._next_lag_refresh = 0.0
         self._running = False
 
@@ -103,10 +104,10 @@ class ExactlyOnceConsumer(BatchApplication, FailureHandling, Progress):
         """Finish the batches in flight on `partitions` (all when None), cancelling the
         preparations still running: they write nothing, and the next reader prepares again."""
         chosen = None if partitions is None else list(partitions)
+        self._letting_go.update(chosen or ())  # no retry of theirs starts until they are forgotten
         await asyncio.gather(*self._preparations.cancel(chosen), return_exceptions=True)
-        tasks = [task for tp, task in list(self._workers.items()) if chosen is None or tp in chosen]
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*(task for tp, task in list(self._workers.items()) if chosen is None or tp in chosen),
+                             return_exceptions=True)
 
     async def _work(self, tp: TopicPartition, batch: list[Received]) -> None:
         retry = False
@@ -132,7 +133,7 @@ class ExactlyOnceConsumer(BatchApplication, FailureHandling, Progress):
 
     def _retry_now(self, tp: TopicPartition, retry: Retry) -> None:
         if (self._running and self._retrying.get(tp) is retry and tp not in self._workers
-                and tp in self._consumer.assignment()):
+                and tp in self._consumer.assignment() and tp not in self._letting_go):
             self._start(tp, retry.pending)  # the attempt count survives until a try succeeds
 
     def forget(self, partitions: Iterable[TopicPartition]) -> None:
@@ -140,6 +141,7 @@ class ExactlyOnceConsumer(BatchApplication, FailureHandling, Progress):
         from the committed offset by whoever owns the partition next."""
         partitions = list(partitions)
         self._preparations.cancel(partitions)
+        self._letting_go.difference_update(partitions)
         for tp in partitions:
             retry = self._retrying.pop(tp, None)
             if retry is not None:
