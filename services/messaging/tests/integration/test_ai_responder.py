@@ -116,6 +116,31 @@ async def test_a_hung_request_times_out_after_the_tries_timeout():
     assert 0.5 <= time.monotonic() - started < 3
 
 
+async def test_a_try_cancelled_while_the_assistant_hangs_gives_its_turn_back_and_so_does_a_cancelled_waiter():
+    """The consumer cancels the preparations of a partition it lets go (ADR 0006): neither a
+    try in flight nor a lead waiting for a turn may keep a slot of the client's fair share."""
+    state, share = OpenAIState(), FairShare(1)
+    async with responder_against(state, share) as (responder, faults):
+        faults.script("hang")
+        asking = asyncio.create_task(ask(responder, timeout=30))
+        waiting = asyncio.create_task(_a_turn(responder, "client-2", wait=30))
+        while state.requests.count("POST", COMPLETIONS) < 1:  # the first try is at the assistant
+            await asyncio.sleep(0.01)
+        assert share.in_use == 1 and not waiting.done()  # the second waits for the only slot
+
+        asking.cancel()
+        waiting.cancel()
+        await asyncio.gather(asking, waiting, return_exceptions=True)
+
+        assert share.in_use == 0
+        assert (await ask(responder)).text  # the next lead gets the slot at once
+
+
+async def _a_turn(responder: AIResponder, client_id: str, wait: float) -> None:
+    async with responder.turn(client_id, wait=wait):
+        pass
+
+
 async def test_a_wrong_api_key_is_refused_permanently_without_retrying():
     state = OpenAIState()
     fair_share = FairShare(4)

@@ -8,9 +8,11 @@ partition in flight; other partitions go on while one waits out a retry.
 
 A `Staged` handler's slow part (a provider call) runs before that transaction, for every
 message of the batch at once — one after another only within a key, so order per key
-holds — and its result is applied in the transaction. Preparing must be idempotent: a
-batch that does not commit may be prepared again (after a crash, or by the partition's
-next owner).
+holds — and its result is applied in the transaction. The batch's prepared prefix is
+applied while later preparations go on: the rest waits in memory (below) and the end of
+its first message's preparation wakes it. Preparing must be idempotent: a batch that does
+not commit may be prepared again (after a crash, a cancellation on stop or revoke, or by
+the partition's next owner).
 
 A message that must wait (a failure's backoff, or a `NotYet`) keeps the rest of its batch in
 memory: the partition stays paused and the same records, with what was already prepared

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from aiokafka import TopicPartition
 
 from revgen_common import metrics
 from revgen_common.consumer import inbox
 from revgen_common.consumer.state import ConsumerState
-from revgen_common.consumer.received import NOT_PREPARED, MessageFailed, Received
+from revgen_common.consumer.received import NOT_PREPARED, MessageFailed, Received, still_preparing
 from revgen_common.consumer.routes import Staged
 from revgen_common.errors import NotYet
 from revgen_common.handler_context import HandlerContext, in_handler
@@ -28,11 +29,13 @@ class BatchApplication(ConsumerState):
         while batch:
             started = time.perf_counter()
             try:
-                # A batch whose first message waits (a paced send, an assistant to ask again)
-                # applies nothing: no transaction is opened, and no inbox row rolled back, to
-                # find that out.
-                if (unready := _unready(batch[0], asyncio.get_running_loop().time())) is not None:
-                    raise MessageFailed(0, unready)
+                # The messages before the first that cannot be applied yet (a paced send, an
+                # assistant to ask again, a preparation still running) are applied without it,
+                # with no transaction opened, and no inbox row rolled back, to find that out.
+                now = asyncio.get_running_loop().time()
+                if (first := next(((i, e) for i, item in enumerate(batch)
+                                   if (e := _unready(item, now)) is not None), None)) is not None:
+                    raise MessageFailed(*first)
                 async with UnitOfWork(self.engine, self.producer, self.clock) as uow:
                     await self._apply_all(uow, batch)
                     self._checkpoint("before_db_commit")
@@ -98,8 +101,10 @@ class BatchApplication(ConsumerState):
 
 
 def _unready(item: Received, now: float) -> Exception | None:
-    """Why `item` cannot be applied now, whatever the database holds: it is waiting, or its
-    preparation failed."""
+    """Why `item` cannot be applied now, whatever the database holds: its preparation is
+    still running (the end of it wakes the partition), it is waiting, or it failed."""
+    if still_preparing(item):
+        return NotYet("its preparation is still running", retry_after=math.inf)
     if item.not_before > now:
         return NotYet(f"waiting: {item.failed or 'its backoff'}", retry_after=item.not_before - now)
     return item.failed

@@ -23,7 +23,8 @@ def leave_when_stopped(consumer: AIOKafkaConsumer) -> None:
 
 class DrainOnRevoke(ConsumerRebalanceListener):
     """Before a partition is handed to another member, finish (and commit) its batch in
-    flight, so no offset is ever committed past work that is not in the database."""
+    flight, so no offset is ever committed past work that is not in the database; its
+    preparations still running are cancelled, not waited for (the next owner redoes them)."""
 
     def __init__(self, runtime: ExactlyOnceConsumer):
         self.runtime = runtime

@@ -1,4 +1,5 @@
-"""How far a consumer has got: offsets committed after the database, and its metrics."""
+"""How far a consumer has got: offsets committed after the database, its metrics, and
+the inbox rows it no longer needs."""
 from __future__ import annotations
 
 import logging
@@ -7,6 +8,7 @@ from aiokafka import TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 
 from revgen_common import metrics
+from revgen_common.consumer import inbox
 from revgen_common.consumer.state import ConsumerState
 from revgen_common.consumer.received import Received
 
@@ -24,6 +26,9 @@ class Progress(ConsumerState):
             # The DB commit already happened; whoever owns the partition next replays from
             # the last committed offset and the inbox absorbs the repeats.
             log.warning("consumer %s: offset commit for %s failed: %r", self.name, tp, error)
+
+    async def prune_inbox(self, chunk: int = 10_000) -> int:
+        return await inbox.prune(self.engine, self.name, self.options.inbox_keep_seconds, chunk)
 
     def _count(self, item: Received, outcome: str) -> None:
         metrics.EVENTS_CONSUMED.labels(self.name, item.record.topic, outcome).inc()

@@ -2,6 +2,7 @@
 checked against its contract, and what its preparation produced or raised."""
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,6 +27,11 @@ class Received:
     prepared: object = NOT_PREPARED
     failed: Exception | None = None  # what its last preparation raised
     not_before: float = 0.0  # event-loop time before which it is neither prepared nor applied
+    preparing: asyncio.Future[None] | None = None  # done once its (last started) preparation is over
+
+
+def still_preparing(item: Received) -> bool:
+    return item.preparing is not None and not item.preparing.done()
 
 
 def decode(record: ConsumerRecord) -> Received:

@@ -49,6 +49,7 @@ class ExactlyOnceConsumer(BatchApplication, FailureHandling, Progress):
         self._retrying: dict[TopicPartition, Retry] = {}
         self._committed: dict[TopicPartition, int] = {}
         self._capacity_paused: set[TopicPartition] = set()
+        self._letting_go: set[TopicPartition] = set()  # being drained before a revoke
         self._next_lag_refresh = 0.0
         self._running = False
 
@@ -66,13 +67,10 @@ class ExactlyOnceConsumer(BatchApplication, FailureHandling, Progress):
             pruning.cancel()
             for retry in self._retrying.values():
                 retry.cancel()
-            await self.drain(list(self._workers))
+            await self.drain()
             leave_when_stopped(self._consumer)
             await self._consumer.stop()
             log.info("consumer %s stopped", self.name)
-
-    async def prune_inbox(self, chunk: int = 10_000) -> int:
-        return await inbox.prune(self.engine, self.name, self.options.inbox_keep_seconds, chunk)
 
     async def _poll_once(self) -> None:
         self._apply_capacity_limit()
@@ -102,16 +100,19 @@ class ExactlyOnceConsumer(BatchApplication, FailureHandling, Progress):
                 self._capacity_paused.discard(tp)
         metrics.PAUSED_PARTITIONS.labels(self.name).set(len(self._consumer.paused()))
 
-    async def drain(self, partitions: Iterable[TopicPartition]) -> None:
-        """Wait for the batches in flight on `partitions`."""
-        tasks = [self._workers[tp] for tp in partitions if tp in self._workers]
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+    async def drain(self, partitions: Iterable[TopicPartition] | None = None) -> None:
+        """Finish the batches in flight on `partitions` (all when None), cancelling the
+        preparations still running: they write nothing, and the next reader prepares again."""
+        chosen = None if partitions is None else list(partitions)
+        self._letting_go.update(chosen or ())  # no retry of theirs starts until they are forgotten
+        await asyncio.gather(*self._preparations.cancel(chosen), return_exceptions=True)
+        await asyncio.gather(*(task for tp, task in list(self._workers.items()) if chosen is None or tp in chosen),
+                             return_exceptions=True)
 
     async def _work(self, tp: TopicPartition, batch: list[Received]) -> None:
         retry = False
         try:
-            await self._preparations.prepare(batch)
+            await self._preparations.prepare(tp, batch)
             retry = await self._apply_batch(tp, batch)
         except Exception:
             log.exception("consumer %s: batch on %s failed outside a handler; trying it again", self.name, tp)
@@ -125,20 +126,22 @@ class ExactlyOnceConsumer(BatchApplication, FailureHandling, Progress):
                 self._consumer.resume(tp)
 
     def _arm(self, tp: TopicPartition) -> None:
-        """Start the waiting retry's timer, now that its partition has no worker: the wait is
-        a timer, not a poll, so it ends when it should."""
+        """Wake the waiting retry when its wait is over, now that its partition has no worker."""
         retry = self._retrying.get(tp)
-        if retry is not None and retry.timer is None and self._running:
-            retry.timer = asyncio.get_running_loop().call_at(retry.due, self._retry_now, tp, retry)
+        if retry is not None and not retry.armed and self._running:
+            retry.arm(lambda: self._retry_now(tp, retry))
 
     def _retry_now(self, tp: TopicPartition, retry: Retry) -> None:
         if (self._running and self._retrying.get(tp) is retry and tp not in self._workers
-                and tp in self._consumer.assignment()):
+                and tp in self._consumer.assignment() and tp not in self._letting_go):
             self._start(tp, retry.pending)  # the attempt count survives until a try succeeds
 
     def forget(self, partitions: Iterable[TopicPartition]) -> None:
         """Another member may own these now: what waited in memory is dropped, and read again
         from the committed offset by whoever owns the partition next."""
+        partitions = list(partitions)
+        self._preparations.cancel(partitions)
+        self._letting_go.difference_update(partitions)
         for tp in partitions:
             retry = self._retrying.pop(tp, None)
             if retry is not None:
