@@ -2,7 +2,9 @@
 document shows the shape, and its value is checked against it on the way out."""
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, WithJsonSchema
 
 
 class OutputModel(BaseModel):
@@ -12,4 +14,8 @@ class OutputModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-__all__ = ["OutputModel"]
+# A moment a query already wrote as ISO 8601 text (jsonable_encoder's `…+00:00`, where pydantic
+# would write `…Z`): passed on as written, documented as the date-time it is.
+MomentText = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
+
+__all__ = ["MomentText", "OutputModel"]
