@@ -59,6 +59,10 @@ class Calls(OutputModel):
     data: list[Call]
 
 
+# The audio's own type, not JSON (both are MP3s: Twilio's `.mp3` and ElevenLabs' mp3_44100_128).
+AUDIO = {200: {"description": "the audio", "content": {"audio/mpeg": {"schema": {"type": "string", "format": "binary"}}}}}
+
+
 class NoSettings(LookupError):
     pass
 
@@ -87,7 +91,8 @@ async def recent_calls(client_id: ClientId, request: Request,
         return {"data": await calls_table.recent_calls(db, client_id, limit)}
 
 
-@router.get("/clients/{client_id}/calls/{call_sid}/recording", responses=documented(404))
+@router.get("/clients/{client_id}/calls/{call_sid}/recording", response_class=Response,
+            responses={**AUDIO, **documented(404)})
 async def voicemail(client_id: ClientId, call_sid: Annotated[str, Path(pattern=r"^CA[0-9a-f]{32}$")],
                     request: Request) -> Response:
     """The call's voicemail audio, kept here (404 while there is none, or not yet fetched)."""
@@ -99,7 +104,7 @@ async def voicemail(client_id: ClientId, call_sid: Annotated[str, Path(pattern=r
     return Response(audio, media_type=content_type, headers={"Cache-Control": "private, max-age=3600"})
 
 
-@router.get("/greetings/{greeting_id}", responses=documented(404))
+@router.get("/greetings/{greeting_id}", response_class=Response, responses={**AUDIO, **documented(404)})
 async def greeting_audio(greeting_id: uuid.UUID, request: Request) -> Response:
     """A synthesised greeting (public: Twilio fetches it for <Play>; ids are unguessable)."""
     found = await request.app.state.greetings.audio(greeting_id)
