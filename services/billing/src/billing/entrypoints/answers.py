@@ -10,6 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from pydantic import Field
 
+from billing.domain.retention import RetentionOffer
 from revgen_common.api_output import MomentText, OutputModel
 
 
@@ -99,21 +100,10 @@ class SubscriptionCommand(OutputModel):
     error: str | None
 
 
-class Offer(OutputModel):
-    leads_decided: int
-    leads_won: int
-    conversion_rate: float | None
-    average_job_value_cents: int | None
-    won_value_cents: int
-    price_cents: int | None
-    interval: str | None
-    enough_data: bool = Field(description="false: too few decided leads to say what RevGen was worth")
-
-
-class RetentionOffer(OutputModel):
+class CancellationStarted(OutputModel):
     id: uuid.UUID
     subscription_id: str
-    offer: Offer
+    offer: RetentionOffer = Field(description="what the client's own results were worth (B6)")
 
 
 class Cancellation(OutputModel):
@@ -121,7 +111,7 @@ class Cancellation(OutputModel):
     client_id: str
     subscription_id: str
     status: str
-    offer: Offer = Field(description="the offer made when the cancellation started")
+    offer: RetentionOffer = Field(description="the offer made when the cancellation started")
 
 
 class Drift(OutputModel):

@@ -18,8 +18,8 @@ from pydantic import Field, model_validator
 
 from billing.adapters import account_queries
 from billing.adapters.stripe_gateway import StripeRefused
-from billing.entrypoints.answers import (Cancellation, Coupon, Plan, ReconciliationReport, RetentionOffer, Subscription,
-                                         SubscriptionCommand, Subscriptions)
+from billing.entrypoints.answers import (Cancellation, CancellationStarted, Coupon, Plan, ReconciliationReport,
+                                         Subscription, SubscriptionCommand, Subscriptions)
 from billing.service_layer.catalog import NewCoupon, NewPlan
 from billing.service_layer.subscribe import CreateSubscription
 from revgen_common.api_errors import INPUT_ERRORS, documented, error_response, install_error_handling
@@ -206,7 +206,7 @@ async def cancel(subscription_id: SubscriptionId, body: CancelIn, key: Idempoten
     return await billing.changes.cancel(subscription_id, body.at_period_end, key)
 
 
-@router.post("/clients/{client_id}/cancellation", status_code=201, response_model=RetentionOffer,
+@router.post("/clients/{client_id}/cancellation", status_code=201, response_model=CancellationStarted,
              responses=documented(404, 409, 503))
 async def start_cancellation(client_id: ClientId, billing: Billing):
     """Start the retention flow: the offer is built from the client's own results (B6)."""
