@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, FastAPI, Path, Query, Request
 from fastapi.responses import Response
@@ -60,7 +60,8 @@ class Calls(OutputModel):
 
 
 # The audio's own type, not JSON (both are MP3s: Twilio's `.mp3` and ElevenLabs' mp3_44100_128).
-AUDIO = {200: {"description": "the audio", "content": {"audio/mpeg": {"schema": {"type": "string", "format": "binary"}}}}}
+AUDIO: dict[int | str, dict[str, Any]] = {
+    200: {"description": "the audio", "content": {"audio/mpeg": {"schema": {"type": "string", "format": "binary"}}}}}
 
 
 class NoSettings(LookupError):
