@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from revgen_common.api_output import MomentText, OutputModel
 
 
+# [start, end], HH:MM (a list: a tuple's prefixItems are not a schema the fuzzing's validator reads).
+Span = Annotated[list[str], Field(min_length=2, max_length=2)]
+
+
 class Profile(OutputModel):
     client_id: str
     business_name: str
     timezone: str
-    business_hours: dict[str, list[tuple[str, str]]] = Field(description="weekday (0 Monday) to [start, end] spans")
+    business_hours: dict[str, list[Span]] = Field(description="weekday (0 Monday) to its spans")
     quiet_start: str = Field(description="HH:MM, the client's time")
     quiet_end: str
     persona: str
