@@ -2,6 +2,7 @@
 successful answer a shape, so clients can rely on it and the fuzzing test checks each body
 against it."""
 import copy
+import functools
 
 from gateway.bootstrap import create_app
 from gateway.settings import GatewaySettings
@@ -10,6 +11,7 @@ from revgen_testing.answer_schemas import unshaped_answers
 SERVICES = ("identity", "billing", "messaging", "escalation", "voice", "reputation")
 
 
+@functools.cache  # building the app is most of the cost; the tests only read it (or a copy)
 def api_document() -> dict:
     settings = GatewaySettings(kafka_bootstrap_servers="k:9092", gateway_public_url="http://127.0.0.1:8085",
                                csrf_secret="csrf-secret-value", **{f"{s}_url": f"http://{s}.internal" for s in SERVICES},
