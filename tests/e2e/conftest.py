@@ -38,7 +38,7 @@ from messaging.settings import MessagingSettings
 from revgen_common import OutboxRelay
 from revgen_common.db import create_engine
 from revgen_common.testing.provider_signatures import stripe_signature_header
-from revgen_common.topics import ConsumerGroup, ensure_topics
+from revgen_common.topics import ConsumerGroup, await_group_coordinator, ensure_topics
 from revgen_devstack import free_port
 from revgen_devstack.kafka_broker import KafkaBroker
 from revgen_devstack.testing import serve_app
@@ -117,6 +117,7 @@ class System:
 @pytest.fixture
 async def system(own_kafka, migrated_database):
     await ensure_topics(own_kafka)
+    await await_group_coordinator(own_kafka)  # a fresh broker: its first groups must not meet it settling
     urls = {"ingress": await migrated_database("ingress", upgrade_ingress),
             "messaging": await migrated_database("messaging", upgrade_messaging),
             "billing": await migrated_database("billing", upgrade_billing),

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from revgen_common.db import runtime_metadata
 from revgen_common.testing.clock import CALENDAR_EDGES, DEFAULT_START, FakeClock
-from revgen_common.topics import ALL_TOPICS, DEAD_LETTERS, TopicSpec, ensure_topics
+from revgen_common.topics import ALL_TOPICS, DEAD_LETTERS, TopicSpec, await_group_coordinator, ensure_topics
 from revgen_devstack.testing import create_database, test_infra
 
 
@@ -73,8 +73,10 @@ async def make_topic(infra):
 
 @pytest.fixture(scope="session")
 async def all_topics(infra):
-    """Every declared topic, as services expect them at start-up."""
+    """Every declared topic, as services expect them at start-up, led, on a broker ready to
+    coordinate groups: the suite's first tests must not meet a broker still settling."""
     await ensure_topics(infra.bootstrap_servers, ALL_TOPICS)
+    await await_group_coordinator(infra.bootstrap_servers)
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError, for_code
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
 
 log = logging.getLogger(__name__)
 
@@ -194,18 +194,54 @@ async def ensure_topics(bootstrap_servers: str, topics: tuple[TopicSpec, ...] = 
     try:
         existing = set(await admin.list_topics())
         missing = [spec for spec in topics if spec.name not in existing]
-        if not missing:
-            return []
-        response = await admin.create_topics([spec.as_new_topic(replication_factor) for spec in missing])
         created = []
-        for name, code, *rest in response.topic_errors:
-            error = for_code(code)
-            if error is TopicAlreadyExistsError:  # a concurrent creator won: fine
-                continue
-            if code != 0:
-                raise error(f"creating topic {name}: {rest[-1] if rest else ''}")
-            created.append(name)
-        log.info("created topics %s", created)
+        if missing:
+            response = await admin.create_topics([spec.as_new_topic(replication_factor) for spec in missing])
+            for name, code, *rest in response.topic_errors:
+                error = for_code(code)
+                if error is TopicAlreadyExistsError:  # a concurrent creator won: fine
+                    continue
+                if code != 0:
+                    raise error(f"creating topic {name}: {rest[-1] if rest else ''}")
+                created.append(name)
+            log.info("created topics %s", created)
+        await _leaders_elected(admin, [spec.name for spec in topics], deadline)
         return created
+    finally:
+        await admin.close()
+
+
+async def _leaders_elected(admin: AIOKafkaAdminClient, names: list[str], deadline: float) -> None:
+    """Created is not ready: each partition takes a moment to get its leader (longer on a
+    loaded broker), and a producer sending to it meanwhile gets NotLeaderForPartition until
+    its own timeout — a webhook would be answered 503."""
+    while True:
+        described = await admin.describe_topics(names)
+        leaderless = sorted({topic["topic"] for topic in described if topic["error_code"] or any(
+            partition["error_code"] or partition["leader"] < 0 for partition in topic["partitions"])})
+        if not leaderless:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(f"partitions of {leaderless} have no leader yet")
+        await asyncio.sleep(0.2)
+
+
+async def await_group_coordinator(bootstrap_servers: str, timeout: float = 60.0) -> None:
+    """Wait until the broker can coordinate consumer groups: its offsets topic is created
+    on the first group's request and loaded partition by partition, and until then every
+    consumer's join is refused (GroupCoordinatorNotAvailable)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=10_000)
+    await admin.start()
+    deadline = asyncio.get_running_loop().time() + timeout
+    try:
+        while True:
+            try:
+                await admin.find_coordinator("revgen-readiness-probe")
+                break
+            except KafkaError:
+                if asyncio.get_running_loop().time() > deadline:
+                    raise
+                await asyncio.sleep(0.2)
+        await _leaders_elected(admin, ["__consumer_offsets"], deadline)
     finally:
         await admin.close()

@@ -32,7 +32,7 @@ from messaging.service_layer.email_events import resend_event
 from messaging.service_layer.emails import EmailSender
 from messaging.service_layer.number_releases import NumberReleases
 from messaging.service_layer.scheduler import Scheduler
-from messaging.service_layer.sends import Sender
+from messaging.service_layer.sender import Sender
 from messaging.service_layer.service_states import FOLLOWED, ServiceStates
 from messaging.service_layer.summaries import Summaries
 from messaging.settings import DEFAULT_GRACE_DAYS, MessagingSettings

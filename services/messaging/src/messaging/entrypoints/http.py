@@ -10,13 +10,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from pydantic import AfterValidator, Field, field_validator
-from sqlalchemy import text
 
+from messaging.adapters import profiles
+from messaging.adapters import usage as usage_counts
 from messaging.domain.emails import normalize_address
 from messaging.entrypoints.answers import FollowUpsQueued, OutcomeRecorded, Released, RunQueued, Saved, SummariesSent, Usage
 from messaging.service_layer.clients import NumberInUse, Profile, UnknownClient
 from messaging.service_layer.lead_views import UnknownLead
-from messaging.service_layer.figures import figures, local_day
+from messaging.adapters.figures import figures, local_day
 from revgen_common.api_errors import INPUT_ERRORS, documented, error_response, install_error_handling
 from revgen_common.api_input import InputModel, Int32, IsoDate, IsoDateTime, IsoTime, Line, Text
 from revgen_common.clock import local_date
@@ -147,13 +148,12 @@ async def run_summaries(day: Day, messaging: Messaging):
 async def usage(client_id: ClientId, messaging: Messaging, day: Annotated[Day | None, Query()] = None):
     """Messages sent this month against the limit, and one day's figures (today by default)."""
     async with messaging.engine.connect() as db:
-        profile = (await db.execute(text("SELECT monthly_limit, timezone FROM profiles WHERE client_id = :c"),
-                                    {"c": client_id})).first()
+        profile = await profiles.limit_and_timezone(db, client_id)
         if profile is None:
             raise UnknownClient(f"no client {client_id!r}")
         day = day or local_date(messaging.clock(), profile.timezone)
         month = day.strftime("%Y-%m")
-        sent = await db.scalar(text("SELECT sent FROM usage WHERE client_id = :c AND month = :m"), {"c": client_id, "m": month})
+        sent = await usage_counts.sent_in(db, client_id, month)
         day_figures = await figures(db, client_id, *local_day(day, profile.timezone))
     return {"client_id": client_id, "month": month, "sent": sent or 0, "limit": profile.monthly_limit,
             "day": day.isoformat(), "figures": day_figures.as_dict()}

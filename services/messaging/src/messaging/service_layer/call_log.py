@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from messaging.adapters import call_records
-from messaging.service_layer.conversations import Conversations
+from messaging.service_layer.speed_to_lead import SpeedToLead
 from revgen_common.envelope import Envelope
 from revgen_common.unit_of_work import Transaction
 
 
 class CallLog:
-    def __init__(self, conversations: Conversations):
+    def __init__(self, conversations: SpeedToLead):
         self.conversations = conversations
 
     async def call_ended(self, event: Envelope, uow: Transaction) -> None:

@@ -2,14 +2,13 @@
 deletion (identity's events)."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging import SERVICE
+from messaging.adapters import leads, messages, numbers, profiles, scheduled_messages, sends
 from revgen_common.clock import Clock
 from revgen_common.contracts import messaging as events
 from revgen_common.envelope import Envelope
@@ -41,18 +40,6 @@ class Profile:
     numbers: list[str] = field(default_factory=list)
 
 
-_UPSERT_PROFILE = text("""
-    INSERT INTO profiles (client_id, business_name, timezone, business_hours, quiet_start, quiet_end, persona, knowledge,
-                          monthly_limit, owner_phone, owner_email)
-    VALUES (:c, :name, :tz, CAST(:hours AS jsonb), :qs, :qe, :persona, :knowledge, :limit, :owner, :owner_email)
-    ON CONFLICT (client_id) DO UPDATE SET business_name = EXCLUDED.business_name, timezone = EXCLUDED.timezone,
-        business_hours = EXCLUDED.business_hours, quiet_start = EXCLUDED.quiet_start, quiet_end = EXCLUDED.quiet_end,
-        persona = EXCLUDED.persona, knowledge = EXCLUDED.knowledge, monthly_limit = EXCLUDED.monthly_limit,
-        owner_phone = EXCLUDED.owner_phone, owner_email = EXCLUDED.owner_email
-    WHERE profiles.deleted_at IS NULL
-    RETURNING client_id""")
-
-
 class Clients:
     def __init__(self, engine: AsyncEngine, clock: Clock):
         self.engine = engine
@@ -63,19 +50,15 @@ class Clients:
         sees the old hours or the new ones, never none."""
         async with UnitOfWork(self.engine, SERVICE) as uow:
             db = uow.connection
-            if await db.scalar(_UPSERT_PROFILE, {
-                    "c": client_id, "name": profile.business_name, "tz": profile.timezone,
-                    "hours": json.dumps(profile.business_hours), "qs": profile.quiet_start, "qe": profile.quiet_end,
-                    "persona": profile.persona, "knowledge": profile.knowledge, "limit": profile.monthly_limit,
-                    "owner": profile.owner_phone, "owner_email": profile.owner_email}) is None:
+            if not await profiles.replace(
+                    db, client_id, business_name=profile.business_name, timezone=profile.timezone,
+                    business_hours=profile.business_hours, quiet_start=profile.quiet_start,
+                    quiet_end=profile.quiet_end, persona=profile.persona, knowledge=profile.knowledge,
+                    monthly_limit=profile.monthly_limit, owner_phone=profile.owner_phone,
+                    owner_email=profile.owner_email):
                 raise UnknownClient(f"client {client_id!r} was deleted")
             for number in profile.numbers:
-                taken = await db.scalar(text("""
-                    INSERT INTO numbers (number, client_id) VALUES (:n, :c)
-                    ON CONFLICT (number) DO UPDATE SET released_at = NULL, release_pending = false
-                    WHERE numbers.client_id = EXCLUDED.client_id
-                    RETURNING client_id"""), {"n": number, "c": client_id})
-                if taken is None:
+                if not await numbers.take(db, number, client_id):
                     raise NumberInUse(f"{number} belongs to another client")
             uow.publish(events.BusinessHoursSet(client_id=client_id, timezone=profile.timezone,
                                                 hours=profile.business_hours, numbers=profile.numbers))
@@ -91,16 +74,12 @@ class Clients:
 
     async def _release(self, uow: Transaction, number: str, refuse: bool) -> str | None:
         db = uow.connection
-        recent = await db.scalar(text("SELECT 1 FROM messages WHERE client_number = :n AND created_at > :since LIMIT 1"),
-                                 {"n": number, "since": self.clock() - RECENT_CONVERSATION})
-        if recent:
+        if await messages.any_on_number_since(db, number, self.clock() - RECENT_CONVERSATION):
             if refuse:
                 raise NumberInUse(f"{number} had conversations in the last 30 days")
-            await db.execute(text("UPDATE numbers SET release_pending = true WHERE number = :n"), {"n": number})
+            await numbers.release_later(db, number)
             return "pending"
-        client = await db.scalar(text("""UPDATE numbers SET released_at = :now, release_pending = false
-                                         WHERE number = :n AND released_at IS NULL RETURNING client_id"""),
-                                 {"n": number, "now": self.clock()})
+        client = await numbers.release(db, number, self.clock())
         if client is not None:
             uow.publish(events.NumberReleased(client_id=client, number=number))
             # ...and at Twilio too, by messaging's own number-release consumer (number_releases.py).
@@ -110,9 +89,8 @@ class Clients:
     async def release_quiet_numbers(self) -> int:
         """Numbers a deleted client left behind go once they have been quiet for 30 days."""
         async with UnitOfWork(self.engine, SERVICE) as uow:
-            numbers = (await uow.connection.execute(text(
-                "SELECT number FROM numbers WHERE release_pending FOR UPDATE SKIP LOCKED"))).scalars().all()
-            released = [n for n in numbers if await self._release(uow, n, refuse=False) not in (None, "pending")]
+            pending = await numbers.pending_release(uow.connection)
+            released = [n for n in pending if await self._release(uow, n, refuse=False) not in (None, "pending")]
             await uow.commit()
         return len(released)
 
@@ -120,35 +98,26 @@ class Clients:
 
     async def client_created(self, message: Envelope, uow: Transaction) -> None:
         p = message.payload
-        await uow.connection.execute(text("""INSERT INTO profiles (client_id, business_name) VALUES (:c, :n)
-                                             ON CONFLICT (client_id) DO NOTHING"""), {"c": p["client_id"], "n": p["name"]})
+        await profiles.create(uow.connection, p["client_id"], p["name"])
 
     async def client_deleted(self, message: Envelope, uow: Transaction) -> None:
         """B3: nothing more goes out for the client, its numbers are released (per B2) and its
         open leads are lost."""
         client_id = message.payload["client_id"]
         db = uow.connection
-        await db.execute(text("""INSERT INTO profiles (client_id, deleted_at) VALUES (:c, :now)
-                                 ON CONFLICT (client_id) DO UPDATE SET deleted_at = COALESCE(profiles.deleted_at, :now)"""),
-                         {"c": client_id, "now": self.clock()})
-        await db.execute(text("UPDATE scheduled_messages SET status = 'canceled' WHERE client_id = :c AND status = 'pending'"),
-                         {"c": client_id})
-        await db.execute(text("""UPDATE sends SET status = 'canceled', blocked_reason = 'client_deleted'
-                                 WHERE client_id = :c AND status IN ('pending', 'deferred')"""), {"c": client_id})
-        for number in (await db.execute(text("SELECT number FROM numbers WHERE client_id = :c AND released_at IS NULL"),
-                                        {"c": client_id})).scalars().all():
+        await profiles.mark_deleted(db, client_id, self.clock())
+        await scheduled_messages.cancel_pending_for_client(db, client_id)
+        await sends.cancel_unsent_of_client(db, client_id)
+        for number in await numbers.active(db, client_id):
             await self._release(uow, number, refuse=False)
-        lost = (await db.execute(text("""UPDATE leads SET status = 'lost' WHERE client_id = :c AND status = 'open'
-                                         RETURNING id"""), {"c": client_id})).scalars().all()
+        lost = await leads.lose_open(db, client_id)
         for lead_id in lost:
             publish_outcome(uow, client_id, lead_id, "lost", None, self.clock())
 
     async def record_outcome(self, client_id: str, lead_id: str, outcome: events.LeadOutcome,
                              job_value_cents: int | None) -> None:
         async with UnitOfWork(self.engine, SERVICE) as uow:
-            if await uow.connection.scalar(text("""UPDATE leads SET status = :o, job_value_cents = :v
-                                                   WHERE id = CAST(:l AS uuid) AND client_id = :c RETURNING id"""),
-                                           {"o": outcome, "v": job_value_cents, "l": lead_id, "c": client_id}) is None:
+            if not await leads.record_outcome(uow.connection, client_id, lead_id, outcome, job_value_cents):
                 raise UnknownClient(f"no lead {lead_id} for client {client_id}")
             publish_outcome(uow, client_id, lead_id, outcome, job_value_cents, self.clock())
             await uow.commit()

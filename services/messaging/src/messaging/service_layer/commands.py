@@ -3,8 +3,7 @@ queued once per command id, through the same gateway as every other message; tho
 e-mail address go to e-mail's own queue (service_layer/emails)."""
 from __future__ import annotations
 
-from sqlalchemy import text
-
+from messaging.adapters import leads, numbers
 from revgen_common.phones import InvalidPhone, normalize
 from messaging.domain.emails import is_email
 from messaging.service_layer import emails
@@ -31,15 +30,8 @@ class Commands:
         db = uow.connection
         number, lead_id = None, None
         if command.client_id is not None:
-            lead = (await db.execute(text("SELECT id, client_number FROM leads WHERE client_id = :c AND phone = :p"),
-                                     {"c": command.client_id, "p": to})).first()
+            lead = await leads.by_phone(db, command.client_id, to)
             lead_id = lead.id if lead else None
-            # The number the recipient already knows; else one picked by the recipient, so the
-            # same person always hears from the same number and carriers' per-number pace is
-            # spread over all of the client's numbers.
-            number = await db.scalar(text("""
-                SELECT number FROM numbers WHERE client_id = :c AND released_at IS NULL
-                ORDER BY (number = :known) DESC, md5(number || :to) LIMIT 1"""),
-                {"c": command.client_id, "known": lead.client_number if lead else None, "to": to})
+            number = await numbers.for_recipient(db, command.client_id, lead.client_number if lead else None, to)
         await enqueue(uow, [Outgoing(f"command:{message.event_id}", to, number or self.platform_number, command.body,
                                      command.purpose, command.client_id, lead_id)])

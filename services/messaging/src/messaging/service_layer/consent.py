@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import text
-
+from messaging.adapters import opt_outs
 from messaging.domain.compliance import PLATFORM
 from revgen_common.contracts import contract_for
 from revgen_common.contracts.messaging import LeadConsentChanged
@@ -19,20 +18,18 @@ Source = Literal["message", "carrier"]
 async def opt_out(uow: Transaction, scope: str, phone: str, source: Source, now: datetime,
                   message_sid: str | None = None) -> bool:
     """Records the opt-out; True when it is new (then it is confirmed once and announced)."""
-    new = await uow.connection.scalar(text("""INSERT INTO opt_outs (scope, phone) VALUES (:s, :p)
-                                              ON CONFLICT DO NOTHING RETURNING 1"""), {"s": scope, "p": phone})
+    new = await opt_outs.add(uow.connection, scope, phone)
     if new:
         _announce(uow, "LeadOptedOut", scope, phone, source, now, message_sid)
-    return bool(new)
+    return new
 
 
 async def opt_in(uow: Transaction, scope: str, phone: str, now: datetime, message_sid: str) -> bool:
     """Removes the opt-out; True when there was one."""
-    removed = await uow.connection.scalar(text("DELETE FROM opt_outs WHERE scope = :s AND phone = :p RETURNING 1"),
-                                          {"s": scope, "p": phone})
+    removed = await opt_outs.remove(uow.connection, scope, phone)
     if removed:
         _announce(uow, "LeadOptedIn", scope, phone, "message", now, message_sid)
-    return bool(removed)
+    return removed
 
 
 def _announce(uow: Transaction, type: str, scope: str, phone: str, source: Source, now: datetime,

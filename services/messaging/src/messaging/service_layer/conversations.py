@@ -1,24 +1,24 @@
-"""Leads reaching a client — a missed call, an SMS, a web form — and the answer they get in
-seconds: each handler runs once per event (the consumer's inbox) and each answer is queued
-once per cause (the send's source key), so a redelivered webhook never texts twice (E7)."""
+"""An inbound SMS and its answer within seconds: recorded once per MessageSid, a carrier keyword
+confirmed (carrier_keywords.py), else the assistant's answer queued once per MessageSid, so a
+redelivered webhook never texts twice (E7). Missed calls and forms: speed_to_lead.py."""
 from __future__ import annotations
 
-import logging
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from messaging.adapters import messages, number_owners, opt_outs
 from messaging.adapters.ai_responder import AIResponder, AITimedOut, AIUnavailable, OverFairShare
+from messaging.domain.compliance import PLATFORM
 from messaging.domain.answer_deadline import AnswerDeadline
-from messaging.domain.keywords import CONFIRMATIONS, Keyword, asks_for_a_person, keyword_of
+from messaging.domain.phones import phone_or_raw
+from messaging.domain.keywords import Keyword, asks_for_a_person, keyword_of
 from revgen_common.phones import InvalidPhone, normalize
-from messaging.service_layer import consent
-from messaging.service_layer.sends import PLATFORM, Outgoing, enqueue
+from messaging.service_layer.carrier_keywords import handle_keyword
+from messaging.service_layer.sends import Outgoing, enqueue
 from messaging.service_layer.service_states import ServiceStates
+from messaging.service_layer.speed_to_lead import Lead, SpeedToLead
 from revgen_common.clock import Clock
 from revgen_common.contracts.messaging import EscalationRequested, MessageReceived
 from revgen_common.db import reading
@@ -26,10 +26,7 @@ from revgen_common.envelope import Envelope
 from revgen_common.errors import NotYet
 from revgen_common.unit_of_work import Transaction
 
-log = logging.getLogger(__name__)
-MISSED_CALL = frozenset({"no-answer", "busy", "failed", "canceled"})
 HISTORY = 10
-SPEED_TO_LEAD = "Hi{name}! Sorry we missed you at {business}. How can we help? Reply here and we'll get right on it."
 HOLDING_REPLY = "Thanks for your message! Someone from {business} will get back to you shortly."
 
 
@@ -40,100 +37,14 @@ class Draft:
     handoff: str | None = None
 
 
-@dataclass(frozen=True)
-class Lead:
-    id: uuid.UUID
-    client_id: str
-    phone: str
-    name: str | None
-    is_new: bool
-    do_not_contact: bool
-
-
-_UPSERT_LEAD = text("""
-    INSERT INTO leads (id, client_id, phone, name, source, client_number, last_inbound_at, created_at)
-    VALUES (:id, :client, :phone, :name, :source, :number, :inbound, :now)
-    ON CONFLICT (client_id, phone) DO UPDATE SET name = COALESCE(leads.name, EXCLUDED.name),
-        client_number = COALESCE(EXCLUDED.client_number, leads.client_number),
-        last_inbound_at = COALESCE(EXCLUDED.last_inbound_at, leads.last_inbound_at)
-    RETURNING id, name, do_not_contact, (xmax = 0) AS is_new""")
-# Each read of a client says whether it is served (ADR 0012): a suspended client's leads are
-# recorded, and neither answered nor texted first.
-_SERVICE = "LEFT JOIN service_states st ON st.client_id = n.client_id"
-_NUMBER = text(f"""SELECT n.client_id, p.business_name, p.persona, p.knowledge, st.status AS service_status,
-                          st.since AS service_since
-                   FROM numbers n JOIN profiles p ON p.client_id = n.client_id {_SERVICE}
-                   WHERE n.number = :number AND n.released_at IS NULL AND p.deleted_at IS NULL""")
-# An inbound SMS's client, and whether the sender opted out of it, in one round trip: keywords
-# and answers both need it.
-_INBOUND = text(f"""SELECT n.client_id, p.business_name, p.persona, p.knowledge, st.status AS service_status,
-                           st.since AS service_since,
-                           EXISTS (SELECT 1 FROM opt_outs o WHERE o.scope = n.client_id AND o.phone = :phone) AS opted_out
-                    FROM numbers n JOIN profiles p ON p.client_id = n.client_id {_SERVICE}
-                    WHERE n.number = :number AND n.released_at IS NULL AND p.deleted_at IS NULL""")
-_CONVERSATION = text(f"""
-    SELECT n.client_id, p.persona, p.knowledge, l.id AS lead_id, COALESCE(l.do_not_contact, false) AS do_not_contact,
-           EXISTS (SELECT 1 FROM opt_outs o WHERE o.scope = n.client_id AND o.phone = :phone) AS opted_out,
-           EXISTS (SELECT 1 FROM messages m WHERE m.message_sid = :sid) AS seen,
-           st.status AS service_status, st.since AS service_since
-    FROM numbers n JOIN profiles p ON p.client_id = n.client_id {_SERVICE}
-    LEFT JOIN leads l ON l.client_id = n.client_id AND l.phone = :phone
-    WHERE n.number = :number AND n.released_at IS NULL AND p.deleted_at IS NULL""")
-
-
-class Conversations:
+class Conversations(SpeedToLead):
     def __init__(self, engine: AsyncEngine, ai: AIResponder, platform_number: str, clock: Clock,
                  service: ServiceStates, deadline: AnswerDeadline = AnswerDeadline()):
+        super().__init__(clock, service)
         self.engine = engine
         self.ai = ai
         self.platform_number = platform_number
-        self.clock = clock
-        self.service = service
         self.deadline = deadline
-
-    # -- missed calls and forms: speed to lead ---------------------------------------------
-
-    async def call_status(self, message: Envelope, uow: Transaction) -> None:
-        raw = message.payload["raw"]
-        status = raw.get("DialCallStatus") or raw.get("CallStatus")
-        if status in MISSED_CALL:
-            await self.missed_call(uow, raw["To"], raw["From"], raw["CallSid"])
-
-    async def call_from(self, uow: Transaction, client_number: str, caller: str) -> tuple[Any, Lead] | None:
-        """The client a number belongs to and the caller as its lead (recorded if new)."""
-        client = (await uow.connection.execute(_NUMBER, {"number": client_number})).first()
-        if client is None:
-            return None
-        lead = await self._lead(uow, client.client_id, caller, "call", client_number=client_number)
-        return (client, lead) if lead is not None else None
-
-    async def missed_call(self, uow: Transaction, client_number: str, caller: str, call_sid: str) -> None:
-        """One speed-to-lead text per call, whichever path reports it missed (ingress's call
-        status, or voice's CallEnded): the send is unique by `missed-call:<CallSid>`."""
-        found = await self.call_from(uow, client_number, caller)
-        if found is not None and self.service.served(found[0].service_status, found[0].service_since):
-            await self._speed_to_lead(uow, found[1], found[0].business_name, client_number, f"missed-call:{call_sid}")
-
-    async def form_submitted(self, message: Envelope, uow: Transaction) -> None:
-        client_id, form = message.payload["form_client_id"], message.payload["raw"]
-        found = (await uow.connection.execute(text(f"""
-            SELECT n.number, p.business_name, st.status AS service_status, st.since AS service_since
-            FROM numbers n JOIN profiles p ON p.client_id = n.client_id {_SERVICE}
-            WHERE n.client_id = :c AND n.released_at IS NULL AND p.deleted_at IS NULL ORDER BY n.number LIMIT 1"""),
-            {"c": client_id})).first()
-        number, business = (found.number, found.business_name) if found else (None, None)
-        if number is None or not form.get("phone"):
-            log.warning("form for %s dropped: %s", client_id, "no number" if number is None else "no phone field")
-            return
-        lead = await self._lead(uow, client_id, str(form["phone"]), "form", name=form.get("name"), client_number=number)
-        if lead is not None and self.service.served(found.service_status, found.service_since):
-            await self._speed_to_lead(uow, lead, business or "", number, f"form:{message.event_id}")
-
-    async def _speed_to_lead(self, uow: Transaction, lead: Lead, business: str, number: str, source: str) -> None:
-        body = SPEED_TO_LEAD.format(name=f" {lead.name}" if lead.name else "", business=business or "our team")
-        await enqueue(uow, [Outgoing(source, lead.phone, number, body, "speed_to_lead", lead.client_id, lead.id)])
-
-    # -- inbound SMS ---------------------------------------------------------------------------
 
     async def draft_reply(self, message: Envelope) -> Draft | None:
         """Ask the assistant before the batch's transaction (the consumer's prepare step), so
@@ -149,12 +60,11 @@ class Conversations:
         except InvalidPhone:
             return None
         async with reading(self.engine) as db:
-            found = (await db.execute(_CONVERSATION, {"number": raw["To"], "phone": phone,
-                                                      "sid": raw["MessageSid"]})).first()
+            found = await number_owners.draft_context(db, raw["To"], phone, raw["MessageSid"])
             if (found is None or found.seen or found.do_not_contact or found.opted_out
                     or not self.service.served(found.service_status, found.service_since)):
                 return None
-            history = await _history(db, found.lead_id) if found.lead_id else []
+            history = await messages.history(db, found.lead_id, HISTORY) if found.lead_id else []
         return await self._ask(found.client_id, found.persona, found.knowledge, history + [("lead", body)],
                                message.occurred_at)
 
@@ -198,23 +108,21 @@ class Conversations:
     async def message_received(self, message: Envelope, uow: Transaction, draft: Draft | None = None) -> None:
         raw = message.payload["raw"]
         db = uow.connection
-        client = (await db.execute(_INBOUND, {"number": raw["To"], "phone": _phone_or_raw(raw["From"])})).first()
+        client = await number_owners.owner_for_sms(db, raw["To"], phone_or_raw(raw["From"]))
         if client is None:
             if raw["To"] == self.platform_number:
-                await self._keyword(uow, PLATFORM, raw, None, "RevGen", await _opted_out(uow, PLATFORM, raw["From"]))
+                await handle_keyword(uow, self.clock, PLATFORM, raw, None, "RevGen",
+                                     await opt_outs.opted_out(db, PLATFORM, raw["From"]))
             return
         lead = await self._lead(uow, client.client_id, raw["From"], "sms", client_number=raw["To"], inbound=True)
         if lead is None:
             return
-        recorded = await db.scalar(text("""
-            INSERT INTO messages (client_id, lead_id, direction, body, message_sid, client_number, created_at)
-            VALUES (:c, :l, 'in', :b, :sid, :n, :now) ON CONFLICT (message_sid) DO NOTHING RETURNING id"""),
-            {"c": client.client_id, "l": lead.id, "b": raw.get("Body", ""), "sid": raw["MessageSid"], "n": raw["To"],
-             "now": self.clock()})
-        if recorded is None:
+        if not await messages.record_inbound(db, client.client_id, lead.id, raw.get("Body", ""), raw["MessageSid"],
+                                             raw["To"], self.clock()):
             return  # the same MessageSid again
-        _received(uow, client.client_id, lead, raw["MessageSid"])
-        if await self._keyword(uow, client.client_id, raw, lead, client.business_name, client.opted_out):
+        uow.publish(MessageReceived(client_id=client.client_id, lead_id=str(lead.id), lead_phone=lead.phone,
+                                    message_sid=raw["MessageSid"]))
+        if await handle_keyword(uow, self.clock, client.client_id, raw, lead, client.business_name, client.opted_out):
             return
         if lead.do_not_contact or client.opted_out or not self.service.served(client.service_status, client.service_since):
             return  # recorded, and not answered
@@ -227,7 +135,7 @@ class Conversations:
             draft = Draft(None, "the lead asked for a person")
         elif draft is None:  # not drafted before the transaction: ask now
             draft = await self._ask(client.client_id, client.persona, client.knowledge,  # rare: it changed since
-                                    await _history(uow.connection, lead.id), received_at, patient=False)
+                                    await messages.history(uow.connection, lead.id, HISTORY), received_at, patient=False)
         reply = draft.text
         if draft.handoff is not None:
             _escalate(uow, client.client_id, lead, raw["MessageSid"], draft.handoff)
@@ -235,66 +143,6 @@ class Conversations:
         assert reply is not None  # a draft without text always hands off
         await enqueue(uow, [Outgoing(f"reply:{raw['MessageSid']}", lead.phone, raw["To"], reply, "reply",
                                      client.client_id, lead.id)])
-
-    async def _keyword(self, uow: Transaction, scope: str, raw: dict, lead: Lead | None, business: str,
-                       opted_out: bool) -> bool:
-        """Records and confirms a carrier keyword; False when the message is not one (then it is answered)."""
-        keyword = keyword_of(raw.get("Body", ""))
-        phone = lead.phone if lead else raw["From"]
-        if keyword is None or (keyword is Keyword.OPT_IN and not opted_out):
-            return False  # "yes" to a question is an answer, not a re-subscription
-        db = uow.connection
-        if keyword is Keyword.OPT_OUT:
-            if not await consent.opt_out(uow, scope, phone, "message", self.clock(), raw["MessageSid"]):
-                return True  # confirmed the first time; one confirmation and nothing more (FCC 24-18)
-            if lead is not None:
-                await db.execute(text("""UPDATE scheduled_messages SET status = 'canceled'
-                                         WHERE lead_id = :l AND status = 'pending'"""), {"l": lead.id})
-        elif keyword is Keyword.OPT_IN:
-            await consent.opt_in(uow, scope, phone, self.clock(), raw["MessageSid"])
-        purpose = "compliance" if keyword is Keyword.OPT_OUT else "reply"
-        await enqueue(uow, [Outgoing(f"keyword:{raw['MessageSid']}", phone, raw["To"],
-                                     CONFIRMATIONS[keyword].format(business=business or "us"), purpose,
-                                     None if scope == PLATFORM else scope, lead.id if lead else None)])
-        return True
-
-    async def _lead(self, uow: Transaction, client_id: str, raw_phone: str, source: str, *, name: str | None = None,
-                    client_number: str | None = None, inbound: bool = False) -> Lead | None:
-        try:
-            phone = normalize(raw_phone)
-        except InvalidPhone:
-            log.warning("lead for %s ignored: %r is not a phone number", client_id, raw_phone)
-            return None
-        now = self.clock()
-        row = (await uow.connection.execute(_UPSERT_LEAD, {
-            "id": uuid.uuid4(), "client": client_id, "phone": phone, "name": name, "source": source,
-            "number": client_number, "inbound": now if inbound else None, "now": now})).first()
-        return Lead(row.id, client_id, phone, row.name, row.is_new, row.do_not_contact)
-
-
-def _phone_or_raw(raw_phone: str) -> str:
-    """The E.164 form opt-outs are kept under; an invalid number is left as it is (no lead is
-    made of it)."""
-    try:
-        return normalize(raw_phone)
-    except InvalidPhone:
-        return raw_phone
-
-
-async def _opted_out(uow: Transaction, scope: str, phone: str) -> bool:
-    return bool(await uow.connection.scalar(text("SELECT 1 FROM opt_outs WHERE scope = :s AND phone = :p"),
-                                            {"s": scope, "p": phone}))
-
-
-async def _history(db: AsyncConnection, lead_id: uuid.UUID) -> list[tuple[str, str]]:
-    rows = await db.execute(text("""SELECT direction, body FROM messages WHERE lead_id = :l
-                                                ORDER BY id DESC LIMIT :n"""), {"l": lead_id, "n": HISTORY})
-    return [("lead" if r.direction == "in" else "business", r.body) for r in reversed(rows.all())]
-
-
-def _received(uow: Transaction, client_id: str, lead: Lead, message_sid: str) -> None:
-    uow.publish(MessageReceived(client_id=client_id, lead_id=str(lead.id), lead_phone=lead.phone,
-                                message_sid=message_sid))
 
 
 def _escalate(uow: Transaction, client_id: str, lead: Lead, message_sid: str, reason: str) -> None:

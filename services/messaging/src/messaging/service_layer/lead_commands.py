@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging import SERVICE
-from messaging.adapters import lead_store
+from messaging.adapters import leads, scheduled_messages
 from messaging.service_layer.lead_views import UnknownLead
 from revgen_common.clock import Clock
 from revgen_common.contracts.messaging import EscalationRequested, LeadDoNotContactChanged
@@ -32,9 +32,9 @@ class LeadCommands:
 
     async def set_do_not_contact(self, client_id: str, lead_id: uuid.UUID, value: bool, person_id: str) -> dict:
         async with UnitOfWork(self.engine, SERVICE) as uow:
-            if await lead_store.contact_facts(uow.connection, client_id, lead_id) is None:
+            if await leads.contact_facts(uow.connection, client_id, lead_id) is None:
                 raise UnknownLead(f"no lead {lead_id} of client {client_id!r}")
-            phone = await lead_store.mark_do_not_contact(uow.connection, client_id, lead_id, value)
+            phone = await leads.mark_do_not_contact(uow.connection, client_id, lead_id, value)
             if phone is not None:
                 uow.publish(LeadDoNotContactChanged(client_id=client_id, lead_id=str(lead_id), lead_phone=phone,
                                                     do_not_contact=value, changed_by=person_id,
@@ -61,19 +61,19 @@ class LeadCommands:
         self._not_past(due_at, "due_at")
         async with UnitOfWork(self.engine, SERVICE) as uow:
             await self._contactable(uow, client_id, lead_id)
-            await lead_store.schedule_message(uow.connection, f"by-hand:{client_id}:{schedule_id}", client_id,
-                                              lead_id, body, due_at)
+            await scheduled_messages.schedule_message(uow.connection, f"by-hand:{client_id}:{schedule_id}",
+                                                      client_id, lead_id, body, due_at)
             await uow.commit()
         return {"schedule_id": schedule_id, "due_at": due_at.isoformat(), "status": "scheduled"}
 
     async def scheduled(self, client_id: str, lead_id: uuid.UUID) -> dict:
         async with self.engine.connect() as db:
-            if await lead_store.contact_facts(db, client_id, lead_id) is None:
+            if await leads.contact_facts(db, client_id, lead_id) is None:
                 raise UnknownLead(f"no lead {lead_id} of client {client_id!r}")
-            return {"data": await lead_store.scheduled_messages(db, client_id, lead_id)}
+            return {"data": await scheduled_messages.pending_for_lead(db, client_id, lead_id)}
 
     async def _contactable(self, uow: UnitOfWork, client_id: str, lead_id: uuid.UUID):
-        lead = await lead_store.contact_facts(uow.connection, client_id, lead_id)
+        lead = await leads.contact_facts(uow.connection, client_id, lead_id)
         if lead is None:
             raise UnknownLead(f"no lead {lead_id} of client {client_id!r}")
         if lead.off_limits:

@@ -8,11 +8,10 @@ import json
 import uuid
 from datetime import datetime
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging import SERVICE
-from messaging.adapters import call_records
+from messaging.adapters import call_records, leads, messages, numbers, profiles, sends
 from messaging.service_layer.clients import UnknownClient
 from messaging.service_layer.sends import Outgoing, enqueue
 from revgen_common.pagination import decode_keyset, next_cursor
@@ -23,36 +22,6 @@ class UnknownLead(LookupError):
     pass
 
 
-_LEADS = text("""
-    SELECT id, phone, name, source, status, do_not_contact, last_inbound_at, answered_at, created_at
-    FROM leads WHERE client_id = :c
-      AND (CAST(:after_at AS timestamptz) IS NULL OR (created_at, id) < (:after_at, CAST(:after_id AS uuid)))
-    ORDER BY created_at DESC, id DESC LIMIT :limit""")
-_LEAD = text("""
-    SELECT l.id, l.phone, l.name, l.source, l.status, l.job_value_cents, l.do_not_contact, l.client_number,
-           l.last_inbound_at, l.answered_at, l.created_at,
-           EXISTS (SELECT 1 FROM opt_outs o WHERE o.scope = l.client_id AND o.phone = l.phone) AS opted_out
-    FROM leads l WHERE l.client_id = :c AND l.id = :l""")
-# The thread in the order it happened (messages.id), newest first; an outbound message's
-# state is its send's, which Twilio's callbacks keep moving forward.
-_MESSAGES = text("""
-    SELECT m.id, m.direction, m.body, m.created_at, s.status, s.error_code
-    FROM messages m LEFT JOIN sends s ON s.id = m.send_id
-    WHERE m.lead_id = :l AND (CAST(:before AS bigint) IS NULL OR m.id < :before)
-    ORDER BY m.id DESC LIMIT :limit""")
-# Sends that never became a message: waiting (quiet hours, the queue), blocked or canceled.
-_UNSENT = text("""
-    SELECT s.id, s.body, s.purpose, s.status, s.blocked_reason, s.not_before FROM sends s
-    WHERE s.lead_id = :l AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.send_id = s.id)
-      AND s.status IN ('pending', 'deferred', 'claimed', 'blocked', 'canceled')
-    ORDER BY s.created_at DESC, s.id LIMIT 20""")
-_PROFILE = text("""
-    SELECT client_id, business_name, timezone, business_hours, quiet_start, quiet_end, persona, knowledge,
-           monthly_limit, owner_phone, owner_email,
-           ARRAY(SELECT number FROM numbers n WHERE n.client_id = p.client_id AND n.released_at IS NULL
-                 ORDER BY number) AS numbers
-    FROM profiles p WHERE client_id = :c AND deleted_at IS NULL""")
-_SEND_BY_KEY = text("SELECT id, status FROM sends WHERE source_key = :k")
 
 
 def _message_id(value: str) -> int:
@@ -77,7 +46,7 @@ class LeadViews:
 
     async def profile(self, client_id: str) -> dict:
         async with self.engine.connect() as db:
-            row = (await db.execute(_PROFILE, {"c": client_id})).first()
+            row = await profiles.with_numbers(db, client_id)
         if row is None:
             raise UnknownClient(f"no messaging profile for client {client_id!r}")
         hours = row.business_hours if isinstance(row.business_hours, dict) else json.loads(row.business_hours)
@@ -87,14 +56,13 @@ class LeadViews:
     async def leads(self, client_id: str, limit: int, cursor: str | None) -> dict:
         after_at, after_id = decode_keyset(cursor, datetime.fromisoformat, uuid.UUID)
         async with self.engine.connect() as db:
-            rows = (await db.execute(_LEADS, {"c": client_id, "limit": limit + 1, "after_id": after_id,
-                                              "after_at": after_at})).all()
+            rows = await leads.page(db, client_id, limit + 1, after_at, after_id)
         return {"data": [_lead(r) for r in rows[:limit]],
                 "next": next_cursor(rows, limit, lambda r: (r.created_at.isoformat(), str(r.id)))}
 
     async def lead(self, client_id: str, lead_id: uuid.UUID) -> dict:
         async with self.engine.connect() as db:
-            row = (await db.execute(_LEAD, {"c": client_id, "l": lead_id})).first()
+            row = await leads.one(db, client_id, lead_id)
         if row is None:
             raise UnknownLead(f"client {client_id!r} has no lead {str(lead_id)!r}")
         return _lead(row)
@@ -103,9 +71,8 @@ class LeadViews:
         (before,) = decode_keyset(cursor, _message_id)
         await self.lead(client_id, lead_id)
         async with self.engine.connect() as db:
-            rows = (await db.execute(_MESSAGES, {"l": lead_id, "limit": limit + 1,
-                                                 "before": before})).all()
-            unsent = (await db.execute(_UNSENT, {"l": lead_id})).all() if cursor is None else []
+            rows = await messages.thread(db, lead_id, limit + 1, before)
+            unsent = await sends.unsent_to_lead(db, lead_id) if cursor is None else []
             calls = await call_records.calls_of(db, lead_id) if cursor is None else []
         return {"data": [{"id": r.id, "direction": r.direction, "body": r.body, "at": r.created_at.isoformat(),
                           "delivery": r.status if r.direction == "out" else None, "error_code": r.error_code}
@@ -121,12 +88,10 @@ class LeadViews:
         lead = await self.lead(client_id, lead_id)
         key = f"manual:{client_id}:{reply_id}"
         async with UnitOfWork(self.engine, SERVICE) as uow:
-            number = lead["client_number"] or await uow.connection.scalar(text(
-                "SELECT number FROM numbers WHERE client_id = :c AND released_at IS NULL ORDER BY number LIMIT 1"),
-                {"c": client_id})
+            number = lead["client_number"] or await numbers.first(uow.connection, client_id)
             if number is None:
                 raise UnknownClient(f"client {client_id!r} has no number to send from")
             await enqueue(uow, [Outgoing(key, lead["phone"], number, body, "reply", client_id, lead_id)])
-            send = (await uow.connection.execute(_SEND_BY_KEY, {"k": key})).one()
+            send = await sends.by_source(uow.connection, key)
             await uow.commit()
         return {"send_id": str(send.id), "status": send.status}

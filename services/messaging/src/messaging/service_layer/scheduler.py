@@ -4,29 +4,15 @@ with the sends it queues, so any number of schedulers send each message once (E8
 from __future__ import annotations
 
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging import SERVICE
+from messaging.adapters import scheduled_messages, sends
 from messaging.service_layer.sends import Outgoing, enqueue, request_send
 from revgen_common.clock import Clock
 from revgen_common.unit_of_work import UnitOfWork
 
 
-_DUE_MESSAGES = text("""
-    UPDATE scheduled_messages m SET status = 'sent'
-    FROM leads l, numbers n
-    WHERE m.id IN (SELECT id FROM scheduled_messages WHERE status = 'pending' AND due_at <= :now
-                   ORDER BY due_at LIMIT :batch FOR UPDATE SKIP LOCKED)
-      AND l.id = m.lead_id
-      AND n.number = (SELECT number FROM numbers WHERE client_id = m.client_id AND released_at IS NULL
-                      ORDER BY (number = l.client_number) DESC, number LIMIT 1)
-    RETURNING m.id, m.client_id, m.lead_id, m.body, m.purpose, l.phone, n.number""")
-_DUE_DEFERRED = text("""
-    UPDATE sends SET status = 'pending', not_before = NULL
-    WHERE id IN (SELECT id FROM sends WHERE status = 'deferred' AND not_before <= :now
-                 ORDER BY not_before LIMIT :batch FOR UPDATE SKIP LOCKED)
-    RETURNING id, to_number, from_number""")
 
 
 class Scheduler:
@@ -39,10 +25,10 @@ class Scheduler:
         """Queue what is due now; returns how many messages it took."""
         now = self.clock()
         async with UnitOfWork(self.engine, SERVICE) as uow:
-            due = (await uow.connection.execute(_DUE_MESSAGES, {"now": now, "batch": self.batch})).all()
+            due = await scheduled_messages.claim_due(uow.connection, now, self.batch)
             await enqueue(uow, [Outgoing(f"scheduled:{m.id}", m.phone, m.number, m.body, m.purpose, m.client_id,
                                          m.lead_id) for m in due])
-            deferred = (await uow.connection.execute(_DUE_DEFERRED, {"now": now, "batch": self.batch})).all()
+            deferred = await sends.release_due_deferred(uow.connection, now, self.batch)
             for send in deferred:
                 request_send(uow, send.id, send.to_number, send.from_number)
             await uow.commit()

@@ -7,10 +7,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging import SERVICE
+from messaging.adapters import profiles, service_states
 from messaging.domain.service_state import PAID, PAYMENT_FAILED, Fact, ServiceState, service_state
 from revgen_common.clock import Clock
 from revgen_common.contracts import billing
@@ -29,18 +29,6 @@ SUSPENDED = ("RevGen: service for {business} is suspended: {why}. Leads' texts a
              "automatic replies or messages go out until billing is settled.")
 RESUMED = "RevGen: service for {business} has resumed: leads are answered again."
 
-_RECORD = text("""INSERT INTO billing_facts (event_id, client_id, subscription_id, status, paused, occurred_at)
-                  VALUES (:id, :c, :s, :status, :paused, :at) ON CONFLICT (event_id) DO NOTHING""")
-_FACTS = text("SELECT subscription_id, status, paused, occurred_at FROM billing_facts WHERE client_id = :c")
-_SET_STATE = text("""
-    INSERT INTO service_states (client_id, status, reason, since) VALUES (:c, :status, :reason, :since)
-    ON CONFLICT (client_id) DO UPDATE SET status = EXCLUDED.status, reason = EXCLUDED.reason, since = EXCLUDED.since
-    RETURNING told_suspended_at""")
-_OVERDUE = text("""SELECT client_id, status, reason, since FROM service_states
-                   WHERE status = 'past_due' AND told_suspended_at IS NULL AND since <= :ended
-                   ORDER BY since LIMIT 500 FOR UPDATE SKIP LOCKED""")
-_OWNER = text("SELECT owner_phone, business_name FROM profiles WHERE client_id = :c AND deleted_at IS NULL")
-
 
 class ServiceStates:
     def __init__(self, engine: AsyncEngine, clock: Clock, grace: timedelta):
@@ -58,19 +46,18 @@ class ServiceStates:
             return  # a payment of no subscription says nothing about service
         client_id = message.payload["client_id"]
         db = tx.connection
-        await db.execute(_RECORD, {"id": message.event_id, "c": client_id, "s": fact.subscription_id,
-                                   "status": fact.status, "paused": fact.paused, "at": fact.occurred_at})
+        await service_states.record_fact(db, message.event_id, client_id, fact.subscription_id, fact.status,
+                                         fact.paused, fact.occurred_at)
         facts = [Fact(r.subscription_id, r.occurred_at, r.status, r.paused)
-                 for r in await db.execute(_FACTS, {"c": client_id})]
+                 for r in await service_states.facts_of(db, client_id)]
         state = service_state(facts)
-        told = await db.scalar(_SET_STATE, {"c": client_id, "status": state.status, "reason": state.reason,
-                                            "since": state.since})
+        told = await service_states.set_state(db, client_id, state.status, state.reason, state.since)
         await self._tell(tx, client_id, state, told)
 
     async def suspend_overdue(self) -> int:
         """The grace of past-due clients runs out with no event to say so: tell their owners."""
         async with UnitOfWork(self.engine, SERVICE) as uow:
-            overdue = (await uow.connection.execute(_OVERDUE, {"ended": self.clock() - self.grace})).all()
+            overdue = await service_states.overdue(uow.connection, self.clock() - self.grace)
             for row in overdue:
                 await self._tell(uow, row.client_id, ServiceState(row.status, row.reason, row.since), None)
             await uow.commit()
@@ -91,12 +78,11 @@ class ServiceStates:
             told = None
         else:
             return
-        await tx.connection.execute(text("UPDATE service_states SET told_suspended_at = :t WHERE client_id = :c"),
-                                    {"t": told, "c": client_id})
+        await service_states.set_told(tx.connection, client_id, told)
 
     async def _notify(self, tx: Transaction, client_id: str, what: str, began: datetime,
                       template: str, **fields: str) -> None:
-        owner = (await tx.connection.execute(_OWNER, {"c": client_id})).first()
+        owner = await profiles.owner(tx.connection, client_id)
         if owner is None or not owner.owner_phone:
             log.warning("service for %s %s; its profile names no owner to tell", client_id, what)
             return

@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging import SERVICE
+from messaging.adapters import daily_summaries, profiles
 from messaging.service_layer import emails
-from messaging.service_layer.figures import figures, local_day
+from messaging.adapters.figures import figures, local_day
 from messaging.service_layer.sends import Outgoing, enqueue
 from revgen_common.clock import Clock, local_date
 from revgen_common.contracts.commands import SendMessage
@@ -42,10 +42,7 @@ class Summaries:
 
     async def _summarize_each(self, day_in: Callable[[str], date | None]) -> int:
         async with self.engine.connect() as db:
-            clients = (await db.execute(text("""SELECT client_id, timezone FROM profiles
-                                                WHERE COALESCE(owner_phone, owner_email) IS NOT NULL
-                                                  AND deleted_at IS NULL
-                                                ORDER BY client_id"""))).all()
+            clients = await profiles.with_an_owner(db)
         sent = 0
         for client in clients:
             if (day := day_in(client.timezone)) is not None:
@@ -55,11 +52,9 @@ class Summaries:
     async def _summarize(self, client_id: str, day: date) -> int:
         async with UnitOfWork(self.engine, SERVICE) as uow:
             db = uow.connection
-            if await db.scalar(text("""INSERT INTO daily_summaries (client_id, day) VALUES (:c, :d)
-                                       ON CONFLICT DO NOTHING RETURNING day"""), {"c": client_id, "d": day}) is None:
+            if not await daily_summaries.claim(db, client_id, day):
                 return 0  # another run did this one
-            profile = (await db.execute(text("SELECT owner_phone, owner_email, timezone FROM profiles WHERE client_id = :c"),
-                                        {"c": client_id})).one()
+            profile = await profiles.owner_contacts(db, client_id)
             day_figures = await figures(db, client_id, *local_day(day, profile.timezone))
             latency = (f", first reply in {day_figures.first_reply_seconds:.0f} s on average"
                        if day_figures.first_reply_seconds is not None else "")
