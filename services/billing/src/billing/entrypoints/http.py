@@ -18,6 +18,8 @@ from pydantic import Field, model_validator
 
 from billing.adapters import account_queries
 from billing.adapters.stripe_gateway import StripeRefused
+from billing.entrypoints.answers import (Cancellation, CancellationStarted, Coupon, Plan, ReconciliationReport,
+                                         Subscription, SubscriptionCommand, Subscriptions)
 from billing.service_layer.catalog import NewCoupon, NewPlan
 from billing.service_layer.subscribe import CreateSubscription
 from revgen_common.api_errors import INPUT_ERRORS, documented, error_response, install_error_handling
@@ -104,32 +106,33 @@ class CancelIn(InputModel):
     at_period_end: Flag = True
 
 
-@router.post("/plans", status_code=201, responses=AT_STRIPE)
-async def create_plan(body: PlanIn, billing: Billing) -> dict:
+@router.post("/plans", status_code=201, response_model=Plan, responses=AT_STRIPE)
+async def create_plan(body: PlanIn, billing: Billing):
     """Create a plan (its Stripe product and price)."""
     return await billing.catalog.create_plan(NewPlan(**body.model_dump()))
 
 
-@router.post("/plans/{plan_id}/deactivate", responses=documented(404, 409, 503))
-async def deactivate_plan(plan_id: PlanId, billing: Billing) -> dict:
+@router.post("/plans/{plan_id}/deactivate", response_model=Plan, responses=documented(404, 409, 503))
+async def deactivate_plan(plan_id: PlanId, billing: Billing):
     """Stop offering a plan; 409 while anyone is subscribed to it."""
     return await billing.catalog.deactivate_plan(plan_id)
 
 
-@router.post("/coupons", status_code=201, responses=AT_STRIPE)
-async def create_coupon(body: CouponIn, billing: Billing) -> dict:
+@router.post("/coupons", status_code=201, response_model=Coupon, responses=AT_STRIPE)
+async def create_coupon(body: CouponIn, billing: Billing):
     """Create a coupon, optionally with a redemption limit."""
     return await billing.catalog.create_coupon(NewCoupon(**body.model_dump()))
 
 
-@router.post("/coupons/{coupon_id}/deactivate", responses=documented(404, 402, 503))
-async def deactivate_coupon(coupon_id: CouponId, billing: Billing) -> dict:
+@router.post("/coupons/{coupon_id}/deactivate", response_model=Coupon, responses=documented(404, 402, 503))
+async def deactivate_coupon(coupon_id: CouponId, billing: Billing):
     """Stop a coupon being redeemed; its history stays."""
     return await billing.catalog.deactivate_coupon(coupon_id)
 
 
-@router.post("/subscriptions", status_code=201, responses={
-    202: {"description": "a step waits on Stripe; the same key asks again"}, **documented(402, 404, 409, 503)})
+@router.post("/subscriptions", status_code=201, response_model=SubscriptionCommand, responses={
+    202: {"model": SubscriptionCommand, "description": "a step waits on Stripe; the same key asks again"},
+    **documented(402, 404, 409, 503)})
 async def create_subscription(body: SubscriptionIn, key: IdempotencyKey, billing: Billing) -> JSONResponse:
     """Subscribe a client: 201 when done (`subscription_status` says whether the first payment
     went through: `incomplete` if not), 202 while a step waits on Stripe, 409 when refused."""
@@ -145,10 +148,10 @@ async def create_subscription(body: SubscriptionIn, key: IdempotencyKey, billing
                          "error": result.error}, status_code=status)
 
 
-@router.get("/subscriptions", responses=documented(503))
+@router.get("/subscriptions", response_model=Subscriptions, responses=documented(503))
 async def list_subscriptions(billing: Billing, limit: Limit = 50,
                              starting_after: Annotated[SubscriptionId | None, Query()] = None,
-                             client_id: Annotated[ClientId | None, Query()] = None) -> dict:
+                             client_id: Annotated[ClientId | None, Query()] = None):
     """Subscriptions by id, a page at a time (default 50, at most 100)."""
     return await account_queries.subscriptions(billing.engine, starting_after, client_id, limit)
 
@@ -156,13 +159,13 @@ async def list_subscriptions(billing: Billing, limit: Limit = 50,
 ON_A_SUBSCRIPTION = documented(402, 404, 409, 503)
 
 
-@router.get("/subscriptions/{subscription_id}", responses=documented(404))
+@router.get("/subscriptions/{subscription_id}", response_model=Subscription, responses=documented(404))
 async def get_subscription(subscription_id: SubscriptionId, billing: Billing) -> JSONResponse:
     """One subscription (the gateway reads whose it is before it lets anyone act on it)."""
     return _found(await account_queries.subscription(billing.engine, subscription_id), subscription_id, "subscription")
 
 
-@router.get("/cancellations/{request_id}", responses=documented(404))
+@router.get("/cancellations/{request_id}", response_model=Cancellation, responses=documented(404))
 async def get_cancellation(request_id: uuid.UUID, billing: Billing) -> JSONResponse:
     """One cancellation request and its offer."""
     return _found(await account_queries.cancellation(billing.engine, request_id), request_id, "cancellation request")
@@ -174,48 +177,50 @@ def _found(row: dict | None, id: object, what: str) -> JSONResponse:
     return JSONResponse(jsonable_encoder(row))
 
 
-@router.post("/subscriptions/{subscription_id}/change-plan", responses=ON_A_SUBSCRIPTION)
-async def change_plan(subscription_id: SubscriptionId, body: PlanChangeIn, key: IdempotencyKey, billing: Billing) -> dict:
+@router.post("/subscriptions/{subscription_id}/change-plan", response_model=Subscription, responses=ON_A_SUBSCRIPTION)
+async def change_plan(subscription_id: SubscriptionId, body: PlanChangeIn, key: IdempotencyKey, billing: Billing):
     return await billing.changes.change_plan(subscription_id, body.plan_id, key)
 
 
-@router.post("/subscriptions/{subscription_id}/coupon", responses={**ON_A_SUBSCRIPTION, **documented(422)})
+@router.post("/subscriptions/{subscription_id}/coupon", response_model=Subscription,
+             responses={**ON_A_SUBSCRIPTION, **documented(422)})
 async def apply_coupon(subscription_id: SubscriptionId, body: CouponApplicationIn, key: IdempotencyKey,
-                       billing: Billing) -> dict:
+                       billing: Billing):
     """Apply a coupon to a live subscription (replacing its discount at Stripe), once per key;
     refused (409) when the coupon is inactive, expired, fully redeemed or already applied."""
     return await billing.changes.apply_coupon(subscription_id, body.coupon_id, key)
 
 
-@router.post("/subscriptions/{subscription_id}/pause", responses=ON_A_SUBSCRIPTION)
-async def pause(subscription_id: SubscriptionId, key: IdempotencyKey, billing: Billing) -> dict:
+@router.post("/subscriptions/{subscription_id}/pause", response_model=Subscription, responses=ON_A_SUBSCRIPTION)
+async def pause(subscription_id: SubscriptionId, key: IdempotencyKey, billing: Billing):
     return await billing.changes.pause(subscription_id, key)
 
 
-@router.post("/subscriptions/{subscription_id}/resume", responses=ON_A_SUBSCRIPTION)
-async def resume(subscription_id: SubscriptionId, key: IdempotencyKey, billing: Billing) -> dict:
+@router.post("/subscriptions/{subscription_id}/resume", response_model=Subscription, responses=ON_A_SUBSCRIPTION)
+async def resume(subscription_id: SubscriptionId, key: IdempotencyKey, billing: Billing):
     return await billing.changes.resume(subscription_id, key)
 
 
-@router.post("/subscriptions/{subscription_id}/cancel", responses=ON_A_SUBSCRIPTION)
-async def cancel(subscription_id: SubscriptionId, body: CancelIn, key: IdempotencyKey, billing: Billing) -> dict:
+@router.post("/subscriptions/{subscription_id}/cancel", response_model=Subscription, responses=ON_A_SUBSCRIPTION)
+async def cancel(subscription_id: SubscriptionId, body: CancelIn, key: IdempotencyKey, billing: Billing):
     return await billing.changes.cancel(subscription_id, body.at_period_end, key)
 
 
-@router.post("/clients/{client_id}/cancellation", status_code=201, responses=documented(404, 409, 503))
-async def start_cancellation(client_id: ClientId, billing: Billing) -> dict:
+@router.post("/clients/{client_id}/cancellation", status_code=201, response_model=CancellationStarted,
+             responses=documented(404, 409, 503))
+async def start_cancellation(client_id: ClientId, billing: Billing):
     """Start the retention flow: the offer is built from the client's own results (B6)."""
     return await billing.changes.start_cancellation(client_id)
 
 
-@router.post("/cancellations/{request_id}/confirm", responses=ON_A_SUBSCRIPTION)
-async def confirm_cancellation(request_id: uuid.UUID, billing: Billing) -> dict:
+@router.post("/cancellations/{request_id}/confirm", response_model=Subscription, responses=ON_A_SUBSCRIPTION)
+async def confirm_cancellation(request_id: uuid.UUID, billing: Billing):
     """The client confirmed: Stripe cancels at the end of the period (B5)."""
     return await billing.changes.confirm_cancellation(request_id)
 
 
-@router.post("/reconciliation", responses=documented(503))
-async def reconcile(billing: Billing) -> dict:
+@router.post("/reconciliation", response_model=ReconciliationReport, responses=documented(503))
+async def reconcile(billing: Billing):
     """Run a reconciliation now (it also runs on a schedule)."""
     report = await billing.reconciliation.run()
     return {"subscriptions_checked": report.subscriptions_checked, "events_checked": report.events_checked,

@@ -14,6 +14,7 @@ from billing.adapters.stripe_gateway import StripeGateway
 from billing.domain.subscription_state import HOLDS_PLAN
 from revgen_common.clock import Clock, system_clock
 from revgen_common.errors import NotFound, Refused, Unprocessable
+from revgen_common.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -54,10 +55,11 @@ class Catalog:
             "product": product["id"], "unit_amount": plan.amount_cents, "currency": plan.currency,
             "recurring": {"interval": plan.interval}, "metadata": {"plan_id": plan.id}},
             self.stripe.keyed(f"plan:{plan.id}:price")))
-        async with self.engine.begin() as db:
-            await catalog_records.add_plan(db, id=plan.id, name=plan.name, product=product["id"], price=price["id"],
-                                           amount_cents=plan.amount_cents, currency=plan.currency,
+        async with UnitOfWork(self.engine) as uow:
+            await catalog_records.add_plan(uow.connection, id=plan.id, name=plan.name, product=product["id"],
+                                           price=price["id"], amount_cents=plan.amount_cents, currency=plan.currency,
                                            interval=plan.interval, trial_days=plan.trial_days)
+            await uow.commit()
         return await self._saved("plans", plan.id)
 
     async def deactivate_plan(self, plan_id: str) -> dict:
@@ -67,12 +69,14 @@ class Catalog:
         plan FOR SHARE to commit, and the checks after it, each with a fresh snapshot, then
         see that create's command. (Checks inside the UPDATE would use the snapshot taken
         before the wait, and miss it.)"""
-        async with self.engine.begin() as db:
+        async with UnitOfWork(self.engine) as uow:
+            db = uow.connection
             if not await catalog_records.lock_plan(db, plan_id):
                 raise NotFound(f"no plan {plan_id!r}")
             if await catalog_records.plan_held(db, plan_id, list(HOLDS_PLAN)):
                 raise Refused(f"plan {plan_id!r} has active or trialing subscriptions; move them first")
             await catalog_records.deactivate_plan(db, plan_id)
+            await uow.commit()
         return await self._saved("plans", plan_id)
 
     async def create_coupon(self, coupon: NewCoupon) -> dict:
@@ -92,18 +96,20 @@ class Catalog:
         elif coupon.amount_off_cents is not None:  # one of the two, the API checks
             params |= {"amount_off": coupon.amount_off_cents, "currency": coupon.currency or "usd"}
         created = await self.stripe.call(self.stripe.v1.coupons.create_async(params, self.stripe.keyed(f"coupon:{coupon.id}")))
-        async with self.engine.begin() as db:
+        async with UnitOfWork(self.engine) as uow:
             await catalog_records.add_coupon(
-                db, id=coupon.id, stripe_id=created["id"], percent_off=coupon.percent_off,
+                uow.connection, id=coupon.id, stripe_id=created["id"], percent_off=coupon.percent_off,
                 amount_off_cents=coupon.amount_off_cents, currency=coupon.currency, duration=coupon.duration,
                 duration_in_months=coupon.duration_in_months, max_redemptions=coupon.max_redemptions,
                 redeem_by=coupon.redeem_by)
+            await uow.commit()
         return await self._saved("coupons", coupon.id)
 
     async def deactivate_coupon(self, coupon_id: str) -> dict:
-        async with self.engine.begin() as db:
-            if not await catalog_records.deactivate_coupon(db, coupon_id):
+        async with UnitOfWork(self.engine) as uow:
+            if not await catalog_records.deactivate_coupon(uow.connection, coupon_id):
                 raise NotFound(f"no coupon {coupon_id!r}")
+            await uow.commit()
         return await self._saved("coupons", coupon_id)
 
     async def _saved(self, table: str, id: str) -> dict:

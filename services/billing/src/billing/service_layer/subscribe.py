@@ -119,8 +119,9 @@ class SubscribeSaga:
     # -- steps 2 and 3, resumable ----------------------------------------------------------
 
     async def run(self, command_id: str) -> SagaResult:
-        async with self.engine.begin() as db:
-            leased = await commands.take_lease(db, command_id, self.lease.total_seconds())
+        async with UnitOfWork(self.engine) as uow:
+            leased = await commands.take_lease(uow.connection, command_id, self.lease.total_seconds())
+            await uow.commit()
         if leased is not None:
             try:
                 await self._advance(command_id)
@@ -163,8 +164,9 @@ class SubscribeSaga:
             await self._compensate(command_id, command["error"] or "compensating")
             return
         subscription = await self._ensure_subscription(command)
-        async with self.engine.begin() as db:  # compensation must know what to cancel
-            await commands.set_subscription(db, command_id, subscription["id"])
+        async with UnitOfWork(self.engine) as uow:  # compensation must know what to cancel
+            await commands.set_subscription(uow.connection, command_id, subscription["id"])
+            await uow.commit()
         self.checkpoint("subscription_created")
         await self._commit(command, subscription["id"])
         self.checkpoint("committed")
@@ -185,9 +187,10 @@ class SubscribeSaga:
             customer = await self.stripe.call(self.stripe.v1.customers.create_async(
                 params, self.stripe.keyed(f"{command['id']}:customer")))
             customer_id, created = customer["id"], True
-        async with self.engine.begin() as db:
-            await billing_accounts.set_customer_if_none(db, command["client_id"], customer_id)
-            await commands.set_customer(db, command["id"], customer_id, created)
+        async with UnitOfWork(self.engine) as uow:
+            await billing_accounts.set_customer_if_none(uow.connection, command["client_id"], customer_id)
+            await commands.set_customer(uow.connection, command["id"], customer_id, created)
+            await uow.commit()
 
     async def _ensure_subscription(self, command: dict[str, Any]) -> dict[str, Any]:
         if command["beyond_key_horizon"]:
@@ -224,8 +227,9 @@ class SubscribeSaga:
     # -- compensation ------------------------------------------------------------------------
 
     async def _compensate(self, command_id: str, reason: str) -> None:
-        async with self.engine.begin() as db:
-            await commands.start_compensating(db, command_id, reason)
+        async with UnitOfWork(self.engine) as uow:
+            await commands.start_compensating(uow.connection, command_id, reason)
+            await uow.commit()
         command = await self._load(command_id)
         if command["state"] != "compensating":
             return
@@ -233,11 +237,13 @@ class SubscribeSaga:
             await self._undo_subscription(command_id, command["stripe_subscription_id"])
         if command["customer_created"]:
             await self.stripe.find(self.stripe.v1.customers.delete_async(command["stripe_customer_id"]))
-        async with self.engine.begin() as db:
+        async with UnitOfWork(self.engine) as uow:
+            db = uow.connection
             if command["customer_created"]:
                 await billing_accounts.clear_customer(db, command["client_id"], command["stripe_customer_id"])
             await commands.give_back_coupon(db, command_id)
             await commands.compensated(db, command_id)
+            await uow.commit()
 
     async def _undo_subscription(self, command_id: str, subscription_id: str) -> None:
         """Cancel before anything else (deleting the customer would cancel it too, but
@@ -270,5 +276,6 @@ class SubscribeSaga:
         return None
 
     async def _release(self, command_id: str) -> None:
-        async with self.engine.begin() as db:
-            await commands.release(db, command_id)
+        async with UnitOfWork(self.engine) as uow:
+            await commands.release(uow.connection, command_id)
+            await uow.commit()

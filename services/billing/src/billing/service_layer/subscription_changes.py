@@ -74,13 +74,15 @@ class SubscriptionChanges:
             await self.stripe.call(self.stripe.v1.subscriptions.update_async(
                 subscription_id, {"discounts": [{"coupon": stripe_coupon}]}, self.stripe.keyed(f"{key}:coupon")))
         except PermanentError:  # StripeRefused included: nothing changed at Stripe
-            async with self.engine.begin() as db:
-                await applications.give_back(db, key)
+            async with UnitOfWork(self.engine) as uow:
+                await applications.give_back(uow.connection, key)
+                await uow.commit()
             raise
         return await self._refreshed(subscription_id)
 
     async def _redeemed(self, subscription_id: str, coupon_id: str, key: str) -> str:
-        async with self.engine.begin() as db:
+        async with UnitOfWork(self.engine) as uow:
+            db = uow.connection
             known = await applications.by_key(db, key)
             coupon = await applications.coupon(db, coupon_id)
             if known is not None and (known.subscription_id, known.coupon_id) != (subscription_id, coupon_id):
@@ -88,6 +90,7 @@ class SubscriptionChanges:
             if coupon is None:
                 raise NotFound(f"no coupon {coupon_id!r}")
             if known is not None:
+                await uow.commit()
                 return coupon.stripe_coupon_id  # a retry: Stripe's call below is keyed, it replays too
             subscription = await applications.subscription(db, subscription_id)
             if subscription is None:
@@ -101,12 +104,14 @@ class SubscriptionChanges:
                 why = why_not_redeemable(coupon.active, coupon.redeemed, coupon.max_redemptions, coupon.redeem_by,
                                          self.clock()) or "cannot be redeemed now"
                 raise Refused(f"coupon {coupon_id!r} {why}")
+            await uow.commit()
         return coupon.stripe_coupon_id
 
     # -- the retention flow (B5, B6) ----------------------------------------------------
 
     async def start_cancellation(self, client_id: str) -> dict:
-        async with self.engine.begin() as db:
+        async with UnitOfWork(self.engine) as uow:
+            db = uow.connection
             sub = await subscriptions.cancellable_of_client(db, client_id)
             if sub is None:
                 raise NotFound(f"client {client_id!r} has no subscription to cancel")
@@ -115,6 +120,7 @@ class SubscriptionChanges:
                                     won_with_value=stats.won_with_value)
             request_id = uuid.uuid4()
             await cancellation_requests.add(db, request_id, client_id, sub.id, offer.as_dict())
+            await uow.commit()
         return {"id": str(request_id), "subscription_id": sub.id, "offer": offer.as_dict()}
 
     async def confirm_cancellation(self, request_id: uuid.UUID | str) -> dict:
@@ -125,8 +131,9 @@ class SubscriptionChanges:
         if row is None:
             raise NotFound(f"no cancellation request {request_id!r}")
         subscription = await self._update(row.subscription_id, {"cancel_at_period_end": True}, f"cancellation:{request_id}")
-        async with self.engine.begin() as db:
-            await cancellation_requests.confirm(db, request_id)
+        async with UnitOfWork(self.engine) as uow:
+            await cancellation_requests.confirm(uow.connection, request_id)
+            await uow.commit()
         return subscription
 
     # -- helpers ------------------------------------------------------------------------

@@ -7,13 +7,14 @@ from typing import Annotated, Literal, cast
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from escalation.service_layer.escalations import ClaimRefused, Escalations, NotOnTheTeam, UnknownEscalation, UnknownLink
 from escalation.service_layer.queue_views import QueueViews
 from revgen_common.api_errors import INPUT_ERRORS, documented, error_response, install_error_handling
 from revgen_common.api_input import InputModel, Line
-from revgen_common.pagination import DEFAULT_LIMIT, MAX_CURSOR_CHARS, MAX_LIMIT, InvalidCursor
+from revgen_common.api_output import MomentText, OutputModel
+from revgen_common.pagination import DEFAULT_LIMIT, MAX_CURSOR_CHARS, MAX_LIMIT, InvalidCursor, Page
 
 router = APIRouter(responses=INPUT_ERRORS)
 Token = Annotated[str, Line(100)]
@@ -48,46 +49,82 @@ class ClaimRefusal(BaseModel):
     status: str
 
 
-@router.post("/claim/{token}", responses={**documented(404), 409: {"model": ClaimRefusal}})
-async def claim(token: Token, escalations: EscalationsDep) -> dict:
+class Claimed(OutputModel):
+    status: Literal["claimed"]
+    escalation_id: str
+    lead_phone: str
+
+
+class Resolved(OutputModel):
+    status: Literal["resolved"]
+
+
+class ClaimLink(OutputModel):
+    escalation_id: str
+    client_id: str
+    lead_name: str | None
+    reason: str
+    status: str
+    owner: str | None = Field(description="who has it, once claimed")
+    yours: bool = Field(description="the link's person has it")
+    lead_phone: str | None = Field(description="only to the one who has it")
+
+
+class Escalation(OutputModel):
+    """Its moments are ISO 8601 text as the queue writes them."""
+    id: str
+    lead_phone: str
+    lead_name: str | None
+    reason: str
+    status: str = Field(description="pending, claimed, resolved …")
+    claimed_by: str | None
+    owner_name: str | None
+    claimed_at: MomentText | None
+    due_at: MomentText | None
+    created_at: MomentText
+
+
+@router.post("/claim/{token}", response_model=Claimed, responses={**documented(404), 409: {"model": ClaimRefusal}})
+async def claim(token: Token, escalations: EscalationsDep):
     """Take the lead. Exactly one person ever gets 'it's yours'; the others get 409 and the owner."""
     claimed = await escalations.claim(token)
     return {"status": "claimed", "escalation_id": str(claimed.escalation_id), "lead_phone": claimed.lead_phone}
 
 
-@router.post("/claim/{token}/resolve", responses={**documented(404), 409: {"model": ClaimRefusal}})
-async def resolve(token: Token, escalations: EscalationsDep) -> dict:
+@router.post("/claim/{token}/resolve", response_model=Resolved,
+             responses={**documented(404), 409: {"model": ClaimRefusal}})
+async def resolve(token: Token, escalations: EscalationsDep):
     """The owner closes the escalation."""
     await escalations.resolve(token)
     return {"status": "resolved"}
 
 
-@router.get("/claim/{token}", responses=documented(404))
-async def link(token: Token, views: ViewsDep) -> dict:
+@router.get("/claim/{token}", response_model=ClaimLink, responses=documented(404))
+async def link(token: Token, views: ViewsDep):
     """What a claim link is about, without claiming (a GET never claims)."""
     return await views.link(token)
 
 
-@router.get("/clients/{client_id}/escalations")
+@router.get("/clients/{client_id}/escalations", response_model=Page[Escalation])
 async def queue(client_id: ClientId, views: ViewsDep, show: Literal["open", "all"] = "open",
-                limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> dict:
+                limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None):
     """The client's escalations newest first: the open ones (pending or claimed), or all."""
     return await views.queue(client_id, show == "open", limit, cursor)
 
 
-@router.post("/clients/{client_id}/escalations/{escalation_id}/claim",
+@router.post("/clients/{client_id}/escalations/{escalation_id}/claim", response_model=Claimed,
              responses={**documented(403, 404), 409: {"model": ClaimRefusal}})
 async def claim_as(client_id: ClientId, escalation_id: uuid.UUID, body: AsPerson,
-                   escalations: EscalationsDep) -> dict:
+                   escalations: EscalationsDep):
     """A team member takes the lead from the admin UI; one winner, whatever races it."""
     claimed = await escalations.claim_as(client_id, escalation_id, body.person_id)
     return {"status": "claimed", "escalation_id": str(claimed.escalation_id), "lead_phone": claimed.lead_phone}
 
 
-@router.post("/clients/{client_id}/escalations/{escalation_id}/resolve",
+@router.post("/clients/{client_id}/escalations/{escalation_id}/resolve", response_model=Resolved,
              responses={**documented(404), 409: {"model": ClaimRefusal}})
 async def resolve_as(client_id: ClientId, escalation_id: uuid.UUID, body: AsPerson,
-                     escalations: EscalationsDep) -> dict:
+                     escalations: EscalationsDep):
     """The one who has it closes it."""
     await escalations.resolve_as(client_id, escalation_id, body.person_id)
     return {"status": "resolved"}

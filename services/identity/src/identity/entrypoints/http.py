@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from identity.domain.alerts import Preference
 from identity.domain.identifiers import InvalidIdentifier
 from identity.domain.roles import PLATFORM_PERMISSIONS, Permission
+from identity.entrypoints.answers import AuditEntry, Client, ClientDetail, Me, Member
 from identity.service_layer import alert_preferences, audit
 from identity.service_layer.access import Forbidden, NotFound, require, require_in_agency, require_on_platform
 from identity.service_layer.login import Login
@@ -19,7 +20,7 @@ from identity.service_layer.tenants import Tenants
 from revgen_common.api_errors import INPUT_ERRORS, documented, error_response, install_error_handling
 from revgen_common.api_input import InputModel, Line
 from revgen_common.client_address import client_address
-from revgen_common.pagination import DEFAULT_LIMIT, MAX_LIMIT, InvalidCursor
+from revgen_common.pagination import DEFAULT_LIMIT, MAX_LIMIT, InvalidCursor, Page
 
 router = APIRouter(responses=INPUT_ERRORS)
 SIGNED_IN = documented(401)
@@ -83,7 +84,7 @@ class SessionOut(BaseModel):
 
 
 @router.post("/auth/otp", status_code=202, response_model=AttemptOut)
-async def request_code(body: CodeRequest, request: Request, login: LoginDep) -> dict:
+async def request_code(body: CodeRequest, request: Request, login: LoginDep):
     """Send a login code if the identifier belongs to someone; the answer never says, and
     comes before that work, so its timing does not say either."""
     attempt = login.request_code_in_background(body.identifier, client_ip(request))
@@ -146,8 +147,8 @@ def _refused(status: int, error: str) -> JSONResponse:
     return error_response(status, "invalid request", [("query", error)])
 
 
-@router.get("/me", responses=SIGNED_IN)
-async def me(person: PersonDep, request: Request, tenants: TenantsDep) -> dict:
+@router.get("/me", response_model=Me, responses=SIGNED_IN)
+async def me(person: PersonDep, request: Request, tenants: TenantsDep):
     """Who the caller is, until when the session lasts, and every membership they hold."""
     return {**await tenants.me(person), "session_expires_at": request.state.session.expires_at.isoformat()}
 
@@ -161,7 +162,7 @@ class AlertChannelsOut(BaseModel):
 
 
 @router.put("/me/alert-channels", response_model=AlertChannelsOut, responses=SIGNED_IN)
-async def set_alert_channels(body: AlertChannels, person: PersonDep, request: Request) -> dict:
+async def set_alert_channels(body: AlertChannels, person: PersonDep, request: Request):
     """How the caller is told of alerts (a dispute, a failed payment, …): by SMS, e-mail or
     both (the default); a channel they have no contact for falls back to the one they have."""
     stored = await alert_preferences.set_alert_channels(request.app.state.engine, person, body.channels)
@@ -172,9 +173,9 @@ Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 Cursor = Annotated[str | None, Query(max_length=512)]
 
 
-@router.get("/clients", responses=SIGNED_IN)
+@router.get("/clients", response_model=Page[Client], responses=SIGNED_IN)
 async def list_clients(person: PersonDep, tenants: TenantsDep, limit: Limit = DEFAULT_LIMIT,
-                       cursor: Cursor = None, q: Annotated[Annotated[str, Line(200)] | None, Query()] = None) -> dict:
+                       cursor: Cursor = None, q: Annotated[Annotated[str, Line(200)] | None, Query()] = None):
     """The clients the caller can see, by name, a page at a time (revgen_common.pagination);
     `q` keeps those whose name contains it."""
     return await tenants.list_clients(person, limit, cursor, q)
@@ -203,20 +204,20 @@ class RoleChange(InputModel):
     role: ClientRole
 
 
-@router.post("/agencies/{agency_id}/clients", status_code=201, responses=ON_A_CLIENT)
-async def create_client(agency_id: uuid.UUID, body: NewClient, person: PersonDep, tenants: TenantsDep) -> dict:
+@router.post("/agencies/{agency_id}/clients", status_code=201, response_model=ClientDetail, responses=ON_A_CLIENT)
+async def create_client(agency_id: uuid.UUID, body: NewClient, person: PersonDep, tenants: TenantsDep):
     """Create a client (tenant) of the agency."""
     return await tenants.create_client(person, agency_id, body.name)
 
 
-@router.get("/clients/{client_id}", responses=ON_A_CLIENT)
-async def get_client(client_id: uuid.UUID, person: PersonDep, tenants: TenantsDep) -> dict:
+@router.get("/clients/{client_id}", response_model=ClientDetail, responses=ON_A_CLIENT)
+async def get_client(client_id: uuid.UUID, person: PersonDep, tenants: TenantsDep):
     """One client, if the caller may see it."""
     return await tenants.get_client(person, client_id)
 
 
-@router.patch("/clients/{client_id}", responses=ON_A_CLIENT)
-async def update_client(client_id: uuid.UUID, body: ClientChange, person: PersonDep, tenants: TenantsDep) -> dict:
+@router.patch("/clients/{client_id}", response_model=ClientDetail, responses=ON_A_CLIENT)
+async def update_client(client_id: uuid.UUID, body: ClientChange, person: PersonDep, tenants: TenantsDep):
     """Rename, pause or resume a client."""
     return await tenants.update_client(person, client_id, body.name, body.status)
 
@@ -227,29 +228,29 @@ async def delete_client(client_id: uuid.UUID, person: PersonDep, tenants: Tenant
     await tenants.delete_client(person, client_id)
 
 
-@router.get("/clients/{client_id}/audit", responses=ON_A_CLIENT)
+@router.get("/clients/{client_id}/audit", response_model=Page[AuditEntry], responses=ON_A_CLIENT)
 async def client_audit(client_id: uuid.UUID, person: PersonDep, tenants: TenantsDep, limit: Limit = DEFAULT_LIMIT,
-                       cursor: Cursor = None) -> dict:
+                       cursor: Cursor = None):
     """Who changed the client or its team, when, with the before-image; newest first."""
     return await audit.client_audit(tenants.engine, person, client_id, limit, cursor)
 
 
-@router.get("/clients/{client_id}/members", responses=ON_A_CLIENT)
+@router.get("/clients/{client_id}/members", response_model=Page[Member], responses=ON_A_CLIENT)
 async def list_members(client_id: uuid.UUID, person: PersonDep, tenants: TenantsDep, limit: Limit = DEFAULT_LIMIT,
-                       cursor: Cursor = None) -> dict:
+                       cursor: Cursor = None):
     """The client's team by name, a page at a time (revgen_common.pagination)."""
     return await tenants.list_members(person, client_id, limit, cursor)
 
 
-@router.post("/clients/{client_id}/members", status_code=201, responses=ON_A_CLIENT)
-async def add_member(client_id: uuid.UUID, body: NewMember, person: PersonDep, tenants: TenantsDep) -> dict:
+@router.post("/clients/{client_id}/members", status_code=201, response_model=Member, responses=ON_A_CLIENT)
+async def add_member(client_id: uuid.UUID, body: NewMember, person: PersonDep, tenants: TenantsDep):
     """Add a person to the client's team (or re-activate them)."""
     return await tenants.add_member(person, client_id, body.identifier, body.name, body.role)
 
 
-@router.patch("/clients/{client_id}/members/{member_id}", responses=ON_A_CLIENT)
+@router.patch("/clients/{client_id}/members/{member_id}", response_model=Member, responses=ON_A_CLIENT)
 async def change_role(client_id: uuid.UUID, member_id: uuid.UUID, body: RoleChange, person: PersonDep,
-                      tenants: TenantsDep) -> dict:
+                      tenants: TenantsDep):
     """Change a team member's role."""
     return await tenants.change_role(person, client_id, member_id, body.role)
 

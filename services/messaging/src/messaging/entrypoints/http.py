@@ -14,6 +14,7 @@ from pydantic import AfterValidator, Field, field_validator
 from messaging.adapters import profiles
 from messaging.adapters import usage as usage_counts
 from messaging.domain.emails import normalize_address
+from messaging.entrypoints.answers import FollowUpsQueued, OutcomeRecorded, Released, RunQueued, Saved, SummariesSent, Usage
 from messaging.service_layer.clients import NumberInUse, Profile, UnknownClient
 from messaging.service_layer.lead_views import UnknownLead
 from messaging.adapters.figures import figures, local_day
@@ -98,8 +99,8 @@ class RunIn(InputModel):
     due_at: IsoDateTime | None = None
 
 
-@router.put("/clients/{client_id}/profile", responses=documented(404, 409))
-async def set_profile(client_id: ClientId, body: ProfileIn, messaging: Messaging) -> dict:
+@router.put("/clients/{client_id}/profile", response_model=Saved, responses=documented(404, 409))
+async def set_profile(client_id: ClientId, body: ProfileIn, messaging: Messaging):
     """Replace a client's messaging profile (numbers are added, never taken from another client)."""
     hours = {day: [(s.strftime("%H:%M"), e.strftime("%H:%M")) for s, e in spans]
              for day, spans in body.business_hours.items()}
@@ -107,22 +108,22 @@ async def set_profile(client_id: ClientId, body: ProfileIn, messaging: Messaging
     return {"client_id": client_id, "status": "saved"}
 
 
-@router.post("/numbers/{number}/release", responses=documented(404, 409))
-async def release_number(number: Annotated[str, Line(32)], messaging: Messaging) -> dict:
+@router.post("/numbers/{number}/release", response_model=Released, responses=documented(404, 409))
+async def release_number(number: Annotated[str, Line(32)], messaging: Messaging):
     """Release a number; 409 while it had conversations in the last 30 days."""
     await messaging.clients.release_number(normalize(number))
     return {"number": number, "status": "released"}
 
 
-@router.post("/clients/{client_id}/leads/{lead_id}/outcome", responses=documented(404))
-async def record_outcome(client_id: ClientId, lead_id: uuid.UUID, body: OutcomeIn, messaging: Messaging) -> dict:
+@router.post("/clients/{client_id}/leads/{lead_id}/outcome", response_model=OutcomeRecorded, responses=documented(404))
+async def record_outcome(client_id: ClientId, lead_id: uuid.UUID, body: OutcomeIn, messaging: Messaging):
     await messaging.clients.record_outcome(client_id, str(lead_id), body.outcome, body.job_value_cents)
     return {"lead_id": str(lead_id), "outcome": body.outcome}
 
 
-@router.post("/clients/{client_id}/automations/{kind}")
+@router.post("/clients/{client_id}/automations/{kind}", response_model=FollowUpsQueued | RunQueued)
 async def run_automation(client_id: ClientId, kind: Literal["win-back", "no-show", "follow-ups"], body: RunIn,
-                         messaging: Messaging) -> dict:
+                         messaging: Messaging):
     """Queue a run over many leads; the same run id never texts a lead twice."""
     automations = messaging.automations
     if kind == "win-back":
@@ -137,14 +138,14 @@ async def run_automation(client_id: ClientId, kind: Literal["win-back", "no-show
     return {"run_id": body.run_id, "queued": queued}
 
 
-@router.post("/summaries/{day}")
-async def run_summaries(day: Day, messaging: Messaging) -> dict:
+@router.post("/summaries/{day}", response_model=SummariesSent)
+async def run_summaries(day: Day, messaging: Messaging):
     """Send the day's summaries now (the job also runs hourly); never twice per client and day."""
     return {"day": day.isoformat(), "sent": await messaging.summaries.run(day)}
 
 
-@router.get("/clients/{client_id}/usage", responses=documented(404))
-async def usage(client_id: ClientId, messaging: Messaging, day: Annotated[Day | None, Query()] = None) -> dict:
+@router.get("/clients/{client_id}/usage", response_model=Usage, responses=documented(404))
+async def usage(client_id: ClientId, messaging: Messaging, day: Annotated[Day | None, Query()] = None):
     """Messages sent this month against the limit, and one day's figures (today by default)."""
     async with messaging.engine.connect() as db:
         profile = await profiles.limit_and_timezone(db, client_id)

@@ -4,6 +4,7 @@ callback is public: the browser comes back to it from Google, and its `state` is
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, FastAPI, Query, Request
@@ -11,7 +12,8 @@ from pydantic import Field
 
 from revgen_common.api_errors import INPUT_ERRORS, documented, error_response, install_error_handling
 from revgen_common.api_input import InputModel, Line, Text
-from revgen_common.pagination import DEFAULT_LIMIT, MAX_CURSOR_CHARS, MAX_LIMIT, InvalidCursor
+from revgen_common.api_output import OutputModel
+from revgen_common.pagination import DEFAULT_LIMIT, MAX_CURSOR_CHARS, MAX_LIMIT, InvalidCursor, Page
 from reputation.adapters import connections_table, reviews_table
 from reputation.service_layer.connecting import ConsentDenied, ForgedCallback
 
@@ -43,58 +45,117 @@ class RejectionIn(InputModel):
     person_id: PersonId
 
 
-@router.post("/clients/{client_id}/google/consent")
-async def google_consent(client_id: ClientId, body: GoogleConsentIn, request: Request) -> dict:
+class GoogleConsent(OutputModel):
+    url: str = Field(description="Google's consent page, for the person who asked")
+    expires_at: datetime
+
+
+class Connected(OutputModel):
+    client_id: str
+    source: Literal["google", "facebook"]
+    connection_id: uuid.UUID
+    status: Literal["connected"]
+
+
+class GoogleConnected(Connected):
+    location: str
+
+
+class Connection(OutputModel):
+    source: Literal["google", "facebook"]
+    connection_id: uuid.UUID
+    external_id: str = Field(description="Google's location name or Facebook's page id")
+    status: str = Field(description="connected, or needs_reauthorisation")
+    expires_at: datetime | None
+    last_polled_at: datetime | None
+    lost_reason: str | None
+    created_at: datetime
+
+
+class Connections(OutputModel):
+    data: list[Connection]
+
+
+class Review(OutputModel):
+    source: str
+    review_id: str
+    rating: int
+    author: str
+    text: str
+    reviewed_at: datetime
+    received_at: datetime
+
+
+class Draft(OutputModel):
+    draft_id: uuid.UUID
+    client_id: str
+    source: str
+    review_id: str
+    text: str = Field(description="the reply as drafted (or as approved)")
+    status: Literal["drafted", "approved", "rejected", "posted"]
+    decided_by: str | None
+    decided_at: datetime | None
+    posted_at: datetime | None
+    created_at: datetime
+    rating: int
+    author: str
+    review_text: str
+
+
+@router.post("/clients/{client_id}/google/consent", response_model=GoogleConsent)
+async def google_consent(client_id: ClientId, body: GoogleConsentIn, request: Request):
     """The URL to send the client's owner to, to let RevGen read and answer the location's reviews."""
     return await request.app.state.connecting.google_consent(client_id, body.location, body.requested_by)
 
 
-@router.get("/oauth/google/callback", responses=documented(400))
+@router.get("/oauth/google/callback", response_model=GoogleConnected, responses=documented(400))
 async def google_callback(request: Request, state: Annotated[str, Query(pattern=r"^[A-Za-z0-9_-]{1,200}$")],
                           code: Annotated[str | None, Query(pattern=r"^[\x21-\x7e]{1,2000}$")] = None,
                           error: Annotated[str | None, Query(pattern=r"^[a-z_]{1,100}$")] = None,
-                          requested_by: Annotated[str | None, Query(min_length=1, max_length=100)] = None) -> dict:
+                          requested_by: Annotated[str | None, Query(min_length=1, max_length=100)] = None):
     """Where Google sends the owner back: the state must be a consent we started, unused
     (and, when the gateway names who came back, started by that person)."""
     return await request.app.state.connecting.google_callback(state, code, error, requested_by)
 
 
-@router.put("/clients/{client_id}/facebook")
-async def facebook_page(client_id: ClientId, body: FacebookPageIn, request: Request) -> dict:
+@router.put("/clients/{client_id}/facebook", response_model=Connected)
+async def facebook_page(client_id: ClientId, body: FacebookPageIn, request: Request):
     """Connect the client's Facebook page by its page access token."""
     return await request.app.state.connecting.facebook_page(client_id, body.page_id, body.page_access_token)
 
 
-@router.get("/clients/{client_id}/connections")
-async def connections(client_id: ClientId, request: Request) -> dict:
+@router.get("/clients/{client_id}/connections", response_model=Connections)
+async def connections(client_id: ClientId, request: Request):
     """The client's sources: connected, or waiting for the owner to connect them again."""
     async with request.app.state.engine.connect() as db:
         return {"data": await connections_table.of_client(db, client_id)}
 
 
-@router.get("/clients/{client_id}/reviews")
-async def reviews(client_id: ClientId, request: Request, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> dict:
+@router.get("/clients/{client_id}/reviews", response_model=Page[Review])
+async def reviews(client_id: ClientId, request: Request, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None):
     """The client's latest reviews, newest first, a keyset page at a time."""
     async with request.app.state.engine.connect() as db:
         return await reviews_table.recent_reviews(db, client_id, limit, cursor)
 
 
-@router.get("/clients/{client_id}/reply-drafts")
+@router.get("/clients/{client_id}/reply-drafts", response_model=Page[Draft])
 async def drafts(client_id: ClientId, request: Request,
                  status: Literal["drafted", "approved", "rejected", "posted"] = "drafted",
-                 limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> dict:
+                 limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None):
     """Replies the AI drafted, oldest first: those waiting for a person by default."""
     return await request.app.state.replies.drafts(client_id, status, limit, cursor)
 
 
-@router.post("/clients/{client_id}/reply-drafts/{draft_id}/approve", responses=documented(404, 409))
-async def approve(client_id: ClientId, draft_id: uuid.UUID, body: ApprovalIn, request: Request) -> dict:
+@router.post("/clients/{client_id}/reply-drafts/{draft_id}/approve", response_model=Draft,
+             responses=documented(404, 409))
+async def approve(client_id: ClientId, draft_id: uuid.UUID, body: ApprovalIn, request: Request):
     """Approve the draft (with the text as edited): it is posted to its source, once."""
     return await request.app.state.replies.approve(client_id, draft_id, body.person_id, body.text)
 
 
-@router.post("/clients/{client_id}/reply-drafts/{draft_id}/reject", responses=documented(404, 409))
-async def reject(client_id: ClientId, draft_id: uuid.UUID, body: RejectionIn, request: Request) -> dict:
+@router.post("/clients/{client_id}/reply-drafts/{draft_id}/reject", response_model=Draft,
+             responses=documented(404, 409))
+async def reject(client_id: ClientId, draft_id: uuid.UUID, body: RejectionIn, request: Request):
     """Reject the draft: nothing is posted."""
     return await request.app.state.replies.reject(client_id, draft_id, body.person_id)
 

@@ -17,6 +17,7 @@ from reputation.adapters.google_oauth import GoogleOAuth
 from reputation.adapters.token_box import TokenBox
 from reputation.domain.reviews import Access
 from revgen_common.clock import Clock
+from revgen_common.unit_of_work import UnitOfWork
 
 REFRESH_MARGIN = timedelta(minutes=5)
 
@@ -38,17 +39,21 @@ class Grants:
         if row.source == "google" and (token is None or row.expires_at is None
                                        or row.expires_at - self.clock() <= REFRESH_MARGIN):
             tokens = await self.oauth.refresh(self.box.open(row.refresh_token) or "")
-            async with self.engine.begin() as db:
-                await connections_table.store_tokens(db, row.connection_id, self.box.seal(tokens.access_token),
+            async with UnitOfWork(self.engine) as uow:
+                await connections_table.store_tokens(uow.connection, row.connection_id,
+                                                     self.box.seal(tokens.access_token),
                                                      self.box.seal(tokens.refresh_token), tokens.expires_at)
+                await uow.commit()
             token = tokens.access_token
         return Access(token or "", row.external_id)
 
     async def lose(self, connection_id: uuid.UUID, reason: str) -> None:
-        async with self.engine.begin() as db:
-            await connections_table.mark_lost(db, connection_id, reason)
+        async with UnitOfWork(self.engine) as uow:
+            await connections_table.mark_lost(uow.connection, connection_id, reason)
+            await uow.commit()
 
     async def expire(self, connection_id: uuid.UUID) -> None:
         """The source refused the access token early: the next use refreshes it."""
-        async with self.engine.begin() as db:
-            await connections_table.expire_token(db, connection_id, self.clock())
+        async with UnitOfWork(self.engine) as uow:
+            await connections_table.expire_token(uow.connection, connection_id, self.clock())
+            await uow.commit()

@@ -12,6 +12,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from revgen_common.clock import Clock
+from revgen_common.unit_of_work import UnitOfWork
 from voice.adapters import greeting_cache
 from voice.adapters.elevenlabs_speech import CONTENT_TYPE, ElevenLabsSpeech, SpeechFailed
 
@@ -54,8 +55,10 @@ class Greetings:
             log.warning("greeting not synthesised, calls get <Say>: %s", error)
             self._failed_at[(voice_id, spoken)] = time.monotonic()
             return None
-        async with self.engine.begin() as db:
-            return await greeting_cache.store(db, voice_id, spoken, CONTENT_TYPE, audio, self.clock())
+        async with UnitOfWork(self.engine) as uow:
+            stored = await greeting_cache.store(uow.connection, voice_id, spoken, CONTENT_TYPE, audio, self.clock())
+            await uow.commit()
+        return stored
 
     async def audio(self, greeting_id: uuid.UUID) -> tuple[str, bytes] | None:
         async with self.engine.connect() as db:

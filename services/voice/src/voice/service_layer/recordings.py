@@ -11,6 +11,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from revgen_common.clock import Clock
+from revgen_common.unit_of_work import UnitOfWork
 from voice.adapters import calls_table
 from voice.adapters.twilio_recordings import FetchFailed, TwilioRecordings
 
@@ -37,11 +38,13 @@ class Recordings:
             content_type, audio = await self.twilio.audio(url)
         except FetchFailed as error:
             log.warning("voicemail %s not fetched yet: %s", recording_sid, error)
-            async with self.engine.begin() as db:
-                await calls_table.count_fetch_try(db, recording_sid)
+            async with UnitOfWork(self.engine) as uow:
+                await calls_table.count_fetch_try(uow.connection, recording_sid)
+                await uow.commit()
             return
-        async with self.engine.begin() as db:
-            await calls_table.keep_audio(db, recording_sid, content_type, audio, self.clock())
+        async with UnitOfWork(self.engine) as uow:
+            await calls_table.keep_audio(uow.connection, recording_sid, content_type, audio, self.clock())
+            await uow.commit()
 
     async def sweep(self) -> None:
         async with self.engine.connect() as db:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from revgen_common.unit_of_work import UnitOfWork
 from voice.adapters import read_model
 from voice.service_layer.greetings import Greetings
 
@@ -17,8 +18,9 @@ class VoiceSettingsStore:
         self.greetings = greetings
 
     async def save(self, client_id: str, settings: dict[str, Any]) -> None:
-        async with self.engine.begin() as db:
-            await read_model.save_settings(db, client_id, settings)
+        async with UnitOfWork(self.engine) as uow:
+            await read_model.save_settings(uow.connection, client_id, settings)
+            await uow.commit()
         self.greetings.prepare(settings["voice_id"], settings["greeting"])
 
     async def get(self, client_id: str) -> dict[str, Any] | None:
