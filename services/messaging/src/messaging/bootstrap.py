@@ -56,7 +56,8 @@ INBOUND_POLL_RECORDS = 64
 # pauses only what calls Twilio (sends and number releases). A third group for the rare
 # releases cost ~0.1 s of reply p50 at 50 SMS/s (bench/messaging_leads), so the sender's
 # group takes them too.
-GROUPS = {group.name: list(group.topics) for group in (MESSAGING_GROUP, MESSAGING_SENDER_GROUP, MESSAGING_EMAIL_GROUP)}
+MESSAGING_GROUPS = (MESSAGING_GROUP, MESSAGING_SENDER_GROUP, MESSAGING_EMAIL_GROUP)
+GROUPS = {group.name: list(group.topics) for group in MESSAGING_GROUPS}
 SENDS_POLL_RECORDS = 500
 # Resend takes 2 requests/s unless raised: a small poll is plenty, and keeps a backlog's
 # e-mails on Kafka (visible as lag) rather than in a batch waiting on its turns.

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from messaging.bootstrap import GROUPS, create_app
+from messaging.bootstrap import MESSAGING_GROUPS, create_app
 from messaging.service_layer.conversations import HOLDING_REPLY
 from messaging_testing import apply, client, inbound_sms, outbox, service_settings
 from revgen_common.clock import system_clock
@@ -15,7 +15,7 @@ from revgen_common.errors import NotYet
 from revgen_common.testing.internal_api import TEST_API_HEADERS
 from revgen_common.topics import TWILIO_MESSAGES
 from revgen_devstack.testing import serve_app
-from revgen_testing.kafka_io import publish, start_group_at_end
+from revgen_testing.kafka_io import publish, start_groups_at_end
 from revgen_testing.running import eventually
 from revgen_common.contracts.webhooks import TwilioMessageReceived
 
@@ -77,8 +77,7 @@ async def test_with_the_assistant_answering_only_after_the_deadline_every_lead_g
                                 openai_try_timeout_seconds=0.6, openai_concurrency=8,
                                 sends_per_number_per_second=100)  # one client number: pacing is not under test
     openai.state.latency = 4.0  # every try times out; the fake answers anyway, too late
-    for group, topics in GROUPS.items():
-        await start_group_at_end(infra.bootstrap_servers, group, [t.name for t in topics])
+    await start_groups_at_end(infra.bootstrap_servers, MESSAGING_GROUPS)
     async with serve_app(create_app(settings), settings.port, headers=TEST_API_HEADERS) as api:
         profile = {"business_name": "Ace Plumbing", "numbers": ["+14155550160"], "quiet_start": "00:00",
                    "quiet_end": "00:00"}
@@ -115,8 +114,7 @@ async def test_a_surging_clients_messages_do_not_hold_up_another_clients_answer(
                                 sends_per_number_per_second=100)
     openai.state.latency = 0.5
     surging, quiet = [f"+1212555{2000 + i:04d}" for i in range(40)], "+12125553000"
-    for group, topics in GROUPS.items():
-        await start_group_at_end(infra.bootstrap_servers, group, [t.name for t in topics])
+    await start_groups_at_end(infra.bootstrap_servers, MESSAGING_GROUPS)
     async with serve_app(create_app(settings), settings.port, headers=TEST_API_HEADERS) as api:
         for client_id, number in (("surging", "+14155550161"), ("quiet", "+14155550162")):
             profile = {"business_name": "Ace Plumbing", "numbers": [number], "quiet_start": "00:00",

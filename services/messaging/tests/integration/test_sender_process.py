@@ -4,14 +4,14 @@ import uuid
 
 from sqlalchemy import text
 
-from messaging.bootstrap import GROUPS, create_app, create_sender_app
+from messaging.bootstrap import MESSAGING_GROUPS, create_app, create_sender_app
 from messaging_testing import inbound_sms, service_settings
 from revgen_common.clock import system_clock
 from revgen_common.topics import MESSAGING_SENDS, TWILIO_MESSAGES
 from revgen_common.testing.internal_api import TEST_API_HEADERS
 from revgen_devstack import free_port
 from revgen_devstack.testing import serve_app
-from revgen_testing.kafka_io import group_lag, publish, start_group_at_end
+from revgen_testing.kafka_io import group_lag, publish, start_groups_at_end
 from revgen_testing.running import eventually
 
 LEAD = "+12125550142"
@@ -22,8 +22,8 @@ async def test_with_the_sender_in_its_own_process_messaging_queues_the_reply_and
     settings = service_settings(infra, messaging_engine, twilio, openai, sender_in_own_process=True)
     openai.state.responder = lambda messages: "Yes, we fix boilers."
     client_id, number = f"client-{uuid.uuid4().hex[:8]}", "+14155550142"
-    for group, topics in GROUPS.items():  # other tests' messages on the shared topics are not ours to send
-        await start_group_at_end(infra.bootstrap_servers, group, [t.name for t in topics])
+    # Other tests' messages on the shared topics are not ours to send.
+    await start_groups_at_end(infra.bootstrap_servers, MESSAGING_GROUPS)
     async with serve_app(create_app(settings), settings.port, headers=TEST_API_HEADERS) as api:
         profile = {"business_name": "Ace", "numbers": [number], "quiet_start": "00:00", "quiet_end": "00:00"}
         assert (await api.put(f"/clients/{client_id}/profile", json=profile)).status_code == 200

@@ -5,14 +5,14 @@ import asyncio
 import time
 import uuid
 
-from messaging.bootstrap import GROUPS, create_app
+from messaging.bootstrap import MESSAGING_GROUPS, create_app
 from messaging_testing import inbound_sms, service_settings
 from revgen_common.clock import system_clock
 from revgen_common.envelope import Envelope
 from revgen_common.topics import MESSAGING_COMMANDS, MESSAGING_SENDS, TWILIO_MESSAGES
 from revgen_common.testing.internal_api import TEST_API_HEADERS
 from revgen_devstack.testing import serve_app
-from revgen_testing.kafka_io import group_caught_up, group_lag, publish, start_group_at_end
+from revgen_testing.kafka_io import group_caught_up, group_lag, publish, start_groups_at_end
 from revgen_testing.running import eventually
 
 LEAD = "+12125550199"
@@ -27,8 +27,7 @@ async def test_one_reply_per_inbound_sms_and_a_twilio_outage_waits_in_kafka_then
     openai.state.responder = lambda messages: "Happy to help! When suits you?"
     client_id, number = f"client-{uuid.uuid4().hex[:8]}", "+14155550100"
     # Other tests' commands on the shared topics would otherwise queue ahead behind the 1/s limit.
-    for group, topics in GROUPS.items():
-        await start_group_at_end(infra.bootstrap_servers, group, [t.name for t in topics])
+    await start_groups_at_end(infra.bootstrap_servers, MESSAGING_GROUPS)
     async with serve_app(create_app(settings), settings.port, headers=TEST_API_HEADERS) as api:
         profile = {"business_name": "Ace", "numbers": [number], "quiet_start": "00:00", "quiet_end": "00:00"}
         assert (await api.put(f"/clients/{client_id}/profile", json=profile)).status_code == 200
