@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 log = logging.getLogger(__name__)
 
@@ -183,14 +184,9 @@ async def ensure_topics(bootstrap_servers: str, topics: tuple[TopicSpec, ...] = 
     """
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=10_000)
     deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        try:
+    async for attempt in _until(deadline, pause=0.5, retry_on=Exception):
+        with attempt:
             await admin.start()
-            break
-        except Exception:
-            if asyncio.get_running_loop().time() > deadline:
-                raise
-            await asyncio.sleep(0.5)
     try:
         existing = set(await admin.list_topics())
         missing = [spec for spec in topics if spec.name not in existing]
@@ -211,19 +207,30 @@ async def ensure_topics(bootstrap_servers: str, topics: tuple[TopicSpec, ...] = 
         await admin.close()
 
 
+class _Leaderless(TimeoutError):
+    pass
+
+
+def _until(deadline: float, pause: float, retry_on: type[BaseException]) -> AsyncRetrying:
+    """A start-up wait for the broker: try every `pause` seconds while `retry_on` is raised,
+    until `deadline` (event-loop time) has passed; then the last error is raised as it was.
+    (Only for start-up: messages are retried by the consumer's backpressure, ADR 0006.)"""
+    remaining = max(0.0, deadline - asyncio.get_running_loop().time())
+    return AsyncRetrying(stop=stop_after_delay(remaining), wait=wait_fixed(pause),
+                         retry=retry_if_exception_type(retry_on), reraise=True)
+
+
 async def _leaders_elected(admin: AIOKafkaAdminClient, names: list[str], deadline: float) -> None:
     """Created is not ready: each partition takes a moment to get its leader (longer on a
     loaded broker), and a producer sending to it meanwhile gets NotLeaderForPartition until
     its own timeout — a webhook would be answered 503."""
-    while True:
-        described = await admin.describe_topics(names)
-        leaderless = sorted({topic["topic"] for topic in described if topic["error_code"] or any(
-            partition["error_code"] or partition["leader"] < 0 for partition in topic["partitions"])})
-        if not leaderless:
-            return
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError(f"partitions of {leaderless} have no leader yet")
-        await asyncio.sleep(0.2)
+    async for attempt in _until(deadline, pause=0.2, retry_on=_Leaderless):
+        with attempt:
+            described = await admin.describe_topics(names)
+            leaderless = sorted({topic["topic"] for topic in described if topic["error_code"] or any(
+                partition["error_code"] or partition["leader"] < 0 for partition in topic["partitions"])})
+            if leaderless:
+                raise _Leaderless(f"partitions of {leaderless} have no leader yet")
 
 
 async def await_group_coordinator(bootstrap_servers: str, timeout: float = 60.0) -> None:
@@ -234,14 +241,9 @@ async def await_group_coordinator(bootstrap_servers: str, timeout: float = 60.0)
     await admin.start()
     deadline = asyncio.get_running_loop().time() + timeout
     try:
-        while True:
-            try:
+        async for attempt in _until(deadline, pause=0.2, retry_on=KafkaError):
+            with attempt:
                 await admin.find_coordinator("revgen-readiness-probe")
-                break
-            except KafkaError:
-                if asyncio.get_running_loop().time() > deadline:
-                    raise
-                await asyncio.sleep(0.2)
         await _leaders_elected(admin, ["__consumer_offsets"], deadline)
     finally:
         await admin.close()

@@ -3,7 +3,6 @@ what a claim link is about, shown before anyone claims (a GET never claims: phon
 previews fetch it too)."""
 from __future__ import annotations
 
-import hashlib
 import uuid
 from datetime import datetime
 
@@ -12,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from escalation.adapters.queue_reads import link_view, queue_page
 from escalation.service_layer.escalations import UnknownLink
 from revgen_common.pagination import decode_keyset, next_cursor
+from revgen_common.tokens import token_hash
 
 OPEN = ("pending", "claimed")
 
@@ -35,7 +35,7 @@ class QueueViews:
     async def link(self, token: str) -> dict:
         """The escalation a link is for; the lead's number only to the one who has it."""
         async with self.engine.connect() as db:
-            row = await link_view(db, hashlib.sha256(token.encode()).digest())
+            row = await link_view(db, token_hash(token))
         if row is None:
             raise UnknownLink()
         yours = row.claimed_by == row.person_id and row.status == "claimed"

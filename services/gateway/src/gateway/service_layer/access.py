@@ -2,20 +2,16 @@
 identity.events says something changed (service_layer/decision_cache.py)."""
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Awaitable, Callable
 
 from gateway.adapters.identity import IdentityClient
 from gateway.domain.decisions import Decision
 from gateway.metrics import DECISIONS
 from gateway.service_layer.decision_cache import DecisionCache
+from revgen_common.tokens import token_hash
 
 # Finds the client that owns an object (`OnClientOf.owner`): its id, or None if no such object.
 Locator = Callable[[str], Awaitable[str | None]]
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class Access:
@@ -29,7 +25,7 @@ class Access:
         return await self.decide(token, "session", None, None)
 
     async def decide(self, token: str, kind: str, scope_id: str | None, permission: str | None) -> Decision:
-        key = (token_digest(token), kind, scope_id, permission)
+        key = (token_hash(token), kind, scope_id, permission)
         cached = self.cache.get(key)
         if cached is not None:
             DECISIONS.labels("cache").inc()
@@ -44,4 +40,4 @@ class Access:
         return await self.locators[owner](object_id)
 
     def forget_session(self, token: str) -> None:
-        self.cache.forget_session(token_digest(token))
+        self.cache.forget_session(token_hash(token))

@@ -18,8 +18,8 @@ from gateway.domain.decisions import Decision
 from revgen_common.clock import Clock
 
 
-# (digest of the session token, scope kind, scope id, permission)
-Key = tuple[str, str, str | None, str | None]
+# (hash of the session token, scope kind, scope id, permission)
+Key = tuple[bytes, str, str | None, str | None]
 
 
 @dataclass
@@ -70,9 +70,9 @@ class DecisionCache:
                          if not ((client_id and e.client_id == client_id) or
                                  (person_id and e.decision.person_id == person_id))}
 
-    def forget_session(self, token_digest: str) -> None:
+    def forget_session(self, token_hash: bytes) -> None:
         self.generation += 1
-        self._entries = {k: e for k, e in self._entries.items() if k[0] != token_digest}
+        self._entries = {k: e for k, e in self._entries.items() if k[0] != token_hash}
 
     def __len__(self) -> int:
         return len(self._entries)
