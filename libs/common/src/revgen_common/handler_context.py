@@ -14,6 +14,7 @@ import contextlib
 import contextvars
 import uuid
 from collections.abc import Iterator
+from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -69,9 +70,10 @@ class HandlerContext:
                          value: bytes | None = None) -> None:
         self._uow.publish_envelope(topic, message, headers, value)
 
-    def savepoint(self) -> Any:
-        """`async with ctx.savepoint():` work that may fail alone, without failing the batch."""
-        return self._uow.connection.begin_nested()
+    def savepoint(self) -> AbstractAsyncContextManager[None]:
+        """`async with ctx.savepoint():` work that may fail alone, without failing the batch:
+        if it raises, neither its rows nor its messages are kept (UnitOfWork.savepoint)."""
+        return self._uow.savepoint()
 
 
 @contextlib.contextmanager

@@ -5,7 +5,10 @@ write with `connection` and whatever they `publish` commit together, or not at a
 """
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
@@ -26,6 +29,8 @@ class Transaction(Protocol):
     def connection(self) -> Any: ...  # an AsyncConnection (a handler's refuses commit/rollback)
 
     def publish(self, message: Contract, *, event_id: uuid.UUID | None = None) -> object: ...
+
+    def savepoint(self) -> AbstractAsyncContextManager[None]: ...
 
 
 class UnitOfWork:
@@ -65,6 +70,20 @@ class UnitOfWork:
                          value: bytes | None = None) -> None:
         """Publishes an envelope built elsewhere (a dead letter, a test's own message types)."""
         self._outgoing.append(outbox_row(topic, message, headers, value))
+
+    @contextlib.asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """`async with uow.savepoint():` work that may fail alone: if it raises, what it wrote
+        is rolled back to here and what it published is never sent; the transaction goes on.
+        (A savepoint of the connection alone would roll back the rows and still send the
+        messages, which wait in memory until commit.)"""
+        published_before = len(self._outgoing)
+        try:
+            async with self.connection.begin_nested():
+                yield
+        except BaseException:
+            del self._outgoing[published_before:]
+            raise
 
     async def commit(self) -> None:
         assert self._transaction is not None
