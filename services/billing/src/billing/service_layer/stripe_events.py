@@ -8,7 +8,6 @@ its batch's transaction (`prepare`) and used under the lock while still the newe
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -19,7 +18,7 @@ from billing.adapters import billing_accounts, stripe_records, subscriptions
 from billing.adapters.stripe_gateway import StripeGateway
 from billing.service_layer.stripe_reads import StripeReads, objects_read_by
 from billing.service_layer.stripe_sync import UnknownClient, client_of, refresh
-from revgen_common.contracts import Contract, billing as events
+from revgen_common.contracts import billing as events
 from revgen_common.consumer import Staged
 from revgen_common.handler_context import HandlerContext
 from revgen_common.contracts.commands import SendMessage
@@ -36,29 +35,11 @@ def _parent_subscription(invoice: dict[str, Any]) -> str | None:
     return details.get("subscription")
 
 
-class _Attempt:
-    """The transaction a route writes in (a Transaction): its writes run in a savepoint, and
-    what it publishes waits here until the savepoint is released, so a route that fails
-    half-way leaves neither rows nor messages. `reads`: how the route reads Stripe."""
-
-    def __init__(self, uow: Transaction, reads: StripeReads):
-        self.connection = uow.connection
-        self.reads = reads
-        self.messages: list[tuple[Contract, uuid.UUID | None]] = []
-
-    def publish(self, message: Contract, *, event_id: uuid.UUID | None = None) -> None:
-        self.messages.append((message, event_id))
-
-    def keep(self, uow: Transaction) -> None:
-        for message, event_id in self.messages:
-            uow.publish(message, event_id=event_id)
-
-
 class StripeEvents:
     def __init__(self, engine: AsyncEngine, stripe: StripeGateway):
         self.engine = engine
         self.stripe = stripe
-        self.routes: dict[str, Callable[[_Attempt, dict[str, Any]], Awaitable[None]]] = {
+        self.routes: dict[str, Callable[[Transaction, StripeReads, dict[str, Any]], Awaitable[None]]] = {
             **{f"customer.subscription.{t}": self._subscription
                for t in ("created", "updated", "deleted", "paused", "resumed", "trial_will_end", "pending_update_applied")},
             **{f"invoice.{t}": self._invoice for t in ("created", "finalized", "paid", "payment_succeeded",
@@ -90,16 +71,15 @@ class StripeEvents:
         reconciliation racing a webhook), or if it cannot be yet: for a customer no client
         owns, nothing is kept, not even the ledger row, so reconciliation tries it again.
         Without `reads`, Stripe is read under each object's lock."""
-        attempt = _Attempt(uow, reads or StripeReads(self.stripe))
         try:
-            async with uow.connection.begin_nested():
+            async with uow.savepoint():  # a route failing half-way leaves neither rows nor messages
                 if not await self._claim(uow, event, source):
                     return False
-                await self.routes.get(event["type"], self._nothing_to_change)(attempt, event)
+                route = self.routes.get(event["type"], self._nothing_to_change)
+                await route(uow, reads or StripeReads(self.stripe), event)
         except UnknownClient as unknown:
             await record_drift(uow, "unknown_customer", event["id"], f"{event['type']}: {unknown}", repaired=False)
             return False
-        attempt.keep(uow)
         return True
 
     @staticmethod
@@ -109,17 +89,17 @@ class StripeEvents:
 
     # -- subscriptions ------------------------------------------------------------------
 
-    async def _subscription(self, uow: _Attempt, event: dict[str, Any]) -> None:
+    async def _subscription(self, uow: Transaction, reads: StripeReads, event: dict[str, Any]) -> None:
         subscription_id = event["data"]["object"]["id"]
-        if await refresh(uow, self.stripe, subscription_id, reads=uow.reads) is None:
+        if await refresh(uow, self.stripe, subscription_id, reads=reads) is None:
             log.warning("%s for %s, which stripe no longer has; reconciliation reports it", event["type"],
                         subscription_id)
 
     # -- invoices -----------------------------------------------------------------------
 
-    async def _invoice(self, uow: _Attempt, event: dict[str, Any]) -> None:
+    async def _invoice(self, uow: Transaction, reads: StripeReads, event: dict[str, Any]) -> None:
         snapshot = event["data"]["object"]
-        invoice = await uow.reads.locked(uow, "invoice", snapshot["id"]) or snapshot
+        invoice = await reads.locked(uow, "invoice", snapshot["id"]) or snapshot
         subscription_id = _parent_subscription(invoice)
         db = uow.connection
         if subscription_id and not await subscriptions.exists(db, subscription_id):
@@ -143,7 +123,7 @@ class StripeEvents:
         elif invoice["status"] == "open" and event["type"] == "invoice.payment_action_required":
             uow.publish(events.PaymentActionRequired(**payment))
 
-    async def _receipt(self, uow: _Attempt, client_id: str, invoice: dict[str, Any]) -> None:
+    async def _receipt(self, uow: Transaction, client_id: str, invoice: dict[str, Any]) -> None:
         """Exactly one receipt per paid invoice (E4): the paid transition happens once, and
         the command's id comes from the invoice so messaging absorbs any copy."""
         phone = await billing_accounts.phone(uow.connection, client_id)
@@ -157,17 +137,17 @@ class StripeEvents:
 
     # -- checkout, charges, disputes, customers ----------------------------------------------
 
-    async def _checkout_completed(self, uow: _Attempt, event: dict[str, Any]) -> None:
+    async def _checkout_completed(self, uow: Transaction, reads: StripeReads, event: dict[str, Any]) -> None:
         session = event["data"]["object"]
         client_id = session.get("client_reference_id") or (session.get("metadata") or {}).get("client_id")
         if client_id and session.get("customer"):
             await billing_accounts.link_customer(uow.connection, client_id, session["customer"])
         if session.get("subscription"):
-            await refresh(uow, self.stripe, session["subscription"], reads=uow.reads)
+            await refresh(uow, self.stripe, session["subscription"], reads=reads)
 
-    async def _charge(self, uow: _Attempt, event: dict[str, Any]) -> None:
+    async def _charge(self, uow: Transaction, reads: StripeReads, event: dict[str, Any]) -> None:
         snapshot = event["data"]["object"]
-        charge = await uow.reads.locked(uow, "charge", snapshot["id"]) or snapshot
+        charge = await reads.locked(uow, "charge", snapshot["id"]) or snapshot
         client_id = await client_of(uow, charge["customer"])
         before = await stripe_records.charge_refunded(uow.connection, charge["id"])
         await stripe_records.upsert_charge(uow.connection, charge["id"], client_id, charge["amount"],
@@ -177,10 +157,10 @@ class StripeEvents:
                                                amount_refunded_cents=charge["amount_refunded"],
                                                currency=charge.get("currency") or "usd"))
 
-    async def _dispute(self, uow: _Attempt, event: dict[str, Any]) -> None:
+    async def _dispute(self, uow: Transaction, reads: StripeReads, event: dict[str, Any]) -> None:
         snapshot = event["data"]["object"]
-        dispute = await uow.reads.locked(uow, "dispute", snapshot["id"]) or snapshot
-        charge = await uow.reads.unlocked("charge", dispute["charge"])  # only for its customer, which never changes
+        dispute = await reads.locked(uow, "dispute", snapshot["id"]) or snapshot
+        charge = await reads.unlocked("charge", dispute["charge"])  # only for its customer, which never changes
         if charge is None or not charge.get("customer"):
             raise UnknownClient(f"charge {dispute['charge']} has no customer")
         client_id = await client_of(uow, charge["customer"])
@@ -197,23 +177,23 @@ class StripeEvents:
         if dispute["status"] in CLOSED_DISPUTE and before not in CLOSED_DISPUTE:
             uow.publish(events.DisputeClosed(**outcome))
 
-    async def _customer(self, uow: _Attempt, event: dict[str, Any]) -> None:
+    async def _customer(self, uow: Transaction, reads: StripeReads, event: dict[str, Any]) -> None:
         snapshot = event["data"]["object"]
-        customer = await uow.reads.locked(uow, "customer", snapshot["id"]) or snapshot
+        customer = await reads.locked(uow, "customer", snapshot["id"]) or snapshot
         if customer.get("deleted"):
             return  # customer.deleted clears the link; a deleted customer has no contact details
         await billing_accounts.set_contacts(uow.connection, customer["id"], customer.get("email"), customer.get("phone"))
 
-    async def _customer_deleted(self, uow: _Attempt, event: dict[str, Any]) -> None:
+    async def _customer_deleted(self, uow: Transaction, reads: StripeReads, event: dict[str, Any]) -> None:
         """The account forgets the customer, so the next create makes a new one instead of
         failing on a customer Stripe no longer has."""
         await billing_accounts.forget_customer(uow.connection, event["data"]["object"]["id"])
 
-    async def _payment_method(self, uow: _Attempt, event: dict[str, Any]) -> None:
+    async def _payment_method(self, uow: Transaction, reads: StripeReads, event: dict[str, Any]) -> None:
         customer = event["data"]["object"].get("customer")
         await billing_accounts.has_payment_method(uow.connection, customer)
 
-    async def _nothing_to_change(self, uow: _Attempt, event: dict[str, Any]) -> None:
+    async def _nothing_to_change(self, uow: Transaction, reads: StripeReads, event: dict[str, Any]) -> None:
         log.debug("stripe event %s (%s) recorded; nothing to change", event["id"], event["type"])
 
 
