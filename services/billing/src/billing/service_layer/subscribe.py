@@ -89,7 +89,7 @@ class SubscribeSaga:
                 raise Refused("the client already has a subscription; change its plan instead")
             trial_days = 0 if await commands.ever_subscribed(db, command.client_id) else plan.trial_days
             try:
-                async with db.begin_nested():
+                async with uow.savepoint():
                     inserted = await commands.add(
                         db, command_id=command.command_id, client_id=command.client_id, plan_id=command.plan_id,
                         coupon_id=command.coupon_id, trial_days=trial_days, params_hash=command.params_hash())
