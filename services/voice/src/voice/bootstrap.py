@@ -58,6 +58,6 @@ def create_app(settings: VoiceSettings, clock: Clock = system_clock,
     public_base_url = str(settings.public_base_url).rstrip("/")
     app = service_app("voice", lifespan, [twilio.router, http.router], http.install_error_handlers,
                       settings.voice_api_token, public_paths=PUBLIC_PATHS)
-    app.state.public_base_url = public_base_url  # what Twilio signs: known before any request
-    app.state.twilio_auth_token = settings.twilio_auth_token.get_secret_value()
+    # What Twilio signs: known before any request.
+    app.state.twilio_signature = twilio.TwilioSignature(public_base_url, settings.twilio_auth_token.get_secret_value())
     return app
