@@ -17,13 +17,14 @@ from typing import Any, TypeVar
 
 import uvicorn
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from prometheus_client import make_asgi_app
 from pydantic import SecretStr
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from revgen_common.api_dependencies import Engine
 from revgen_common.internal_api import OPEN_PATHS, InternalCredential
 from revgen_common.logs import configure_logging
 from revgen_common.periodic import every
@@ -78,7 +79,7 @@ async def running_service(name: str, engine: AsyncEngine, bootstrap_servers: str
 
 def _health_routes() -> APIRouter:
     """/healthz (the process is alive) and /readyz (its database answers), the same in every
-    service; the lifespan puts the engine on `app.state.engine`."""
+    service; the lifespan puts the engine on `app.state.engine` (api_dependencies.Engine)."""
     health = APIRouter()
 
     @health.get("/healthz")
@@ -87,10 +88,10 @@ def _health_routes() -> APIRouter:
         return {"status": "ok"}
 
     @health.get("/readyz", responses={503: {"description": "the database does not answer"}})
-    async def readyz(request: Request) -> JSONResponse:
+    async def readyz(engine: Engine) -> JSONResponse:
         """The database answers."""
         try:
-            async with request.app.state.engine.connect() as db:
+            async with engine.connect() as db:
                 await db.execute(text("SELECT 1"))
         except Exception as error:
             return JSONResponse({"status": "unavailable", "database": str(error)}, status_code=503)

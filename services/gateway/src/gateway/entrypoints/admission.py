@@ -59,6 +59,7 @@ def credentials(request: Request) -> tuple[str | None, str | None]:
 def admit(rule: Rule):
     """The FastAPI dependency that enforces `rule` (the route table adds it to each route)."""
     async def admitted(request: Request) -> Caller:
+        # Itself a dependency; dependencies.py imports Caller from here, so it reads the gateway directly.
         caller = await _admit(request, rule, request.app.state.gateway)
         request.state.caller = caller
         return caller

@@ -10,15 +10,17 @@ from gateway.entrypoints.admission import Caller
 from revgen_common.pagination import DEFAULT_LIMIT, MAX_CURSOR_CHARS, MAX_LIMIT
 
 
-def _gateway(request: Request) -> Any:
+async def _gateway(request: Request) -> Any:
     return request.app.state.gateway
 
 
-def _caller(request: Request) -> Caller:
+async def _caller(request: Request) -> Caller:
     return request.state.caller
 
 
-GatewayDep = Annotated[Any, Depends(_gateway)]  # bootstrap.Gateway (typed there; Any avoids the import cycle)
+# bootstrap.Gateway. Any: importing it under TYPE_CHECKING (as billing does) makes mypy find 35
+# calls passing `Caller.token: str | None` where a str is due; a signed-in caller's type would end that.
+GatewayDep = Annotated[Any, Depends(_gateway)]
 CallerDep = Annotated[Caller, Depends(_caller)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="items per page")]
 Cursor = Annotated[str | None, Query(max_length=MAX_CURSOR_CHARS, description="the `next` of the previous page")]

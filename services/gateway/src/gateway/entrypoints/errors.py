@@ -41,7 +41,7 @@ def answer(request: Request, status: int, reason: str, problems: list[dict] | No
     else:
         response = render(request, "error.html", status=status, reason=reason, problems=problems or [])
     response.headers.update(headers)
-    if clear_cookie:
+    if clear_cookie:  # exception handlers get the request alone (no dependencies): app.state it is
         without_session_cookie(response, request.app.state.gateway.secure_cookies)
     return response
 
@@ -71,7 +71,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return answer(request, 400, str(e), [{"field": "query.cursor", "problem": str(e)}])
 
     async def too_large(request: Request, e: Exception) -> Response:
-        limit = request.app.state.gateway.settings.max_body_bytes
+        limit = request.app.state.gateway.settings.max_body_bytes  # a handler: no dependencies here either
         return answer(request, 413, f"request body too large: over {limit} bytes",
                       [{"field": "body", "problem": f"at most {limit} bytes"}])
 

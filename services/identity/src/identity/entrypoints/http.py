@@ -17,6 +17,8 @@ from identity.service_layer import alert_preferences, audit
 from identity.service_layer.access import Forbidden, NotFound, require, require_in_agency, require_on_platform
 from identity.service_layer.login import Login
 from identity.service_layer.tenants import Tenants
+from identity.settings import IdentitySettings
+from revgen_common.api_dependencies import DbConnection, Engine
 from revgen_common.api_errors import INPUT_ERRORS, documented, error_response, install_error_handling
 from revgen_common.api_input import InputModel, Line
 from revgen_common.client_address import client_address
@@ -35,12 +37,18 @@ async def tenants(request: Request) -> Tenants:
     return request.app.state.tenants
 
 
-def client_ip(request: Request) -> str | None:
-    return client_address(request, request.app.state.settings.trusted_proxies)
+async def settings(request: Request) -> IdentitySettings:
+    return request.app.state.settings
+
+
+async def client_ip(request: Request, settings: Annotated[IdentitySettings, Depends(settings)]) -> str | None:
+    """The caller's address, read through the proxies TRUSTED_PROXIES names."""
+    return client_address(request, settings.trusted_proxies)
 
 
 LoginDep = Annotated[Login, Depends(login)]
 TenantsDep = Annotated[Tenants, Depends(tenants)]
+ClientIp = Annotated[str | None, Depends(client_ip)]
 
 
 async def current_person(request: Request, login: LoginDep,
@@ -84,10 +92,10 @@ class SessionOut(BaseModel):
 
 
 @router.post("/auth/otp", status_code=202, response_model=AttemptOut)
-async def request_code(body: CodeRequest, request: Request, login: LoginDep):
+async def request_code(body: CodeRequest, address: ClientIp, login: LoginDep):
     """Send a login code if the identifier belongs to someone; the answer never says, and
     comes before that work, so its timing does not say either."""
-    attempt = login.request_code_in_background(body.identifier, client_ip(request))
+    attempt = login.request_code_in_background(body.identifier, address)
     return {"login_attempt_id": str(attempt.login_attempt_id)}
 
 
@@ -115,7 +123,7 @@ class Decision(BaseModel):
 
 @router.get("/authorize", response_model=Decision,
             responses={**SIGNED_IN, 403: {"model": Decision}, 404: {"model": Decision}})
-async def authorize(person: PersonDep, request: Request, permission: Permission | None = None,
+async def authorize(person: PersonDep, request: Request, db: DbConnection, permission: Permission | None = None,
                     client_id: uuid.UUID | None = None, agency_id: uuid.UUID | None = None) -> Response:
     """For the gateway and other services: may the caller do `permission` on `client_id`
     (or in `agency_id`, or on the platform when neither is given)? Without a permission:
@@ -129,13 +137,12 @@ async def authorize(person: PersonDep, request: Request, permission: Permission 
         return _refused(422, f"{permission.value} needs a client_id or agency_id")
     answer = {"person_id": str(person), "session_expires_at": request.state.session.expires_at.isoformat()}
     try:
-        async with request.app.state.engine.connect() as db:
-            if client_id and permission:  # (a permission always comes with them: refused above)
-                await require(db, person, permission, client_id)
-            elif agency_id and permission:
-                await require_in_agency(db, person, permission, agency_id)
-            elif permission:
-                await require_on_platform(db, person, permission)
+        if client_id and permission:  # (a permission always comes with them: refused above)
+            await require(db, person, permission, client_id)
+        elif agency_id and permission:
+            await require_in_agency(db, person, permission, agency_id)
+        elif permission:
+            await require_on_platform(db, person, permission)
     except NotFound:  # the refusals name the caller too: a gateway caches them per person
         return JSONResponse({**answer, "allowed": False, "error": "not found"}, status_code=404)
     except Forbidden:
@@ -162,10 +169,10 @@ class AlertChannelsOut(BaseModel):
 
 
 @router.put("/me/alert-channels", response_model=AlertChannelsOut, responses=SIGNED_IN)
-async def set_alert_channels(body: AlertChannels, person: PersonDep, request: Request):
+async def set_alert_channels(body: AlertChannels, person: PersonDep, engine: Engine):
     """How the caller is told of alerts (a dispute, a failed payment, …): by SMS, e-mail or
     both (the default); a channel they have no contact for falls back to the one they have."""
-    stored = await alert_preferences.set_alert_channels(request.app.state.engine, person, body.channels)
+    stored = await alert_preferences.set_alert_channels(engine, person, body.channels)
     return {"alert_channels": stored}
 
 

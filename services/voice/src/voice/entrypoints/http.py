@@ -6,19 +6,34 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, FastAPI, Path, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import Field
 
+from revgen_common.api_dependencies import DbConnection
 from revgen_common.api_errors import INPUT_ERRORS, documented, error_response, install_error_handling
 from revgen_common.api_input import InputModel, Line, Text
 from revgen_common.api_output import OutputModel
 from revgen_common.phones import E164
 from voice.adapters import calls_table
 from voice.domain.answering import DEFAULT_RING_SECONDS, DEFAULT_VOICE
+from voice.service_layer.greetings import Greetings
+from voice.service_layer.voice_settings import VoiceSettingsStore
 
 router = APIRouter(responses=INPUT_ERRORS)
 ClientId = Annotated[str, Line(100)]
+
+
+async def voice_settings(request: Request) -> VoiceSettingsStore:
+    return request.app.state.voice_settings
+
+
+async def greetings(request: Request) -> Greetings:
+    return request.app.state.greetings
+
+
+SettingsDep = Annotated[VoiceSettingsStore, Depends(voice_settings)]
+GreetingsDep = Annotated[Greetings, Depends(greetings)]
 
 
 class VoiceSettingsIn(InputModel):
@@ -69,36 +84,33 @@ class NoSettings(LookupError):
 
 
 @router.put("/clients/{client_id}/voice-settings", response_model=VoiceSettings)
-async def put_settings(client_id: ClientId, body: VoiceSettingsIn, request: Request):
+async def put_settings(client_id: ClientId, body: VoiceSettingsIn, store: SettingsDep):
     """Replace the client's voice settings; the greeting is synthesised in the background."""
     settings = body.model_dump()
-    await request.app.state.voice_settings.save(client_id, settings)
+    await store.save(client_id, settings)
     return {"client_id": client_id, **settings}
 
 
 @router.get("/clients/{client_id}/voice-settings", response_model=VoiceSettings, responses=documented(404))
-async def get_settings(client_id: ClientId, request: Request):
-    settings = await request.app.state.voice_settings.get(client_id)
+async def get_settings(client_id: ClientId, store: SettingsDep):
+    settings = await store.get(client_id)
     if settings is None:
         raise NoSettings(client_id)
     return {"client_id": client_id, **settings}
 
 
 @router.get("/clients/{client_id}/calls", response_model=Calls)
-async def recent_calls(client_id: ClientId, request: Request,
-                       limit: Annotated[int, Query(ge=1, le=100)] = 50):
+async def recent_calls(client_id: ClientId, db: DbConnection, limit: Annotated[int, Query(ge=1, le=100)] = 50):
     """The client's latest calls, newest first: route, status, who answered."""
-    async with request.app.state.engine.connect() as db:
-        return {"data": await calls_table.recent_calls(db, client_id, limit)}
+    return {"data": await calls_table.recent_calls(db, client_id, limit)}
 
 
 @router.get("/clients/{client_id}/calls/{call_sid}/recording", response_class=Response,
             responses={**AUDIO, **documented(404)})
 async def voicemail(client_id: ClientId, call_sid: Annotated[str, Path(pattern=r"^CA[0-9a-f]{32}$")],
-                    request: Request) -> Response:
+                    db: DbConnection) -> Response:
     """The call's voicemail audio, kept here (404 while there is none, or not yet fetched)."""
-    async with request.app.state.engine.connect() as db:
-        found = await calls_table.voicemail_audio(db, client_id, call_sid)
+    found = await calls_table.voicemail_audio(db, client_id, call_sid)
     if found is None:
         raise NoSettings(call_sid)
     content_type, audio = found
@@ -106,9 +118,9 @@ async def voicemail(client_id: ClientId, call_sid: Annotated[str, Path(pattern=r
 
 
 @router.get("/greetings/{greeting_id}", response_class=Response, responses={**AUDIO, **documented(404)})
-async def greeting_audio(greeting_id: uuid.UUID, request: Request) -> Response:
+async def greeting_audio(greeting_id: uuid.UUID, greetings: GreetingsDep) -> Response:
     """A synthesised greeting (public: Twilio fetches it for <Play>; ids are unguessable)."""
-    found = await request.app.state.greetings.audio(greeting_id)
+    found = await greetings.audio(greeting_id)
     if found is None:
         raise NoSettings(str(greeting_id))
     content_type, audio = found
