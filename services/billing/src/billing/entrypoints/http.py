@@ -46,7 +46,7 @@ else:
     _Services = object
 
 
-def services(request: Request) -> _Services:
+async def services(request: Request) -> _Services:  # async: a plain def would run in a thread
     return request.app.state.billing
 
 

@@ -50,7 +50,7 @@ else:
     _Services = object
 
 
-def services(request: Request) -> _Services:
+async def services(request: Request) -> _Services:  # async: a plain def would run in a thread
     return request.app.state.messaging
 
 
