@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 import billing.bootstrap
 import messaging.bootstrap
+import messaging.handlers as messaging_handlers
 from escalation.service_layer.escalations import Escalations, handlers as escalation_handlers
 from identity.service_layer import audited_elsewhere
 from ingress.domain.form_webhooks import client_form_secret, sign_form, verify_form
@@ -112,8 +113,9 @@ def _handler_tables():
     return {BILLING_GROUP: billing.bootstrap.build(engine, None).handlers(),
             ESCALATION_GROUP: escalation_handlers(escalations),
             IDENTITY_GROUP: {**identity_alerts.handlers(), **audited_elsewhere.handlers()},
-            MESSAGING_GROUP: service.handlers(), MESSAGING_SENDER_GROUP: service.twilio_handlers(),
-            MESSAGING_EMAIL_GROUP: service.email_handlers(), VOICE_GROUP: voice_handlers(),
+            MESSAGING_GROUP: messaging_handlers.inbound_handlers(service),
+            MESSAGING_SENDER_GROUP: messaging_handlers.sender_handlers(service),
+            MESSAGING_EMAIL_GROUP: messaging_handlers.email_handlers(service), VOICE_GROUP: voice_handlers(),
             REPUTATION_GROUP: reputation_bootstrap.handlers(reputation_bootstrap.build(
                 engine, reputation_settings("127.0.0.1:9", "postgresql+asyncpg://nobody@localhost/nothing", 0, {})))}
 

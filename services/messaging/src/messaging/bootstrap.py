@@ -20,29 +20,29 @@ from messaging.domain.fair_share import FairShare
 from messaging.domain.pacing import Pacer
 from messaging.entrypoints import lead_commands, leads
 from messaging.entrypoints.http import install_error_handlers, router
-from messaging.service_layer import delivery
+from messaging.handlers import email_handlers, inbound_handlers, sender_handlers
 from messaging.service_layer.lead_commands import LeadCommands
 from messaging.service_layer.lead_views import LeadViews
 from messaging.service_layer.automations import Automations
+from messaging.service_layer.answer_drafts import AnswerDrafts
 from messaging.service_layer.call_log import CallLog
+from messaging.service_layer.carrier_keywords import CarrierKeywords
 from messaging.service_layer.clients import Clients
 from messaging.service_layer.commands import Commands
 from messaging.service_layer.conversations import Conversations
-from messaging.service_layer.email_events import resend_event
 from messaging.service_layer.emails import EmailSender
+from messaging.service_layer.lead_intake import LeadIntake
 from messaging.service_layer.number_releases import NumberReleases
 from messaging.service_layer.scheduler import Scheduler
 from messaging.service_layer.sender import Sender
-from messaging.service_layer.service_states import FOLLOWED, ServiceStates
+from messaging.service_layer.service_states import ServiceStates
+from messaging.service_layer.speed_to_lead import SpeedToLead
 from messaging.service_layer.summaries import Summaries
 from messaging.settings import DEFAULT_GRACE_DAYS, MessagingSettings
-from revgen_common import ExactlyOnceConsumer, OwnTransactions, Staged
+from revgen_common import ExactlyOnceConsumer
 from revgen_common.clock import Clock, system_clock
 from revgen_common.service import ServiceRuntime, running_service, service_app
-from revgen_common.consumer import ConsumerOptions, Handlers
-from revgen_common.contracts import identity, voice, webhooks
-from revgen_common.contracts.commands import SendMessage
-from revgen_common.contracts.messaging import EmailRequested, ReleaseNumber, SendRequested
+from revgen_common.consumer import ConsumerOptions
 from revgen_common.db import create_engine
 from revgen_common.process_slot import ProcessSlot
 from revgen_common.topics import MESSAGING_EMAIL_GROUP, MESSAGING_GROUP, MESSAGING_SENDER_GROUP
@@ -71,6 +71,8 @@ OVERDUE_CHECK_SECONDS = 60
 class Messaging:
     engine: AsyncEngine
     conversations: Conversations
+    speed_to_lead: SpeedToLead
+    calls: CallLog
     commands: Commands
     sender: Sender
     clients: Clients
@@ -84,42 +86,17 @@ class Messaging:
     clock: Clock
     emails: EmailSender | None = None  # None in tests that send no e-mail
 
-    def handlers(self) -> Handlers:
-        """The main consumer's routes by event type."""
-        calls = CallLog(self.conversations)
-        return {
-            webhooks.TwilioMessageReceived: Staged(prepare=self.conversations.draft_reply,
-                                                   apply=self.conversations.message_received),
-            webhooks.TwilioCallStatusReceived: self.conversations.call_status,
-            webhooks.TwilioMessageStatusReceived: delivery.status_received,
-            webhooks.FormSubmitted: self.conversations.form_submitted,
-            SendMessage: self.commands.send_message,
-            identity.ClientCreated: self.clients.client_created,
-            identity.ClientDeleted: self.clients.client_deleted,
-            voice.CallEnded: calls.call_ended,
-            voice.VoicemailRecorded: calls.voicemail_recorded,
-            # Service follows billing (ADR 0012).
-            **{event: self.service.billing_event for event in FOLLOWED},
-            webhooks.ResendEventReceived: resend_event,  # bounces and complaints (ADR 0018)
-        }
-
-    def twilio_handlers(self) -> Handlers:
-        """The sender group's routes: everything that calls Twilio."""
-        return {SendRequested: OwnTransactions(self.sender.send),
-                ReleaseNumber: OwnTransactions(self.number_releases.release)}
-
-    def email_handlers(self) -> Handlers:
-        """E-mail's own group (ADR 0018): everything that calls Resend."""
-        if self.emails is None:
-            raise RuntimeError("built without a Resend sender")
-        return {EmailRequested: OwnTransactions(self.emails.send)}
-
 
 def build(engine: AsyncEngine, twilio: TwilioSender, ai: AIResponder, platform_number: str,
           clock: Clock = system_clock, deadline: AnswerDeadline = AnswerDeadline(),
           grace: timedelta = timedelta(days=DEFAULT_GRACE_DAYS), resend: ResendSender | None = None) -> Messaging:
     service = ServiceStates(engine, clock, grace)
-    return Messaging(engine=engine, conversations=Conversations(engine, ai, platform_number, clock, service, deadline),
+    intake = LeadIntake(clock)
+    speed_to_lead = SpeedToLead(intake, service)
+    conversations = Conversations(engine, AnswerDrafts(ai, clock, deadline), platform_number, clock, service, intake,
+                                  CarrierKeywords(clock))
+    return Messaging(engine=engine, conversations=conversations, speed_to_lead=speed_to_lead,
+                     calls=CallLog(intake, speed_to_lead),
                      commands=Commands(platform_number), sender=Sender(engine, twilio, clock, service),
                      clients=Clients(engine, clock), scheduler=Scheduler(engine, clock),
                      automations=Automations(engine, clock), summaries=Summaries(engine, platform_number, clock),
@@ -133,7 +110,7 @@ def inbound_consumer(messaging: Messaging, settings: MessagingSettings, slot: Pr
     process slot: a restarted process takes its partitions back at once (without a slot, a
     dynamic member)."""
     return ExactlyOnceConsumer(name="messaging", topics=GROUPS["messaging"],
-                               handlers=messaging.handlers(), engine=messaging.engine,
+                               handlers=inbound_handlers(messaging), engine=messaging.engine,
                                bootstrap_servers=settings.kafka_bootstrap_servers,
                                group_instance_id=slot.instance_id(MESSAGING_GROUP.name) if slot else None,
                                # A batch's replies are published when it commits; its messages wait
@@ -151,7 +128,7 @@ def sender_consumer(messaging: Messaging, settings: MessagingSettings, slot: Pro
     that (inbound messages keep being recorded and answered; their sends wait in
     `messaging.sends`)."""
     return ExactlyOnceConsumer(name="messaging-sender", topics=GROUPS["messaging-sender"],
-                               handlers=messaging.twilio_handlers(), producer=SERVICE,
+                               handlers=sender_handlers(messaging), producer=SERVICE,
                                engine=messaging.engine, bootstrap_servers=settings.kafka_bootstrap_servers,
                                group_instance_id=slot.instance_id(MESSAGING_SENDER_GROUP.name) if slot else None,
                                # Every partition at once; the sends of a batch go to Twilio together.
@@ -181,7 +158,7 @@ def _twilio(settings: MessagingSettings, runtime: ServiceRuntime) -> TwilioSende
 def email_consumer(messaging: Messaging, settings: MessagingSettings, slot: ProcessSlot | None = None) -> ExactlyOnceConsumer:
     """Its own group, so Resend's pace and outages hold up only e-mails (ADR 0018)."""
     return ExactlyOnceConsumer(name=MESSAGING_EMAIL_GROUP.name, topics=GROUPS[MESSAGING_EMAIL_GROUP.name],
-                               handlers=messaging.email_handlers(), producer=SERVICE, engine=messaging.engine,
+                               handlers=email_handlers(messaging), producer=SERVICE, engine=messaging.engine,
                                bootstrap_servers=settings.kafka_bootstrap_servers,
                                group_instance_id=slot.instance_id(MESSAGING_EMAIL_GROUP.name) if slot else None,
                                options=ConsumerOptions(max_batch=EMAILS_POLL_RECORDS,

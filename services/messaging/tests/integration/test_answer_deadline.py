@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from messaging.handlers import inbound_handlers
 from messaging.bootstrap import MESSAGING_GROUPS, create_app
 from messaging.service_layer.conversations import HOLDING_REPLY
 from messaging_testing import apply, client, inbound_sms, outbox, service_settings
@@ -28,9 +29,9 @@ async def test_past_its_deadline_a_message_gets_the_holding_reply_without_asking
         messaging, twilio, openai, clock):
     client_id, [number] = await client(messaging)
     sms = inbound_sms(number, LEAD, "Can you come today?", at=clock.now)
-    clock.advance(seconds=messaging.conversations.deadline.seconds + 1)  # it waited in Kafka that long
+    clock.advance(seconds=messaging.conversations.drafts.deadline.seconds + 1)  # it waited in Kafka that long
 
-    await apply(messaging.engine, messaging.handlers()[TwilioMessageReceived], sms)
+    await apply(messaging.engine, inbound_handlers(messaging)[TwilioMessageReceived], sms)
 
     assert openai.state.requests.count("POST", COMPLETIONS) == 0
     [reply] = [m["payload"] for m in await outbox(messaging.engine, "messaging.events", "EscalationRequested")]
@@ -48,7 +49,7 @@ async def test_a_short_retry_after_that_fits_is_honoured_and_the_lead_gets_the_a
         await messaging.conversations.draft_reply(sms)
     assert wait.value.retry_after == 1.0  # as OpenAI said: never shortened
     clock.advance(seconds=1)
-    await apply(messaging.engine, messaging.handlers()[TwilioMessageReceived], sms)
+    await apply(messaging.engine, inbound_handlers(messaging)[TwilioMessageReceived], sms)
 
     assert await outbox(messaging.engine, "messaging.events", "EscalationRequested") == []
     [send] = await outbox(messaging.engine, "messaging.sends", "SendRequested")
