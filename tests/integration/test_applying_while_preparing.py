@@ -42,7 +42,7 @@ async def test_what_is_prepared_before_a_slow_preparation_is_applied_and_committ
         if event.event_id == b.event_id:
             await b_may_end.wait()  # an assistant that takes its time
             b_ended.set()
-        return {"seq": event.payload["seq"]}
+        return {"seq": event.body.seq}
 
     await publish(infra.bootstrap_servers, topic, [a, b, c, d])  # one batch
     async with running(_consumer(name, topic, engine, infra, _stage(prepare))):
@@ -69,7 +69,7 @@ async def test_a_preparation_that_ends_while_the_prefix_before_it_is_applied_is_
         prepared[event.event_id] += 1
         if event.event_id == b.event_id:
             await b_may_end.wait()
-        return {"seq": event.payload["seq"]}
+        return {"seq": event.body.seq}
 
     stage = _stage(prepare)
 
@@ -133,7 +133,7 @@ def _hanging_first_time():
             except asyncio.CancelledError:
                 cancelled.append(1)
                 raise
-        return {"seq": event.payload["seq"]}
+        return {"seq": event.body.seq}
     return prepare, calls, cancelled
 
 

@@ -36,10 +36,10 @@ async def test_a_handlers_messages_name_their_cause_and_continue_the_webhooks_tr
     seen: list[Envelope] = []
 
     async def forward(event, uow):  # writes a plain envelope: no ids passed by hand
-        uow.publish_envelope(second, Envelope(type="Forwarded", producer=name, key=event.key))
+        uow.publish_envelope(second, Envelope(type="Forwarded", producer=name, key=event.envelope.key))
 
     async def record(event, uow):
-        seen.append(event)
+        seen.append(event.envelope)
 
     root = Envelope(type="WebhookReceived", producer="ingress", key="k")
     with tracer.start_as_current_span("ingress webhook") as webhook_span:  # as ingress publishes

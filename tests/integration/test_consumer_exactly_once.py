@@ -72,7 +72,7 @@ async def test_a_transient_failure_pauses_only_its_partition_and_honours_retry_a
     base = make_handlers(name)
 
     async def flaky(event, uow):
-        if event.key == "slow" and len(attempts) < 2:
+        if event.envelope.key == "slow" and len(attempts) < 2:
             attempts.append(asyncio.get_running_loop().time())
             raise TransientError("provider said 429", retry_after=1.0)
         await base[EffectRequested](event, uow)

@@ -21,9 +21,9 @@ def _misbehaving(name, engine, misuse):
     record = make_handlers(name)[EffectRequested]
 
     async def handler(event, ctx):
-        if event.payload["seq"] != 2:
+        if event.body.seq != 2:
             return await record(event, ctx)
-        await ctx.connection.execute(insert(effects).values(event_id=event.event_id, key=event.key, seq=-1,
+        await ctx.connection.execute(insert(effects).values(event_id=event.event_id, key=event.envelope.key, seq=-1,
                                                             consumer=name))
         await misuse(ctx, engine)
 

@@ -18,7 +18,7 @@ from revgen_testing.contracts import EffectRequested
 def _apply_as(name):
     async def apply(event, uow, prepared):
         await uow.connection.execute(insert(effects).values(
-            event_id=event.event_id, key=event.key, seq=prepared["seq"], consumer=name))
+            event_id=event.event_id, key=event.envelope.key, seq=prepared["seq"], consumer=name))
     return apply
 
 
@@ -32,14 +32,14 @@ async def test_preparations_run_together_across_keys_and_one_at_a_time_within_a_
 
     async def prepare(event):
         in_flight[0] += 1
-        per_key[event.key] += 1
+        per_key[event.envelope.key] += 1
         most_at_once[0] = max(most_at_once[0], in_flight[0])
-        most_per_key[0] = max(most_per_key[0], per_key[event.key])
-        started[event.key].append(event.payload["seq"])
+        most_per_key[0] = max(most_per_key[0], per_key[event.envelope.key])
+        started[event.envelope.key].append(event.body.seq)
         await asyncio.sleep(0.2)  # a provider's answer
         in_flight[0] -= 1
-        per_key[event.key] -= 1
-        return {"seq": event.payload["seq"]}
+        per_key[event.envelope.key] -= 1
+        return {"seq": event.body.seq}
 
     await publish(infra.bootstrap_servers, topic, events)
     stage = Staged(prepare=prepare, apply=_apply_as(name))
@@ -63,9 +63,9 @@ async def test_a_failed_preparation_stops_the_batch_there_and_nothing_is_prepare
 
     async def prepare(event):
         prepared[event.event_id] += 1
-        if event.payload["seq"] == 2 and prepared[event.event_id] == 1:
+        if event.body.seq == 2 and prepared[event.event_id] == 1:
             raise TransientError("provider said 503", retry_after=0.1)
-        return {"seq": event.payload["seq"]}
+        return {"seq": event.body.seq}
 
     await publish(infra.bootstrap_servers, topic, events + [events[0]])  # the first one delivered again last
     stage = Staged(prepare=prepare, apply=_apply_as(name))
@@ -89,9 +89,9 @@ async def test_after_a_preparation_is_dead_lettered_the_next_message_of_its_key_
     events = [Envelope(type="EffectRequested", producer="t", key="k", payload={"seq": i}) for i in range(3)]
 
     async def prepare(event):
-        if event.payload["seq"] == 1:
+        if event.body.seq == 1:
             raise PermanentError("the provider refused this one for good")
-        return {"seq": event.payload["seq"]}
+        return {"seq": event.body.seq}
 
     await publish(infra.bootstrap_servers, topic, events)
     stage = Staged(prepare=prepare, apply=_apply_as(name))

@@ -1,5 +1,5 @@
 """RevGen's shared runtime. The public surface is `__all__`; everything else is internal."""
-from revgen_common.consumer import ConsumerOptions, ExactlyOnceConsumer, Handler, OwnTransactions, Staged
+from revgen_common.consumer import ConsumerOptions, Delivered, ExactlyOnceConsumer, Handler, OwnTransactions, Staged
 from revgen_common.handler_context import HandlerContext, HandlerMisuse
 from revgen_common.envelope import Envelope, event_id_from
 from revgen_common.errors import PermanentError, TransientError
@@ -12,6 +12,7 @@ from revgen_common.unit_of_work import UnitOfWork
 __all__ = [
     "ALL_TOPICS",
     "ConsumerOptions",
+    "Delivered",
     "Envelope",
     "ExactlyOnceConsumer",
     "Handler",

@@ -21,7 +21,7 @@ async def test_a_dead_letter_redriven_twice_after_the_fix_is_applied_once(infra,
     broken = [True]
 
     async def until_fixed(event, uow):
-        if broken[0] and event.payload["seq"] == 2:
+        if broken[0] and event.body.seq == 2:
             raise PermanentError("a bug, fixed in the next release")
         await base[EffectRequested](event, uow)
 

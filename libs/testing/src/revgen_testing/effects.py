@@ -6,9 +6,9 @@ from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, Tex
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from revgen_common.consumer import Delivered, HandlerContext
 from revgen_common.envelope import Envelope
 from revgen_common.errors import PermanentError
-from revgen_common.unit_of_work import UnitOfWork
 from revgen_testing.contracts import EffectRecorded, EffectRequested, RuleBroken
 
 metadata = MetaData()
@@ -28,13 +28,13 @@ async def create_effects_table(engine: AsyncEngine) -> None:
 
 
 def make_handlers(consumer: str, forward_to: str | None = None):
-    async def record_effect(event: Envelope, uow: UnitOfWork) -> None:
-        await uow.connection.execute(insert(effects).values(
-            event_id=event.event_id, key=event.key, seq=event.payload["seq"], consumer=consumer))
+    async def record_effect(event: Delivered[EffectRequested | EffectRecorded], ctx: HandlerContext) -> None:
+        await ctx.connection.execute(insert(effects).values(
+            event_id=event.event_id, key=event.envelope.key, seq=event.body.seq, consumer=consumer))
         if forward_to:
-            uow.publish_envelope(forward_to, event.caused("EffectRecorded", consumer, {"seq": event.payload["seq"]}))
+            ctx.publish_envelope(forward_to, event.envelope.caused("EffectRecorded", consumer, {"seq": event.body.seq}))
 
-    async def reject(event: Envelope, uow: UnitOfWork) -> None:
+    async def reject(event: Delivered[RuleBroken], ctx: HandlerContext) -> None:
         raise PermanentError(f"test event {event.event_id} breaks a rule")
 
     return {EffectRequested: record_effect, EffectRecorded: record_effect, RuleBroken: reject}

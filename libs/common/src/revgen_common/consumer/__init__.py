@@ -19,15 +19,21 @@ memory: the partition stays paused and the same records, with what was already p
 for them, are tried again when the wait is over — no seek, no fetch, so the wait is exactly
 what was asked (ADR 0006).
 
-Modules: `routes` (handler tables by contract, Staged, OwnTransactions), `received` (a
-record decoded and checked), `inbox`, `preparing`, `applying` (one batch, one transaction),
+A handler is given its message as `Delivered[TheContract]`: the payload validated into its
+contract once, by `received.checked`, before anything runs (an invalid one is dead-lettered),
+and the envelope it came in.
+
+Modules: `routes` (handler tables by contract, Staged, OwnTransactions), `delivered` (what a
+handler is given), `received` (a record decoded and checked), `inbox`, `preparing`, `applying` (one batch, one transaction),
 `failures` (retry or dead-letter), `waiting` (what waits in memory), `progress` (offsets,
 metrics), `membership` (rebalances, leaving the group), `runtime` (the consumer's life).
 """
+from revgen_common.consumer.delivered import Delivered
 from revgen_common.consumer.inbox import INBOX_KEEP_SECONDS
 from revgen_common.consumer.options import ConsumerOptions
 from revgen_common.consumer.routes import Handler, Handlers, OwnTransactions, Staged, by_type
 from revgen_common.consumer.runtime import ExactlyOnceConsumer
+from revgen_common.handler_context import HandlerContext
 
-__all__ = ["INBOX_KEEP_SECONDS", "ConsumerOptions", "ExactlyOnceConsumer", "Handler", "Handlers", "OwnTransactions",
-           "Staged", "by_type"]
+__all__ = ["INBOX_KEEP_SECONDS", "ConsumerOptions", "Delivered", "ExactlyOnceConsumer", "Handler", "HandlerContext",
+           "Handlers", "OwnTransactions", "Staged", "by_type"]

@@ -12,7 +12,7 @@ from aiokafka import TopicPartition
 from revgen_common import metrics
 from revgen_common.consumer import inbox
 from revgen_common.consumer.state import ConsumerState
-from revgen_common.consumer.received import NOT_PREPARED, MessageFailed, Received, still_preparing
+from revgen_common.consumer.received import NOT_PREPARED, MessageFailed, Received, delivered, still_preparing
 from revgen_common.consumer.routes import Staged
 from revgen_common.errors import NotYet
 from revgen_common.handler_context import HandlerContext, in_handler
@@ -92,11 +92,11 @@ class BatchApplication(ConsumerState):
             return
         with handling(envelope, item.record.headers, self.name), in_handler():
             if not isinstance(handler, Staged):
-                await handler(envelope, HandlerContext(uow))
+                await handler(delivered(item), HandlerContext(uow))
             elif item.prepared is NOT_PREPARED:  # an earlier message of its key failed (dead-lettered)
                 raise NotYet("not prepared in this batch; prepared when the partition is read again", retry_after=0.0)
             elif handler.apply is not None:
-                await handler.apply(envelope, HandlerContext(uow), item.prepared)
+                await handler.apply(delivered(item), HandlerContext(uow), item.prepared)
         self._count(item, "applied")
 
 

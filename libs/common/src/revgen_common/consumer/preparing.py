@@ -12,7 +12,7 @@ from aiokafka import TopicPartition
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from revgen_common.consumer import inbox
-from revgen_common.consumer.received import NOT_PREPARED, Received, still_preparing
+from revgen_common.consumer.received import NOT_PREPARED, Received, delivered, still_preparing
 from revgen_common.consumer.routes import Handler, Staged
 from revgen_common.errors import NotYet
 from revgen_common.tracing import handling
@@ -85,7 +85,7 @@ class Preparations:
             try:
                 with handling(item.envelope, item.record.headers, self.consumer, step="prepare"):
                     async with self._slots:
-                        item.prepared = await stage.prepare(item.envelope)
+                        item.prepared = await stage.prepare(delivered(item))
             except Exception as error:  # raised where it is applied, so the batch stops there
                 item.failed = error
                 if isinstance(error, NotYet):  # when it may be prepared again

@@ -1,5 +1,6 @@
 """A record as the consumer holds it while its batch is worked on: decoded (or why not),
-checked against its contract, and what its preparation produced or raised."""
+checked against its contract (kept, for its handler), and what its preparation produced or
+raised."""
 from __future__ import annotations
 
 import asyncio
@@ -11,6 +12,8 @@ from aiokafka import ConsumerRecord
 from pydantic import ValidationError
 
 from revgen_common import dead_letters
+from revgen_common.consumer.delivered import Delivered
+from revgen_common.contracts import Contract
 from revgen_common.envelope import Envelope
 from revgen_common.errors import InvalidPayload, UndecodableMessage
 from revgen_common.topics import DEAD_LETTERS
@@ -23,6 +26,7 @@ class Received:
     record: ConsumerRecord
     event_id: uuid.UUID
     envelope: Envelope | None = None
+    body: Contract | None = None  # its payload validated into its contract, when this consumer handles it
     error: Exception | None = None  # the message itself is wrong (undecodable, breaks its contract)
     prepared: object = NOT_PREPARED
     failed: Exception | None = None  # what its last preparation raised
@@ -48,14 +52,21 @@ def decode(record: ConsumerRecord) -> Received:
 def checked(item: Received, handled: Mapping[str, object]) -> Received:
     """A message this consumer handles must carry the payload its contract describes; one
     that does not is dead-lettered at once naming the field, before any handler trips over
-    it (or a provider is called with it)."""
+    it (or a provider is called with it). The contract it validated into is what its
+    handler gets (`delivered`): validated once."""
     envelope = item.envelope
     if envelope is not None and envelope.type in handled:
         try:
-            envelope.contract()
+            item.body = envelope.contract()
         except ValidationError as error:
             item.error = InvalidPayload(f"{envelope.type} payload breaks its contract: {error}")
     return item
+
+
+def delivered(item: Received) -> Delivered[Contract]:
+    """What its handler is given: a message `checked` found valid for this consumer."""
+    assert item.envelope is not None and item.body is not None, "a handler is only given a checked message"
+    return Delivered(item.body, item.envelope)
 
 
 class MessageFailed(Exception):

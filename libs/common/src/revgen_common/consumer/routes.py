@@ -5,11 +5,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from revgen_common.consumer.delivered import Delivered
 from revgen_common.contracts import Contract
-from revgen_common.envelope import Envelope
 from revgen_common.handler_context import HandlerContext
 
-Handler = Callable[[Envelope, HandlerContext], Awaitable[None]]
+Handler = Callable[[Delivered[Any], HandlerContext], Awaitable[None]]  # takes its message's Delivered[Contract]
 
 
 Prepared = TypeVar("Prepared")
@@ -17,11 +17,11 @@ Prepared = TypeVar("Prepared")
 
 @dataclass(frozen=True)
 class Staged(Generic[Prepared]):
-    """`prepare(event)` runs outside the batch's transaction, concurrently with the rest of
-    the batch (a provider's call); `apply(event, ctx, prepared)` then runs in it with what
-    prepare returned."""
-    prepare: Callable[[Envelope], Awaitable[Prepared]]
-    apply: Callable[[Envelope, HandlerContext, Prepared], Awaitable[None]] | None
+    """`prepare(delivered)` runs outside the batch's transaction, concurrently with the rest
+    of the batch (a provider's call); `apply(delivered, ctx, prepared)` then runs in it with
+    what prepare returned."""
+    prepare: Callable[[Delivered[Any]], Awaitable[Prepared]]
+    apply: Callable[[Delivered[Any], HandlerContext, Prepared], Awaitable[None]] | None
 
     def __post_init__(self) -> None:
         if self.apply is None and type(self) is Staged:
@@ -29,11 +29,11 @@ class Staged(Generic[Prepared]):
 
 
 class OwnTransactions(Staged[object]):
-    """`run(event)` does all the work in transactions of its own, outside the batch's (the
+    """`run(delivered)` does all the work in transactions of its own, outside the batch's (the
     sender records Twilio's answer the moment it has it). It must be safe to run twice by
     its own keys: the message is recorded in the inbox only after it returns."""
 
-    def __init__(self, run: Callable[[Envelope], Awaitable[object]]):
+    def __init__(self, run: Callable[[Delivered[Any]], Awaitable[object]]):
         super().__init__(prepare=run, apply=None)
 
 
