@@ -11,6 +11,7 @@ from messaging.handlers import inbound_handlers
 from messaging.bootstrap import MESSAGING_GROUPS, create_app
 from messaging.service_layer.conversations import HOLDING_REPLY
 from messaging_testing import apply, client, inbound_sms, outbox, service_settings
+from revgen_common import Delivered
 from revgen_common.clock import system_clock
 from revgen_common.errors import NotYet
 from revgen_common.testing.internal_api import TEST_API_HEADERS
@@ -46,7 +47,7 @@ async def test_a_short_retry_after_that_fits_is_honoured_and_the_lead_gets_the_a
     sms = inbound_sms(number, LEAD, "Can you come today?", at=clock.now)
 
     with pytest.raises(NotYet) as wait:
-        await messaging.conversations.draft_reply(sms)
+        await messaging.conversations.draft_reply(Delivered.of(sms))
     assert wait.value.retry_after == 1.0  # as OpenAI said: never shortened
     clock.advance(seconds=1)
     await apply(messaging.engine, inbound_handlers(messaging)[TwilioMessageReceived], sms)
@@ -62,7 +63,7 @@ async def test_a_retry_after_that_leaves_no_time_for_a_try_means_the_holding_rep
     openai.faults.script("429:retry_after=30", path_prefix=COMPLETIONS)
     sms = inbound_sms(number, LEAD, "Can you come today?", at=clock.now)
 
-    draft = await messaging.conversations.draft_reply(sms)
+    draft = await messaging.conversations.draft_reply(Delivered.of(sms))
 
     assert draft.text is None and "unavailable" in draft.handoff
     assert openai.state.requests.count("POST", COMPLETIONS) == 1

@@ -11,7 +11,8 @@ from messaging import SERVICE
 from messaging.adapters import leads, messages, numbers, profiles, scheduled_messages, sends
 from revgen_common.clock import Clock
 from revgen_common.contracts import messaging as events
-from revgen_common.envelope import Envelope
+from revgen_common.consumer import Delivered
+from revgen_common.contracts.identity import ClientCreated, ClientDeleted
 from revgen_common.unit_of_work import Transaction, UnitOfWork
 
 RECENT_CONVERSATION = timedelta(days=30)  # B2
@@ -96,14 +97,13 @@ class Clients:
 
     # -- identity's events -----------------------------------------------------------------
 
-    async def client_created(self, message: Envelope, uow: Transaction) -> None:
-        p = message.payload
-        await profiles.create(uow.connection, p["client_id"], p["name"])
+    async def client_created(self, created: Delivered[ClientCreated], uow: Transaction) -> None:
+        await profiles.create(uow.connection, created.body.client_id, created.body.name)
 
-    async def client_deleted(self, message: Envelope, uow: Transaction) -> None:
+    async def client_deleted(self, deleted: Delivered[ClientDeleted], uow: Transaction) -> None:
         """B3: nothing more goes out for the client, its numbers are released (per B2) and its
         open leads are lost."""
-        client_id = message.payload["client_id"]
+        client_id = deleted.body.client_id
         db = uow.connection
         await profiles.mark_deleted(db, client_id, self.clock())
         await scheduled_messages.cancel_pending_for_client(db, client_id)

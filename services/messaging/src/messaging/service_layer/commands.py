@@ -8,8 +8,8 @@ from revgen_common.phones import InvalidPhone, normalize
 from messaging.domain.emails import is_email
 from messaging.service_layer import emails
 from messaging.service_layer.sends import Outgoing, enqueue
+from revgen_common.consumer import Delivered
 from revgen_common.contracts.commands import SendMessage
-from revgen_common.envelope import Envelope
 from revgen_common.errors import PermanentError
 from revgen_common.unit_of_work import Transaction
 
@@ -18,8 +18,8 @@ class Commands:
     def __init__(self, platform_number: str):
         self.platform_number = platform_number
 
-    async def send_message(self, message: Envelope, uow: Transaction) -> None:
-        command = SendMessage.model_validate(message.payload)
+    async def send_message(self, message: Delivered[SendMessage], uow: Transaction) -> None:
+        command = message.body
         if is_email(command.to):
             await emails.enqueue(uow, f"command:{message.event_id}", command)
             return

@@ -5,6 +5,7 @@ missed calls and forms: speed_to_lead.py."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -18,9 +19,10 @@ from messaging.service_layer.lead_intake import Lead, LeadIntake
 from messaging.service_layer.sends import Outgoing, enqueue
 from messaging.service_layer.service_states import ServiceStates
 from revgen_common.clock import Clock
+from revgen_common.consumer import Delivered
 from revgen_common.contracts.messaging import EscalationRequested, MessageReceived
+from revgen_common.contracts.webhooks import TwilioMessageReceived
 from revgen_common.db import reading
-from revgen_common.envelope import Envelope
 from revgen_common.phones import InvalidPhone, normalize
 from revgen_common.unit_of_work import Transaction
 
@@ -39,12 +41,12 @@ class Conversations:
         self.intake = intake
         self.keywords = keywords
 
-    async def draft_reply(self, message: Envelope) -> Draft | None:
+    async def draft_reply(self, sms: Delivered[TwilioMessageReceived]) -> Draft | None:
         """Ask the assistant before the batch's transaction (the consumer's prepare step), so
         the messages of a batch wait on it together and no transaction stays open meanwhile.
         None when no answer looks needed; `message_received` decides again and asks itself
         if it must. A NotYet when the next try must wait and still fits the deadline."""
-        raw = message.payload["raw"]
+        raw: dict[str, Any] = sms.body.raw  # Twilio's parameters, verbatim
         body = raw.get("Body", "")
         if keyword_of(body) not in (None, Keyword.OPT_IN) or asks_for_a_person(body):
             return None
@@ -59,10 +61,11 @@ class Conversations:
                 return None
             history = await messages.history(db, found.lead_id, HISTORY) if found.lead_id else []
         return await self.drafts.ask(found.client_id, found.persona, found.knowledge, history + [("lead", body)],
-                                     message.occurred_at)
+                                     sms.occurred_at)
 
-    async def message_received(self, message: Envelope, uow: Transaction, draft: Draft | None = None) -> None:
-        raw = message.payload["raw"]
+    async def message_received(self, sms: Delivered[TwilioMessageReceived], uow: Transaction,
+                               draft: Draft | None = None) -> None:
+        raw: dict[str, Any] = sms.body.raw
         db = uow.connection
         client = await number_owners.owner_for_sms(db, raw["To"], phone_or_raw(raw["From"]))
         if client is None:
@@ -82,7 +85,7 @@ class Conversations:
             return
         if lead.do_not_contact or client.opted_out or not self.service.served(client.service_status, client.service_since):
             return  # recorded, and not answered
-        await self._answer(uow, client, lead, raw, draft, message.occurred_at)
+        await self._answer(uow, client, lead, raw, draft, sms.occurred_at)
 
     async def _answer(self, uow: Transaction, client, lead: Lead, raw: dict, draft: Draft | None,
                       received_at: datetime) -> None:

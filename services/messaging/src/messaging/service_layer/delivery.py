@@ -2,17 +2,19 @@
 delivered | undelivered | failed), whatever order or how often the callbacks arrive (E8)."""
 from __future__ import annotations
 
-from messaging.adapters import delivery_statuses
+from typing import Any
 
+from messaging.adapters import delivery_statuses
 from revgen_common.contracts.messaging import MessageStatusChanged
-from revgen_common.envelope import Envelope
+from revgen_common.contracts.webhooks import TwilioMessageStatusReceived
+from revgen_common.consumer import Delivered
 from revgen_common.unit_of_work import Transaction
 
 TWILIO_STATES = frozenset({"queued", "sending", "sent", "delivered", "undelivered", "failed"})
 
 
-async def status_received(message: Envelope, uow: Transaction) -> None:
-    raw = message.payload["raw"]
+async def status_received(callback: Delivered[TwilioMessageStatusReceived], uow: Transaction) -> None:
+    raw: dict[str, Any] = callback.body.raw  # Twilio's parameters, verbatim
     status, sid = raw.get("MessageStatus"), raw["MessageSid"]
     if status not in TWILIO_STATES:
         return  # accepted, scheduled, read, …: nothing our state machine tracks

@@ -9,15 +9,15 @@ from messaging.adapters import email_sends
 from messaging.domain.emails import InvalidAddress, normalize_address
 from revgen_common.contracts.messaging import EmailAddressSuppressed
 from revgen_common.contracts.webhooks import ResendEventReceived
-from revgen_common.envelope import Envelope
+from revgen_common.consumer import Delivered
 from revgen_common.unit_of_work import Transaction
 
 STATES = {"email.delivered": "delivered", "email.bounced": "bounced", "email.complained": "complained"}
 SUPPRESSING: dict[str, Literal["bounced", "complained"]] = {"email.bounced": "bounced", "email.complained": "complained"}
 
 
-async def resend_event(message: Envelope, uow: Transaction) -> None:
-    event = ResendEventReceived.model_validate(message.payload)
+async def resend_event(delivered: Delivered[ResendEventReceived], uow: Transaction) -> None:
+    event = delivered.body
     raw_data = event.raw.get("data")
     data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
     email_id = data.get("email_id") if isinstance(data.get("email_id"), str) else None

@@ -10,7 +10,8 @@ from messaging.adapters import number_owners
 from messaging.service_layer.lead_intake import Lead, LeadIntake
 from messaging.service_layer.sends import Outgoing, enqueue
 from messaging.service_layer.service_states import ServiceStates
-from revgen_common.envelope import Envelope
+from revgen_common.consumer import Delivered
+from revgen_common.contracts.webhooks import FormSubmitted
 from revgen_common.unit_of_work import Transaction
 
 log = logging.getLogger(__name__)
@@ -29,8 +30,8 @@ class SpeedToLead:
         if found is not None and self.service.served(found[0].service_status, found[0].service_since):
             await self._speed_to_lead(uow, found[1], found[0].business_name, client_number, f"missed-call:{call_sid}")
 
-    async def form_submitted(self, message: Envelope, uow: Transaction) -> None:
-        client_id, form = message.payload["form_client_id"], message.payload["raw"]
+    async def form_submitted(self, submitted: Delivered[FormSubmitted], uow: Transaction) -> None:
+        client_id, form = submitted.body.form_client_id, submitted.body.raw
         found = await number_owners.first_number_of(uow.connection, client_id)
         if found is None or not form.get("phone"):
             log.warning("form for %s dropped: %s", client_id, "no number" if found is None else "no phone field")
@@ -38,7 +39,7 @@ class SpeedToLead:
         lead = await self.intake.lead(uow, client_id, str(form["phone"]), "form", name=form.get("name"),
                                       client_number=found.number)
         if lead is not None and self.service.served(found.service_status, found.service_since):
-            await self._speed_to_lead(uow, lead, found.business_name or "", found.number, f"form:{message.event_id}")
+            await self._speed_to_lead(uow, lead, found.business_name or "", found.number, f"form:{submitted.event_id}")
 
     async def _speed_to_lead(self, uow: Transaction, lead: Lead, business: str, number: str, source: str) -> None:
         body = SPEED_TO_LEAD.format(name=f" {lead.name}" if lead.name else "", business=business or "our team")
