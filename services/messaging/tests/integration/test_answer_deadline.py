@@ -8,7 +8,8 @@ import uuid
 import pytest
 
 from messaging.handlers import inbound_handlers
-from messaging.bootstrap import MESSAGING_GROUPS, create_app
+from messaging.bootstrap import create_app
+from messaging.entrypoints.consumers import MESSAGING_GROUPS
 from messaging.service_layer.conversations import HOLDING_REPLY
 from messaging_testing import apply, client, inbound_sms, outbox, service_settings
 from revgen_common import Delivered
