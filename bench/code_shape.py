@@ -24,7 +24,8 @@ def main(root: pathlib.Path) -> None:
                 length = node.end_lineno - node.lineno + 1
                 functions.append((length, f"{path.relative_to(root)}:{node.name}"))
                 annotations = [ast.unparse(a.annotation) for a in node.args.args if a.annotation is not None]
-                if "Envelope" in annotations and any(a in HANDLER_CONTEXTS for a in annotations):
+                takes_a_message = any(a == "Envelope" or a.startswith("Delivered[") for a in annotations)  # before/after ADR 0023
+                if takes_a_message and any(a in HANDLER_CONTEXTS for a in annotations):
                     handlers.append(length)
     sql = sum(len(re.findall(r"\btext\(", p.read_text())) for p in root.glob("services/*/src/*/service_layer/*.py"))
     by_hand = sum(len(re.findall(r"\bEnvelope\(", p.read_text())) for p in root.glob("services/*/src/**/*.py"))

@@ -18,7 +18,7 @@ from types import SimpleNamespace
 import psutil
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from revgen_common import ConsumerOptions, Envelope, ExactlyOnceConsumer, OutboxRelay, metrics
+from revgen_common import ConsumerOptions, Delivered, Envelope, ExactlyOnceConsumer, OutboxRelay, metrics
 from revgen_common.db import create_engine, runtime_metadata
 from revgen_common.kafka_config import consumer_config, producer_config
 from revgen_common.topics import TopicSpec, ensure_topics
@@ -86,7 +86,7 @@ async def run_plain(infra, args, engine, source, sink, stop, mark):
         async with engine.begin() as connection:
             uow = SimpleNamespace(connection=connection)
             for event in events:
-                await handler(event, uow)
+                await handler(Delivered.of(event), uow)  # validated, as the runtime does
         outputs = [e.caused("EffectRecorded", name, {"seq": e.payload["seq"]}) for e in events]
         await asyncio.gather(*[await producer.send(sink, o.to_bytes(), key=o.key.encode()) for o in outputs])
         await consumer.commit({tp: records[-1].offset + 1})

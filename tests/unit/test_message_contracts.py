@@ -11,10 +11,14 @@ import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import billing.bootstrap
+import billing.handlers
+import escalation.handlers
+import identity.handlers
 import messaging.bootstrap
-import messaging.handlers as messaging_handlers
-from escalation.service_layer.escalations import Escalations, handlers as escalation_handlers
-from identity.service_layer import audited_elsewhere
+import messaging.handlers
+import reputation.handlers
+import voice.handlers
+from escalation.service_layer.escalations import Escalations
 from ingress.domain.form_webhooks import client_form_secret, sign_form, verify_form
 from ingress.domain.twilio_webhooks import MultiValues, inbound_message, message_status
 from revgen_common import ExactlyOnceConsumer, OwnTransactions
@@ -29,14 +33,12 @@ from gateway.adapters.identity_events import InvalidationFeed
 from gateway.adapters.live_events import LiveFeed
 from gateway.service_layer.decision_cache import DecisionCache
 from gateway.service_layer.live import Hub
-from identity.service_layer import alerts as identity_alerts
 from messaging.adapters.resend_sender import ResendSender
 from messaging.domain.pacing import Pacer
 from revgen_common.topics import (ALL_TOPICS, BILLING_GROUP, ESCALATION_GROUP, FOLLOWERS, IDENTITY_GROUP,
                                   MESSAGING_EMAIL_GROUP, MESSAGING_GROUP, MESSAGING_SENDER_GROUP, REPUTATION_GROUP,
                                   VOICE_GROUP)
 from revgen_common.unit_of_work import UnitOfWork
-from voice.service_layer.read_model import handlers as voice_handlers
 from reputation import bootstrap as reputation_bootstrap
 from reputation_testing import settings_for as reputation_settings
 
@@ -110,14 +112,16 @@ def _handler_tables():
     resend = ResendSender("re_never_used", "http://127.0.0.1:9", "RevGen <a@revgen.example>", Pacer(1, 1))
     service = messaging.bootstrap.build(engine, None, None, "+15550000000", resend=resend)
     escalations = Escalations(engine, "https://claim.example", None, system_clock)
-    return {BILLING_GROUP: billing.bootstrap.build(engine, None).handlers(),
-            ESCALATION_GROUP: escalation_handlers(escalations),
-            IDENTITY_GROUP: {**identity_alerts.handlers(), **audited_elsewhere.handlers()},
-            MESSAGING_GROUP: messaging_handlers.inbound_handlers(service),
-            MESSAGING_SENDER_GROUP: messaging_handlers.sender_handlers(service),
-            MESSAGING_EMAIL_GROUP: messaging_handlers.email_handlers(service), VOICE_GROUP: voice_handlers(),
-            REPUTATION_GROUP: reputation_bootstrap.handlers(reputation_bootstrap.build(
-                engine, reputation_settings("127.0.0.1:9", "postgresql+asyncpg://nobody@localhost/nothing", 0, {})))}
+    bills = billing.bootstrap.build(engine, None)
+    reviews = reputation_bootstrap.build(
+        engine, reputation_settings("127.0.0.1:9", "postgresql+asyncpg://nobody@localhost/nothing", 0, {}))
+    return {BILLING_GROUP: billing.handlers.handlers(bills.stripe_events, bills.client_events),
+            ESCALATION_GROUP: escalation.handlers.handlers(escalations),
+            IDENTITY_GROUP: identity.handlers.handlers(),
+            MESSAGING_GROUP: messaging.handlers.inbound_handlers(service),
+            MESSAGING_SENDER_GROUP: messaging.handlers.sender_handlers(service),
+            MESSAGING_EMAIL_GROUP: messaging.handlers.email_handlers(service), VOICE_GROUP: voice.handlers.handlers(),
+            REPUTATION_GROUP: reputation.handlers.handlers(reviews.polling, reviews.replies)}
 
 
 def test_each_consumer_group_declares_the_messages_its_handlers_apply():

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from billing import SERVICE
 from billing.service_layer.catalog import NewCoupon, NewPlan
 from billing.service_layer.subscribe import CreateSubscription, SagaResult
+from revgen_common.consumer import Delivered, HandlerContext
 from revgen_common.envelope import Envelope, event_id_from
 from revgen_common.errors import TransientError
 from revgen_common.unit_of_work import UnitOfWork
@@ -107,9 +108,9 @@ class Webhooks:
 async def delete_client(billing, client_id: str) -> None:
     """What identity's ClientDeleted does to billing."""
     async with UnitOfWork(billing.engine, SERVICE) as uow:
-        await billing.client_events.client_deleted(
+        await billing.client_events.client_deleted(Delivered.of(
             Envelope(type="ClientDeleted", producer="identity", key=client_id,
-                     payload={"client_id": client_id, "deleted_by": "agency-owner"}), uow)
+                     payload={"client_id": client_id, "deleted_by": "agency-owner"})), HandlerContext(uow))
         await uow.commit()
 
 

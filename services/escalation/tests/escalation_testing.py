@@ -8,6 +8,7 @@ import uuid
 from sqlalchemy import text
 
 from escalation import SERVICE
+from revgen_common.consumer import Delivered, HandlerContext
 from revgen_common.envelope import Envelope
 from revgen_common.unit_of_work import UnitOfWork
 
@@ -25,9 +26,10 @@ def requested(client_id: str, request_id: str | None = None, **extra) -> Envelop
 
 
 async def apply(engine, handler, message: Envelope) -> None:
-    """Apply one event the way the consumer does: handler + outbox in one transaction."""
+    """Apply one event the way the consumer does: validated into its contract, then handler +
+    outbox in one transaction."""
     async with UnitOfWork(engine, SERVICE) as uow:
-        await handler(message, uow)
+        await handler(Delivered.of(message), HandlerContext(uow))
         await uow.commit()
 
 

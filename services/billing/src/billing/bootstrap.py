@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from billing.adapters.stripe_gateway import StripeGateway
 from billing.entrypoints import account_views, views
 from billing.entrypoints.http import install_error_handlers, router
+from billing.handlers import handlers
 from billing.service_layer.catalog import Catalog
 from billing.service_layer.client_events import ClientEvents
 from billing.service_layer.reconciliation import EVENT_GRACE, Reconciliation
@@ -22,10 +23,7 @@ from billing.settings import BillingSettings
 from revgen_common import ExactlyOnceConsumer
 from revgen_common.clock import Clock, system_clock
 from revgen_common.service import running_service, service_app
-from revgen_common.consumer import ConsumerOptions, Handlers
-from revgen_common.contracts.identity import ClientCreated, ClientDeleted
-from revgen_common.contracts.messaging import LeadOutcomeRecorded
-from revgen_common.contracts.webhooks import StripeEventReceived
+from revgen_common.consumer import ConsumerOptions
 from revgen_common.db import create_engine
 from revgen_common.process_slot import ProcessSlot
 from revgen_common.topics import BILLING_GROUP
@@ -41,15 +39,6 @@ class Billing:
     client_events: ClientEvents
     reconciliation: Reconciliation
     clock: Clock
-
-    def handlers(self) -> Handlers:
-        """What the consumer routes by event type."""
-        return {
-            StripeEventReceived: self.stripe_events.received(),
-            ClientCreated: self.client_events.client_created,
-            ClientDeleted: self.client_events.client_deleted,
-            LeadOutcomeRecorded: self.client_events.lead_outcome,
-        }
 
 
 def build(engine: AsyncEngine, stripe: StripeGateway, saga_lease: timedelta = timedelta(seconds=60),
@@ -67,8 +56,9 @@ def consumer(billing: Billing, settings: BillingSettings, slot: ProcessSlot | No
     once (without a slot, a dynamic member)."""
     # Small batches: a batch's Stripe reads are made together before its transaction, and
     # the ones a concurrent writer overtook are made again in it.
-    return ExactlyOnceConsumer(name=BILLING_GROUP.name, topics=BILLING_GROUP.topics, handlers=billing.handlers(),
-                               engine=billing.engine, bootstrap_servers=settings.kafka_bootstrap_servers,
+    return ExactlyOnceConsumer(name=BILLING_GROUP.name, topics=BILLING_GROUP.topics,
+                               handlers=handlers(billing.stripe_events, billing.client_events), engine=billing.engine,
+                               bootstrap_servers=settings.kafka_bootstrap_servers,
                                options=ConsumerOptions(max_batch=50, max_concurrent_preparations=8), clock=billing.clock,
                                group_instance_id=slot.instance_id(BILLING_GROUP.name) if slot else None)
 

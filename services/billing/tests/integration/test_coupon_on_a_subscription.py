@@ -11,6 +11,7 @@ from billing.adapters import account_queries
 from billing.adapters.stripe_gateway import StripeRefused
 from billing.service_layer.catalog import NewCoupon
 from billing_testing import command, coupon, plan, scalar, unique
+from revgen_common.consumer import Delivered, HandlerContext
 from revgen_common.envelope import Envelope
 from revgen_common.errors import Refused, Unprocessable
 from revgen_common.unit_of_work import UnitOfWork
@@ -89,9 +90,9 @@ async def test_a_coupon_whose_last_day_has_passed_cannot_be_made_and_a_future_on
 
 async def client_of(billing, client_id: str, agency_id: str) -> None:
     async with UnitOfWork(billing.engine, SERVICE) as uow:
-        await billing.client_events.client_created(Envelope(
+        await billing.client_events.client_created(Delivered.of(Envelope(
             type="ClientCreated", producer="identity", key=client_id, client_id=client_id,
-            payload={"client_id": client_id, "agency_id": agency_id, "name": "Client"}), uow)
+            payload={"client_id": client_id, "agency_id": agency_id, "name": "Client"})), HandlerContext(uow))
         await uow.commit()
 
 

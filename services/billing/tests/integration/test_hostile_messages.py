@@ -3,6 +3,7 @@ hypothesis-generated hostile messages: each is handled or dead-lettered with its
 and the valid message behind them all still gets through (no stuck partition)."""
 import uuid
 
+from billing.handlers import handlers
 from revgen_common.envelope import Envelope
 from revgen_testing.message_fuzzing import draw, hostile_messages, through_a_consumer
 
@@ -25,7 +26,7 @@ async def test_every_hostile_message_is_handled_or_dead_lettered_with_a_reason_a
                     "data": {"object": {"id": "cus_1", "object": "customer"}}}}),
     ]
     topic = await make_topic(partitions=1)
-    accounting = await through_a_consumer(infra, billing.engine, topic, billing.handlers(),
+    accounting = await through_a_consumer(infra, billing.engine, topic, handlers(billing.stripe_events, billing.client_events),
                                           draw(hostile_messages(samples), 150), lead_outcome("c-after"))
     print(f"\nbilling handlers, 150 hostile messages then a valid one: {accounting.summary()}")
     assert accounting.applied > 1 and accounting.dead_lettered > 0

@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from billing_testing import HeldStripeReads, Webhooks, apply_event, command, outbox, plan, scalar, unique
 from billing import SERVICE
+from revgen_common.consumer import Delivered, HandlerContext
 from revgen_common.envelope import Envelope
 from revgen_common.unit_of_work import UnitOfWork
 
@@ -95,9 +96,9 @@ async def test_events_for_a_deleted_client_never_bring_its_subscription_back(bil
     done = await billing.saga.create(cmd)
     since = len(stripe_fake.state.events)
     async with UnitOfWork(billing.engine, SERVICE) as uow:
-        await billing.client_events.client_deleted(
+        await billing.client_events.client_deleted(Delivered.of(
             Envelope(type="ClientDeleted", producer="identity", key=cmd.client_id,
-                     payload={"client_id": cmd.client_id, "deleted_by": "agency-owner"}), uow)
+                     payload={"client_id": cmd.client_id, "deleted_by": "agency-owner"})), HandlerContext(uow))
         await uow.commit()
     assert stripe_fake.state.subscriptions[done.subscription_id]["status"] == "canceled"  # B3
 

@@ -9,6 +9,7 @@ from billing import SERVICE
 from revgen_common.errors import Refused
 from billing_testing import command, outbox, plan, scalar
 from revgen_fakes.stripe import billing_cycle
+from revgen_common.consumer import Delivered, HandlerContext
 from revgen_common.envelope import Envelope
 from revgen_common.unit_of_work import UnitOfWork
 
@@ -50,10 +51,10 @@ async def test_a_late_retry_of_an_earlier_pause_leaves_local_state_as_stripe_has
 
 async def lead(billing, client_id: str, outcome: str, value: int | None = None, lead_id: str | None = None) -> None:
     async with UnitOfWork(billing.engine, SERVICE) as uow:
-        await billing.client_events.lead_outcome(Envelope(
+        await billing.client_events.lead_outcome(Delivered.of(Envelope(
             type="LeadOutcomeRecorded", producer="messaging", key=client_id, client_id=client_id,
             payload={"client_id": client_id, "lead_id": lead_id or uuid.uuid4().hex, "outcome": outcome,
-                     "job_value_cents": value, "decided_at": billing.clock().isoformat()}), uow)
+                     "job_value_cents": value, "decided_at": billing.clock().isoformat()})), HandlerContext(uow))
         await uow.commit()
 
 

@@ -8,7 +8,8 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from escalation.entrypoints.http import install_error_handlers, router
-from escalation.service_layer.escalations import Escalations, handlers
+from escalation.handlers import handlers
+from escalation.service_layer.escalations import Escalations
 from escalation.service_layer.queue_views import QueueViews
 from escalation.settings import EscalationSettings
 from revgen_common.clock import Clock, system_clock

@@ -3,7 +3,7 @@ hypothesis-generated hostile messages: each is handled or dead-lettered with its
 and the valid message behind them all still gets through (no stuck partition)."""
 import uuid
 
-from escalation.service_layer.escalations import handlers
+from escalation.handlers import handlers
 from escalation_testing import event, requested
 from revgen_testing.message_fuzzing import draw, hostile_messages, through_a_consumer
 

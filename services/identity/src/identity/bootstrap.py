@@ -1,5 +1,5 @@
 """The composition root: the app, its database engine, its outbox relay and the consumer of
-the events that alert people or are audited here (service_layer/alerts.py, audited_elsewhere.py)."""
+the events that alert people or are audited here (handlers.py)."""
 from __future__ import annotations
 
 import contextlib
@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from identity.entrypoints import agency_http
 from identity.entrypoints.http import install_error_handlers, router
-from identity.service_layer import alerts, audited_elsewhere
+from identity.handlers import handlers
 from identity.service_layer.agency_team import AgencyTeam
 from identity.service_layer.login import Login
 from identity.service_layer.tenants import Tenants
@@ -32,7 +32,7 @@ def create_app(settings: IdentitySettings, clock: Clock = system_clock) -> FastA
             app.state.tenants = Tenants(engine)
             app.state.agency_team = AgencyTeam(engine)
             runtime.start(ExactlyOnceConsumer(name=IDENTITY_GROUP.name, topics=IDENTITY_GROUP.topics,
-                                              handlers={**alerts.handlers(), **audited_elsewhere.handlers()},
+                                              handlers=handlers(),
                                               engine=engine, clock=clock,
                                               bootstrap_servers=settings.kafka_bootstrap_servers,
                                               group_instance_id=runtime.slot.instance_id(IDENTITY_GROUP.name)).run)

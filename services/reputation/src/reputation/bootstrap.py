@@ -17,6 +17,7 @@ from reputation.adapters.reply_drafter import ReplyDrafter
 from reputation.adapters.token_box import TokenBox
 from reputation.domain.reviews import ReviewSource
 from reputation.entrypoints import http
+from reputation.handlers import handlers
 from reputation.service_layer.connecting import Connecting
 from reputation.service_layer.grants import Grants
 from reputation.service_layer.pacing import SourcePace
@@ -25,8 +26,6 @@ from reputation.service_layer.replies import Replies
 from reputation.settings import ReputationSettings
 from revgen_common import ExactlyOnceConsumer
 from revgen_common.clock import Clock, system_clock
-from revgen_common.consumer import Handlers, Staged
-from revgen_common.contracts.reputation import PollReviews, PostReply, ReviewReceived
 from revgen_common.db import create_engine
 from revgen_common.pacing import Pacer
 from revgen_common.service import running_service, service_app
@@ -63,15 +62,6 @@ def build(engine: AsyncEngine, settings: ReputationSettings, clock: Clock = syst
         Replies(engine, drafter, grants, sources, pace, clock), closers)
 
 
-def handlers(reputation: Reputation) -> Handlers:
-    """What reputation's consumer routes (topics.REPUTATION_GROUP): every one calls a source
-    or OpenAI outside the batch's transaction and records the answer in it."""
-    polling, replies = reputation.polling, reputation.replies
-    return {PollReviews: Staged(polling.read, polling.record),
-            ReviewReceived: Staged(replies.draft, replies.keep_draft),
-            PostReply: Staged(replies.post, replies.record_post)}
-
-
 def create_app(settings: ReputationSettings, clock: Clock = system_clock) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -86,7 +76,7 @@ def create_app(settings: ReputationSettings, clock: Clock = system_clock) -> Fas
             app.state.replies = reputation.replies
             runtime.every(settings.poll_tick_seconds, reputation.polling.schedule)
             runtime.start(ExactlyOnceConsumer(name=REPUTATION_GROUP.name, topics=REPUTATION_GROUP.topics,
-                                              handlers=handlers(reputation), engine=engine,
+                                              handlers=handlers(reputation.polling, reputation.replies), engine=engine,
                                               bootstrap_servers=settings.kafka_bootstrap_servers, clock=clock,
                                               group_instance_id=runtime.slot.instance_id(REPUTATION_GROUP.name)).run)
             yield

@@ -20,7 +20,7 @@ from voice.service_layer.ai_voice import AiVoice
 from voice.service_layer.calls import Calls
 from voice.service_layer.greetings import Greetings
 from voice.service_layer.recordings import SWEEP_SECONDS, Recordings
-from voice.service_layer.read_model import handlers
+from voice.handlers import handlers
 from voice.service_layer.voice_settings import VoiceSettingsStore
 from voice.settings import VoiceSettings
 

@@ -8,7 +8,7 @@ from revgen_common.contracts.identity import (ClientCreated, ClientDeleted, Clie
 from revgen_common.contracts.messaging import BusinessHoursSet, EscalationRequested, NumberReleased
 from revgen_common.envelope import Envelope
 from revgen_testing.message_fuzzing import draw, hostile_messages, through_a_consumer
-from voice.service_layer.read_model import handlers
+from voice.handlers import handlers
 
 
 async def test_every_hostile_message_is_handled_or_dead_lettered_with_a_reason_and_the_partition_flows(

@@ -20,10 +20,10 @@ from billing.adapters.stripe_gateway import StripeGateway
 from billing.service_layer.stripe_reads import StripeReads, objects_read_by
 from billing.service_layer.stripe_sync import UnknownClient, client_of, refresh
 from revgen_common.contracts import Contract, billing as events
-from revgen_common.consumer import Staged
-from revgen_common.handler_context import HandlerContext
+from revgen_common.consumer import Delivered, HandlerContext
 from revgen_common.contracts.commands import SendMessage
-from revgen_common.envelope import Envelope, event_id_from
+from revgen_common.contracts.webhooks import StripeEventReceived
+from revgen_common.envelope import event_id_from
 from revgen_common.unit_of_work import Transaction
 
 log = logging.getLogger(__name__)
@@ -73,17 +73,14 @@ class StripeEvents:
             "payment_method.attached": self._payment_method,
         }
 
-    def received(self) -> Staged:
-        """Consumer handler for ingress's StripeEventReceived (the raw event, verified): its
-        Stripe reads first, outside the batch's transaction, then the event applied in it."""
-        return Staged(prepare=self._read_ahead, apply=self._apply_received)
+    # Ingress's StripeEventReceived (the raw event, verified), Staged (handlers.py): its Stripe
+    # reads first, outside the batch's transaction, then the event applied in it.
+    async def read_ahead(self, message: Delivered[StripeEventReceived]) -> StripeReads:
+        return await StripeReads.prefetch(self.engine, self.stripe, objects_read_by(message.body.raw))
 
-    async def _read_ahead(self, message: Envelope) -> StripeReads:
-        return await StripeReads.prefetch(self.engine, self.stripe, objects_read_by(message.payload["raw"]))
-
-    async def _apply_received(self, message: Envelope, ctx: HandlerContext, reads: object) -> None:
+    async def apply_received(self, message: Delivered[StripeEventReceived], ctx: HandlerContext, reads: object) -> None:
         assert isinstance(reads, StripeReads)
-        await self.apply(ctx, message.payload["raw"], source="webhook", reads=reads)
+        await self.apply(ctx, message.body.raw, source="webhook", reads=reads)
 
     async def apply(self, uow: Transaction, event: dict[str, Any], source: str, reads: StripeReads | None = None) -> bool:
         """True if the event was applied now. False if it was before (a redelivery, or

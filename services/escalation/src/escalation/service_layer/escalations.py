@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -15,9 +15,8 @@ from escalation.adapters import contact_bans, escalations, team
 from escalation.domain.steps import OWNER_ROLES, Step
 from escalation.service_layer.notices import notify, outcome, send, tell_team_who_won
 from revgen_common.clock import Clock
-from revgen_common.consumer import Handlers
+from revgen_common.consumer import Delivered, HandlerContext
 from revgen_common.contracts import escalation as events, identity, messaging, voice
-from revgen_common.envelope import Envelope
 from revgen_common.tokens import token_hash
 from revgen_common.unit_of_work import Transaction, UnitOfWork
 
@@ -56,43 +55,42 @@ class Escalations:
 
     # -- requests (consumer handler) ---------------------------------------------------
 
-    async def request(self, event: Envelope, uow: Transaction) -> None:
-        p = event.payload
-        db = uow.connection
-        if await team.is_deleted(db, p["client_id"]):
+    async def request(self, event: Delivered[messaging.EscalationRequested], ctx: HandlerContext) -> None:
+        p = event.body
+        db = ctx.connection
+        if await team.is_deleted(db, p.client_id):
             return  # a deleted client's leads are not escalated to anyone
-        if await contact_bans.off_limits(db, p["client_id"], p["lead_phone"]):
+        if await contact_bans.off_limits(db, p.client_id, p.lead_phone):
             return  # the lead asked not to be contacted (or is marked so): nobody is sent to contact them
         now = self.clock()
-        due_at = datetime.fromisoformat(p["due_at"]) if p.get("due_at") else None
         escalation = await escalations.create(
-            db, id=uuid.uuid4(), request_id=p["request_id"], client_id=p["client_id"], lead_phone=p["lead_phone"],
-            lead_name=p.get("lead_name"), reason=p["reason"], next_step_at=max(now, due_at or now) + self.unclaimed_after,
-            due_at=due_at, now=now)
+            db, id=uuid.uuid4(), request_id=p.request_id, client_id=p.client_id, lead_phone=p.lead_phone,
+            lead_name=p.lead_name, reason=p.reason, next_step_at=max(now, p.due_at or now) + self.unclaimed_after,
+            due_at=p.due_at, now=now)
         if escalation is None:
             return  # the same request again (a new event id for it): one escalation
-        row = {"id": escalation, "client_id": p["client_id"], "request_id": p["request_id"],
-               "lead_phone": p["lead_phone"], "lead_name": p.get("lead_name"), "reason": p["reason"]}
-        await notify(uow, row, None, now, self.claim_base_url)
-        outcome(uow, events.EscalationCreated, row)
+        row = {"id": escalation, "client_id": p.client_id, "request_id": p.request_id,
+               "lead_phone": p.lead_phone, "lead_name": p.lead_name, "reason": p.reason}
+        await notify(ctx, row, None, now, self.claim_base_url)
+        outcome(ctx, events.EscalationCreated, row)
 
-    async def call_answered(self, event: Envelope, uow: Transaction) -> None:
+    async def call_answered(self, event: Delivered[voice.CallAnswered], ctx: HandlerContext) -> None:
         """Voice: a member answered the lead's call (the first of the team to pick up). It is
         their claim of the lead: an escalation for the call (`call:<CallSid>`, once) and any
         the lead already had pending go to them through the claim's one conditional UPDATE,
         so a claim link or the queue racing the call still has one winner."""
-        p = event.payload
-        db = uow.connection
-        if await team.is_deleted(db, p["client_id"]):
+        p = event.body
+        db = ctx.connection
+        if await team.is_deleted(db, p.client_id):
             return
         now = self.clock()
         await escalations.create(
-            db, id=uuid.uuid4(), request_id=f"call:{p['call_sid']}", client_id=p["client_id"],
-            lead_phone=p["lead_phone"], lead_name=None, reason="answered their call",
+            db, id=uuid.uuid4(), request_id=f"call:{p.call_sid}", client_id=p.client_id,
+            lead_phone=p.lead_phone, lead_name=None, reason="answered their call",
             next_step_at=now + self.unclaimed_after, due_at=None, now=now)
-        for row in await escalations.claim_by_call(db, p["client_id"], p["lead_phone"], p["person_id"], now):
-            await tell_team_who_won(uow, row)
-            outcome(uow, events.EscalationClaimed, row._asdict() | {"id": row.id}, person=row.person_id)
+        for row in await escalations.claim_by_call(db, p.client_id, p.lead_phone, p.person_id, now):
+            await tell_team_who_won(ctx, row)
+            outcome(ctx, events.EscalationClaimed, row._asdict() | {"id": row.id}, person=row.person_id)
 
     # -- claims (HTTP) -----------------------------------------------------------------
 
@@ -173,51 +171,50 @@ class Escalations:
 
     # -- the roster (identity's events) --------------------------------------------------
 
-    async def member_added(self, event: Envelope, uow: Transaction) -> None:
-        p = event.payload
-        await team.add_member(uow.connection, p["client_id"], p["person_id"], p["name"], p.get("phone"),
-                              p.get("email"), p["role"])
+    async def member_added(self, event: Delivered[identity.MemberAdded], ctx: HandlerContext) -> None:
+        p = event.body
+        await team.add_member(ctx.connection, p.client_id, p.person_id, p.name, p.phone, p.email, p.role)
 
-    async def member_role_changed(self, event: Envelope, uow: Transaction) -> None:
-        p = event.payload
-        await team.set_role(uow.connection, p["client_id"], p["person_id"], p["role"])
+    async def member_role_changed(self, event: Delivered[identity.MemberRoleChanged], ctx: HandlerContext) -> None:
+        p = event.body
+        await team.set_role(ctx.connection, p.client_id, p.person_id, p.role)
 
-    async def member_deactivated(self, event: Envelope, uow: Transaction) -> None:
+    async def member_deactivated(self, event: Delivered[identity.MemberDeactivated], ctx: HandlerContext) -> None:
         """B7: their open claims go back to the team, which is told again, once."""
-        p = event.payload
-        await team.deactivate(uow.connection, p["client_id"], p["person_id"])
+        p = event.body
+        await team.deactivate(ctx.connection, p.client_id, p.person_id)
         now = self.clock()
-        released = await escalations.release_claims_of(uow.connection, p["client_id"], p["person_id"], now,
+        released = await escalations.release_claims_of(ctx.connection, p.client_id, p.person_id, now,
                                                         self.unclaimed_after.total_seconds())
         for row in released:
-            await notify(uow, row._asdict(), None, now, self.claim_base_url)
-            outcome(uow, events.EscalationReleased, row._asdict(), person=p["person_id"])
+            await notify(ctx, row._asdict(), None, now, self.claim_base_url)
+            outcome(ctx, events.EscalationReleased, row._asdict(), person=p.person_id)
 
-    async def business_hours_set(self, event: Envelope, uow: Transaction) -> None:
-        p = event.payload
-        await team.set_hours(uow.connection, p["client_id"], p["timezone"], p["hours"])
+    async def business_hours_set(self, event: Delivered[messaging.BusinessHoursSet], ctx: HandlerContext) -> None:
+        p = event.body
+        await team.set_hours(ctx.connection, p.client_id, p.timezone, p.hours)
 
-    async def client_deleted(self, event: Envelope, uow: Transaction) -> None:
-        await team.mark_deleted(uow.connection, event.payload["client_id"])
+    async def client_deleted(self, event: Delivered[identity.ClientDeleted], ctx: HandlerContext) -> None:
+        await team.mark_deleted(ctx.connection, event.body.client_id)
 
     # -- consent (messaging's events) ----------------------------------------------------
 
-    async def lead_opted_out(self, event: Envelope, uow: Transaction) -> None:
+    async def lead_opted_out(self, event: Delivered[messaging.LeadOptedOut], ctx: HandlerContext) -> None:
         """Open escalations of the lead are withdrawn (the timer stops re-notifying the team);
         whoever had claimed one is told not to call, once."""
-        p = event.payload
-        await contact_bans.record_opt_out(uow.connection, p["client_id"], p["lead_phone"],
-                                          datetime.fromisoformat(p["changed_at"]))
-        await self._withdraw(uow, p["client_id"], p["lead_phone"], "asked not to be contacted any more")
+        p = event.body
+        await contact_bans.record_opt_out(ctx.connection, p.client_id, p.lead_phone, p.changed_at)
+        await self._withdraw(ctx, p.client_id, p.lead_phone, "asked not to be contacted any more")
 
-    async def lead_do_not_contact_changed(self, event: Envelope, uow: Transaction) -> None:
+    async def lead_do_not_contact_changed(self, event: Delivered[messaging.LeadDoNotContactChanged],
+                                          ctx: HandlerContext) -> None:
         """A person marked the lead do-not-contact: as for an opt-out, their open escalations are
         withdrawn and whoever had one is told once; cleared, new requests escalate again."""
-        p = event.payload
-        newest = await contact_bans.mark_do_not_contact(uow.connection, p["client_id"], p["lead_phone"],
-                                                        p["do_not_contact"], datetime.fromisoformat(p["changed_at"]))
-        if newest and p["do_not_contact"]:
-            await self._withdraw(uow, p["client_id"], p["lead_phone"], "is marked do-not-contact")
+        p = event.body
+        newest = await contact_bans.mark_do_not_contact(ctx.connection, p.client_id, p.lead_phone, p.do_not_contact,
+                                                        p.changed_at)
+        if newest and p.do_not_contact:
+            await self._withdraw(ctx, p.client_id, p.lead_phone, "is marked do-not-contact")
 
     async def _withdraw(self, uow: Transaction, client_id: str, lead_phone: str, why: str) -> None:
         for row in await escalations.withdraw_open(uow.connection, client_id, lead_phone):
@@ -227,21 +224,5 @@ class Escalations:
                      "please do not call or text them. The escalation is closed.")
             outcome(uow, events.EscalationWithdrawn, row._asdict(), person=row.claimed_by)
 
-    async def lead_opted_in(self, event: Envelope, uow: Transaction) -> None:
-        await contact_bans.clear_opt_out(uow.connection, event.payload["client_id"], event.payload["lead_phone"])
-
-
-def handlers(escalations: Escalations) -> Handlers:
-    """What the consumer routes by message type (one module-level place)."""
-    return {
-        messaging.EscalationRequested: escalations.request,
-        identity.MemberAdded: escalations.member_added,
-        identity.MemberRoleChanged: escalations.member_role_changed,
-        identity.MemberDeactivated: escalations.member_deactivated,
-        messaging.BusinessHoursSet: escalations.business_hours_set,
-        identity.ClientDeleted: escalations.client_deleted,
-        messaging.LeadOptedOut: escalations.lead_opted_out,
-        messaging.LeadOptedIn: escalations.lead_opted_in,
-        voice.CallAnswered: escalations.call_answered,
-        messaging.LeadDoNotContactChanged: escalations.lead_do_not_contact_changed,
-    }
+    async def lead_opted_in(self, event: Delivered[messaging.LeadOptedIn], ctx: HandlerContext) -> None:
+        await contact_bans.clear_opt_out(ctx.connection, event.body.client_id, event.body.lead_phone)

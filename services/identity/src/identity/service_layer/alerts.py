@@ -9,11 +9,9 @@ import uuid
 from identity.adapters import alert_records
 from identity.domain.alerts import Alert, channels_for, alert_for
 from identity.domain.roles import CLIENT_ROLES
-from revgen_common.consumer import Handlers
-from revgen_common.contracts import billing, dead_letters, messaging, reputation
+from revgen_common.consumer import Delivered, HandlerContext
+from revgen_common.contracts import Contract
 from revgen_common.contracts.commands import SendMessage
-from revgen_common.envelope import Envelope
-from revgen_common.handler_context import HandlerContext
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +21,9 @@ ALERT_NAMESPACE = uuid.UUID("3d0c5f7e-9b1a-4c2e-8f6d-1a7b3c5e9d20")
 AUDIENCE_ROLES = {"client_owner": ["client_owner"], "client_team": list(CLIENT_ROLES)}
 
 
-async def tell(message: Envelope, ctx: HandlerContext) -> None:
-    event = message.contract()
+async def tell(message: Delivered[Contract], ctx: HandlerContext) -> None:
+    """Any event `alert_for` knows (handlers.py routes them here)."""
+    event = message.body
     db = ctx.connection
     alert = alert_for(event, await alert_records.client_name(db, event.client()))
     if alert is None:
@@ -53,11 +52,3 @@ def _message(alert: Alert, channel: str, to: str) -> SendMessage:
     # From the platform, not the client: an alert is RevGen telling its customers, and must
     # not count against (or be stopped with) the client's own messaging.
     return SendMessage(to=to, body=alert.body, subject=alert.subject if channel == "email" else None, purpose="alert")
-
-
-def handlers() -> Handlers:
-    """What identity's consumer routes (topics.IDENTITY_GROUP): the events that alert people."""
-    return {contract: tell for contract in (
-        billing.DisputeOpened, billing.PaymentFailed, billing.PaymentActionRequired, billing.BillingDriftDetected,
-        messaging.NumberReleaseRefused, dead_letters.MessageDeadLettered,
-        reputation.ReviewSourceDisconnected, reputation.LowRatingReceived)}

@@ -6,15 +6,13 @@ from __future__ import annotations
 import uuid
 
 from identity.adapters import audit_log
-from revgen_common.consumer import Handlers
+from revgen_common.consumer import Delivered, HandlerContext
 from revgen_common.contracts.messaging import LeadDoNotContactChanged
-from revgen_common.envelope import Envelope
-from revgen_common.unit_of_work import Transaction
 
 
-async def lead_do_not_contact_changed(event: Envelope, uow: Transaction) -> None:
-    change = LeadDoNotContactChanged.model_validate(event.payload)
-    await audit_log.record(uow.connection, _person(change.changed_by),
+async def lead_do_not_contact_changed(event: Delivered[LeadDoNotContactChanged], ctx: HandlerContext) -> None:
+    change = event.body
+    await audit_log.record(ctx.connection, _person(change.changed_by),
                            "mark do-not-contact" if change.do_not_contact else "clear do-not-contact", "lead",
                            f"{change.client_id}/{change.lead_id}", before={"do_not_contact": not change.do_not_contact},
                            after={"do_not_contact": change.do_not_contact, "lead": change.lead_phone},
@@ -26,7 +24,3 @@ def _person(value: str) -> uuid.UUID | None:
         return uuid.UUID(value)
     except ValueError:
         return None  # not one of ours: recorded without an actor rather than lost
-
-
-def handlers() -> Handlers:
-    return {LeadDoNotContactChanged: lead_do_not_contact_changed}

@@ -17,10 +17,9 @@ from reputation.domain.reviews import Page, ReviewSource, excerpt, is_low, more_
 from reputation.service_layer.grants import Grants
 from reputation.service_layer.pacing import SourcePace
 from revgen_common.clock import Clock
+from revgen_common.consumer import Delivered, HandlerContext
 from revgen_common.contracts.reputation import (LowRatingReceived, PollReviews, ReviewReceived,
                                                 ReviewSourceDisconnected)
-from revgen_common.envelope import Envelope
-from revgen_common.handler_context import HandlerContext
 from revgen_common.unit_of_work import UnitOfWork
 
 SCHEDULE_BATCH = 500  # connections made due per round of the timer
@@ -57,8 +56,8 @@ class Polling:
             await uow.commit()
         return len(due)
 
-    async def read(self, message: Envelope) -> Lost | Fetched | None:
-        command = message.contract_as(PollReviews)
+    async def read(self, message: Delivered[PollReviews]) -> Lost | Fetched | None:
+        command = message.body
         row = await self.grants.connection(command.client_id, command.source)
         if row is None:
             return None
@@ -79,8 +78,8 @@ class Polling:
             raise
         return Fetched(row.connection_id, page)
 
-    async def record(self, message: Envelope, ctx: HandlerContext, outcome: object) -> None:
-        command = message.contract_as(PollReviews)
+    async def record(self, message: Delivered[PollReviews], ctx: HandlerContext, outcome: object) -> None:
+        command = message.body
         db, now = ctx.connection, self.clock()
         if isinstance(outcome, Lost):
             lost = await connections_table.announce_lost(db, outcome.connection_id, now)

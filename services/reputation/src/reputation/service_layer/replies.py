@@ -21,9 +21,8 @@ from reputation.service_layer.grants import Grants
 from reputation.service_layer.pacing import SourcePace
 from revgen_common.clock import Clock
 from revgen_common.contracts.reputation import PostReply, ReplyPosted, ReviewReceived
-from revgen_common.envelope import Envelope
+from revgen_common.consumer import Delivered, HandlerContext
 from revgen_common.errors import NotFound, Refused
-from revgen_common.handler_context import HandlerContext
 from revgen_common.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -40,8 +39,8 @@ class Replies:
     clock: Clock
 
     # The AI's draft (Staged on ReviewReceived)
-    async def draft(self, message: Envelope) -> str | None:
-        event = message.contract_as(ReviewReceived)
+    async def draft(self, message: Delivered[ReviewReceived]) -> str | None:
+        event = message.body
         if self.drafter is None:
             return None
         async with self.engine.connect() as db:
@@ -51,8 +50,8 @@ class Replies:
         return await self.drafter.draft(event.client_id, Review(event.review_id, event.review_id, event.rating,
                                                                 event.author, event.text, event.reviewed_at))
 
-    async def keep_draft(self, message: Envelope, ctx: HandlerContext, drafted: object) -> None:
-        event = message.contract_as(ReviewReceived)
+    async def keep_draft(self, message: Delivered[ReviewReceived], ctx: HandlerContext, drafted: object) -> None:
+        event = message.body
         if isinstance(drafted, str):
             await reviews_table.add_draft(ctx.connection, event.client_id, event.source, event.review_id, drafted,
                                           self.clock())
@@ -89,8 +88,8 @@ class Replies:
         return draft
 
     # Posting (Staged on PostReply)
-    async def post(self, message: Envelope) -> str | None:
-        command = message.contract_as(PostReply)
+    async def post(self, message: Delivered[PostReply]) -> str | None:
+        command = message.body
         async with self.engine.connect() as db:
             draft = await reviews_table.draft(db, command.client_id, uuid.UUID(command.draft_id))
         if draft is None or draft["status"] != "approved":
@@ -113,10 +112,10 @@ class Replies:
             return None
         return POSTED
 
-    async def record_post(self, message: Envelope, ctx: HandlerContext, outcome: object) -> None:
+    async def record_post(self, message: Delivered[PostReply], ctx: HandlerContext, outcome: object) -> None:
         if outcome != POSTED:
             return
-        done = await reviews_table.posted(ctx.connection, uuid.UUID(message.contract_as(PostReply).draft_id), self.clock())
+        done = await reviews_table.posted(ctx.connection, uuid.UUID(message.body.draft_id), self.clock())
         if done is not None:
             ctx.publish(ReplyPosted(client_id=done.client_id, source=done.source, review_id=done.review_id,
                                     draft_id=str(done.draft_id), posted_at=done.posted_at))
