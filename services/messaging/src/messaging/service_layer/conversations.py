@@ -19,7 +19,7 @@ from messaging.service_layer.lead_intake import Lead, LeadIntake
 from messaging.service_layer.sends import Outgoing, enqueue
 from messaging.service_layer.service_states import ServiceStates
 from revgen_common.clock import Clock
-from revgen_common.consumer import Delivered
+from revgen_common.consumer import Delivered, HandlerContext
 from revgen_common.contracts.messaging import EscalationRequested, MessageReceived
 from revgen_common.contracts.webhooks import TwilioMessageReceived
 from revgen_common.db import reading
@@ -63,29 +63,29 @@ class Conversations:
         return await self.drafts.ask(found.client_id, found.persona, found.knowledge, history + [("lead", body)],
                                      sms.occurred_at)
 
-    async def message_received(self, sms: Delivered[TwilioMessageReceived], uow: Transaction,
+    async def message_received(self, sms: Delivered[TwilioMessageReceived], ctx: HandlerContext,
                                draft: Draft | None = None) -> None:
         raw: dict[str, Any] = sms.body.raw
-        db = uow.connection
+        db = ctx.connection
         client = await number_owners.owner_for_sms(db, raw["To"], phone_or_raw(raw["From"]))
         if client is None:
             if raw["To"] == self.platform_number:
-                await self.keywords.handle(uow, PLATFORM, raw, None, "RevGen",
+                await self.keywords.handle(ctx, PLATFORM, raw, None, "RevGen",
                                            await opt_outs.opted_out(db, PLATFORM, raw["From"]))
             return
-        lead = await self.intake.lead(uow, client.client_id, raw["From"], "sms", client_number=raw["To"], inbound=True)
+        lead = await self.intake.lead(ctx, client.client_id, raw["From"], "sms", client_number=raw["To"], inbound=True)
         if lead is None:
             return
         if not await messages.record_inbound(db, client.client_id, lead.id, raw.get("Body", ""), raw["MessageSid"],
                                              raw["To"], self.clock()):
             return  # the same MessageSid again
-        uow.publish(MessageReceived(client_id=client.client_id, lead_id=str(lead.id), lead_phone=lead.phone,
+        ctx.publish(MessageReceived(client_id=client.client_id, lead_id=str(lead.id), lead_phone=lead.phone,
                                     message_sid=raw["MessageSid"]))
-        if await self.keywords.handle(uow, client.client_id, raw, lead, client.business_name, client.opted_out):
+        if await self.keywords.handle(ctx, client.client_id, raw, lead, client.business_name, client.opted_out):
             return
         if lead.do_not_contact or client.opted_out or not self.service.served(client.service_status, client.service_since):
             return  # recorded, and not answered
-        await self._answer(uow, client, lead, raw, draft, sms.occurred_at)
+        await self._answer(ctx, client, lead, raw, draft, sms.occurred_at)
 
     async def _answer(self, uow: Transaction, client, lead: Lead, raw: dict, draft: Draft | None,
                       received_at: datetime) -> None:

@@ -10,7 +10,7 @@ from messaging.adapters import number_owners
 from messaging.service_layer.lead_intake import Lead, LeadIntake
 from messaging.service_layer.sends import Outgoing, enqueue
 from messaging.service_layer.service_states import ServiceStates
-from revgen_common.consumer import Delivered
+from revgen_common.consumer import Delivered, HandlerContext
 from revgen_common.contracts.webhooks import FormSubmitted
 from revgen_common.unit_of_work import Transaction
 
@@ -30,16 +30,16 @@ class SpeedToLead:
         if found is not None and self.service.served(found[0].service_status, found[0].service_since):
             await self._speed_to_lead(uow, found[1], found[0].business_name, client_number, f"missed-call:{call_sid}")
 
-    async def form_submitted(self, submitted: Delivered[FormSubmitted], uow: Transaction) -> None:
+    async def form_submitted(self, submitted: Delivered[FormSubmitted], ctx: HandlerContext) -> None:
         client_id, form = submitted.body.form_client_id, submitted.body.raw
-        found = await number_owners.first_number_of(uow.connection, client_id)
+        found = await number_owners.first_number_of(ctx.connection, client_id)
         if found is None or not form.get("phone"):
             log.warning("form for %s dropped: %s", client_id, "no number" if found is None else "no phone field")
             return
-        lead = await self.intake.lead(uow, client_id, str(form["phone"]), "form", name=form.get("name"),
+        lead = await self.intake.lead(ctx, client_id, str(form["phone"]), "form", name=form.get("name"),
                                       client_number=found.number)
         if lead is not None and self.service.served(found.service_status, found.service_since):
-            await self._speed_to_lead(uow, lead, found.business_name or "", found.number, f"form:{submitted.event_id}")
+            await self._speed_to_lead(ctx, lead, found.business_name or "", found.number, f"form:{submitted.event_id}")
 
     async def _speed_to_lead(self, uow: Transaction, lead: Lead, business: str, number: str, source: str) -> None:
         body = SPEED_TO_LEAD.format(name=f" {lead.name}" if lead.name else "", business=business or "our team")
