@@ -29,7 +29,7 @@ from ingress.settings import IngressSettings
 from messaging.adapters.ai_responder import AIResponder
 from messaging.adapters.twilio_sender import TwilioSender
 from messaging.bootstrap import build as build_messaging
-from messaging.bootstrap import consumers as messaging_consumers
+from messaging.entrypoints.consumers import consumers as messaging_consumers
 from messaging.bootstrap import create_app as messaging_app
 from messaging.domain.fair_share import FairShare
 from messaging.domain.pacing import Pacer

@@ -15,6 +15,7 @@ import billing.handlers
 import escalation.handlers
 import identity.handlers
 import messaging.bootstrap
+import messaging.handlers
 import reputation.handlers
 import voice.handlers
 from escalation.service_layer.escalations import Escalations
@@ -117,8 +118,9 @@ def _handler_tables():
     return {BILLING_GROUP: billing.handlers.handlers(bills.stripe_events, bills.client_events),
             ESCALATION_GROUP: escalation.handlers.handlers(escalations),
             IDENTITY_GROUP: identity.handlers.handlers(),
-            MESSAGING_GROUP: service.handlers(), MESSAGING_SENDER_GROUP: service.twilio_handlers(),
-            MESSAGING_EMAIL_GROUP: service.email_handlers(), VOICE_GROUP: voice.handlers.handlers(),
+            MESSAGING_GROUP: messaging.handlers.inbound_handlers(service),
+            MESSAGING_SENDER_GROUP: messaging.handlers.sender_handlers(service),
+            MESSAGING_EMAIL_GROUP: messaging.handlers.email_handlers(service), VOICE_GROUP: voice.handlers.handlers(),
             REPUTATION_GROUP: reputation.handlers.handlers(reviews.polling, reviews.replies)}
 
 

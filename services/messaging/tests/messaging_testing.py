@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from messaging import SERVICE
 from messaging.service_layer.clients import Profile
-from revgen_common import Staged
+from revgen_common import Delivered, Staged
 from revgen_common.envelope import Envelope
 from revgen_common.errors import NotYet
 from revgen_common.handler_context import HandlerContext, in_handler
@@ -78,25 +78,27 @@ def inbound_sms(to: str, from_: str, body: str, sid: str | None = None, at: date
 
 
 async def apply(engine, handler, message: Envelope, clock=None) -> None:
-    """Apply one event the way the consumer does: a Staged handler's prepare first (given a
-    test clock, a NotYet moves it on by the wait and prepares again), then the handler, with
-    a HandlerContext, + outbox in one transaction. No inbox: a redelivery runs it again."""
+    """Apply one event the way the consumer does: its payload validated into its contract
+    (`Delivered`), a Staged handler's prepare first (given a test clock, a NotYet moves it on
+    by the wait and prepares again), then the handler, with a HandlerContext, + outbox in one
+    transaction. No inbox: a redelivery runs it again."""
+    delivered = Delivered.of(message)
     if isinstance(handler, Staged):
-        prepared = await _prepare(handler, message, clock)
+        prepared = await _prepare(handler, delivered, clock)
         if handler.apply is None:
             return
         stage = handler
         handler = lambda event, uow: stage.apply(event, uow, prepared)  # noqa: E731
     async with UnitOfWork(engine, SERVICE) as uow:
         with in_handler():  # a handler that commits or opens its own unit of work fails here too
-            await handler(message, HandlerContext(uow))
+            await handler(delivered, HandlerContext(uow))
         await uow.commit()
 
 
-async def _prepare(stage: Staged, message: Envelope, clock):
+async def _prepare(stage: Staged, delivered: Delivered, clock):
     while True:
         try:
-            return await stage.prepare(message)
+            return await stage.prepare(delivered)
         except NotYet as wait:
             if clock is None:
                 raise
@@ -134,7 +136,7 @@ class QueuePlayer:
         requests = await outbox(self.messaging.engine, self.topic, self.type)
         pending, self.done = requests[self.done:], len(requests)
         for request in pending:
-            await self.run(Envelope.model_validate(request))
+            await self.run(Delivered.of(Envelope.model_validate(request)))
         return len(pending)
 
 

@@ -1,7 +1,8 @@
 """The composition root: the API, the event consumer, the sender (a consumer of its own
 send and number-release queues; in its own process when SENDER_IN_OWN_PROCESS, ADR 0017),
 the e-mail sender (of its own queue, ADR 0018), the outbox relay, the scheduler and the hourly
-summary job, over one database."""
+summary job, over one database. The consumers themselves: entrypoints/consumers.py; what
+their handlers are: handlers.py."""
 from __future__ import annotations
 
 import contextlib
@@ -11,7 +12,6 @@ from datetime import timedelta
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from messaging import SERVICE
 from messaging.adapters.ai_responder import AIResponder
 from messaging.adapters.resend_sender import ResendSender
 from messaging.adapters.twilio_sender import TwilioSender
@@ -19,58 +19,40 @@ from messaging.domain.answer_deadline import AnswerDeadline
 from messaging.domain.fair_share import FairShare
 from messaging.domain.pacing import Pacer
 from messaging.entrypoints import lead_commands, leads
+from messaging.entrypoints.consumers import consumers, sender_consumer
 from messaging.entrypoints.http import install_error_handlers, router
-from messaging.service_layer import delivery
 from messaging.service_layer.lead_commands import LeadCommands
 from messaging.service_layer.lead_views import LeadViews
 from messaging.service_layer.automations import Automations
+from messaging.service_layer.answer_drafts import AnswerDrafts
 from messaging.service_layer.call_log import CallLog
+from messaging.service_layer.carrier_keywords import CarrierKeywords
 from messaging.service_layer.clients import Clients
 from messaging.service_layer.commands import Commands
 from messaging.service_layer.conversations import Conversations
-from messaging.service_layer.email_events import resend_event
 from messaging.service_layer.emails import EmailSender
+from messaging.service_layer.lead_intake import LeadIntake
 from messaging.service_layer.number_releases import NumberReleases
 from messaging.service_layer.scheduler import Scheduler
 from messaging.service_layer.sender import Sender
-from messaging.service_layer.service_states import FOLLOWED, ServiceStates
+from messaging.service_layer.service_states import ServiceStates
+from messaging.service_layer.speed_to_lead import SpeedToLead
 from messaging.service_layer.summaries import Summaries
 from messaging.settings import DEFAULT_GRACE_DAYS, MessagingSettings
-from revgen_common import ExactlyOnceConsumer, OwnTransactions, Staged
 from revgen_common.clock import Clock, system_clock
 from revgen_common.service import ServiceRuntime, running_service, service_app
-from revgen_common.consumer import ConsumerOptions, Handlers
-from revgen_common.contracts import identity, voice, webhooks
-from revgen_common.contracts.commands import SendMessage
-from revgen_common.contracts.messaging import EmailRequested, ReleaseNumber, SendRequested
 from revgen_common.db import create_engine
-from revgen_common.process_slot import ProcessSlot
-from revgen_common.topics import MESSAGING_EMAIL_GROUP, MESSAGING_GROUP, MESSAGING_SENDER_GROUP
 
-# Records per poll, across partitions (aiokafka cannot cap one partition's share). A
-# partition's batch waits on the assistant or Twilio once — its calls run together — so a
-# small poll only splits the work into more batches, each paying its own transaction and
-# offset commit: at 20 per poll over 32 send partitions a batch was one send, ~110 sends/s.
-INBOUND_POLL_RECORDS = 64
-# Consumer groups and their topics (declared in revgen_common.topics): two, so a Twilio outage
-# pauses only what calls Twilio (sends and number releases). A third group for the rare
-# releases cost ~0.1 s of reply p50 at 50 SMS/s (bench/messaging_leads), so the sender's
-# group takes them too.
-MESSAGING_GROUPS = (MESSAGING_GROUP, MESSAGING_SENDER_GROUP, MESSAGING_EMAIL_GROUP)
-GROUPS = {group.name: list(group.topics) for group in MESSAGING_GROUPS}
-SENDS_POLL_RECORDS = 500
-# Resend takes 2 requests/s unless raised: a small poll is plenty, and keeps a backlog's
-# e-mails on Kafka (visible as lag) rather than in a batch waiting on its turns.
-EMAILS_POLL_RECORDS = 20
 # How often past-due clients whose grace ran out are looked for (their owners told): the
 # rules read the grace themselves, so this only delays the notice.
 OVERDUE_CHECK_SECONDS = 60
-
 
 @dataclass(frozen=True)
 class Messaging:
     engine: AsyncEngine
     conversations: Conversations
+    speed_to_lead: SpeedToLead
+    calls: CallLog
     commands: Commands
     sender: Sender
     clients: Clients
@@ -84,42 +66,17 @@ class Messaging:
     clock: Clock
     emails: EmailSender | None = None  # None in tests that send no e-mail
 
-    def handlers(self) -> Handlers:
-        """The main consumer's routes by event type."""
-        calls = CallLog(self.conversations)
-        return {
-            webhooks.TwilioMessageReceived: Staged(prepare=self.conversations.draft_reply,
-                                                   apply=self.conversations.message_received),
-            webhooks.TwilioCallStatusReceived: self.conversations.call_status,
-            webhooks.TwilioMessageStatusReceived: delivery.status_received,
-            webhooks.FormSubmitted: self.conversations.form_submitted,
-            SendMessage: self.commands.send_message,
-            identity.ClientCreated: self.clients.client_created,
-            identity.ClientDeleted: self.clients.client_deleted,
-            voice.CallEnded: calls.call_ended,
-            voice.VoicemailRecorded: calls.voicemail_recorded,
-            # Service follows billing (ADR 0012).
-            **{event: self.service.billing_event for event in FOLLOWED},
-            webhooks.ResendEventReceived: resend_event,  # bounces and complaints (ADR 0018)
-        }
-
-    def twilio_handlers(self) -> Handlers:
-        """The sender group's routes: everything that calls Twilio."""
-        return {SendRequested: OwnTransactions(self.sender.send),
-                ReleaseNumber: OwnTransactions(self.number_releases.release)}
-
-    def email_handlers(self) -> Handlers:
-        """E-mail's own group (ADR 0018): everything that calls Resend."""
-        if self.emails is None:
-            raise RuntimeError("built without a Resend sender")
-        return {EmailRequested: OwnTransactions(self.emails.send)}
-
 
 def build(engine: AsyncEngine, twilio: TwilioSender, ai: AIResponder, platform_number: str,
           clock: Clock = system_clock, deadline: AnswerDeadline = AnswerDeadline(),
           grace: timedelta = timedelta(days=DEFAULT_GRACE_DAYS), resend: ResendSender | None = None) -> Messaging:
     service = ServiceStates(engine, clock, grace)
-    return Messaging(engine=engine, conversations=Conversations(engine, ai, platform_number, clock, service, deadline),
+    intake = LeadIntake(clock)
+    speed_to_lead = SpeedToLead(intake, service)
+    conversations = Conversations(engine, AnswerDrafts(ai, clock, deadline), platform_number, clock, service, intake,
+                                  CarrierKeywords(clock))
+    return Messaging(engine=engine, conversations=conversations, speed_to_lead=speed_to_lead,
+                     calls=CallLog(intake, speed_to_lead),
                      commands=Commands(platform_number), sender=Sender(engine, twilio, clock, service),
                      clients=Clients(engine, clock), scheduler=Scheduler(engine, clock),
                      automations=Automations(engine, clock), summaries=Summaries(engine, platform_number, clock),
@@ -128,65 +85,12 @@ def build(engine: AsyncEngine, twilio: TwilioSender, ai: AIResponder, platform_n
                      emails=EmailSender(engine, resend, clock, service) if resend else None)
 
 
-def inbound_consumer(messaging: Messaging, settings: MessagingSettings, slot: ProcessSlot | None = None) -> ExactlyOnceConsumer:
-    """Inbound messages, commands and other services' events. A static member named by the
-    process slot: a restarted process takes its partitions back at once (without a slot, a
-    dynamic member)."""
-    return ExactlyOnceConsumer(name="messaging", topics=GROUPS["messaging"],
-                               handlers=messaging.handlers(), engine=messaging.engine,
-                               bootstrap_servers=settings.kafka_bootstrap_servers,
-                               group_instance_id=slot.instance_id(MESSAGING_GROUP.name) if slot else None,
-                               # A batch's replies are published when it commits; its messages wait
-                               # on the assistant together, before the transaction (Staged). The fair
-                               # share, not this bound, limits calls to OpenAI: capped at its capacity,
-                               # prepares held by a hanging assistant kept every other message (and
-                               # client) from even asking, a whole deadline per round.
-                               options=ConsumerOptions(max_batch=INBOUND_POLL_RECORDS,
-                                                       max_partitions_in_flight=settings.inbound_concurrency,
-                                                       max_concurrent_preparations=settings.inbound_concurrency))
-
-
-def sender_consumer(messaging: Messaging, settings: MessagingSettings, slot: ProcessSlot | None = None) -> ExactlyOnceConsumer:
-    """Everything that calls Twilio, in a group of its own so a Twilio outage pauses only
-    that (inbound messages keep being recorded and answered; their sends wait in
-    `messaging.sends`)."""
-    return ExactlyOnceConsumer(name="messaging-sender", topics=GROUPS["messaging-sender"],
-                               handlers=messaging.twilio_handlers(), producer=SERVICE,
-                               engine=messaging.engine, bootstrap_servers=settings.kafka_bootstrap_servers,
-                               group_instance_id=slot.instance_id(MESSAGING_SENDER_GROUP.name) if slot else None,
-                               # Every partition at once; the sends of a batch go to Twilio together.
-                               options=ConsumerOptions(max_batch=SENDS_POLL_RECORDS,
-                                                       max_partitions_in_flight=sum(
-                                                           t.partitions for t in GROUPS["messaging-sender"]),
-                                                       max_concurrent_preparations=settings.send_concurrency))
-
-
-def consumers(messaging: Messaging, settings: MessagingSettings, slot: ProcessSlot | None = None,
-              with_sender: bool = True) -> list[ExactlyOnceConsumer]:
-    """The groups one process runs: inbound, e-mail (when it has an e-mail sender) and, unless
-    the sender runs in a process of its own (SENDER_IN_OWN_PROCESS, ADR 0017), the sender."""
-    return [inbound_consumer(messaging, settings, slot),
-            *([email_consumer(messaging, settings, slot)] if messaging.emails else []),
-            *([sender_consumer(messaging, settings, slot)] if with_sender else [])]
-
-
 def _twilio(settings: MessagingSettings, runtime: ServiceRuntime) -> TwilioSender:
     twilio = TwilioSender(settings.twilio_account_sid, settings.twilio_auth_token.get_secret_value(),
                           str(settings.twilio_api_base), str(settings.status_callback_url),
                           Pacer(settings.sends_per_number_per_second, settings.sends_per_account_per_second))
     runtime.close_on_stop(twilio.close)
     return twilio
-
-
-def email_consumer(messaging: Messaging, settings: MessagingSettings, slot: ProcessSlot | None = None) -> ExactlyOnceConsumer:
-    """Its own group, so Resend's pace and outages hold up only e-mails (ADR 0018)."""
-    return ExactlyOnceConsumer(name=MESSAGING_EMAIL_GROUP.name, topics=GROUPS[MESSAGING_EMAIL_GROUP.name],
-                               handlers=messaging.email_handlers(), producer=SERVICE, engine=messaging.engine,
-                               bootstrap_servers=settings.kafka_bootstrap_servers,
-                               group_instance_id=slot.instance_id(MESSAGING_EMAIL_GROUP.name) if slot else None,
-                               options=ConsumerOptions(max_batch=EMAILS_POLL_RECORDS,
-                                                       max_partitions_in_flight=MESSAGING_EMAIL_GROUP.topics[0].partitions,
-                                                       max_concurrent_preparations=EMAILS_POLL_RECORDS))
 
 
 def create_app(settings: MessagingSettings, clock: Clock = system_clock) -> FastAPI:

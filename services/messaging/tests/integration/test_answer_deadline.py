@@ -7,9 +7,12 @@ import uuid
 
 import pytest
 
-from messaging.bootstrap import MESSAGING_GROUPS, create_app
+from messaging.handlers import inbound_handlers
+from messaging.bootstrap import create_app
+from messaging.entrypoints.consumers import MESSAGING_GROUPS
 from messaging.service_layer.conversations import HOLDING_REPLY
 from messaging_testing import apply, client, inbound_sms, outbox, service_settings
+from revgen_common import Delivered
 from revgen_common.clock import system_clock
 from revgen_common.errors import NotYet
 from revgen_common.testing.internal_api import TEST_API_HEADERS
@@ -28,9 +31,9 @@ async def test_past_its_deadline_a_message_gets_the_holding_reply_without_asking
         messaging, twilio, openai, clock):
     client_id, [number] = await client(messaging)
     sms = inbound_sms(number, LEAD, "Can you come today?", at=clock.now)
-    clock.advance(seconds=messaging.conversations.deadline.seconds + 1)  # it waited in Kafka that long
+    clock.advance(seconds=messaging.conversations.drafts.deadline.seconds + 1)  # it waited in Kafka that long
 
-    await apply(messaging.engine, messaging.handlers()[TwilioMessageReceived], sms)
+    await apply(messaging.engine, inbound_handlers(messaging)[TwilioMessageReceived], sms)
 
     assert openai.state.requests.count("POST", COMPLETIONS) == 0
     [reply] = [m["payload"] for m in await outbox(messaging.engine, "messaging.events", "EscalationRequested")]
@@ -45,10 +48,10 @@ async def test_a_short_retry_after_that_fits_is_honoured_and_the_lead_gets_the_a
     sms = inbound_sms(number, LEAD, "Can you come today?", at=clock.now)
 
     with pytest.raises(NotYet) as wait:
-        await messaging.conversations.draft_reply(sms)
+        await messaging.conversations.draft_reply(Delivered.of(sms))
     assert wait.value.retry_after == 1.0  # as OpenAI said: never shortened
     clock.advance(seconds=1)
-    await apply(messaging.engine, messaging.handlers()[TwilioMessageReceived], sms)
+    await apply(messaging.engine, inbound_handlers(messaging)[TwilioMessageReceived], sms)
 
     assert await outbox(messaging.engine, "messaging.events", "EscalationRequested") == []
     [send] = await outbox(messaging.engine, "messaging.sends", "SendRequested")
@@ -61,7 +64,7 @@ async def test_a_retry_after_that_leaves_no_time_for_a_try_means_the_holding_rep
     openai.faults.script("429:retry_after=30", path_prefix=COMPLETIONS)
     sms = inbound_sms(number, LEAD, "Can you come today?", at=clock.now)
 
-    draft = await messaging.conversations.draft_reply(sms)
+    draft = await messaging.conversations.draft_reply(Delivered.of(sms))
 
     assert draft.text is None and "unavailable" in draft.handoff
     assert openai.state.requests.count("POST", COMPLETIONS) == 1

@@ -2,6 +2,7 @@
 a missed call gets one speed-to-lead text, however often and by whichever path it is told."""
 import uuid
 
+from messaging.handlers import inbound_handlers
 from messaging_testing import SendQueue, apply, client, twilio_event
 from revgen_common.contracts.voice import CallEnded, VoicemailRecorded
 from revgen_common.envelope import Envelope
@@ -23,12 +24,12 @@ def voicemail(number: str, call_sid: str) -> Envelope:
 
 async def test_each_call_and_its_voicemail_show_in_the_conversation_and_a_missed_one_is_texted_once(messaging, twilio):
     client_id, [number] = await client(messaging)
-    handlers = messaging.handlers()
+    handlers = inbound_handlers(messaging)
     missed, answered = "CA" + uuid.uuid4().hex, "CA" + uuid.uuid4().hex
     await apply(messaging.engine, handlers[VoicemailRecorded], voicemail(number, missed))  # it may come first
     for _ in range(2):  # told twice, with different event ids
         await apply(messaging.engine, handlers[CallEnded], ended(number, missed, "missed"))
-    await apply(messaging.engine, messaging.conversations.call_status,  # ...and by ingress's path too
+    await apply(messaging.engine, messaging.calls.call_status,  # ...and by ingress's path too
                 twilio_event("TwilioCallStatusReceived", {"CallSid": missed, "To": number, "From": LEAD,
                                                           "CallStatus": "no-answer"}))
     await apply(messaging.engine, handlers[CallEnded], ended(number, answered, "answered", person_id="p1"))

@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 
+from messaging.handlers import inbound_handlers
 from messaging.service_layer import delivery
 from messaging.service_layer.lead_views import UnknownLead
 from messaging_testing import SendQueue, apply, client, inbound_sms, outbox, scalar, twilio_event
@@ -16,7 +17,7 @@ LEAD = "+12125550163"
 
 async def a_conversation(messaging, openai, number: str, client_id: str) -> str:
     openai.state.responder = lambda messages: "Happy to help! When suits you?"
-    await apply(messaging.engine, messaging.handlers()[TwilioMessageReceived],
+    await apply(messaging.engine, inbound_handlers(messaging)[TwilioMessageReceived],
                 inbound_sms(number, LEAD, "Do you fix boilers?"))
     await SendQueue(messaging).drain()
     return str(await scalar(messaging.engine, "SELECT id FROM leads WHERE client_id = :c", c=client_id))
@@ -46,7 +47,7 @@ async def test_an_inbound_sms_delivered_twice_is_announced_to_open_pages_once(me
     client_id, [number] = await client(messaging)
     sms = inbound_sms(number, LEAD, "Hello?")
     for _ in range(2):
-        await apply(messaging.engine, messaging.handlers()[TwilioMessageReceived],
+        await apply(messaging.engine, inbound_handlers(messaging)[TwilioMessageReceived],
                     sms.model_copy(update={"event_id": uuid.uuid4()}))
     received = await outbox(messaging.engine, "messaging.events", "MessageReceived")
     assert [(r["payload"]["lead_phone"], r["payload"]["client_id"]) for r in received] == [(LEAD, client_id)]
@@ -62,7 +63,7 @@ async def test_a_reply_by_hand_is_queued_once_per_reply_id_and_blocked_for_a_lea
     assert [m.body for m in twilio.state.sent_to(LEAD)].count("We can come at 9.") == 1
     assert queued["status"] == "pending"  # as it was when first queued: the answer replays
 
-    await apply(messaging.engine, messaging.handlers()[TwilioMessageReceived], inbound_sms(number, LEAD, "STOP"))
+    await apply(messaging.engine, inbound_handlers(messaging)[TwilioMessageReceived], inbound_sms(number, LEAD, "STOP"))
     await SendQueue(messaging).drain()
     assert (await messaging.lead_views.lead(client_id, lead))["opted_out"] is True
     await messaging.lead_views.reply(client_id, lead, "reply-2", "Are you still there?")
@@ -75,7 +76,7 @@ async def test_a_reply_by_hand_is_queued_once_per_reply_id_and_blocked_for_a_lea
 async def test_leads_are_newest_first_a_page_at_a_time_and_a_forged_cursor_is_refused(messaging, openai, clock):
     client_id, [number] = await client(messaging)
     for i in range(5):
-        await apply(messaging.engine, messaging.handlers()[TwilioMessageReceived],
+        await apply(messaging.engine, inbound_handlers(messaging)[TwilioMessageReceived],
                     inbound_sms(number, f"+1212555{i:04d}", "Hi"))
         clock.advance(minutes=1)
     first = await messaging.lead_views.leads(client_id, 2, None)

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from messaging.handlers import inbound_handlers
 from messaging.service_layer.lead_commands import OffLimits
 from messaging_testing import SendQueue, apply, client, inbound_sms, outbox, scalar
 from revgen_common.contracts.webhooks import TwilioMessageReceived
@@ -20,7 +21,7 @@ PERSON = "7d1f9a52-0000-4000-8000-000000000001"
 
 async def a_lead(messaging, openai, number: str, phone: str) -> uuid.UUID:
     openai.state.responder = lambda messages: "Happy to help!"
-    await apply(messaging.engine, messaging.handlers()[TwilioMessageReceived], inbound_sms(number, phone, "Hi"))
+    await apply(messaging.engine, inbound_handlers(messaging)[TwilioMessageReceived], inbound_sms(number, phone, "Hi"))
     await SendQueue(messaging).drain()
     return await scalar(messaging.engine, "SELECT id FROM leads WHERE phone = :p", p=phone)
 
@@ -50,7 +51,7 @@ async def test_nothing_reaches_a_do_not_contact_lead_on_any_path_while_another_l
     before = len(twilio.state.sent_to(LEAD))
     asked = len(openai.state.completions)
 
-    await apply(messaging.engine, messaging.handlers()[TwilioMessageReceived], inbound_sms(number, LEAD, "hello?"))
+    await apply(messaging.engine, inbound_handlers(messaging)[TwilioMessageReceived], inbound_sms(number, LEAD, "hello?"))
     await messaging.lead_views.reply(client_id, lead, "by-hand", "We can come at 9.")
     chosen = await messaging.automations.schedule_follow_ups(client_id, "after", "Hi {name} from {business}",
                                                              [str(lead), str(other), str(uuid.uuid4())], clock())

@@ -9,6 +9,7 @@ import pytest
 from messaging.adapters.resend_sender import OUTAGE_HOLD_SECONDS
 from messaging.service_layer.email_events import resend_event
 from messaging_testing import EmailQueue, apply, outbox, scalar
+from revgen_common import Delivered
 from revgen_common.contracts.commands import SendMessage
 from revgen_common.contracts.webhooks import ResendEventReceived
 from revgen_common.envelope import Envelope
@@ -25,8 +26,9 @@ async def command(messaging, to: str, purpose: str = "otp", subject: str | None 
     return envelope
 
 
-async def requested(messaging) -> list[Envelope]:
-    return [Envelope.model_validate(m) for m in await outbox(messaging.engine, "messaging.emails", "EmailRequested")]
+async def requested(messaging) -> list[Delivered]:
+    requests = await outbox(messaging.engine, "messaging.emails", "EmailRequested")
+    return [Delivered.of(Envelope.model_validate(m)) for m in requests]
 
 
 async def events(messaging, type: str) -> list[dict]:
@@ -70,7 +72,7 @@ async def test_a_send_whose_answer_was_lost_is_tried_again_under_its_key_and_res
 
     [sent] = resend.state.emails
     posts = resend.state.requests.matching("POST", "/emails")
-    assert [p.headers["idempotency-key"] for p in posts] == [str(request.payload["send_id"])] * 2
+    assert [p.headers["idempotency-key"] for p in posts] == [str(request.body.send_id)] * 2
     assert await scalar(emailing.engine, "SELECT resend_id FROM email_sends") == sent.id
 
 

@@ -3,6 +3,7 @@ hypothesis-generated hostile messages: each is handled or dead-lettered with its
 and the valid message behind them all still gets through (no stuck partition)."""
 import uuid
 
+from messaging.handlers import inbound_handlers, sender_handlers
 from messaging_testing import client, inbound_sms, twilio_event
 from revgen_common.envelope import Envelope
 from revgen_testing.message_fuzzing import draw, hostile_messages, through_a_consumer
@@ -30,7 +31,7 @@ async def test_every_hostile_message_is_handled_or_dead_lettered_with_a_reason_a
         Envelope(type="SendRequested", producer="messaging", key=LEAD, payload={
             "send_id": str(uuid.uuid4()), "from": number}),
     ]
-    handlers = {**messaging.handlers(), **messaging.twilio_handlers()}
+    handlers = {**inbound_handlers(messaging), **sender_handlers(messaging)}
     topic = await make_topic(partitions=1)
     accounting = await through_a_consumer(infra, messaging.engine, topic, handlers,
                                           draw(hostile_messages(samples), 150), inbound_sms(number, LEAD, "Still there?"))

@@ -1,6 +1,7 @@
 """Every lead is answered in seconds, once (E5, E7); STOP is honoured on every path (D7)."""
 import uuid
 
+from messaging.handlers import inbound_handlers
 from messaging_testing import (SendQueue, apply, client, inbound_sms, outbox, scalar, twilio_event)
 from revgen_common.envelope import Envelope
 from revgen_common.contracts.webhooks import TwilioMessageReceived
@@ -13,7 +14,7 @@ async def test_an_inbound_sms_delivered_5_times_gets_one_reply_at_twilio(messagi
     openai.state.responder = lambda messages: "We can come by tomorrow at 9. Does that work?"
     sms = inbound_sms(number, LEAD, "Can you fix a leaking water heater?")
     for _ in range(5):  # as the consumer runs it: the assistant is asked before the transaction
-        await apply(messaging.engine, messaging.handlers()[TwilioMessageReceived],
+        await apply(messaging.engine, inbound_handlers(messaging)[TwilioMessageReceived],
                     sms.model_copy(update={"event_id": uuid.uuid4()}))
     await SendQueue(messaging).drain()
     assert [m.body for m in twilio.state.sent_to(LEAD)] == ["We can come by tomorrow at 9. Does that work?"]
@@ -25,10 +26,10 @@ async def test_a_missed_call_gets_one_speed_to_lead_text_per_call(messaging, twi
     client_id, [number] = await client(messaging)
     call = {"CallSid": f"CA{uuid.uuid4().hex}", "To": number, "From": LEAD}
     for status in ("ringing", "no-answer", "no-answer"):
-        await apply(messaging.engine, messaging.conversations.call_status,
+        await apply(messaging.engine, messaging.calls.call_status,
                     twilio_event("TwilioCallStatusReceived", {**call, "CallStatus": status}))
     answered = {**call, "CallSid": f"CA{uuid.uuid4().hex}", "CallStatus": "completed"}
-    await apply(messaging.engine, messaging.conversations.call_status, twilio_event("TwilioCallStatusReceived", answered))
+    await apply(messaging.engine, messaging.calls.call_status, twilio_event("TwilioCallStatusReceived", answered))
     await SendQueue(messaging).drain()
     sent = twilio.state.sent_to(LEAD)
     assert len(sent) == 1 and "Sorry we missed you at Ace Plumbing" in sent[0].body
@@ -39,7 +40,7 @@ async def test_a_form_submission_becomes_a_lead_and_a_speed_to_lead_text(messagi
     form = Envelope(type="FormSubmitted", producer="ingress", key=client_id, client_id=client_id, payload={
         "provider_id": "x", "received_at": "2026-11-28T15:00:00Z", "form_client_id": client_id,
         "raw": {"name": "Dana", "phone": "(212) 555-0147", "message": "Quote for a new furnace"}})
-    await apply(messaging.engine, messaging.conversations.form_submitted, form)
+    await apply(messaging.engine, messaging.speed_to_lead.form_submitted, form)
     await SendQueue(messaging).drain()
     assert [m.body[:8] for m in twilio.state.sent_to(LEAD)] == ["Hi Dana!"]
     assert await scalar(messaging.engine, "SELECT phone FROM leads WHERE client_id = :c", c=client_id) == LEAD
@@ -49,7 +50,7 @@ async def test_a_lead_asking_for_a_person_or_an_unsure_or_unavailable_ai_is_esca
         messaging, twilio, openai, clock):
     client_id, [number] = await client(messaging)
     openai.state.responder = lambda messages: "[HANDOFF]"
-    received = messaging.handlers()[TwilioMessageReceived]
+    received = inbound_handlers(messaging)[TwilioMessageReceived]
     await apply(messaging.engine, received, inbound_sms(number, LEAD, "Can I talk to a real person please"))
     await apply(messaging.engine, received, inbound_sms(number, "+12125550148", "Do you service boilers from 1962?"))
     openai.faults.randomly(1.0, "500", path_prefix="/v1/chat/completions")  # down for the whole deadline
@@ -67,7 +68,7 @@ async def test_a_lead_asking_for_a_person_or_an_unsure_or_unavailable_ai_is_esca
 
 async def test_stop_is_confirmed_once_then_nothing_reaches_the_lead_on_any_path_until_start(messaging, twilio, openai, clock):
     client_id, [number] = await client(messaging)
-    received = messaging.handlers()[TwilioMessageReceived]  # as the consumer runs it
+    received = inbound_handlers(messaging)[TwilioMessageReceived]  # as the consumer runs it
     queue = SendQueue(messaging)
     await apply(messaging.engine, received, inbound_sms(number, LEAD, "hello"))
     await queue.drain()

@@ -5,6 +5,7 @@ import uuid
 
 import pytest
 
+from messaging.handlers import inbound_handlers
 from messaging_testing import SendQueue, apply, client, inbound_sms, outbox, twilio_event
 from revgen_common.contracts.webhooks import TwilioMessageReceived
 
@@ -16,12 +17,12 @@ async def test_asking_to_stop_in_a_sentence_is_confirmed_once_and_then_nothing_i
         messaging, twilio, openai, words):
     client_id, [number] = await client(messaging)
     openai.state.responder = lambda messages: "Happy to help! When suits you?"
-    received = messaging.handlers()[TwilioMessageReceived]  # as the consumer runs it: drafted first
+    received = inbound_handlers(messaging)[TwilioMessageReceived]  # as the consumer runs it: drafted first
     queue = SendQueue(messaging)
     await apply(messaging.engine, received, inbound_sms(number, LEAD, words))
     await apply(messaging.engine, received, inbound_sms(number, LEAD, words))  # asked twice: confirmed once
     call = {"CallSid": f"CA{uuid.uuid4().hex}", "To": number, "From": LEAD, "CallStatus": "no-answer"}
-    await apply(messaging.engine, messaging.conversations.call_status, twilio_event("TwilioCallStatusReceived", call))
+    await apply(messaging.engine, messaging.calls.call_status, twilio_event("TwilioCallStatusReceived", call))
     await queue.drain()
 
     sent = [m.body for m in twilio.state.sent_to(LEAD)]
@@ -34,7 +35,7 @@ async def test_asking_to_stop_in_a_sentence_is_confirmed_once_and_then_nothing_i
 
 async def test_start_after_an_opt_out_in_words_gives_consent_back_and_says_so(messaging, twilio):
     client_id, [number] = await client(messaging)
-    received = messaging.handlers()[TwilioMessageReceived]
+    received = inbound_handlers(messaging)[TwilioMessageReceived]
     await apply(messaging.engine, received, inbound_sms(number, LEAD, "stop messaging me"))
     await apply(messaging.engine, received, inbound_sms(number, LEAD, "START"))
     await SendQueue(messaging).drain()
@@ -45,7 +46,7 @@ async def test_start_after_an_opt_out_in_words_gives_consent_back_and_says_so(me
 async def test_a_stop_word_in_a_question_is_answered_not_an_opt_out(messaging, twilio, openai):
     client_id, [number] = await client(messaging)
     openai.state.responder = lambda messages: "Yes, we can stop by at 3."
-    await apply(messaging.engine, messaging.handlers()[TwilioMessageReceived],
+    await apply(messaging.engine, inbound_handlers(messaging)[TwilioMessageReceived],
                 inbound_sms(number, LEAD, "Can you stop by tomorrow at 3?"))
     await SendQueue(messaging).drain()
     assert [m.body for m in twilio.state.sent_to(LEAD)] == ["Yes, we can stop by at 3."]

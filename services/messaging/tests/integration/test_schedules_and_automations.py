@@ -9,6 +9,7 @@ from datetime import time, timedelta
 import pytest
 from sqlalchemy import event, text
 
+from messaging.handlers import sender_handlers
 from messaging.service_layer.clients import NumberInUse, Profile
 from messaging_testing import SendQueue, apply, client, inbound_sms, outbox, scalar
 from revgen_common.envelope import Envelope
@@ -145,7 +146,7 @@ async def test_a_released_number_is_released_at_twilio_too_once_however_often_it
     [announced] = await outbox(messaging.engine, "messaging.events", "NumberReleased")
     [published] = await outbox(messaging.engine, "messaging.number-releases", "ReleaseNumber")
     assert announced["payload"] == published["payload"] == {"client_id": client_id, "number": number}
-    handler = messaging.twilio_handlers()[ReleaseNumber]
+    handler = sender_handlers(messaging)[ReleaseNumber]
     for _ in range(2):  # redelivered: the second finds nothing left to release
         await apply(messaging.engine, handler, Envelope.model_validate(published))
     assert not twilio.state.owns(number)
@@ -159,7 +160,7 @@ async def test_a_number_twilio_refuses_to_release_for_good_is_reported_once_howe
     twilio.state.emergency_addresses.add(number)
     await messaging.clients.release_number(number)
     [published] = await outbox(messaging.engine, "messaging.number-releases", "ReleaseNumber")
-    handler = messaging.twilio_handlers()[ReleaseNumber]
+    handler = sender_handlers(messaging)[ReleaseNumber]
     for _ in range(2):  # redelivered (its inbox row lost in a crash): asked again, refused again, told once
         await apply(messaging.engine, handler, Envelope.model_validate(published))
     [refused] = await outbox(messaging.engine, "messaging.events", "NumberReleaseRefused")

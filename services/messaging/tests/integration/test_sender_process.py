@@ -4,7 +4,8 @@ import uuid
 
 from sqlalchemy import text
 
-from messaging.bootstrap import MESSAGING_GROUPS, create_app, create_sender_app
+from messaging.bootstrap import create_app, create_sender_app
+from messaging.entrypoints.consumers import MESSAGING_GROUPS
 from messaging_testing import inbound_sms, service_settings
 from revgen_common.clock import system_clock
 from revgen_common.topics import MESSAGING_SENDS, TWILIO_MESSAGES

@@ -10,6 +10,7 @@ from messaging import SERVICE
 from messaging.service_layer import delivery
 from messaging.service_layer.sends import Outgoing, enqueue
 from messaging_testing import SendQueue, apply, client, outbox, scalar, twilio_event
+from revgen_common import Delivered
 from revgen_common.clock import local_month
 from revgen_common.envelope import Envelope
 from revgen_common.errors import NotYet, TransientError
@@ -31,10 +32,10 @@ async def test_50_sends_whose_responses_are_lost_reach_twilio_exactly_once_each(
     twilio.faults.script(*["drop_response"] * 50, path_prefix="/2010-04-01")
     requests = await outbox(messaging.engine, "messaging.sends", "SendRequested")
     for request in requests:  # each: the response is lost, then the redelivery looks at Twilio first
-        envelope = Envelope.model_validate(request)
+        delivered = Delivered.of(Envelope.model_validate(request))
         for _ in range(3):
             try:
-                await messaging.sender.send(envelope)
+                await messaging.sender.send(delivered)
                 break
             except TransientError:
                 continue
@@ -134,7 +135,7 @@ async def test_a_send_twilio_never_received_is_looked_up_first_and_resent_only_o
     client_id, [number] = await client(messaging)
     await queue(messaging, client_id, number, 1)
     twilio.faults.script("hang", path_prefix="/2010-04-01")  # our timeout: the outcome is unknown
-    request = Envelope.model_validate((await outbox(messaging.engine, "messaging.sends", "SendRequested"))[0])
+    request = Delivered.of(Envelope.model_validate((await outbox(messaging.engine, "messaging.sends", "SendRequested"))[0]))
     with pytest.raises(TransientError):
         await messaging.sender.send(request)
     with pytest.raises(NotYet, match="may still land"):

@@ -5,7 +5,8 @@ import asyncio
 import time
 import uuid
 
-from messaging.bootstrap import MESSAGING_GROUPS, create_app
+from messaging.bootstrap import create_app
+from messaging.entrypoints.consumers import MESSAGING_GROUPS
 from messaging_testing import inbound_sms, service_settings
 from revgen_common.clock import system_clock
 from revgen_common.envelope import Envelope

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
+from messaging.handlers import inbound_handlers
 from messaging_testing import SendQueue, apply, client, inbound_sms, outbox, scalar, twilio_event
 from revgen_common.contracts import billing
 from revgen_common.contracts.base import Contract
@@ -33,14 +34,14 @@ def payment(event: type[billing.PaymentOutcome], client_id: str, at: datetime) -
 async def deliver(messaging, *events: Envelope) -> None:
     """Each as the consumer applies it, through the handler table (no inbox: a copy runs again)."""
     for event in events:
-        await apply(messaging.engine, messaging.handlers()[type(event.contract())], event)
+        await apply(messaging.engine, inbound_handlers(messaging)[type(event.contract())], event)
 
 
 async def texts(messaging, twilio, clock, number: str, body: str = "Can you fix a leaking water heater?",
                 lead: str = LEAD) -> list[str]:
     """A lead's SMS, the commands it caused applied and every send drained: what the lead got."""
     before = len(twilio.state.sent_to(lead))
-    await apply(messaging.engine, messaging.handlers()[TwilioMessageReceived],
+    await apply(messaging.engine, inbound_handlers(messaging)[TwilioMessageReceived],
                 inbound_sms(number, lead, body, at=clock()), clock)
     await settle(messaging)
     return [m.body for m in twilio.state.sent_to(lead)[before:]]
@@ -49,7 +50,7 @@ async def texts(messaging, twilio, clock, number: str, body: str = "Can you fix 
 async def settle(messaging) -> None:
     """Apply the SendMessage commands messaging published (owner notices), then send everything."""
     for command in await outbox(messaging.engine, "messaging.commands", "SendMessage"):
-        await apply(messaging.engine, messaging.handlers()[SendMessage], Envelope.model_validate(command))
+        await apply(messaging.engine, inbound_handlers(messaging)[SendMessage], Envelope.model_validate(command))
     await SendQueue(messaging).drain()
 
 
@@ -68,7 +69,7 @@ async def test_a_suspended_clients_lead_gets_no_reply_but_its_message_is_recorde
     assert await texts(messaging, twilio, clock, number, "Are you there?") == []
     assert await texts(messaging, twilio, clock, number, "Hello??", lead="+12125550148") == []
     call = {"CallSid": f"CA{uuid.uuid4().hex}", "To": number, "From": "+12125550149", "CallStatus": "no-answer"}
-    await apply(messaging.engine, messaging.conversations.call_status, twilio_event("TwilioCallStatusReceived", call))
+    await apply(messaging.engine, messaging.calls.call_status, twilio_event("TwilioCallStatusReceived", call))
     await settle(messaging)
 
     assert twilio.state.sent_to("+12125550149") == []  # no speed-to-lead either

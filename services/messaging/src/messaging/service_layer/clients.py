@@ -11,7 +11,8 @@ from messaging import SERVICE
 from messaging.adapters import leads, messages, numbers, profiles, scheduled_messages, sends
 from revgen_common.clock import Clock
 from revgen_common.contracts import messaging as events
-from revgen_common.envelope import Envelope
+from revgen_common.consumer import Delivered, HandlerContext
+from revgen_common.contracts.identity import ClientCreated, ClientDeleted
 from revgen_common.unit_of_work import Transaction, UnitOfWork
 
 RECENT_CONVERSATION = timedelta(days=30)  # B2
@@ -96,23 +97,22 @@ class Clients:
 
     # -- identity's events -----------------------------------------------------------------
 
-    async def client_created(self, message: Envelope, uow: Transaction) -> None:
-        p = message.payload
-        await profiles.create(uow.connection, p["client_id"], p["name"])
+    async def client_created(self, created: Delivered[ClientCreated], ctx: HandlerContext) -> None:
+        await profiles.create(ctx.connection, created.body.client_id, created.body.name)
 
-    async def client_deleted(self, message: Envelope, uow: Transaction) -> None:
+    async def client_deleted(self, deleted: Delivered[ClientDeleted], ctx: HandlerContext) -> None:
         """B3: nothing more goes out for the client, its numbers are released (per B2) and its
         open leads are lost."""
-        client_id = message.payload["client_id"]
-        db = uow.connection
+        client_id = deleted.body.client_id
+        db = ctx.connection
         await profiles.mark_deleted(db, client_id, self.clock())
         await scheduled_messages.cancel_pending_for_client(db, client_id)
         await sends.cancel_unsent_of_client(db, client_id)
         for number in await numbers.active(db, client_id):
-            await self._release(uow, number, refuse=False)
+            await self._release(ctx, number, refuse=False)
         lost = await leads.lose_open(db, client_id)
         for lead_id in lost:
-            publish_outcome(uow, client_id, lead_id, "lost", None, self.clock())
+            publish_outcome(ctx, client_id, lead_id, "lost", None, self.clock())
 
     async def record_outcome(self, client_id: str, lead_id: str, outcome: events.LeadOutcome,
                              job_value_cents: int | None) -> None:

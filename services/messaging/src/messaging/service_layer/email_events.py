@@ -9,15 +9,14 @@ from messaging.adapters import email_sends
 from messaging.domain.emails import InvalidAddress, normalize_address
 from revgen_common.contracts.messaging import EmailAddressSuppressed
 from revgen_common.contracts.webhooks import ResendEventReceived
-from revgen_common.envelope import Envelope
-from revgen_common.unit_of_work import Transaction
+from revgen_common.consumer import Delivered, HandlerContext
 
 STATES = {"email.delivered": "delivered", "email.bounced": "bounced", "email.complained": "complained"}
 SUPPRESSING: dict[str, Literal["bounced", "complained"]] = {"email.bounced": "bounced", "email.complained": "complained"}
 
 
-async def resend_event(message: Envelope, uow: Transaction) -> None:
-    event = ResendEventReceived.model_validate(message.payload)
+async def resend_event(delivered: Delivered[ResendEventReceived], ctx: HandlerContext) -> None:
+    event = delivered.body
     raw_data = event.raw.get("data")
     data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
     email_id = data.get("email_id") if isinstance(data.get("email_id"), str) else None
@@ -28,13 +27,13 @@ async def resend_event(message: Envelope, uow: Transaction) -> None:
     if state is None:
         return  # sent, opened, clicked, …: nothing our state tracks
     if email_id is not None:
-        await email_sends.advance(uow.connection, email_id, state)
+        await email_sends.advance(ctx.connection, email_id, state)
     reason = SUPPRESSING.get(event.resend_type)
     if reason is None:
         return
     for address in _addresses(data.get("to")):
-        if await email_sends.suppress(uow.connection, address, reason, email_id, event.received_at):
-            uow.publish(EmailAddressSuppressed(address=address, reason=reason, email_id=email_id,
+        if await email_sends.suppress(ctx.connection, address, reason, email_id, event.received_at):
+            ctx.publish(EmailAddressSuppressed(address=address, reason=reason, email_id=email_id,
                                                suppressed_at=event.received_at))
 
 

@@ -14,9 +14,9 @@ from messaging.adapters.resend_sender import EmailRejected, ResendSender
 from messaging.domain.emails import InvalidAddress, blocked_reason, normalize_address, subject_for
 from messaging.service_layer.service_states import ServiceStates
 from revgen_common.clock import Clock
+from revgen_common.consumer import Delivered
 from revgen_common.contracts.commands import SendMessage
 from revgen_common.contracts.messaging import EmailRequested, EmailSent, MessageBlocked, MessageCanceled
-from revgen_common.envelope import Envelope
 from revgen_common.errors import PermanentError
 from revgen_common.unit_of_work import Transaction, UnitOfWork
 
@@ -41,11 +41,11 @@ class EmailSender:
         self.clock = clock
         self.service = service
 
-    async def send(self, message: Envelope) -> None:
+    async def send(self, request: Delivered[EmailRequested]) -> None:
         """One `EmailRequested`, in transactions of its own: safe to run again at any point."""
-        send_id = message.payload["send_id"]
+        send_id = str(request.body.send_id)
         self.resend.check_pace(send_id)  # a turn is booked before the database is touched
-        row = await self._claim(uuid.UUID(send_id))
+        row = await self._claim(request.body.send_id)
         if row is None:
             return  # sent, blocked or failed already: a redelivery changes nothing
         try:

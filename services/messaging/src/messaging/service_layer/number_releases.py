@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging import SERVICE
 from messaging.adapters.twilio_sender import TwilioSender
-from revgen_common.contracts.messaging import NumberReleaseRefused
-from revgen_common.envelope import Envelope
+from revgen_common.contracts.messaging import NumberReleaseRefused, ReleaseNumber
+from revgen_common.consumer import Delivered
 from revgen_common.errors import PermanentError
 from revgen_common.unit_of_work import UnitOfWork
 
@@ -29,8 +29,8 @@ class NumberReleases:
         self.twilio = twilio
         self.engine = engine
 
-    async def release(self, message: Envelope) -> None:
-        number = message.payload["number"]
+    async def release(self, message: Delivered[ReleaseNumber]) -> None:
+        number = message.body.number
         try:
             released = await self.twilio.release_number(number)
         except PermanentError as refusal:
@@ -38,13 +38,13 @@ class NumberReleases:
             return
         log.info("number %s released at twilio (%d owned)", number, released)
 
-    async def _refused(self, message: Envelope, reason: str) -> None:
-        log.error("twilio refused to release %s: %s", message.payload["number"], reason)
+    async def _refused(self, message: Delivered[ReleaseNumber], reason: str) -> None:
+        log.error("twilio refused to release %s: %s", message.body.number, reason)
         try:
             async with UnitOfWork(self.engine, SERVICE) as uow:
                 # Its id is the release's: told again after a crash, it is the same event.
-                uow.publish(NumberReleaseRefused(client_id=message.payload["client_id"],
-                                                 number=message.payload["number"], reason=reason[:500]),
+                uow.publish(NumberReleaseRefused(client_id=message.body.client_id,
+                                                 number=message.body.number, reason=reason[:500]),
                             event_id=uuid.uuid5(message.event_id, "refused"))
                 await uow.commit()
         except IntegrityError:  # already in the outbox: published once is enough

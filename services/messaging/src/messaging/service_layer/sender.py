@@ -22,8 +22,8 @@ from messaging.service_layer import consent
 from messaging.service_layer.service_states import ServiceStates
 from revgen_common.clock import Clock, local_month
 from revgen_common.contracts import contract_for
-from revgen_common.contracts.messaging import SendOutcome
-from revgen_common.envelope import Envelope
+from revgen_common.consumer import Delivered
+from revgen_common.contracts.messaging import SendOutcome, SendRequested
 from revgen_common.errors import NotYet, TransientError
 from revgen_common.unit_of_work import Transaction, UnitOfWork
 
@@ -37,13 +37,13 @@ class Sender:
         self.clock = clock
         self.service = service
 
-    async def send(self, message: Envelope) -> None:
+    async def send(self, request: Delivered[SendRequested]) -> None:
         """One `SendRequested`, in transactions of its own: safe to run again at any point,
         and alongside the other sends of its batch."""
-        send_id = message.payload["send_id"]  # its ticket: a send that must wait keeps its turn
-        if message.payload.get("from"):
-            self.twilio.check_pace(message.payload["from"], send_id)
-        claim = await self._claim(uuid.UUID(send_id))
+        send_id = str(request.body.send_id)  # its ticket: a send that must wait keeps its turn
+        if request.body.from_:
+            self.twilio.check_pace(request.body.from_, send_id)
+        claim = await self._claim(request.body.send_id)
         if claim is None:
             return  # already sent, blocked, deferred or canceled: a redelivery changes nothing
         row, reconcile = claim

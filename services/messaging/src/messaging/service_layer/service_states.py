@@ -13,10 +13,11 @@ from messaging import SERVICE
 from messaging.adapters import profiles, service_states
 from messaging.domain.service_state import PAID, PAYMENT_FAILED, Fact, ServiceState, service_state
 from revgen_common.clock import Clock
+from revgen_common.consumer import Delivered, HandlerContext
 from revgen_common.contracts import billing
 from revgen_common.contracts.base import Contract
 from revgen_common.contracts.commands import SendMessage
-from revgen_common.envelope import Envelope, event_id_from
+from revgen_common.envelope import event_id_from
 from revgen_common.unit_of_work import Transaction, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -40,19 +41,20 @@ class ServiceStates:
         """From a `service_states` row (None: billing never spoke of the client)."""
         return status is None or ServiceState(status, None, since).served(self.clock(), self.grace)
 
-    async def billing_event(self, message: Envelope, tx: Transaction) -> None:
-        fact = fact_of(message.contract(), message.occurred_at)
+    async def billing_event(self, event: Delivered[billing.SubscriptionOutcome | billing.PaymentOutcome],
+                            ctx: HandlerContext) -> None:
+        fact = fact_of(event.body, event.occurred_at)
         if fact is None:
             return  # a payment of no subscription says nothing about service
-        client_id = message.payload["client_id"]
-        db = tx.connection
-        await service_states.record_fact(db, message.event_id, client_id, fact.subscription_id, fact.status,
+        client_id = event.body.client_id
+        db = ctx.connection
+        await service_states.record_fact(db, event.event_id, client_id, fact.subscription_id, fact.status,
                                          fact.paused, fact.occurred_at)
         facts = [Fact(r.subscription_id, r.occurred_at, r.status, r.paused)
                  for r in await service_states.facts_of(db, client_id)]
         state = service_state(facts)
         told = await service_states.set_state(db, client_id, state.status, state.reason, state.since)
-        await self._tell(tx, client_id, state, told)
+        await self._tell(ctx, client_id, state, told)
 
     async def suspend_overdue(self) -> int:
         """The grace of past-due clients runs out with no event to say so: tell their owners."""
