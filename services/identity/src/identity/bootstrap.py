@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 
-from identity.entrypoints import agency_http
-from identity.entrypoints.http import install_error_handlers, router
+from identity.entrypoints import agency_http, client_http, session_http
+from identity.entrypoints.errors import install_error_handlers
 from identity.handlers import handlers
 from identity.service_layer.agency_team import AgencyTeam
 from identity.service_layer.login import Login
@@ -41,6 +41,7 @@ def create_app(settings: IdentitySettings, clock: Clock = system_clock) -> FastA
             finally:
                 await app.state.login.drain()  # what it still has to write goes out with the relay
 
-    app = service_app("identity", lifespan, [router, agency_http.router], install_error_handlers, settings.identity_api_token)
+    routers = [session_http.router, client_http.router, agency_http.router]
+    app = service_app("identity", lifespan, routers, install_error_handlers, settings.identity_api_token)
     app.state.settings = settings
     return app

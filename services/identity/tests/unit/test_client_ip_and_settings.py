@@ -7,7 +7,7 @@ from starlette.requests import Request
 
 from identity.domain.identifiers import normalise_identifier
 from identity.domain.roles import Permission, grants
-from identity.entrypoints.http import client_ip
+from identity.entrypoints.dependencies import client_ip
 from revgen_common.settings import EXIT_BAD_SETTINGS
 
 

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Request
 
 from identity.entrypoints.answers import AuditEntry, Member
-from identity.entrypoints.http import Cursor, Identifier, Limit, Name, PersonDep
+from identity.entrypoints.dependencies import Cursor, Identifier, Limit, Name, PersonDep
 from identity.service_layer import audit
 from identity.service_layer.agency_team import AgencyTeam
 from revgen_common.api_errors import INPUT_ERRORS, documented
