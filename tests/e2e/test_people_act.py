@@ -77,15 +77,7 @@ async def test_a_hot_lead_reaches_the_team_one_member_claims_by_link_and_the_lea
 async def test_a_dispute_delivered_three_times_tells_the_owners_once_by_sms_and_once_by_email(system: System):
     async with serving(system, "messaging"), serving(system, "billing") as billing, serving(system, "identity"):
         client_id = await agency_with_client(system, members=((CLIENT_OWNER, "Cleo Owner"),), role="client_owner")
-        assert (await billing.post("/plans", json={"id": "pro", "name": "Pro", "amount_cents": 9900})).status_code == 201
-        created = await billing.post("/subscriptions", headers={"Idempotency-Key": str(uuid.uuid4())}, json={
-            "client_id": client_id, "plan_id": "pro", "phone": CUSTOMER})
-        assert created.status_code == 201, created.text
-        await system.deliver_stripe_events()
-        [charge] = system.stripe.charges.values()
-
-        system.stripe.open_dispute(charge["id"])
-        opened = await system.deliver_stripe_events(times=3)
+        opened = await subscribe_and_dispute(system, billing, client_id, deliveries=3)
         assert [e["type"] for e in opened] == ["charge.dispute.created"]
         await eventually(lambda: texted(system, AGENCY_OWNER), timeout=60, interval=0.5)
         await eventually(lambda: emailed(system, CLIENT_OWNER), timeout=60, interval=0.5)
@@ -115,14 +107,7 @@ async def test_at_half_past_two_a_dispute_texts_the_owner_at_once_while_a_follow
         assert (await messaging.post(f"/clients/{client_id}/automations/follow-ups", json=run)).status_code == 200
         [waiting] = await eventually(lambda: deferred(messaging, client_id, lead["id"]), timeout=60, interval=0.5)
 
-        assert (await billing.post("/plans", json={"id": "pro", "name": "Pro", "amount_cents": 9900})).status_code == 201
-        created = await billing.post("/subscriptions", headers={"Idempotency-Key": str(uuid.uuid4())}, json={
-            "client_id": client_id, "plan_id": "pro", "phone": CUSTOMER})
-        assert created.status_code == 201, created.text
-        await system.deliver_stripe_events()
-        [charge] = system.stripe.charges.values()
-        system.stripe.open_dispute(charge["id"])
-        await system.deliver_stripe_events()
+        await subscribe_and_dispute(system, billing, client_id)
         await eventually(lambda: texted(system, AGENCY_OWNER), timeout=60, interval=0.5)
         assert system.clock() == night  # nothing here waited for the morning
         assert len(system.twilio.sent_to(LEAD)) == 1  # the follow-up is still waiting
@@ -135,6 +120,19 @@ async def test_at_half_past_two_a_dispute_texts_the_owner_at_once_while_a_follow
     assert waiting["purpose"] == "follow_up" and waiting["status"] == "deferred"
     assert datetime.fromisoformat(waiting["not_before"]).astimezone(ZoneInfo(NEW_YORK)).time() == time(8, 0)
     assert system.twilio.sent_to(LEAD)[-1].body == "Still need a plumber, there?"
+
+
+async def subscribe_and_dispute(system: System, billing, client_id: str, deliveries: int = 1) -> list[dict]:
+    """The client subscribes (its first charge paid), then the customer disputes that charge
+    at Stripe; the events Stripe sent about the dispute, each delivered `deliveries` times."""
+    assert (await billing.post("/plans", json={"id": "pro", "name": "Pro", "amount_cents": 9900})).status_code == 201
+    created = await billing.post("/subscriptions", headers={"Idempotency-Key": str(uuid.uuid4())}, json={
+        "client_id": client_id, "plan_id": "pro", "phone": CUSTOMER})
+    assert created.status_code == 201, created.text
+    await system.deliver_stripe_events()
+    [charge] = system.stripe.charges.values()
+    system.stripe.open_dispute(charge["id"])
+    return await system.deliver_stripe_events(times=deliveries)
 
 
 async def deferred(messaging, client_id: str, lead_id: str) -> list[dict]:
