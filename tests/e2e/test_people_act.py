@@ -109,17 +109,17 @@ async def test_at_half_past_two_a_dispute_texts_the_owner_at_once_while_a_follow
 
         await subscribe_and_dispute(system, billing, client_id)
         await eventually(lambda: texted(system, AGENCY_OWNER), timeout=60, interval=0.5)
-        assert system.clock() == night  # nothing here waited for the morning
         assert len(system.twilio.sent_to(LEAD)) == 1  # the follow-up is still waiting
 
-        system.clock.next_local(NEW_YORK, time(8, 0))
+        morning = system.clock.next_local(NEW_YORK, time(8, 0))
         await eventually(lambda: texted(system, LEAD, count=2), timeout=60, interval=0.5)
 
     [sms] = system.twilio.sent_to(AGENCY_OWNER)
-    assert "disputed" in sms.body and "Ace Plumbing" in sms.body
+    assert "disputed" in sms.body and "Ace Plumbing" in sms.body and sms.date_created == night  # at Twilio by 02:30
     assert waiting["purpose"] == "follow_up" and waiting["status"] == "deferred"
     assert datetime.fromisoformat(waiting["not_before"]).astimezone(ZoneInfo(NEW_YORK)).time() == time(8, 0)
-    assert system.twilio.sent_to(LEAD)[-1].body == "Still need a plumber, there?"
+    follow_up = system.twilio.sent_to(LEAD)[-1]
+    assert follow_up.body == "Still need a plumber, there?" and follow_up.date_created == morning
 
 
 async def subscribe_and_dispute(system: System, billing, client_id: str, deliveries: int = 1) -> list[dict]:
