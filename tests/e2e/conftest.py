@@ -1,13 +1,19 @@
 """The whole system in one process: ingress, messaging, billing, identity and escalation served on free ports
 over fresh databases (the gateway too, for the tests that log in), the Twilio, Stripe, OpenAI
 and Resend fakes, and a Kafka broker of its own,
-so "replay from the earliest offset" means this test's traffic and nothing else."""
+so "replay from the earliest offset" means this test's traffic and nothing else.
+
+Every service and every fake tells time by one `FakeClock` (`system.clock`), so a story runs
+the same at any hour of the real day; a story that needs another hour moves it before the
+services start (`system.clock.at_local(...)`), one that needs time to pass advances it."""
 from __future__ import annotations
 
 import contextlib
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from billing.adapters.stripe_gateway import StripeGateway
@@ -37,6 +43,7 @@ from messaging.migrate import upgrade_database as upgrade_messaging
 from messaging.settings import MessagingSettings
 from revgen_common import OutboxRelay
 from revgen_common.db import create_engine
+from revgen_common.testing.clock import FakeClock
 from revgen_common.testing.provider_signatures import stripe_signature_header
 from revgen_common.topics import ConsumerGroup, await_group_coordinator, ensure_topics
 from revgen_devstack import free_port
@@ -58,6 +65,10 @@ OPENAI_KEY = "sk-e2e"
 PLATFORM_NUMBER = "+15005550006"
 CLAIM_BASE_URL = "https://app.revgen.example"  # the gateway, whose /claim/{token} page the links open
 RESEND_KEY = "re_e2e"
+# When every story starts: a Tuesday, 14:00 in New York, in business hours and outside every
+# quiet-hours window (the owners and leads of these stories have New York numbers), far from
+# a month's end or a daylight-saving night. Fixed, so no story depends on when it is run.
+STARTS_AT = datetime(2026, 12, 1, 14, 0, tzinfo=ZoneInfo("America/New_York"))
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +87,7 @@ class System:
     stripe: Any
     openai: Any
     settings: dict[str, Any]
+    clock: FakeClock
     resend: Any = None
     stripe_events: list[dict] = field(default_factory=list)
     clients: dict[str, Any] = field(default_factory=dict)  # service -> httpx client while it runs
@@ -90,7 +102,8 @@ class System:
             for _ in range(times):
                 answer = await self.clients["ingress"].post("/webhooks/stripe", content=body, headers={
                     "Content-Type": "application/json",
-                    "Stripe-Signature": stripe_signature_header(body, [STRIPE_WEBHOOK_SECRET])})
+                    "Stripe-Signature": stripe_signature_header(body, [STRIPE_WEBHOOK_SECRET],
+                                                                timestamp=int(self.clock().timestamp()))})
                 assert answer.status_code == 200, answer.text
         return sent
 
@@ -123,11 +136,12 @@ async def system(own_kafka, migrated_database):
             "billing": await migrated_database("billing", upgrade_billing),
             "identity": await migrated_database("identity", upgrade_identity),
             "escalation": await migrated_database("escalation", upgrade_escalation)}
-    twilio_state = twilio_fake.TwilioState()
-    stripe_state = stripe_fake.StripeState()
-    openai_state = openai_fake.OpenAIState(api_keys={OPENAI_KEY})
+    clock = FakeClock(STARTS_AT)  # the providers' clocks too: their timestamps agree with ours
+    twilio_state = twilio_fake.TwilioState(clock=clock)
+    stripe_state = stripe_fake.StripeState(clock=lambda: int(clock().timestamp()))
+    openai_state = openai_fake.OpenAIState(api_keys={OPENAI_KEY}, now=clock)
     openai_state.responder = lambda messages: "Happy to help! When suits you?"
-    resend_state = resend_fake.ResendState(api_keys={RESEND_KEY})
+    resend_state = resend_fake.ResendState(api_keys={RESEND_KEY}, now=clock)
     ports = {name: free_port() for name in ("ingress", "messaging", "billing", "identity", "escalation", "twilio",
                                             "stripe", "openai", "resend")}
     ingress_url = f"http://127.0.0.1:{ports['ingress']}"
@@ -156,7 +170,8 @@ async def system(own_kafka, migrated_database):
             kafka_bootstrap_servers=own_kafka, escalation_database_url=urls["escalation"], port=ports["escalation"],
             escalation_api_token=TEST_API_TOKEN, claim_base_url=CLAIM_BASE_URL),
     }
-    found = System(own_kafka, urls, ingress_url, twilio_state, stripe_state, openai_state, settings, resend_state)
+    found = System(own_kafka, urls, ingress_url, twilio_state, stripe_state, openai_state, settings, clock,
+                   resend_state)
     stripe_state.subscribe(found.stripe_events.append)
     async with contextlib.AsyncExitStack() as stack:
         await stack.enter_async_context(serve_app(twilio_fake.faulty_app(twilio_state), ports["twilio"]))
@@ -164,7 +179,7 @@ async def system(own_kafka, migrated_database):
         await stack.enter_async_context(serve_app(openai_fake.faulty_app(openai_state), ports["openai"]))
         await stack.enter_async_context(serve_app(resend_fake.faulty_app(resend_state), ports["resend"]))
         found.clients["ingress"] = await stack.enter_async_context(
-            serve_app(ingress_app(settings["ingress"]), ports["ingress"]))
+            serve_app(ingress_app(settings["ingress"], clock), ports["ingress"]))
         yield found
     await twilio_state.aclose()
 
@@ -187,11 +202,12 @@ async def consumers_only(system: System, service: str):
                               str(settings.twilio_api_base), str(settings.status_callback_url),
                               Pacer(settings.sends_per_number_per_second, settings.sends_per_account_per_second))
         ai = AIResponder(settings.openai_api_key.get_secret_value(), str(settings.openai_base_url), FairShare(8))
-        components += messaging_consumers(build_messaging(engine, twilio, ai, settings.platform_number), settings)
+        components += messaging_consumers(build_messaging(engine, twilio, ai, settings.platform_number, system.clock),
+                                          settings)
         closing += [twilio.close, ai.close]
     else:
         stripe = StripeGateway(settings.stripe_api_key.get_secret_value(), str(settings.stripe_api_base))
-        components.append(billing_consumer(build_billing(engine, stripe), settings))
+        components.append(billing_consumer(build_billing(engine, stripe, clock=system.clock), settings))
     components.append(OutboxRelay(name=service, engine=engine, bootstrap_servers=system.bootstrap_servers))
     try:
         async with contextlib.AsyncExitStack() as stack:
@@ -208,7 +224,7 @@ async def consumers_only(system: System, service: str):
 async def serving(system: System, service: str):
     """The service's whole process (API, consumers, relay, timers) until the block ends."""
     settings = system.settings[service]
-    async with serve_app(APPS[service](settings), settings.port, headers=TEST_API_HEADERS) as client:
+    async with serve_app(APPS[service](settings, system.clock), settings.port, headers=TEST_API_HEADERS) as client:
         system.clients[service] = client
         try:
             yield client

@@ -14,11 +14,15 @@ to escalation's API as the gateway does for `/claim/{token}`.
 each, by the channel they have: Stripe's webhook through ingress (delivered three times, as
 Stripe does when it does not hear our answer) to billing, billing's DisputeOpened to
 identity, identity's SendMessage commands to messaging, which texts one owner at the Twilio
-fake and e-mails the other at the Resend fake (its e-mail channel, ADR 0018)."""
+fake and e-mails the other at the Resend fake (its e-mail channel, ADR 0018). At 02:30 in New
+York the owner's SMS still goes at once, while a follow-up to a lead waits for 08:00 (quiet
+hours hold back what a business sends leads by itself, never its alerts to itself)."""
 from __future__ import annotations
 
 import re
 import uuid
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -35,6 +39,7 @@ LINK = re.compile(re.escape(CLAIM_BASE_URL) + r"/claim/(\S+)$")
 AGENCY_OWNER = "+16465550301"  # an owner with a phone: told by SMS
 CLIENT_OWNER = "cleo@ace-plumbing.example"  # an owner with an e-mail address: told by e-mail
 CUSTOMER = "+16465550377"
+NEW_YORK = "America/New_York"  # where the owner's and the lead's (646) numbers ring
 
 
 async def test_a_hot_lead_reaches_the_team_one_member_claims_by_link_and_the_lead_is_answered_once(system: System):
@@ -72,15 +77,7 @@ async def test_a_hot_lead_reaches_the_team_one_member_claims_by_link_and_the_lea
 async def test_a_dispute_delivered_three_times_tells_the_owners_once_by_sms_and_once_by_email(system: System):
     async with serving(system, "messaging"), serving(system, "billing") as billing, serving(system, "identity"):
         client_id = await agency_with_client(system, members=((CLIENT_OWNER, "Cleo Owner"),), role="client_owner")
-        assert (await billing.post("/plans", json={"id": "pro", "name": "Pro", "amount_cents": 9900})).status_code == 201
-        created = await billing.post("/subscriptions", headers={"Idempotency-Key": str(uuid.uuid4())}, json={
-            "client_id": client_id, "plan_id": "pro", "phone": CUSTOMER})
-        assert created.status_code == 201, created.text
-        await system.deliver_stripe_events()
-        [charge] = system.stripe.charges.values()
-
-        system.stripe.open_dispute(charge["id"])
-        opened = await system.deliver_stripe_events(times=3)
+        opened = await subscribe_and_dispute(system, billing, client_id, deliveries=3)
         assert [e["type"] for e in opened] == ["charge.dispute.created"]
         await eventually(lambda: texted(system, AGENCY_OWNER), timeout=60, interval=0.5)
         await eventually(lambda: emailed(system, CLIENT_OWNER), timeout=60, interval=0.5)
@@ -92,6 +89,56 @@ async def test_a_dispute_delivered_three_times_tells_the_owners_once_by_sms_and_
     [email] = system.resend.sent_to(CLIENT_OWNER)  # through messaging's e-mail channel, at the Resend fake
     assert email.subject == "Payment disputed for Ace Plumbing" and "99.00 USD" in email.text
     assert system.twilio.sent_to(CLIENT_OWNER) == []
+
+
+async def test_at_half_past_two_a_dispute_texts_the_owner_at_once_while_a_follow_up_to_a_lead_waits_for_eight(
+        system: System):
+    night = system.clock.next_local(NEW_YORK, time(2, 30))
+    async with serving(system, "messaging") as messaging, serving(system, "billing") as billing, \
+            serving(system, "identity"):
+        client_id = await agency_with_client(system, members=())
+        number = f"+1415555{uuid.uuid4().int % 10_000:04d}"
+        profile = {"business_name": "Ace Plumbing", "numbers": [number]}  # quiet hours 21:00-08:00, New York's
+        assert (await messaging.put(f"/clients/{client_id}/profile", json=profile)).status_code == 200
+        await system.text_in(LEAD, number, "Do you fix boilers?")
+        await eventually(lambda: texted(system, LEAD), timeout=60, interval=0.5)  # a reply: it answers the lead
+        [lead] = (await messaging.get(f"/clients/{client_id}/leads")).json()["data"]
+        run = {"run_id": "night-follow-up", "template": "Still need a plumber, {name}?", "lead_ids": [lead["id"]]}
+        assert (await messaging.post(f"/clients/{client_id}/automations/follow-ups", json=run)).status_code == 200
+        [waiting] = await eventually(lambda: deferred(messaging, client_id, lead["id"]), timeout=60, interval=0.5)
+
+        await subscribe_and_dispute(system, billing, client_id)
+        await eventually(lambda: texted(system, AGENCY_OWNER), timeout=60, interval=0.5)
+        assert len(system.twilio.sent_to(LEAD)) == 1  # the follow-up is still waiting
+
+        morning = system.clock.next_local(NEW_YORK, time(8, 0))
+        await eventually(lambda: texted(system, LEAD, count=2), timeout=60, interval=0.5)
+
+    [sms] = system.twilio.sent_to(AGENCY_OWNER)
+    assert "disputed" in sms.body and "Ace Plumbing" in sms.body and sms.date_created == night  # at Twilio by 02:30
+    assert waiting["purpose"] == "follow_up" and waiting["status"] == "deferred"
+    assert datetime.fromisoformat(waiting["not_before"]).astimezone(ZoneInfo(NEW_YORK)).time() == time(8, 0)
+    follow_up = system.twilio.sent_to(LEAD)[-1]
+    assert follow_up.body == "Still need a plumber, there?" and follow_up.date_created == morning
+
+
+async def subscribe_and_dispute(system: System, billing, client_id: str, deliveries: int = 1) -> list[dict]:
+    """The client subscribes (its first charge paid), then the customer disputes that charge
+    at Stripe; the events Stripe sent about the dispute, each delivered `deliveries` times."""
+    assert (await billing.post("/plans", json={"id": "pro", "name": "Pro", "amount_cents": 9900})).status_code == 201
+    created = await billing.post("/subscriptions", headers={"Idempotency-Key": str(uuid.uuid4())}, json={
+        "client_id": client_id, "plan_id": "pro", "phone": CUSTOMER})
+    assert created.status_code == 201, created.text
+    await system.deliver_stripe_events()
+    [charge] = system.stripe.charges.values()
+    system.stripe.open_dispute(charge["id"])
+    return await system.deliver_stripe_events(times=deliveries)
+
+
+async def deferred(messaging, client_id: str, lead_id: str) -> list[dict]:
+    """The lead's sends waiting out quiet hours, from the lead's conversation."""
+    unsent = (await messaging.get(f"/clients/{client_id}/leads/{lead_id}/messages")).json()["unsent"]
+    return [u for u in unsent if u["status"] == "deferred"]
 
 
 async def agency_with_client(system: System, members: tuple[tuple[str, str], ...], role: str = "client_member") -> str:

@@ -4,7 +4,6 @@ client's next inbound SMS, a signed webhook to ingress, is recorded and not answ
 the client's owner is told once."""
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 from sqlalchemy import text
@@ -42,7 +41,8 @@ async def test_a_subscription_cancelled_at_stripe_leaves_the_next_inbound_sms_un
         await system.text_in(LEAD, number, "Hello? Anyone there?")
         await eventually(lambda: inbound_recorded(system, client_id, 2), timeout=60, interval=0.5)
         await eventually(lambda: all_caught_up(system), timeout=60, interval=1.0)
-        await asyncio.sleep(2)  # room for a (wrong) reply to reach Twilio
+        # A reply would have been queued in the very transaction that recorded the SMS.
+        assert await queued_to(system, LEAD) == 1
 
     assert [m.body for m in system.twilio.sent_to(LEAD)] == ["Happy to help! When suits you?"]
     [notice] = system.twilio.sent_to(OWNER)
@@ -51,6 +51,15 @@ async def test_a_subscription_cancelled_at_stripe_leaves_the_next_inbound_sms_un
 
 async def sent(system: System, phone: str, count: int) -> bool:
     return len(system.twilio.sent_to(phone)) >= count
+
+
+async def queued_to(system: System, phone: str) -> int:
+    engine = create_async_engine(system.database_urls["messaging"])
+    try:
+        async with engine.connect() as db:
+            return await db.scalar(text("SELECT count(*) FROM sends WHERE to_number = :p"), {"p": phone})
+    finally:
+        await engine.dispose()
 
 
 async def inbound_recorded(system: System, client_id: str, count: int) -> bool:

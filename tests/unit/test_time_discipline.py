@@ -11,7 +11,8 @@ WALL_CLOCK_READS = {("datetime", "now"), ("datetime", "utcnow"), ("date", "today
 # The clock itself, and the fakes that stand for providers with clocks of their own (each
 # takes an injectable clock that tests pass).
 THE_CLOCK = {"libs/common/src/revgen_common/clock.py", "deploy/fakes/src/revgen_fakes/twilio/messages.py",
-             "deploy/fakes/src/revgen_fakes/stripe/store.py", "deploy/fakes/src/revgen_fakes/openai/completions.py"}
+             "deploy/fakes/src/revgen_fakes/stripe/store.py", "deploy/fakes/src/revgen_fakes/openai/state.py",
+             "deploy/fakes/src/revgen_fakes/resend/state.py"}
 
 
 def python_files() -> list[Path]:

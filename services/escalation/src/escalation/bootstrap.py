@@ -32,7 +32,7 @@ def create_app(settings: EscalationSettings, clock: Clock = system_clock) -> Fas
             app.state.escalations = escalations
             app.state.queue_views = QueueViews(engine)
             runtime.start(ExactlyOnceConsumer(name=ESCALATION_GROUP.name, topics=ESCALATION_GROUP.topics,
-                                              handlers=handlers(escalations), engine=engine,
+                                              handlers=handlers(escalations), engine=engine, clock=clock,
                                               bootstrap_servers=settings.kafka_bootstrap_servers,
                                               group_instance_id=runtime.slot.instance_id(ESCALATION_GROUP.name)).run)
             # Steps are claimed atomically in SQL, so several processes may run this timer at once.

@@ -1,5 +1,5 @@
-"""Resend webhooks: svix-signed (verified with the official svix package, against a signer
-written apart from it, the Resend fake's), deduplicated by svix-id, on Kafka exactly once."""
+"""Resend webhooks: svix-signed (checked with the official svix package's signer, against a
+signer written apart from it, the Resend fake's), deduplicated by svix-id, on Kafka exactly once."""
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -17,14 +17,14 @@ SECRET = SECRETS["resend_webhook_secret"]
 
 
 def bounce(address: str = "Ada@Example.com") -> bytes:
-    # wall clock: the event's own stamp, like its signature's (svix checks that against the system clock)
+    # wall clock: the event's own stamp, like its signature's (ingress runs on the system clock here)
     return json.dumps({"type": "email.bounced", "created_at": datetime.now(UTC).isoformat(), "data": {
         "email_id": str(uuid.uuid4()), "from": "RevGen <login@revgen.example>", "to": [address],
         "subject": "Your RevGen login code", "bounce": {"type": "Permanent", "subType": "General"}}}).encode()
 
 
 def signed(body: bytes, svix_id: str | None = None, *, secret: str = SECRET, age: timedelta = timedelta()) -> dict:
-    # wall clock: svix checks the timestamp against the system clock, as ingress runs on it
+    # wall clock: ingress checks the timestamp against its clock, the system clock here
     headers = sign_svix(secret, svix_id or f"msg_{uuid.uuid4().hex}", datetime.now(UTC) - age, body)
     return {"Content-Type": "application/json", **headers}
 

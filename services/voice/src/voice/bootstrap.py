@@ -52,6 +52,7 @@ def create_app(settings: VoiceSettings, clock: Clock = system_clock,
             app.state.voice_settings = VoiceSettingsStore(engine, greetings)
             runtime.start(ExactlyOnceConsumer(name=VOICE_GROUP.name, topics=VOICE_GROUP.topics, handlers=handlers(),
                                               engine=engine, bootstrap_servers=settings.kafka_bootstrap_servers,
+                                              clock=clock,
                                               group_instance_id=runtime.slot.instance_id(VOICE_GROUP.name)).run)
             yield
 

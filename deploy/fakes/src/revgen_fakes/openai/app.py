@@ -58,7 +58,7 @@ def create_app(state: OpenAIState | None = None) -> FastAPI:
         reply = state.responder(body["messages"])
         if inspect.isawaitable(reply):
             reply = await reply
-        completion = chat_completion(body, reply)
+        completion = chat_completion(body, reply, int(state.now().timestamp()))
         entry.reply, entry.finished_at = completion["choices"][0]["message"]["content"], time.monotonic()
         headers = {"x-request-id": "req_" + uuid.uuid4().hex, "openai-version": "2020-10-01",
                    "openai-organization": "org-revgen-fake",

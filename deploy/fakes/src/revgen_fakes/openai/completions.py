@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 import secrets
 import string
-import time
 
 from revgen_fakes.openai.errors import OpenAIApiError
 
@@ -50,7 +49,7 @@ def validate(body: object) -> dict:
     return body
 
 
-def chat_completion(body: dict, reply: str) -> dict:
+def chat_completion(body: dict, reply: str, created: int) -> dict:
     limit = body.get("max_completion_tokens") or body.get("max_tokens")
     finish_reason = "stop"
     if limit and approx_tokens(reply) > limit:
@@ -63,7 +62,7 @@ def chat_completion(body: dict, reply: str) -> dict:
     return {
         "id": "chatcmpl-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(29)),
         "object": "chat.completion",
-        "created": int(time.time()),
+        "created": created,
         "model": body["model"],
         "choices": choices,
         "usage": {

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from revgen_fakes.openai.completions import echo_reply
 from revgen_fakes.request_log import RequestLog
@@ -41,6 +42,8 @@ class OpenAIState:
     api_keys: set[str] = field(default_factory=lambda: {"sk-test"})
     latency: float = 0.0  # seconds each completion takes
     responder: Responder = echo_reply  # messages -> reply text (may be async)
+    # OpenAI's own clock (a completion's `created`): tests share theirs with the code under test.
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     completions: list[CompletionRequest] = field(default_factory=list)  # in arrival order
     requests: RequestLog = field(default_factory=RequestLog)  # every request that reached the port

@@ -57,7 +57,10 @@ class ResendState:
     requests_per_second: float = DEFAULT_RATE
     # Svix's secret form: "whsec_" + base64 of the key; webhooks() signs with it.
     webhook_secret: str = "whsec_" + base64.b64encode(b"revgen-resend-fake-webhook-key!!").decode()
-    clock: Callable[[], float] = time.monotonic
+    clock: Callable[[], float] = time.monotonic  # paces the rate windows
+    # Resend's own clock (an e-mail's created_at, a webhook's svix-timestamp): tests share
+    # theirs with the code under test, so both sides agree on the instant whatever the date.
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     emails: list[SentEmail] = field(default_factory=list)  # in the order accepted
     idempotency: dict[tuple[str, str], Remembered] = field(default_factory=dict)
@@ -87,7 +90,7 @@ class ResendState:
 
     def accept(self, api_key: str, body: dict, idempotency_key: str | None) -> SentEmail:
         to = body["to"] if isinstance(body["to"], list) else [body["to"]]
-        created = datetime.now(UTC)  # wall clock: Resend stamps an e-mail with its own time, not the caller's
+        created = self.now()  # Resend stamps an e-mail with its own time, not the caller's
         email = SentEmail(str(uuid.uuid4()), api_key, body["from"], tuple(to), body["subject"], body.get("text"),
                           body.get("html"), created, idempotency_key)
         self.emails.append(email)
@@ -97,8 +100,7 @@ class ResendState:
                 svix_id: str | None = None, at: datetime | None = None) -> tuple[bytes, dict[str, str]]:
         """The body and svix headers Resend would POST about `email` (`email.delivered`,
         `email.bounced`, `email.complained`, …), signed with `webhook_secret`."""
-        # wall clock: svix's verifier checks the signed timestamp against the system clock
-        at = at or datetime.now(UTC)
+        at = at or self.now()
         data: dict = {"email_id": email.id, "from": email.from_, "to": list(email.to), "subject": email.subject,
                       "created_at": email.created_at.isoformat()}
         if type_ == "email.bounced":

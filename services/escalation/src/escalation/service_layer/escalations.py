@@ -96,7 +96,7 @@ class Escalations:
 
     async def claim(self, token: str) -> Claimed:
         now = self.clock()
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             won = await escalations.claim_by_link(uow.connection, token_hash(token), now)
             if won is None:
                 link = await escalations.link(uow.connection, token_hash(token))
@@ -109,14 +109,14 @@ class Escalations:
         """A team member takes the lead from the admin UI: the same one statement decides as
         for a claim link (only a pending escalation, only an active member), so a page and a
         link racing have one winner."""
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             won = await escalations.claim_as(uow.connection, escalation_id, client_id, person_id, self.clock())
             if won is None:
                 await self._refuse(uow, client_id, escalation_id, person_id)
             return await self._won(uow, won)
 
     async def resolve_as(self, client_id: str, escalation_id: uuid.UUID, person_id: str) -> None:
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             row = await escalations.resolve_as(uow.connection, escalation_id, client_id, person_id)
             if row is None:
                 if await escalations.state(uow.connection, escalation_id, client_id, person_id) is None:
@@ -140,7 +140,7 @@ class Escalations:
         raise ClaimRefused(state.owner_name, state.status)
 
     async def resolve(self, token: str) -> None:
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             row = await escalations.resolve_by_link(uow.connection, token_hash(token))
             if row is None:
                 if await escalations.link(uow.connection, token_hash(token)) is None:
@@ -155,7 +155,7 @@ class Escalations:
         """Advance every escalation whose step is due, each step exactly once (the UPDATE
         that advances it commits with the messages the step sends)."""
         now = self.clock()
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             rows = await escalations.advance_due(uow.connection, now, self.unclaimed_after.total_seconds(),
                                                  int(Step.EXPIRED), batch)
             for row in rows:

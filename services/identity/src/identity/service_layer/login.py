@@ -69,7 +69,7 @@ class Login:
 
     async def _send_code(self, identifier: str, attempt: otp.LoginAttempt, requested_from: str | None) -> None:
         now = self.clock()
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             db = uow.connection
             if await login_records.person_with(db, identifier) is None:
                 return
@@ -93,7 +93,7 @@ class Login:
         """A session token, or None (wrong, used, expired, or too many attempts: one answer)."""
         identifier = normalise_identifier(raw_identifier)
         now = self.clock()
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             db = uow.connection
             counted = await login_records.count_attempt(db, identifier, now.replace(minute=0, second=0, microsecond=0),
                                                         otp.MAX_FAILURES_PER_IDENTIFIER_PER_HOUR)
@@ -117,7 +117,7 @@ class Login:
 
     async def logout(self, token: str) -> None:
         """Revoke the session; `SessionRevoked` tells every gateway to forget what it cached."""
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             revoked = await login_records.revoke(uow.connection, token_hash(token), self.clock())
             if revoked is None:
                 return  # already revoked: announced then

@@ -112,7 +112,7 @@ async def form_submission(request: Request) -> Response:
 async def resend_webhook(request: Request) -> Response:
     """POST /webhooks/resend: Resend's e-mail events (delivered, bounced, complained, …), svix-signed."""
     body = await read_body(request)
-    webhook = verify_resend(body, request.headers, resend_verifier(request))
+    webhook = verify_resend(body, request.headers, resend_verifier(request), now(request))
     return await answer(gateway(request), webhook, JSONResponse({"received": True}))
 
 

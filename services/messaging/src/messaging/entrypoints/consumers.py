@@ -37,7 +37,7 @@ def inbound_consumer(messaging: Messaging, settings: MessagingSettings, slot: Pr
     process slot: a restarted process takes its partitions back at once (without a slot, a
     dynamic member)."""
     return ExactlyOnceConsumer(name="messaging", topics=GROUPS["messaging"],
-                               handlers=inbound_handlers(messaging), engine=messaging.engine,
+                               handlers=inbound_handlers(messaging), engine=messaging.engine, clock=messaging.clock,
                                bootstrap_servers=settings.kafka_bootstrap_servers,
                                group_instance_id=slot.instance_id(MESSAGING_GROUP.name) if slot else None,
                                # A batch's replies are published when it commits; its messages wait
@@ -55,7 +55,7 @@ def sender_consumer(messaging: Messaging, settings: MessagingSettings, slot: Pro
     that (inbound messages keep being recorded and answered; their sends wait in
     `messaging.sends`)."""
     return ExactlyOnceConsumer(name="messaging-sender", topics=GROUPS["messaging-sender"],
-                               handlers=sender_handlers(messaging), producer=SERVICE,
+                               handlers=sender_handlers(messaging), producer=SERVICE, clock=messaging.clock,
                                engine=messaging.engine, bootstrap_servers=settings.kafka_bootstrap_servers,
                                group_instance_id=slot.instance_id(MESSAGING_SENDER_GROUP.name) if slot else None,
                                # Every partition at once; the sends of a batch go to Twilio together.
@@ -78,7 +78,7 @@ def email_consumer(messaging: Messaging, settings: MessagingSettings, slot: Proc
     """Its own group, so Resend's pace and outages hold up only e-mails (ADR 0018)."""
     return ExactlyOnceConsumer(name=MESSAGING_EMAIL_GROUP.name, topics=GROUPS[MESSAGING_EMAIL_GROUP.name],
                                handlers=email_handlers(messaging), producer=SERVICE, engine=messaging.engine,
-                               bootstrap_servers=settings.kafka_bootstrap_servers,
+                               clock=messaging.clock, bootstrap_servers=settings.kafka_bootstrap_servers,
                                group_instance_id=slot.instance_id(MESSAGING_EMAIL_GROUP.name) if slot else None,
                                options=ConsumerOptions(max_batch=EMAILS_POLL_RECORDS,
                                                        max_partitions_in_flight=MESSAGING_EMAIL_GROUP.topics[0].partitions,

@@ -34,7 +34,7 @@ class Automations:
                                   due_at: datetime) -> scheduled_messages.FollowUps:
         """"Trigger follow-ups for these leads": scheduled rows, claimed later by the scheduler;
         leads who opted out or are marked do-not-contact are refused (adapters/scheduled_messages.py)."""
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             done = await scheduled_messages.schedule_follow_ups(uow.connection, client_id, f"follow-up:{run_id}",
                                                                 template, [uuid.UUID(i) for i in lead_ids], due_at)
             await uow.commit()
@@ -42,7 +42,7 @@ class Automations:
 
     async def _run(self, client_id: str, run_id: str, purpose: str, template: str, statuses: list[str],
                    inactive_since: datetime, lead_ids: list[uuid.UUID] | None) -> int:
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             chosen = await leads.for_run(uow.connection, client_id, statuses, inactive_since, lead_ids, PLATFORM)
             queued = await enqueue(uow, [
                 Outgoing(f"{purpose}:{run_id}:{lead.id}", lead.phone, lead.number,

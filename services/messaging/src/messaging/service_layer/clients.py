@@ -49,7 +49,7 @@ class Clients:
     async def set_profile(self, client_id: str, profile: Profile) -> None:
         """One statement replaces the whole profile, business hours included (D12): a reader
         sees the old hours or the new ones, never none."""
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             db = uow.connection
             if not await profiles.replace(
                     db, client_id, business_name=profile.business_name, timezone=profile.timezone,
@@ -67,7 +67,7 @@ class Clients:
 
     async def release_number(self, number: str) -> None:
         """B2: refused while the number had a conversation in the last 30 days."""
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             released = await self._release(uow, number, refuse=True)
             if released is None:
                 raise UnknownClient(f"no active number {number}")
@@ -89,7 +89,7 @@ class Clients:
 
     async def release_quiet_numbers(self) -> int:
         """Numbers a deleted client left behind go once they have been quiet for 30 days."""
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             pending = await numbers.pending_release(uow.connection)
             released = [n for n in pending if await self._release(uow, n, refuse=False) not in (None, "pending")]
             await uow.commit()
@@ -116,7 +116,7 @@ class Clients:
 
     async def record_outcome(self, client_id: str, lead_id: str, outcome: events.LeadOutcome,
                              job_value_cents: int | None) -> None:
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             if not await leads.record_outcome(uow.connection, client_id, lead_id, outcome, job_value_cents):
                 raise UnknownClient(f"no lead {lead_id} for client {client_id}")
             publish_outcome(uow, client_id, lead_id, outcome, job_value_cents, self.clock())

@@ -54,7 +54,7 @@ class EmailSender:
         except EmailRejected as refused:
             await self._give_up(row, str(refused))
             return
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             if await email_sends.record_sent(uow.connection, row.id, email_id):
                 uow.publish(EmailSent(send_id=str(row.id), client_id=row.client_id, to=row.to_address,
                                       purpose=row.purpose, email_id=email_id))
@@ -63,7 +63,7 @@ class EmailSender:
     async def _claim(self, send_id: uuid.UUID):
         """Decide and claim, committed before Resend is called. A claimed row (an earlier try
         whose answer never came) is simply tried again: its key makes it the same e-mail."""
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             row = await email_sends.facts_for_update(uow.connection, send_id)
             if row is None or row.status not in ("pending", "claimed"):
                 return None
@@ -83,7 +83,7 @@ class EmailSender:
 
     async def _give_up(self, row, error: str) -> None:
         """Resend refused it for good (an invalid address, ...): recorded, and said as SMS says it."""
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             await email_sends.finish(uow.connection, row.id, "failed", "rejected", error)
             uow.publish(MessageCanceled(send_id=str(row.id), client_id=row.client_id, to=row.to_address,
                                         purpose=row.purpose, reason="rejected"))

@@ -31,7 +31,7 @@ class LeadCommands:
         self.clock = clock
 
     async def set_do_not_contact(self, client_id: str, lead_id: uuid.UUID, value: bool, person_id: str) -> dict:
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             if await leads.contact_facts(uow.connection, client_id, lead_id) is None:
                 raise UnknownLead(f"no lead {lead_id} of client {client_id!r}")
             phone = await leads.mark_do_not_contact(uow.connection, client_id, lead_id, value)
@@ -47,7 +47,7 @@ class LeadCommands:
         """An escalation with a due time (escalation's, from EscalationRequested): the team
         is told now and whoever claims it calls at `due_at`."""
         self._not_past(due_at, "due_at")
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             lead = await self._contactable(uow, client_id, lead_id)
             # Asked again, it is announced again: escalation keeps one escalation per request id.
             uow.publish(EscalationRequested(request_id=f"callback:{client_id}:{lead_id}:{callback_id}",
@@ -59,7 +59,7 @@ class LeadCommands:
     async def schedule_message(self, client_id: str, lead_id: uuid.UUID, schedule_id: str, body: str,
                                due_at: datetime) -> dict:
         self._not_past(due_at, "due_at")
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             await self._contactable(uow, client_id, lead_id)
             await scheduled_messages.schedule_message(uow.connection, f"by-hand:{client_id}:{schedule_id}",
                                                       client_id, lead_id, body, due_at)

@@ -24,7 +24,7 @@ class Scheduler:
     async def run_once(self) -> int:
         """Queue what is due now; returns how many messages it took."""
         now = self.clock()
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             due = await scheduled_messages.claim_due(uow.connection, now, self.batch)
             await enqueue(uow, [Outgoing(f"scheduled:{m.id}", m.phone, m.number, m.body, m.purpose, m.client_id,
                                          m.lead_id) for m in due])

@@ -51,7 +51,7 @@ class Sender:
         if accepted is None:
             accepted = await self._call_twilio(row, send_id)
         if accepted is not None:
-            async with UnitOfWork(self.engine, SERVICE) as uow:
+            async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
                 await self._record(uow, row, accepted)
                 await uow.commit()
 
@@ -59,7 +59,7 @@ class Sender:
         """Decide and claim in a transaction of its own, committed BEFORE Twilio is called,
         so that a crash after the call leaves evidence that it may have happened."""
         now = self.clock()
-        async with UnitOfWork(self.engine, SERVICE) as claim:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as claim:
             db = claim.connection
             row: Any = await sends.facts_for_update(db, send_id, PLATFORM)
             if row is None or row.status not in ("pending", "claimed"):
@@ -129,7 +129,7 @@ class Sender:
         await uow.commit()
 
     async def _give_up(self, row, status: str, reason: str, code: int, opt_out: bool = False) -> None:
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             await usage.give_back(uow.connection, row.id)
             await sends.set_error_code(uow.connection, row.id, code)
             if opt_out:  # Twilio knows of a STOP we never saw: remember it for every path, and say so
@@ -137,7 +137,7 @@ class Sender:
             await self._finish(uow, row, status, reason)
 
     async def _release(self, row) -> None:
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             await usage.give_back(uow.connection, row.id)
             await sends.release(uow.connection, row.id)
             await uow.commit()

@@ -58,7 +58,7 @@ class ServiceStates:
 
     async def suspend_overdue(self) -> int:
         """The grace of past-due clients runs out with no event to say so: tell their owners."""
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             overdue = await service_states.overdue(uow.connection, self.clock() - self.grace)
             for row in overdue:
                 await self._tell(uow, row.client_id, ServiceState(row.status, row.reason, row.since), None)

@@ -50,7 +50,7 @@ class Summaries:
         return sent
 
     async def _summarize(self, client_id: str, day: date) -> int:
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             db = uow.connection
             if not await daily_summaries.claim(db, client_id, day):
                 return 0  # another run did this one

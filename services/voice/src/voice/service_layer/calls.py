@@ -64,7 +64,7 @@ class Calls:
 
     async def incoming(self, params: dict[str, str]) -> str:
         call_sid, to, caller = required(params, "CallSid", "To", "From")
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             db = uow.connection
             setup = await read_model.setup_for(db, to, DEFAULTS, caller)
             if setup is None:
@@ -91,7 +91,7 @@ class Calls:
         parent_sid = required(params, "ParentCallSid")[0]
         if not member:
             raise MissingParameter("the member query parameter is missing")
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             won = await calls_table.take(uow.connection, parent_sid, member, self.clock())
             if won is None:
                 return twiml.hang_up()
@@ -108,7 +108,7 @@ class Calls:
     async def dial_ended(self, params: dict[str, str]) -> str:
         """The <Dial> is over: hang up after a conversation; otherwise greeting and voicemail."""
         call_sid, status = required(params, "CallSid", "DialCallStatus")
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             db = uow.connection
             found = await calls_table.call(db, call_sid)
             if found is None:
@@ -122,7 +122,7 @@ class Calls:
 
     async def status_changed(self, params: dict[str, str]) -> None:
         call_sid, status = required(params, "CallSid", "CallStatus")
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             db = uow.connection
             if await calls_table.call(db, call_sid) is None:
                 log.warning("status %s of call %s we never answered: ignored", status, call_sid)
@@ -147,7 +147,7 @@ class Calls:
         call_sid, recording_sid, url = required(params, "CallSid", "RecordingSid", "RecordingUrl")
         if params.get("RecordingStatus", "completed") != "completed":
             return  # `absent` or `failed`: nothing to listen to
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             db = uow.connection
             found = await calls_table.call(db, call_sid)
             duration = whole_seconds(params.get("RecordingDuration"))
