@@ -12,13 +12,13 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 import billing.bootstrap
 import billing.handlers
+import escalation.bootstrap
 import escalation.handlers
 import identity.handlers
 import messaging.bootstrap
 import messaging.handlers
 import reputation.handlers
 import voice.handlers
-from escalation.service_layer.escalations import Escalations
 from ingress.domain.form_webhooks import client_form_secret, sign_form, verify_form
 from ingress.domain.twilio_webhooks import MultiValues, inbound_message, message_status
 from revgen_common import ExactlyOnceConsumer, OwnTransactions
@@ -111,12 +111,12 @@ def _handler_tables():
     engine = create_async_engine("postgresql+asyncpg://nobody@localhost/nothing")  # never connected
     resend = ResendSender("re_never_used", "http://127.0.0.1:9", "RevGen <a@revgen.example>", Pacer(1, 1))
     service = messaging.bootstrap.build(engine, None, None, "+15550000000", resend=resend)
-    escalations = Escalations(engine, "https://claim.example", None, system_clock)
+    escalation_service = escalation.bootstrap.build(engine, "https://claim.example", timedelta(minutes=5))
     bills = billing.bootstrap.build(engine, None)
     reviews = reputation_bootstrap.build(
         engine, reputation_settings("127.0.0.1:9", "postgresql+asyncpg://nobody@localhost/nothing", 0, {}))
     return {BILLING_GROUP: billing.handlers.handlers(bills.stripe_events, bills.client_events),
-            ESCALATION_GROUP: escalation.handlers.handlers(escalations),
+            ESCALATION_GROUP: escalation.handlers.handlers(escalation_service.escalations, escalation_service.roster),
             IDENTITY_GROUP: identity.handlers.handlers(),
             MESSAGING_GROUP: messaging.handlers.inbound_handlers(service),
             MESSAGING_SENDER_GROUP: messaging.handlers.sender_handlers(service),

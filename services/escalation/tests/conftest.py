@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from escalation.migrate import upgrade_database
-from escalation.service_layer.escalations import Escalations
+from escalation.bootstrap import build
 from escalation_testing import CLAIM_BASE
 
 
@@ -18,5 +18,20 @@ async def escalation_engine(migrated_database):
 
 
 @pytest.fixture
-def escalations(escalation_engine, clock):
-    return Escalations(escalation_engine, CLAIM_BASE, timedelta(minutes=5), clock)
+def escalation(escalation_engine, clock):
+    return build(escalation_engine, CLAIM_BASE, timedelta(minutes=5), clock)
+
+
+@pytest.fixture
+def escalations(escalation):
+    return escalation.escalations
+
+
+@pytest.fixture
+def claims(escalation):
+    return escalation.claims
+
+
+@pytest.fixture
+def roster(escalation):
+    return escalation.roster

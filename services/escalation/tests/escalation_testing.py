@@ -33,13 +33,13 @@ async def apply(engine, handler, message: Envelope) -> None:
         await uow.commit()
 
 
-async def team(engine, escalations, client_id: str, size: int, owner: bool = True) -> list[dict]:
+async def team(engine, roster, client_id: str, size: int, owner: bool = True) -> list[dict]:
     members = []
     for i in range(size):
         role = "client_owner" if owner and i == 0 else "client_member"
         member = {"person_id": f"p-{uuid.uuid4().hex[:8]}", "name": f"Member {i}", "phone": f"+1555100{i:04d}",
                   "role": role}
-        await apply(engine, escalations.member_added, event("MemberAdded", client_id, **member))
+        await apply(engine, roster.member_added, event("MemberAdded", client_id, **member))
         members.append(member)
     return members
 

@@ -8,9 +8,9 @@ from revgen_testing.api_fuzzing import Target, fuzz
 from revgen_common.testing.internal_api import TEST_API_HEADERS, TEST_API_TOKEN
 
 
-async def test_no_example_gets_a_5xx_or_an_undocumented_answer(infra, all_topics, escalation_engine, escalations,
+async def test_no_example_gets_a_5xx_or_an_undocumented_answer(infra, all_topics, escalation_engine, escalations, roster,
                                                                 clock):
-    await apply(escalation_engine, escalations.member_added, event(
+    await apply(escalation_engine, roster.member_added, event(
         "MemberAdded", "c-fuzz", person_id="p1", name="Tech", phone="+15552000001", role="client_member"))
     await apply(escalation_engine, escalations.request, requested("c-fuzz"))
     (token,) = claim_tokens(await sent(escalation_engine)).values()

@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from escalation.service_layer.escalations import ClaimRefused
+from escalation.service_layer.claims import ClaimRefused
 from escalation_testing import apply, claim_tokens, event, outcomes, requested, sent, team
 
 
@@ -14,9 +14,9 @@ def answered(client_id: str, person_id: str, call_sid: str, lead_phone: str = "+
 
 
 async def test_a_member_answering_a_call_claims_the_lead_once_even_when_the_event_comes_twice(
-        escalation_engine, escalations):
+        escalation_engine, escalations, roster):
     c = f"client-{uuid.uuid4().hex[:8]}"
-    members = await team(escalation_engine, escalations, c, 2)
+    members = await team(escalation_engine, roster, c, 2)
     call_sid = "CA" + uuid.uuid4().hex
     for _ in range(2):  # a second copy with its own event id: the request id absorbs it
         await apply(escalation_engine, escalations.call_answered, answered(c, members[1]["person_id"], call_sid))
@@ -26,9 +26,9 @@ async def test_a_member_answering_a_call_claims_the_lead_once_even_when_the_even
 
 
 async def test_answering_the_call_takes_the_leads_pending_escalation_and_a_claim_link_then_loses(
-        escalation_engine, escalations):
+        escalation_engine, escalations, claims, roster):
     c = f"client-{uuid.uuid4().hex[:8]}"
-    members = await team(escalation_engine, escalations, c, 2)
+    members = await team(escalation_engine, roster, c, 2)
     await apply(escalation_engine, escalations.request, requested(c))
     links = claim_tokens(await sent(escalation_engine, c))
 
@@ -39,11 +39,11 @@ async def test_answering_the_call_takes_the_leads_pending_escalation_and_a_claim
     told = [m["body"] for m in await sent(escalation_engine, c) if "handling" in m["body"]]
     assert told == ["Member 0 is handling +15550001111."]
     with pytest.raises(ClaimRefused):
-        await escalations.claim(links[members[1]["phone"]])
+        await claims.claim(links[members[1]["phone"]])
 
 
-async def test_someone_off_the_team_answering_claims_nothing(escalation_engine, escalations):
+async def test_someone_off_the_team_answering_claims_nothing(escalation_engine, escalations, roster):
     c = f"client-{uuid.uuid4().hex[:8]}"
-    await team(escalation_engine, escalations, c, 1)
+    await team(escalation_engine, roster, c, 1)
     await apply(escalation_engine, escalations.call_answered, answered(c, "not-a-member", "CA" + uuid.uuid4().hex))
     assert await outcomes(escalation_engine, "EscalationClaimed") == []

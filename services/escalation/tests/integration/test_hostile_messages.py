@@ -9,7 +9,7 @@ from revgen_testing.message_fuzzing import draw, hostile_messages, through_a_con
 
 
 async def test_every_hostile_message_is_handled_or_dead_lettered_with_a_reason_and_the_partition_flows(
-        infra, make_topic, escalation_engine, escalations):
+        infra, make_topic, escalation_engine, escalations, roster):
     c = f"client-{uuid.uuid4().hex[:8]}"
     samples = [
         requested(c, due_at="2026-11-28T16:00:00+00:00"),
@@ -23,7 +23,7 @@ async def test_every_hostile_message_is_handled_or_dead_lettered_with_a_reason_a
               changed_at="2026-11-28T15:05:00+00:00"),
     ]
     topic = await make_topic(partitions=1)
-    accounting = await through_a_consumer(infra, escalation_engine, topic, handlers(escalations),
+    accounting = await through_a_consumer(infra, escalation_engine, topic, handlers(escalations, roster),
                                           draw(hostile_messages(samples), 150), requested(c))
     print(f"\nescalation handlers, 150 hostile messages then a valid one: {accounting.summary()}")
     assert accounting.applied > 1 and accounting.dead_lettered > 0

@@ -41,7 +41,7 @@ async def lock_object(uow: Transaction, object_id: str) -> int:
 
 
 def objects_read_by(event: dict[str, Any]) -> list[tuple[Kind, str]]:
-    """The Stripe objects the handler of `event` reads (stripe_events' routes)."""
+    """The Stripe objects the handler of `event` reads (stripe_events' routes: stripe_customers, stripe_payments)."""
     kind, obj = event.get("type", ""), (event.get("data") or {}).get("object") or {}
     if kind.startswith("customer.subscription."):
         return [("subscription", obj["id"])]

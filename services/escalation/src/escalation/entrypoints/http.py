@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from escalation.service_layer.escalations import ClaimRefused, Escalations, NotOnTheTeam, UnknownEscalation, UnknownLink
+from escalation.service_layer.claims import ClaimRefused, Claims, NotOnTheTeam, UnknownEscalation, UnknownLink
 from escalation.service_layer.queue_views import QueueViews
 from revgen_common.api_errors import INPUT_ERRORS, documented, error_response, install_error_handling
 from revgen_common.api_input import InputModel, Line
@@ -20,11 +20,11 @@ router = APIRouter(responses=INPUT_ERRORS)
 Token = Annotated[str, Line(100)]
 
 
-async def escalations(request: Request) -> Escalations:
-    return request.app.state.escalations
+async def claims(request: Request) -> Claims:
+    return request.app.state.claims
 
 
-EscalationsDep = Annotated[Escalations, Depends(escalations)]
+ClaimsDep = Annotated[Claims, Depends(claims)]
 
 
 async def queue_views(request: Request) -> QueueViews:
@@ -85,17 +85,17 @@ class Escalation(OutputModel):
 
 
 @router.post("/claim/{token}", response_model=Claimed, responses={**documented(404), 409: {"model": ClaimRefusal}})
-async def claim(token: Token, escalations: EscalationsDep):
+async def claim(token: Token, claims: ClaimsDep):
     """Take the lead. Exactly one person ever gets 'it's yours'; the others get 409 and the owner."""
-    claimed = await escalations.claim(token)
+    claimed = await claims.claim(token)
     return {"status": "claimed", "escalation_id": str(claimed.escalation_id), "lead_phone": claimed.lead_phone}
 
 
 @router.post("/claim/{token}/resolve", response_model=Resolved,
              responses={**documented(404), 409: {"model": ClaimRefusal}})
-async def resolve(token: Token, escalations: EscalationsDep):
+async def resolve(token: Token, claims: ClaimsDep):
     """The owner closes the escalation."""
-    await escalations.resolve(token)
+    await claims.resolve(token)
     return {"status": "resolved"}
 
 
@@ -115,18 +115,18 @@ async def queue(client_id: ClientId, views: ViewsDep, show: Literal["open", "all
 @router.post("/clients/{client_id}/escalations/{escalation_id}/claim", response_model=Claimed,
              responses={**documented(403, 404), 409: {"model": ClaimRefusal}})
 async def claim_as(client_id: ClientId, escalation_id: uuid.UUID, body: AsPerson,
-                   escalations: EscalationsDep):
+                   claims: ClaimsDep):
     """A team member takes the lead from the admin UI; one winner, whatever races it."""
-    claimed = await escalations.claim_as(client_id, escalation_id, body.person_id)
+    claimed = await claims.claim_as(client_id, escalation_id, body.person_id)
     return {"status": "claimed", "escalation_id": str(claimed.escalation_id), "lead_phone": claimed.lead_phone}
 
 
 @router.post("/clients/{client_id}/escalations/{escalation_id}/resolve", response_model=Resolved,
              responses={**documented(404), 409: {"model": ClaimRefusal}})
 async def resolve_as(client_id: ClientId, escalation_id: uuid.UUID, body: AsPerson,
-                     escalations: EscalationsDep):
+                     claims: ClaimsDep):
     """The one who has it closes it."""
-    await escalations.resolve_as(client_id, escalation_id, body.person_id)
+    await claims.resolve_as(client_id, escalation_id, body.person_id)
     return {"status": "resolved"}
 
 

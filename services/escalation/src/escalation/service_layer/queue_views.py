@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from escalation.adapters.queue_reads import link_view, queue_page
-from escalation.service_layer.escalations import UnknownLink
+from escalation.service_layer.claims import UnknownLink
 from revgen_common.pagination import decode_keyset, next_cursor
 from revgen_common.tokens import token_hash
 
