@@ -146,7 +146,7 @@ async def agency_with_client(system: System, members: tuple[tuple[str, str], ...
     set up as the operator's command and the agency's owner do."""
     engine = create_async_engine(system.database_urls["identity"])
     try:
-        tenants = Tenants(engine)
+        tenants = Tenants(engine, system.clock)
         agency, owner = await tenants.create_agency("Acme Agency", AGENCY_OWNER, "Ada Owner")
         client = (await tenants.create_client(owner, agency, "Ace Plumbing"))["id"]
         for identifier, name in members:

@@ -45,3 +45,41 @@ def test_no_code_reads_the_wall_clock_without_saying_why():
     offenders = [f"{path.relative_to(ROOT)}:{line}" for path in python_files()
                  if str(path.relative_to(ROOT)) not in THE_CLOCK for line in wall_clock_reads(path)]
     assert offenders == [], "read the injected Clock (revgen_common.clock) instead"
+
+
+# Built without a clock, these fall back to the wall clock (system_clock) for what they stamp:
+# `occurred_at` of every event they publish, beside rules run on the service's injected one.
+# (A unit of work that names no producer cannot publish, so it stamps nothing.)
+def built_without_a_clock(path: Path) -> list[int]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+            continue
+        keywords = {k.arg for k in node.keywords}
+        if node.func.id == "UnitOfWork":
+            publishes = len(node.args) > 1 or "producer" in keywords
+            stamped = len(node.args) > 2 or "clock" in keywords
+        elif node.func.id == "ExactlyOnceConsumer":
+            publishes, stamped = True, "clock" in keywords
+        else:
+            continue
+        if publishes and not stamped:
+            found.append(node.lineno)
+    return found
+
+
+def test_the_scan_finds_a_unit_of_work_or_consumer_built_without_the_clock(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("UnitOfWork(engine, SERVICE)\n"
+                      "UnitOfWork(engine, SERVICE, self.clock)\n"
+                      "UnitOfWork(engine, producer=SERVICE, clock=self.clock)\n"
+                      "UnitOfWork(engine)\n"
+                      "ExactlyOnceConsumer(name='x', engine=engine)\n"
+                      "ExactlyOnceConsumer(name='x', engine=engine, clock=clock)\n")
+    assert built_without_a_clock(sample) == [1, 5]
+
+
+def test_services_build_their_units_of_work_and_consumers_on_their_own_clock():
+    offenders = [f"{path.relative_to(ROOT)}:{line}" for path in sorted(ROOT.glob("services/*/src/**/*.py"))
+                 for line in built_without_a_clock(path)]
+    assert offenders == [], "pass the service's clock: what they publish is stamped with it"

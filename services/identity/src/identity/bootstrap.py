@@ -29,8 +29,8 @@ def create_app(settings: IdentitySettings, clock: Clock = system_clock) -> FastA
             app.state.engine = engine
             app.state.login = Login(engine, settings.otp_pepper.get_secret_value().encode(),
                                     timedelta(minutes=settings.session_ttl_minutes), clock)
-            app.state.tenants = Tenants(engine)
-            app.state.agency_team = AgencyTeam(engine)
+            app.state.tenants = Tenants(engine, clock)
+            app.state.agency_team = AgencyTeam(engine, clock)
             runtime.start(ExactlyOnceConsumer(name=IDENTITY_GROUP.name, topics=IDENTITY_GROUP.topics,
                                               handlers=handlers(),
                                               engine=engine, clock=clock,

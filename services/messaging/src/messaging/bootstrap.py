@@ -80,7 +80,7 @@ def build(engine: AsyncEngine, twilio: TwilioSender, ai: AIResponder, platform_n
                      commands=Commands(platform_number), sender=Sender(engine, twilio, clock, service),
                      clients=Clients(engine, clock), scheduler=Scheduler(engine, clock),
                      automations=Automations(engine, clock), summaries=Summaries(engine, platform_number, clock),
-                     number_releases=NumberReleases(twilio, engine), lead_views=LeadViews(engine),
+                     number_releases=NumberReleases(twilio, engine, clock), lead_views=LeadViews(engine, clock),
                      lead_commands=LeadCommands(engine, clock), service=service, clock=clock,
                      emails=EmailSender(engine, resend, clock, service) if resend else None)
 

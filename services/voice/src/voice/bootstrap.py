@@ -48,7 +48,7 @@ def create_app(settings: VoiceSettings, clock: Clock = system_clock,
             assistant = PhoneAssistant(settings.openai_api_key.get_secret_value(), str(settings.openai_base_url),
                                        settings.openai_model)
             runtime.close_on_stop(assistant.aclose)
-            app.state.ai_voice = AiVoice(engine, assistant, app.state.calls.urls, settings.ai_answer_seconds)
+            app.state.ai_voice = AiVoice(engine, assistant, app.state.calls.urls, settings.ai_answer_seconds, clock)
             app.state.voice_settings = VoiceSettingsStore(engine, greetings)
             runtime.start(ExactlyOnceConsumer(name=VOICE_GROUP.name, topics=VOICE_GROUP.topics, handlers=handlers(),
                                               engine=engine, bootstrap_servers=settings.kafka_bootstrap_servers,

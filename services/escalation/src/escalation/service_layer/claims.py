@@ -49,7 +49,7 @@ class Claims:
 
     async def claim(self, token: str) -> Claimed:
         now = self.clock()
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             won = await escalations.claim_by_link(uow.connection, token_hash(token), now)
             if won is None:
                 link = await escalations.link(uow.connection, token_hash(token))
@@ -62,14 +62,14 @@ class Claims:
         """A team member takes the lead from the admin UI: the same one statement decides as
         for a claim link (only a pending escalation, only an active member), so a page and a
         link racing have one winner."""
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             won = await escalations.claim_as(uow.connection, escalation_id, client_id, person_id, self.clock())
             if won is None:
                 await self._refuse(uow, client_id, escalation_id, person_id)
             return await self._won(uow, won)
 
     async def resolve_as(self, client_id: str, escalation_id: uuid.UUID, person_id: str) -> None:
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             row = await escalations.resolve_as(uow.connection, escalation_id, client_id, person_id)
             if row is None:
                 if await escalations.state(uow.connection, escalation_id, client_id, person_id) is None:
@@ -93,7 +93,7 @@ class Claims:
         raise ClaimRefused(state.owner_name, state.status)
 
     async def resolve(self, token: str) -> None:
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             row = await escalations.resolve_by_link(uow.connection, token_hash(token))
             if row is None:
                 if await escalations.link(uow.connection, token_hash(token)) is None:

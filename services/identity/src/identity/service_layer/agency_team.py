@@ -17,6 +17,7 @@ from identity.adapters.people import person_for
 from identity.domain.identifiers import normalise_identifier
 from identity.domain.roles import AGENCY_ROLES, Permission, within
 from identity.service_layer.access import Forbidden, NotFound, require_in_agency
+from revgen_common.clock import Clock, system_clock
 from revgen_common.contracts import identity as events
 from revgen_common.errors import Refused
 from revgen_common.pagination import decode_keyset, next_cursor
@@ -24,8 +25,9 @@ from revgen_common.unit_of_work import UnitOfWork
 
 
 class AgencyTeam:
-    def __init__(self, engine: AsyncEngine):
+    def __init__(self, engine: AsyncEngine, clock: Clock = system_clock):
         self.engine = engine
+        self.clock = clock
 
     async def list_members(self, actor: uuid.UUID, agency: uuid.UUID, limit: int, cursor: str | None) -> dict:
         after_name, after_id = decode_keyset(cursor, str, uuid.UUID)
@@ -38,7 +40,7 @@ class AgencyTeam:
     async def add_member(self, actor: uuid.UUID, agency: uuid.UUID, identifier: str, name: str, role: str) -> dict:
         """Invite someone (or bring back someone removed) with `role`; they log in with a code."""
         _known(role)
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             db = uow.connection
             await _require_manager_within(db, actor, agency, role)
             person = await person_for(db, normalise_identifier(identifier), name)
@@ -55,7 +57,7 @@ class AgencyTeam:
 
     async def change_role(self, actor: uuid.UUID, agency: uuid.UUID, person: uuid.UUID, role: str) -> dict:
         _known(role)
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             db = uow.connection
             await require_in_agency(db, actor, Permission.MEMBERS_MANAGE, agency)
             before = await _member(db, agency, person)
@@ -74,7 +76,7 @@ class AgencyTeam:
     async def deactivate_member(self, actor: uuid.UUID, agency: uuid.UUID, person: uuid.UUID) -> None:
         """Their access to the agency and its clients ends with this request; removing twice
         is removing once (nothing is published again)."""
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             db = uow.connection
             await require_in_agency(db, actor, Permission.MEMBERS_MANAGE, agency)
             before = await _member(db, agency, person)

@@ -6,13 +6,12 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from identity import SERVICE
 from identity.adapters import alert_records, audit_log
 from revgen_common.unit_of_work import UnitOfWork
 
 
 async def set_alert_channels(engine: AsyncEngine, person: uuid.UUID, channels: str) -> str:
-    async with UnitOfWork(engine, SERVICE) as uow:
+    async with UnitOfWork(engine) as uow:
         stored = await alert_records.set_alert_channels(uow.connection, person, channels)
         await audit_log.record(uow.connection, person, "update", "alert_channels", person,
                                after={"alert_channels": channels})

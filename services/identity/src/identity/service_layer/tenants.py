@@ -12,6 +12,7 @@ from identity.adapters import agency_memberships, audit_log, clients, membership
 from identity.domain.identifiers import normalise_identifier
 from identity.domain.roles import CLIENT_ROLES, PLATFORM_ROLES, Permission, permissions_of, roles_granting
 from identity.service_layer.access import NotFound, require, require_in_agency, require_within
+from revgen_common.clock import Clock, system_clock
 from revgen_common.contracts import identity as events
 from revgen_common.pagination import decode_cursor, decode_keyset, next_cursor
 from revgen_common.unit_of_work import UnitOfWork
@@ -31,14 +32,15 @@ async def _audit(db: AsyncConnection, actor: uuid.UUID | None, action: str, enti
 
 
 class Tenants:
-    def __init__(self, engine: AsyncEngine):
+    def __init__(self, engine: AsyncEngine, clock: Clock = system_clock):
         self.engine = engine
+        self.clock = clock
 
     # -- bootstrap (operators, not the API) ------------------------------------------
 
     async def create_agency(self, name: str, owner_identifier: str, owner_name: str) -> tuple[uuid.UUID, uuid.UUID]:
         agency = uuid.uuid4()
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             db = uow.connection
             await clients.add_agency(db, agency, name)
             owner = await people.person_for(db, normalise_identifier(owner_identifier), owner_name)
@@ -50,7 +52,7 @@ class Tenants:
     async def grant_platform_role(self, identifier: str, name: str, role: str) -> uuid.UUID:
         if role not in PLATFORM_ROLES:
             raise ValueError(f"unknown platform role {role}")
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             db = uow.connection
             person = await people.person_for(db, normalise_identifier(identifier), name)
             await memberships.grant_platform_role(db, person, role)
@@ -77,7 +79,7 @@ class Tenants:
 
     async def create_client(self, actor: uuid.UUID, agency: uuid.UUID, name: str) -> dict:
         client = uuid.uuid4()
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             db = uow.connection
             await require_in_agency(db, actor, Permission.CLIENT_CREATE, agency)
             await clients.add(db, client, agency, name)
@@ -103,7 +105,7 @@ class Tenants:
             return _row(await clients.get(db, client))
 
     async def update_client(self, actor: uuid.UUID, client: uuid.UUID, name: str | None, status: str | None) -> dict:
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             db = uow.connection
             await require(db, actor, Permission.CLIENT_UPDATE, client)
             before = _row(await clients.get(db, client))
@@ -115,7 +117,7 @@ class Tenants:
         return after
 
     async def delete_client(self, actor: uuid.UUID, client: uuid.UUID) -> None:
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             db = uow.connection
             await require(db, actor, Permission.CLIENT_DELETE, client)
             before = _row(await clients.get(db, client))
@@ -137,7 +139,7 @@ class Tenants:
     async def add_member(self, actor: uuid.UUID, client: uuid.UUID, identifier: str, name: str, role: str) -> dict:
         if role not in CLIENT_ROLES:
             raise ValueError(f"unknown client role {role}")
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             db = uow.connection
             await require(db, actor, Permission.MEMBERS_MANAGE, client)
             await require_within(db, actor, client, role)
@@ -153,7 +155,7 @@ class Tenants:
     async def change_role(self, actor: uuid.UUID, client: uuid.UUID, person: uuid.UUID, role: str) -> dict:
         if role not in CLIENT_ROLES:
             raise ValueError(f"unknown client role {role}")
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             db = uow.connection
             await require(db, actor, Permission.MEMBERS_MANAGE, client)
             before = await self._member(db, client, person)
@@ -167,7 +169,7 @@ class Tenants:
         return after
 
     async def deactivate_member(self, actor: uuid.UUID, client: uuid.UUID, person: uuid.UUID) -> None:
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             db = uow.connection
             await require(db, actor, Permission.MEMBERS_MANAGE, client)
             before = await self._member(db, client, person)

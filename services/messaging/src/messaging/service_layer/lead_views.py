@@ -14,6 +14,7 @@ from messaging import SERVICE
 from messaging.adapters import call_records, leads, messages, numbers, profiles, sends
 from messaging.service_layer.clients import UnknownClient
 from messaging.service_layer.sends import Outgoing, enqueue
+from revgen_common.clock import Clock, system_clock
 from revgen_common.pagination import decode_keyset, next_cursor
 from revgen_common.unit_of_work import UnitOfWork
 
@@ -41,8 +42,9 @@ def _lead(row) -> dict:
 
 
 class LeadViews:
-    def __init__(self, engine: AsyncEngine):
+    def __init__(self, engine: AsyncEngine, clock: Clock = system_clock):
         self.engine = engine
+        self.clock = clock
 
     async def profile(self, client_id: str) -> dict:
         async with self.engine.connect() as db:
@@ -87,7 +89,7 @@ class LeadViews:
         decides at send time (an opted-out lead's reply is blocked, and shows so)."""
         lead = await self.lead(client_id, lead_id)
         key = f"manual:{client_id}:{reply_id}"
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             number = lead["client_number"] or await numbers.first(uow.connection, client_id)
             if number is None:
                 raise UnknownClient(f"client {client_id!r} has no number to send from")

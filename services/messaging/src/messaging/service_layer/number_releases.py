@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging import SERVICE
 from messaging.adapters.twilio_sender import TwilioSender
+from revgen_common.clock import Clock, system_clock
 from revgen_common.contracts.messaging import NumberReleaseRefused, ReleaseNumber
 from revgen_common.consumer import Delivered
 from revgen_common.errors import PermanentError
@@ -25,9 +26,10 @@ log = logging.getLogger(__name__)
 
 
 class NumberReleases:
-    def __init__(self, twilio: TwilioSender, engine: AsyncEngine):
+    def __init__(self, twilio: TwilioSender, engine: AsyncEngine, clock: Clock = system_clock):
         self.twilio = twilio
         self.engine = engine
+        self.clock = clock
 
     async def release(self, message: Delivered[ReleaseNumber]) -> None:
         number = message.body.number
@@ -41,7 +43,7 @@ class NumberReleases:
     async def _refused(self, message: Delivered[ReleaseNumber], reason: str) -> None:
         log.error("twilio refused to release %s: %s", message.body.number, reason)
         try:
-            async with UnitOfWork(self.engine, SERVICE) as uow:
+            async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
                 # Its id is the release's: told again after a crash, it is the same event.
                 uow.publish(NumberReleaseRefused(client_id=message.body.client_id,
                                                  number=message.body.number, reason=reason[:500]),

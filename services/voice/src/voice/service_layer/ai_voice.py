@@ -9,6 +9,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from revgen_common.clock import Clock, system_clock
 from revgen_common.unit_of_work import UnitOfWork
 from voice import SERVICE
 from voice.adapters import calls_table, read_model
@@ -23,8 +24,10 @@ MAX_HEARD_CHARS = 1000  # a question, not a speech: what the assistant is given 
 
 
 class AiVoice:
-    def __init__(self, engine: AsyncEngine, assistant: PhoneAssistant, urls: Urls, deadline_seconds: float):
+    def __init__(self, engine: AsyncEngine, assistant: PhoneAssistant, urls: Urls, deadline_seconds: float,
+                 clock: Clock = system_clock):
         self.engine = engine
+        self.clock = clock
         self.assistant = assistant
         self.urls = urls
         self.deadline = deadline_seconds
@@ -40,7 +43,7 @@ class AiVoice:
         if found.ai_answer is not None:
             return self._answer(found.ai_answer)  # Twilio asked again: the same words
         spoken = await self._ask(setup, heard) if heard else ai_voice.NO_SPEECH
-        async with UnitOfWork(self.engine, SERVICE) as uow:
+        async with UnitOfWork(self.engine, SERVICE, self.clock) as uow:
             kept = await calls_table.keep_ai_turn(uow.connection, call_sid, heard, spoken)
             await uow.commit()
         return self._answer(kept)
