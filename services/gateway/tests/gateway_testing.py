@@ -92,7 +92,8 @@ class System:
             body = json.dumps(event).encode()
             answer = await self.ingress.post("/webhooks/stripe", content=body, headers={
                 "Content-Type": "application/json",
-                "Stripe-Signature": stripe_signature_header(body, [STRIPE_WEBHOOK_SECRET])})
+                "Stripe-Signature": stripe_signature_header(body, [STRIPE_WEBHOOK_SECRET],
+                                                            timestamp=int(self.clock().timestamp()))})
             assert answer.status_code == 200, answer.text
         return len(events)
 
@@ -154,7 +155,7 @@ async def running_system(infra, migrated_database, clock, **gateway_overrides):
             **common, ingress_database_url=urls["ingress"], public_base_url=ingress_url, port=ports["ingress"],
             stripe_webhook_secret=STRIPE_WEBHOOK_SECRET, twilio_auth_token=twilio.auth_token,
             form_webhook_secret="form-secret-for-gateway-tests-7c2e",
-            resend_webhook_secret="whsec_Z2F0ZXdheS10ZXN0cy1yZXNlbmQtc2VjcmV0")),
+            resend_webhook_secret="whsec_Z2F0ZXdheS10ZXN0cy1yZXNlbmQtc2VjcmV0"), clock),
         "elevenlabs": elevenlabs_fake.create_app(elevenlabs_fake.ElevenLabsState(api_keys={ELEVENLABS_KEY})),
         "voice": voice_app(VoiceSettings(
             **common, voice_database_url=urls["voice"], voice_api_token=TEST_API_TOKEN, port=ports["voice"],
