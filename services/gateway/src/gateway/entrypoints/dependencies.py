@@ -10,12 +10,12 @@ from gateway.entrypoints.admission import Caller, Visitor
 from revgen_common.pagination import DEFAULT_LIMIT, MAX_CURSOR_CHARS, MAX_LIMIT
 
 if TYPE_CHECKING:  # bootstrap imports the routes, which import this module: no import back at run time
-    from gateway.bootstrap import Gateway as _Gateway
+    from gateway.bootstrap import Gateway
 else:
-    _Gateway = object
+    Gateway = object  # for annotations (never evaluated: every module has `from __future__ import annotations`)
 
 
-async def gateway(request: Request) -> _Gateway:
+async def gateway(request: Request) -> Gateway:
     return request.app.state.gateway
 
 
@@ -35,7 +35,7 @@ async def signed_in(request: Request) -> Caller:
     return caller
 
 
-GatewayDep = Annotated[_Gateway, Depends(gateway)]
+GatewayDep = Annotated[Gateway, Depends(gateway)]
 CallerDep = Annotated[Caller, Depends(signed_in)]
 VisitorDep = Annotated[Visitor, Depends(visitor)]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="items per page")]
