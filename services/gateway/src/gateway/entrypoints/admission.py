@@ -103,6 +103,12 @@ async def _admit(request: Request, rule: Rule, gw: Gateway) -> Visitor:
             take(gw.limits.login_by_address if isinstance(rule, Public) and rule.login else gw.limits.writes_by_address,
                  address, "attempts from your address")
         return Visitor(address)
+    return await _sign_in(request, rule, gw, address, writes, said)
+
+
+async def _sign_in(request: Request, rule: SessionRule, gw: Gateway, address: str | None, writes: bool,
+                   said: str | None) -> Caller:
+    """Steps 2 to 5 of the door: the session, its CSRF token, the rate, identity's decision."""
     credential = credentials(request)
     if credential is None:
         raise Refusal(401, "sign in first: this needs a session (a cookie, or Authorization: Bearer)")
