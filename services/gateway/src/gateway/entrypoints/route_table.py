@@ -73,7 +73,7 @@ class RouteTable:
         return self.route("DELETE", path, rule, **options)
 
 
-def _calls(dependant: Dependant) -> list[Callable[..., Any] | None]:
+def _calls(dependant: Dependant) -> list[object]:
     return [call for d in dependant.dependencies for call in (d.call, *_calls(d))]
 
 
