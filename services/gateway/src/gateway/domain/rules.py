@@ -80,4 +80,6 @@ class ClaimLink:
         return f"the claim link {{{self.param}}} itself"
 
 
-Rule = Public | SignedIn | OnClient | OnClientOf | InAgency | OnPlatform | ClaimLink
+Open = Public | ClaimLink  # no session asked for: the caller is a Visitor (entrypoints/admission.py)
+SessionRule = SignedIn | OnClient | OnClientOf | InAgency | OnPlatform  # a session first: the caller is a Caller
+Rule = Open | SessionRule

@@ -15,10 +15,12 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
-from gateway.domain.rules import ClaimLink, InAgency, OnClient, OnClientOf, OnPlatform, Public, Rule, SignedIn
+from gateway.domain.rules import ClaimLink, InAgency, OnClient, OnClientOf, OnPlatform, Open, Public, Rule, SignedIn
 from gateway.entrypoints.admission import admit
+from gateway.entrypoints.dependencies import signed_in
 from revgen_common.api_errors import documented
 
 _RULES: dict[Callable[..., Any], Rule] = {}
@@ -47,6 +49,10 @@ class RouteTable:
             responses = {**REFUSALS[type(rule)], **options.pop("responses", {})}
             self.router.add_api_route(path, endpoint, methods=[method], dependencies=[Depends(admit(rule))],
                                       openapi_extra=extra, responses=responses, **options)
+            route = self.router.routes[-1]
+            if isinstance(rule, Open) and isinstance(route, APIRoute) and signed_in in _calls(route.dependant):
+                raise TypeError(f"{method} {path} is open ({rule.describe()}) but takes CallerDep, a signed-in "
+                                "person: take VisitorDep, or give it a rule that asks for a session")
             _RULES[endpoint] = rule
             return endpoint
         return declare
@@ -65,6 +71,10 @@ class RouteTable:
 
     def delete(self, path: str, rule: Rule, **options: Any):
         return self.route("DELETE", path, rule, **options)
+
+
+def _calls(dependant: Dependant) -> list[object]:
+    return [call for d in dependant.dependencies for call in (d.call, *_calls(d))]
 
 
 def rule_of(route: APIRoute) -> Rule | None:

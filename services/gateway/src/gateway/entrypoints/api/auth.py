@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from gateway.domain.rate_limits import identifier_key
 from gateway.domain.rules import Public, SignedIn
 from gateway.entrypoints.admission import take
-from gateway.entrypoints.dependencies import CallerDep, GatewayDep
+from gateway.entrypoints.dependencies import CallerDep, GatewayDep, VisitorDep
 from gateway.entrypoints.route_table import RouteTable
 
 table = RouteTable(prefix="/api/v1", tags=["auth"])
@@ -73,7 +73,7 @@ class Me(BaseModel):
 
 
 @table.post("/auth/otp", rule=Public("the way in", login=True), status_code=202, response_model=Attempt)
-async def request_code(body: CodeRequest, gw: GatewayDep, caller: CallerDep):
+async def request_code(body: CodeRequest, gw: GatewayDep, caller: VisitorDep):
     """Text a login code to the identifier if it belongs to someone; the answer never says whether it does."""
     take(gw.limits.login_by_identifier, identifier_key(body.identifier), "login attempts for this identifier")
     return await gw.identity.request_code(body.identifier, caller.address)

@@ -14,6 +14,7 @@ from fastapi import Header, Path
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from gateway.entrypoints.admission import Caller
 from gateway.adapters.services import Refused, reason_of
 from gateway.domain.rules import OnClient, OnClientOf, OnPlatform, SignedIn
 from gateway.entrypoints.dependencies import DEFAULT_PAGE, CallerDep, Cursor, GatewayDep, Limit
@@ -140,7 +141,7 @@ SUBSCRIPTION = OnClientOf(Permission.BILLING_MANAGE, "subscription_id", "subscri
 SubscriptionId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_]{1,255}$", description="Stripe's id, sub_…")]
 
 
-def _scoped(caller, key: str) -> dict[str, str]:
+def _scoped(caller: Caller, key: str) -> dict[str, str]:
     return {"Idempotency-Key": f"{caller.client_id}:{key}"}
 
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from gateway.adapters.services import Refused
 from gateway.domain.rules import ClaimLink, OnClient
-from gateway.entrypoints.dependencies import DEFAULT_PAGE, CallerDep, Cursor, GatewayDep, Limit
+from gateway.entrypoints.dependencies import DEFAULT_PAGE, CallerDep, Cursor, Gateway, GatewayDep, Limit
 from revgen_common.contracts.permissions import Permission
 from revgen_common.pagination import Page
 from gateway.entrypoints.route_table import RouteTable
@@ -94,7 +94,7 @@ async def resolve(token: Token, gw: GatewayDep):
     return await _answer(gw, f"/claim/{token}/resolve")
 
 
-async def _answer(gw, path: str, person_id: str | None = None):
+async def _answer(gw: Gateway, path: str, person_id: str | None = None):
     try:
         return (await gw.escalation.json("POST", path, json={"person_id": person_id} if person_id else None))[1]
     except Refused as refused:

@@ -10,7 +10,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.domain.rules import OnClient
-from gateway.entrypoints.dependencies import CallerDep, GatewayDep
+from gateway.entrypoints.dependencies import CallerDep, Gateway, GatewayDep
 from gateway.entrypoints.route_table import RouteTable
 from revgen_common.api_input import Flag, IsoDateTime
 from revgen_common.contracts.permissions import Permission
@@ -136,7 +136,7 @@ async def follow_ups(client_id: uuid.UUID, body: FollowUps, gw: GatewayDep):
     return await schedule_follow_ups(gw, client_id, body)
 
 
-async def schedule_follow_ups(gw, client_id: uuid.UUID, body: FollowUps) -> dict:
+async def schedule_follow_ups(gw: Gateway, client_id: uuid.UUID, body: FollowUps) -> dict:
     done = (await gw.messaging.json("POST", f"/clients/{client_id}/automations/follow-ups", json={
         "run_id": body.request_id, "template": body.template, "lead_ids": [str(i) for i in body.lead_ids],
         "due_at": body.due_at.isoformat() if body.due_at else None}))[1]

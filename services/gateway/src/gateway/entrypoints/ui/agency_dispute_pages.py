@@ -7,9 +7,10 @@ import uuid
 
 from fastapi import Request
 
+from gateway.entrypoints.admission import Caller
 from gateway.adapters.services import Refused
 from gateway.entrypoints.api.agency_disputes import AGENCY_BILLING
-from gateway.entrypoints.dependencies import CallerDep, Cursor, GatewayDep
+from gateway.entrypoints.dependencies import CallerDep, Cursor, Gateway, GatewayDep
 from gateway.entrypoints.route_table import RouteTable
 from gateway.entrypoints.ui.render import render
 
@@ -27,7 +28,7 @@ async def agency_disputes_page(request: Request, agency_id: uuid.UUID, gw: Gatew
     return render(request, "agency_disputes.html", agency=agency, disputes=disputes[1], names=names)
 
 
-async def _name(gw, caller, client_id: str) -> str | None:
+async def _name(gw: Gateway, caller: Caller, client_id: str) -> str | None:
     try:
         return (await gw.identity.as_person(caller.token, "GET", f"/clients/{client_id}"))["name"]
     except Refused as refused:

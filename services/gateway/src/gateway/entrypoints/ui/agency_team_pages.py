@@ -12,9 +12,10 @@ from typing import Annotated, Literal
 
 from fastapi import Form, Request
 
+from gateway.entrypoints.admission import Caller
 from gateway.adapters.services import Refused
 from gateway.domain.rules import InAgency
-from gateway.entrypoints.dependencies import CallerDep, Cursor, GatewayDep
+from gateway.entrypoints.dependencies import CallerDep, Cursor, Gateway, GatewayDep
 from gateway.entrypoints.route_table import RouteTable
 from gateway.entrypoints.ui.render import render, see_other
 from revgen_common.contracts.permissions import Permission
@@ -65,7 +66,7 @@ async def remove_from_agency(request: Request, agency_id: uuid.UUID, person_id: 
                       "They were not removed")
 
 
-async def _act(request: Request, gw, caller, agency_id: uuid.UUID, method: str, path: str, body: dict | None,
+async def _act(request: Request, gw: Gateway, caller: Caller, agency_id: uuid.UUID, method: str, path: str, body: dict | None,
                outcome: str, failed: str, **context):
     try:
         await gw.identity.as_person(caller.token, method, f"/agencies/{agency_id}/members{path}", json=body)
@@ -77,7 +78,8 @@ async def _act(request: Request, gw, caller, agency_id: uuid.UUID, method: str, 
     return see_other(f"/agencies/{agency_id}/team?outcome={outcome}")
 
 
-async def _team(request: Request, gw, caller, agency_id: uuid.UUID, cursor: str | None, status: int = 200, **context):
+async def _team(request: Request, gw: Gateway, caller: Caller, agency_id: uuid.UUID, cursor: str | None, status: int = 200,
+                **context):
     me, members = await asyncio.gather(gw.identity.me(caller.token), gw.identity.as_person(
         caller.token, "GET", f"/agencies/{agency_id}/members", params={"limit": 50, "cursor": cursor}))
     return render(request, "agency_team.html", status=status, agency=_agency(me, agency_id), members=members,

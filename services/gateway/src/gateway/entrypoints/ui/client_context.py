@@ -3,8 +3,11 @@ do there (their own role in it and their agency's), for its navigation and butto
 from __future__ import annotations
 
 import asyncio
+import uuid
 from dataclasses import dataclass
 
+from gateway.entrypoints.admission import Caller
+from gateway.entrypoints.dependencies import Gateway
 from revgen_common.contracts.permissions import Permission
 
 
@@ -17,7 +20,7 @@ class ClientContext:
         return permission.value in self.permissions
 
 
-async def client_context(gw, caller, client_id) -> ClientContext:
+async def client_context(gw: Gateway, caller: Caller, client_id: uuid.UUID) -> ClientContext:
     client, me = await asyncio.gather(gw.identity.as_person(caller.token, "GET", f"/clients/{client_id}"),
                                       gw.identity.me(caller.token))
     return ClientContext(client, frozenset(permissions_on(me, client)))

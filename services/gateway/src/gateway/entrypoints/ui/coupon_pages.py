@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from gateway.domain.rules import OnPlatform
 from gateway.entrypoints.api.billing import CatalogId, NewCoupon
-from gateway.entrypoints.dependencies import Cursor, GatewayDep
+from gateway.entrypoints.dependencies import Cursor, Gateway, GatewayDep
 from gateway.entrypoints.route_table import RouteTable
 from gateway.entrypoints.ui.render import render, see_other
 from revgen_common.contracts.permissions import Permission
@@ -45,6 +45,6 @@ async def deactivate_coupon(coupon_id: CatalogId, gw: GatewayDep):
     return see_other("/coupons")
 
 
-async def _coupons(request: Request, gw, cursor: str | None, status: int = 200, **context):
+async def _coupons(request: Request, gw: Gateway, cursor: str | None, status: int = 200, **context):
     coupons = (await gw.billing.json("GET", "/coupons", params={"show": "all", "limit": 50, "cursor": cursor}))[1]
     return render(request, "coupons.html", status=status, coupons=coupons, **context)

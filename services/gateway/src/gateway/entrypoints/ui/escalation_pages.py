@@ -10,10 +10,11 @@ import uuid
 
 from fastapi import Request
 
+from gateway.entrypoints.admission import Caller
 from gateway.adapters.services import Refused
 from gateway.domain.rules import ClaimLink, OnClient
 from gateway.entrypoints.api.escalation import Token
-from gateway.entrypoints.dependencies import CallerDep, Cursor, GatewayDep
+from gateway.entrypoints.dependencies import CallerDep, Cursor, Gateway, GatewayDep
 from gateway.entrypoints.route_table import RouteTable
 from gateway.entrypoints.ui.client_context import client_context
 from gateway.entrypoints.ui.render import render, see_other
@@ -41,7 +42,7 @@ async def resolve(request: Request, client_id: uuid.UUID, escalation_id: uuid.UU
     return await _act(request, gw, caller, client_id, f"/clients/{client_id}/escalations/{escalation_id}/resolve")
 
 
-async def _act(request: Request, gw, caller, client_id: uuid.UUID, path: str):
+async def _act(request: Request, gw: Gateway, caller: Caller, client_id: uuid.UUID, path: str):
     try:
         await gw.escalation.json("POST", path, json={"person_id": caller.person_id})
     except Refused as refused:

@@ -14,7 +14,7 @@ from gateway.adapters.services import Refused
 from gateway.domain.local_time import at_local
 from gateway.domain.rules import OnClient
 from gateway.entrypoints.api.lead_commands import FollowUps, schedule_follow_ups
-from gateway.entrypoints.dependencies import CallerDep, GatewayDep
+from gateway.entrypoints.dependencies import CallerDep, Gateway, GatewayDep
 from gateway.entrypoints.route_table import RouteTable
 from gateway.entrypoints.ui.client_context import client_context
 from gateway.entrypoints.ui.render import render, see_other
@@ -25,7 +25,7 @@ YourId = Annotated[str, Form(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9
 LocalTime = Annotated[str, Form(min_length=1, max_length=19)]
 
 
-async def client_zone(gw, client_id: uuid.UUID) -> str:
+async def client_zone(gw: Gateway, client_id: uuid.UUID) -> str:
     """The zone the client's people think in (its messaging profile), New York until it has one."""
     try:
         return (await gw.messaging.json("GET", f"/clients/{client_id}/profile"))[1]["timezone"]
@@ -35,7 +35,7 @@ async def client_zone(gw, client_id: uuid.UUID) -> str:
         return "America/New_York"
 
 
-async def _instant(gw, client_id: uuid.UUID, field: str, value: str) -> str:
+async def _instant(gw: Gateway, client_id: uuid.UUID, field: str, value: str) -> str:
     zone = await client_zone(gw, client_id)
     try:
         return at_local(value, zone).isoformat()

@@ -12,7 +12,7 @@ from gateway.adapters.services import Refused
 from gateway.domain.rate_limits import identifier_key
 from gateway.domain.rules import OnClient, Public, SignedIn
 from gateway.entrypoints.admission import SESSION_COOKIE, take
-from gateway.entrypoints.dependencies import CallerDep, Cursor, GatewayDep
+from gateway.entrypoints.dependencies import CallerDep, Cursor, GatewayDep, VisitorDep
 from gateway.entrypoints.route_table import RouteTable
 from gateway.entrypoints.ui.client_context import client_context
 from gateway.entrypoints.ui.render import local_path, render, see_other, with_session_cookie, without_session_cookie
@@ -34,7 +34,8 @@ async def login_page(request: Request, next: Annotated[str, Query(max_length=200
 
 
 @table.post("/login", rule=Public("the way in", login=True))
-async def ask_for_code(request: Request, gw: GatewayDep, caller: CallerDep, identifier: Identifier, next: Next = "/me"):
+async def ask_for_code(request: Request, gw: GatewayDep, caller: VisitorDep, identifier: Identifier,
+                       next: Next = "/me"):
     take(gw.limits.login_by_identifier, identifier_key(identifier), "login attempts for this identifier")
     try:
         attempt = await gw.identity.request_code(identifier, caller.address)

@@ -9,7 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
-from gateway.entrypoints.admission import SESSION_COOKIE
+from gateway.entrypoints.admission import SESSION_COOKIE, Caller
 
 PACKAGE = Path(__file__).resolve().parents[2]
 TEMPLATES = Jinja2Templates(directory=PACKAGE / "templates")
@@ -18,8 +18,9 @@ STATIC = PACKAGE / "static"
 
 def render(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
     caller = getattr(request.state, "caller", None)
-    return TEMPLATES.TemplateResponse(request, template, {"caller": caller, "signed_in": bool(caller and caller.token),
-                                                          "csrf": caller.csrf if caller else None, **context},
+    signed_in = caller if isinstance(caller, Caller) else None
+    return TEMPLATES.TemplateResponse(request, template, {"caller": caller, "signed_in": signed_in is not None,
+                                                          "csrf": signed_in.csrf if signed_in else None, **context},
                                       status_code=status)
 
 

@@ -14,9 +14,10 @@ from typing import Annotated
 
 from fastapi import Form, Query, Request
 
+from gateway.entrypoints.admission import Caller
 from gateway.adapters.services import Refused
 from gateway.domain.rules import OnClient, SignedIn
-from gateway.entrypoints.dependencies import CallerDep, Cursor, GatewayDep
+from gateway.entrypoints.dependencies import CallerDep, Cursor, Gateway, GatewayDep
 from gateway.entrypoints.route_table import RouteTable
 from gateway.entrypoints.ui.client_context import client_context
 from gateway.entrypoints.ui.render import render, see_other
@@ -82,7 +83,7 @@ async def reject(request: Request, client_id: uuid.UUID, draft_id: uuid.UUID, gw
     return await _decide(request, gw, caller, client_id, draft_id, "reject", None)
 
 
-async def _decide(request: Request, gw, caller, client_id: uuid.UUID, draft_id: uuid.UUID, verb: str,
+async def _decide(request: Request, gw: Gateway, caller: Caller, client_id: uuid.UUID, draft_id: uuid.UUID, verb: str,
                   text: str | None):
     body = {"person_id": caller.person_id} | ({"text": text} if text is not None else {})
     try:
@@ -99,7 +100,7 @@ def _is_location(value: str) -> bool:
     return re.fullmatch(LOCATION, value) is not None
 
 
-async def _page(request: Request, gw, caller, client_id: uuid.UUID, status: int = 200, cursor: str | None = None,
+async def _page(request: Request, gw: Gateway, caller: Caller, client_id: uuid.UUID, status: int = 200, cursor: str | None = None,
                 drafts_cursor: str | None = None, **context):
     here, (_, sources), (_, reviews), (_, drafts) = await asyncio.gather(
         client_context(gw, caller, client_id), gw.reputation.json("GET", f"/clients/{client_id}/connections"),

@@ -4,9 +4,10 @@ billing_pages'). Each button's confirmation says what follows; each form carries
 idempotency key, so a form sent twice acts once."""
 from __future__ import annotations
 
+from gateway.entrypoints.admission import Caller
 from gateway.domain.rules import OnClientOf
 from gateway.entrypoints.api.billing import SUBSCRIPTION, SubscriptionId
-from gateway.entrypoints.dependencies import CallerDep, GatewayDep
+from gateway.entrypoints.dependencies import CallerDep, Gateway, GatewayDep
 from gateway.entrypoints.route_table import RouteTable
 from gateway.entrypoints.ui.billing_pages import Key, PlanId
 from gateway.entrypoints.ui.render import see_other
@@ -38,7 +39,7 @@ async def cancel_now(subscription_id: SubscriptionId, idempotency_key: Key, gw: 
                       json={"at_period_end": False})
 
 
-async def _act(gw, caller, subscription_id: str, action: str, key: str, outcome: str, json: dict | None = None):
+async def _act(gw: Gateway, caller: Caller, subscription_id: str, action: str, key: str, outcome: str, json: dict | None = None):
     # Billing keys each Stripe call by this key and the action, so one page's pause and resume are two acts.
     await gw.billing.json("POST", f"/subscriptions/{subscription_id}/{action}", json=json,
                           headers={"Idempotency-Key": f"{caller.client_id}:{key}"})

@@ -10,9 +10,10 @@ from typing import Annotated, Literal
 
 from fastapi import Form, Request
 
+from gateway.entrypoints.admission import Caller
 from gateway.adapters.services import Refused
 from gateway.domain.rules import OnClient
-from gateway.entrypoints.dependencies import CallerDep, Cursor, GatewayDep
+from gateway.entrypoints.dependencies import CallerDep, Cursor, Gateway, GatewayDep
 from gateway.entrypoints.route_table import RouteTable
 from gateway.entrypoints.ui.client_context import client_context
 from gateway.entrypoints.ui.render import render, see_other
@@ -70,7 +71,8 @@ def _why(refused: Refused) -> str:
     return "you may give only roles within your own" if refused.status == 403 else refused.reason
 
 
-async def _team(request: Request, gw, caller, client_id: uuid.UUID, cursor: str | None, status: int = 200, **context):
+async def _team(request: Request, gw: Gateway, caller: Caller, client_id: uuid.UUID, cursor: str | None, status: int = 200,
+                **context):
     here, members = await asyncio.gather(client_context(gw, caller, client_id), gw.identity.as_person(
         caller.token, "GET", f"/clients/{client_id}/members", params={"limit": 50, "cursor": cursor}))
     return render(request, "team.html", status=status, here=here, client=here.client, members=members, roles=ROLES,

@@ -13,9 +13,10 @@ from typing import Annotated, Literal
 from fastapi import Form, Path, Request
 from fastapi.responses import Response
 
+from gateway.entrypoints.admission import Caller
 from gateway.adapters.services import Refused
 from gateway.domain.rules import OnClient
-from gateway.entrypoints.dependencies import CallerDep, GatewayDep
+from gateway.entrypoints.dependencies import CallerDep, Gateway, GatewayDep
 from gateway.entrypoints.route_table import RouteTable
 from gateway.entrypoints.ui.client_context import client_context
 from gateway.entrypoints.ui.render import render, see_other
@@ -75,7 +76,7 @@ async def voicemail(client_id: uuid.UUID, call_sid: CallSid, gw: GatewayDep):
                     headers={"Cache-Control": "private, max-age=3600"})
 
 
-async def _settings_page(request: Request, gw, caller, client_id: uuid.UUID, status: int = 200, **context):
+async def _settings_page(request: Request, gw: Gateway, caller: Caller, client_id: uuid.UUID, status: int = 200, **context):
     here = await client_context(gw, caller, client_id)
     try:
         saved = (await gw.voice.json("GET", f"/clients/{client_id}/voice-settings"))[1]
