@@ -11,7 +11,18 @@ the time goes (own CPU per library, top functions). Writes bench/results/consume
 """
 from __future__ import annotations
 
-import argparse, asyncio, collections, cProfile, io, json, os, platform, pstats, statistics, time, uuid  # noqa: E401
+import argparse  # noqa: E401
+import asyncio
+import collections
+import cProfile
+import io
+import json
+import os
+import platform
+import pstats
+import statistics
+import time
+import uuid
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -23,9 +34,9 @@ from revgen_common.db import create_engine, runtime_metadata
 from revgen_common.kafka_config import consumer_config, producer_config
 from revgen_common.topics import TopicSpec, ensure_topics
 from revgen_devstack.testing import create_database, test_infra
+from revgen_testing.contracts import EffectRequested
 from revgen_testing.effects import applied_count, create_effects_table, effect_requests, make_handlers
 from revgen_testing.kafka_io import publish
-from revgen_testing.contracts import EffectRequested
 
 
 async def prepare(infra, args):

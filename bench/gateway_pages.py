@@ -31,11 +31,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "services" / "gatew
 from sqlalchemy import text  # noqa: E402
 
 from gateway_testing import log_in, running_system  # noqa: E402
+from identity.service_layer.tenants import Tenants  # noqa: E402
 from revgen_common.pagination import encode_cursor  # noqa: E402
 from revgen_common.testing.clock import FakeClock  # noqa: E402
 from revgen_common.topics import ALL_TOPICS, ensure_topics  # noqa: E402
 from revgen_devstack.testing import create_database, test_infra  # noqa: E402
-from identity.service_layer.tenants import Tenants  # noqa: E402
 
 
 async def migrated(infra):

@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from billing.adapters.stripe_gateway import StripeGateway
 from billing.bootstrap import build as build_billing
 from billing.bootstrap import consumer as billing_consumer
@@ -25,25 +26,26 @@ from billing.settings import BillingSettings
 from escalation.bootstrap import create_app as escalation_app
 from escalation.migrate import upgrade_database as upgrade_escalation
 from escalation.settings import EscalationSettings
+from gateway.bootstrap import create_app as gateway_app
 from identity.bootstrap import create_app as identity_app
 from identity.migrate import upgrade_database as upgrade_identity
 from identity.settings import IdentitySettings
-from gateway.bootstrap import create_app as gateway_app
 from ingress.bootstrap import create_app as ingress_app
 from ingress.migrate import upgrade_database as upgrade_ingress
 from ingress.settings import IngressSettings
 from messaging.adapters.ai_responder import AIResponder
 from messaging.adapters.twilio_sender import TwilioSender
 from messaging.bootstrap import build as build_messaging
-from messaging.entrypoints.consumers import consumers as messaging_consumers
 from messaging.bootstrap import create_app as messaging_app
 from messaging.domain.fair_share import FairShare
 from messaging.domain.pacing import Pacer
+from messaging.entrypoints.consumers import consumers as messaging_consumers
 from messaging.migrate import upgrade_database as upgrade_messaging
 from messaging.settings import MessagingSettings
 from revgen_common import OutboxRelay
 from revgen_common.db import create_engine
 from revgen_common.testing.clock import FakeClock
+from revgen_common.testing.internal_api import TEST_API_HEADERS, TEST_API_TOKEN
 from revgen_common.testing.provider_signatures import stripe_signature_header
 from revgen_common.topics import ConsumerGroup, await_group_coordinator, ensure_topics
 from revgen_devstack import free_port
@@ -55,9 +57,7 @@ from revgen_fakes import stripe as stripe_fake
 from revgen_fakes import twilio as twilio_fake
 from revgen_fakes.twilio.webhooks import inbound_sms_request
 from revgen_ops.lag import observe
-
 from revgen_testing.running import running
-from revgen_common.testing.internal_api import TEST_API_HEADERS, TEST_API_TOKEN
 
 STRIPE_KEY = "sk_test_revgen_e2e"
 STRIPE_WEBHOOK_SECRET = "whsec_e2e_6a1c9e4b7d3f5a0c2e8b8d2f"

@@ -11,9 +11,8 @@ from gateway.settings import GatewaySettings
 from identity.admin import create_agency
 from revgen_common.testing.internal_api import TEST_API_TOKEN
 from revgen_devstack import free_port
-
-from tests.e2e.conftest import System, serving
 from revgen_testing.running import eventually
+from tests.e2e.conftest import System, serving
 
 
 def with_gateway(system: System) -> None:

@@ -10,6 +10,9 @@ import sys
 import uuid
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
 from revgen_common.topics import BILLING_GROUP, MESSAGING_GROUP, MESSAGING_SENDER_GROUP
 from revgen_fakes.twilio.webhooks import inbound_sms_request
 from revgen_ops import audit, offset_resets
@@ -17,11 +20,8 @@ from revgen_ops.groups import committed_offsets
 from revgen_ops.lag import observe
 from revgen_ops.offset_resets import GroupIsActive, Target
 from revgen_ops.trace import Tracer
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
-
-from tests.e2e.conftest import System, consumers_only, serving
 from revgen_testing.running import eventually
+from tests.e2e.conftest import System, consumers_only, serving
 
 GROUPS = (MESSAGING_GROUP, MESSAGING_SENDER_GROUP, BILLING_GROUP)
 CUSTOMER_PHONE = "+16465557777"

@@ -27,11 +27,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from identity.service_layer.tenants import Tenants
-from revgen_common.topics import (BILLING_GROUP, ESCALATION_GROUP, IDENTITY_EVENTS, IDENTITY_GROUP,
-                                  MESSAGING_EMAIL_GROUP, MESSAGING_GROUP, MESSAGING_SENDER_GROUP)
-from tests.e2e.conftest import CLAIM_BASE_URL, System, serving
+from revgen_common.topics import (
+    BILLING_GROUP,
+    ESCALATION_GROUP,
+    IDENTITY_EVENTS,
+    IDENTITY_GROUP,
+    MESSAGING_EMAIL_GROUP,
+    MESSAGING_GROUP,
+    MESSAGING_SENDER_GROUP,
+)
 from revgen_testing.kafka_io import group_caught_up
 from revgen_testing.running import eventually
+from tests.e2e.conftest import CLAIM_BASE_URL, System, serving
 
 LEAD = "+16465550501"
 MIA, MAX = "+16465550511", "+16465550512"  # the client's team

@@ -9,9 +9,9 @@ import uuid
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from revgen_testing.running import eventually
 from tests.e2e.conftest import System, serving
 from tests.e2e.test_operations import all_caught_up
-from revgen_testing.running import eventually
 
 LEAD = "+16465550123"
 OWNER = "+16465550199"

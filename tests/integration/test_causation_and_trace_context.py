@@ -9,15 +9,15 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from sqlalchemy import func, select
+
 from revgen_common import Envelope, OutboxRelay
 from revgen_common.db import inbox
 from revgen_common.tracing import context_headers, tracer
-from sqlalchemy import func, select
-
-from tests.integration.test_consumer_exactly_once import consumer
+from revgen_testing.contracts import Forwarded, WebhookReceived
 from revgen_testing.kafka_io import read_all
 from revgen_testing.running import eventually, running
-from revgen_testing.contracts import Forwarded, WebhookReceived
+from tests.integration.test_consumer_exactly_once import consumer
 
 _SPANS = InMemorySpanExporter()
 

@@ -5,13 +5,13 @@ import uuid
 from sqlalchemy import func, select, text
 
 from revgen_common import ConsumerOptions, Envelope, ExactlyOnceConsumer, OutboxRelay, TransientError
+from revgen_common.db import inbox, outbox
 from revgen_common.errors import NotYet
 from revgen_common.topics import ALL_TOPICS
-from revgen_common.db import inbox, outbox
+from revgen_testing.contracts import EffectRequested
 from revgen_testing.effects import applied, applied_count, create_effects_table, effect_requests, make_handlers
 from revgen_testing.kafka_io import publish, publish_raw, read_all
 from revgen_testing.running import eventually, running
-from revgen_testing.contracts import EffectRequested
 
 
 def consumer(name, topic, engine, infra, handlers=None, **options):

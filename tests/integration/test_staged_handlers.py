@@ -8,11 +8,11 @@ import uuid
 from sqlalchemy import insert
 
 from revgen_common import Envelope, PermanentError, Staged, TransientError
-from tests.integration.test_consumer_exactly_once import _inbox_count, consumer
+from revgen_testing.contracts import EffectRequested
 from revgen_testing.effects import applied, create_effects_table, effect_requests, effects
 from revgen_testing.kafka_io import publish
 from revgen_testing.running import eventually, running
-from revgen_testing.contracts import EffectRequested
+from tests.integration.test_consumer_exactly_once import _inbox_count, consumer
 
 
 def _apply_as(name):

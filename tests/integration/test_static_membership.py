@@ -6,10 +6,10 @@ import uuid
 from aiokafka.admin import AIOKafkaAdminClient
 
 from revgen_common import ExactlyOnceConsumer
-from tests.integration.test_consumer_exactly_once import _inbox_count
 from revgen_testing.effects import create_effects_table, effect_requests, make_handlers
 from revgen_testing.kafka_io import publish
 from revgen_testing.running import eventually, running
+from tests.integration.test_consumer_exactly_once import _inbox_count
 
 
 async def test_a_static_member_stopped_on_purpose_leaves_its_group_at_once(infra, engine, make_topic):

@@ -19,28 +19,38 @@ import messaging.bootstrap
 import messaging.handlers
 import reputation.handlers
 import voice.handlers
+from gateway.adapters.identity_events import InvalidationFeed
+from gateway.adapters.live_events import LiveFeed
+from gateway.service_layer.decision_cache import DecisionCache
+from gateway.service_layer.live import Hub
 from ingress.domain.form_webhooks import client_form_secret, sign_form, verify_form
 from ingress.domain.twilio_webhooks import MultiValues, inbound_message, message_status
+from messaging.adapters.resend_sender import ResendSender
+from messaging.domain.pacing import Pacer
+from reputation import bootstrap as reputation_bootstrap
+from reputation_testing import settings_for as reputation_settings
 from revgen_common import ExactlyOnceConsumer, OwnTransactions
 from revgen_common.clock import system_clock
-from revgen_common.contracts import CONTRACTS, asyncapi, billing as billing_events, topic_table
+from revgen_common.contracts import CONTRACTS, asyncapi, topic_table
+from revgen_common.contracts import billing as billing_events
 from revgen_common.contracts.commands import SendMessage
 from revgen_common.contracts.identity import ClientCreated, SessionRevoked
 from revgen_common.contracts.messaging import LeadConsentChanged, SendRequested
 from revgen_common.contracts.webhooks import StripeEventReceived
 from revgen_common.envelope import Envelope
-from gateway.adapters.identity_events import InvalidationFeed
-from gateway.adapters.live_events import LiveFeed
-from gateway.service_layer.decision_cache import DecisionCache
-from gateway.service_layer.live import Hub
-from messaging.adapters.resend_sender import ResendSender
-from messaging.domain.pacing import Pacer
-from revgen_common.topics import (ALL_TOPICS, BILLING_GROUP, ESCALATION_GROUP, FOLLOWERS, IDENTITY_GROUP,
-                                  MESSAGING_EMAIL_GROUP, MESSAGING_GROUP, MESSAGING_SENDER_GROUP, REPUTATION_GROUP,
-                                  VOICE_GROUP)
+from revgen_common.topics import (
+    ALL_TOPICS,
+    BILLING_GROUP,
+    ESCALATION_GROUP,
+    FOLLOWERS,
+    IDENTITY_GROUP,
+    MESSAGING_EMAIL_GROUP,
+    MESSAGING_GROUP,
+    MESSAGING_SENDER_GROUP,
+    REPUTATION_GROUP,
+    VOICE_GROUP,
+)
 from revgen_common.unit_of_work import UnitOfWork
-from reputation import bootstrap as reputation_bootstrap
-from reputation_testing import settings_for as reputation_settings
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 AT = datetime(2026, 11, 28, 15, tzinfo=UTC)

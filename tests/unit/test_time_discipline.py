@@ -5,7 +5,6 @@ provider's signature, Kafka's record timestamps) says why on its line or the one
 import ast
 from pathlib import Path
 
-
 ROOT = Path(__file__).resolve().parents[2]
 WALL_CLOCK_READS = {("datetime", "now"), ("datetime", "utcnow"), ("date", "today"), ("time", "time")}
 # The clock itself, and the fakes that stand for providers with clocks of their own (each

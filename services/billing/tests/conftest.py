@@ -9,10 +9,10 @@ from billing.bootstrap import build, create_app
 from billing.migrate import upgrade_database
 from billing.settings import BillingSettings
 from billing_testing import STRIPE_KEY, StripeFake
+from revgen_common.testing.internal_api import TEST_API_HEADERS, TEST_API_TOKEN
 from revgen_devstack import free_port
 from revgen_devstack.testing import serve_app
 from revgen_fakes.stripe import StripeState, faulty_app
-from revgen_common.testing.internal_api import TEST_API_HEADERS, TEST_API_TOKEN
 
 
 @pytest.fixture

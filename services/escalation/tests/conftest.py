@@ -4,8 +4,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from escalation.migrate import upgrade_database
 from escalation.bootstrap import build
+from escalation.migrate import upgrade_database
 from escalation_testing import CLAIM_BASE
 
 

@@ -26,20 +26,20 @@ from escalation.settings import EscalationSettings
 from gateway.bootstrap import create_app as gateway_app
 from gateway.domain.csrf import csrf_token
 from gateway.settings import GatewaySettings
-from reputation.bootstrap import create_app as reputation_app
-from reputation.migrate import upgrade_database as reputation_migrations
-from reputation.settings import ReputationSettings
-from ingress.bootstrap import create_app as ingress_app
-from ingress.migrate import upgrade_database as ingress_migrations
-from ingress.settings import IngressSettings
 from identity.bootstrap import create_app as identity_app
 from identity.migrate import upgrade_database as identity_migrations
 from identity.service_layer.agency_team import AgencyTeam
 from identity.service_layer.tenants import Tenants
 from identity.settings import IdentitySettings
+from ingress.bootstrap import create_app as ingress_app
+from ingress.migrate import upgrade_database as ingress_migrations
+from ingress.settings import IngressSettings
 from messaging.bootstrap import create_app as messaging_app
 from messaging.migrate import upgrade_database as messaging_migrations
 from messaging.settings import MessagingSettings
+from reputation.bootstrap import create_app as reputation_app
+from reputation.migrate import upgrade_database as reputation_migrations
+from reputation.settings import ReputationSettings
 from revgen_common.testing.internal_api import TEST_API_TOKEN
 from revgen_common.testing.provider_signatures import stripe_signature_header
 from revgen_common.topics import CONSUMER_GROUPS

@@ -8,10 +8,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 from sqlalchemy import text
-
-import httpx
 
 from reputation.bootstrap import create_app
 from reputation.settings import ReputationSettings

@@ -1,8 +1,8 @@
 """RevGen's shared runtime. The public surface is `__all__`; everything else is internal."""
 from revgen_common.consumer import ConsumerOptions, Delivered, ExactlyOnceConsumer, Handler, OwnTransactions, Staged
-from revgen_common.handler_context import HandlerContext, HandlerMisuse
 from revgen_common.envelope import Envelope, event_id_from
 from revgen_common.errors import PermanentError, TransientError
+from revgen_common.handler_context import HandlerContext, HandlerMisuse
 from revgen_common.kafka_stage import Output, TransactionalStage
 from revgen_common.relay import OutboxRelay
 from revgen_common.settings import Required, Secret, ServiceSettings, load_settings

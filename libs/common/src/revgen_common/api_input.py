@@ -7,10 +7,10 @@ Parsing is strict where lax parsing would guess: `true` is not 1, `"0"` is not a
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
-from decimal import Decimal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Annotated, ClassVar
 
 from annotated_types import GroupedMetadata

@@ -10,7 +10,18 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger, Column, DateTime, Index, Integer, LargeBinary, MetaData, String, Table, Text, func, text,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine

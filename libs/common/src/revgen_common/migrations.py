@@ -23,7 +23,6 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from revgen_common.settings import Required, load_settings
 
-
 # Every table with an `updated_at` gets it from the database on each UPDATE (audit D11):
 # run UPDATED_AT_FUNCTION once per database, then updated_at_trigger(table) per table.
 UPDATED_AT_FUNCTION = """CREATE FUNCTION set_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$

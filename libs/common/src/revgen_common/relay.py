@@ -19,7 +19,11 @@ from typing import Any
 import asyncpg
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import (
-    CorruptRecordException, InvalidTopicError, KafkaError, MessageSizeTooLargeError, RecordListTooLargeError,
+    CorruptRecordException,
+    InvalidTopicError,
+    KafkaError,
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
     UnsupportedForMessageFormatError,
 )
 from sqlalchemy import delete, func, select, text

@@ -16,7 +16,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Seque
 from typing import Any, TypeVar
 
 import uvicorn
-
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from prometheus_client import make_asgi_app

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+
 from revgen_common.clock import Clock, system_clock
 from revgen_common.kafka_config import producer_config
 from revgen_common.topic_reading import read_to_end

@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaProducer
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from revgen_common.envelope import Envelope
 from revgen_common.kafka_config import producer_config
 from revgen_common.topic_reading import read_to_end
 from revgen_common.topics import DEAD_LETTERS
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from revgen_ops import audit
 
 REDRIVEN_FROM_HEADER = "revgen.redriven-from"

@@ -13,10 +13,10 @@ import signal
 
 from prometheus_client import Counter, Gauge, start_http_server
 from pydantic import Field
+
 from revgen_common import ServiceSettings, load_settings
 from revgen_common.clock import Clock, system_clock
 from revgen_common.logs import configure_logging
-
 from revgen_ops.lag import GroupLag, observe
 from revgen_ops.lag_rules import Window
 

@@ -10,6 +10,7 @@ from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 from aiokafka.protocol.group import MemberAssignment
+
 from revgen_common.topics import CONSUMER_GROUPS
 
 T = TypeVar("T")

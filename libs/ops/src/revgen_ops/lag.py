@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+
 from revgen_common.clock import Clock, system_clock
 from revgen_common.topic_reading import partitions_of
-
 from revgen_ops.brokers import connected
 from revgen_ops.groups import (
     GroupState,

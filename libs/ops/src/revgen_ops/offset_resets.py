@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from revgen_common.topic_reading import partitions_of
 
+from revgen_common.topic_reading import partitions_of
 from revgen_ops import audit
 from revgen_ops.brokers import connected
 from revgen_ops.groups import Member, committed_offsets, describe_group, retried

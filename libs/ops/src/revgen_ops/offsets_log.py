@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+
 from revgen_common.topic_reading import partitions_of
 
 OFFSETS_TOPIC = "__consumer_offsets"

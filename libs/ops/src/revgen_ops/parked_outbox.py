@@ -10,10 +10,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from revgen_common.db import OUTBOX_CHANNEL
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from revgen_common.db import OUTBOX_CHANNEL
 from revgen_ops import audit
 
 

@@ -9,9 +9,9 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import KafkaError
 from aiokafka.protocol.api import Request, RequestStruct, Response
 from aiokafka.protocol.types import Array, Boolean, Int16, Int32, Int64, Schema, String
+
 from revgen_common.topic_reading import partitions_of
 from revgen_common.topics import ALL_TOPICS
-
 from revgen_ops.brokers import connected
 
 

@@ -18,10 +18,10 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from revgen_common.topics import DEAD_LETTERS
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from revgen_common.topics import DEAD_LETTERS
 from revgen_ops.endpoints import SERVICES
 
 

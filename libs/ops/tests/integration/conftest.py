@@ -1,6 +1,7 @@
 """Operators' tools record what they do on revgen.operations-audit: it exists, as every
 declared topic does where the services run."""
 import pytest
+
 from revgen_common.topics import OPERATIONS_AUDIT, ensure_topics
 
 

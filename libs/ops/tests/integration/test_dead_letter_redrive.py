@@ -5,12 +5,11 @@ import uuid
 from revgen_common import Envelope, OutboxRelay, PermanentError
 from revgen_ops import audit
 from revgen_ops.dead_letters import dead_letters, redrive
-
-from tests.integration.test_consumer_exactly_once import _dead_letters_of, consumer
+from revgen_testing.contracts import EffectRequested
 from revgen_testing.effects import applied, create_effects_table, make_handlers
 from revgen_testing.kafka_io import publish, publish_raw
 from revgen_testing.running import eventually, running
-from revgen_testing.contracts import EffectRequested
+from tests.integration.test_consumer_exactly_once import _dead_letters_of, consumer
 
 
 async def test_a_dead_letter_redriven_twice_after_the_fix_is_applied_once(infra, engine, make_topic, dead_letter_topic):

@@ -8,11 +8,10 @@ from revgen_common import ConsumerOptions, ExactlyOnceConsumer
 from revgen_common.testing.clock import FakeClock
 from revgen_ops.lag import observe
 from revgen_ops.lag_rules import Status, Window
-
+from revgen_testing.contracts import EffectRequested
 from revgen_testing.effects import create_effects_table, effect_requests, make_handlers
 from revgen_testing.kafka_io import publish
 from revgen_testing.running import eventually, running
-from revgen_testing.contracts import EffectRequested
 
 
 def _consumer(name, topic, engine, infra, handlers=None, **options):

@@ -2,12 +2,12 @@
 dropped; either touches parked rows only, so doing it twice changes nothing more."""
 import uuid
 
+from sqlalchemy import text
+
 from revgen_common import Envelope, OutboxRelay
 from revgen_common.outbox import outbox_row, write_outbox
 from revgen_ops import audit
 from revgen_ops.parked_outbox import drop, parked, retry
-from sqlalchemy import text
-
 from revgen_testing.kafka_io import read_all
 from revgen_testing.running import eventually, running
 

@@ -2,14 +2,14 @@
 exporter serves every group's lag, time lag and status, a stopped group included."""
 import uuid
 
-from ops_testing import brokers_now
 from prometheus_client import REGISTRY
+
+from ops_testing import brokers_now
 from revgen_common.testing.clock import FakeClock
 from revgen_common.topics import DEAD_LETTERS, OPERATIONS_AUDIT, ensure_topics
 from revgen_ops.exporter import Exporter
 from revgen_ops.lag_rules import Status, Window
 from revgen_ops.topics import describe
-
 from revgen_testing.effects import effect_requests
 from revgen_testing.kafka_io import publish, start_group_at_end
 

@@ -22,10 +22,10 @@ from billing.service_layer.subscription_changes import SubscriptionChanges
 from billing.settings import BillingSettings
 from revgen_common import ExactlyOnceConsumer
 from revgen_common.clock import Clock, system_clock
-from revgen_common.service import running_service, service_app
 from revgen_common.consumer import ConsumerOptions
 from revgen_common.db import create_engine
 from revgen_common.process_slot import ProcessSlot
+from revgen_common.service import running_service, service_app
 from revgen_common.topics import BILLING_GROUP
 
 

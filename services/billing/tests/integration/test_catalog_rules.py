@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from revgen_common.errors import Refused
 from billing_testing import command, coupon, plan, scalar, unique
+from revgen_common.errors import Refused
 
 
 async def test_a_coupon_limit_holds_under_50_concurrent_redemptions_in_100_trials(billing):

@@ -7,8 +7,8 @@ from billing.bootstrap import create_app
 from billing.settings import BillingSettings
 from billing_testing import STRIPE_KEY, stripe_event_message
 from revgen_common.envelope import Envelope
-from revgen_common.topics import BILLING_EVENTS, IDENTITY_EVENTS, MESSAGING_COMMANDS, STRIPE_WEBHOOKS
 from revgen_common.testing.internal_api import TEST_API_HEADERS, TEST_API_TOKEN
+from revgen_common.topics import BILLING_EVENTS, IDENTITY_EVENTS, MESSAGING_COMMANDS, STRIPE_WEBHOOKS
 from revgen_devstack import free_port
 from revgen_devstack.testing import serve_app
 from revgen_testing.kafka_io import publish, read_all

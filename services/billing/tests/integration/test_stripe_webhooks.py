@@ -6,8 +6,8 @@ import itertools
 import pytest
 from sqlalchemy import text
 
-from billing_testing import HeldStripeReads, Webhooks, apply_event, command, outbox, plan, scalar, unique
 from billing import SERVICE
+from billing_testing import HeldStripeReads, Webhooks, apply_event, command, outbox, plan, scalar, unique
 from revgen_common.consumer import Delivered, HandlerContext
 from revgen_common.envelope import Envelope
 from revgen_common.unit_of_work import UnitOfWork

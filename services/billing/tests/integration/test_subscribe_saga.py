@@ -9,8 +9,7 @@ from sqlalchemy import text
 from billing.bootstrap import build
 from billing.service_layer import subscribe
 from billing.service_layer.stripe_sync import refresh
-from billing_testing import (command, coupon, customers_of, delete_client, plan, scalar, subscribe_until_done,
-                             unrefunded_charges)
+from billing_testing import command, coupon, customers_of, delete_client, plan, scalar, subscribe_until_done, unrefunded_charges
 from revgen_common.errors import PermanentError
 
 STEPS = ("command_persisted", "customer_created", "subscription_created", "committed")

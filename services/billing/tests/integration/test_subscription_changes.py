@@ -6,12 +6,12 @@ import uuid
 import pytest
 
 from billing import SERVICE
-from revgen_common.errors import Refused
 from billing_testing import command, outbox, plan, scalar
-from revgen_fakes.stripe import billing_cycle
 from revgen_common.consumer import Delivered, HandlerContext
 from revgen_common.envelope import Envelope
+from revgen_common.errors import Refused
 from revgen_common.unit_of_work import UnitOfWork
+from revgen_fakes.stripe import billing_cycle
 
 
 async def test_change_pause_resume_and_cancel_each_reach_stripe_and_publish_one_outcome(billing, stripe_fake):

@@ -16,10 +16,10 @@ from escalation.service_layer.escalations import Escalations
 from escalation.service_layer.queue_views import QueueViews
 from escalation.service_layer.roster import Roster
 from escalation.settings import EscalationSettings
-from revgen_common.clock import Clock, system_clock
-from revgen_common.service import running_service, service_app
 from revgen_common import ExactlyOnceConsumer
+from revgen_common.clock import Clock, system_clock
 from revgen_common.db import create_engine
+from revgen_common.service import running_service, service_app
 from revgen_common.topics import ESCALATION_GROUP
 
 TIMER_SECONDS = 1.0

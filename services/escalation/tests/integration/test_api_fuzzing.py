@@ -2,10 +2,10 @@
 from escalation.bootstrap import create_app
 from escalation.settings import EscalationSettings
 from escalation_testing import CLAIM_BASE, apply, claim_tokens, event, requested, sent
+from revgen_common.testing.internal_api import TEST_API_HEADERS, TEST_API_TOKEN
 from revgen_devstack import free_port
 from revgen_devstack.testing import serve_app
 from revgen_testing.api_fuzzing import Target, fuzz
-from revgen_common.testing.internal_api import TEST_API_HEADERS, TEST_API_TOKEN
 
 
 async def test_no_example_gets_a_5xx_or_an_undocumented_answer(infra, all_topics, escalation_engine, escalations, roster,

@@ -11,7 +11,6 @@ from sqlalchemy import text
 from escalation.service_layer.claims import ClaimRefused, UnknownLink
 from escalation_testing import apply, claim_tokens, event, outcomes, requested, sent, team
 
-
 NEW_YORK = "America/New_York"
 
 

@@ -6,8 +6,8 @@ import uuid
 import pytest
 from sqlalchemy import text
 
-from escalation.service_layer.claims import ClaimRefused
 from escalation.service_layer import lead_consent
+from escalation.service_layer.claims import ClaimRefused
 from escalation_testing import apply, claim_tokens, event, outcomes, requested, sent, team
 
 LEAD = "+15550001111"  # requested()'s lead

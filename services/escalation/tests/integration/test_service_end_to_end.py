@@ -7,8 +7,8 @@ from sqlalchemy import text
 from escalation.bootstrap import create_app
 from escalation.settings import EscalationSettings
 from escalation_testing import CLAIM_BASE, claim_tokens, event, requested, sent
-from revgen_common.topics import IDENTITY_EVENTS, MESSAGING_EVENTS
 from revgen_common.testing.internal_api import TEST_API_HEADERS, TEST_API_TOKEN
+from revgen_common.topics import IDENTITY_EVENTS, MESSAGING_EVENTS
 from revgen_devstack import free_port
 from revgen_devstack.testing import serve_app
 from revgen_testing.kafka_io import publish

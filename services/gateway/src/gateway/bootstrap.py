@@ -18,18 +18,47 @@ from gateway.adapters.live_events import LiveFeed
 from gateway.adapters.services import Refused, ServiceClient
 from gateway.domain.csrf import origin_of
 from gateway.domain.rate_limits import Limits
-from gateway.entrypoints.api import (accounts, auth, billing, clients, docs, escalation, lead_commands, leads, messaging,
-                                     operations)
-from gateway.entrypoints.errors import install_error_handlers
 from gateway.entrypoints import health
+from gateway.entrypoints.api import (
+    accounts,
+    agency_disputes,
+    agency_team,
+    auth,
+    billing,
+    clients,
+    docs,
+    escalation,
+    lead_commands,
+    leads,
+    messaging,
+    operations,
+    reviews,
+    subscription_coupons,
+)
+from gateway.entrypoints.errors import install_error_handlers
 from gateway.entrypoints.protection import BodyLimit, SecurityHeaders
 from gateway.entrypoints.route_table import unruled
-from gateway.entrypoints.ui import (account_pages, billing_pages, client_pages, coupon_pages, escalation_pages,
-                                    lead_command_pages, lead_pages, live, operator_pages, pages, report_pages,
-                                    subscription_pages, team_pages, voice_pages, review_pages)
+from gateway.entrypoints.ui import (
+    account_pages,
+    agency_dispute_pages,
+    agency_team_pages,
+    billing_pages,
+    client_pages,
+    coupon_pages,
+    escalation_pages,
+    lead_command_pages,
+    lead_pages,
+    live,
+    operator_pages,
+    pages,
+    report_pages,
+    review_pages,
+    subscription_coupon_pages,
+    subscription_pages,
+    team_pages,
+    voice_pages,
+)
 from gateway.entrypoints.ui.render import STATIC
-from gateway.entrypoints.api import agency_disputes, agency_team, reviews, subscription_coupons
-from gateway.entrypoints.ui import agency_dispute_pages, agency_team_pages, subscription_coupon_pages
 from gateway.service_layer.access import Access
 from gateway.service_layer.decision_cache import DecisionCache
 from gateway.service_layer.live import Hub

@@ -15,7 +15,8 @@ import uuid
 from sqlalchemy import text
 
 from browsing import accessible, log_in, watch_csp
-from gateway_testing import bearer, log_in as api_log_in, new_number
+from gateway_testing import bearer, new_number
+from gateway_testing import log_in as api_log_in
 from revgen_devstack.browser import screenshot_dir
 from revgen_testing.running import eventually
 

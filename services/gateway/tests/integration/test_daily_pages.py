@@ -16,6 +16,7 @@ from gateway_testing import new_number, text_in, with_profile
 from revgen_devstack.browser import screenshot_dir
 from revgen_testing.running import eventually
 
+
 async def streaming(page) -> None:
     """The page's live stream is subscribed (its `ready` event arrived)."""
     await page.locator('[data-live][data-live-state="open"]').wait_for(timeout=15_000)

@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
-from browsing import accessible, log_in as log_in_browser, watch_csp
+from browsing import accessible, watch_csp
+from browsing import log_in as log_in_browser
 from gateway_testing import bearer, log_in, new_number, text_in, with_profile
 from revgen_testing.running import eventually
 

@@ -11,12 +11,13 @@ import uuid
 from datetime import time
 
 import httpx
+from sqlalchemy import text
 
 from browsing import accessible, log_in, watch_csp
-from gateway_testing import bearer, log_in as api_log_in, new_number
+from gateway_testing import bearer, new_number
+from gateway_testing import log_in as api_log_in
 from revgen_fakes.twilio import VoiceCalls
 from revgen_fakes.twilio.voice_calls import fake_recording
-from sqlalchemy import text
 from revgen_testing.running import eventually
 
 ZONE = "America/New_York"

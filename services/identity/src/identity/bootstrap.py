@@ -16,8 +16,8 @@ from identity.service_layer.tenants import Tenants
 from identity.settings import IdentitySettings
 from revgen_common import ExactlyOnceConsumer
 from revgen_common.clock import Clock, system_clock
-from revgen_common.service import running_service, service_app
 from revgen_common.db import create_engine
+from revgen_common.service import running_service, service_app
 from revgen_common.topics import IDENTITY_GROUP
 
 

@@ -1,7 +1,6 @@
 """Identity's API fuzzed through its OpenAPI document: no 5xx, no undocumented answer."""
 import uuid
 
-
 from identity_testing import log_in
 from revgen_testing.api_fuzzing import Target, fuzz
 

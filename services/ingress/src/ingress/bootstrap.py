@@ -22,8 +22,14 @@ from ingress.service_layer.marks import PublishedMarks
 from ingress.settings import IngressSettings
 from revgen_common.clock import Clock, system_clock
 from revgen_common.periodic import every
-from revgen_common.topics import (FORM_SUBMISSIONS, RESEND_WEBHOOKS, STRIPE_WEBHOOKS, TWILIO_CALLS, TWILIO_MESSAGE_STATUS,
-                                  TWILIO_MESSAGES)
+from revgen_common.topics import (
+    FORM_SUBMISSIONS,
+    RESEND_WEBHOOKS,
+    STRIPE_WEBHOOKS,
+    TWILIO_CALLS,
+    TWILIO_MESSAGE_STATUS,
+    TWILIO_MESSAGES,
+)
 from revgen_common.tracing import configure_tracing
 
 TOPICS = [t.name for t in (STRIPE_WEBHOOKS, TWILIO_MESSAGES, TWILIO_CALLS, TWILIO_MESSAGE_STATUS, FORM_SUBMISSIONS,

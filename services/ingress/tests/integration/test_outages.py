@@ -9,14 +9,13 @@ import time
 import asyncpg
 import pytest
 
+from ingress.migrate import upgrade_database as upgrade
+from ingress_testing import SECRETS, deliver, serve, settings_for, stripe_event
 from revgen_common.envelope import Envelope
 from revgen_common.testing.provider_signatures import stripe_signature_header
 from revgen_common.topics import ALL_TOPICS, STRIPE_WEBHOOKS, ensure_topics
-from ingress.migrate import upgrade_database as upgrade
 from revgen_devstack import KafkaBroker, PostgresServer, free_port
 from revgen_testing.kafka_io import read_all
-
-from ingress_testing import SECRETS, deliver, serve, settings_for, stripe_event
 
 SECRET = SECRETS["stripe_webhook_secret"]
 

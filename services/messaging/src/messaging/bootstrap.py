@@ -21,17 +21,17 @@ from messaging.domain.pacing import Pacer
 from messaging.entrypoints import lead_commands, leads
 from messaging.entrypoints.consumers import consumers, sender_consumer
 from messaging.entrypoints.http import install_error_handlers, router
-from messaging.service_layer.lead_commands import LeadCommands
-from messaging.service_layer.lead_views import LeadViews
-from messaging.service_layer.automations import Automations
 from messaging.service_layer.answer_drafts import AnswerDrafts
+from messaging.service_layer.automations import Automations
 from messaging.service_layer.call_log import CallLog
 from messaging.service_layer.carrier_keywords import CarrierKeywords
 from messaging.service_layer.clients import Clients
 from messaging.service_layer.commands import Commands
 from messaging.service_layer.conversations import Conversations
 from messaging.service_layer.emails import EmailSender
+from messaging.service_layer.lead_commands import LeadCommands
 from messaging.service_layer.lead_intake import LeadIntake
+from messaging.service_layer.lead_views import LeadViews
 from messaging.service_layer.number_releases import NumberReleases
 from messaging.service_layer.scheduler import Scheduler
 from messaging.service_layer.sender import Sender
@@ -40,8 +40,8 @@ from messaging.service_layer.speed_to_lead import SpeedToLead
 from messaging.service_layer.summaries import Summaries
 from messaging.settings import DEFAULT_GRACE_DAYS, MessagingSettings
 from revgen_common.clock import Clock, system_clock
-from revgen_common.service import ServiceRuntime, running_service, service_app
 from revgen_common.db import create_engine
+from revgen_common.service import ServiceRuntime, running_service, service_app
 
 # How often past-due clients whose grace ran out are looked for (their owners told): the
 # rules read the grace themselves, so this only delays the notice.

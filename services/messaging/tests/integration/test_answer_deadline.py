@@ -7,20 +7,20 @@ import uuid
 
 import pytest
 
-from messaging.handlers import inbound_handlers
 from messaging.bootstrap import create_app
 from messaging.entrypoints.consumers import MESSAGING_GROUPS
+from messaging.handlers import inbound_handlers
 from messaging.service_layer.conversations import HOLDING_REPLY
 from messaging_testing import apply, client, inbound_sms, outbox, service_settings
 from revgen_common import Delivered
 from revgen_common.clock import system_clock
+from revgen_common.contracts.webhooks import TwilioMessageReceived
 from revgen_common.errors import NotYet
 from revgen_common.testing.internal_api import TEST_API_HEADERS
 from revgen_common.topics import TWILIO_MESSAGES
 from revgen_devstack.testing import serve_app
 from revgen_testing.kafka_io import publish, start_groups_at_end
 from revgen_testing.running import eventually
-from revgen_common.contracts.webhooks import TwilioMessageReceived
 
 LEAD = "+12125550160"
 COMPLETIONS = "/v1/chat/completions"

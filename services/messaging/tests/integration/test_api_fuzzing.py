@@ -4,10 +4,10 @@ import uuid
 from messaging.bootstrap import create_app
 from messaging.settings import MessagingSettings
 from messaging_testing import OPENAI_KEY, PLATFORM_NUMBER
+from revgen_common.testing.internal_api import TEST_API_HEADERS, TEST_API_TOKEN
 from revgen_devstack import free_port
 from revgen_devstack.testing import serve_app
 from revgen_testing.api_fuzzing import Target, fuzz
-from revgen_common.testing.internal_api import TEST_API_HEADERS, TEST_API_TOKEN
 
 
 async def test_no_example_gets_a_5xx_or_an_undocumented_answer(infra, all_topics, messaging_engine, twilio, openai):

@@ -9,8 +9,8 @@ from messaging.handlers import inbound_handlers
 from messaging.service_layer import delivery
 from messaging.service_layer.lead_views import UnknownLead
 from messaging_testing import SendQueue, apply, client, inbound_sms, outbox, scalar, twilio_event
-from revgen_common.pagination import InvalidCursor, encode_cursor
 from revgen_common.contracts.webhooks import TwilioMessageReceived
+from revgen_common.pagination import InvalidCursor, encode_cursor
 
 LEAD = "+12125550163"
 

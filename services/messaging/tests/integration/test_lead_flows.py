@@ -2,9 +2,9 @@
 import uuid
 
 from messaging.handlers import inbound_handlers
-from messaging_testing import (SendQueue, apply, client, inbound_sms, outbox, scalar, twilio_event)
-from revgen_common.envelope import Envelope
+from messaging_testing import SendQueue, apply, client, inbound_sms, outbox, scalar, twilio_event
 from revgen_common.contracts.webhooks import TwilioMessageReceived
+from revgen_common.envelope import Envelope
 
 LEAD = "+12125550147"
 

@@ -12,8 +12,8 @@ from sqlalchemy import event, text
 from messaging.handlers import sender_handlers
 from messaging.service_layer.clients import NumberInUse, Profile
 from messaging_testing import SendQueue, apply, client, inbound_sms, outbox, scalar
-from revgen_common.envelope import Envelope
 from revgen_common.contracts.messaging import ReleaseNumber
+from revgen_common.envelope import Envelope
 
 LOS_ANGELES = "America/Los_Angeles"
 

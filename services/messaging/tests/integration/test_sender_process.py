@@ -8,8 +8,8 @@ from messaging.bootstrap import create_app, create_sender_app
 from messaging.entrypoints.consumers import MESSAGING_GROUPS
 from messaging_testing import inbound_sms, service_settings
 from revgen_common.clock import system_clock
-from revgen_common.topics import MESSAGING_SENDS, TWILIO_MESSAGES
 from revgen_common.testing.internal_api import TEST_API_HEADERS
+from revgen_common.topics import MESSAGING_SENDS, TWILIO_MESSAGES
 from revgen_devstack import free_port
 from revgen_devstack.testing import serve_app
 from revgen_testing.kafka_io import group_lag, publish, start_groups_at_end

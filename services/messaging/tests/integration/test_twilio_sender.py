@@ -6,8 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from messaging.adapters.twilio_sender import (Accepted, RecipientUnsubscribed, SendOutcomeUnknown, SendRejected,
-                                              TwilioSender)
+from messaging.adapters.twilio_sender import Accepted, RecipientUnsubscribed, SendOutcomeUnknown, SendRejected, TwilioSender
 from messaging.domain.pacing import Pacer
 from revgen_common.errors import NotYet, PermanentError, TransientError
 from revgen_common.testing.clock import FakeClock

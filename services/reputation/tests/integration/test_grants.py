@@ -3,10 +3,10 @@ connection is marked as needing its owner, one event says so, and nothing more i
 Google with it — however many polls were queued or come due (counted at the fake)."""
 from datetime import timedelta
 
+from reputation_testing import CREATED, connect_google, new_client, published, rows, running_reputation
 from revgen_common.contracts.reputation import PollReviews
 from revgen_common.envelope import Envelope
 from revgen_common.topics import REPUTATION_EVENTS
-from reputation_testing import CREATED, connect_google, new_client, published, rows, running_reputation
 from revgen_testing.kafka_io import publish
 from revgen_testing.running import eventually
 

@@ -4,11 +4,10 @@ the same poll made twice, or delivered twice, publishes each review once; a 429'
 Retry-After holds the source; and a low rating is announced once."""
 import time
 
+from reputation_testing import CREATED, connect_facebook, connect_google, new_client, published, rows, running_reputation
 from revgen_common.contracts.reputation import PollReviews
 from revgen_common.envelope import Envelope
 from revgen_common.topics import REPUTATION_EVENTS
-from reputation_testing import (CREATED, connect_facebook, connect_google, new_client, published, rows,
-                                running_reputation)
 from revgen_testing.kafka_io import publish
 from revgen_testing.running import eventually
 

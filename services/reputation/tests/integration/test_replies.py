@@ -3,8 +3,7 @@ fake); nothing reaches the source until a person approves it; approved twice, it
 once, as edited; a rejected draft is never posted."""
 import asyncio
 
-from reputation_testing import (CREATED, connect_facebook, connect_google, new_client, published, rows,
-                                running_reputation)
+from reputation_testing import CREATED, connect_facebook, connect_google, new_client, published, rows, running_reputation
 from revgen_testing.running import eventually
 
 LOCATION = "accounts/3/locations/4"

@@ -16,11 +16,11 @@ from voice.adapters.elevenlabs_speech import ElevenLabsSpeech
 from voice.adapters.phone_assistant import PhoneAssistant
 from voice.adapters.twilio_recordings import TwilioRecordings
 from voice.entrypoints import http, twilio
+from voice.handlers import handlers
 from voice.service_layer.ai_voice import AiVoice
 from voice.service_layer.calls import Calls
 from voice.service_layer.greetings import Greetings
 from voice.service_layer.recordings import SWEEP_SECONDS, Recordings
-from voice.handlers import handlers
 from voice.service_layer.voice_settings import VoiceSettingsStore
 from voice.settings import VoiceSettings
 

@@ -9,12 +9,12 @@ from escalation.bootstrap import create_app as escalation_app
 from escalation.migrate import upgrade_database as upgrade_escalation
 from escalation.settings import EscalationSettings
 from revgen_common.testing.internal_api import TEST_API_TOKEN
+from revgen_common.topics import ESCALATION_GROUP
 from revgen_devstack import free_port
 from revgen_devstack.testing import serve_app
 from revgen_fakes.elevenlabs import fake_audio
 from revgen_fakes.twilio.messages import new_sid
 from revgen_fakes.twilio.webhooks import signed
-from revgen_common.topics import ESCALATION_GROUP
 from revgen_testing.kafka_io import start_groups_at_end
 from revgen_testing.running import eventually
 from voice_testing import CLOSED, OPEN, ZONE, known_client, published, rows, running_voice

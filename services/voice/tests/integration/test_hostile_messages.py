@@ -3,8 +3,14 @@ hypothesis-generated hostile messages: each is handled or dead-lettered with its
 and the valid message behind them all still gets through (no stuck partition)."""
 import uuid
 
-from revgen_common.contracts.identity import (ClientCreated, ClientDeleted, ClientUpdated, MemberAdded,
-                                              MemberDeactivated, MemberRoleChanged)
+from revgen_common.contracts.identity import (
+    ClientCreated,
+    ClientDeleted,
+    ClientUpdated,
+    MemberAdded,
+    MemberDeactivated,
+    MemberRoleChanged,
+)
 from revgen_common.contracts.messaging import BusinessHoursSet, EscalationRequested, NumberReleased
 from revgen_common.envelope import Envelope
 from revgen_testing.message_fuzzing import draw, hostile_messages, through_a_consumer

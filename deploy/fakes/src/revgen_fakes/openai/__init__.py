@@ -14,8 +14,8 @@ own retry on 429/5xx, which honours retry-after.
 from revgen_fakes.openai.app import create_app, faulty_app
 from revgen_fakes.openai.completions import echo_reply
 from revgen_fakes.openai.errors import error_body
-from revgen_fakes.request_log import RecordedRequest, RequestLog
 from revgen_fakes.openai.state import CompletionRequest, OpenAIState
+from revgen_fakes.request_log import RecordedRequest, RequestLog
 
 __all__ = ["CompletionRequest", "OpenAIState", "RecordedRequest", "RequestLog", "create_app", "echo_reply",
            "error_body", "faulty_app"]

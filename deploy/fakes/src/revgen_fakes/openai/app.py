@@ -13,8 +13,8 @@ from starlette.exceptions import HTTPException
 
 from revgen_fakes.openai.completions import chat_completion, validate
 from revgen_fakes.openai.errors import RATE_LIMITS, OpenAIApiError, error_body, error_response, rate_limit_headers
-from revgen_fakes.request_log import RecordingFaultInjector, RecordRequests
 from revgen_fakes.openai.state import CompletionRequest, OpenAIState
+from revgen_fakes.request_log import RecordingFaultInjector, RecordRequests
 
 
 def _api_key(request: Request, state: OpenAIState) -> str:

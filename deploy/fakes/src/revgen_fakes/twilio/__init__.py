@@ -28,11 +28,11 @@ TwilioRestException does not carry response headers; a 429's Retry-After is on t
 and readable from the http client's last response
 (`client.http_client._test_only_last_response.headers`) or an HttpClient subclass.
 """
+from revgen_fakes.request_log import RecordedRequest, RequestLog
 from revgen_fakes.twilio.app import create_app, faulty_app
 from revgen_fakes.twilio.delivery import CallbackDelivery
 from revgen_fakes.twilio.errors import error_body
 from revgen_fakes.twilio.messages import Message
-from revgen_fakes.request_log import RecordedRequest, RequestLog
 from revgen_fakes.twilio.state import TwilioState
 from revgen_fakes.twilio.voice_calls import VoiceCall, VoiceCalls
 from revgen_fakes.twilio.webhooks import call_status_request, inbound_sms_request

@@ -11,11 +11,11 @@ from urllib.parse import parse_qsl
 from fastapi import Depends, FastAPI, Request, Response
 from starlette.exceptions import HTTPException
 
+from revgen_fakes.request_log import RecordingFaultInjector, RecordRequests
 from revgen_fakes.twilio.errors import TwilioApiError, error_body, error_response, not_found, release_refused, unauthenticated
 from revgen_fakes.twilio.listing import message_page
 from revgen_fakes.twilio.messages import API_VERSION
 from revgen_fakes.twilio.numbers import number_page
-from revgen_fakes.request_log import RecordingFaultInjector, RecordRequests
 from revgen_fakes.twilio.sending import new_outbound_message
 from revgen_fakes.twilio.state import TwilioState
 from revgen_fakes.twilio.voice_calls import fake_recording, is_recording_sid

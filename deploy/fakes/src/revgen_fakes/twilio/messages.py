@@ -5,8 +5,8 @@ import math
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import overload
 from email.utils import format_datetime
+from typing import overload
 
 API_VERSION = "2010-04-01"
 

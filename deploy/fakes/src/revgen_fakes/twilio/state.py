@@ -5,10 +5,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from revgen_fakes.request_log import RequestLog
 from revgen_fakes.twilio.delivery import CallbackDelivery, Courier, Outcome
 from revgen_fakes.twilio.messages import Message, utcnow
 from revgen_fakes.twilio.numbers import IncomingNumber
-from revgen_fakes.request_log import RequestLog
 from revgen_fakes.twilio.webhooks import Signed, call_status_request, inbound_sms_request
 
 # Twilio's default opt-out and opt-in keywords (Advanced Opt-Out off).

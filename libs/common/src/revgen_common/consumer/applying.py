@@ -7,13 +7,14 @@ import asyncio
 import logging
 import math
 import time
+
 from aiokafka import TopicPartition
 
 from revgen_common import metrics
 from revgen_common.consumer import inbox
-from revgen_common.consumer.state import ConsumerState
 from revgen_common.consumer.received import NOT_PREPARED, MessageFailed, Received, delivered, still_preparing
 from revgen_common.consumer.routes import Staged
+from revgen_common.consumer.state import ConsumerState
 from revgen_common.errors import NotYet
 from revgen_common.handler_context import HandlerContext, in_handler
 from revgen_common.tracing import handling

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+
 from aiokafka import TopicPartition
 
 from revgen_common import metrics
 from revgen_common.consumer import inbox
-from revgen_common.consumer.state import ConsumerState
 from revgen_common.consumer.received import Received
+from revgen_common.consumer.state import ConsumerState
 from revgen_common.consumer.waiting import waiting
 from revgen_common.dead_letters import dead_letter_envelope, dead_letter_headers
 from revgen_common.errors import classify

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
+
 from aiokafka import TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 
 from revgen_common import metrics
 from revgen_common.consumer import inbox
-from revgen_common.consumer.state import ConsumerState
 from revgen_common.consumer.received import Received
+from revgen_common.consumer.state import ConsumerState
 
 log = logging.getLogger("revgen_common.consumer")
 

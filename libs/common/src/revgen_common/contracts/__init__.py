@@ -8,8 +8,7 @@ AsyncAPI document (docs/asyncapi.json): every topic, its producers, consumers an
 """
 from typing import Any
 
-from revgen_common.contracts import (billing, commands, dead_letters, escalation, identity, messaging, reputation, voice,
-                                     webhooks)
+from revgen_common.contracts import billing, commands, dead_letters, escalation, identity, messaging, reputation, voice, webhooks
 from revgen_common.contracts.base import Command, Contract, Event, UnknownMessageType, contract_for
 
 CONTRACTS: dict[str, type[Contract]] = Contract.registry

@@ -10,8 +10,14 @@ from datetime import datetime
 from typing import Any
 
 from revgen_common.contracts.base import Event
-from revgen_common.topics import (FORM_SUBMISSIONS, RESEND_WEBHOOKS, STRIPE_WEBHOOKS, TWILIO_CALLS, TWILIO_MESSAGE_STATUS,
-                                  TWILIO_MESSAGES)
+from revgen_common.topics import (
+    FORM_SUBMISSIONS,
+    RESEND_WEBHOOKS,
+    STRIPE_WEBHOOKS,
+    TWILIO_CALLS,
+    TWILIO_MESSAGE_STATUS,
+    TWILIO_MESSAGES,
+)
 
 PRODUCED_BY = ("ingress",)  # the services that publish these (the AsyncAPI document says so)
 

@@ -6,9 +6,9 @@ followed by each POST parameter's name and value, sorted by name.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
-import base64
 import time
 from collections.abc import Iterable
 

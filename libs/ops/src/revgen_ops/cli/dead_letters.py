@@ -4,11 +4,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from revgen_common.topics import CONSUMER_GROUPS
 from rich.panel import Panel
 from rich.progress import Progress
 from rich.table import Table
 
+from revgen_common.topics import CONSUMER_GROUPS
 from revgen_ops import dead_letters as letters_of
 from revgen_ops.audit import default_operator
 from revgen_ops.cli.common import Context, console, database, fail, run

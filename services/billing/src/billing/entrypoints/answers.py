@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+
 from pydantic import Field
 
 from billing.domain.retention import RetentionOffer

@@ -18,8 +18,16 @@ from pydantic import Field, model_validator
 
 from billing.adapters import account_queries
 from billing.adapters.stripe_gateway import StripeRefused
-from billing.entrypoints.answers import (Cancellation, CancellationStarted, Coupon, Plan, ReconciliationReport,
-                                         Subscription, SubscriptionCommand, Subscriptions)
+from billing.entrypoints.answers import (
+    Cancellation,
+    CancellationStarted,
+    Coupon,
+    Plan,
+    ReconciliationReport,
+    Subscription,
+    SubscriptionCommand,
+    Subscriptions,
+)
 from billing.service_layer.catalog import NewCoupon, NewPlan
 from billing.service_layer.subscribe import CreateSubscription
 from revgen_common.api_errors import INPUT_ERRORS, documented, error_response, install_error_handling

@@ -22,8 +22,8 @@ from billing.service_layer.stripe_customers import StripeCustomers
 from billing.service_layer.stripe_payments import StripePayments
 from billing.service_layer.stripe_reads import StripeReads, objects_read_by
 from billing.service_layer.stripe_sync import UnknownClient
-from revgen_common.contracts import billing as events
 from revgen_common.consumer import Delivered, HandlerContext
+from revgen_common.contracts import billing as events
 from revgen_common.contracts.webhooks import StripeEventReceived
 from revgen_common.unit_of_work import Transaction
 

@@ -16,10 +16,11 @@ from typing import Any
 from billing.adapters import billing_accounts, catalog_records, subscriptions
 from billing.adapters.stripe_gateway import StripeGateway
 from billing.domain.subscription_state import Stored, SubscriptionState, outcomes
+from billing.service_layer.stripe_reads import StripeReads
 from revgen_common.contracts import contract_for
 from revgen_common.contracts.billing import SubscriptionOutcome
-from billing.service_layer.stripe_reads import StripeReads
 from revgen_common.unit_of_work import Transaction
+
 
 class UnknownClient(Exception):
     """A Stripe object whose customer belongs to no client we know (reconciliation reports it)."""

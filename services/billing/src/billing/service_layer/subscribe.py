@@ -22,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from stripe.params import CustomerCreateParams, SubscriptionCreateParams
 
 from billing import SERVICE
-from billing.adapters import billing_accounts, catalog_records, subscription_commands as commands
+from billing.adapters import billing_accounts, catalog_records
+from billing.adapters import subscription_commands as commands
 from billing.adapters.stripe_gateway import StripeGateway
 from billing.service_layer.stripe_sync import refresh
 from revgen_common.checkpoints import Checkpoint, no_checkpoint

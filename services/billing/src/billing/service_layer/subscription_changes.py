@@ -20,8 +20,8 @@ from billing.domain.coupons import why_not_redeemable
 from billing.domain.retention import retention_offer
 from billing.service_layer.stripe_sync import refresh
 from revgen_common.clock import Clock, system_clock
-from revgen_common.unit_of_work import UnitOfWork
 from revgen_common.errors import NotFound, PermanentError, Refused, Unprocessable
+from revgen_common.unit_of_work import UnitOfWork
 
 
 class SubscriptionChanges:

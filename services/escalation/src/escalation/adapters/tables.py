@@ -4,8 +4,19 @@ and of messaging's opted-out and do-not-contact leads.
 The inbox and outbox are in revgen_common.db.runtime_metadata.
 """
 from sqlalchemy import (
-    Boolean, CheckConstraint, Column, DateTime, ForeignKeyConstraint, Index, Integer, LargeBinary,
-    MetaData, Table, Text, text, UniqueConstraint,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 

@@ -15,7 +15,8 @@ from escalation.domain.steps import OWNER_ROLES, Step
 from escalation.service_layer.notices import notify, outcome, tell_team_who_won
 from revgen_common.clock import Clock
 from revgen_common.consumer import Delivered, HandlerContext
-from revgen_common.contracts import escalation as events, messaging, voice
+from revgen_common.contracts import escalation as events
+from revgen_common.contracts import messaging, voice
 from revgen_common.unit_of_work import UnitOfWork
 
 

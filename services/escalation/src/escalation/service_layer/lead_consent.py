@@ -7,7 +7,8 @@ from __future__ import annotations
 from escalation.adapters import contact_bans, escalations
 from escalation.service_layer.notices import outcome, send
 from revgen_common.consumer import Delivered, HandlerContext
-from revgen_common.contracts import escalation as events, messaging
+from revgen_common.contracts import escalation as events
+from revgen_common.contracts import messaging
 from revgen_common.unit_of_work import Transaction
 
 

@@ -9,7 +9,8 @@ from escalation.adapters import escalations, team
 from escalation.service_layer.notices import notify, outcome
 from revgen_common.clock import Clock
 from revgen_common.consumer import Delivered, HandlerContext
-from revgen_common.contracts import escalation as events, identity, messaging
+from revgen_common.contracts import escalation as events
+from revgen_common.contracts import identity, messaging
 
 
 class Roster:

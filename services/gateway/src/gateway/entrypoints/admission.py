@@ -21,8 +21,7 @@ from fastapi import Request
 from gateway.domain.csrf import csrf_matches, csrf_token, sent_from
 from gateway.domain.decisions import Decision, Outcome, Unauthenticated
 from gateway.domain.rate_limits import RateLimiter
-from gateway.domain.rules import (InAgency, OnClient, OnClientOf, OnPlatform, Open, Public, Rule, SessionRule,
-                                  SignedIn)
+from gateway.domain.rules import InAgency, OnClient, OnClientOf, OnPlatform, Open, Public, Rule, SessionRule, SignedIn
 from revgen_common.client_address import client_address
 
 if TYPE_CHECKING:  # bootstrap imports the routes, which import this module: no import back at run time

@@ -16,8 +16,8 @@ from gateway.adapters.services import Refused, Unavailable
 from gateway.domain.decisions import Unauthenticated
 from gateway.entrypoints.admission import Refusal
 from gateway.entrypoints.protection import BodyTooLarge
-from gateway.metrics import REFUSALS
 from gateway.entrypoints.ui.render import local_path, render, without_session_cookie
+from gateway.metrics import REFUSALS
 from revgen_common.pagination import InvalidCursor
 
 log = logging.getLogger(__name__)

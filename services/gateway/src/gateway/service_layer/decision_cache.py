@@ -17,7 +17,6 @@ from datetime import timedelta
 from gateway.domain.decisions import Decision
 from revgen_common.clock import Clock
 
-
 # (hash of the session token, scope kind, scope id, permission)
 Key = tuple[bytes, str, str | None, str | None]
 

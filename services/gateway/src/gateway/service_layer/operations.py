@@ -2,9 +2,9 @@
 list`): lag per consumer group read from the brokers, and the dead letters waiting."""
 from __future__ import annotations
 
+from revgen_common.pagination import decode_keyset, next_cursor
 from revgen_ops.dead_letters import dead_letters
 from revgen_ops.lag import observe
-from revgen_common.pagination import decode_keyset, next_cursor
 
 
 async def lag(bootstrap_servers: str) -> list[dict]:

@@ -3,8 +3,20 @@ people, memberships, OTPs, sessions, the audit log and alerts.
 The inbox and outbox are in revgen_common.db.runtime_metadata.
 """
 from sqlalchemy import (
-    BigInteger, Boolean, CheckConstraint, Column, DateTime, ForeignKeyConstraint, Index, Integer,
-    LargeBinary, MetaData, Table, Text, text, UniqueConstraint,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 

@@ -8,8 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from identity.entrypoints.answers import AuditEntry, Client, ClientDetail, Member
-from identity.entrypoints.dependencies import (ON_A_CLIENT, SIGNED_IN, Cursor, Identifier, Limit, Name, PersonDep,
-                                               TenantsDep)
+from identity.entrypoints.dependencies import ON_A_CLIENT, SIGNED_IN, Cursor, Identifier, Limit, Name, PersonDep, TenantsDep
 from identity.service_layer import audit
 from revgen_common.api_errors import INPUT_ERRORS
 from revgen_common.api_input import InputModel, Line

@@ -7,7 +7,7 @@ import logging
 import uuid
 
 from identity.adapters import alert_records
-from identity.domain.alerts import Alert, channels_for, alert_for
+from identity.domain.alerts import Alert, alert_for, channels_for
 from identity.domain.roles import CLIENT_ROLES
 from revgen_common.consumer import Delivered, HandlerContext
 from revgen_common.contracts import Contract

@@ -17,6 +17,7 @@ from revgen_common.contracts import identity as events
 from revgen_common.pagination import decode_cursor, decode_keyset, next_cursor
 from revgen_common.unit_of_work import UnitOfWork
 
+
 def _contains(search: str) -> str:
     """A LIKE pattern matching `search` anywhere, its own % and _ taken literally."""
     return "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -2,7 +2,15 @@
 ledger.
 """
 from sqlalchemy import (
-    CheckConstraint, Column, Date, DateTime, Integer, MetaData, Table, text, Text,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    text,
 )
 from sqlalchemy.dialects.postgresql import UUID
 

@@ -5,8 +5,8 @@ import json
 import re
 import uuid
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from revgen_common.contracts.webhooks import ProviderWebhookReceived

@@ -3,8 +3,21 @@ sends, opt-outs, schedules, automations, service states and e-mail.
 The inbox and outbox are in revgen_common.db.runtime_metadata.
 """
 from sqlalchemy import (
-    BigInteger, Boolean, CheckConstraint, Column, Date, DateTime, ForeignKeyConstraint, Index,
-    Integer, MetaData, Table, text, Text, Time, UniqueConstraint,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    Time,
+    UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 

@@ -11,7 +11,6 @@ from pydantic import Field
 
 from revgen_common.api_output import MomentText, OutputModel
 
-
 # [start, end], HH:MM (a list: a tuple's prefixItems are not a schema the fuzzing's validator reads).
 Span = Annotated[list[str], Field(min_length=2, max_length=2)]
 

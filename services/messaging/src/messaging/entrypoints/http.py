@@ -13,11 +13,11 @@ from pydantic import AfterValidator, Field, field_validator
 
 from messaging.adapters import profiles
 from messaging.adapters import usage as usage_counts
+from messaging.adapters.figures import figures, local_day
 from messaging.domain.emails import normalize_address
 from messaging.entrypoints.answers import FollowUpsQueued, OutcomeRecorded, Released, RunQueued, Saved, SummariesSent, Usage
 from messaging.service_layer.clients import NumberInUse, Profile, UnknownClient
 from messaging.service_layer.lead_views import UnknownLead
-from messaging.adapters.figures import figures, local_day
 from revgen_common.api_errors import INPUT_ERRORS, documented, error_response, install_error_handling
 from revgen_common.api_input import InputModel, Int32, IsoDate, IsoDateTime, IsoTime, Line, Text
 from revgen_common.clock import local_date

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from messaging import SERVICE
 from messaging.adapters import leads, messages, numbers, profiles, scheduled_messages, sends
 from revgen_common.clock import Clock
-from revgen_common.contracts import messaging as events
 from revgen_common.consumer import Delivered, HandlerContext
+from revgen_common.contracts import messaging as events
 from revgen_common.contracts.identity import ClientCreated, ClientDeleted
 from revgen_common.unit_of_work import Transaction, UnitOfWork
 

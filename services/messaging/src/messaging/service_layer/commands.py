@@ -4,13 +4,13 @@ e-mail address go to e-mail's own queue (service_layer/emails)."""
 from __future__ import annotations
 
 from messaging.adapters import leads, numbers
-from revgen_common.phones import InvalidPhone, normalize
 from messaging.domain.emails import is_email
 from messaging.service_layer import emails
 from messaging.service_layer.sends import Outgoing, enqueue
 from revgen_common.consumer import Delivered, HandlerContext
 from revgen_common.contracts.commands import SendMessage
 from revgen_common.errors import PermanentError
+from revgen_common.phones import InvalidPhone, normalize
 
 
 class Commands:

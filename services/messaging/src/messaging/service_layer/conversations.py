@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging.adapters import messages, number_owners, opt_outs
 from messaging.domain.compliance import PLATFORM
-from messaging.domain.phones import phone_or_raw
 from messaging.domain.keywords import Keyword, asks_for_a_person, keyword_of
+from messaging.domain.phones import phone_or_raw
 from messaging.service_layer.answer_drafts import AnswerDrafts, Draft
 from messaging.service_layer.carrier_keywords import CarrierKeywords
 from messaging.service_layer.lead_intake import Lead, LeadIntake

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from messaging.adapters import delivery_statuses
+from revgen_common.consumer import Delivered, HandlerContext
 from revgen_common.contracts.messaging import MessageStatusChanged
 from revgen_common.contracts.webhooks import TwilioMessageStatusReceived
-from revgen_common.consumer import Delivered, HandlerContext
 
 TWILIO_STATES = frozenset({"queued", "sending", "sent", "delivered", "undelivered", "failed"})
 

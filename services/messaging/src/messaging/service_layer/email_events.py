@@ -7,9 +7,9 @@ from typing import Any, Literal
 
 from messaging.adapters import email_sends
 from messaging.domain.emails import InvalidAddress, normalize_address
+from revgen_common.consumer import Delivered, HandlerContext
 from revgen_common.contracts.messaging import EmailAddressSuppressed
 from revgen_common.contracts.webhooks import ResendEventReceived
-from revgen_common.consumer import Delivered, HandlerContext
 
 STATES = {"email.delivered": "delivered", "email.bounced": "bounced", "email.complained": "complained"}
 SUPPRESSING: dict[str, Literal["bounced", "complained"]] = {"email.bounced": "bounced", "email.complained": "complained"}

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from messaging import SERVICE
 from messaging.adapters.twilio_sender import TwilioSender
 from revgen_common.clock import Clock, system_clock
-from revgen_common.contracts.messaging import NumberReleaseRefused, ReleaseNumber
 from revgen_common.consumer import Delivered
+from revgen_common.contracts.messaging import NumberReleaseRefused, ReleaseNumber
 from revgen_common.errors import PermanentError
 from revgen_common.unit_of_work import UnitOfWork
 

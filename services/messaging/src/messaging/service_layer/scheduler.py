@@ -3,7 +3,6 @@
 with the sends it queues, so any number of schedulers send each message once (E8)."""
 from __future__ import annotations
 
-
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging import SERVICE
@@ -11,8 +10,6 @@ from messaging.adapters import scheduled_messages, sends
 from messaging.service_layer.sends import Outgoing, enqueue, request_send
 from revgen_common.clock import Clock
 from revgen_common.unit_of_work import UnitOfWork
-
-
 
 
 class Scheduler:

@@ -21,8 +21,8 @@ from messaging.domain.phones import timezone_of
 from messaging.service_layer import consent
 from messaging.service_layer.service_states import ServiceStates
 from revgen_common.clock import Clock, local_month
-from revgen_common.contracts import contract_for
 from revgen_common.consumer import Delivered
+from revgen_common.contracts import contract_for
 from revgen_common.contracts.messaging import SendOutcome, SendRequested
 from revgen_common.errors import NotYet, TransientError
 from revgen_common.unit_of_work import Transaction, UnitOfWork

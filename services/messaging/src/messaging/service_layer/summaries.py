@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging import SERVICE
 from messaging.adapters import daily_summaries, profiles
-from messaging.service_layer import emails
 from messaging.adapters.figures import figures, local_day
+from messaging.service_layer import emails
 from messaging.service_layer.sends import Outgoing, enqueue
 from revgen_common.clock import Clock, local_date
 from revgen_common.contracts.commands import SendMessage

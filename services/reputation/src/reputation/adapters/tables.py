@@ -3,8 +3,18 @@ connected per client, the OAuth consents in flight, the reviews seen and the rep
 The inbox and outbox are in revgen_common.db.runtime_metadata.
 """
 from sqlalchemy import (
-    CheckConstraint, Column, DateTime, ForeignKeyConstraint, Index, LargeBinary, MetaData, SmallInteger,
-    Table, Text, text, UniqueConstraint,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKeyConstraint,
+    Index,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import UUID
 

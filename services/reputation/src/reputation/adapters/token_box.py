@@ -3,9 +3,8 @@ REPUTATION_TOKEN_KEY (HKDF-SHA256), so a copy of the database alone gives no acc
 client's Google or Facebook. Any high-entropy secret of 32 characters or more will do."""
 from __future__ import annotations
 
-from typing import overload
-
 import base64
+from typing import overload
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes

@@ -10,14 +10,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from pydantic import Field
 
+from reputation.adapters import connections_table, reviews_table
+from reputation.service_layer.connecting import Connecting, ConsentDenied, ForgedCallback
+from reputation.service_layer.replies import Replies
 from revgen_common.api_dependencies import DbConnection
 from revgen_common.api_errors import INPUT_ERRORS, documented, error_response, install_error_handling
 from revgen_common.api_input import InputModel, Line, Text
 from revgen_common.api_output import OutputModel
 from revgen_common.pagination import DEFAULT_LIMIT, MAX_CURSOR_CHARS, MAX_LIMIT, InvalidCursor, Page
-from reputation.adapters import connections_table, reviews_table
-from reputation.service_layer.connecting import Connecting, ConsentDenied, ForgedCallback
-from reputation.service_layer.replies import Replies
 
 router = APIRouter(responses=INPUT_ERRORS)
 ClientId = Annotated[str, Line(100)]

@@ -18,8 +18,7 @@ from reputation.service_layer.grants import Grants
 from reputation.service_layer.pacing import SourcePace
 from revgen_common.clock import Clock
 from revgen_common.consumer import Delivered, HandlerContext
-from revgen_common.contracts.reputation import (LowRatingReceived, PollReviews, ReviewReceived,
-                                                ReviewSourceDisconnected)
+from revgen_common.contracts.reputation import LowRatingReceived, PollReviews, ReviewReceived, ReviewSourceDisconnected
 from revgen_common.unit_of_work import UnitOfWork
 
 SCHEDULE_BATCH = 500  # connections made due per round of the timer

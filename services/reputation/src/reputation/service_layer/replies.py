@@ -20,8 +20,8 @@ from reputation.domain.reviews import Review, ReviewSource
 from reputation.service_layer.grants import Grants
 from reputation.service_layer.pacing import SourcePace
 from revgen_common.clock import Clock
-from revgen_common.contracts.reputation import PostReply, ReplyPosted, ReviewReceived
 from revgen_common.consumer import Delivered, HandlerContext
+from revgen_common.contracts.reputation import PostReply, ReplyPosted, ReviewReceived
 from revgen_common.errors import NotFound, Refused
 from revgen_common.unit_of_work import UnitOfWork
 

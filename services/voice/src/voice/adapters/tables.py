@@ -3,8 +3,19 @@ settings, greetings and the read model of numbers, hours, teams and the names wh
 The inbox and outbox are in revgen_common.db.runtime_metadata.
 """
 from sqlalchemy import (
-    Boolean, CheckConstraint, Column, DateTime, ForeignKeyConstraint, Index, Integer, LargeBinary,
-    MetaData, Table, Text, text, UniqueConstraint,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 

@@ -14,9 +14,9 @@ from fastapi import Header, Path
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from gateway.entrypoints.admission import Caller
 from gateway.adapters.services import Refused, reason_of
 from gateway.domain.rules import OnClient, OnClientOf, OnPlatform, SignedIn
+from gateway.entrypoints.admission import Caller
 from gateway.entrypoints.dependencies import DEFAULT_PAGE, CallerDep, Cursor, GatewayDep, Limit
 from gateway.entrypoints.route_table import RouteTable
 from revgen_common.api_input import IsoDateTime

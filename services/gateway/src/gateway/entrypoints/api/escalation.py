@@ -17,9 +17,9 @@ from pydantic import BaseModel, Field
 from gateway.adapters.services import Refused
 from gateway.domain.rules import ClaimLink, OnClient
 from gateway.entrypoints.dependencies import DEFAULT_PAGE, CallerDep, Cursor, Gateway, GatewayDep, Limit
+from gateway.entrypoints.route_table import RouteTable
 from revgen_common.contracts.permissions import Permission
 from revgen_common.pagination import Page
-from gateway.entrypoints.route_table import RouteTable
 
 table = RouteTable(prefix="/api/v1", tags=["escalations"])
 Token = Annotated[str, Path(min_length=8, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]

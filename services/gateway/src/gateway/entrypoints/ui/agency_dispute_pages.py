@@ -7,8 +7,8 @@ import uuid
 
 from fastapi import Request
 
-from gateway.entrypoints.admission import Caller
 from gateway.adapters.services import Refused
+from gateway.entrypoints.admission import Caller
 from gateway.entrypoints.api.agency_disputes import AGENCY_BILLING
 from gateway.entrypoints.dependencies import CallerDep, Cursor, Gateway, GatewayDep
 from gateway.entrypoints.route_table import RouteTable

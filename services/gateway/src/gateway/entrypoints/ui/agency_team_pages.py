@@ -12,9 +12,9 @@ from typing import Annotated, Literal
 
 from fastapi import Form, Request
 
-from gateway.entrypoints.admission import Caller
 from gateway.adapters.services import Refused
 from gateway.domain.rules import InAgency
+from gateway.entrypoints.admission import Caller
 from gateway.entrypoints.dependencies import CallerDep, Cursor, Gateway, GatewayDep
 from gateway.entrypoints.route_table import RouteTable
 from gateway.entrypoints.ui.render import render, see_other

@@ -10,9 +10,9 @@ import uuid
 
 from fastapi import Request
 
-from gateway.entrypoints.admission import Caller
 from gateway.adapters.services import Refused
 from gateway.domain.rules import ClaimLink, OnClient
+from gateway.entrypoints.admission import Caller
 from gateway.entrypoints.api.escalation import Token
 from gateway.entrypoints.dependencies import CallerDep, Cursor, Gateway, GatewayDep
 from gateway.entrypoints.route_table import RouteTable

@@ -14,9 +14,9 @@ from typing import Annotated
 
 from fastapi import Form, Query, Request
 
-from gateway.entrypoints.admission import Caller
 from gateway.adapters.services import Refused
 from gateway.domain.rules import OnClient, SignedIn
+from gateway.entrypoints.admission import Caller
 from gateway.entrypoints.dependencies import CallerDep, Cursor, Gateway, GatewayDep
 from gateway.entrypoints.route_table import RouteTable
 from gateway.entrypoints.ui.client_context import client_context

@@ -4,8 +4,8 @@ billing_pages'). Each button's confirmation says what follows; each form carries
 idempotency key, so a form sent twice acts once."""
 from __future__ import annotations
 
-from gateway.entrypoints.admission import Caller
 from gateway.domain.rules import OnClientOf
+from gateway.entrypoints.admission import Caller
 from gateway.entrypoints.api.billing import SUBSCRIPTION, SubscriptionId
 from gateway.entrypoints.dependencies import CallerDep, Gateway, GatewayDep
 from gateway.entrypoints.route_table import RouteTable

@@ -13,9 +13,9 @@ from typing import Annotated, Literal
 from fastapi import Form, Path, Request
 from fastapi.responses import Response
 
-from gateway.entrypoints.admission import Caller
 from gateway.adapters.services import Refused
 from gateway.domain.rules import OnClient
+from gateway.entrypoints.admission import Caller
 from gateway.entrypoints.dependencies import CallerDep, Gateway, GatewayDep
 from gateway.entrypoints.route_table import RouteTable
 from gateway.entrypoints.ui.client_context import client_context
