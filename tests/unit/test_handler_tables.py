@@ -9,10 +9,6 @@ import re
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SERVICES = sorted(p.parent.name for p in ROOT.glob("services/*/pyproject.toml"))
 
-# A service whose handlers have not moved yet (none now): the last test below fails once one
-# no longer needs it, so an exemption cannot outlive the work.
-NOT_YET_MOVED: set[str] = set()
-
 # Modules that read envelopes no consumer hands them: the gateway's followers of topics
 # (revgen_common.topic_reading), which read any message's `client_id` alike.
 READS_RAW_ENVELOPES = {"gateway/adapters/live_events.py", "gateway/adapters/identity_events.py"}
@@ -67,18 +63,12 @@ def runs_a_consumer(service: str) -> bool:
 def test_every_service_that_runs_a_consumer_keeps_its_handler_tables_in_handlers_py_and_nowhere_else():
     consuming = [s for s in SERVICES if runs_a_consumer(s)]
     assert {"billing", "escalation", "identity", "messaging", "reputation", "voice"} <= set(consuming)
-    for service in set(consuming) - NOT_YET_MOVED:
+    for service in consuming:
         assert (ROOT / "services" / service / "src" / service / "handlers.py").exists(), service
         assert misplaced_tables(service) == [], service
         assert consumers_not_fed_from_handlers_py(service) == [], service
 
 
 def test_handlers_read_the_contract_they_are_given_not_the_raw_payload():
-    for service in set(SERVICES) - NOT_YET_MOVED:
+    for service in SERVICES:
         assert raw_payload_reads(service) == [], service
-
-
-def test_a_service_exempted_above_still_needs_it():
-    for service in NOT_YET_MOVED:
-        assert misplaced_tables(service) or raw_payload_reads(service) or consumers_not_fed_from_handlers_py(service), \
-            f"{service}'s handlers have moved: take it out of NOT_YET_MOVED"
