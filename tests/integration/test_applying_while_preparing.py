@@ -6,6 +6,7 @@ import collections
 import uuid
 
 from revgen_common import ConsumerOptions, Envelope, ExactlyOnceConsumer, Staged
+from revgen_common.errors import NotYet, TransientError
 from revgen_testing.contracts import EffectRequested
 from revgen_testing.effects import applied, create_effects_table
 from revgen_testing.kafka_io import group_lag, publish
@@ -85,6 +86,35 @@ async def test_a_preparation_that_ends_while_the_prefix_before_it_is_applied_is_
 
     assert [row[0] for row in await applied(engine)] == [a.event_id, b.event_id]
     assert prepared == {a.event_id: 1, b.event_id: 1}
+
+
+async def test_a_message_waiting_behind_a_prefix_that_fails_is_kept_and_applied_once_the_prefix_is(
+        infra, engine, make_topic):
+    """B waits (paced) while A, before it, fails in its transaction: the retry holds A *and*
+    B — the partition was read past both, so B dropped from memory would be lost until a
+    restart (a send the CI run found missing)."""
+    topic, name = await _one_partition(engine, make_topic, "behind")
+    a, b = (Envelope(type="EffectRequested", producer="t", key=f"k{i}", payload={"seq": i}) for i in range(2))
+    tries, insert = collections.Counter(), _apply_as("prefix")
+
+    async def prepare(event):
+        tries["prepare", event.event_id] += 1
+        if event.event_id == b.event_id and tries["prepare", b.event_id] == 1:
+            raise NotYet("paced", retry_after=0.3)
+        return {"seq": event.body.seq}
+
+    async def apply(event, uow, result):
+        tries["apply", event.event_id] += 1
+        if event.event_id == a.event_id and tries["apply", a.event_id] == 1:
+            raise TransientError("the database said no, this once")
+        await insert(event, uow, result)
+
+    await publish(infra.bootstrap_servers, topic, [a, b])  # one batch
+    async with running(_consumer(name, topic, engine, infra, Staged(prepare=prepare, apply=apply))):
+        await eventually(lambda: _inbox_count(engine, 2), timeout=10)
+
+    assert [row[0] for row in await applied(engine)] == [a.event_id, b.event_id]
+    assert tries["apply", a.event_id] == 2 and tries["prepare", b.event_id] == 2
 
 
 async def test_a_preparation_running_when_its_consumer_stops_is_cancelled_and_its_message_applied_once_later(

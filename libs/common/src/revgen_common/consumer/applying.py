@@ -1,6 +1,6 @@
 """Applying one partition's batch: the inbox rows, the handlers' writes and their outbox
 rows in ONE transaction, then the offset. When one message fails, the ones before it are
-applied without it and that message alone is retried or dead-lettered."""
+applied without it, and it is retried, with every message behind it, or dead-lettered."""
 from __future__ import annotations
 
 import asyncio
@@ -26,30 +26,30 @@ log = logging.getLogger("revgen_common.consumer")
 class BatchApplication(ConsumerState):
     async def _apply_batch(self, tp: TopicPartition, batch: list[Received]) -> bool:
         """Returns True when the partition must wait and retry. A failing call is never
-        repeated at once."""
+        repeated at once. Whatever waits, waits with every message behind it: the partition
+        was read past them, so a message left out of the retry would be lost until a restart."""
+        known: MessageFailed | None = None  # found by a transaction of this call, nothing of it kept
         while batch:
+            # The messages before the first that cannot be applied yet (a paced send, an
+            # assistant to ask again, a preparation still running) are applied without it,
+            # with no transaction opened, and no inbox row rolled back, to find that out.
+            first = known or _first_unready(batch, asyncio.get_running_loop().time())
+            if first is not None and first.index == 0:
+                if not await self._fail(tp, batch, first.error):
+                    await self._commit_offset(tp, batch[0].record.offset)
+                    return True
+                await self._commit_offset(tp, batch[0].record.offset + 1)
+                batch, known = batch[1:], None
+                continue
+            ready = batch if first is None else batch[:first.index]
             started = time.perf_counter()
             try:
-                # The messages before the first that cannot be applied yet (a paced send, an
-                # assistant to ask again, a preparation still running) are applied without it,
-                # with no transaction opened, and no inbox row rolled back, to find that out.
-                now = asyncio.get_running_loop().time()
-                if (first := next(((i, e) for i, item in enumerate(batch)
-                                   if (e := _unready(item, now)) is not None), None)) is not None:
-                    raise MessageFailed(*first)
                 async with UnitOfWork(self.engine, self.producer, self.clock) as uow:
-                    await self._apply_all(uow, batch)
+                    await self._apply_all(uow, ready)
                     self._checkpoint("before_db_commit")
                     await uow.commit()
-            except MessageFailed as failure:
-                before, failed = batch[:failure.index], batch[failure.index]
-                if before and await self._apply_batch(tp, before):
-                    return True
-                if not await self._fail(tp, batch[failure.index:], failure.error):
-                    await self._commit_offset(tp, failed.record.offset)
-                    return True
-                await self._commit_offset(tp, failed.record.offset + 1)
-                batch = batch[failure.index + 1:]
+            except MessageFailed as failure:  # the ones before it go first, without it
+                known = failure
                 continue
             except Exception as error:  # the database or the commit itself: the whole batch waits
                 log.warning("consumer %s: batch on %s not applied: %r", self.name, tp, error)
@@ -59,9 +59,9 @@ class BatchApplication(ConsumerState):
             self._checkpoint("after_db_commit")
             self._retrying.pop(tp, None)
             metrics.HANDLER_SECONDS.labels(self.name).observe(time.perf_counter() - started)
-            await self._commit_offset(tp, batch[-1].record.offset + 1)
+            await self._commit_offset(tp, ready[-1].record.offset + 1)
             self._checkpoint("after_offset_commit")
-            return False
+            batch, known = batch[len(ready):], None if first is None else MessageFailed(0, first.error)
         return False
 
     async def _apply_all(self, uow: UnitOfWork, batch: list[Received]) -> None:
@@ -99,6 +99,10 @@ class BatchApplication(ConsumerState):
             elif handler.apply is not None:
                 await handler.apply(delivered(item), HandlerContext(uow), item.prepared)
         self._count(item, "applied")
+
+
+def _first_unready(batch: list[Received], now: float) -> MessageFailed | None:
+    return next((MessageFailed(i, e) for i, item in enumerate(batch) if (e := _unready(item, now)) is not None), None)
 
 
 def _unready(item: Received, now: float) -> Exception | None:
