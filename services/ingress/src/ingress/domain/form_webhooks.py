@@ -6,10 +6,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from ingress.domain.webhooks import Forged, Malformed, VerifiedWebhook, json_of
+from ingress.domain.webhooks import Forged, Malformed, VerifiedWebhook, json_of, within_window
 from revgen_common.contracts.webhooks import FormSubmitted
-
-TOLERANCE_SECONDS = 300
 
 
 def client_form_secret(master_secret: str, client_id: str) -> bytes:
@@ -28,8 +26,7 @@ def verify_form(client_id: str, body: bytes, timestamp: str | None, signature: s
         sent_at = int(timestamp)
     except ValueError:
         raise Forged("bad_signature", "X-RevGen-Timestamp is not a unix time") from None
-    if abs(now - sent_at) > TOLERANCE_SECONDS:
-        raise Forged("expired_signature", "X-RevGen-Timestamp is outside the 300 s window")
+    within_window(sent_at, now, "X-RevGen-Timestamp")
     expected = sign_form(client_form_secret(master_secret, client_id), timestamp, body)
     if not hmac.compare_digest(expected, signature.strip().lower()):
         raise Forged("bad_signature", "X-RevGen-Signature does not match")

@@ -40,6 +40,18 @@ class TooLarge(Rejected):
     status = 413
 
 
+# How far a signature's timestamp may be from ingress's clock, either side: Stripe's and
+# svix's default tolerance, and our forms'.
+SIGNATURE_WINDOW_SECONDS = 300
+
+
+def within_window(signed_at: int, now: float, what: str) -> None:
+    """Forged unless `signed_at` is within the window of `now` (ingress's clock, never the
+    wall clock): a captured request replayed later, or one stamped ahead to outlive it."""
+    if abs(now - signed_at) > SIGNATURE_WINDOW_SECONDS:
+        raise Forged("expired_signature", f"{what} {signed_at} is more than {SIGNATURE_WINDOW_SECONDS} s from now")
+
+
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
