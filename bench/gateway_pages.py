@@ -47,7 +47,7 @@ async def migrated(infra):
 
 
 async def seed(system, clients: int, leads: int) -> dict:
-    tenants = Tenants(system.engines["identity"])
+    tenants = Tenants(system.engines["identity"], system.clock)
     owner_phone = "+14155559000"
     agency, owner = await tenants.create_agency("Bench Agency", owner_phone, "Bea Bench")
     async with system.engines["identity"].begin() as db:

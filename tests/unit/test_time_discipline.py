@@ -82,3 +82,35 @@ def test_services_build_their_units_of_work_and_consumers_on_their_own_clock():
     offenders = [f"{path.relative_to(ROOT)}:{line}" for path in sorted(ROOT.glob("services/*/src/**/*.py"))
                  for line in built_without_a_clock(path)]
     assert offenders == [], "pass the service's clock: what they publish is stamped with it"
+
+
+# Only a service's composition root (bootstrap.py: build, create_app) picks the wall clock
+# when none is given; every use case below it is handed the clock, so a caller that forgets
+# it (a test, a second composition) fails at once instead of mixing clocks in silence.
+def clock_defaulted(path: Path) -> list[int]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        args = node.args
+        positional = args.posonlyargs + args.args
+        defaulted = positional[len(positional) - len(args.defaults):] + [
+            a for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+        found += [node.lineno for a in defaulted
+                  if isinstance(a.annotation, ast.Name) and a.annotation.id == "Clock"]
+    return found
+
+
+def test_the_scan_finds_a_clock_parameter_with_a_default(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("def a(engine, clock: Clock): ...\n"
+                      "def b(engine, clock: Clock = system_clock): ...\n"
+                      "class C:\n    def __init__(self, *, now: Clock = system_clock, other=1): ...\n"
+                      "async def d(clock: Clock, timer: Callable[[], float] = time.monotonic): ...\n")
+    assert clock_defaulted(sample) == [2, 4]  # (a monotonic timer is no business clock)
+
+
+def test_below_their_composition_roots_services_are_handed_the_clock():
+    offenders = [f"{path.relative_to(ROOT)}:{line}" for path in sorted(ROOT.glob("services/*/src/**/*.py"))
+                 if path.name != "bootstrap.py" for line in clock_defaulted(path)]
+    assert offenders == [], "take `clock: Clock` without a default; bootstrap.py passes it"

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from billing.adapters.stripe_gateway import StripeGateway
 from billing.service_layer.subscribe import CreateSubscription, SubscribeSaga
+from revgen_common.clock import system_clock
 
 
 async def main(database_url, stripe_url, plan_id, client_id, command_id, kill_at) -> None:
@@ -19,7 +20,7 @@ async def main(database_url, stripe_url, plan_id, client_id, command_id, kill_at
 
     engine = create_async_engine(database_url)
     saga = SubscribeSaga(engine, StripeGateway("sk_test_revgen_billing_tests", stripe_url, timeout=5),
-                         lease=timedelta(seconds=1), checkpoint=checkpoint)
+                         lease=timedelta(seconds=1), checkpoint=checkpoint, clock=system_clock)
     await saga.create(CreateSubscription(command_id=command_id, client_id=client_id, plan_id=plan_id))
 
 

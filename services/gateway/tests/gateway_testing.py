@@ -251,10 +251,10 @@ async def make_world(system: System) -> World:
     running system never share anyone."""
     block = next(_worlds) * len(PEOPLE)
     phones = {who: f"+1415555{block + i:04d}" for i, who in enumerate(PEOPLE)}
-    tenants = Tenants(system.engines["identity"])
+    tenants = Tenants(system.engines["identity"], system.clock)
     x, x_owner = await tenants.create_agency("Agency X", phones["x_owner"], "Xavier Owner")
     y, y_owner = await tenants.create_agency("Agency Y", phones["y_owner"], "Yuri Owner")
-    x_staff = (await AgencyTeam(system.engines["identity"]).add_member(
+    x_staff = (await AgencyTeam(system.engines["identity"], system.clock).add_member(
         x_owner, x, phones["x_staff"], "Stella Staff", "agency_staff"))["person_id"]
     a = await tenants.create_client(x_owner, x, "Alpha Plumbing")
     b = await tenants.create_client(x_owner, x, "Bravo Roofing")

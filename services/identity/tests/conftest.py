@@ -30,13 +30,13 @@ def login(identity_engine, clock):
 
 
 @pytest.fixture
-def tenants(identity_engine):
-    return Tenants(identity_engine)
+def tenants(identity_engine, clock):
+    return Tenants(identity_engine, clock)
 
 
 @pytest.fixture
-def agency_team(identity_engine):
-    return AgencyTeam(identity_engine)
+def agency_team(identity_engine, clock):
+    return AgencyTeam(identity_engine, clock)
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ def build(engine: AsyncEngine, stripe: StripeGateway, saga_lease: timedelta = ti
                    catalog=Catalog(engine, stripe, clock), changes=SubscriptionChanges(engine, stripe, clock),
                    stripe_events=stripe_events,
                    client_events=ClientEvents(stripe_events),
-                   reconciliation=Reconciliation(engine, stripe_events, event_grace, clock), clock=clock)
+                   reconciliation=Reconciliation(engine, stripe_events, event_grace, clock=clock), clock=clock)
 
 
 def consumer(billing: Billing, settings: BillingSettings, slot: ProcessSlot | None = None) -> ExactlyOnceConsumer:

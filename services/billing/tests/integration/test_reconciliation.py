@@ -83,7 +83,8 @@ async def test_events_younger_than_the_grace_window_are_not_reported_as_undelive
     stripe_fake.state.drop_event("invoice.paid")
     await billing.saga.create(command(await plan(billing)))
     dropped = stripe_fake.state.undelivered[-1]
-    patient = Reconciliation(billing.engine, billing.stripe_events, event_grace=timedelta(minutes=10))
+    patient = Reconciliation(billing.engine, billing.stripe_events, event_grace=timedelta(minutes=10),
+                             clock=billing.clock)
 
     await patient.run()
     assert ("undelivered_event", dropped["id"]) not in await drifts(billing.engine)

@@ -10,6 +10,7 @@ import asyncio
 
 from identity.service_layer.tenants import Tenants
 from revgen_common import Required, ServiceSettings, load_settings
+from revgen_common.clock import system_clock
 from revgen_common.db import create_engine
 
 
@@ -21,7 +22,7 @@ class AdminSettings(ServiceSettings):
 async def create_agency(url: str, name: str, owner: str, owner_name: str) -> None:
     engine = create_engine(url)
     try:
-        agency, person = await Tenants(engine).create_agency(name, owner, owner_name)
+        agency, person = await Tenants(engine, system_clock).create_agency(name, owner, owner_name)
         print(f"agency {agency}, owner {person}")
     finally:
         await engine.dispose()
@@ -30,7 +31,7 @@ async def create_agency(url: str, name: str, owner: str, owner_name: str) -> Non
 async def grant_operator(url: str, identifier: str, name: str) -> None:
     engine = create_engine(url)
     try:
-        person = await Tenants(engine).grant_platform_role(identifier, name, "operator")
+        person = await Tenants(engine, system_clock).grant_platform_role(identifier, name, "operator")
         print(f"operator {person}")
     finally:
         await engine.dispose()

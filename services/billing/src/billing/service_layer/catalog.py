@@ -12,7 +12,7 @@ from stripe.params import CouponCreateParams
 from billing.adapters import catalog_records
 from billing.adapters.stripe_gateway import StripeGateway
 from billing.domain.subscription_state import HOLDS_PLAN
-from revgen_common.clock import Clock, system_clock
+from revgen_common.clock import Clock
 from revgen_common.errors import NotFound, Refused, Unprocessable
 from revgen_common.unit_of_work import UnitOfWork
 
@@ -40,7 +40,7 @@ class NewCoupon:
 
 
 class Catalog:
-    def __init__(self, engine: AsyncEngine, stripe: StripeGateway, clock: Clock = system_clock):
+    def __init__(self, engine: AsyncEngine, stripe: StripeGateway, clock: Clock):
         self.engine = engine
         self.stripe = stripe
         self.clock = clock

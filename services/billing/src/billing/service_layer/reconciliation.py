@@ -20,7 +20,7 @@ from billing.domain.subscription_state import Stored, SubscriptionState
 from billing.service_layer.stripe_events import StripeEvents, record_drift
 from billing.service_layer.stripe_reads import lock_object
 from billing.service_layer.stripe_sync import UnknownClient, as_stored, refresh, stored
-from revgen_common.clock import Clock, system_clock
+from revgen_common.clock import Clock
 from revgen_common.unit_of_work import Transaction, UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def _described(state: Stored) -> str:
 
 class Reconciliation:
     def __init__(self, engine: AsyncEngine, stripe_events: StripeEvents, event_grace: timedelta = EVENT_GRACE,
-                 clock: Clock = system_clock):
+                 *, clock: Clock):
         self.engine = engine
         self.events = stripe_events
         self.stripe = stripe_events.stripe

@@ -27,7 +27,7 @@ from billing.adapters import subscription_commands as commands
 from billing.adapters.stripe_gateway import StripeGateway
 from billing.service_layer.stripe_sync import refresh
 from revgen_common.checkpoints import Checkpoint, no_checkpoint
-from revgen_common.clock import Clock, system_clock
+from revgen_common.clock import Clock
 from revgen_common.errors import NotFound, PermanentError, Refused, Unprocessable
 from revgen_common.unit_of_work import UnitOfWork
 
@@ -61,7 +61,7 @@ class SagaResult:
 
 class SubscribeSaga:
     def __init__(self, engine: AsyncEngine, stripe: StripeGateway, lease: timedelta = timedelta(seconds=60),
-                 checkpoint: Checkpoint = no_checkpoint, clock: Clock = system_clock):
+                 checkpoint: Checkpoint = no_checkpoint, *, clock: Clock):
         self.engine = engine
         self.clock = clock
         self.stripe = stripe

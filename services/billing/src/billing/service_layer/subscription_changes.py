@@ -19,13 +19,13 @@ from billing.adapters.stripe_gateway import StripeGateway
 from billing.domain.coupons import why_not_redeemable
 from billing.domain.retention import retention_offer
 from billing.service_layer.stripe_sync import refresh
-from revgen_common.clock import Clock, system_clock
+from revgen_common.clock import Clock
 from revgen_common.errors import NotFound, PermanentError, Refused, Unprocessable
 from revgen_common.unit_of_work import UnitOfWork
 
 
 class SubscriptionChanges:
-    def __init__(self, engine: AsyncEngine, stripe: StripeGateway, clock: Clock = system_clock):
+    def __init__(self, engine: AsyncEngine, stripe: StripeGateway, clock: Clock):
         self.engine = engine
         self.clock = clock
         self.stripe = stripe

@@ -17,7 +17,7 @@ from identity.adapters.people import person_for
 from identity.domain.identifiers import normalise_identifier
 from identity.domain.roles import AGENCY_ROLES, Permission, within
 from identity.service_layer.access import Forbidden, NotFound, require_in_agency
-from revgen_common.clock import Clock, system_clock
+from revgen_common.clock import Clock
 from revgen_common.contracts import identity as events
 from revgen_common.errors import Refused
 from revgen_common.pagination import decode_keyset, next_cursor
@@ -25,7 +25,7 @@ from revgen_common.unit_of_work import UnitOfWork
 
 
 class AgencyTeam:
-    def __init__(self, engine: AsyncEngine, clock: Clock = system_clock):
+    def __init__(self, engine: AsyncEngine, clock: Clock):
         self.engine = engine
         self.clock = clock
 

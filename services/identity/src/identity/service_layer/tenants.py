@@ -12,7 +12,7 @@ from identity.adapters import agency_memberships, audit_log, clients, membership
 from identity.domain.identifiers import normalise_identifier
 from identity.domain.roles import CLIENT_ROLES, PLATFORM_ROLES, Permission, permissions_of, roles_granting
 from identity.service_layer.access import NotFound, require, require_in_agency, require_within
-from revgen_common.clock import Clock, system_clock
+from revgen_common.clock import Clock
 from revgen_common.contracts import identity as events
 from revgen_common.pagination import decode_cursor, decode_keyset, next_cursor
 from revgen_common.unit_of_work import UnitOfWork
@@ -33,7 +33,7 @@ async def _audit(db: AsyncConnection, actor: uuid.UUID | None, action: str, enti
 
 
 class Tenants:
-    def __init__(self, engine: AsyncEngine, clock: Clock = system_clock):
+    def __init__(self, engine: AsyncEngine, clock: Clock):
         self.engine = engine
         self.clock = clock
 

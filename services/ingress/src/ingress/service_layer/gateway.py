@@ -21,7 +21,7 @@ from ingress.adapters.kafka_publisher import KafkaPublisher
 from ingress.adapters.ledger import LEDGER_ERRORS, Claim, ClaimResult, Ledger, Mark
 from ingress.domain.webhooks import VerifiedWebhook
 from ingress.service_layer.marks import PublishedMarks
-from revgen_common.clock import Clock, system_clock
+from revgen_common.clock import Clock
 from revgen_common.tracing import tracer
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ class Outcome(enum.Enum):
 
 class Gateway:
     def __init__(self, ledger: Ledger, publisher: KafkaPublisher, marks: PublishedMarks, deadline_seconds: float,
-                 clock: Clock = system_clock):
+                 clock: Clock):
         self.ledger = ledger
         self.marks = marks
         self.publisher = publisher

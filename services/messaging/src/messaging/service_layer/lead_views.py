@@ -14,7 +14,7 @@ from messaging import SERVICE
 from messaging.adapters import call_records, leads, messages, numbers, profiles, sends
 from messaging.service_layer.clients import UnknownClient
 from messaging.service_layer.sends import Outgoing, enqueue
-from revgen_common.clock import Clock, system_clock
+from revgen_common.clock import Clock
 from revgen_common.pagination import decode_keyset, next_cursor
 from revgen_common.unit_of_work import UnitOfWork
 
@@ -42,7 +42,7 @@ def _lead(row) -> dict:
 
 
 class LeadViews:
-    def __init__(self, engine: AsyncEngine, clock: Clock = system_clock):
+    def __init__(self, engine: AsyncEngine, clock: Clock):
         self.engine = engine
         self.clock = clock
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from messaging import SERVICE
 from messaging.adapters.twilio_sender import TwilioSender
-from revgen_common.clock import Clock, system_clock
+from revgen_common.clock import Clock
 from revgen_common.consumer import Delivered
 from revgen_common.contracts.messaging import NumberReleaseRefused, ReleaseNumber
 from revgen_common.errors import PermanentError
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 
 class NumberReleases:
-    def __init__(self, twilio: TwilioSender, engine: AsyncEngine, clock: Clock = system_clock):
+    def __init__(self, twilio: TwilioSender, engine: AsyncEngine, clock: Clock):
         self.twilio = twilio
         self.engine = engine
         self.clock = clock

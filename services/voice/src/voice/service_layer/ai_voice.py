@@ -9,7 +9,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from revgen_common.clock import Clock, system_clock
+from revgen_common.clock import Clock
 from revgen_common.unit_of_work import UnitOfWork
 from voice import SERVICE
 from voice.adapters import calls_table, read_model
@@ -25,7 +25,7 @@ MAX_HEARD_CHARS = 1000  # a question, not a speech: what the assistant is given 
 
 class AiVoice:
     def __init__(self, engine: AsyncEngine, assistant: PhoneAssistant, urls: Urls, deadline_seconds: float,
-                 clock: Clock = system_clock):
+                 clock: Clock):
         self.engine = engine
         self.clock = clock
         self.assistant = assistant
