@@ -52,7 +52,7 @@ class Visitor:
 @dataclass(frozen=True)
 class Caller(Visitor):
     """A signed-in person: what every other rule admits, so the session is there to pass on."""
-    token: str
+    token: str = field(repr=False)  # a bearer secret: never in a log line or a traceback
     via: Via
     person_id: str
     client_id: str | None = None  # the client the route touches, when it touches one
@@ -61,7 +61,7 @@ class Caller(Visitor):
 
 @dataclass(frozen=True)
 class Credential:
-    token: str
+    token: str = field(repr=False)
     via: Via
 
 
