@@ -12,7 +12,14 @@ from aiokafka import TopicPartition
 
 from revgen_common import metrics
 from revgen_common.consumer import inbox
-from revgen_common.consumer.received import NOT_PREPARED, MessageFailed, Received, delivered, still_preparing
+from revgen_common.consumer.received import (
+    NOT_PREPARED,
+    MessageFailed,
+    Received,
+    cancelled_inside,
+    delivered,
+    still_preparing,
+)
 from revgen_common.consumer.routes import Staged
 from revgen_common.consumer.state import ConsumerState
 from revgen_common.errors import NotYet
@@ -83,6 +90,10 @@ class BatchApplication(ConsumerState):
                 await self._handle(uow, item)
             except Exception as error:
                 raise MessageFailed(position, error) from error
+            except asyncio.CancelledError as cancelled:
+                if (failure := cancelled_inside(cancelled)) is None:
+                    raise
+                raise MessageFailed(position, failure) from cancelled
 
     async def _handle(self, uow: UnitOfWork, item: Received) -> None:
         envelope = item.envelope

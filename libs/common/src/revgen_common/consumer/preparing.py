@@ -12,7 +12,7 @@ from aiokafka import TopicPartition
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from revgen_common.consumer import inbox
-from revgen_common.consumer.received import NOT_PREPARED, Received, delivered, still_preparing
+from revgen_common.consumer.received import NOT_PREPARED, Received, cancelled_inside, delivered, still_preparing
 from revgen_common.consumer.routes import Handler, Staged
 from revgen_common.errors import NotYet
 from revgen_common.tracing import handling
@@ -25,6 +25,7 @@ class Preparations:
         self.engine = engine
         self._slots = asyncio.Semaphore(concurrency)  # prepare calls at once, across partitions
         self._chains: dict[TopicPartition, set[asyncio.Task[None]]] = {}
+        self._cancels = 0  # how many times preparations were cancelled (a stop, a revoke)
 
     async def prepare(self, tp: TopicPartition, batch: list[Received]) -> None:
         """Starts what needs preparing and returns once the batch's first preparation still
@@ -42,6 +43,7 @@ class Preparations:
         """Stops the preparations of partitions this member lets go (all when None): they
         write nothing, and whoever reads the partition next prepares its messages again."""
         chosen = list(self._chains) if partitions is None else partitions
+        self._cancels += 1
         tasks = [task for tp in chosen for task in self._chains.pop(tp, ())]
         for task in tasks:
             task.cancel()
@@ -53,7 +55,10 @@ class Preparations:
         if not any(_may_start(item) for item in staged):
             return []
         # A replay's applied messages are not prepared again...
+        cancels = self._cancels
         done = await inbox.already_applied(self.engine, self.consumer, [item.event_id for item in staged])
+        if self._cancels != cancels:  # a stop or revoke came meanwhile: start nothing it would have to wait for
+            return []
         by_key: dict[bytes | None, list[Received]] = {}
         held: set[bytes | None] = set()  # keys whose earlier message runs, or failed and was not retried yet
         loop = asyncio.get_running_loop()
@@ -91,6 +96,11 @@ class Preparations:
                 if isinstance(error, NotYet):  # when it may be prepared again
                     item.not_before = loop.time() + (error.retry_after or 0.0)
                 return  # the key's later messages wait for this one
+            except asyncio.CancelledError as cancelled:
+                if (failure := cancelled_inside(cancelled)) is None:
+                    raise  # let go (a stop, a revoke): whoever reads the partition next prepares it
+                item.failed = failure  # else a "not prepared" message would be tried again at once, for ever
+                return
             finally:
                 _over_all([item])
 

@@ -69,6 +69,16 @@ def delivered(item: Received) -> Delivered[Contract]:
     return Delivered(item.body, item.envelope)
 
 
+def cancelled_inside(error: asyncio.CancelledError) -> Exception | None:
+    """A handler or preparation that raised CancelledError without its task being cancelled
+    (it awaited something another task cancelled) failed like any other: that failure. None
+    when the task itself is being cancelled (a stop, a revoke): that must go on."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        return None
+    return RuntimeError(f"cancelled inside its handler: {error!r}")
+
+
 class MessageFailed(Exception):
     """One message of a batch failed: the ones before it may still be applied."""
 

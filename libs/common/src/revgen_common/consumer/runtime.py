@@ -1,5 +1,4 @@
-"""The consumer's life: joining its group, polling, one worker per partition's batch, and
-waking a waiting partition by a timer when its wait is over."""
+"""The consumer's life: its group, polling, a worker per partition's batch, timers waking waiting ones."""
 from __future__ import annotations
 
 import asyncio
@@ -110,17 +109,18 @@ class ExactlyOnceConsumer(BatchApplication, FailureHandling, Progress):
                              return_exceptions=True)
 
     async def _work(self, tp: TopicPartition, batch: list[Received]) -> None:
-        retry = False
+        done = False  # the partition runs on only past a batch known to be done with
         try:
             await self._preparations.prepare(tp, batch)
-            retry = await self._apply_batch(tp, batch)
-        except Exception:
-            log.exception("consumer %s: batch on %s failed outside a handler; trying it again", self.name, tp)
+            done = not await self._apply_batch(tp, batch)
+        except BaseException as error:  # cancelled too: what was not applied waits (read past, it would be lost)
             self._hold_batch(tp, batch)
-            retry = True
+            if not isinstance(error, Exception):
+                raise
+            log.exception("consumer %s: batch on %s failed outside a handler; trying it again", self.name, tp)
         finally:
             self._workers.pop(tp, None)
-            if retry:
+            if not done:
                 self._arm(tp)
             elif tp in self._consumer.assignment():
                 self._consumer.resume(tp)
