@@ -6,7 +6,7 @@ from sqlalchemy import func, select, text
 
 from revgen_common import ConsumerOptions, Envelope, ExactlyOnceConsumer, OutboxRelay, TransientError
 from revgen_common.db import inbox, outbox
-from revgen_common.errors import NotYet
+from revgen_common.errors import Backoff, NotYet
 from revgen_common.topics import ALL_TOPICS
 from revgen_testing.contracts import EffectRequested
 from revgen_testing.effects import applied, applied_count, create_effects_table, effect_requests, make_handlers
@@ -87,6 +87,29 @@ async def test_a_transient_failure_pauses_only_its_partition_and_honours_retry_a
     assert len(attempts) == 2
     assert attempts[1] - attempts[0] >= 1.0  # Retry-After is a floor, never shortened
     assert await applied_count(engine) == 41  # nothing lost, nothing doubled
+
+
+async def test_only_unexpected_errors_count_towards_dead_lettering_not_the_outage_before_them(
+        infra, engine, make_topic):
+    """Four tries through an outage (transient), then one unexpected error: the message is
+    tried again and applied. Counted together, the fifth try would dead-letter it at once."""
+    await create_effects_table(engine)
+    topic = await make_topic(partitions=1)
+    name = f"outage-then-bug-{uuid.uuid4().hex[:6]}"
+    failures = [TransientError("the database is restarting")] * 4 + [RuntimeError("a bug, this once")]
+    base = make_handlers(name)
+
+    async def outage_then_bug(event, uow):
+        if failures:
+            raise failures.pop(0)
+        await base[EffectRequested](event, uow)
+
+    await publish(infra.bootstrap_servers, topic, effect_requests(1, keys=1))
+    async with running(consumer(name, topic, engine, infra, handlers={EffectRequested: outage_then_bug},
+                                backoff=Backoff(initial=0.05, maximum=0.2))):
+        await eventually(lambda: _inbox_count(engine, 1), timeout=20)
+
+    assert failures == [] and await applied_count(engine) == 1  # applied, not dead-lettered
 
 
 async def test_a_message_our_own_pacing_defers_waits_as_told_and_never_escalates_into_backoff(

@@ -27,16 +27,19 @@ class FailureHandling(ConsumerState):
         item = pending[0]
         verdict = classify(error)
         state = self._retrying.get(tp)
-        earlier = state.attempts if state and state.offset == item.record.offset else 0
+        same = state is not None and state.offset == item.record.offset
+        earlier = state.attempts if state and same else 0
+        # Only unexpected errors count towards giving up: an outage's tries before one do not.
+        unexpected = (state.unexpected if state and same else 0) + int(verdict.bounded)
         if verdict.scheduled:  # not a failure: wait exactly as told, the attempt count unchanged
             log.debug("consumer %s: %s@%d waits %.3fs: %s", self.name, tp, item.record.offset,
                       verdict.retry_after, error)
             metrics.DEFERRALS.labels(self.name, tp.topic).inc()
-            self._hold(tp, pending, earlier, verdict.retry_after or 0.0)
+            self._hold(tp, pending, earlier, verdict.retry_after or 0.0, unexpected=unexpected)
             return False
         attempts = earlier + 1
         give_up = not verdict.transient or (
-            verdict.bounded and attempts >= self.options.max_attempts_for_unexpected_errors)
+            verdict.bounded and unexpected >= self.options.max_attempts_for_unexpected_errors)
         if give_up:
             await self._dead_letter(item, error)
             self._retrying.pop(tp, None)
@@ -44,17 +47,19 @@ class FailureHandling(ConsumerState):
         log.warning("consumer %s: transient failure at %s@%d (attempt %d): %r",
                     self.name, tp, item.record.offset, attempts, error)
         metrics.RETRIES.labels(self.name, tp.topic).inc()
-        self._hold(tp, pending, attempts, self.options.backoff.delay(attempts, verdict.retry_after))
+        self._hold(tp, pending, attempts, self.options.backoff.delay(attempts, verdict.retry_after),
+                   unexpected=unexpected)
         return False
 
     def _hold_batch(self, tp: TopicPartition, batch: list[Received]) -> None:
         """A whole batch failed (not one message): one more attempt, and its backoff."""
         state = self._retrying.get(tp)
         attempts = (state.attempts if state else 0) + 1
-        self._hold(tp, batch, attempts, self.options.backoff.delay(attempts), keep_first=True)
+        self._hold(tp, batch, attempts, self.options.backoff.delay(attempts), keep_first=True,
+                   unexpected=state.unexpected if state else 0)
 
     def _hold(self, tp: TopicPartition, pending: list[Received], attempts: int, delay: float, *,
-              keep_first: bool = False) -> None:
+              keep_first: bool = False, unexpected: int = 0) -> None:
         """Backpressure: the partition stays paused and its messages not applied yet wait in
         memory (waiting.py); the poll loop goes on serving the other partitions and the group
         heartbeat."""
@@ -62,7 +67,7 @@ class FailureHandling(ConsumerState):
         if previous is not None:
             previous.cancel()
         now = asyncio.get_running_loop().time()
-        self._retrying[tp] = waiting(pending, attempts, delay, now, keep_first=keep_first)
+        self._retrying[tp] = waiting(pending, attempts, delay, now, keep_first=keep_first, unexpected=unexpected)
 
     async def _dead_letter(self, item: Received, error: Exception) -> None:
         log.error("consumer %s: dead-lettering %s@%d/%d: %r", self.name, item.record.topic,

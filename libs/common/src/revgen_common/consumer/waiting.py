@@ -15,7 +15,8 @@ from revgen_common.errors import NotYet
 class Retry:
     """A partition's messages not applied yet, waiting in memory for their next try."""
     pending: list[Received]
-    attempts: int
+    attempts: int  # tries of the first that failed: its backoff grows with them
+    unexpected: int  # of those, unexpected errors (bugs): a few, and it is dead-lettered
     due: float  # event-loop time: when the first of them may make progress (inf: when its preparation ends)
     timer: asyncio.TimerHandle | None = None
     armed: bool = False  # once the worker that failed has finished
@@ -40,7 +41,8 @@ class Retry:
             self.timer.cancel()
 
 
-def waiting(pending: list[Received], attempts: int, delay: float, now: float, *, keep_first: bool = False) -> Retry:
+def waiting(pending: list[Received], attempts: int, delay: float, now: float, *, keep_first: bool = False,
+            unexpected: int = 0) -> Retry:
     """`pending[0]` waits `delay`. What was prepared for the messages behind it is kept, so a
     provider is not asked twice; those whose preparation must wait keep their own time (a
     booked turn), the others wait as long as the first. The partition wakes for the earliest
@@ -63,4 +65,4 @@ def waiting(pending: list[Received], attempts: int, delay: float, now: float, *,
                 item.not_before = max(item.not_before, due)
             item.prepared, item.failed = NOT_PREPARED, None
     wake = min([due] + [item.not_before for item in pending[1:] if item.not_before > now])
-    return Retry(pending, attempts, wake, preparing_first=preparing_first)
+    return Retry(pending, attempts, unexpected, wake, preparing_first=preparing_first)
