@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -27,6 +28,15 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+def _back(request: Request) -> str:
+    """Where the error page leads back to: the page the person came from, on this site only
+    (the Referer, same-origin by our Referrer-Policy); without one, who they are."""
+    came_from = urlsplit(request.headers.get("referer", ""))
+    if came_from.netloc != request.url.netloc or came_from.path == request.url.path:
+        return "/me"
+    return local_path(came_from.path + (f"?{came_from.query}" if came_from.query else ""))
+
+
 def answer(request: Request, status: int, reason: str, problems: list[dict] | None = None,
            headers: dict[str, str] | None = None, clear_cookie: bool = False) -> Response:
     headers = dict(headers or {})
@@ -39,7 +49,8 @@ def answer(request: Request, status: int, reason: str, problems: list[dict] | No
         back = request.url.path if request.method == "GET" else None
         response = render(request, "login.html", status=401, step="identifier", error=reason, next=local_path(back))
     else:
-        response = render(request, "error.html", status=status, reason=reason, problems=problems or [])
+        response = render(request, "error.html", status=status, reason=reason, problems=problems or [],
+                          back=_back(request))
     response.headers.update(headers)
     if clear_cookie:  # exception handlers get the request alone (no dependencies): app.state it is
         without_session_cookie(response, request.app.state.gateway.secure_cookies)
