@@ -27,10 +27,11 @@ class FailureHandling(ConsumerState):
         item = pending[0]
         verdict = classify(error)
         state = self._retrying.get(tp)
-        same = state is not None and state.offset == item.record.offset
-        earlier = state.attempts if state and same else 0
+        if state is not None and state.offset != item.record.offset:
+            state = None  # another message waited: this one starts afresh
+        earlier = state.attempts if state else 0
         # Only unexpected errors count towards giving up: an outage's tries before one do not.
-        unexpected = (state.unexpected if state and same else 0) + int(verdict.bounded)
+        unexpected = (state.unexpected if state else 0) + int(verdict.bounded)
         if verdict.scheduled:  # not a failure: wait exactly as told, the attempt count unchanged
             log.debug("consumer %s: %s@%d waits %.3fs: %s", self.name, tp, item.record.offset,
                       verdict.retry_after, error)
