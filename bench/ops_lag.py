@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import platform
 import statistics
@@ -27,6 +28,7 @@ from revgen_devstack.testing import create_database, test_infra
 from revgen_ops.lag import observe
 from revgen_testing.effects import create_effects_table, effect_requests, make_handlers
 from revgen_testing.kafka_io import group_caught_up, publish
+from revgen_testing.running import eventually, running
 
 
 async def commit_rounds(infra, engine, topic: str, groups: list[str], rounds: int) -> None:
@@ -36,12 +38,8 @@ async def commit_rounds(infra, engine, topic: str, groups: list[str], rounds: in
         for group in groups:
             consumer = ExactlyOnceConsumer(name=group, topics=[topic], handlers=make_handlers(group), engine=engine,
                                            bootstrap_servers=infra.bootstrap_servers, clock=system_clock)
-            stop = asyncio.Event()
-            task = asyncio.create_task(consumer.run(stop))
-            while not await group_caught_up(infra.bootstrap_servers, group, topic):
-                await asyncio.sleep(0.1)
-            stop.set()
-            await task
+            async with running(consumer):
+                await eventually(functools.partial(group_caught_up, infra.bootstrap_servers, group, topic))
 
 
 async def main(args) -> dict:
