@@ -19,6 +19,6 @@ def test_a_page_of_this_site_is_where_the_link_goes_back_to_query_and_all():
 
 @pytest.mark.parametrize("referer", [None, "https://evil.example/clients/c1/billing", "https://admin.revgen.example:8443/me/x",
                                      "https://admin.revgen.example/subscriptions/s1/coupon",
-                                     "https://admin.revgen.example//evil.example/x"])
+                                     "https://admin.revgen.example//evil.example/x", "http://[", "\x00"])
 def test_anything_else_leads_to_who_you_are(referer):
     assert _back(request_to("/subscriptions/s1/coupon", referer)) == "/me"

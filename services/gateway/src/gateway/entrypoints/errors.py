@@ -31,7 +31,10 @@ def _wants_json(request: Request) -> bool:
 def _back(request: Request) -> str:
     """Where the error page leads back to: the page the person came from, on this site only
     (the Referer, same-origin by our Referrer-Policy); without one, who they are."""
-    came_from = urlsplit(request.headers.get("referer", ""))
+    try:
+        came_from = urlsplit(request.headers.get("referer", ""))
+    except ValueError:  # not a URL ("http://[" is an unclosed IPv6 host): nothing to go back to
+        return "/me"
     if came_from.netloc != request.url.netloc or came_from.path == request.url.path:
         return "/me"
     return local_path(came_from.path + (f"?{came_from.query}" if came_from.query else ""))
